@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "pod_init",
+      "sources": [
+        "native/addon.cc",
+        "native/child_setup.cc",
+        "native/errors.cc",
+        "native/exit.cc",
+        "native/spawn.cc",
+        "native/syscalls.cc"
+      ],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "defines": ["NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fexceptions"],
+      "configurations": {
+        "Debug": { "defines": ["NODE_ADDON_API_ENABLE_TYPE_CHECK_ON_AS"] }
+      }
+    },
+    {
+      "target_name": "pod-pause",
+      "type": "executable",
+      "sources": ["native/pause.c"],
+      "cflags!": ["-fPIC"],
+      "cflags": ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-fstack-protector"],
+      "ldflags": ["-static", "-s"]
+    }
+  ]
+}

@@ -1,0 +1,50 @@
+// addon.cc — the addon's entry point: registers each family's exports, nothing else.
+#include "addon.h"
+
+#include <linux/sched.h>
+#include <signal.h>
+
+#include "errors.h"
+#include "steps.h"
+
+namespace podinit {
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+
+  Napi::Array steps = Napi::Array::New(env, STEP_COUNT);
+  for (int i = 0; i < STEP_COUNT; i++) steps.Set(i, StepName(i));
+  exports.Set("steps", steps);
+
+  Napi::Object flags = Napi::Object::New(env);
+  flags.Set("user", CLONE_NEWUSER);
+  flags.Set("mnt", CLONE_NEWNS);
+  flags.Set("pid", CLONE_NEWPID);
+  flags.Set("net", CLONE_NEWNET);
+  flags.Set("ipc", CLONE_NEWIPC);
+  flags.Set("uts", CLONE_NEWUTS);
+  flags.Set("cgroup", CLONE_NEWCGROUP);
+  flags.Set("time", CLONE_NEWTIME);
+  exports.Set("namespaceFlags", flags);
+
+  // SIGRTMIN is a function in glibc (it reserves the first real-time signals for itself).
+  Napi::Object rt = Napi::Object::New(env);
+  rt.Set("min", SIGRTMIN);
+  rt.Set("max", SIGRTMAX);
+  exports.Set("realtimeSignals", rt);
+
+  InitSpawn(env, exports);
+  InitExitWatcher(env, exports);
+  InitSyscalls(env, exports);
+  return exports;
+}
+
+}  // namespace podinit
+
+static Napi::Object InitPodInit(Napi::Env env, Napi::Object exports) {
+  return podinit::Init(env, exports);
+}
+
+NODE_API_MODULE(pod_init, InitPodInit)

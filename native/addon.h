@@ -1,0 +1,18 @@
+// addon.h — per-environment state of the addon (worker threads each get their own).
+#pragma once
+
+#include <napi.h>
+
+namespace podinit {
+
+struct AddonData {
+  Napi::FunctionReference error_class;   // PodSystemError, registered by src/native.ts
+  Napi::FunctionReference exit_watcher;  // the ExitWatcher constructor
+};
+
+// Export tables of each file (one syscall family per file).
+void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitExitWatcher(Napi::Env env, Napi::Object exports);
+void InitSyscalls(Napi::Env env, Napi::Object exports);
+
+}  // namespace podinit

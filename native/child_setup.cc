@@ -1,0 +1,244 @@
+// child_setup.cc — what runs between clone and execve, in the child.
+//
+// Only async-signal-safe calls on the parent's prepared ChildPlan (plan.h): the child is a copy of a
+// multithreaded process, or shares its memory outright (CLONE_VM, until execve): it writes nothing but
+// its own stack. Every failure writes a ChildReport {step, errno, path} into the close-on-exec
+// report pipe and _exit(127)s; a successful execve closes the pipe, which the parent reads as success
+// (libuv's uv__process_child_init does the same). Order follows crun and DESIGN.md A.1/A.2/A.5.
+// See: clone3(2), setns(2), unshare(2), mount(2), pivot_root(2), prctl(2), close_range(2).
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "steps.h"
+#include "sys.h"
+
+namespace podinit {
+
+[[noreturn]] static void child_fail(const ChildPlan& plan, int step, int err, const char* path) {
+  ChildReport report;
+  memset(&report, 0, sizeof report);
+  report.step = step;
+  report.err = err;
+  if (path != nullptr) {
+    size_t n = strlen(path);
+    if (n >= sizeof report.path) n = sizeof report.path - 1;
+    memcpy(report.path, path, n);
+  }
+  ssize_t ignored = write(plan.report_fd, &report, sizeof report);
+  (void)ignored;
+  _exit(127);
+}
+
+static void child_reset_signals() {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < 32; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, nullptr);  // fails only for invalid signals; nothing to report
+  }
+}
+
+static void child_ignore_signals(const ChildPlan& plan) {
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  for (int i = 0; i < plan.ignored_count; i++) sigaction(plan.ignored_signals[i], &ign, nullptr);
+}
+
+static void child_wait_parent(const ChildPlan& plan) {
+  if (plan.sync_fd < 0) return;
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(plan.sync_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  // EOF without the byte: the parent gave up (it reports its own error); leave quietly.
+  if (n != 1) _exit(127);
+}
+
+static void child_mounts(const ChildPlan& plan) {
+  if (plan.propagation != 0 && mount(nullptr, "/", nullptr, MS_REC | plan.propagation, nullptr) < 0)
+    child_fail(plan, STEP_MOUNT_PROPAGATION, errno, "/");
+  if (plan.mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) < 0)
+    child_fail(plan, STEP_MOUNT_PROC, errno, "/proc");
+  for (int i = 0; i < plan.mount_count; i++) {
+    const MountOp& op = plan.mounts[i];
+    if (op.kind == MOUNT_OP_MKDIR) {
+      if (mkdir(op.target, 0755) < 0 && errno != EEXIST) child_fail(plan, STEP_MKDIR, errno, op.target);
+    } else if (op.kind == MOUNT_OP_PIVOT_ROOT) {
+      // The "." "." dance (runc, crun do_pivot): no directory for the old root is needed, and the
+      // old root is detached from inside the new one. The new root must be a mount point.
+      int old_root = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
+      if (old_root < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, "/");
+      if (chdir(op.target) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
+      if (sys_pivot_root(".", ".") < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
+      if (fchdir(old_root) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
+      if (mount(nullptr, ".", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+        child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
+      if (umount2(".", MNT_DETACH) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
+      if (chdir("/") < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, "/");
+      close(old_root);
+    } else if (mount(op.source, op.target, op.fstype, op.flags, op.data) < 0) {
+      child_fail(plan, STEP_MOUNT, errno, op.target);
+    }
+  }
+}
+
+// A new network namespace has "lo" down: connect(127.0.0.1) fails with ENETUNREACH (pitfall 28).
+static int bring_loopback_up() {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  int rc = ioctl(sock, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    rc = ioctl(sock, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(sock);
+  errno = saved;
+  return rc;
+}
+
+static void child_identity(const ChildPlan& plan) {
+  if (plan.hostname != nullptr && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+    child_fail(plan, STEP_SET_HOSTNAME, errno, plan.hostname);
+  if (plan.loopback_up && bring_loopback_up() < 0) child_fail(plan, STEP_LOOPBACK, errno, "lo");
+}
+
+static void child_process_attributes(const ChildPlan& plan) {
+  if (plan.new_session && setsid() < 0) child_fail(plan, STEP_NEW_SESSION, errno, nullptr);
+  if (plan.new_process_group) {
+    if (setpgid(0, 0) < 0) child_fail(plan, STEP_PROCESS_GROUP, errno, nullptr);
+    // Take the terminal's foreground so job control works (tini, catatonit). SIGTTOU is at its
+    // default and blocked here, so tcsetpgrp from a background group does not stop us.
+    if (plan.foreground && isatty(0)) tcsetpgrp(0, getpgrp());
+  }
+  if (plan.cwd != nullptr && chdir(plan.cwd) < 0) child_fail(plan, STEP_CHDIR, errno, plan.cwd);
+  // Raw syscalls: glibc's setgroups()/setresuid() broadcast the change to every thread it knows of
+  // (SIGSETXID); this copy of Node has only one thread but glibc's list still names Node's others.
+  if (plan.set_groups && syscall(SYS_setgroups, plan.group_count, plan.groups) < 0)
+    child_fail(plan, STEP_SET_GROUPS, errno, nullptr);
+  if (plan.set_ids) {
+    if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) child_fail(plan, STEP_SET_GID, errno, nullptr);
+    if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) child_fail(plan, STEP_SET_UID, errno, nullptr);
+  }
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    child_fail(plan, STEP_NO_NEW_PRIVS, errno, nullptr);
+  // After the id changes, which clear it. It follows the parent *thread*; the parent is Node's main
+  // thread (CLONE_PARENT keeps it so for the double fork). The parent may already be gone: check
+  // its pidfd (getppid() reads 0 across pid namespaces), as util-linux unshare --kill-child does.
+  if (plan.death_signal != 0) {
+    if (prctl(PR_SET_PDEATHSIG, plan.death_signal, 0, 0, 0) < 0) child_fail(plan, STEP_DEATH_SIGNAL, errno, nullptr);
+    if (plan.parent_pidfd >= 0) {
+      struct pollfd pfd = {plan.parent_pidfd, POLLIN, 0};
+      if (poll(&pfd, 1, 0) > 0) _exit(127);
+    }
+  }
+}
+
+// Make plan.stdio[i] fd i. A source that is itself one of 0..2 (but not i) is moved out of the way
+// first, so that dup2 never overwrites a source still needed. dup2 clears FD_CLOEXEC on the copy;
+// a source already at i gets it cleared by hand: Node marks its own 0..2 close-on-exec (pitfall 17).
+static void child_stdio(const ChildPlan& plan) {
+  int fds[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+  for (int i = 0; i < 3; i++) {
+    if (fds[i] >= 0 && fds[i] < 3 && fds[i] != i) {
+      int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+      if (moved < 0) child_fail(plan, STEP_STDIO, errno, nullptr);
+      for (int j = i + 1; j < 3; j++)
+        if (fds[j] == fds[i]) fds[j] = moved;
+      fds[i] = moved;
+    }
+  }
+  for (int i = 0; i < 3; i++) {
+    if (fds[i] < 0) continue;
+    if (fds[i] == i) {
+      if (fcntl(i, F_SETFD, 0) < 0) child_fail(plan, STEP_STDIO, errno, nullptr);
+    } else if (dup2(fds[i], i) < 0) {
+      child_fail(plan, STEP_STDIO, errno, nullptr);
+    }
+  }
+  // Everything else Node or another addon opened is closed by execve (runc CVE-2024-21626 class).
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) child_fail(plan, STEP_CLOSE_FDS, errno, nullptr);
+}
+
+[[noreturn]] static void child_exec(const ChildPlan& plan) {
+  int err = ENOENT;
+  const char* failed = plan.candidate_count > 0 ? plan.candidates[0] : "";
+  bool seen_eacces = false;
+  sigprocmask(SIG_SETMASK, &plan.exec_mask, nullptr);
+  for (int i = 0; i < plan.candidate_count; i++) {
+    execve(plan.candidates[i], plan.argv, plan.envp);
+    // Like execvp: keep searching past ENOENT/ENOTDIR/EACCES, report EACCES if any candidate gave it.
+    if (errno == EACCES) {
+      if (!seen_eacces) failed = plan.candidates[i];
+      seen_eacces = true;
+      err = EACCES;
+    } else if (errno != ENOENT && errno != ENOTDIR) {
+      err = errno;
+      failed = plan.candidates[i];
+      break;
+    }
+  }
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);  // the report must not be cut short by a signal
+  child_fail(plan, STEP_EXEC, err, failed);
+}
+
+void RunChild(const ChildPlan& plan) {
+  // Signals stay blocked (the parent blocked them all before clone) until child_exec sets the mask.
+  child_reset_signals();
+  child_wait_parent(plan);
+  if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) < 0) child_fail(plan, STEP_UNSHARE, errno, nullptr);
+  child_mounts(plan);
+  child_identity(plan);
+  child_process_attributes(plan);
+  child_ignore_signals(plan);
+  child_stdio(plan);
+  child_exec(plan);
+}
+
+void RunIntermediate(const ChildPlan& plan) {
+  // One atomic setns for every kind (Linux >= 5.8): all or nothing (DESIGN.md A.2, pitfall 7/8).
+  if (setns(plan.join_pidfd, plan.join_flags) < 0) child_fail(plan, STEP_JOIN_NAMESPACES, errno, nullptr);
+  // exit_signal must be 0 with CLONE_PARENT (pitfall 9). The child's parent is Node, not us. Like
+  // posix_spawn, it shares memory (CLONE_VM) until execve, so no page tables of Node are copied at
+  // all; CLONE_VFORK holds us (and Node, which waits for us) until it has exec'd or failed.
+  const unsigned long flags = CLONE_PARENT | CLONE_VM | CLONE_VFORK | plan.clone_flags;
+  pid_t child = clone(ChildMain, plan.child_stack, static_cast<int>(flags), const_cast<ChildPlan*>(&plan));
+  if (child < 0) child_fail(plan, STEP_CLONE_CHILD, errno, nullptr);
+  int32_t pid = child;
+  ssize_t ignored = write(plan.info_fd, &pid, sizeof pid);
+  (void)ignored;
+  _exit(0);
+}
+
+int ChildMain(void* plan) {
+  RunChild(*static_cast<const ChildPlan*>(plan));
+}
+
+int IntermediateMain(void* plan) {
+  RunIntermediate(*static_cast<const ChildPlan*>(plan));
+}
+
+}  // namespace podinit

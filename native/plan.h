@@ -1,0 +1,94 @@
+// plan.h — everything a new process needs, built in the parent before fork.
+//
+// After clone3 the child is a single-threaded copy of a multithreaded Node process: another thread
+// may have held malloc's or stdio's locks at that instant, and glibc's fork handlers did not run. So
+// the child reads this plain struct and makes raw syscalls only — no allocation, no C++ exceptions,
+// no N-API, no stdio — until execve (DESIGN.md A.1, pitfall 34). Every pointer here points into
+// storage owned by the parent's SpawnPlan (spawn.cc) that outlives the child's setup.
+#pragma once
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+namespace podinit {
+
+enum MountKind : int { MOUNT_OP_MOUNT = 0, MOUNT_OP_MKDIR = 1, MOUNT_OP_PIVOT_ROOT = 2 };
+
+struct MountOp {
+  int kind;
+  const char* source;  // may be null
+  const char* target;  // the path acted on (also the reported path)
+  const char* fstype;  // may be null
+  unsigned long flags;
+  const char* data;  // may be null
+};
+
+struct ChildPlan {
+  // What to run: candidates are tried in order (a PATH search done by TypeScript).
+  const char* const* candidates;
+  int candidate_count;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;  // null: keep the current directory
+
+  // Namespaces. join_pidfd >= 0 selects the double fork: an intermediate setns()es into
+  // join_flags of that process, then clone3(CLONE_PARENT | clone_flags) makes the real child.
+  int join_pidfd;
+  int join_flags;
+  uint64_t clone_flags;  // CLONE_NEW* for the new process
+  int unshare_flags;     // unshare()d by the child itself, e.g. CLONE_NEWNS for a private mount copy
+  int sync_fd;           // read end: the parent has written the id maps (user namespaces), or -1
+
+  // Filesystem, in the child's namespaces.
+  unsigned long propagation;  // MS_PRIVATE / MS_SLAVE applied recursively to "/", or 0
+  bool mount_proc;            // a fresh procfs on /proc (the child must be inside its pid namespace)
+  const MountOp* mounts;
+  int mount_count;
+
+  // Identity of the namespaces.
+  const char* hostname;  // null: keep
+  bool loopback_up;
+
+  // Process attributes.
+  bool new_session;
+  bool new_process_group;
+  bool foreground;  // with new_process_group: tcsetpgrp() on the terminal at fd 0
+  bool set_ids;
+  uid_t uid;
+  gid_t gid;
+  bool set_groups;
+  const gid_t* groups;
+  int group_count;
+  bool no_new_privs;
+  int death_signal;  // PR_SET_PDEATHSIG, 0 = none
+  int parent_pidfd;  // pidfd of the expected parent, to close the PDEATHSIG race; -1 = none
+
+  // Signals and files.
+  sigset_t exec_mask;          // the signal mask execve starts with (usually empty)
+  const int* ignored_signals;  // dispositions set to SIG_IGN after the reset to SIG_DFL
+  int ignored_count;
+  int stdio[3];       // fds to become 0, 1, 2 (may be 0, 1, 2 themselves)
+  int report_fd;      // write end of the close-on-exec report pipe
+  void* child_stack;  // top of the stack the container process starts on (it shares memory until execve)
+  int info_fd;        // double fork only: the intermediate writes the child's pid here
+};
+
+// The failure report: fixed size (< PIPE_BUF, so the write is atomic), read by the parent.
+struct ChildReport {
+  int32_t step;
+  int32_t err;
+  char path[256];
+};
+
+// Child side (child_setup.cc). Both never return. Their int-returning forms are clone(2) entry points.
+[[noreturn]] void RunChild(const ChildPlan& plan);
+[[noreturn]] void RunIntermediate(const ChildPlan& plan);
+int ChildMain(void* plan);
+int IntermediateMain(void* plan);
+
+// Stack size of the vfork-style children (they run only the setup above, on no heap).
+constexpr size_t kChildStackSize = 64 * 1024;
+
+}  // namespace podinit

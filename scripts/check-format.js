@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// clang-format check of native/ (or --fix to rewrite). Skips with a notice when clang-format is not
+// installed, so `npm run lint` works on a machine without it; .ci/run installs it.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const fix = process.argv.includes('--fix');
+const dir = path.join(__dirname, '..', 'native');
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => /\.(c|cc|h)$/.test(f))
+  .map((f) => path.join(dir, f));
+const probe = spawnSync('clang-format', ['--version']);
+if (probe.error) {
+  process.stderr.write('clang-format not installed: native/ format not checked (apt-get install clang-format)\n');
+  process.exit(0);
+}
+const result = spawnSync('clang-format', [fix ? '-i' : '--dry-run', '--Werror', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

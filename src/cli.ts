@@ -1,0 +1,77 @@
+/**
+ * The command line: argv -> the API -> an exit code. Nothing else lives here.
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { PodOptionError, PodSystemError } from './errors';
+import { native, pausePath } from './native';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+/** Exit codes of the CLI. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+
+function program(): Command {
+  const cli = new Command('pod-init')
+    .description('Kubernetes pods on one Linux host, without Docker; a correct PID 1 for containers.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run pod-init --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 failure, 2 bad usage (nothing was started).
+
+Examples:
+  pod-init pause                 # be a pod's PID 1: reap orphans, exit 0 on SIGTERM/SIGINT/SIGHUP
+  node pod-init.js               # the same, when started as PID 1 with no arguments`,
+    );
+
+  cli
+    .command('pause')
+    .description(
+      "run pod-pause in place of this process (pause.c's job: hold namespaces, reap, exit 0 on TERM/INT/HUP)",
+    )
+    .action(() => execPause());
+
+  return cli;
+}
+
+function execPause(): never {
+  native.execve(pausePath, ['pod-pause'], []);
+}
+
+/**
+ * Runs the CLI with `args` (without `node` and the script) and resolves with the exit code.
+ *
+ * @example
+ * process.exitCode = await main(['pause']);
+ */
+export async function main(args: string[]): Promise<number> {
+  if (args.length === 0 && process.pid === 1) execPause();
+  try {
+    await program().parseAsync(args, { from: 'user' });
+    return exitCodes.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return exitCodes.ok;
+      return exitCodes.usage;
+    }
+    if (error instanceof PodOptionError) {
+      process.stderr.write(`pod-init: ${error.message}\n`);
+      return exitCodes.usage;
+    }
+    if (error instanceof PodSystemError) {
+      process.stderr.write(`pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      return exitCodes.failed;
+    }
+    throw error;
+  }
+}

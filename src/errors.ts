@@ -1,0 +1,197 @@
+/**
+ * Errors of pod-init: {@link PodSystemError} for kernel refusals (Node's SystemError shape plus the
+ * setup step and a hint), {@link PodOptionError} for bad input to the API.
+ * @module
+ */
+
+/**
+ * The setup steps a child may fail in before `execve`, in the order of native/steps.h (a test checks
+ * that the two agree).
+ */
+export const setupSteps = [
+  'clone',
+  'id-map',
+  'wait-parent',
+  'join-namespaces',
+  'clone-child',
+  'unshare',
+  'mount-propagation',
+  'mount-proc',
+  'mount',
+  'mkdir',
+  'pivot-root',
+  'set-hostname',
+  'loopback',
+  'new-session',
+  'process-group',
+  'chdir',
+  'set-groups',
+  'set-gid',
+  'set-uid',
+  'no-new-privs',
+  'death-signal',
+  'stdio',
+  'close-fds',
+  'exec',
+] as const;
+
+/** One of {@link setupSteps}. */
+export type SetupStep = (typeof setupSteps)[number];
+
+/** What native code reports; the constructor argument of {@link PodSystemError}. */
+export interface SystemErrorFields {
+  code: string;
+  errno: number;
+  syscall: string;
+  description: string;
+  path?: string;
+  step?: SetupStep;
+  pid?: number;
+  hint?: string;
+}
+
+const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
+  [
+    (e) => e.code === 'EPERM' && (e.step === 'clone' || e.syscall === 'unshare') && process.geteuid?.() !== 0,
+    'Creating namespaces needs root (CAP_SYS_ADMIN) unless a user namespace is created too. If one was: ' +
+      'unprivileged user namespaces may be off (sysctl user.max_user_namespaces=0, or ' +
+      'kernel.apparmor_restrict_unprivileged_userns=1 on Ubuntu >= 23.10: add an AppArmor profile or set it to 0).',
+  ],
+  [
+    (e) => e.code === 'EPERM' && e.step === 'clone',
+    'The kernel refused to create a namespace: inside a container this needs --privileged (or ' +
+      'CAP_SYS_ADMIN and an unconfined seccomp profile).',
+  ],
+  [
+    (e) => e.code === 'ENOSPC' && (e.step === 'clone' || e.syscall === 'unshare' || e.step === 'clone-child'),
+    'A namespace limit was reached: see /proc/sys/user/max_*_namespaces (or the nesting limit of 32 user ' +
+      'namespaces). Pods that were not cleaned up hold namespaces too.',
+  ],
+  [
+    (e) => e.step === 'id-map' && (e.code === 'EPERM' || e.code === 'EACCES'),
+    'Writing the user namespace id map was refused. Without root only your own uid/gid can be mapped; on ' +
+      'Ubuntu >= 23.10 AppArmor blocks unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns).',
+  ],
+  [
+    (e) => e.code === 'EINVAL' && (e.syscall === 'setns' || e.syscall === 'unshare') && e.step === undefined,
+    'Node is multithreaded: the kernel allows no user or mount namespace change here (setns(2), unshare(2)). ' +
+      'Use spawn() with newNamespaces/join, which makes the change in a fresh child.',
+  ],
+  [
+    (e) => e.code === 'EINVAL' && e.step === 'join-namespaces',
+    'The target namespaces cannot be joined: joining one own user namespace again, a pid namespace that is not ' +
+      'a descendant, or a process that is gone.',
+  ],
+  [
+    (e) => e.code === 'EPERM' && e.step === 'join-namespaces',
+    'Joining needs CAP_SYS_ADMIN over the target namespaces: without root, join the pod user namespace in the same call.',
+  ],
+  [
+    (e) => e.code === 'ENOMEM' && e.step === 'clone-child',
+    'The pod pid namespace has no init any more (its pod-pause exited): the pod must be recreated.',
+  ],
+  [
+    (e) => e.code === 'ENOENT' && e.step === 'exec',
+    'No such executable: check the command and PATH (the path is looked up inside the new root, if any).',
+  ],
+  [
+    (e) => e.code === 'EACCES' && e.step === 'exec',
+    'The file is not executable: check its mode (chmod +x), that it is not a directory, and that its ' +
+      'filesystem is not mounted noexec.',
+  ],
+  [(e) => e.code === 'ENOEXEC' && e.step === 'exec', 'Not a binary the kernel can run: a script needs a #! line.'],
+  [
+    (e) => e.step === 'chdir',
+    'The working directory does not exist in the new process view, or is not accessible to its user.',
+  ],
+  [(e) => e.code === 'ENOSPC' && e.syscall === 'mount', 'The mount limit was reached (/proc/sys/fs/mount-max).'],
+  [
+    (e) => e.code === 'EINVAL' && e.syscall === 'pivot_root',
+    'pivot_root needs the new root to be a mount point on a private mount, and fails on an initramfs root.',
+  ],
+  [
+    (e) => e.code === 'EPERM' && e.syscall === 'mount',
+    'Mounting needs CAP_SYS_ADMIN in the owner of the mount namespace; in a user namespace locked flags ' +
+      '(nosuid, nodev, noexec, ro) cannot be dropped.',
+  ],
+];
+
+/** The hint for a report, if its errno is misleading on its own. */
+export function hintFor(fields: SystemErrorFields): string | undefined {
+  return hints.find(([match]) => match(fields))?.[1];
+}
+
+/**
+ * A kernel refusal, shaped like Node's own `SystemError` (`code`, `errno`, `syscall`, `path`) plus
+ * the setup `step` that failed, the `pid` it ran in, and a `hint` for errnos that mislead.
+ *
+ * @example
+ * try {
+ *   spawn({ file: '/no/such/binary' });
+ * } catch (error) {
+ *   if (error instanceof PodSystemError) console.error(error.code, error.step, error.hint);
+ *   // ENOENT exec No such executable: check the command and PATH ...
+ * }
+ */
+export class PodSystemError extends Error {
+  /** The errno name, e.g. `EPERM`. */
+  readonly code: string;
+  /** The negative errno, as in Node's errors. */
+  readonly errno: number;
+  /** The syscall that failed. */
+  readonly syscall: string;
+  /** The file, namespace or mount target involved, if any. */
+  readonly path?: string;
+  /** The setup step that failed in the child; absent for a direct syscall wrapper. */
+  readonly step?: SetupStep;
+  /** The process the step ran in, when there was one. */
+  readonly pid?: number;
+  /** What to do about it, when the errno alone would mislead. */
+  hint?: string;
+
+  constructor(fields: SystemErrorFields) {
+    const where = fields.path ? ` '${fields.path}'` : '';
+    const step = fields.step ? ` (setup step ${fields.step})` : '';
+    super(`${fields.code}: ${fields.description.toLowerCase()}, ${fields.syscall}${where}${step}`);
+    this.code = fields.code;
+    this.errno = fields.errno;
+    this.syscall = fields.syscall;
+    if (fields.path !== undefined) this.path = fields.path;
+    if (fields.step !== undefined) this.step = fields.step;
+    if (fields.pid !== undefined) this.pid = fields.pid;
+    const hint = fields.hint ?? hintFor(fields);
+    if (hint !== undefined) this.hint = hint;
+  }
+}
+Object.defineProperty(PodSystemError.prototype, 'name', { value: 'PodSystemError', enumerable: false });
+
+/**
+ * Bad input to the API: names the option, what was expected and what was received.
+ *
+ * @example
+ * spawn({ file: 'sh', cwd: 'relative' });
+ * // PodOptionError: options.cwd must be an absolute path, received 'relative'
+ */
+export class PodOptionError extends TypeError {
+  /** Always `ERR_POD_INIT_INVALID_OPTION`. */
+  readonly code = 'ERR_POD_INIT_INVALID_OPTION';
+  /** The option's path, e.g. `options.stdio[1]`. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, received: unknown) {
+    super(`${option} must be ${expected}, received ${describe(received)}`);
+    this.option = option;
+  }
+}
+Object.defineProperty(PodOptionError.prototype, 'name', { value: 'PodOptionError', enumerable: false });
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return typeof value;
+  }
+}

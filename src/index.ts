@@ -1,0 +1,20 @@
+/**
+ * pod-init: Kubernetes pods on one Linux host, without Docker. Public re-exports only.
+ * @module
+ */
+export { PodOptionError, PodSystemError, setupSteps, type SetupStep, type SystemErrorFields } from './errors';
+export { type NamespaceKind, namespaceId, namespaceIds, namespaceKinds, podNamespaceKinds } from './namespaces';
+export { pausePath } from './native';
+export { type ExitStatus, exitStatusCode, PodProcess } from './process';
+export { type MemberOptions, Sandbox, type SandboxOptions } from './sandbox';
+export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber } from './signals';
+export {
+  type IdMapping,
+  type JoinTarget,
+  type MountStep,
+  spawn,
+  type SpawnOptions,
+  type StdioOption,
+  type UserNamespaceOptions,
+} from './spawn';
+export * as syscalls from './syscalls';

@@ -1,0 +1,110 @@
+/**
+ * The only module that loads the addon. `NativeBinding` types every export of native/addon.cc; all
+ * callers go through here, so the rest of the code never sees an untyped binding.
+ * @module
+ */
+import path from 'node:path';
+import bindings from 'bindings';
+import { PodSystemError } from './errors';
+
+/** A mount step run in the child (native/plan.h MountOp). */
+export interface NativeMountOp {
+  kind: number;
+  source?: string;
+  target: string;
+  fstype?: string;
+  flags?: number;
+  data?: string;
+}
+
+/** The one options object that crosses into native/spawn.cc; validated by src/spawn.ts. */
+export interface NativeSpawnPlan {
+  candidates: string[];
+  argv: string[];
+  env: string[];
+  cwd?: string;
+  joinPidfd?: number;
+  joinFlags?: number;
+  cloneFlags?: number;
+  unshareFlags?: number;
+  uidMap?: string;
+  gidMap?: string;
+  setgroups?: 'allow' | 'deny';
+  propagation?: number;
+  mountProc?: boolean;
+  mounts?: NativeMountOp[];
+  hostname?: string;
+  loopback?: boolean;
+  newSession?: boolean;
+  newProcessGroup?: boolean;
+  foreground?: boolean;
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  noNewPrivs?: boolean;
+  deathSignal?: number;
+  mask?: number[];
+  ignore?: number[];
+  stdio: [number, number, number];
+}
+
+/** A native exit watcher: calls back once with the exit code or the signal number. */
+export interface NativeExitWatcher {
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+
+export interface NativeBinding {
+  setErrorClass(ctor: new (fields: object) => Error): void;
+  readonly steps: readonly string[];
+  readonly namespaceFlags: Readonly<Record<'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time', number>>;
+  readonly realtimeSignals: { readonly min: number; readonly max: number };
+  readonly mountOpKinds: Readonly<Record<'mount' | 'mkdir' | 'pivotRoot', number>>;
+  readonly mountFlags: Readonly<Record<string, number>>;
+  readonly prctlOptions: Readonly<Record<string, number>>;
+  spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number };
+  ExitWatcher: new (
+    pidfd: number,
+    onExit: (exitCode: number | null, signal: number | null) => void,
+  ) => NativeExitWatcher;
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number, path?: string): void;
+  sethostname(name: string): void;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  prctl(option: number, arg: number): number;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): boolean;
+  pipe(): [number, number];
+  close(fd: number): void;
+  execve(file: string, argv: string[], env: string[]): never;
+}
+
+/** Where the addon was found; pod-pause is built next to it. */
+function locate(): string {
+  try {
+    // `path: true` makes bindings return the file it found instead of loading it.
+    return bindings({ bindings: 'pod_init', path: true } as bindings.Options) as string;
+  } catch (cause) {
+    const message = [
+      'pod-init: could not find its native addon (build/Release/pod_init.node).',
+      'Possible solutions:',
+      '- Build it: `npm ci` (or `npx node-gyp rebuild`) in the pod-init package; it needs python3, make and g++.',
+      '- pod-init runs on Linux only (kernel >= 5.8 for pidfd setns).',
+      `- Rebuild after changing Node versions (this is Node ${process.version}, ABI ${process.versions.modules}).`,
+    ].join('\n');
+    throw new Error(message, { cause });
+  }
+}
+
+const addonPath = locate();
+
+/** The loaded addon. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const native: NativeBinding = require(addonPath) as NativeBinding;
+native.setErrorClass(PodSystemError as unknown as new (fields: object) => Error);
+
+/** Absolute path of the pod-pause binary, built next to the addon. */
+export const pausePath: string = path.join(path.dirname(addonPath), 'pod-pause');

@@ -1,0 +1,189 @@
+/**
+ * A pod sandbox: pod-pause as PID 1 of new namespaces, holding them for members that join.
+ * @module
+ */
+import { PodOptionError } from './errors';
+import { type NamespaceKind, namespaceId, namespaceKinds, podNamespaceKinds } from './namespaces';
+import { pausePath } from './native';
+import type { PodProcess } from './process';
+import { realtimeSignals } from './signals';
+import { spawn, type SpawnOptions, type UserNamespaceOptions } from './spawn';
+
+function allSignals(): number[] {
+  return Array.from({ length: realtimeSignals.max }, (_, i) => i + 1);
+}
+
+/** Options of {@link Sandbox.create}. */
+export interface SandboxOptions {
+  /** Namespaces the pause creates; default `['pid', 'net', 'ipc', 'uts', 'mnt']`. */
+  namespaces?: NamespaceKind[];
+  /** A user namespace: optional as root (default off), always on without root (root inside = you). */
+  userNamespace?: boolean | UserNamespaceOptions;
+  /** The pod's hostname (needs `uts`); default `'pod'`. */
+  hostname?: string;
+  /** Kill the pod when Node's main thread dies (even by SIGKILL). Default true. */
+  dieWithParent?: boolean;
+  /** pod-pause binary; default the one built next to the addon. */
+  pausePath?: string;
+}
+
+/** Options of {@link Sandbox.spawn}: {@link SpawnOptions} without the namespace choice of the pod. */
+export interface MemberOptions extends Omit<SpawnOptions, 'join' | 'userNamespace' | 'hostname' | 'newNamespaces'> {
+  /**
+   * Namespaces the member gets of its own instead of the pod's: `'pid'` makes it PID 1 of its own pid
+   * namespace (with its own copy of the pod mount namespace and a fresh /proc), `'mnt'` a private copy
+   * of the pod mount namespace.
+   */
+  newNamespaces?: Array<'pid' | 'mnt' | 'cgroup'>;
+}
+
+/**
+ * A pod sandbox: pod-pause runs as PID 1 of new pid, net, ipc, uts and mount namespaces (each
+ * optional, plus a user namespace), with the hostname set, loopback up and a /proc of the new pid
+ * namespace. Members started with {@link Sandbox.spawn} join its namespaces and stay direct children of
+ * Node; orphans inside the pod are reaped by the pause.
+ *
+ * @example
+ * await using pod = await Sandbox.create({ hostname: 'web' });
+ * const member = pod.spawn({ file: 'hostname', stdio: ['ignore', 'pipe', 'inherit'] });
+ * member.stdout!.pipe(process.stdout); // "web"
+ * await member.exited;
+ */
+export class Sandbox implements AsyncDisposable {
+  /** pod-pause, PID 1 of the pod. */
+  readonly pause: PodProcess;
+  /** The namespaces the pod has of its own. */
+  readonly namespaces: readonly NamespaceKind[];
+  /** The hostname, when the pod has a uts namespace. */
+  readonly hostname: string | undefined;
+
+  readonly #members = new Set<PodProcess>();
+  #destroying: Promise<void> | undefined;
+
+  private constructor(pause: PodProcess, namespaces: NamespaceKind[], hostname: string | undefined) {
+    this.pause = pause;
+    this.namespaces = Object.freeze(namespaces);
+    this.hostname = hostname;
+  }
+
+  /**
+   * Starts pod-pause in new namespaces.
+   *
+   * @example
+   * const pod = await Sandbox.create({ namespaces: ['pid', 'net', 'uts'], hostname: 'db' });
+   */
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const kinds = new Set<NamespaceKind>(options.namespaces ?? podNamespaceKinds);
+    for (const kind of kinds)
+      if (!namespaceKinds.includes(kind))
+        throw new PodOptionError('options.namespaces', `a list of ${namespaceKinds.join(', ')}`, kind);
+    const root = process.geteuid!() === 0;
+    if (options.userNamespace === false && !root)
+      throw new PodOptionError('options.userNamespace', 'true without root (namespaces need privileges)', false);
+    if (options.userNamespace || !root) kinds.add('user');
+    const hostname = kinds.has('uts') ? (options.hostname ?? 'pod') : undefined;
+    if (options.hostname !== undefined && !kinds.has('uts'))
+      throw new PodOptionError('options.hostname', "a 'uts' namespace in options.namespaces", options.hostname);
+    const spawnOptions: SpawnOptions = {
+      file: options.pausePath ?? pausePath,
+      argv0: 'pod-pause',
+      env: {},
+      cwd: '/',
+      newNamespaces: [...kinds],
+      stdio: ['ignore', 'ignore', 'inherit'],
+      newSession: true,
+      dieWithParent: options.dieWithParent ?? true,
+      // pod-pause starts with every signal blocked: a SIGTERM sent before it has set up its signalfd
+      // stays pending instead of being dropped (a pid 1 with default dispositions ignores SIGTERM).
+      signalMask: allSignals(),
+    };
+    if (typeof options.userNamespace === 'object') spawnOptions.userNamespace = options.userNamespace;
+    if (hostname !== undefined) spawnOptions.hostname = hostname;
+    const pause = spawn(spawnOptions);
+    return new Sandbox(pause, [...kinds], hostname);
+  }
+
+  /** The pause's pid, in Node's pid namespace. */
+  get pid(): number {
+    return this.pause.pid;
+  }
+
+  /** Whether the pause is still running. */
+  get running(): boolean {
+    return this.pause.running;
+  }
+
+  /** The members started with {@link Sandbox.spawn} that are still running. */
+  get members(): PodProcess[] {
+    return [...this.#members];
+  }
+
+  /**
+   * The identity of one of the pod's namespaces (equal to a member's when it shares it).
+   *
+   * @example
+   * pod.namespaceId('net') === namespaceId(member.pid, 'net'); // true
+   */
+  namespaceId(kind: NamespaceKind): number {
+    return namespaceId(this.pause.pid, kind);
+  }
+
+  /**
+   * Starts a member in the pod's namespaces. Defaults that differ from {@link spawn}: a session of its
+   * own (`newSession: true`), and `dieWithParent: true`.
+   *
+   * @example
+   * const web = pod.spawn({ file: 'node', args: ['server.js'] });
+   * const init = pod.spawn({ file: 'sh', args: ['-c', 'echo $$'], newNamespaces: ['pid'] }); // prints 1
+   */
+  spawn(options: MemberOptions): PodProcess {
+    if (!this.pause.running || this.#destroying)
+      throw new PodOptionError('sandbox', 'a running sandbox', this.#destroying ? 'destroyed' : 'its pause exited');
+    const own = new Set<NamespaceKind>(options.newNamespaces ?? []);
+    for (const kind of own)
+      if (kind !== 'pid' && kind !== 'mnt' && kind !== 'cgroup')
+        throw new PodOptionError('options.newNamespaces', "a list of 'pid', 'mnt', 'cgroup'", kind);
+    if (own.has('pid')) own.add('mnt'); // its /proc must not cover the pod's
+    const spawnOptions: SpawnOptions = {
+      newSession: true,
+      dieWithParent: true,
+      ...options,
+      newNamespaces: [...own],
+      join: { process: this.pause, namespaces: this.namespaces.filter((kind) => !own.has(kind)) },
+    };
+    if (own.has('mnt') && options.mountPropagation === undefined) spawnOptions.mountPropagation = 'slave';
+    const member = spawn(spawnOptions);
+    this.#members.add(member);
+    void member.exited.then(() => this.#members.delete(member));
+    return member;
+  }
+
+  /** Resolves when the pause has exited. */
+  get exited(): Promise<unknown> {
+    return this.pause.exited;
+  }
+
+  /**
+   * Ends the pod: SIGKILL to every member still running, SIGTERM to the pause (which exits 0 and takes
+   * whatever else is left in its pid namespace with it), then waits for all of them to be reaped.
+   *
+   * @example
+   * await pod.destroy();
+   */
+  destroy(): Promise<void> {
+    this.#destroying ??= (async () => {
+      const members = [...this.#members];
+      for (const member of members) member.kill('SIGKILL');
+      this.pause.kill('SIGTERM');
+      // Members are Node's children: the pause is reapable only after they are (pitfall 12).
+      await Promise.all(members.map((m) => m.exited));
+      await this.pause.exited;
+    })();
+    return this.#destroying;
+  }
+
+  /** `await using pod = await Sandbox.create()`: destroyed on scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+}

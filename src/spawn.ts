@@ -1,0 +1,364 @@
+/**
+ * spawn(): start a process in new namespaces, or inside another process's namespaces, as a direct
+ * child of Node. All policy lives here (defaults, PATH search, namespace choice, stdio); the addon
+ * only carries out the plan between fork and exec (native/spawn.cc).
+ * @module
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { PodOptionError } from './errors';
+import { type NamespaceKind, namespaceFlags, namespaceKinds, ownNamespaceIds } from './namespaces';
+import { native, type NativeMountOp, type NativeSpawnPlan } from './native';
+import { PodProcess } from './process';
+import { type Signal, signalNumber } from './signals';
+
+/** One of a child's standard streams. */
+export type StdioOption =
+  /** The same file as Node's own fd. */
+  | 'inherit'
+  /** /dev/null. */
+  | 'ignore'
+  /** A pipe to a Node stream on the returned process. */
+  | 'pipe'
+  /** An open file descriptor of this process. */
+  | number
+  /** A file, truncated (`'w'`, default) or appended to (`'a'`). */
+  | { file: string; flags?: 'w' | 'a' };
+
+/** A mount step, run in the child after its namespaces exist (in order). */
+export type MountStep =
+  | { type: 'mount'; source?: string; target: string; fstype?: string; flags?: number; data?: string }
+  | { type: 'mkdir'; target: string }
+  | { type: 'pivot-root'; target: string };
+
+/** A user namespace id map line: `size` ids from `hostId` appear as `containerId` inside. */
+export interface IdMapping {
+  containerId: number;
+  hostId: number;
+  size: number;
+}
+
+/** The user namespace of a new process: its id maps. */
+export interface UserNamespaceOptions {
+  /** Default: root inside is the caller's euid outside, one id. */
+  uidMappings?: IdMapping[];
+  /** Default: root inside is the caller's egid outside, one id. */
+  gidMappings?: IdMapping[];
+}
+
+/** A process whose namespaces to join. */
+export interface JoinTarget {
+  /** The process (for a pod: its pause, `sandbox.pause`). */
+  process: PodProcess;
+  /** Which of its namespaces to join; default: every kind it does not share with Node. */
+  namespaces?: NamespaceKind[];
+}
+
+/** Options of {@link spawn}. */
+export interface SpawnOptions {
+  /** The program: an absolute path, or a name looked up in PATH (of `env`, else Node's). */
+  file: string;
+  /** Arguments after argv[0]. */
+  args?: string[];
+  /** argv[0]; default `file`. */
+  argv0?: string;
+  /** The environment; default Node's `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Working directory (absolute); default Node's. */
+  cwd?: string;
+  /** User id to switch to. */
+  uid?: number;
+  /** Group id to switch to; default `uid`'s value when `uid` is given. */
+  gid?: number;
+  /** Supplementary groups; default: none when `uid` or `gid` is given, else unchanged. */
+  groups?: number[];
+  /** stdin, stdout, stderr: one value for all three, or one each. Default `'inherit'`. */
+  stdio?: StdioOption | [StdioOption, StdioOption, StdioOption];
+  /** `setsid()`: a session of its own, so a terminal's Ctrl-C reaches only Node. Default false. */
+  newSession?: boolean;
+  /** `setpgid(0, 0)`: a process group of its own. Default false. */
+  newProcessGroup?: boolean;
+  /** With `newProcessGroup`: take the terminal's foreground (job control). Default false. */
+  foreground?: boolean;
+  /** Signal the child gets when Node's main thread dies (`true` = SIGKILL). Default false. */
+  dieWithParent?: boolean | Signal;
+  /** `PR_SET_NO_NEW_PRIVS`: set-uid binaries gain nothing. Default false. */
+  noNewPrivileges?: boolean;
+  /** Namespaces to create for the child (its own pid namespace makes it PID 1 there). */
+  newNamespaces?: NamespaceKind[];
+  /** Namespaces to join (the pod case). Cannot be combined with a new user namespace. */
+  join?: JoinTarget;
+  /** The user namespace when `newNamespaces` has `'user'` (added by default when not root). */
+  userNamespace?: UserNamespaceOptions | false;
+  /** Hostname in a new uts namespace. */
+  hostname?: string;
+  /** Bring `lo` up in a new net namespace. Default true. */
+  loopback?: boolean;
+  /** Mount a fresh /proc; default true with new pid and mnt namespaces. */
+  mountProc?: boolean;
+  /** Propagation of "/" in a new mount namespace; default `'private'`. */
+  mountPropagation?: 'private' | 'slave' | 'unchanged';
+  /** Mount steps, in order, after /proc. */
+  mounts?: MountStep[];
+  /** Signals blocked when the program starts; default none. */
+  signalMask?: Signal[];
+  /** Signals ignored when the program starts; default none (every other one is reset to default). */
+  ignoredSignals?: Signal[];
+}
+
+const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const knownOptions = new Set<string>([
+  'file', 'args', 'argv0', 'env', 'cwd', 'uid', 'gid', 'groups', 'stdio', 'newSession', 'newProcessGroup',
+  'foreground', 'dieWithParent', 'noNewPrivileges', 'newNamespaces', 'join', 'userNamespace', 'hostname',
+  'loopback', 'mountProc', 'mountPropagation', 'mounts', 'signalMask', 'ignoredSignals',
+]); // prettier-ignore
+
+/**
+ * Starts a process, optionally in new namespaces or inside another process's namespaces. It is a
+ * direct child of Node either way; its exit arrives through a pidfd (never by stealing other
+ * children). Synchronous until `execve`: a failure before it (missing binary, bad cwd, a refused
+ * namespace) throws a `PodSystemError` naming the step, never an exit code.
+ *
+ * @example
+ * // Its own pid, mount and uts namespaces: PID 1 there, with a fresh /proc.
+ * const proc = spawn({ file: 'sh', args: ['-c', 'echo $$; hostname'], newNamespaces: ['pid', 'mnt', 'uts'],
+ *   hostname: 'box', stdio: ['ignore', 'pipe', 'inherit'] });
+ * proc.stdout!.pipe(process.stdout); // "1", "box"
+ * await proc.exited; // { exitCode: 0, signal: null }
+ */
+export function spawn(options: SpawnOptions): PodProcess {
+  checkKnown(options);
+  const opened: number[] = [];
+  const parentEnds: Array<{ fd: number; index: number }> = [];
+  try {
+    const plan = buildPlan(options, opened, parentEnds);
+    const { pid, pidfd } = native.spawn(plan);
+    for (const fd of opened) native.close(fd);
+    opened.length = 0;
+    const streams = wrapStreams(parentEnds);
+    return new PodProcess(pid, pidfd, streams);
+  } catch (error) {
+    for (const fd of opened) native.close(fd);
+    for (const end of parentEnds) native.close(end.fd);
+    throw error;
+  }
+}
+
+function checkKnown(options: SpawnOptions): void {
+  if (typeof options !== 'object' || options === null) throw new PodOptionError('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key))
+      throw new PodOptionError(`options.${key}`, `one of ${[...knownOptions].join(', ')}`, key);
+  }
+  if (typeof options.file !== 'string' || options.file === '')
+    throw new PodOptionError('options.file', 'a non-empty string', options.file);
+}
+
+function buildPlan(
+  options: SpawnOptions,
+  opened: number[],
+  parentEnds: Array<{ fd: number; index: number }>,
+): NativeSpawnPlan {
+  const env = options.env ?? process.env;
+  const envList = Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  const args = options.args ?? [];
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string'))
+    throw new PodOptionError('options.args', 'an array of strings', args);
+  const plan: NativeSpawnPlan = {
+    candidates: candidates(options.file, env.PATH ?? process.env.PATH ?? defaultPath),
+    argv: [options.argv0 ?? options.file, ...args],
+    env: envList,
+    stdio: stdioFds(options.stdio, opened, parentEnds),
+  };
+  if (options.cwd !== undefined) {
+    if (typeof options.cwd !== 'string' || !path.isAbsolute(options.cwd))
+      throw new PodOptionError('options.cwd', 'an absolute path', options.cwd);
+    plan.cwd = options.cwd;
+  }
+  applyIds(options, plan);
+  applyNamespaces(options, plan);
+  if (options.newSession) plan.newSession = true;
+  if (options.newProcessGroup) plan.newProcessGroup = true;
+  if (options.foreground) plan.foreground = true;
+  if (options.noNewPrivileges) plan.noNewPrivs = true;
+  if (options.dieWithParent !== undefined && options.dieWithParent !== false)
+    plan.deathSignal =
+      options.dieWithParent === true ? 9 : signalNumber(options.dieWithParent, 'options.dieWithParent');
+  if (options.signalMask) plan.mask = options.signalMask.map((s, i) => signalNumber(s, `options.signalMask[${i}]`));
+  if (options.ignoredSignals)
+    plan.ignore = options.ignoredSignals.map((s, i) => signalNumber(s, `options.ignoredSignals[${i}]`));
+  return plan;
+}
+
+/** The paths execve tries, in order (execvp's rules; tried in the child, after any pivot_root). */
+function candidates(file: string, searchPath: string): string[] {
+  if (file.includes('/')) return [file];
+  return searchPath
+    .split(':')
+    .map((dir) => (dir === '' ? '.' : dir))
+    .map((dir) => `${dir}/${file}`);
+}
+
+function applyIds(options: SpawnOptions, plan: NativeSpawnPlan): void {
+  const id = (value: unknown, option: string): number => {
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xfffffffe)
+      throw new PodOptionError(option, 'an integer id from 0 to 4294967294', value);
+    return value as number;
+  };
+  if (options.uid !== undefined || options.gid !== undefined) {
+    const uid = options.uid === undefined ? process.geteuid!() : id(options.uid, 'options.uid');
+    plan.uid = uid;
+    plan.gid =
+      options.gid === undefined
+        ? options.uid === undefined
+          ? process.getegid!()
+          : uid
+        : id(options.gid, 'options.gid');
+    plan.groups = [];
+  }
+  if (options.groups !== undefined) plan.groups = options.groups.map((g, i) => id(g, `options.groups[${i}]`));
+}
+
+function applyNamespaces(options: SpawnOptions, plan: NativeSpawnPlan): void {
+  const created = new Set(options.newNamespaces ?? []);
+  for (const kind of created) {
+    if (!namespaceKinds.includes(kind))
+      throw new PodOptionError('options.newNamespaces', `a list of ${namespaceKinds.join(', ')}`, kind);
+  }
+  const root = process.geteuid!() === 0;
+  if (options.join) {
+    const target = options.join.process;
+    if (!target || !target.running)
+      throw new PodOptionError('options.join.process', 'a running PodProcess', target?.exitStatus ?? target);
+    if (created.has('user'))
+      throw new PodOptionError('options.newNamespaces', "no 'user' when joining (join the target's instead)", 'user');
+    // Default: everything the target does not share with us. The user namespace is joined only when
+    // it differs: re-entering one's own user namespace is EINVAL (pitfall 7). A new pid namespace
+    // cannot be made after joining one (copy_pid_ns: EINVAL); any other new kind is made after the
+    // join, as a copy of the joined one (a private copy of the pod's mount namespace, say).
+    const own = ownNamespaceIds();
+    const kinds = (options.join.namespaces ?? [...namespaceKinds]).filter(
+      (kind) => !(kind === 'pid' && created.has('pid')) && target.cachedNamespaceId(kind) !== own[kind],
+    );
+    plan.joinPidfd = target.pidfd;
+    plan.joinFlags = namespaceFlags(kinds, 'options.join.namespaces');
+  } else if (created.size > 0 && !root && options.userNamespace !== false) {
+    created.add('user'); // namespaces without privileges: only inside a user namespace of our own
+  }
+  if (created.has('pid') && created.has('mnt') && options.mountProc !== false) plan.mountProc = true;
+  if (options.mountProc === true && !plan.mountProc)
+    throw new PodOptionError('options.mountProc', "new 'pid' and 'mnt' namespaces with it", options.newNamespaces);
+  plan.cloneFlags = namespaceFlags(created, 'options.newNamespaces');
+  if (created.has('user')) applyUserNamespace(options.userNamespace || {}, plan);
+  if (created.has('mnt')) {
+    const propagation = options.mountPropagation ?? 'private';
+    if (propagation !== 'unchanged')
+      plan.propagation = native.mountFlags[propagation === 'slave' ? 'MS_SLAVE' : 'MS_PRIVATE'];
+  }
+  if (options.mounts) {
+    if (!created.has('mnt') && !(options.join && plan.joinFlags! & native.namespaceFlags.mnt))
+      throw new PodOptionError('options.mounts', "a new or joined 'mnt' namespace", 'the host mount namespace');
+    plan.mounts = options.mounts.map(mountOp);
+  }
+  if (options.hostname !== undefined) {
+    if (!created.has('uts'))
+      throw new PodOptionError('options.hostname', "a new 'uts' namespace with it", options.hostname);
+    if (typeof options.hostname !== 'string' || options.hostname.length > 64)
+      throw new PodOptionError('options.hostname', 'a string of at most 64 bytes', options.hostname);
+    plan.hostname = options.hostname;
+  }
+  if (created.has('net') && options.loopback !== false) plan.loopback = true;
+}
+
+function applyUserNamespace(user: UserNamespaceOptions, plan: NativeSpawnPlan): void {
+  const line = (m: IdMapping) => `${m.containerId} ${m.hostId} ${m.size}\n`;
+  const uid = user.uidMappings ?? [{ containerId: 0, hostId: process.geteuid!(), size: 1 }];
+  const gid = user.gidMappings ?? [{ containerId: 0, hostId: process.getegid!(), size: 1 }];
+  plan.uidMap = uid.map(line).join('');
+  plan.gidMap = gid.map(line).join('');
+  // Without root the kernel requires setgroups=deny before gid_map (user_namespaces(7)).
+  if (process.geteuid!() !== 0) plan.setgroups = 'deny';
+}
+
+function mountOp(step: MountStep, i: number): NativeMountOp {
+  const kinds = native.mountOpKinds;
+  if (!step || typeof step.target !== 'string' || !path.isAbsolute(step.target))
+    throw new PodOptionError(`options.mounts[${i}].target`, 'an absolute path', step?.target);
+  switch (step.type) {
+    case 'mount': {
+      const op: NativeMountOp = { kind: kinds.mount, target: step.target, flags: step.flags ?? 0 };
+      if (step.source !== undefined) op.source = step.source;
+      if (step.fstype !== undefined) op.fstype = step.fstype;
+      if (step.data !== undefined) op.data = step.data;
+      return op;
+    }
+    case 'mkdir':
+      return { kind: kinds.mkdir, target: step.target };
+    case 'pivot-root':
+      return { kind: kinds.pivotRoot, target: step.target };
+    default:
+      throw new PodOptionError(
+        `options.mounts[${i}].type`,
+        "'mount', 'mkdir' or 'pivot-root'",
+        (step as { type: unknown }).type,
+      );
+  }
+}
+
+function stdioFds(
+  stdio: SpawnOptions['stdio'],
+  opened: number[],
+  parentEnds: Array<{ fd: number; index: number }>,
+): [number, number, number] {
+  const list = Array.isArray(stdio) ? stdio : [stdio ?? 'inherit', stdio ?? 'inherit', stdio ?? 'inherit'];
+  if (list.length !== 3) throw new PodOptionError('options.stdio', 'one value or an array of three', stdio);
+  let devNull: number | undefined;
+  return list.map((option, index) => {
+    if (option === 'inherit') return index;
+    if (option === 'ignore') {
+      if (devNull === undefined) {
+        devNull = fs.openSync('/dev/null', 'r+');
+        opened.push(devNull);
+      }
+      return devNull;
+    }
+    if (option === 'pipe') {
+      const [r, w] = native.pipe();
+      const [childEnd, parentEnd] = index === 0 ? [r, w] : [w, r];
+      opened.push(childEnd);
+      parentEnds.push({ fd: parentEnd, index });
+      return childEnd;
+    }
+    if (typeof option === 'number' && Number.isInteger(option) && option >= 0) return option;
+    if (typeof option === 'object' && option !== null && typeof option.file === 'string') {
+      const fd = fs.openSync(option.file, option.flags === 'a' ? 'a' : 'w');
+      opened.push(fd);
+      return fd;
+    }
+    throw new PodOptionError(`options.stdio[${index}]`, "'inherit', 'ignore', 'pipe', an fd or { file }", option);
+  }) as [number, number, number];
+}
+
+function wrapStreams(parentEnds: Array<{ fd: number; index: number }>): {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+} {
+  const streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null } = {
+    stdin: null,
+    stdout: null,
+    stderr: null,
+  };
+  for (const { fd, index } of parentEnds) {
+    const socket = new net.Socket({ fd, readable: index !== 0, writable: index === 0 });
+    if (index === 0) streams.stdin = socket;
+    else if (index === 1) streams.stdout = socket;
+    else streams.stderr = socket;
+  }
+  parentEnds.length = 0;
+  return streams;
+}

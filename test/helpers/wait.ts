@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream';
+
+/** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
+export async function pollUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Everything a stream yields until it ends, as text. */
+export async function readAll(stream: Readable | null): Promise<string> {
+  if (stream === null) throw new Error('no stream (stdio was not "pipe")');
+  let text = '';
+  stream.setEncoding('utf8');
+  for await (const chunk of stream) text += chunk as string;
+  return text;
+}
+
+/** Resolves with the first line of a stream that matches. */
+export function waitForLine(stream: Readable | null, pattern: RegExp): Promise<string> {
+  if (stream === null) throw new Error('no stream (stdio was not "pipe")');
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (const line of buffer.split('\n')) {
+        if (pattern.test(line)) {
+          stream.off('data', onData);
+          resolve(line);
+          return;
+        }
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`stream ended without a line matching ${pattern}:\n${buffer}`)));
+  });
+}

@@ -1,0 +1,61 @@
+// The same sandbox and spawn as uid 65534: a user namespace is created automatically, root inside
+// is the caller outside, and members join it together with the other namespaces.
+import { spawn as cpSpawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { stagePackage } from '../helpers/stage';
+import { readAll } from '../helpers/wait';
+
+const reason = privilegeSkipReason(); // switching to uid 65534 needs root
+
+interface Report {
+  uid: number;
+  probe: string;
+  uidMap: string;
+  podNs: Record<string, number>;
+  sharedNs: Record<string, number>;
+  ownNs: Record<string, number>;
+  hostNs: Record<string, number>;
+}
+
+describe.skipIf(reason)(titled('rootless (uid 65534)', reason), () => {
+  let staged: string;
+  let report: Report;
+  beforeAll(async () => {
+    staged = stagePackage();
+    const child = cpSpawn(process.execPath, [path.join(staged, 'test/fixtures/pod-report.js'), staged], {
+      uid: 65534,
+      gid: 65534,
+      cwd: staged,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [out, err, code] = await Promise.all([
+      readAll(child.stdout),
+      readAll(child.stderr),
+      new Promise((resolve) => child.on('exit', resolve)),
+    ]);
+    if (code !== 0) throw new Error(`fixture failed (${String(code)}): ${err}`);
+    report = JSON.parse(out) as Report;
+  });
+  afterAll(() => fs.rmSync(staged, { recursive: true, force: true }));
+
+  it('runs as uid 65534 and maps root inside to it', () => {
+    expect(report.uid).toBe(65534);
+    expect(report.uidMap.split(/\s+/)).toEqual(['0', '65534', '1']);
+    expect(report.probe).toBe('uid=0 pid=2 host=fixture');
+  });
+
+  it('the pod has its own user namespace and members share it', () => {
+    for (const kind of ['user', 'pid', 'net', 'ipc', 'uts', 'mnt']) {
+      expect(report.podNs[kind], kind).not.toBe(report.hostNs[kind]);
+      expect(report.sharedNs[kind], kind).toBe(report.podNs[kind]);
+    }
+  });
+
+  it('a member with its own pid namespace keeps the rest of the pod', () => {
+    expect(report.ownNs.pid).not.toBe(report.podNs.pid);
+    for (const kind of ['user', 'net', 'ipc', 'uts']) expect(report.ownNs[kind], kind).toBe(report.podNs[kind]);
+  });
+});
