@@ -7,6 +7,7 @@
         "native/child_setup.cc",
         "native/errors.cc",
         "native/exit.cc",
+        "native/reap.cc",
         "native/spawn.cc",
         "native/syscalls.cc"
       ],
@@ -21,7 +22,7 @@
     {
       "target_name": "pod-pause",
       "type": "executable",
-      "sources": ["native/pause.c"],
+      "sources": ["native/pause.c", "native/init.c"],
       "cflags!": ["-fPIC"],
       "cflags": ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-fstack-protector"],
       "ldflags": ["-static", "-s"]

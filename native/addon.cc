@@ -38,6 +38,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSpawn(env, exports);
   InitExitWatcher(env, exports);
   InitSyscalls(env, exports);
+  InitReap(env, exports);
   return exports;
 }
 

@@ -14,5 +14,6 @@ struct AddonData {
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitExitWatcher(Napi::Env env, Napi::Object exports);
 void InitSyscalls(Napi::Env env, Napi::Object exports);
+void InitReap(Napi::Env env, Napi::Object exports);
 
 }  // namespace podinit

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
+
 #define POD_PAUSE_VERSION "pod-pause 0.1.0\n"
 
 static void say(const char *text) {
@@ -33,11 +35,12 @@ int main(int argc, char **argv) {
   int sfd;
   struct signalfd_siginfo batch[32];
 
-  /* Arguments: only --version; pod-pause is configured by its namespaces, not by flags. */
+  /* Arguments: --version, or "init" for the init mode (init.c); the pause takes no flags. */
   if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
     say(POD_PAUSE_VERSION);
     return 0;
   }
+  if (argc > 1 && strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
 
   /* Block every signal and take them from a signalfd: pid 1 without this ignores SIGTERM. */
   sigfillset(&all);

@@ -130,8 +130,16 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
   argv.push_back(nullptr);
   envp.push_back(nullptr);
   for (int sig : {SIGPIPE, SIGXFSZ}) signal(sig, SIG_DFL);
+  // Node marks its own 0, 1 and 2 close-on-exec (pitfall 17): the program would start without them.
+  int fd_flags[3];
+  for (int fd = 0; fd < 3; fd++) {
+    fd_flags[fd] = fcntl(fd, F_GETFD);
+    if (fd_flags[fd] >= 0) fcntl(fd, F_SETFD, fd_flags[fd] & ~FD_CLOEXEC);
+  }
   execve(file.c_str(), argv.data(), envp.data());
   int err = errno;
+  for (int fd = 0; fd < 3; fd++)
+    if (fd_flags[fd] >= 0) fcntl(fd, F_SETFD, fd_flags[fd]);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);
   ThrowErrno(info.Env(), err, "execve", file);

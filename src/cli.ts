@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PodOptionError, PodSystemError } from './errors';
+import { execInit, parseInitArgs } from './init-command';
 import { native, pausePath } from './native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,9 +25,14 @@ function program(): Command {
       `
 Exit codes: 0 success, 1 failure, 2 bad usage (nothing was started).
 
+Init mode (the default command): pod-init [init] [options] -- CMD [ARGS...]
+  run CMD as a correct PID 1: forward every signal, reap every zombie, exit with its code
+  (pod-init init --help lists its options: -s, --no-subreaper, -g, -e CODE, --grace SECONDS, -p SIGNAL, -w, -v, -l)
+
 Examples:
+  pod-init -- node server.js     # as an image's ENTRYPOINT (tini's job)
   pod-init pause                 # be a pod's PID 1: reap orphans, exit 0 on SIGTERM/SIGINT/SIGHUP
-  node pod-init.js               # the same, when started as PID 1 with no arguments`,
+  node pod-init.js               # the same as pause, when started as PID 1 with no arguments`,
     );
 
   cli
@@ -43,6 +49,13 @@ function execPause(): never {
   native.execve(pausePath, ['pod-pause'], []);
 }
 
+const subcommands = new Set(['pause', 'help', '-h', '--help', '-V', '--version']);
+
+/** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
+function isInitMode(args: string[]): boolean {
+  return args.length > 0 && !subcommands.has(args[0]!);
+}
+
 /**
  * Runs the CLI with `args` (without `node` and the script) and resolves with the exit code.
  *
@@ -52,6 +65,11 @@ function execPause(): never {
 export async function main(args: string[]): Promise<number> {
   if (args.length === 0 && process.pid === 1) execPause();
   try {
+    if (isInitMode(args)) {
+      const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);
+      if (options !== undefined) execInit(options);
+      return exitCodes.ok;
+    }
     await program().parseAsync(args, { from: 'user' });
     return exitCodes.ok;
   } catch (error) {

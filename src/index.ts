@@ -17,4 +17,6 @@ export {
   type StdioOption,
   type UserNamespaceOptions,
 } from './spawn';
+export { type InitOptions, initArgv, parseInitArgs } from './init-command';
+export { type OrphanReaper, reapOrphans, type ReapOrphansOptions } from './reaper';
 export * as syscalls from './syscalls';

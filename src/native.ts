@@ -80,6 +80,8 @@ export interface NativeBinding {
   pipe(): [number, number];
   close(fd: number): void;
   execve(file: string, argv: string[], env: string[]): never;
+  libuvChildPids(): number[];
+  reapPid(pid: number): [exitCode: number | null, signal: number | null] | null;
 }
 
 /** Where the addon was found; pod-pause is built next to it. */

@@ -26,6 +26,9 @@ export function exitStatusCode(status: ExitStatus): number {
   return status.signal === null ? 255 : 128 + signalNumber(status.signal);
 }
 
+/** @internal Pids of every running PodProcess: reapOrphans() must leave them to their watchers. */
+export const livePodPids = new Set<number>();
+
 /** Streams of a process whose stdio was `'pipe'`. */
 export interface ProcessStreams {
   stdin: Writable | null;
@@ -66,12 +69,14 @@ export class PodProcess implements AsyncDisposable {
     this.stdin = streams.stdin;
     this.stdout = streams.stdout;
     this.stderr = streams.stderr;
+    livePodPids.add(pid);
     let resolve!: (status: ExitStatus) => void;
     this.exited = new Promise((r) => (resolve = r));
     this.#watcher = new native.ExitWatcher(pidfd, (exitCode, signal) => {
       this.#status = { exitCode, signal: signal === null ? null : signalName(signal) };
       native.close(this.#pidfd);
       this.#pidfd = -1;
+      livePodPids.delete(pid);
       // Nobody can read stdin any more (child_process does the same). stdout and stderr end by
       // themselves once their data has been read.
       this.stdin?.destroy();

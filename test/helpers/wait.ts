@@ -45,3 +45,51 @@ export function waitForLine(stream: Readable | null, pattern: RegExp): Promise<s
     stream.once('end', () => reject(new Error(`stream ended without a line matching ${pattern}:\n${buffer}`)));
   });
 }
+
+/** Collects a stream's lines; `waitFor` resolves with the first line (seen before or later) that matches. */
+export function lineReader(stream: Readable | null): {
+  lines: string[];
+  waitFor(pattern: RegExp, what?: string): Promise<string>;
+  ended: Promise<void>;
+} {
+  if (stream === null) throw new Error('no stream (stdio was not "pipe")');
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void; from: number }> = [];
+  let partial = '';
+  let done = false;
+  let endWaiters: Array<(error: Error) => void> = [];
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      for (const w of [...waiters])
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+    }
+  });
+  const ended = new Promise<void>((resolve) =>
+    stream.once('end', () => {
+      done = true;
+      for (const reject of endWaiters) reject(new Error(`stream ended; lines: ${JSON.stringify(lines)}`));
+      endWaiters = [];
+      resolve();
+    }),
+  );
+  return {
+    lines,
+    ended,
+    waitFor(pattern: RegExp) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (done) return Promise.reject(new Error(`stream ended without ${pattern}; lines: ${JSON.stringify(lines)}`));
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve, from: lines.length });
+        endWaiters.push(reject);
+      });
+    },
+  };
+}
