@@ -19,6 +19,7 @@ export function stagePackage(): string {
     'build/Release/pod-pause',
     'node_modules/bindings',
     'node_modules/file-uri-to-path',
+    'node_modules/commander',
     'test/fixtures',
   ])
     copy(item);

@@ -125,16 +125,22 @@ describe.skipIf(reason)(titled('init: signals', reason), () => {
 
   it('-g sends signals to the whole process group; without it only CMD gets them', async () => {
     // CMD ignores TERM itself; its background sleep (same group) dies of TERM only with -g.
-    // (A trap, not `trap ''`: an ignored TERM would be inherited by the sleep.)
-    const script = `trap ':' 15; sleep 100 & bg=$!; echo "bg=$bg"; while kill -0 $bg 2>/dev/null; do wait $bg; st=$?; done; echo "bg-status=$st"; exit 0`;
+    // (A trap, not `trap ''`: an ignored TERM would be inherited by the sleep.) The background job
+    // says "started" once it runs on its own: until then it is a fork of sh that still has sh's
+    // trap handler, and a TERM it caught there would be lost — a shell race, not the init's.
+    const script =
+      `trap ':' 15; sh -c 'echo started; exec sleep 100' & bg=$!; echo "bg=$bg"; ` +
+      `while kill -0 $bg 2>/dev/null; do wait $bg; st=$?; done; echo "bg-status=$st"; exit 0`;
     const grouped = startInit(['-g', '--', 'sh', '-c', script], { pid1: false });
     await grouped.out.waitFor(/^bg=/);
+    await grouped.out.waitFor(/^started$/);
     grouped.init.kill('SIGTERM');
     expect(await grouped.out.waitFor(/^bg-status=/)).toBe('bg-status=143');
     expect((await grouped.init.exited).exitCode).toBe(0);
 
     const single = startInit(['--', 'sh', '-c', script], { pid1: false });
     const bg = Number((await single.out.waitFor(/^bg=/)).slice(3));
+    await single.out.waitFor(/^started$/);
     single.init.kill('SIGTERM');
     await pollUntil(() => procStatus(single.init.pid)?.SigPnd === '0000000000000000', 'the init to take the signal');
     expect(alive(bg)).toBe(true); // negative control: not signalled
@@ -205,7 +211,7 @@ describe.skipIf(reason)(titled('init: grace shutdown', reason), () => {
     });
 
     it(`--grace: a CMD that stops on TERM ends the wait early (${mode.name})`, async () => {
-      const script = `trap 'exit 0' 15; sleep 100 & echo ready; wait`;
+      const script = `trap 'exit 0' 15; sh -c 'echo ready; exec sleep 100' & wait`; // see the -g test
       const { init, out } = startInit(['--grace', '30', '-g', '--', 'sh', '-c', script], { pid1: mode.pid1 });
       await out.waitFor(/^ready$/);
       init.kill('SIGTERM');
