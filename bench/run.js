@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json] [-- --iterations N] [-- --only NAME]`: pod-init side by side with its
+// `npm run bench [-- --json] [--iterations N] [--runs N] [--samples N] [--only NAME] [--no-install]`: pod-init side by side with its
 // peers, in one process, iterations interleaved (pod-init, peer, pod-init, ...) so that machine noise
 // hits both alike. Prints medians and p99 as a table, or one JSON object per line with --json:
 // {"name","unit","value","peer","peerValue","ratio"} (ratio = value / peerValue; lower is better).
@@ -9,11 +9,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
 const { summarize, Report } = require('./stats');
+const initBenches = require('./init');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const iterations = Number(option('--iterations', 300));
+const runs = Number(option('--runs', 10));
+const samples = Number(option('--samples', 2000));
 const only = option('--only', undefined);
 const report = new Report(json);
 const log = (text) => {
@@ -119,10 +122,18 @@ const benches = {
 
 async function main() {
   if (process.geteuid() !== 0) log('note: not root; pods get a user namespace of their own (rootless mode)');
-  for (const [name, run] of Object.entries(benches)) {
-    if (only && !name.startsWith(only)) continue;
-    log(`running ${name} ...`);
-    await run();
+  if (!args.includes('--no-install')) spawnSync('bash', [path.join(__dirname, 'peers.sh')], { stdio: 'inherit' });
+  const init = initBenches(report, { runs, samples, log });
+  const all = { ...benches, ...init };
+  delete all.cleanup;
+  try {
+    for (const [name, run] of Object.entries(all)) {
+      if (only && !name.startsWith(only)) continue;
+      log(`running ${name} ...`);
+      await run();
+    }
+  } finally {
+    init.cleanup();
   }
   report.print();
 }
