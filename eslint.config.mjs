@@ -13,6 +13,8 @@ export default tseslint.config(
         require: 'readonly',
         module: 'writable',
         process: 'readonly',
+        Buffer: 'readonly',
+        setImmediate: 'readonly',
         __dirname: 'readonly',
         console: 'readonly',
         setTimeout: 'readonly',
