@@ -1,0 +1,35 @@
+# pod-init as a container's PID 1 (and, --privileged, as a pod runner inside a container).
+#
+#   docker build -t pod-init .          # or: podman build -t pod-init .
+#   docker run --rm pod-init sh -c 'exit 3'; echo $?     # 3: pod-init is PID 1 and exits with CMD
+#
+# Base images are build arguments so that a local image can stand in for the registry's
+# (scripts/podman-image-test.sh builds one from a debootstrap'd Debian with the host's node).
+ARG BUILD_IMAGE=node:20-bookworm
+ARG RUNTIME_IMAGE=node:20-bookworm-slim
+
+# --- build: the addon, pod-pause and dist/ (needs python3, make, g++ and Node's headers) ---
+FROM ${BUILD_IMAGE} AS build
+ARG NODEDIR=/usr/local
+ENV npm_config_nodedir=${NODEDIR} npm_config_update_notifier=false
+WORKDIR /build
+COPY package.json package-lock.json binding.gyp tsconfig.json tsconfig.build.json pod-init.js ./
+COPY native native
+COPY src src
+RUN npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/node-gyp node_modules/node-addon-api build/Release/obj.target build/Release/.deps
+
+# --- runtime: only what runs ---
+FROM ${RUNTIME_IMAGE}
+COPY --from=build /build/package.json /build/pod-init.js /opt/pod-init/
+COPY --from=build /build/dist /opt/pod-init/dist
+COPY --from=build /build/node_modules /opt/pod-init/node_modules
+COPY --from=build /build/build/Release/pod_init.node /build/build/Release/pod-pause /opt/pod-init/build/Release/
+COPY examples /opt/pod-init/examples
+RUN ln -s /opt/pod-init/pod-init.js /usr/local/bin/pod-init \
+ && ln -s /opt/pod-init/build/Release/pod-pause /usr/local/bin/pod-pause
+# `pod-init -- CMD` parses its flags in Node, then exec()s its native init (pod-pause init), so
+# PID 1 costs ~0.7 MB once CMD runs. ["pod-pause", "init", "--"] skips Node's start-up altogether.
+ENTRYPOINT ["pod-init", "--"]
+CMD ["sleep", "infinity"]
