@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { PodOptionError, PodSystemError } from './errors';
 import { execInit, parseInitArgs } from './init-command';
+import { ManifestError } from './pod/load';
+import { parseRunArgs, runPod } from './run-command';
 import { native, pausePath } from './native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -35,6 +37,8 @@ Examples:
   node pod-init.js               # the same as pause, when started as PID 1 with no arguments`,
     );
 
+  cli.command('run <file>').description("run a v1 Pod manifest with the kubelet's lifecycle (pod-init run --help)");
+
   cli
     .command('pause')
     .description(
@@ -49,7 +53,7 @@ function execPause(): never {
   native.execve(pausePath, ['pod-pause'], []);
 }
 
-const subcommands = new Set(['pause', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -65,6 +69,7 @@ function isInitMode(args: string[]): boolean {
 export async function main(args: string[]): Promise<number> {
   if (args.length === 0 && process.pid === 1) execPause();
   try {
+    if (args[0] === 'run') return await runPod(parseRunArgs(args.slice(1)));
     if (isInitMode(args)) {
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);
       if (options !== undefined) execInit(options);
@@ -80,6 +85,10 @@ export async function main(args: string[]): Promise<number> {
         error.code === 'commander.help'
       )
         return exitCodes.ok;
+      return exitCodes.usage;
+    }
+    if (error instanceof ManifestError) {
+      process.stderr.write(`pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
     if (error instanceof PodOptionError) {

@@ -1,0 +1,121 @@
+/**
+ * The kubelet's decisions for one pod (`computePodActions` / `computeInitContainerActions`,
+ * KUBERNETES.md B.1-B.3), as a pure function: what is observed in, the actions to take out. Time and
+ * backoff are parameters; the executor (runner.ts) carries the actions out and feeds back new
+ * observations, so every rule here is a table-driven unit test without processes or clocks.
+ * @module
+ */
+import type { Backoff } from './backoff';
+
+/** What the executor observed of one container. */
+export interface ContainerView {
+  name: string;
+  kind: 'init' | 'sidecar' | 'regular';
+  /** An instance is running. */
+  running: boolean;
+  /** Running and counted as started (no startup probe yet: as soon as it runs). */
+  started: boolean;
+  /** The latest instance, when it has ended (a start error counts, with exit code 128). */
+  lastExit?: { exitCode: number; finishedAt: number };
+  /** The backoff key (name and spec hash). */
+  backoffKey: string;
+}
+
+/** What {@link decide} needs. */
+export interface PodView {
+  restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  /** Init containers in spec order: regular ones and sidecars. */
+  init: ContainerView[];
+  regular: ContainerView[];
+  /** Any regular container has ever been started: init containers never run again (B.2). */
+  initialized: boolean;
+}
+
+/** One action for the executor. */
+export type PodAction =
+  | { type: 'start'; name: string }
+  | { type: 'back-off'; name: string; until: number; backoffMs: number }
+  | { type: 'initialized' }
+  | { type: 'kill-pod'; reason: 'Completed' | 'InitFailed' };
+
+/**
+ * Whether an exited container restarts (B.3): sidecars always; regular and init containers by the
+ * pod's policy (`Always` acts as `OnFailure` for regular init containers).
+ *
+ * @example
+ * shouldRestart('OnFailure', 'regular', 0); // false
+ */
+export function shouldRestart(
+  policy: PodView['restartPolicy'],
+  kind: ContainerView['kind'],
+  exitCode: number,
+): boolean {
+  if (kind === 'sidecar') return true;
+  if (kind === 'init') return policy !== 'Never' && exitCode !== 0;
+  if (policy === 'Always') return true;
+  return policy === 'OnFailure' && exitCode !== 0;
+}
+
+/**
+ * The actions for the pod now.
+ *
+ * @example
+ * decide({ restartPolicy: 'Never', init: [], regular: [web], initialized: false }, backoff, Date.now());
+ * // [{ type: 'initialized' }, { type: 'start', name: 'web' }]
+ */
+export function decide(view: PodView, backoff: Backoff, now: number): PodAction[] {
+  const actions: PodAction[] = [];
+  const start = (c: ContainerView) => {
+    if (c.lastExit) {
+      const delay = backoff.delayBeforeRestart(c.backoffKey, c.lastExit.finishedAt, now);
+      if (delay > 0) {
+        actions.push({
+          type: 'back-off',
+          name: c.name,
+          until: now + delay,
+          backoffMs: backoff.currentMs(c.backoffKey),
+        });
+        return;
+      }
+    }
+    actions.push({ type: 'start', name: c.name });
+  };
+
+  if (!view.initialized) {
+    // Init containers one at a time, in order; a sidecar counts once it is started.
+    for (const c of view.init) {
+      if (c.kind === 'sidecar') {
+        if (c.running && c.started) continue;
+        if (!c.running) start(c);
+        return actions;
+      }
+      if (c.running) return actions;
+      if (!c.lastExit) {
+        start(c);
+        return actions;
+      }
+      if (c.lastExit.exitCode === 0) continue;
+      if (view.restartPolicy === 'Never') return [{ type: 'kill-pod', reason: 'InitFailed' }];
+      start(c);
+      return actions;
+    }
+    actions.push({ type: 'initialized' });
+  } else {
+    // Once initialized only sidecars are kept alive among the init containers.
+    for (const c of view.init) if (c.kind === 'sidecar' && !c.running) start(c);
+  }
+
+  let active = 0;
+  for (const c of view.regular) {
+    if (c.running) active++;
+    else if (!c.lastExit) {
+      start(c);
+      active++;
+    } else if (shouldRestart(view.restartPolicy, 'regular', c.lastExit.exitCode)) {
+      start(c);
+      active++;
+    }
+  }
+  if (active === 0) actions.push({ type: 'kill-pod', reason: 'Completed' });
+  return actions;
+}

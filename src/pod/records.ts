@@ -1,0 +1,38 @@
+/**
+ * What the runner remembers of each container: its instances (the current one and the one before),
+ * restart count, and why it waits. The status and the reconcile view are read from these.
+ * @module
+ */
+import type { PodProcess } from '../process';
+import type { ContainerSpec } from './types';
+
+/** One run of a container. */
+export interface Instance {
+  id: string;
+  process?: PodProcess;
+  startedAt: Date;
+  finishedAt?: Date;
+  exitCode?: number;
+  signal?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** One container of the pod. */
+export interface ContainerRecord {
+  spec: ContainerSpec;
+  kind: 'init' | 'sidecar' | 'regular';
+  /** Latest instance (running or ended). */
+  current?: Instance;
+  /** The instance before it (lastState). */
+  previous?: Instance;
+  restartCount: number;
+  waiting?: { reason: string; message?: string };
+  /** Set while a back-off timer is pending, so the BackOff event is said once per wait. */
+  backOffUntil?: number;
+}
+
+/** Whether the container's latest instance runs. */
+export function isRunning(record: ContainerRecord): boolean {
+  return record.current !== undefined && record.current.finishedAt === undefined;
+}

@@ -1,0 +1,403 @@
+/**
+ * PodRunner: the executor of the kubelet's loop for one pod. It creates the sandbox, carries out what
+ * reconcile.ts decides (start, back off, kill the pod), turns process exits into new observations,
+ * and stops the pod the kubelet's way (SIGTERM, grace, SIGKILL; sidecars after the main containers,
+ * in reverse order). Events, logs and status changes are emitted for the CLI and for embedders.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { PodSystemError } from '../errors';
+import type { NamespaceKind } from '../namespaces';
+import { Sandbox } from '../sandbox';
+import { signalNumber } from '../signals';
+import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
+import { containerArgv, ContainerConfigError, containerEnv } from './environment';
+import { CriLogWriter } from './logs';
+import { type ContainerRecord, isRunning } from './records';
+import { type ContainerView, decide, type PodView } from './reconcile';
+import { type Condition, podStatus } from './status';
+import type { PodSpecObject, RelatedObjects } from './types';
+
+/** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
+export interface PodEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** The container it is about, if any. */
+  container?: string;
+  time: Date;
+}
+
+/** A line a container wrote. */
+export interface LogLine {
+  container: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+  time: Date;
+}
+
+/** Options of {@link PodRunner}. */
+export interface PodRunnerOptions {
+  /** ConfigMaps and Secrets from the same file. */
+  related?: RelatedObjects;
+  /** Crash-loop backoff (default: the kubelet's 10 s doubling to 300 s). */
+  backoff?: BackoffSettings;
+  /** Where the pod's state (logs, status) lives; default /run/pod-init (root) or $XDG_RUNTIME_DIR/pod-init. */
+  stateRoot?: string;
+}
+
+const configRetryMs = 10_000;
+
+/** The default state root: /run/pod-init as root, else $XDG_RUNTIME_DIR/pod-init (or the temp dir). */
+export function defaultStateRoot(): string {
+  if (process.geteuid?.() === 0) return '/run/pod-init';
+  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init');
+}
+
+/**
+ * Runs one Pod object (validated and defaulted) on this host.
+ *
+ * @example
+ * const runner = new PodRunner(pod);
+ * runner.on('event', (e) => console.log(e.reason, e.message));
+ * await runner.start();
+ * const final = await runner.finished; // the Pod object with its terminal status
+ */
+export class PodRunner extends EventEmitter {
+  readonly pod: PodSpecObject;
+  /** Resolves with the final Pod object once the pod is terminal and everything is cleaned up. */
+  readonly finished: Promise<PodSpecObject>;
+  /** The pod's state directory (logs, status.json). */
+  readonly stateDir: string;
+
+  readonly #records: ContainerRecord[];
+  readonly #related: RelatedObjects;
+  readonly #backoff: Backoff;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #logs = new Map<string, CriLogWriter>();
+  readonly #streamEnds: Array<Promise<void>> = [];
+  #sandbox: Sandbox | undefined;
+  #initialized = false;
+  #anyStarted = false;
+  #terminating = false;
+  #deleted = false;
+  #done = false;
+  #startTime: Date | undefined;
+  #conditions: Condition[] = [];
+  #syncQueued = false;
+  #resolve!: (pod: PodSpecObject) => void;
+  #hostname: string;
+
+  constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
+    super();
+    this.pod = structuredClone(pod);
+    this.pod.metadata.uid ??= randomUUID();
+    this.pod.metadata.namespace ??= 'default';
+    this.pod.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
+    this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
+    const m = this.pod.metadata;
+    this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
+    this.#records = [
+      ...(this.pod.spec.initContainers ?? []).map((spec): ContainerRecord => ({
+        spec,
+        kind: spec.restartPolicy === 'Always' ? 'sidecar' : 'init',
+        restartCount: 0,
+      })),
+      ...this.pod.spec.containers.map((spec): ContainerRecord => ({ spec, kind: 'regular', restartCount: 0 })),
+    ];
+    this.#hostname = this.pod.spec.hostNetwork
+      ? os.hostname()
+      : (this.pod.spec.hostname ?? m.name.slice(0, 63).replace(/[-.]+$/, ''));
+    this.finished = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  /** `name_namespace(uid)`, as the kubelet writes it in messages. */
+  get podRef(): string {
+    const m = this.pod.metadata;
+    return `${m.name}_${m.namespace}(${m.uid})`;
+  }
+
+  /** The Pod object with its current status. */
+  object(): PodSpecObject {
+    return { ...structuredClone(this.pod), status: this.#status() };
+  }
+
+  /** Creates the sandbox and starts the first containers. */
+  async start(): Promise<void> {
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    const spec = this.pod.spec;
+    const kinds: NamespaceKind[] = ['mnt'];
+    if (!spec.hostPID) kinds.push('pid');
+    if (!spec.hostIPC) kinds.push('ipc');
+    if (!spec.hostNetwork) kinds.push('net', 'uts');
+    const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
+    if (!spec.hostNetwork) options.hostname = this.#hostname;
+    this.#sandbox = await Sandbox.create(options);
+    this.#startTime = new Date();
+    this.#changed();
+    this.#sync();
+  }
+
+  /**
+   * Deletes the pod gracefully, as `kubectl delete` would: SIGTERM to every container, then SIGKILL
+   * after the grace period (default: terminationGracePeriodSeconds). A second call with 0 kills at once.
+   *
+   * @example
+   * runner.delete();   // graceful
+   * runner.delete(0);  // now
+   */
+  delete(graceSeconds?: number): void {
+    this.#deleted = true;
+    const grace = graceSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    if (this.#terminating) {
+      if (grace === 0) for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
+      return;
+    }
+    void this.#terminate(grace);
+  }
+
+  #emitEvent(type: PodEvent['type'], reason: string, message: string, container?: string): void {
+    const event: PodEvent = { type, reason, message, time: new Date() };
+    if (container !== undefined) event.container = container;
+    this.emit('event', event);
+  }
+
+  #status(): Record<string, unknown> {
+    const status = podStatus(this.#records, {
+      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
+      sandboxReady: this.#sandbox?.running === true && !this.#done,
+      initialized: this.#initialized,
+      anyContainerStarted: this.#anyStarted,
+      terminal: this.#deleted,
+      ...(this.#startTime ? { startTime: this.#startTime } : {}),
+      hostIP: '127.0.0.1',
+      podIP: '127.0.0.1',
+      previousConditions: this.#conditions,
+      now: new Date(),
+    });
+    this.#conditions = status.conditions as Condition[];
+    return status;
+  }
+
+  #changed(): void {
+    this.emit('status', this.object());
+  }
+
+  #later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #queueSync(): void {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    queueMicrotask(() => {
+      this.#syncQueued = false;
+      this.#sync();
+    });
+  }
+
+  #view(): PodView {
+    const view = (r: ContainerRecord): ContainerView => {
+      const v: ContainerView = {
+        name: r.spec.name,
+        kind: r.kind,
+        running: isRunning(r),
+        started: isRunning(r),
+        backoffKey: `${r.spec.name}@${JSON.stringify(r.spec)}`,
+      };
+      if (r.current?.finishedAt)
+        v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
+      return v;
+    };
+    return {
+      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
+      init: this.#records.filter((r) => r.kind !== 'regular').map(view),
+      regular: this.#records.filter((r) => r.kind === 'regular').map(view),
+      initialized: this.#initialized,
+    };
+  }
+
+  #record(name: string): ContainerRecord {
+    return this.#records.find((r) => r.spec.name === name)!;
+  }
+
+  #sync(): void {
+    if (this.#terminating || this.#done || !this.#sandbox) return;
+    const now = Date.now();
+    for (const action of decide(this.#view(), this.#backoff, now)) {
+      switch (action.type) {
+        case 'initialized':
+          this.#initialized = true;
+          break;
+        case 'start':
+          this.#start(this.#record(action.name), now);
+          this.#queueSync(); // what comes next may depend on it (the next init container, say)
+          break;
+        case 'back-off': {
+          const r = this.#record(action.name);
+          if (r.backOffUntil === action.until) break;
+          r.backOffUntil = action.until;
+          const seconds = Math.round(action.backoffMs / 1000);
+          r.waiting = {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${seconds}s restarting failed container=${r.spec.name} pod=${this.podRef}`,
+          };
+          this.#emitEvent(
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${r.spec.name} in pod ${this.podRef}`,
+            r.spec.name,
+          );
+          this.#later(action.until - now, () => this.#sync());
+          this.#changed();
+          break;
+        }
+        case 'kill-pod':
+          void this.#terminate(this.pod.spec.terminationGracePeriodSeconds ?? 30);
+          return;
+      }
+    }
+  }
+
+  #start(r: ContainerRecord, now: number): void {
+    if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
+      return;
+    const name = r.spec.name;
+    const finished = r.current?.finishedAt !== undefined;
+    let env: Map<string, string>;
+    let argv: string[];
+    try {
+      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1');
+      argv = containerArgv(r.spec, env);
+    } catch (error) {
+      if (!(error instanceof ContainerConfigError)) throw error;
+      this.#configError(r, 'CreateContainerConfigError', error.message, now);
+      return;
+    }
+    if (argv.length === 0) {
+      this.#configError(r, 'CreateContainerError', 'no command specified', now);
+      return;
+    }
+    if (finished) {
+      this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
+      r.restartCount++;
+    }
+    r.backOffUntil = undefined;
+    const instance = { id: randomUUID().replace(/-/g, ''), startedAt: new Date() };
+    const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
+    const own: Array<'pid' | 'mnt'> = this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? [] : ['pid'];
+    let process;
+    try {
+      process = this.#sandbox!.spawn({
+        file: argv[0]!,
+        args: argv.slice(1),
+        env: Object.fromEntries(env),
+        cwd: r.spec.workingDir ?? '/',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        newNamespaces: own,
+        ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
+        ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof PodSystemError)) throw error;
+      if (r.current) r.previous = r.current;
+      const message =
+        error.step === 'exec' && error.code === 'ENOENT'
+          ? `exec: "${argv[0]}": executable file not found in $PATH`
+          : `${error.step ?? error.syscall}: ${error.message}`;
+      r.current = { ...instance, finishedAt: new Date(), exitCode: 128, reason: 'StartError', message };
+      r.waiting = { reason: 'RunContainerError', message };
+      this.#emitEvent('Warning', 'Failed', `Error: ${message}`, name);
+      this.#changed();
+      this.#queueSync();
+      return;
+    }
+    if (r.current) r.previous = r.current;
+    r.current = { ...instance, process };
+    r.waiting = undefined;
+    if (r.kind === 'regular') this.#anyStarted = true;
+    this.#emitEvent('Normal', 'Created', `Created container: ${name}`, name);
+    this.#emitEvent('Normal', 'Started', `Started container ${name}`, name);
+    this.#pipeLogs(r, process.stdout!, 'stdout');
+    this.#pipeLogs(r, process.stderr!, 'stderr');
+    const current = r.current;
+    void process.exited.then((status) => {
+      current.finishedAt = new Date();
+      if (status.signal !== null) {
+        current.signal = signalNumber(status.signal);
+        current.exitCode = 128 + current.signal;
+      } else current.exitCode = status.exitCode ?? 0;
+      current.reason = current.exitCode === 0 ? 'Completed' : 'Error';
+      current.process = undefined;
+      this.#changed();
+      this.#queueSync();
+    });
+    this.#changed();
+  }
+
+  #configError(r: ContainerRecord, reason: string, message: string, now: number): void {
+    r.waiting = { reason, message };
+    r.backOffUntil = now + configRetryMs;
+    this.#emitEvent('Warning', 'Failed', `Error: ${message}`, r.spec.name);
+    this.#later(configRetryMs, () => this.#sync());
+    this.#changed();
+  }
+
+  #pipeLogs(r: ContainerRecord, stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void {
+    const container = r.spec.name;
+    const file = path.join(this.stateDir, container, `${r.restartCount}.log`);
+    let writer = this.#logs.get(file);
+    if (!writer) {
+      writer = new CriLogWriter(file);
+      this.#logs.set(file, writer);
+    }
+    const sink = writer;
+    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    this.#streamEnds.push(new Promise((resolve) => lines.once('close', () => resolve())));
+    lines.on('line', (line) => {
+      const time = new Date();
+      sink.write(time, name, line);
+      this.emit('log', { container, stream: name, line, time } satisfies LogLine);
+    });
+  }
+
+  /** Stops every container (B.10), then the sandbox; resolves `finished`. */
+  async #terminate(graceSeconds: number): Promise<void> {
+    if (this.#terminating) return;
+    this.#terminating = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const r of this.#records) if (!isRunning(r)) r.waiting = undefined;
+    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+    const stop = async (r: ContainerRecord) => {
+      const proc = r.current?.process;
+      if (!proc || !isRunning(r)) return;
+      this.#emitEvent('Normal', 'Killing', `Stopping container ${r.spec.name}`, r.spec.name);
+      proc.kill('SIGTERM');
+      // The runtime's minimum of 2 s between the stop signal and SIGKILL.
+      const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
+      await proc.exited;
+      clearTimeout(kill);
+    };
+    await Promise.all(this.#records.filter((r) => r.kind !== 'sidecar').map(stop));
+    for (const r of this.#records.filter((x) => x.kind === 'sidecar').reverse()) await stop(r);
+    await this.#sandbox?.destroy();
+    await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
+    for (const writer of this.#logs.values()) await writer.close();
+    this.#done = true;
+    const final = this.object();
+    fs.writeFileSync(path.join(this.stateDir, 'status.json'), JSON.stringify(final, null, 2) + '\n');
+    this.#changed();
+    this.#resolve(final);
+  }
+}

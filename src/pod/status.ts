@@ -1,0 +1,188 @@
+/**
+ * The v1 PodStatus of a running pod, from the runner's records (KUBERNETES.md B.5-B.7): phase,
+ * conditions, and container statuses with state, lastState, ready, started and restartCount.
+ * @module
+ */
+import { type PhaseContainerStatus, type PodPhase, podPhase } from './phase';
+import { type ContainerRecord, type Instance, isRunning } from './records';
+
+/** A v1 ContainerStatus. */
+export interface ContainerStatusObject {
+  name: string;
+  state: Record<string, unknown>;
+  lastState: Record<string, unknown>;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  image: string;
+  imageID: string;
+  containerID?: string;
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function terminated(instance: Instance): Record<string, unknown> {
+  const t: Record<string, unknown> = {
+    exitCode: instance.exitCode ?? 0,
+    reason: instance.reason ?? (instance.exitCode === 0 ? 'Completed' : 'Error'),
+    startedAt: iso(instance.startedAt),
+    finishedAt: iso(instance.finishedAt ?? instance.startedAt),
+    containerID: `pod-init://${instance.id}`,
+  };
+  if (instance.signal !== undefined) t.signal = instance.signal;
+  if (instance.message) t.message = instance.message;
+  return { terminated: t };
+}
+
+/** The status of one container (B.5). */
+export function containerStatus(record: ContainerRecord, defaultWaiting: string): ContainerStatusObject {
+  const running = isRunning(record);
+  let state: Record<string, unknown>;
+  if (record.waiting) state = { waiting: { ...record.waiting } };
+  else if (running) state = { running: { startedAt: iso(record.current!.startedAt) } };
+  else if (record.current) state = terminated(record.current);
+  else state = { waiting: { reason: defaultWaiting } };
+  const lastState =
+    record.waiting && record.current && !running
+      ? terminated(record.current)
+      : record.previous
+        ? terminated(record.previous)
+        : {};
+  const doneInit = record.kind === 'init' && !running && record.current?.exitCode === 0 && !record.waiting;
+  const status: ContainerStatusObject = {
+    name: record.spec.name,
+    state,
+    lastState,
+    ready: running || doneInit,
+    started: running,
+    restartCount: record.restartCount,
+    image: record.spec.image ?? '',
+    imageID: '',
+  };
+  if (record.current) status.containerID = `pod-init://${record.current.id}`;
+  return status;
+}
+
+/** A v1 PodCondition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False';
+  reason?: string;
+  message?: string;
+  lastTransitionTime: string;
+  lastProbeTime: null;
+}
+
+/** Inputs of {@link podStatus} besides the records. */
+export interface StatusContext {
+  restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  sandboxReady: boolean;
+  initialized: boolean;
+  anyContainerStarted: boolean;
+  terminal: boolean;
+  /** A phase decided outside the containers (DeadlineExceeded); sticky. */
+  forcedPhase?: { phase: PodPhase; reason: string; message: string };
+  startTime?: Date;
+  hostIP: string;
+  podIP: string;
+  previousConditions: Condition[];
+  now: Date;
+}
+
+function phaseView(status: ContainerStatusObject): PhaseContainerStatus {
+  const s = status.state as PhaseContainerStatus['state'];
+  const view: PhaseContainerStatus = { started: status.started };
+  if (s) view.state = s;
+  const last = status.lastState as PhaseContainerStatus['lastState'];
+  if (last && Object.keys(last).length > 0) view.lastState = last;
+  return view;
+}
+
+/**
+ * The whole v1 PodStatus.
+ *
+ * @example
+ * const status = podStatus(records, { restartPolicy: 'Never', ... });
+ * status.phase; // 'Running'
+ */
+export function podStatus(records: ContainerRecord[], ctx: StatusContext): Record<string, unknown> {
+  const hasInit = records.some((r) => r.kind !== 'regular');
+  const waitingReason = () => (hasInit && !ctx.initialized ? 'PodInitializing' : 'ContainerCreating');
+  const statuses = records.map((r) => containerStatus(r, waitingReason()));
+  const of = (kind: ContainerRecord['kind']) => statuses.filter((_, i) => records[i]!.kind === kind);
+  const initStatuses = statuses.filter((_, i) => records[i]!.kind !== 'regular');
+  const regular = of('regular');
+  const phase =
+    ctx.forcedPhase?.phase ??
+    podPhase({
+      restartPolicy: ctx.restartPolicy,
+      initStatuses: of('init').map((s, i) =>
+        records.filter((r) => r.kind === 'init')[i]!.current ? phaseView(s) : undefined,
+      ),
+      sidecarStatuses: of('sidecar').map(phaseView),
+      statuses: regular.map(phaseView),
+      terminal: ctx.terminal,
+      anyContainerStarted: ctx.anyContainerStarted,
+    });
+  const terminalPhase = phase === 'Succeeded' || phase === 'Failed';
+  const notReady = statuses.filter((s, i) => records[i]!.kind !== 'init' && !s.ready).map((s) => s.name);
+  const incomplete = records.filter((r, i) => r.kind !== 'regular' && !statuses[i]!.ready).map((r) => r.spec.name);
+  const condition = (type: string, ok: boolean, reason?: string, message?: string): Condition => {
+    const before = ctx.previousConditions.find((c) => c.type === type);
+    const status = ok ? 'True' : 'False';
+    const c: Condition = {
+      type,
+      status,
+      lastTransitionTime: before && before.status === status ? before.lastTransitionTime : iso(ctx.now),
+      lastProbeTime: null,
+    };
+    if (reason) c.reason = reason;
+    if (message) c.message = message;
+    return c;
+  };
+  const initialized = !hasInit || ctx.initialized || ctx.anyContainerStarted;
+  const containersReady = !terminalPhase && notReady.length === 0;
+  const readyReason = terminalPhase ? (phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed') : 'ContainersNotReady';
+  const readyMessage = terminalPhase ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+  const conditions = [
+    condition('PodReadyToStartContainers', ctx.sandboxReady),
+    phase === 'Succeeded'
+      ? condition('Initialized', true, 'PodCompleted')
+      : condition(
+          'Initialized',
+          initialized,
+          initialized ? undefined : 'ContainersNotInitialized',
+          initialized ? undefined : `containers with incomplete status: [${incomplete.join(' ')}]`,
+        ),
+    condition(
+      'Ready',
+      containersReady,
+      containersReady ? undefined : readyReason,
+      containersReady ? undefined : readyMessage,
+    ),
+    condition(
+      'ContainersReady',
+      containersReady,
+      containersReady ? undefined : readyReason,
+      containersReady ? undefined : readyMessage,
+    ),
+    condition('PodScheduled', true),
+  ];
+  const status: Record<string, unknown> = {
+    phase,
+    conditions,
+    hostIP: ctx.hostIP,
+    hostIPs: [{ ip: ctx.hostIP }],
+    podIP: ctx.podIP,
+    podIPs: [{ ip: ctx.podIP }],
+    qosClass: 'BestEffort',
+  };
+  if (ctx.forcedPhase) {
+    status.reason = ctx.forcedPhase.reason;
+    status.message = ctx.forcedPhase.message;
+  }
+  if (ctx.startTime) status.startTime = iso(ctx.startTime);
+  if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
+  status.containerStatuses = regular;
+  return status;
+}

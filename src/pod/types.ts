@@ -1,0 +1,74 @@
+/**
+ * The subset of the Kubernetes v1 Pod the runner reads, after validation and defaulting. Structural,
+ * so the full Kubernetes types (src/manifest) satisfy it.
+ * @module
+ */
+
+/** A v1 EnvVar (only value and fieldRef/configMapKeyRef/secretKeyRef sources). */
+export interface EnvVarSpec {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+  };
+}
+
+/** A v1 Container, as far as the runner uses it. */
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  env?: EnvVarSpec[];
+  envFrom?: Array<{
+    prefix?: string;
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
+  }>;
+  restartPolicy?: string;
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+  securityContext?: { runAsUser?: number; runAsGroup?: number };
+}
+
+/** A v1 Pod, as far as the runner uses it. */
+export interface PodSpecObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+    [key: string]: unknown;
+  };
+  spec: {
+    containers: ContainerSpec[];
+    initContainers?: ContainerSpec[];
+    restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+    terminationGracePeriodSeconds?: number;
+    activeDeadlineSeconds?: number;
+    shareProcessNamespace?: boolean;
+    hostNetwork?: boolean;
+    hostPID?: boolean;
+    hostIPC?: boolean;
+    hostname?: string;
+    subdomain?: string;
+    nodeName?: string;
+    serviceAccountName?: string;
+    securityContext?: { runAsUser?: number; runAsGroup?: number };
+    [key: string]: unknown;
+  };
+  status?: unknown;
+}
+
+/** ConfigMaps and Secrets that came in the same file, by name (values decoded). */
+export interface RelatedObjects {
+  configMaps: Map<string, Record<string, string>>;
+  secrets: Map<string, Record<string, string>>;
+}

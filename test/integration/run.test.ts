@@ -1,0 +1,249 @@
+// `pod-init run FILE` through the CLI, against the kubelet's rules (KUBERNETES.md B.1-B.6, B.10-B.12):
+// order of init and regular containers, restart policies and the crash-loop backoff, status shape,
+// exit codes, graceful deletion, env expansion, sidecars, CRI logs, and validation that starts nothing.
+import { spawn as cpSpawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { readAll, waitForLine } from '../helpers/wait';
+
+const reason = privilegeSkipReason();
+const cli = path.resolve(__dirname, '../../pod-init.js');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const started = new Set<ReturnType<typeof cpSpawn>>();
+
+function run(args: string[], manifest: string, onStart?: (child: ReturnType<typeof cpSpawn>) => void): Promise<Result> {
+  const child = cpSpawn(process.execPath, [cli, 'run', '-', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  started.add(child);
+  child.on('exit', () => started.delete(child));
+  child.stdin!.end(manifest);
+  onStart?.(child);
+  return Promise.all([
+    readAll(child.stdout),
+    readAll(child.stderr),
+    new Promise<number | null>((resolve) => child.on('exit', resolve)),
+  ]).then(([stdout, stderr, code]) => ({ code, stdout, stderr }));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- container states are read loosely here
+type State = any;
+
+type PodJson = {
+  metadata: { uid: string; name: string; namespace: string };
+  spec: { restartPolicy: string; terminationGracePeriodSeconds: number };
+  status: {
+    phase: string;
+    conditions: Array<{ type: string; status: string; reason?: string }>;
+    containerStatuses: Array<{ name: string; state: State; lastState: State; restartCount: number; ready: boolean }>;
+    initContainerStatuses?: Array<{ name: string; state: State; ready: boolean }>;
+  };
+};
+
+const pod = (name: string, spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+
+describe.skipIf(reason)(titled('pod-init run', reason), () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-run-'));
+  });
+  afterAll(() => {
+    for (const child of started) child.kill('SIGKILL'); // a test that failed half-way: its pod dies with it
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs init containers first, then containers in order; Never + exit 0 is Succeeded (exit 0)', async () => {
+    const manifest = pod(
+      'order',
+      `  restartPolicy: Never
+  initContainers:
+    - { name: first, image: busybox, command: [sh, -c, "echo first"] }
+    - { name: second, image: busybox, command: [sh, -c, "echo second"] }
+  containers:
+    - { name: main, image: busybox, command: [sh, -c, "echo main"] }
+`,
+    );
+    const r = await run(['-o', 'json'], manifest);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => / \| /.test(l));
+    expect(lines).toEqual(['first  | first', 'second | second', 'main   | main']);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.phase).toBe('Succeeded');
+    expect(final.metadata.namespace).toBe('default');
+    expect(final.spec.restartPolicy).toBe('Never');
+    expect(final.spec.terminationGracePeriodSeconds).toBe(30);
+    expect(final.status.initContainerStatuses!.map((s) => s.state.terminated.reason)).toEqual([
+      'Completed',
+      'Completed',
+    ]);
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(final.status.conditions.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'True' });
+    expect(final.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'PodCompleted',
+    });
+    expect(r.stderr).toMatch(/Normal\s+Started\s+pod\/order \(main\): Started container main/);
+  });
+
+  it('a failing container under Never fails the pod (exit 1, reason Error)', async () => {
+    const r = await run(
+      ['-q', '-o', 'json'],
+      pod('fails', `  restartPolicy: Never\n  containers:\n    - { name: c, image: x, command: [sh, -c, "exit 3"] }\n`),
+    );
+    expect(r.code).toBe(1);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.phase).toBe('Failed');
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+  });
+
+  it('OnFailure restarts with the backoff until it succeeds (first restart immediate)', async () => {
+    const counter = path.join(dir, 'count');
+    const script = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; echo "run $n"; [ $n -ge 2 ]`;
+    const manifest = pod(
+      'retries',
+      `  restartPolicy: OnFailure\n  containers:\n    - name: c\n      image: x\n      command: [sh, -c, '${script}']\n`,
+    );
+    const r = await run(['-o', 'json', '--restart-backoff', '0.2,1'], manifest);
+    expect(r.code).toBe(0);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.phase).toBe('Succeeded');
+    expect(final.status.containerStatuses[0]!.restartCount).toBe(2);
+    expect(final.status.containerStatuses[0]!.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(r.stderr.match(/Warning BackOff/g)).toHaveLength(1); // 0 s, then 0.2 s: one wait
+  });
+
+  it('a missing executable is StartError with exit code 128', async () => {
+    const r = await run(
+      ['-q', '-o', 'json'],
+      pod(
+        'nostart',
+        `  restartPolicy: Never\n  containers:\n    - { name: c, image: x, command: [no-such-binary-here] }\n`,
+      ),
+    );
+    expect(r.code).toBe(1);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({
+      exitCode: 128,
+      reason: 'StartError',
+      message: 'exec: "no-such-binary-here": executable file not found in $PATH',
+    });
+  });
+
+  it('expands $(VAR), fieldRefs and ConfigMap keys from the same file; $$ escapes', async () => {
+    const manifest = `${pod(
+      'envs',
+      `  restartPolicy: Never
+  containers:
+    - name: c
+      image: x
+      command: [printf, '%s|%s|%s|%s|%s\\n', '$(GREETING)', '$(POD)', '$(COLOR)', '$$(LITERAL)', '$(HOSTNAME)']
+      env:
+        - { name: GREETING, value: "hello $(POD_MISSING)" }
+        - name: POD
+          valueFrom: { fieldRef: { fieldPath: metadata.name } }
+        - name: COLOR
+          valueFrom: { configMapKeyRef: { name: settings, key: color } }
+`,
+    )}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n`;
+    const r = await run([], manifest);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('c | hello $(POD_MISSING)|envs|blue|$(LITERAL)|envs');
+  });
+
+  it('SIGINT deletes the pod gracefully: SIGTERM to containers, terminal phase from exit codes', async () => {
+    const manifest = pod(
+      'graceful',
+      `  containers:\n    - name: c\n      image: x\n      command: [sh, -c, 'trap "echo got TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done']\n`,
+    );
+    let child: ReturnType<typeof cpSpawn> | undefined;
+    const result = run(['-o', 'json'], manifest, (c) => (child = c));
+    await waitForLine(child!.stderr, /c \| up/);
+    child!.kill('SIGINT');
+    const r = await result;
+    expect(r.stderr).toMatch(/Normal\s+Killing\s+pod\/graceful \(c\): Stopping container c/);
+    expect(r.stderr).toContain('c | got TERM');
+    expect(r.code).toBe(0); // deleted, every container exited 0: Succeeded (since 1.27)
+    expect((JSON.parse(r.stdout) as PodJson).status.phase).toBe('Succeeded');
+  });
+
+  it('--timeout deletes; a PID 1 without a TERM handler is SIGKILLed after the grace period (137)', async () => {
+    const manifest = pod(
+      'stubborn',
+      `  terminationGracePeriodSeconds: 0\n  containers:\n    - { name: c, image: x, command: [sleep, "100"] }\n`,
+    );
+    const r = await run(['-q', '-o', 'json', '--timeout', '300ms'], manifest);
+    expect(r.code).toBe(1);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 137, signal: 9 });
+  });
+
+  it('sidecars run beside the containers and are stopped after them', async () => {
+    const manifest = pod(
+      'sidecar',
+      `  restartPolicy: Never
+  initContainers:
+    - name: helper
+      image: x
+      restartPolicy: Always
+      command: [sh, -c, 'trap "echo helper stops; exit 0" TERM; echo helper up; while :; do sleep 0.1; done']
+  containers:
+    - { name: main, image: x, command: [sh, -c, "sleep 0.3; echo main done"] }
+`,
+    );
+    const r = await run(['-o', 'json'], manifest);
+    expect(r.code).toBe(0);
+    const log = r.stderr;
+    expect(log.indexOf('helper | helper up')).toBeLessThan(log.indexOf('main   | main done'));
+    expect(log.indexOf('main   | main done')).toBeLessThan(log.indexOf('helper | helper stops'));
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.phase).toBe('Succeeded');
+  });
+
+  it('writes CRI logs and the final status under the state directory, and a status file', async () => {
+    const statusFile = path.join(dir, 'status.json');
+    const r = await run(
+      ['-q', '-o', 'json', '--status-file', statusFile],
+      pod(
+        'logs',
+        `  restartPolicy: Never\n  containers:\n    - { name: c, image: x, command: [sh, -c, "echo out; echo err >&2"] }\n`,
+      ),
+    );
+    const final = JSON.parse(r.stdout) as PodJson;
+    const state = `/run/pod-init/default_logs_${final.metadata.uid}`;
+    const lines = fs.readFileSync(`${state}/c/0.log`, 'utf8').trim().split('\n').sort();
+    expect(lines).toHaveLength(2);
+    for (const line of lines)
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout F out|stderr F err)$/);
+    expect(JSON.parse(fs.readFileSync(`${state}/status.json`, 'utf8')).status.phase).toBe('Succeeded');
+    expect(JSON.parse(fs.readFileSync(statusFile, 'utf8')).status.phase).toBe('Succeeded');
+    fs.rmSync(state, { recursive: true });
+  });
+
+  it('an invalid manifest exits 2 with every error by field path, and starts nothing', async () => {
+    const manifest = pod(
+      'Bad_Name',
+      `  restartPolicy: Sometimes\n  containers:\n    - { name: web, image: x, command: ["true"] }\n    - { name: web, command: ["true"] }\n`,
+    );
+    const r = await run([], manifest);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('metadata.name: Invalid value: "Bad_Name"');
+    expect(r.stderr).toContain('spec.containers[1].name: Duplicate value: "web"');
+    expect(r.stderr).toContain('spec.containers[1].image: Required value');
+    expect(r.stderr).toContain('spec.restartPolicy: Unsupported value: "Sometimes"');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(r.stdout).toBe('');
+  });
+
+  it('bad flags exit 2 naming the flag', async () => {
+    const r = await run(['--timeout', 'soon'], pod('x', '  containers: []\n'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--timeout must be a duration such as 30s, 2m or 1m30s, received 'soon'");
+  });
+});
