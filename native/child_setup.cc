@@ -81,6 +81,8 @@ static void child_mounts(const ChildPlan& plan) {
     const MountOp& op = plan.mounts[i];
     if (op.kind == MOUNT_OP_MKDIR) {
       if (mkdir(op.target, 0755) < 0 && errno != EEXIST) child_fail(plan, STEP_MKDIR, errno, op.target);
+    } else if (op.kind == MOUNT_OP_SYMLINK) {
+      if (symlink(op.source, op.target) < 0 && errno != EEXIST) child_fail(plan, STEP_SYMLINK, errno, op.target);
     } else if (op.kind == MOUNT_OP_PIVOT_ROOT) {
       // The "." "." dance (runc, crun do_pivot): no directory for the old root is needed, and the
       // old root is detached from inside the new one. The new root must be a mount point.

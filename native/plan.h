@@ -14,7 +14,7 @@
 
 namespace podinit {
 
-enum MountKind : int { MOUNT_OP_MOUNT = 0, MOUNT_OP_MKDIR = 1, MOUNT_OP_PIVOT_ROOT = 2 };
+enum MountKind : int { MOUNT_OP_MOUNT = 0, MOUNT_OP_MKDIR = 1, MOUNT_OP_PIVOT_ROOT = 2, MOUNT_OP_SYMLINK = 3 };
 
 struct MountOp {
   int kind;

@@ -362,6 +362,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   kinds.Set("mount", static_cast<int>(MOUNT_OP_MOUNT));
   kinds.Set("mkdir", static_cast<int>(MOUNT_OP_MKDIR));
   kinds.Set("pivotRoot", static_cast<int>(MOUNT_OP_PIVOT_ROOT));
+  kinds.Set("symlink", static_cast<int>(MOUNT_OP_SYMLINK));
   exports.Set("mountOpKinds", kinds);
 }
 

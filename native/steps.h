@@ -19,6 +19,7 @@ namespace podinit {
   X(MOUNT_PROC, "mount-proc", "mount")               \
   X(MOUNT, "mount", "mount")                         \
   X(MKDIR, "mkdir", "mkdir")                         \
+  X(SYMLINK, "symlink", "symlink")                   \
   X(PIVOT_ROOT, "pivot-root", "pivot_root")          \
   X(SET_HOSTNAME, "set-hostname", "sethostname")     \
   X(LOOPBACK, "loopback", "ioctl")                   \

@@ -32,6 +32,16 @@ make_local_base() {
   dpkg -L nodejs | while read -r f; do
     if [[ -f $f || -L $f ]]; then mkdir -p "$root$(dirname "$f")" && cp -a "$f" "$root$f"; fi
   done
+  # npm as it is now (it may have been upgraded since the package was installed).
+  local npm_dir
+  npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  rm -rf "$root$npm_dir" && mkdir -p "$root$(dirname "$npm_dir")" && cp -a "$npm_dir" "$root$npm_dir"
+  # The host's trust store and npm settings, so that npm reaches the registry the way the host does.
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt" 2>/dev/null ||
+    { mkdir -p "$root/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"; }
+  local npmrc
+  npmrc=$(npm config get globalconfig)
+  if [[ -f $npmrc ]]; then mkdir -p "$root$(dirname "$npmrc")" && cp "$npmrc" "$root$npmrc"; fi
   tar -C "$root" -c . | podman import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$base" >/dev/null
 }
 

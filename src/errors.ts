@@ -19,6 +19,7 @@ export const setupSteps = [
   'mount-proc',
   'mount',
   'mkdir',
+  'symlink',
   'pivot-root',
   'set-hostname',
   'loopback',

@@ -31,6 +31,7 @@ export type StdioOption =
 export type MountStep =
   | { type: 'mount'; source?: string; target: string; fstype?: string; flags?: number; data?: string }
   | { type: 'mkdir'; target: string }
+  | { type: 'symlink'; target: string; linkTo: string }
   | { type: 'pivot-root'; target: string };
 
 /** A user namespace id map line: `size` ids from `hostId` appear as `containerId` inside. */
@@ -298,6 +299,8 @@ function mountOp(step: MountStep, i: number): NativeMountOp {
     }
     case 'mkdir':
       return { kind: kinds.mkdir, target: step.target };
+    case 'symlink':
+      return { kind: kinds.symlink, target: step.target, source: step.linkTo };
     case 'pivot-root':
       return { kind: kinds.pivotRoot, target: step.target };
     default:

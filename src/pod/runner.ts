@@ -22,6 +22,7 @@ import { type ContainerRecord, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
+import { containerMounts, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -53,8 +54,9 @@ export interface PodRunnerOptions {
 
 const configRetryMs = 10_000;
 
-/** The default state root: /run/pod-init as root, else $XDG_RUNTIME_DIR/pod-init (or the temp dir). */
+/** The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else $XDG_RUNTIME_DIR/pod-init (or the temp dir). */
 export function defaultStateRoot(): string {
+  if (process.env.POD_INIT_STATE_DIR) return process.env.POD_INIT_STATE_DIR;
   if (process.geteuid?.() === 0) return '/run/pod-init';
   return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init');
 }
@@ -81,6 +83,8 @@ export class PodRunner extends EventEmitter {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #logs = new Map<string, CriLogWriter>();
   readonly #streamEnds: Array<Promise<void>> = [];
+  readonly #volumes = new Map<string, PreparedVolume>();
+  readonly #volumeErrors = new Map<string, string>();
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -138,6 +142,15 @@ export class PodRunner extends EventEmitter {
     if (!spec.hostNetwork) kinds.push('net', 'uts');
     const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
     if (!spec.hostNetwork) options.hostname = this.#hostname;
+    for (const volume of spec.volumes ?? []) {
+      try {
+        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related));
+      } catch (error) {
+        const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
+        this.#volumeErrors.set(volume.name, message);
+        this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
+      }
+    }
     this.#sandbox = await Sandbox.create(options);
     this.#startTime = new Date();
     this.#changed();
@@ -240,8 +253,8 @@ export class PodRunner extends EventEmitter {
           this.#initialized = true;
           break;
         case 'start':
-          this.#start(this.#record(action.name), now);
-          this.#queueSync(); // what comes next may depend on it (the next init container, say)
+          // What comes next may depend on it (the next init container, say): decide again.
+          if (this.#start(this.#record(action.name), now)) this.#queueSync();
           break;
         case 'back-off': {
           const r = this.#record(action.name);
@@ -269,9 +282,10 @@ export class PodRunner extends EventEmitter {
     }
   }
 
-  #start(r: ContainerRecord, now: number): void {
+  /** Starts a container; true when something started or failed to (state to decide on again). */
+  #start(r: ContainerRecord, now: number): boolean {
     if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
-      return;
+      return false;
     const name = r.spec.name;
     const finished = r.current?.finishedAt !== undefined;
     let env: Map<string, string>;
@@ -282,11 +296,29 @@ export class PodRunner extends EventEmitter {
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
-      return;
+      return false;
     }
     if (argv.length === 0) {
       this.#configError(r, 'CreateContainerError', 'no command specified', now);
-      return;
+      return false;
+    }
+    const missing = (r.spec.volumeMounts ?? []).find((m) => !this.#volumes.has(m.name));
+    if (missing) {
+      const why = this.#volumeErrors.get(missing.name) ?? 'not found';
+      this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
+      return false;
+    }
+    let mounts;
+    try {
+      if (r.spec.volumeMounts?.length) {
+        const root = path.join(this.stateDir, 'roots', name);
+        fs.mkdirSync(root, { recursive: true });
+        mounts = containerMounts(r.spec.volumeMounts, this.#volumes, root);
+      }
+    } catch (error) {
+      if (!(error instanceof ContainerConfigError)) throw error;
+      this.#configError(r, 'CreateContainerConfigError', error.message, now);
+      return false;
     }
     if (finished) {
       this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
@@ -296,6 +328,7 @@ export class PodRunner extends EventEmitter {
     const instance = { id: randomUUID().replace(/-/g, ''), startedAt: new Date() };
     const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
     const own: Array<'pid' | 'mnt'> = this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? [] : ['pid'];
+    if (mounts) own.push('mnt');
     let process;
     try {
       process = this.#sandbox!.spawn({
@@ -305,6 +338,7 @@ export class PodRunner extends EventEmitter {
         cwd: r.spec.workingDir ?? '/',
         stdio: ['ignore', 'pipe', 'pipe'],
         newNamespaces: own,
+        ...(mounts ? { mounts } : {}),
         ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
         ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
       });
@@ -319,8 +353,7 @@ export class PodRunner extends EventEmitter {
       r.waiting = { reason: 'RunContainerError', message };
       this.#emitEvent('Warning', 'Failed', `Error: ${message}`, name);
       this.#changed();
-      this.#queueSync();
-      return;
+      return true;
     }
     if (r.current) r.previous = r.current;
     r.current = { ...instance, process };
@@ -343,12 +376,13 @@ export class PodRunner extends EventEmitter {
       this.#queueSync();
     });
     this.#changed();
+    return true;
   }
 
-  #configError(r: ContainerRecord, reason: string, message: string, now: number): void {
+  #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
     r.waiting = { reason, message };
     r.backOffUntil = now + configRetryMs;
-    this.#emitEvent('Warning', 'Failed', `Error: ${message}`, r.spec.name);
+    if (event) this.#emitEvent('Warning', 'Failed', `Error: ${message}`, r.spec.name);
     this.#later(configRetryMs, () => this.#sync());
     this.#changed();
   }
@@ -394,6 +428,8 @@ export class PodRunner extends EventEmitter {
     await this.#sandbox?.destroy();
     await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
     for (const writer of this.#logs.values()) await writer.close();
+    // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
+    for (const dir of ['volumes', 'roots']) fs.rmSync(path.join(this.stateDir, dir), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
     fs.writeFileSync(path.join(this.stateDir, 'status.json'), JSON.stringify(final, null, 2) + '\n');

@@ -3,6 +3,7 @@
  * so the full Kubernetes types (src/manifest) satisfy it.
  * @module
  */
+import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
 /** A v1 EnvVar (only value and fieldRef/configMapKeyRef/secretKeyRef sources). */
 export interface EnvVarSpec {
@@ -32,6 +33,7 @@ export interface ContainerSpec {
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
   securityContext?: { runAsUser?: number; runAsGroup?: number };
+  volumeMounts?: VolumeMountSpec[];
 }
 
 /** A v1 Pod, as far as the runner uses it. */
@@ -62,6 +64,7 @@ export interface PodSpecObject {
     nodeName?: string;
     serviceAccountName?: string;
     securityContext?: { runAsUser?: number; runAsGroup?: number };
+    volumes?: VolumeSpec[];
     [key: string]: unknown;
   };
   status?: unknown;

@@ -19,9 +19,14 @@ interface Result {
 }
 
 const started = new Set<ReturnType<typeof cpSpawn>>();
+// Every pod of this file keeps its state (logs, final status) here, removed at the end.
+const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-state-'));
 
 function run(args: string[], manifest: string, onStart?: (child: ReturnType<typeof cpSpawn>) => void): Promise<Result> {
-  const child = cpSpawn(process.execPath, [cli, 'run', '-', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = cpSpawn(process.execPath, [cli, 'run', '-', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+  });
   started.add(child);
   child.on('exit', () => started.delete(child));
   child.stdin!.end(manifest);
@@ -57,6 +62,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
   afterAll(() => {
     for (const child of started) child.kill('SIGKILL'); // a test that failed half-way: its pod dies with it
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(stateRoot, { recursive: true, force: true });
   });
 
   it('runs init containers first, then containers in order; Never + exit 0 is Succeeded (exit 0)', async () => {
@@ -216,14 +222,73 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
       ),
     );
     const final = JSON.parse(r.stdout) as PodJson;
-    const state = `/run/pod-init/default_logs_${final.metadata.uid}`;
+    const state = path.join(stateRoot, `default_logs_${final.metadata.uid}`);
     const lines = fs.readFileSync(`${state}/c/0.log`, 'utf8').trim().split('\n').sort();
     expect(lines).toHaveLength(2);
     for (const line of lines)
       expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout F out|stderr F err)$/);
     expect(JSON.parse(fs.readFileSync(`${state}/status.json`, 'utf8')).status.phase).toBe('Succeeded');
     expect(JSON.parse(fs.readFileSync(statusFile, 'utf8')).status.phase).toBe('Succeeded');
-    fs.rmSync(state, { recursive: true });
+    expect(fs.readdirSync(state).sort()).toEqual(['c', 'status.json']); // only logs and the final status
+  });
+
+  it('emptyDir is shared by the containers that mount it and outlives restarts; nothing is made on the host', async () => {
+    const topLevel = `/pod-init-test-${process.pid}`;
+    const manifest = `${pod(
+      'volumes',
+      `  restartPolicy: OnFailure
+  volumes:
+    - { name: shared, emptyDir: {} }
+    - { name: settings, configMap: { name: cfg } }
+    - { name: host, hostPath: { path: ${dir}, type: Directory } }
+  initContainers:
+    - name: writer
+      image: x
+      command: [sh, -c, "echo from-init > ${topLevel}/data/greeting"]
+      volumeMounts: [{ name: shared, mountPath: ${topLevel}/data }]
+  containers:
+    - name: reader
+      image: x
+      command:
+        - sh
+        - -c
+        - 'cat ${topLevel}/data/greeting ${topLevel}/cfg/color; echo run >> ${topLevel}/data/runs; n=$(wc -l < ${topLevel}/data/runs); echo "runs=$n"; (echo x > ${topLevel}/cfg/color) 2>/dev/null || echo read-only; ls ${dir} >/dev/null && echo host-ok; [ $n -ge 2 ]'
+      volumeMounts:
+        - { name: shared, mountPath: ${topLevel}/data }
+        - { name: settings, mountPath: ${topLevel}/cfg }
+        - { name: host, mountPath: ${dir}, readOnly: true }
+`,
+    )}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: cfg }\ndata: { color: "green\\n" }\n`;
+    const r = await run(['--restart-backoff', '0.1,1'], manifest);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('reader |'));
+    expect(lines).toEqual([
+      'reader | from-init',
+      'reader | green',
+      'reader | runs=1',
+      'reader | read-only',
+      'reader | host-ok',
+      'reader | from-init',
+      'reader | green',
+      'reader | runs=2', // the emptyDir kept the first run's line across the restart
+      'reader | read-only',
+      'reader | host-ok',
+    ]);
+    expect(fs.existsSync(topLevel)).toBe(false); // the mount point existed only in the containers' roots
+  });
+
+  it('a hostPath that fails its type check is FailedMount; the container waits (ContainerCreating)', async () => {
+    const manifest = pod(
+      'badmount',
+      `  volumes:\n    - { name: h, hostPath: { path: /no/such/dir, type: Directory } }\n  containers:\n    - name: c\n      image: x\n      command: ["true"]\n      volumeMounts: [{ name: h, mountPath: /mnt }]\n`,
+    );
+    const r = await run(['-o', 'json', '--timeout', '500ms'], manifest);
+    expect(r.stderr).toContain('FailedMount');
+    expect(r.stderr).toContain('hostPath type check failed: /no/such/dir is not a directory');
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.state.waiting).toMatchObject({ reason: 'ContainerCreating' });
+    expect(final.status.phase).toBe('Pending');
+    expect(r.code).toBe(1);
   });
 
   it('an invalid manifest exits 2 with every error by field path, and starts nothing', async () => {

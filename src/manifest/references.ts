@@ -1,0 +1,168 @@
+/**
+ * ConfigMaps and Secrets a pod refers to but the manifest does not carry. The API server does not check these; the
+ * kubelet does, when it starts the container (env: `CreateContainerConfigError`) or mounts the volume
+ * (`FailedMount`, container stays `ContainerCreating`). pod-init warns before it starts.
+ * @module
+ */
+import { at, child } from './field-error';
+import type { ConfigMap, Container, KeyToPath, Pod, Secret } from './types';
+
+/** The objects that came with the pod in the same manifest, by name. */
+export interface RelatedObjects {
+  configMaps?: ReadonlyMap<string, ConfigMap>;
+  secrets?: ReadonlyMap<string, Secret>;
+}
+
+type Kind = 'ConfigMap' | 'Secret';
+
+function keysOf(kind: Kind, name: string, related: RelatedObjects): Set<string> | undefined {
+  if (kind === 'ConfigMap') {
+    const cm = related.configMaps?.get(name);
+    return cm === undefined ? undefined : new Set([...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})]);
+  }
+  const secret = related.secrets?.get(name);
+  return secret === undefined
+    ? undefined
+    : new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+}
+
+interface Ref {
+  path: string;
+  kind: Kind;
+  name: string;
+  keys: string[];
+  optional: boolean;
+  consequence: string;
+}
+
+const envConsequence = 'the container would wait in CreateContainerConfigError';
+const mountConsequence = 'the pod would wait in ContainerCreating (FailedMount)';
+
+function containerRefs(c: Container, p: string): Ref[] {
+  const refs: Ref[] = [];
+  (c.env ?? []).forEach((env, i) => {
+    const vp = child(at(child(p, 'env'), i), 'valueFrom');
+    const cm = env.valueFrom?.configMapKeyRef;
+    if (cm !== undefined)
+      refs.push({
+        path: child(vp, 'configMapKeyRef'),
+        kind: 'ConfigMap',
+        name: cm.name ?? '',
+        keys: [cm.key],
+        optional: cm.optional === true,
+        consequence: envConsequence,
+      });
+    const sk = env.valueFrom?.secretKeyRef;
+    if (sk !== undefined)
+      refs.push({
+        path: child(vp, 'secretKeyRef'),
+        kind: 'Secret',
+        name: sk.name ?? '',
+        keys: [sk.key],
+        optional: sk.optional === true,
+        consequence: envConsequence,
+      });
+  });
+  (c.envFrom ?? []).forEach((src, i) => {
+    const fp = at(child(p, 'envFrom'), i);
+    if (src.configMapRef !== undefined)
+      refs.push({
+        path: child(fp, 'configMapRef'),
+        kind: 'ConfigMap',
+        name: src.configMapRef.name ?? '',
+        keys: [],
+        optional: src.configMapRef.optional === true,
+        consequence: envConsequence,
+      });
+    if (src.secretRef !== undefined)
+      refs.push({
+        path: child(fp, 'secretRef'),
+        kind: 'Secret',
+        name: src.secretRef.name ?? '',
+        keys: [],
+        optional: src.secretRef.optional === true,
+        consequence: envConsequence,
+      });
+  });
+  return refs;
+}
+
+const itemKeys = (items: readonly KeyToPath[] | undefined): string[] => (items ?? []).map((item) => item.key);
+
+function podRefs(pod: Pod): Ref[] {
+  const spec = pod.spec;
+  if (spec === undefined) return [];
+  const refs: Ref[] = [];
+  (spec.initContainers ?? []).forEach((c, i) => refs.push(...containerRefs(c, at('spec.initContainers', i))));
+  (spec.containers ?? []).forEach((c, i) => refs.push(...containerRefs(c, at('spec.containers', i))));
+  (spec.volumes ?? []).forEach((v, i) => {
+    const vp = at('spec.volumes', i);
+    if (v.configMap !== undefined)
+      refs.push({
+        path: child(vp, 'configMap'),
+        kind: 'ConfigMap',
+        name: v.configMap.name ?? '',
+        keys: itemKeys(v.configMap.items),
+        optional: v.configMap.optional === true,
+        consequence: mountConsequence,
+      });
+    if (v.secret !== undefined)
+      refs.push({
+        path: child(vp, 'secret'),
+        kind: 'Secret',
+        name: v.secret.secretName ?? '',
+        keys: itemKeys(v.secret.items),
+        optional: v.secret.optional === true,
+        consequence: mountConsequence,
+      });
+    (v.projected?.sources ?? []).forEach((s, j) => {
+      const sp = at(child(child(vp, 'projected'), 'sources'), j);
+      if (s.configMap !== undefined)
+        refs.push({
+          path: child(sp, 'configMap'),
+          kind: 'ConfigMap',
+          name: s.configMap.name ?? '',
+          keys: itemKeys(s.configMap.items),
+          optional: s.configMap.optional === true,
+          consequence: mountConsequence,
+        });
+      if (s.secret !== undefined)
+        refs.push({
+          path: child(sp, 'secret'),
+          kind: 'Secret',
+          name: s.secret.name ?? '',
+          keys: itemKeys(s.secret.items),
+          optional: s.secret.optional === true,
+          consequence: mountConsequence,
+        });
+    });
+  });
+  return refs;
+}
+
+/**
+ * Warnings for references to ConfigMaps, Secrets or keys that the manifest does not contain, unless the reference is
+ * `optional`.
+ *
+ * @example
+ * referenceWarnings(pod, { configMaps: new Map(), secrets: new Map() });
+ * // ['spec.volumes[0].configMap: ConfigMap "app-config" is not in the manifest; the pod would wait in ContainerCreating (FailedMount)']
+ */
+export function referenceWarnings(pod: Pod, related: RelatedObjects): string[] {
+  const warnings: string[] = [];
+  for (const ref of podRefs(pod)) {
+    if (ref.optional || ref.name === '') continue;
+    const keys = keysOf(ref.kind, ref.name, related);
+    if (keys === undefined) {
+      warnings.push(`${ref.path}: ${ref.kind} ${JSON.stringify(ref.name)} is not in the manifest; ${ref.consequence}`);
+      continue;
+    }
+    for (const key of ref.keys) {
+      if (!keys.has(key))
+        warnings.push(
+          `${ref.path}: ${ref.kind} ${JSON.stringify(ref.name)} has no key ${JSON.stringify(key)}; ${ref.consequence}`,
+        );
+    }
+  }
+  return warnings;
+}

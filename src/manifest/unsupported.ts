@@ -1,0 +1,153 @@
+/**
+ * Fields that are valid Kubernetes but that pod-init does not implement (KUBERNETES.md priority P2 and the
+ * scheduling/cluster plumbing it says to ignore). They are reported in one warning, by field path, never silently
+ * dropped. Edit the tables here as features land.
+ * @module
+ */
+import { at, child } from './field-error';
+import type { Container, Pod, PodSecurityContext, SecurityContext, Volume } from './types';
+import { volumeSources } from './validate-volumes';
+
+/** Pod spec fields pod-init ignores whenever they are set. */
+const podFields = [
+  'nodeSelector',
+  'nodeName',
+  'affinity',
+  'tolerations',
+  'priority',
+  'priorityClassName',
+  'preemptionPolicy',
+  'runtimeClassName',
+  'overhead',
+  'topologySpreadConstraints',
+  'schedulingGates',
+  'schedulingGroup',
+  'resourceClaims',
+  'readinessGates',
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
+  'imagePullSecrets',
+  'dnsConfig',
+  'hostUsers',
+  'resources',
+  'hostnameOverride',
+] as const;
+
+/** Pod security context fields beyond runAsUser, runAsGroup and runAsNonRoot. */
+const podSecurityFields = [
+  'fsGroup',
+  'fsGroupChangePolicy',
+  'supplementalGroups',
+  'supplementalGroupsPolicy',
+  'sysctls',
+  'seccompProfile',
+  'appArmorProfile',
+  'seLinuxOptions',
+  'seLinuxChangePolicy',
+  'windowsOptions',
+] as const satisfies readonly (keyof PodSecurityContext)[];
+
+/** Container security context fields beyond runAsUser, runAsGroup and runAsNonRoot. */
+const securityFields = [
+  'capabilities',
+  'privileged',
+  'allowPrivilegeEscalation',
+  'readOnlyRootFilesystem',
+  'procMount',
+  'seccompProfile',
+  'appArmorProfile',
+  'seLinuxOptions',
+  'windowsOptions',
+] as const satisfies readonly (keyof SecurityContext)[];
+
+/** Container fields ignored whenever they are set. */
+const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
+
+/** The volume sources pod-init mounts; every other source is reported. */
+const mountedSources = new Set(['emptyDir', 'hostPath', 'configMap', 'secret']);
+
+const isSet = (value: unknown): boolean =>
+  value !== undefined &&
+  !(Array.isArray(value) && value.length === 0) &&
+  !(typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+
+function containerPaths(c: Container, p: string, regular: boolean): string[] {
+  const out: string[] = [];
+  for (const f of containerFields) if (isSet(c[f])) out.push(child(p, f));
+  // A restartPolicy on an init container makes it a sidecar, which pod-init runs; on a regular one it is KEP-5307.
+  if (regular && c.restartPolicy !== undefined) out.push(child(p, 'restartPolicy'));
+  for (const f of ['stdin', 'stdinOnce', 'tty'] as const) if (c[f] === true) out.push(child(p, f));
+  const res = c.resources;
+  if (isSet(res?.limits)) out.push(child(child(p, 'resources'), 'limits'));
+  if (isSet(res?.requests)) out.push(child(child(p, 'resources'), 'requests'));
+  if (isSet(res?.claims)) out.push(child(child(p, 'resources'), 'claims'));
+  (c.ports ?? []).forEach((port, i) => {
+    if ((port.hostPort ?? 0) !== 0) out.push(child(at(child(p, 'ports'), i), 'hostPort'));
+    if ((port.hostIP ?? '') !== '') out.push(child(at(child(p, 'ports'), i), 'hostIP'));
+  });
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    if (c[probe]?.grpc !== undefined) out.push(child(child(p, probe), 'grpc'));
+  }
+  for (const hook of ['postStart', 'preStop'] as const) {
+    if (c.lifecycle?.[hook]?.tcpSocket !== undefined) out.push(child(child(child(p, 'lifecycle'), hook), 'tcpSocket'));
+  }
+  if (c.lifecycle?.stopSignal !== undefined) out.push(child(child(p, 'lifecycle'), 'stopSignal'));
+  (c.env ?? []).forEach((env, i) => {
+    if (env.valueFrom?.fileKeyRef !== undefined)
+      out.push(child(child(at(child(p, 'env'), i), 'valueFrom'), 'fileKeyRef'));
+  });
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    const mp = at(child(p, 'volumeMounts'), i);
+    if (m.mountPropagation !== undefined && m.mountPropagation !== 'None') out.push(child(mp, 'mountPropagation'));
+    if (m.recursiveReadOnly !== undefined && m.recursiveReadOnly !== 'Disabled')
+      out.push(child(mp, 'recursiveReadOnly'));
+  });
+  for (const f of securityFields) if (isSet(c.securityContext?.[f])) out.push(child(child(p, 'securityContext'), f));
+  return out;
+}
+
+function volumePaths(v: Volume, p: string): string[] {
+  const out: string[] = [];
+  for (const source of volumeSources) {
+    if (v[source] !== undefined && !mountedSources.has(source)) out.push(child(p, source));
+  }
+  if (/^HugePages/.test(v.emptyDir?.medium ?? '')) out.push(child(child(p, 'emptyDir'), 'medium'));
+  return out;
+}
+
+/**
+ * The field paths of a (decoded, not yet defaulted) pod that pod-init does not implement.
+ *
+ * @example
+ * unsupportedFields({ spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', tty: true }] } });
+ * // ['spec.nodeSelector', 'spec.containers[0].tty']
+ */
+export function unsupportedFields(pod: Pod): string[] {
+  const spec = pod.spec;
+  if (spec === undefined) return [];
+  const out: string[] = [];
+  for (const f of podFields) if (isSet(spec[f])) out.push(child('spec', f));
+  if (spec.enableServiceLinks === true) out.push('spec.enableServiceLinks');
+  if (spec.schedulerName !== undefined && spec.schedulerName !== 'default-scheduler') out.push('spec.schedulerName');
+  if (spec.dnsPolicy !== undefined && !['ClusterFirst', 'Default'].includes(spec.dnsPolicy)) out.push('spec.dnsPolicy');
+  for (const f of podSecurityFields) if (isSet(spec.securityContext?.[f])) out.push(child('spec.securityContext', f));
+  (spec.initContainers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.initContainers', i), false)));
+  (spec.containers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.containers', i), true)));
+  (spec.volumes ?? []).forEach((v, i) => out.push(...volumePaths(v, at('spec.volumes', i))));
+  return out;
+}
+
+/**
+ * The one warning that lists every unimplemented field of the pod, or none when there is nothing to report.
+ *
+ * @example
+ * unsupportedWarning({ spec: { containers: [], affinity: {nodeAffinity: {}} } });
+ * // ['valid in Kubernetes but not implemented by pod-init (ignored): spec.affinity']
+ */
+export function unsupportedWarning(pod: Pod): string[] {
+  const fields = unsupportedFields(pod);
+  return fields.length === 0
+    ? []
+    : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
+}

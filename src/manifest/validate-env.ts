@@ -1,0 +1,234 @@
+/**
+ * Environment checks (`ValidateEnv`, `ValidateEnvFrom`) and the downward API selectors they share with volumes.
+ * @module
+ */
+import { at, child, invalid, required, unsupported, type FieldError } from './field-error';
+import { isConfigMapKey, isEnvVarName, isObjectName, isQualifiedName } from './formats';
+import { tryParseQuantity } from './quantity';
+import type { EnvFromSource, EnvVar, ObjectFieldSelector, ResourceFieldSelector } from './types';
+
+/** The `fieldRef` paths an env var may read (`validEnvDownwardAPIFieldPathExpressions`). */
+export const envFieldPaths = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+] as const;
+
+/** The `fieldRef` paths a downwardAPI volume file may read. */
+export const volumeFieldPaths = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.labels',
+  'metadata.annotations',
+  'metadata.uid',
+] as const;
+
+/** What `ConvertDownwardAPIFieldLabel` knows for v1, before the env/volume lists narrow it. */
+const convertible = new Set([
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.serviceAccountName',
+  'spec.schedulerName',
+  'status.phase',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+]);
+
+const resourceFieldPaths = [
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.ephemeral-storage',
+];
+
+/**
+ * Validates a downward API `fieldRef` against the paths allowed where it is used; `metadata.labels['k']` and
+ * `metadata.annotations['k']` take a qualified-name key.
+ *
+ * @example
+ * validateObjectFieldSelector({ fieldPath: 'spec.hostname' }, envFieldPaths, 'env[0].valueFrom.fieldRef');
+ * // env[0].valueFrom.fieldRef.fieldPath: Invalid value: "spec.hostname": error converting fieldPath: field label not supported: spec.hostname
+ */
+export function validateObjectFieldSelector(
+  fs: ObjectFieldSelector,
+  allowed: readonly string[],
+  path: string,
+): FieldError[] {
+  const apiVersion = fs.apiVersion ?? 'v1';
+  if (apiVersion === '') return [required(child(path, 'apiVersion'))];
+  if (fs.fieldPath === '') return [required(child(path, 'fieldPath'))];
+  const subscripted = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fs.fieldPath);
+  const base = subscripted?.[1] ?? fs.fieldPath;
+  if (apiVersion !== 'v1') {
+    return [
+      invalid(
+        child(path, 'fieldPath'),
+        fs.fieldPath,
+        `error converting fieldPath: unsupported pod version: ${apiVersion}`,
+      ),
+    ];
+  }
+  if (!convertible.has(base)) {
+    return [
+      invalid(
+        child(path, 'fieldPath'),
+        fs.fieldPath,
+        `error converting fieldPath: field label not supported: ${fs.fieldPath}`,
+      ),
+    ];
+  }
+  if (subscripted !== null) {
+    const key = base === 'metadata.annotations' ? subscripted[2]!.toLowerCase() : subscripted[2]!;
+    return isQualifiedName(key).map((msg) => invalid(path, key, msg));
+  }
+  return allowed.includes(base) ? [] : [unsupported(child(path, 'fieldPath'), base, allowed)];
+}
+
+/**
+ * Validates a `resourceFieldRef` (env: container name optional; volume files: required) and its divisor.
+ *
+ * @example
+ * validateResourceFieldSelector({ resource: 'limits.gpu' }, 'env[0].valueFrom.resourceFieldRef', false);
+ * // ...resource: Unsupported value: "limits.gpu": supported values: "limits.cpu", ...
+ */
+export function validateResourceFieldSelector(
+  fs: ResourceFieldSelector,
+  path: string,
+  inVolume: boolean,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  if (inVolume && (fs.containerName ?? '') === '') errors.push(required(child(path, 'containerName')));
+  else if (fs.resource === '') errors.push(required(child(path, 'resource')));
+  else if (!resourceFieldPaths.includes(fs.resource) && !/^(requests|limits)\.hugepages-/.test(fs.resource)) {
+    errors.push(unsupported(child(path, 'resource'), fs.resource, resourceFieldPaths));
+  }
+  if (fs.divisor !== undefined) {
+    const divisor = String(fs.divisor).trim();
+    const parsed = tryParseQuantity(divisor);
+    const isCPU = fs.resource.endsWith('.cpu');
+    const allowed = isCPU
+      ? ['1m', '1']
+      : ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+    if (parsed.ok && parsed.value !== 0 && !allowed.includes(divisor)) {
+      const what = isCPU
+        ? 'cpu'
+        : fs.resource.endsWith('.memory')
+          ? 'memory'
+          : fs.resource.endsWith('.ephemeral-storage')
+            ? 'local ephemeral storage'
+            : 'hugepages';
+      errors.push(
+        invalid(
+          child(path, 'divisor'),
+          fs.resource,
+          `only divisor's values ${allowed.join(', ')} are supported with the ${what} resource`,
+        ),
+      );
+    }
+  }
+  return errors;
+}
+
+function validateKeySelector(sel: { name?: string; key: string }, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const msg of isObjectName(sel.name ?? '', false)) errors.push(invalid(child(path, 'name'), sel.name ?? '', msg));
+  if (sel.key === '') errors.push(required(child(path, 'key')));
+  else for (const msg of isConfigMapKey(sel.key)) errors.push(invalid(child(path, 'key'), sel.key, msg));
+  return errors;
+}
+
+/**
+ * Validates `env`: names, and a `valueFrom` with exactly one source and no `value`.
+ *
+ * @example
+ * validateEnv([{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env');
+ * // env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty
+ */
+export function validateEnv(vars: readonly EnvVar[], path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  vars.forEach((ev, i) => {
+    const p = at(path, i);
+    if (ev.name === '') errors.push(required(child(p, 'name')));
+    else for (const msg of isEnvVarName(ev.name)) errors.push(invalid(child(p, 'name'), ev.name, msg));
+    if (ev.valueFrom === undefined) return;
+    const vp = child(p, 'valueFrom');
+    const from = ev.valueFrom;
+    let sources = 0;
+    if (from.fieldRef !== undefined) {
+      sources++;
+      errors.push(...validateObjectFieldSelector(from.fieldRef, envFieldPaths, child(vp, 'fieldRef')));
+    }
+    if (from.resourceFieldRef !== undefined) {
+      sources++;
+      errors.push(...validateResourceFieldSelector(from.resourceFieldRef, child(vp, 'resourceFieldRef'), false));
+    }
+    if (from.configMapKeyRef !== undefined) {
+      sources++;
+      errors.push(...validateKeySelector(from.configMapKeyRef, child(vp, 'configMapKeyRef')));
+    }
+    if (from.secretKeyRef !== undefined) {
+      sources++;
+      errors.push(...validateKeySelector(from.secretKeyRef, child(vp, 'secretKeyRef')));
+    }
+    if (from.fileKeyRef !== undefined) {
+      sources++;
+      const fp = child(vp, 'fileKeyRef');
+      if (from.fileKeyRef.volumeName === '') errors.push(required(child(fp, 'volumeName')));
+      if (from.fileKeyRef.path === '') errors.push(required(child(fp, 'path')));
+      if (from.fileKeyRef.key === '') errors.push(required(child(fp, 'key')));
+    }
+    if (sources === 0) {
+      errors.push(
+        invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+      );
+    } else if ((ev.value ?? '') !== '') {
+      errors.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
+    } else if (sources > 1) {
+      errors.push(invalid(vp, '', 'may not have more than one field specified at a time'));
+    }
+  });
+  return errors;
+}
+
+/**
+ * Validates `envFrom`: an env-name prefix and exactly one of `configMapRef`/`secretRef`, each with a valid name.
+ *
+ * @example
+ * validateEnvFrom([{}], 'envFrom'); // envFrom: Invalid value: "": must specify one of: `configMapRef` or `secretRef`
+ */
+export function validateEnvFrom(sources: readonly EnvFromSource[], path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  sources.forEach((src, i) => {
+    const p = at(path, i);
+    if ((src.prefix ?? '') !== '') {
+      for (const msg of isEnvVarName(src.prefix!)) errors.push(invalid(child(p, 'prefix'), src.prefix, msg));
+    }
+    let count = 0;
+    for (const kind of ['configMapRef', 'secretRef'] as const) {
+      const ref = src[kind];
+      if (ref === undefined) continue;
+      count++;
+      const name = ref.name ?? '';
+      if (name === '') errors.push(required(child(child(p, kind), 'name')));
+      else for (const msg of isObjectName(name, true)) errors.push(invalid(child(child(p, kind), 'name'), name, msg));
+    }
+    if (count === 0) errors.push(invalid(path, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    else if (count > 1) errors.push(invalid(path, '', 'may not have more than one field specified at a time'));
+  });
+  return errors;
+}

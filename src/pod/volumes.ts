@@ -1,0 +1,195 @@
+/**
+ * Volumes on this host (KUBERNETES.md A.2): emptyDir (a directory under the pod's state directory that
+ * outlives container restarts; `medium: Memory` a tmpfs), hostPath with the kubelet's type checks,
+ * and configMap / secret volumes materialized from the objects in the same file. Each container that
+ * mounts volumes gets a root of its own: a tmpfs holding bind mounts of the host's top-level
+ * directories (host mode: no image), the volumes bound at their mountPaths, then pivot_root — so a
+ * mountPath may be a new top-level directory without creating anything on the host.
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { native } from '../native';
+import type { MountStep } from '../spawn';
+import { ContainerConfigError } from './environment';
+import type { RelatedObjects } from './types';
+
+/** A v1 Volume, as far as pod-init implements it. */
+export interface VolumeSpec {
+  name: string;
+  emptyDir?: { medium?: string; sizeLimit?: string };
+  hostPath?: { path: string; type?: string };
+  configMap?: {
+    name: string;
+    items?: Array<{ key: string; path: string; mode?: number }>;
+    defaultMode?: number;
+    optional?: boolean;
+  };
+  secret?: {
+    secretName: string;
+    items?: Array<{ key: string; path: string; mode?: number }>;
+    defaultMode?: number;
+    optional?: boolean;
+  };
+}
+
+/** A v1 VolumeMount. */
+export interface VolumeMountSpec {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+/** A volume ready to be bound into containers. */
+export interface PreparedVolume {
+  name: string;
+  /** Where it is on the host. */
+  source: string;
+  /** Mounted read-only whatever the mount says (configMap, secret). */
+  readOnly: boolean;
+}
+
+/** A volume that could not be set up: event FailedMount, its containers wait. */
+export class VolumeError extends Error {}
+
+function checkHostPath(p: string, type: string): void {
+  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  const fail = (what: string) => {
+    throw new VolumeError(`hostPath type check failed: ${p} is not a ${what}`);
+  };
+  switch (type) {
+    case '':
+      return;
+    case 'DirectoryOrCreate':
+      if (!stat) fs.mkdirSync(p, { recursive: true, mode: 0o755 });
+      else if (!stat.isDirectory()) fail('directory');
+      return;
+    case 'Directory':
+      if (!stat?.isDirectory()) fail('directory');
+      return;
+    case 'FileOrCreate':
+      if (!stat) fs.writeFileSync(p, '', { mode: 0o644 });
+      else if (!stat.isFile()) fail('file');
+      return;
+    case 'File':
+      if (!stat?.isFile()) fail('file');
+      return;
+    case 'Socket':
+      if (!stat?.isSocket()) fail('socket');
+      return;
+    case 'CharDevice':
+      if (!stat?.isCharacterDevice()) fail('character device');
+      return;
+    case 'BlockDevice':
+      if (!stat?.isBlockDevice()) fail('block device');
+      return;
+    default:
+      throw new VolumeError(`unsupported hostPath type ${type}`);
+  }
+}
+
+function materialize(
+  dir: string,
+  data: Record<string, string>,
+  items: Array<{ key: string; path: string; mode?: number }> | undefined,
+  defaultMode: number,
+): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const entries = items ?? Object.keys(data).map((key) => ({ key, path: key, mode: undefined }));
+  for (const item of entries) {
+    const value = data[item.key];
+    if (value === undefined) throw new VolumeError(`configuration key "${item.key}" not found`);
+    const file = path.join(dir, item.path);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, value, { mode: item.mode ?? defaultMode });
+    fs.chmodSync(file, item.mode ?? defaultMode);
+  }
+}
+
+/**
+ * Sets up one volume under the pod's state directory (or checks the host path).
+ *
+ * @example
+ * prepareVolume({ name: 'cache', emptyDir: {} }, '/run/pod-init/default_web_uid', related).source;
+ * // '/run/pod-init/default_web_uid/volumes/kubernetes.io~empty-dir/cache'
+ */
+export function prepareVolume(volume: VolumeSpec, stateDir: string, related: RelatedObjects): PreparedVolume {
+  const under = (plugin: string) => path.join(stateDir, 'volumes', plugin, volume.name);
+  if (volume.emptyDir) {
+    const dir = under('kubernetes.io~empty-dir');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o777);
+    return { name: volume.name, source: dir, readOnly: false };
+  }
+  if (volume.hostPath) {
+    checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
+    return { name: volume.name, source: volume.hostPath.path, readOnly: false };
+  }
+  if (volume.configMap) {
+    const data = related.configMaps.get(volume.configMap.name);
+    const dir = under('kubernetes.io~configmap');
+    if (data === undefined && !volume.configMap.optional)
+      throw new VolumeError(`configmap "${volume.configMap.name}" not found`);
+    materialize(dir, data ?? {}, volume.configMap.items, volume.configMap.defaultMode ?? 0o644);
+    return { name: volume.name, source: dir, readOnly: true };
+  }
+  if (volume.secret) {
+    const data = related.secrets.get(volume.secret.secretName);
+    const dir = under('kubernetes.io~secret');
+    if (data === undefined && !volume.secret.optional)
+      throw new VolumeError(`secret "${volume.secret.secretName}" not found`);
+    materialize(dir, data ?? {}, volume.secret.items, volume.secret.defaultMode ?? 0o644);
+    return { name: volume.name, source: dir, readOnly: true };
+  }
+  throw new VolumeError(`volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret)`);
+}
+
+/**
+ * The mount steps that give a container its own root with its volumes (host mode), ending in
+ * pivot_root. `root` is an empty directory under the pod's state directory.
+ *
+ * @example
+ * containerMounts([{ name: 'cache', mountPath: '/cache' }], volumes, '/run/pod-init/…/roots/web');
+ */
+export function containerMounts(
+  mounts: VolumeMountSpec[],
+  volumes: ReadonlyMap<string, PreparedVolume>,
+  root: string,
+): MountStep[] {
+  const f = native.mountFlags as Record<string, number>;
+  const steps: MountStep[] = [{ type: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', data: 'mode=0755' }];
+  for (const entry of fs.readdirSync('/', { withFileTypes: true })) {
+    const target = path.join(root, entry.name);
+    if (entry.isSymbolicLink()) steps.push({ type: 'symlink', target, linkTo: fs.readlinkSync(`/${entry.name}`) });
+    else if (entry.isDirectory()) {
+      steps.push({ type: 'mkdir', target });
+      steps.push({ type: 'mount', source: `/${entry.name}`, target, flags: f.MS_BIND! | f.MS_REC! });
+    }
+  }
+  const created = new Set<string>();
+  for (const mount of mounts) {
+    const volume = volumes.get(mount.name);
+    if (!volume) throw new ContainerConfigError(`volume "${mount.name}" is not set up`);
+    const mountPath = path.resolve('/', mount.mountPath);
+    const parts = mountPath.split('/').filter(Boolean);
+    if (!fs.existsSync(mountPath)) {
+      // Only a new top-level directory can be made without writing to the host.
+      if (parts.length === 0 || fs.existsSync(`/${parts[0]}`))
+        throw new ContainerConfigError(
+          `mountPath ${mountPath} does not exist on the host: without an image, volumes mount at existing paths or under new top-level directories`,
+        );
+      for (let i = 1; i <= parts.length; i++) {
+        const dir = path.join(root, ...parts.slice(0, i));
+        if (!created.has(dir)) steps.push({ type: 'mkdir', target: dir });
+        created.add(dir);
+      }
+    }
+    const target = path.join(root, mountPath);
+    steps.push({ type: 'mount', source: volume.source, target, flags: f.MS_BIND! | f.MS_REC! });
+    if (mount.readOnly || volume.readOnly)
+      steps.push({ type: 'mount', target, flags: f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY! });
+  }
+  steps.push({ type: 'pivot-root', target: root });
+  return steps;
+}
