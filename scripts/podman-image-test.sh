@@ -58,6 +58,8 @@ check() { # name, expected, actual
 
 echo "== pod-init as PID 1"
 check "PID 1 is pod-init's native init" "pod-pause" "$(podman run --rm "$image" cat /proc/1/comm)"
+check "pod-init -- CMD through Node hands over to it" "pod-pause" \
+  "$(podman run --rm --entrypoint pod-init "$image" -- cat /proc/1/comm)"
 set +e
 podman run --rm "$image" sh -c 'exit 3'; code=$?
 check "exit code of CMD" 3 "$code"
@@ -79,5 +81,5 @@ out=$(podman run --rm --privileged --entrypoint node "$image" /opt/pod-init/exam
 check "the demo pod ran" 2 "$(grep -c 'got: hello from demo-pod' <<<"$out")"
 
 podman rmi -f "$image" >/dev/null 2>&1 || true
-echo "$(( 7 - failures )) passed, $failures failed"
+echo "$(( 8 - failures )) passed, $failures failed"
 ((failures == 0))

@@ -164,8 +164,10 @@ describe.skipIf(reason)(titled('init: signals', reason), () => {
 describe.skipIf(reason)(titled('init: reaping', reason), () => {
   it('leaves zero zombies after 10,000 orphans (PID 1)', async () => {
     const script = 'i=0; while [ $i -lt 10000 ]; do ( true & ); i=$((i+1)); done; echo done; exec sleep 100';
-    const { init, out } = startInit(['--', 'sh', '-c', script], { pid1: true });
-    await out.waitFor(/^done$/);
+    const { init, out, err } = startInit(['--', 'sh', '-c', script], { pid1: true });
+    await out.waitFor(/^done$/).catch(async (error: Error) => {
+      throw new Error(`${error.message}; stderr: ${await err}`); // a fork that failed says why
+    });
     await pollUntil(
       () => childrenOf(init.pid).every((pid) => procState(pid) !== 'Z'),
       'no zombie children of the init',

@@ -1,0 +1,68 @@
+// The manifests in examples/ run as the README says (the demo pod itself is run by .ci/run).
+import { spawn as cpSpawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPod } from '../../src';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { readAll } from '../helpers/wait';
+
+const reason = privilegeSkipReason();
+const root = path.resolve(__dirname, '../..');
+const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-examples-'));
+afterAll(() => fs.rmSync(stateRoot, { recursive: true, force: true }));
+
+function run(file: string, ...args: string[]) {
+  const child = cpSpawn(
+    process.execPath,
+    [path.join(root, 'pod-init.js'), 'run', path.join(root, 'examples', file), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    },
+  );
+  return Promise.all([readAll(child.stdout), readAll(child.stderr), new Promise((r) => child.on('exit', r))]);
+}
+
+describe('examples/', () => {
+  it('every manifest is valid, with no warning', () => {
+    const files = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const { warnings } = loadPod(fs.readFileSync(path.join(root, 'examples', file), 'utf8'), file);
+      expect(warnings, file).toEqual([]);
+    }
+  });
+});
+
+describe.skipIf(reason)(titled('examples/ run', reason), () => {
+  it('war-copy: the init container hands the application to the server', async () => {
+    const [out, , code] = await run('war-copy.yaml');
+    expect(code).toBe(0);
+    expect(out).toContain('server   | application running from the shared volume, pid 1');
+  });
+
+  it('wait-for-port: the app starts only after the port answers', async () => {
+    const [out, , code] = await run('wait-for-port.yaml');
+    expect(code).toBe(0);
+    expect(out.indexOf('fake-db     | db listening on 5432')).toBeLessThan(out.indexOf('app         | app starts'));
+  });
+
+  it('crash-loop: restarts with the backoff until deleted, then Failed', async () => {
+    const [out, , code] = await run(
+      'crash-loop.yaml',
+      '--restart-backoff',
+      '0.2,0.4',
+      '--timeout',
+      '4s',
+      '-o',
+      'json',
+      '-q',
+    );
+    expect(code).toBe(1);
+    const final = JSON.parse(out) as { status: { phase: string; containerStatuses: Array<{ restartCount: number }> } };
+    expect(final.status.phase).toBe('Failed');
+    expect(final.status.containerStatuses[0]!.restartCount).toBeGreaterThanOrEqual(2);
+  });
+});
