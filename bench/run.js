@@ -10,6 +10,7 @@ const path = require('node:path');
 const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
 const { summarize, Report } = require('./stats');
 const initBenches = require('./init');
+const podBenches = require('./pod');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -124,7 +125,7 @@ async function main() {
   if (process.geteuid() !== 0) log('note: not root; pods get a user namespace of their own (rootless mode)');
   if (!args.includes('--no-install')) spawnSync('bash', [path.join(__dirname, 'peers.sh')], { stdio: 'inherit' });
   const init = initBenches(report, { runs, samples, log });
-  const all = { ...benches, ...init };
+  const all = { ...benches, ...init, ...podBenches(report, { runs, log }) };
   delete all.cleanup;
   try {
     for (const [name, run] of Object.entries(all)) {

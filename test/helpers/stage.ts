@@ -4,6 +4,25 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 
+/** node_modules/* that dist/ loads at run time: the dependencies (not the build tools) and theirs. */
+function runtimeModules(): string[] {
+  const buildOnly = new Set(['node-gyp', 'node-addon-api']);
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name) || buildOnly.has(name)) return;
+    seen.add(name);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep);
+  };
+  const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const dep of Object.keys(own.dependencies)) visit(dep);
+  return [...seen].map((name) => `node_modules/${name}`);
+}
+
 /**
  * Copies what a separate node process needs to use pod-init (dist/, the addon, pod-pause, the
  * bindings loader, the fixtures) into a world-readable temp dir: CI's clone may sit where other
@@ -17,10 +36,8 @@ export function stagePackage(): string {
     'dist',
     'build/Release/pod_init.node',
     'build/Release/pod-pause',
-    'node_modules/bindings',
-    'node_modules/file-uri-to-path',
-    'node_modules/commander',
     'test/fixtures',
+    ...runtimeModules(),
   ])
     copy(item);
   const open = (p: string) => {

@@ -1,6 +1,7 @@
 // `pod-init [init] -- CMD`: a PID 1 that forwards every signal, reaps every zombie and exits right —
 // run as PID 1 of a fresh pid namespace and as a subreaper that is not PID 1. Mirrors the behaviours
 // INIT.md lists for tini, dumb-init and catatonit, and the bugs of theirs it must not have.
+import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,6 +148,18 @@ describe.skipIf(reason)(titled('init: signals', reason), () => {
     single.init.kill('SIGKILL');
     await single.init.exited;
     process.kill(bg, 'SIGKILL');
+  });
+
+  it('job control: on a terminal, the process group of CMD holds the foreground', async () => {
+    // script(1) gives the init a terminal. CMD prints the terminal's foreground group, its own group
+    // and its parent's (the init's): the foreground must be CMD's group, which is not the init's.
+    const probe = `echo "$(ps -o tpgid=,pgid= -p $$) $(ps -o pgid= -p $PPID)"`;
+    const command = `${pausePath} init -- sh -c '${probe}'`;
+    const child = cpSpawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out] = await Promise.all([readAll(child.stdout), new Promise((r) => child.on('exit', r))]);
+    const [foreground, own, init] = out.trim().split(/\s+/).map(Number);
+    expect(foreground).toBe(own);
+    expect(own).not.toBe(init);
   });
 
   it('CMD runs in its own process group', async () => {
