@@ -178,8 +178,8 @@ static void exec_command(char **command, const sigset_t *inherited_mask, const s
   _exit(127);
 }
 
-/* SIGKILL every descendant: as PID 1, everything in the pid namespace; otherwise walk the tree. */
-static void kill_descendants_of(pid_t pid) {
+/* Calls visit(child, sig) for each direct child of pid (from /proc/PID/task/PID/children). */
+static void for_each_child(pid_t pid, void (*visit)(pid_t, int), int sig) {
   char path[64], buf[4096];
   int fd;
   ssize_t n;
@@ -194,40 +194,35 @@ static void kill_descendants_of(pid_t pid) {
   for (p = buf; *p != '\0'; p = end) {
     long child = strtol(p, &end, 10);
     if (end == p) break;
-    kill((pid_t)child, SIGSTOP); /* freeze first so it cannot fork while we walk below it */
-    kill_descendants_of((pid_t)child);
-    kill((pid_t)child, SIGKILL);
+    visit((pid_t)child, sig);
   }
 }
 
+static void signal_one(pid_t pid, int sig) {
+  kill(pid, sig);
+}
+
+/* Freeze first so that it cannot fork while we walk below it, then kill. */
+static void kill_tree(pid_t pid, int sig) {
+  kill(pid, SIGSTOP);
+  for_each_child(pid, kill_tree, sig);
+  kill(pid, sig);
+}
+
+/* SIGKILL every descendant: as PID 1, everything in the pid namespace; otherwise walk the tree. */
 static void kill_everything_left(int pid1) {
   if (pid1)
     kill(-1, SIGKILL);
   else
-    kill_descendants_of(getpid());
+    for_each_child(getpid(), kill_tree, SIGKILL);
 }
 
+/* Signal what is left (our children: orphans come to us as PID 1 or subreaper). */
 static void signal_everything_left(int pid1, int sig) {
-  char path[64], buf[4096];
-  int fd;
-  ssize_t n;
-  char *p, *end;
-  if (pid1) {
+  if (pid1)
     kill(-1, sig);
-    return;
-  }
-  snprintf(path, sizeof path, "/proc/%d/task/%d/children", getpid(), getpid());
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return;
-  buf[n] = '\0';
-  for (p = buf; *p != '\0'; p = end) {
-    long child = strtol(p, &end, 10);
-    if (end == p) break;
-    kill((pid_t)child, sig);
-  }
+  else
+    for_each_child(getpid(), signal_one, sig);
 }
 
 static int exit_code_of(int status, const struct init_options *o) {
