@@ -29,7 +29,6 @@ Object.defineProperty(ManifestError.prototype, 'name', { value: 'ManifestError',
 function runnerGaps(pod: Pod): string[] {
   const gaps: string[] = [];
   const spec = pod.spec ?? { containers: [] };
-  if (spec.activeDeadlineSeconds !== undefined) gaps.push('spec.activeDeadlineSeconds');
   const lists = [
     ['initContainers', spec.initContainers ?? []],
     ['containers', spec.containers ?? []],

@@ -21,19 +21,23 @@ export function rfc3339Nano(time: Date): string {
  */
 export class CriLogWriter {
   readonly #stream: fs.WriteStream;
+  #closed = false;
 
   constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.#stream = fs.createWriteStream(file, { flags: 'a', mode: 0o600 });
+    // A full disk must not take the pod down with it: say so once, keep running.
+    this.#stream.once('error', (error) => process.stderr.write(`pod-init: log file ${file}: ${error.message}\n`));
   }
 
-  /** One full line ("F"); the text must not contain a newline. */
+  /** One full line ("F"); the text must not contain a newline. Ignored once closed. */
   write(time: Date, stream: 'stdout' | 'stderr', text: string): void {
-    this.#stream.write(`${rfc3339Nano(time)} ${stream} F ${text}\n`);
+    if (!this.#closed) this.#stream.write(`${rfc3339Nano(time)} ${stream} F ${text}\n`);
   }
 
   /** Flushes and closes the file. */
   close(): Promise<void> {
+    this.#closed = true;
     return new Promise((resolve) => this.#stream.end(resolve));
   }
 }

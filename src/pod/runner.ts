@@ -14,6 +14,7 @@ import readline from 'node:readline';
 import { PodSystemError } from '../errors';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
+import type { MountStep } from '../spawn';
 import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
@@ -22,7 +23,7 @@ import { type ContainerRecord, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { containerMounts, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
+import { containerMounts, fileMounts, hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -85,6 +86,7 @@ export class PodRunner extends EventEmitter {
   readonly #streamEnds: Array<Promise<void>> = [];
   readonly #volumes = new Map<string, PreparedVolume>();
   readonly #volumeErrors = new Map<string, string>();
+  readonly #etcFiles: Array<{ source: string; target: string }> = [];
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -92,6 +94,7 @@ export class PodRunner extends EventEmitter {
   #deleted = false;
   #done = false;
   #startTime: Date | undefined;
+  #forcedPhase: { phase: 'Failed'; reason: string; message: string } | undefined;
   #conditions: Condition[] = [];
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
@@ -142,6 +145,7 @@ export class PodRunner extends EventEmitter {
     if (!spec.hostNetwork) kinds.push('net', 'uts');
     const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
     if (!spec.hostNetwork) options.hostname = this.#hostname;
+    this.#writeEtcFiles();
     for (const volume of spec.volumes ?? []) {
       try {
         this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related));
@@ -153,6 +157,8 @@ export class PodRunner extends EventEmitter {
     }
     this.#sandbox = await Sandbox.create(options);
     this.#startTime = new Date();
+    const deadline = spec.activeDeadlineSeconds;
+    if (deadline !== undefined) this.#later(deadline * 1000, () => this.#deadlineExceeded());
     this.#changed();
     this.#sync();
   }
@@ -175,6 +181,28 @@ export class PodRunner extends EventEmitter {
     void this.#terminate(grace);
   }
 
+  /** The pod's /etc/hosts (kubelet) and /etc/hostname (runtime), bound into every container. */
+  #writeEtcFiles(): void {
+    const spec = this.pod.spec;
+    const m = this.pod.metadata;
+    const fqdn = spec.subdomain ? `${this.#hostname}.${spec.subdomain}.${m.namespace}.svc.cluster.local` : undefined;
+    const hosts = path.join(this.stateDir, 'etc-hosts');
+    const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
+    fs.writeFileSync(hosts, hostsFile('127.0.0.1', this.#hostname, fqdn, hostHosts), { mode: 0o644 });
+    if (fs.existsSync('/etc/hosts')) this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
+    const hostname = path.join(this.stateDir, 'hostname');
+    fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
+    if (fs.existsSync('/etc/hostname')) this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
+  }
+
+  /** activeDeadlineSeconds passed (counted from startTime, init containers included): the pod fails. */
+  #deadlineExceeded(): void {
+    const message = 'Pod was active on the node longer than the specified deadline';
+    this.#forcedPhase = { phase: 'Failed', reason: 'DeadlineExceeded', message };
+    this.#emitEvent('Normal', 'DeadlineExceeded', message);
+    void this.#terminate(this.pod.spec.terminationGracePeriodSeconds ?? 30);
+  }
+
   #emitEvent(type: PodEvent['type'], reason: string, message: string, container?: string): void {
     const event: PodEvent = { type, reason, message, time: new Date() };
     if (container !== undefined) event.container = container;
@@ -187,8 +215,9 @@ export class PodRunner extends EventEmitter {
       sandboxReady: this.#sandbox?.running === true && !this.#done,
       initialized: this.#initialized,
       anyContainerStarted: this.#anyStarted,
-      terminal: this.#deleted,
+      terminal: this.#deleted || this.#forcedPhase !== undefined,
       ...(this.#startTime ? { startTime: this.#startTime } : {}),
+      ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: '127.0.0.1',
       previousConditions: this.#conditions,
@@ -308,12 +337,14 @@ export class PodRunner extends EventEmitter {
       this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
       return false;
     }
-    let mounts;
+    let mounts: MountStep[];
     try {
       if (r.spec.volumeMounts?.length) {
         const root = path.join(this.stateDir, 'roots', name);
         fs.mkdirSync(root, { recursive: true });
-        mounts = containerMounts(r.spec.volumeMounts, this.#volumes, root);
+        mounts = containerMounts(r.spec.volumeMounts, this.#volumes, root, this.#etcFiles);
+      } else {
+        mounts = fileMounts(this.#etcFiles);
       }
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
@@ -328,7 +359,7 @@ export class PodRunner extends EventEmitter {
     const instance = { id: randomUUID().replace(/-/g, ''), startedAt: new Date() };
     const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
     const own: Array<'pid' | 'mnt'> = this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? [] : ['pid'];
-    if (mounts) own.push('mnt');
+    if (mounts.length > 0) own.push('mnt'); // a mount namespace of its own for its /etc files and volumes
     let process;
     try {
       process = this.#sandbox!.spawn({
@@ -338,7 +369,7 @@ export class PodRunner extends EventEmitter {
         cwd: r.spec.workingDir ?? '/',
         stdio: ['ignore', 'pipe', 'pipe'],
         newNamespaces: own,
-        ...(mounts ? { mounts } : {}),
+        mounts,
         ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
         ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
       });
@@ -429,7 +460,8 @@ export class PodRunner extends EventEmitter {
     await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
     for (const writer of this.#logs.values()) await writer.close();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    for (const dir of ['volumes', 'roots']) fs.rmSync(path.join(this.stateDir, dir), { recursive: true, force: true });
+    for (const item of ['volumes', 'roots', 'etc-hosts', 'hostname'])
+      fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
     fs.writeFileSync(path.join(this.stateDir, 'status.json'), JSON.stringify(final, null, 2) + '\n');

@@ -156,6 +156,7 @@ export function containerMounts(
   mounts: VolumeMountSpec[],
   volumes: ReadonlyMap<string, PreparedVolume>,
   root: string,
+  files: ReadonlyArray<{ source: string; target: string }> = [],
 ): MountStep[] {
   const f = native.mountFlags as Record<string, number>;
   const steps: MountStep[] = [{ type: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', data: 'mode=0755' }];
@@ -190,6 +191,46 @@ export function containerMounts(
     if (mount.readOnly || volume.readOnly)
       steps.push({ type: 'mount', target, flags: f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY! });
   }
+  for (const file of files)
+    steps.push({ type: 'mount', source: file.source, target: path.join(root, file.target), flags: f.MS_BIND! });
   steps.push({ type: 'pivot-root', target: root });
   return steps;
+}
+
+/**
+ * Bind mounts of pod-level files over existing paths (the kubelet's /etc/hosts, the runtime's
+ * /etc/hostname), for a container without a root of its own.
+ *
+ * @example
+ * fileMounts([{ source: '/run/pod-init/…/etc-hosts', target: '/etc/hosts' }]);
+ */
+export function fileMounts(files: ReadonlyArray<{ source: string; target: string }>): MountStep[] {
+  const f = native.mountFlags as Record<string, number>;
+  return files.map((file) => ({ type: 'mount', source: file.source, target: file.target, flags: f.MS_BIND! }));
+}
+
+/**
+ * /etc/hosts as the kubelet writes it (kubelet_pods.go `managedHostsFileContent`).
+ *
+ * @example
+ * hostsFile('127.0.0.1', 'web', undefined); // '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n…'
+ */
+export function hostsFile(
+  podIP: string,
+  hostname: string,
+  fqdn: string | undefined,
+  hostNetworkHosts?: string,
+): string {
+  if (hostNetworkHosts !== undefined) return `# Kubernetes-managed hosts file (host network).\n${hostNetworkHosts}`;
+  const lines = [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    fqdn ? `${podIP}\t${fqdn}\t${hostname}` : `${podIP}\t${hostname}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -38,15 +38,16 @@ describe('examples/', () => {
 
 describe.skipIf(reason)(titled('examples/ run', reason), () => {
   it('war-copy: the init container hands the application to the server', async () => {
-    const [out, , code] = await run('war-copy.yaml');
-    expect(code).toBe(0);
+    const [out, err, code] = await run('war-copy.yaml');
+    expect(code, `${out}\n${err}`).toBe(0);
     expect(out).toContain('server   | application running from the shared volume, pid 1');
   });
 
   it('wait-for-port: the app starts only after the port answers', async () => {
-    const [out, , code] = await run('wait-for-port.yaml');
-    expect(code).toBe(0);
-    expect(out.indexOf('fake-db     | db listening on 5432')).toBeLessThan(out.indexOf('app         | app starts'));
+    const [out, err, code] = await run('wait-for-port.yaml', '-o', 'yaml');
+    expect(code, `${out}\n${err}`).toBe(0); // the final Pod (yaml) and the log say why, if not
+    expect(err.indexOf('fake-db     | db listening on 5432')).toBeLessThan(err.indexOf('app         | app starts'));
+    expect(err).toContain('app         | app starts');
   });
 
   it('crash-loop: restarts with the backoff until deleted, then Failed', async () => {

@@ -232,6 +232,39 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(fs.readdirSync(state).sort()).toEqual(['c', 'status.json']); // only logs and the final status
   });
 
+  it('/etc/hosts and /etc/hostname as the kubelet and the runtime write them; the host files stay', async () => {
+    const hostHosts = fs.readFileSync('/etc/hosts', 'utf8');
+    const manifest = pod(
+      'hosts',
+      `  restartPolicy: Never\n  hostname: web-0\n  subdomain: web\n  containers:\n    - { name: c, image: x, command: [sh, -c, "cat /etc/hosts /etc/hostname; hostname"] }\n`,
+    );
+    const r = await run([], manifest);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('c | '))
+      .map((l) => l.slice(4));
+    expect(lines[0]).toBe('# Kubernetes-managed hosts file.');
+    expect(lines).toContain('127.0.0.1\tweb-0.web.default.svc.cluster.local\tweb-0');
+    expect(lines.slice(-2)).toEqual(['web-0', 'web-0']); // /etc/hostname, then the uts hostname
+    expect(fs.readFileSync('/etc/hosts', 'utf8')).toBe(hostHosts);
+  });
+
+  it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {
+    const manifest = pod(
+      'deadline',
+      `  activeDeadlineSeconds: 1\n  terminationGracePeriodSeconds: 0\n  containers:\n    - name: c\n      image: x\n      command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.1; done']\n`,
+    );
+    const r = await run(['-o', 'json'], manifest);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /DeadlineExceeded\s+pod\/deadline: Pod was active on the node longer than the specified deadline/,
+    );
+    const final = JSON.parse(r.stdout) as PodJson & { status: { reason: string } };
+    expect(final.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 0 }); // SIGTERM handled
+  });
+
   it('emptyDir is shared by the containers that mount it and outlives restarts; nothing is made on the host', async () => {
     const topLevel = `/pod-init-test-${process.pid}`;
     const manifest = `${pod(
