@@ -4,9 +4,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PodOptionError, PodSystemError } from './errors';
-import { execInit, parseInitArgs } from './init-command';
-import { ManifestError } from './pod/load';
-import { parseRunArgs, runPod } from './run-command';
 import { native, pausePath } from './native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,8 +66,14 @@ function isInitMode(args: string[]): boolean {
 export async function main(args: string[]): Promise<number> {
   if (args.length === 0 && process.pid === 1) execPause();
   try {
-    if (args[0] === 'run') return await runPod(parseRunArgs(args.slice(1)));
+    // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
+    // manifest layer (yaml alone ~45 ms) is not needed there.
+    if (args[0] === 'run') {
+      const { parseRunArgs, runPod } = await import('./run-command');
+      return await runPod(parseRunArgs(args.slice(1)));
+    }
     if (isInitMode(args)) {
+      const { execInit, parseInitArgs } = await import('./init-command');
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);
       if (options !== undefined) execInit(options);
       return exitCodes.ok;
@@ -87,7 +90,7 @@ export async function main(args: string[]): Promise<number> {
         return exitCodes.ok;
       return exitCodes.usage;
     }
-    if (error instanceof ManifestError) {
+    if (error instanceof Error && error.name === 'ManifestError') {
       process.stderr.write(`pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
