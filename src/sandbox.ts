@@ -87,7 +87,8 @@ export class Sandbox implements AsyncDisposable {
     const spawnOptions: SpawnOptions = {
       file: options.pausePath ?? pausePath,
       argv0: 'pod-pause',
-      env: {},
+      // Nothing of Node's environment, except POD_INIT_TAG: it tells whose pause this is (tests, tools).
+      env: process.env.POD_INIT_TAG === undefined ? {} : { POD_INIT_TAG: process.env.POD_INIT_TAG },
       cwd: '/',
       newNamespaces: [...kinds],
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,6 +1,10 @@
-// Suite-wide check that nothing is left behind: every pod-pause that appeared during the run must be
-// gone at the end. Leftovers are killed (so the machine stays clean) and fail the run.
+// Suite-wide check that nothing is left behind: every pod-pause this run started must be gone at the
+// end. Leftovers are killed (so the machine stays clean) and fail the run. "This run": its
+// environment carries this run's POD_INIT_TAG (Sandbox passes it on; the init mode inherits it), so
+// other runs on the same machine are never counted or killed.
 import fs from 'node:fs';
+
+const tag = `POD_INIT_TAG=vitest-${process.pid}-${Date.now()}`;
 
 function pauses(): Set<number> {
   const out = new Set<number>();
@@ -9,7 +13,8 @@ function pauses(): Set<number> {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // "pid (comm) state ...": a zombie is dead already (its reaper may be slow), not left running.
-      if (stat.includes('(pod-pause) ') && !stat.includes('(pod-pause) Z')) out.add(Number(entry));
+      if (!stat.includes('(pod-pause) ') || stat.includes('(pod-pause) Z')) continue;
+      if (fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(tag)) out.add(Number(entry));
     } catch {
       // exited meanwhile
     }
@@ -18,6 +23,7 @@ function pauses(): Set<number> {
 }
 
 export default function setup(): () => void {
+  process.env.POD_INIT_TAG = tag.slice('POD_INIT_TAG='.length); // inherited by the test workers
   const before = pauses();
   return () => {
     const left = [...pauses()].filter((pid) => !before.has(pid));

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pausePath, type PodProcess, realtimeSignals, type SpawnOptions, spawn } from '../../src';
 import { alive, childrenOf, procState, procStatus } from '../helpers/procfs';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { lineReader, pollUntil, readAll } from '../helpers/wait';
+import { lineReader, pollUntil, readAll, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const cli = path.resolve(__dirname, '../../pod-init.js');
@@ -268,6 +268,37 @@ describe.skipIf(reason)(titled('init: logging and inherited state', reason), () 
     await clean.init.exited;
     await clean.out.ended;
     expect(clean.out.lines.map((l) => l.split(/\s+/)[1])).toEqual(['0000000000000000', '0000000000000000']);
+  });
+
+  it('-l prints the license and runs nothing; -p is accepted as tini has it', async () => {
+    const license = startInit(['-l'], { pid1: false, via: 'node' });
+    expect((await license.init.exited).exitCode).toBe(0);
+    await license.out.ended;
+    expect(license.out.lines.join('\n')).toMatch(/Apache License/);
+    const withDeathSignal = startInit(['-p', 'SIGKILL', '--', 'sh', '-c', 'exit 5'], { pid1: false, via: 'node' });
+    expect((await withDeathSignal.init.exited).exitCode).toBe(5);
+  });
+
+  it('-p SIGNAL: the init gets SIGNAL when its parent dies (without -p it stays)', async () => {
+    const start = async (flags: string) => {
+      const parent = spawn({
+        file: 'sh',
+        args: ['-c', `${pausePath} init ${flags} -- sleep 100 >/dev/null & echo "init=$!"; sleep 0.3`],
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const init = Number((await waitForLine(parent.stdout, /^init=/)).slice(5));
+      const [cmd] = await pollUntil(() => (childrenOf(init).length > 0 ? childrenOf(init) : undefined), 'CMD to start');
+      await parent.exited; // the init's parent is gone now
+      return { init, cmd: cmd! };
+    };
+    const withP = await start('-p SIGKILL');
+    await pollUntil(() => !alive(withP.init), 'the init to die with its parent');
+    process.kill(withP.cmd, 'SIGKILL'); // CMD outlives it, as with tini
+
+    const without = await start('');
+    expect(alive(without.init)).toBe(true); // negative control
+    process.kill(without.cmd, 'SIGKILL'); // then the init exits with 137
+    await pollUntil(() => !alive(without.init), 'the control init to exit');
   });
 
   it('bad usage exits 2 naming the flag, and starts nothing', async () => {
