@@ -81,6 +81,10 @@ static void child_mounts(const ChildPlan& plan) {
     const MountOp& op = plan.mounts[i];
     if (op.kind == MOUNT_OP_MKDIR) {
       if (mkdir(op.target, 0755) < 0 && errno != EEXIST) child_fail(plan, STEP_MKDIR, errno, op.target);
+    } else if (op.kind == MOUNT_OP_FILE) {
+      int fd = open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0) child_fail(plan, STEP_MKDIR, errno, op.target);
+      close(fd);
     } else if (op.kind == MOUNT_OP_SYMLINK) {
       if (symlink(op.source, op.target) < 0 && errno != EEXIST) child_fail(plan, STEP_SYMLINK, errno, op.target);
     } else if (op.kind == MOUNT_OP_PIVOT_ROOT) {

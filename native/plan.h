@@ -14,7 +14,13 @@
 
 namespace podinit {
 
-enum MountKind : int { MOUNT_OP_MOUNT = 0, MOUNT_OP_MKDIR = 1, MOUNT_OP_PIVOT_ROOT = 2, MOUNT_OP_SYMLINK = 3 };
+enum MountKind : int {
+  MOUNT_OP_MOUNT = 0,
+  MOUNT_OP_MKDIR = 1,
+  MOUNT_OP_PIVOT_ROOT = 2,
+  MOUNT_OP_SYMLINK = 3,
+  MOUNT_OP_FILE = 4
+};
 
 struct MountOp {
   int kind;

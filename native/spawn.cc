@@ -363,6 +363,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   kinds.Set("mkdir", static_cast<int>(MOUNT_OP_MKDIR));
   kinds.Set("pivotRoot", static_cast<int>(MOUNT_OP_PIVOT_ROOT));
   kinds.Set("symlink", static_cast<int>(MOUNT_OP_SYMLINK));
+  kinds.Set("file", static_cast<int>(MOUNT_OP_FILE));
   exports.Set("mountOpKinds", kinds);
 }
 

@@ -21,6 +21,8 @@ export interface RunOptions {
   statusFile: string | undefined;
   timeoutMs: number | undefined;
   backoff: { initialMs: number; maxMs: number };
+  /** `--image NAME=DIR`: root filesystems by image name. */
+  images: Map<string, string>;
 }
 
 function runProgram(): Command {
@@ -33,6 +35,12 @@ function runProgram(): Command {
     .option('--status-file <file>', 'keep the current Pod object (JSON) in FILE, replaced atomically at every change')
     .option('--timeout <duration>', 'delete the pod gracefully after DURATION (Go style: 30s, 2m, 1m30s)')
     .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
+    .option(
+      '--image <name=dir>',
+      'a root filesystem directory for an image name (repeatable); other images run on the host filesystem',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .exitOverride()
     .showHelpAfterError('(run pod-init run --help for usage)')
     .addHelpText(
@@ -59,6 +67,7 @@ export function parseRunArgs(args: string[]): RunOptions {
   const program = runProgram();
   program.parse(args, { from: 'user' });
   const o = program.opts<{
+    image: string[];
     output?: 'json' | 'yaml';
     quiet?: boolean;
     statusFile?: string;
@@ -80,7 +89,16 @@ export function parseRunArgs(args: string[]): RunOptions {
     (max !== undefined && (!Number.isFinite(max) || max < initial!))
   )
     throw new PodOptionError('--restart-backoff', 'INITIAL[,MAX] in seconds, MAX >= INITIAL >= 0', o.restartBackoff);
+  const images = new Map<string, string>();
+  for (const mapping of o.image) {
+    const at = mapping.indexOf('=');
+    const dir = at > 0 ? path.resolve(mapping.slice(at + 1)) : '';
+    if (at <= 0 || !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
+    images.set(mapping.slice(0, at), dir);
+  }
   return {
+    images,
     file: program.args[0]!,
     output: o.output,
     quiet: o.quiet ?? false,
@@ -111,7 +129,14 @@ export async function runPod(options: RunOptions): Promise<number> {
   const tty = out.isTTY === true;
   for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
 
-  const runner = new PodRunner(pod, { related, backoff: options.backoff });
+  const unmapped = [
+    ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
+  ].filter((image) => !options.images.has(image));
+  if (unmapped.length > 0 && !options.quiet)
+    process.stderr.write(
+      `pod-init: no --image for ${unmapped.map((i) => JSON.stringify(i)).join(', ')}: running on the host's filesystem\n`,
+    );
+  const runner = new PodRunner(pod, { related, backoff: options.backoff, images: options.images });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));
   const color = (name: string, text: string) =>

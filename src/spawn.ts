@@ -32,6 +32,7 @@ export type MountStep =
   | { type: 'mount'; source?: string; target: string; fstype?: string; flags?: number; data?: string }
   | { type: 'mkdir'; target: string }
   | { type: 'symlink'; target: string; linkTo: string }
+  | { type: 'file'; target: string }
   | { type: 'pivot-root'; target: string };
 
 /** A user namespace id map line: `size` ids from `hostId` appear as `containerId` inside. */
@@ -301,12 +302,14 @@ function mountOp(step: MountStep, i: number): NativeMountOp {
       return { kind: kinds.mkdir, target: step.target };
     case 'symlink':
       return { kind: kinds.symlink, target: step.target, source: step.linkTo };
+    case 'file':
+      return { kind: kinds.file, target: step.target };
     case 'pivot-root':
       return { kind: kinds.pivotRoot, target: step.target };
     default:
       throw new PodOptionError(
         `options.mounts[${i}].type`,
-        "'mount', 'mkdir' or 'pivot-root'",
+        "'mount', 'mkdir', 'file', 'symlink' or 'pivot-root'",
         (step as { type: unknown }).type,
       );
   }

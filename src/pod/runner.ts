@@ -51,6 +51,8 @@ export interface PodRunnerOptions {
   backoff?: BackoffSettings;
   /** Where the pod's state (logs, status) lives; default /run/pod-init (root) or $XDG_RUNTIME_DIR/pod-init. */
   stateRoot?: string;
+  /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
+  images?: ReadonlyMap<string, string>;
 }
 
 const configRetryMs = 10_000;
@@ -87,6 +89,7 @@ export class PodRunner extends EventEmitter {
   readonly #volumes = new Map<string, PreparedVolume>();
   readonly #volumeErrors = new Map<string, string>();
   readonly #etcFiles: Array<{ source: string; target: string }> = [];
+  readonly #images: ReadonlyMap<string, string>;
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -108,6 +111,7 @@ export class PodRunner extends EventEmitter {
     this.pod.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
+    this.#images = options.images ?? new Map();
     const m = this.pod.metadata;
     this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
     this.#records = [
@@ -339,10 +343,11 @@ export class PodRunner extends EventEmitter {
     }
     let mounts: MountStep[];
     try {
-      if (r.spec.volumeMounts?.length) {
+      const image = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
+      if (r.spec.volumeMounts?.length || image !== undefined) {
         const root = path.join(this.stateDir, 'roots', name);
         fs.mkdirSync(root, { recursive: true });
-        mounts = containerMounts(r.spec.volumeMounts, this.#volumes, root, this.#etcFiles);
+        mounts = containerMounts(r.spec.volumeMounts ?? [], this.#volumes, root, this.#etcFiles, image);
       } else {
         mounts = fileMounts(this.#etcFiles);
       }

@@ -157,7 +157,9 @@ export function containerMounts(
   volumes: ReadonlyMap<string, PreparedVolume>,
   root: string,
   files: ReadonlyArray<{ source: string; target: string }> = [],
+  image?: string,
 ): MountStep[] {
+  if (image !== undefined) return imageMounts(image, mounts, volumes, root, files);
   const f = native.mountFlags as Record<string, number>;
   const steps: MountStep[] = [{ type: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', data: 'mode=0755' }];
   for (const entry of fs.readdirSync('/', { withFileTypes: true })) {
@@ -233,4 +235,82 @@ export function hostsFile(
     fqdn ? `${podIP}\t${fqdn}\t${hostname}` : `${podIP}\t${hostname}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+const devices = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+/**
+ * The mount steps for a container with a root filesystem of its own (`--image NAME=DIR`): DIR bound
+ * as the root, a fresh /proc of the container's pid namespace, a minimal /dev (tmpfs with the host's
+ * null, zero, full, random, urandom and tty bound in, the usual symlinks, /dev/shm), the pod's
+ * /etc/hosts and /etc/hostname, the volumes, then pivot_root. Mount points missing in DIR are
+ * created in it (as a runtime creates them in its rootfs).
+ *
+ * @example
+ * imageMounts('/srv/rootfs/busybox', [], volumes, '/run/pod-init/…/roots/web', []);
+ */
+export function imageMounts(
+  image: string,
+  mounts: VolumeMountSpec[],
+  volumes: ReadonlyMap<string, PreparedVolume>,
+  root: string,
+  files: ReadonlyArray<{ source: string; target: string }>,
+): MountStep[] {
+  const f = native.mountFlags as Record<string, number>;
+  const inRoot = (p: string) => path.join(root, p);
+  const dirChain = (p: string): MountStep[] =>
+    p
+      .split('/')
+      .filter(Boolean)
+      .map((_, i, parts) => ({ type: 'mkdir' as const, target: inRoot(parts.slice(0, i + 1).join('/')) }));
+  const steps: MountStep[] = [
+    { type: 'mount', source: image, target: root, flags: f.MS_BIND! | f.MS_REC! },
+    ...dirChain('proc'),
+    {
+      type: 'mount',
+      source: 'proc',
+      target: inRoot('proc'),
+      fstype: 'proc',
+      flags: f.MS_NOSUID! | f.MS_NODEV! | f.MS_NOEXEC!,
+    },
+    ...dirChain('dev'),
+    { type: 'mount', source: 'tmpfs', target: inRoot('dev'), fstype: 'tmpfs', flags: f.MS_NOSUID!, data: 'mode=755' },
+  ];
+  for (const device of devices) {
+    if (!fs.existsSync(`/dev/${device}`)) continue;
+    steps.push({ type: 'file', target: inRoot(`dev/${device}`) });
+    steps.push({ type: 'mount', source: `/dev/${device}`, target: inRoot(`dev/${device}`), flags: f.MS_BIND! });
+  }
+  for (const [name, to] of [
+    ['fd', '/proc/self/fd'],
+    ['stdin', '/proc/self/fd/0'],
+    ['stdout', '/proc/self/fd/1'],
+    ['stderr', '/proc/self/fd/2'],
+  ] as const)
+    steps.push({ type: 'symlink', target: inRoot(`dev/${name}`), linkTo: to });
+  steps.push({ type: 'mkdir', target: inRoot('dev/shm') });
+  steps.push({
+    type: 'mount',
+    source: 'tmpfs',
+    target: inRoot('dev/shm'),
+    fstype: 'tmpfs',
+    flags: f.MS_NOSUID! | f.MS_NODEV!,
+    data: 'mode=1777',
+  });
+  for (const file of files) {
+    steps.push(...dirChain(path.dirname(file.target)));
+    steps.push({ type: 'file', target: inRoot(file.target) });
+    steps.push({ type: 'mount', source: file.source, target: inRoot(file.target), flags: f.MS_BIND! });
+  }
+  for (const mount of mounts) {
+    const volume = volumes.get(mount.name);
+    if (!volume) throw new ContainerConfigError(`volume "${mount.name}" is not set up`);
+    const target = inRoot(path.resolve('/', mount.mountPath));
+    steps.push(...dirChain(path.resolve('/', mount.mountPath)));
+    steps.push({ type: 'mount', source: volume.source, target, flags: f.MS_BIND! | f.MS_REC! });
+    if (mount.readOnly || volume.readOnly)
+      steps.push({ type: 'mount', target, flags: f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY! });
+  }
+  steps.push({ type: 'pivot-root', target: root });
+  return steps;
 }

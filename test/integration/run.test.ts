@@ -232,6 +232,51 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(fs.readdirSync(state).sort()).toEqual(['c', 'status.json']); // only logs and the final status
   });
 
+  it('--image NAME=DIR runs the container in that root filesystem (pivot_root), with /proc, /dev and volumes', async () => {
+    const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
+    if (!busybox) {
+      if (process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
+        throw new Error('busybox-static is needed (.ci/run installs it)');
+      console.warn('skipping the --image test: no static busybox (apt-get install busybox-static)');
+      return;
+    }
+    const rootfs = path.join(dir, 'rootfs');
+    fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+    fs.copyFileSync(busybox, path.join(rootfs, 'bin/busybox'));
+    fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
+    for (const applet of ['sh', 'ls', 'cat', 'head']) fs.symlinkSync('busybox', path.join(rootfs, 'bin', applet));
+    const manifest = pod(
+      'image',
+      `  restartPolicy: Never
+  volumes: [{ name: data, emptyDir: {} }]
+  containers:
+    - name: c
+      image: bb:1
+      env: [{ name: PATH, value: /bin }]
+      command: [sh, -c, 'ls /; echo "pid=$$$$"; head -1 /etc/hosts; ls /dev/null /dev/shm; echo hi > /data/x && cat /data/x']
+      volumeMounts: [{ name: data, mountPath: /data }]
+`,
+    );
+    const r = await run(['--image', `bb:1=${rootfs}`], manifest);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('c | '))
+      .map((l) => l.slice(4));
+    expect(lines.slice(0, 5)).toEqual(['bin', 'data', 'dev', 'etc', 'proc']); // the image's root, not the host's
+    expect(lines).toContain('pid=1');
+    expect(lines).toContain('# Kubernetes-managed hosts file.');
+    expect(lines).toContain('/dev/null');
+    expect(lines.at(-1)).toBe('hi');
+    expect(r.stderr).not.toContain('running on the host'); // mapped: no notice
+  });
+
+  it('--image with a missing directory is a usage error (exit 2)', async () => {
+    const r = await run(['--image', 'bb=/no/such/rootfs'], pod('x', '  containers: []\n'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--image must be NAME=DIR with an existing directory, received 'bb=/no/such/rootfs'");
+  });
+
   it('/etc/hosts and /etc/hostname as the kubelet and the runtime write them; the host files stay', async () => {
     const hostHosts = fs.readFileSync('/etc/hosts', 'utf8');
     const manifest = pod(
