@@ -9,6 +9,8 @@ import type { ContainerSpec } from './types';
 /** One run of a container. */
 export interface Instance {
   id: string;
+  /** Which sandbox it ran in (a new one after the pause died). */
+  generation: number;
   process?: PodProcess;
   startedAt: Date;
   finishedAt?: Date;

@@ -98,6 +98,10 @@ export class PodRunner extends EventEmitter {
   #done = false;
   #startTime: Date | undefined;
   #forcedPhase: { phase: 'Failed'; reason: string; message: string } | undefined;
+  #sandboxOptions: Parameters<typeof Sandbox.create>[0] = {};
+  /** Counts sandboxes: regular init containers that ran in an earlier one run again. */
+  #generation = 0;
+  #replacing = false;
   #conditions: Condition[] = [];
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
@@ -159,7 +163,8 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
       }
     }
-    this.#sandbox = await Sandbox.create(options);
+    this.#sandboxOptions = options;
+    this.#sandbox = await this.#createSandbox();
     this.#startTime = new Date();
     const deadline = spec.activeDeadlineSeconds;
     if (deadline !== undefined) this.#later(deadline * 1000, () => this.#deadlineExceeded());
@@ -197,6 +202,40 @@ export class PodRunner extends EventEmitter {
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
     if (fs.existsSync('/etc/hostname')) this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
+  }
+
+  /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
+  async #createSandbox(): Promise<Sandbox> {
+    const sandbox = await Sandbox.create(this.#sandboxOptions);
+    this.#generation++;
+    void sandbox.pause.exited.then(() => {
+      if (!this.#terminating && this.#sandbox === sandbox) void this.#sandboxChanged();
+    });
+    return sandbox;
+  }
+
+  /**
+   * The pause died while the pod ran: every container is killed; with restartPolicy Never and
+   * containers that already ran the pod ends there, otherwise a new sandbox is made, where the init
+   * containers run again (restart counts go on).
+   */
+  async #sandboxChanged(): Promise<void> {
+    this.#emitEvent('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    if (this.pod.spec.restartPolicy === 'Never' && this.#records.some((r) => r.current !== undefined)) {
+      void this.#terminate(0);
+      return;
+    }
+    this.#replacing = true; // no starts while the sandbox is replaced
+    const running = this.#records.filter(isRunning);
+    for (const r of running) r.current!.process?.kill('SIGKILL');
+    await Promise.all(running.map((r) => r.current!.process?.exited));
+    await this.#sandbox?.destroy();
+    if (this.#terminating) return; // deleted meanwhile: #terminate finishes the pod
+    this.#initialized = false;
+    this.#sandbox = await this.#createSandbox();
+    this.#replacing = false;
+    this.#changed();
+    this.#sync();
   }
 
   /** activeDeadlineSeconds passed (counted from startTime, init containers included): the pod fails. */
@@ -261,7 +300,9 @@ export class PodRunner extends EventEmitter {
         started: isRunning(r),
         backoffKey: `${r.spec.name}@${JSON.stringify(r.spec)}`,
       };
-      if (r.current?.finishedAt)
+      // A regular init container that ran in an earlier sandbox counts as never run: it runs again.
+      const earlier = r.kind === 'init' && r.current !== undefined && r.current.generation !== this.#generation;
+      if (r.current?.finishedAt && !earlier)
         v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
       return v;
     };
@@ -278,7 +319,7 @@ export class PodRunner extends EventEmitter {
   }
 
   #sync(): void {
-    if (this.#terminating || this.#done || !this.#sandbox) return;
+    if (this.#terminating || this.#replacing || this.#done || !this.#sandbox) return;
     const now = Date.now();
     for (const action of decide(this.#view(), this.#backoff, now)) {
       switch (action.type) {
@@ -361,7 +402,7 @@ export class PodRunner extends EventEmitter {
       r.restartCount++;
     }
     r.backOffUntil = undefined;
-    const instance = { id: randomUUID().replace(/-/g, ''), startedAt: new Date() };
+    const instance = { id: randomUUID().replace(/-/g, ''), generation: this.#generation, startedAt: new Date() };
     const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
     const own: Array<'pid' | 'mnt'> = this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? [] : ['pid'];
     if (mounts.length > 0) own.push('mnt'); // a mount namespace of its own for its /etc files and volumes

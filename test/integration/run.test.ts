@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { readAll, waitForLine } from '../helpers/wait';
+import { childrenOf } from '../helpers/procfs';
+import { lineReader, pollUntil, readAll, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const cli = path.resolve(__dirname, '../../pod-init.js');
@@ -293,6 +294,37 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(lines).toContain('127.0.0.1\tweb-0.web.default.svc.cluster.local\tweb-0');
     expect(lines.slice(-2)).toEqual(['web-0', 'web-0']); // /etc/hostname, then the uts hostname
     expect(fs.readFileSync('/etc/hosts', 'utf8')).toBe(hostHosts);
+  });
+
+  it('a dead pause means a new sandbox: SandboxChanged, init containers run again, containers restart', async () => {
+    const manifest = pod(
+      'sandbox',
+      `  terminationGracePeriodSeconds: 0
+  initContainers:
+    - { name: init, image: x, command: [sh, -c, "echo init ran"] }
+  containers:
+    - name: c
+      image: x
+      command: [sh, -c, 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']
+`,
+    );
+    let child: ReturnType<typeof cpSpawn> | undefined;
+    const result = run(['-o', 'json'], manifest, (c) => (child = c));
+    const log = lineReader(child!.stderr);
+    await log.waitFor(/^c +\| up$/);
+    const pause = childrenOf(child!.pid!).find(
+      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pod-pause',
+    );
+    process.kill(pause!, 'SIGKILL');
+    await log.waitFor(/SandboxChanged/);
+    await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run again');
+    expect(log.lines.filter((l) => /^init +\| init ran$/.test(l))).toHaveLength(2);
+    child!.kill('SIGINT');
+    const r = await result;
+    expect(r.code).toBe(0);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.restartCount).toBe(1);
+    expect(final.status.containerStatuses[0]!.lastState.terminated).toMatchObject({ exitCode: 137 });
   });
 
   it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {
