@@ -47,6 +47,7 @@ make_local_base() {
 
 if [[ -z ${POD_INIT_BASE_IMAGE:-} ]] && ! podman image exists "$base"; then make_local_base; fi
 
+dangling_before=$(podman images -q --filter dangling=true | sort)
 echo "== podman build (base $base)"
 podman build -q --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base" \
   --build-arg NODEDIR="$nodedir" -t "$image" . >/dev/null
@@ -81,5 +82,7 @@ out=$(podman run --rm --privileged --entrypoint node "$image" /opt/pod-init/exam
 check "the demo pod ran" 2 "$(grep -c 'got: hello from demo-pod' <<<"$out")"
 
 podman rmi -f "$image" >/dev/null 2>&1 || true
+# The build stage's image is left untagged: remove what this build added (not anyone else's).
+comm -13 <(echo "$dangling_before") <(podman images -q --filter dangling=true | sort) | xargs -r podman rmi -f >/dev/null 2>&1 || true
 echo "$(( 8 - failures )) passed, $failures failed"
 ((failures == 0))
