@@ -97,44 +97,27 @@ function podRefs(pod: Pod): Ref[] {
   (spec.containers ?? []).forEach((c, i) => refs.push(...containerRefs(c, at('spec.containers', i))));
   (spec.volumes ?? []).forEach((v, i) => {
     const vp = at('spec.volumes', i);
+    const source = (
+      path: string,
+      kind: Ref['kind'],
+      name: string | undefined,
+      src: { items?: Parameters<typeof itemKeys>[0]; optional?: boolean },
+    ): Ref => ({
+      path,
+      kind,
+      name: name ?? '',
+      keys: itemKeys(src.items),
+      optional: src.optional === true,
+      consequence: mountConsequence,
+    });
     if (v.configMap !== undefined)
-      refs.push({
-        path: child(vp, 'configMap'),
-        kind: 'ConfigMap',
-        name: v.configMap.name ?? '',
-        keys: itemKeys(v.configMap.items),
-        optional: v.configMap.optional === true,
-        consequence: mountConsequence,
-      });
-    if (v.secret !== undefined)
-      refs.push({
-        path: child(vp, 'secret'),
-        kind: 'Secret',
-        name: v.secret.secretName ?? '',
-        keys: itemKeys(v.secret.items),
-        optional: v.secret.optional === true,
-        consequence: mountConsequence,
-      });
+      refs.push(source(child(vp, 'configMap'), 'ConfigMap', v.configMap.name, v.configMap));
+    if (v.secret !== undefined) refs.push(source(child(vp, 'secret'), 'Secret', v.secret.secretName, v.secret));
     (v.projected?.sources ?? []).forEach((s, j) => {
       const sp = at(child(child(vp, 'projected'), 'sources'), j);
       if (s.configMap !== undefined)
-        refs.push({
-          path: child(sp, 'configMap'),
-          kind: 'ConfigMap',
-          name: s.configMap.name ?? '',
-          keys: itemKeys(s.configMap.items),
-          optional: s.configMap.optional === true,
-          consequence: mountConsequence,
-        });
-      if (s.secret !== undefined)
-        refs.push({
-          path: child(sp, 'secret'),
-          kind: 'Secret',
-          name: s.secret.name ?? '',
-          keys: itemKeys(s.secret.items),
-          optional: s.secret.optional === true,
-          consequence: mountConsequence,
-        });
+        refs.push(source(child(sp, 'configMap'), 'ConfigMap', s.configMap.name, s.configMap));
+      if (s.secret !== undefined) refs.push(source(child(sp, 'secret'), 'Secret', s.secret.name, s.secret));
     });
   });
   return refs;

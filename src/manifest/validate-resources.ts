@@ -8,30 +8,6 @@ import { isQualifiedName } from './formats';
 import { tryParseQuantity } from './quantity';
 import type { Quantity, ResourceRequirements } from './types';
 
-/** `helper.IsStandardResourceName`: every resource name the core API knows without a domain. */
-const standardResources = new Set([
-  'cpu',
-  'memory',
-  'ephemeral-storage',
-  'requests.cpu',
-  'requests.memory',
-  'requests.ephemeral-storage',
-  'limits.cpu',
-  'limits.memory',
-  'limits.ephemeral-storage',
-  'pods',
-  'services',
-  'replicationcontrollers',
-  'resourcequotas',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'storage',
-  'requests.storage',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
-
 /** `helper.IsIntegerResourceName` for core names: object counts. */
 const countResources = new Set([
   'pods',
@@ -43,6 +19,22 @@ const countResources = new Set([
   'persistentvolumeclaims',
   'services.nodeports',
   'services.loadbalancers',
+]);
+
+/** `helper.IsStandardResourceName`: every resource name the core API knows without a domain (the counts too). */
+const standardResources = new Set([
+  'cpu',
+  'memory',
+  'ephemeral-storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.ephemeral-storage',
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+  'storage',
+  'requests.storage',
+  ...countResources,
 ]);
 
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-');

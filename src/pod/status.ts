@@ -112,13 +112,13 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
   const of = (kind: ContainerRecord['kind']) => statuses.filter((_, i) => records[i]!.kind === kind);
   const initStatuses = statuses.filter((_, i) => records[i]!.kind !== 'regular');
   const regular = of('regular');
+  const initRecords = records.filter((r) => r.kind === 'init');
   const phase =
     ctx.forcedPhase?.phase ??
     podPhase({
       restartPolicy: ctx.restartPolicy,
-      initStatuses: of('init').map((s, i) =>
-        records.filter((r) => r.kind === 'init')[i]!.current ? phaseView(s) : undefined,
-      ),
+      // A regular init container that never ran has no status yet (it counts as pending).
+      initStatuses: of('init').map((s, i) => (initRecords[i]!.current ? phaseView(s) : undefined)),
       sidecarStatuses: of('sidecar').map(phaseView),
       statuses: regular.map(phaseView),
       terminal: ctx.terminal,
