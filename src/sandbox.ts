@@ -7,7 +7,7 @@ import { type NamespaceKind, namespaceId, namespaceKinds, podNamespaceKinds } fr
 import { pausePath } from './native';
 import type { PodProcess } from './process';
 import { realtimeSignals } from './signals';
-import { spawn, type SpawnOptions, type UserNamespaceOptions } from './spawn';
+import { type MountStep, spawn, type SpawnOptions, type UserNamespaceOptions } from './spawn';
 
 function allSignals(): number[] {
   return Array.from({ length: realtimeSignals.max }, (_, i) => i + 1);
@@ -25,6 +25,11 @@ export interface SandboxOptions {
   dieWithParent?: boolean;
   /** pod-pause binary; default the one built next to the addon. */
   pausePath?: string;
+  /**
+   * Mount steps run in the pod's mount namespace before the pause starts (needs `mnt`): what every
+   * member sees and the host does not, such as a tmpfs the pod's containers share.
+   */
+  mounts?: MountStep[];
 }
 
 /** Options of {@link Sandbox.spawn}: {@link SpawnOptions} without the namespace choice of the pod. */
@@ -99,6 +104,11 @@ export class Sandbox implements AsyncDisposable {
       signalMask: allSignals(),
     };
     if (typeof options.userNamespace === 'object') spawnOptions.userNamespace = options.userNamespace;
+    if (options.mounts?.length) {
+      if (!kinds.has('mnt'))
+        throw new PodOptionError('options.mounts', "a 'mnt' namespace in options.namespaces", options.namespaces);
+      spawnOptions.mounts = options.mounts;
+    }
     if (hostname !== undefined) spawnOptions.hostname = hostname;
     const pause = spawn(spawnOptions);
     return new Sandbox(pause, [...kinds], hostname);
@@ -150,7 +160,9 @@ export class Sandbox implements AsyncDisposable {
       dieWithParent: true,
       ...options,
       newNamespaces: [...own],
-      join: { process: this.pause, namespaces: this.namespaces.filter((kind) => !own.has(kind)) },
+      // Every pod namespace is joined; a new one is then made as a copy of the pod's (mnt, cgroup), or
+      // below it (pid).
+      join: { process: this.pause, namespaces: [...this.namespaces] },
     };
     if (own.has('mnt') && options.mountPropagation === undefined) spawnOptions.mountPropagation = 'slave';
     const member = spawn(spawnOptions);

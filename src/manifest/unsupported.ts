@@ -48,7 +48,10 @@ const podSecurityFields = [
   'windowsOptions',
 ] as const satisfies readonly (keyof PodSecurityContext)[];
 
-/** Container security context fields beyond runAsUser, runAsGroup and runAsNonRoot. */
+/**
+ * Container security context fields beyond runAsUser, runAsGroup and runAsNonRoot. `privileged: true`
+ * is carried out (the host's /dev; a root pod's containers keep every capability anyway), `false` is not.
+ */
 const securityFields = [
   'capabilities',
   'privileged',
@@ -103,7 +106,9 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
     if (m.recursiveReadOnly !== undefined && m.recursiveReadOnly !== 'Disabled')
       out.push(child(mp, 'recursiveReadOnly'));
   });
-  for (const f of securityFields) if (isSet(c.securityContext?.[f])) out.push(child(child(p, 'securityContext'), f));
+  for (const f of securityFields)
+    if (isSet(c.securityContext?.[f]) && !(f === 'privileged' && c.securityContext?.privileged === true))
+      out.push(child(child(p, 'securityContext'), f));
   return out;
 }
 

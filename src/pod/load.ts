@@ -38,16 +38,12 @@ function runnerGaps(pod: Pod): string[] {
       const at = `spec.${list}[${i}]`;
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const)
         if (c[probe] !== undefined) gaps.push(`${at}.${probe}`);
-      (c.volumeMounts ?? []).forEach((m, j) => {
-        if (m.subPath) gaps.push(`${at}.volumeMounts[${j}].subPath`);
-        if (m.subPathExpr) gaps.push(`${at}.volumeMounts[${j}].subPathExpr`);
-      });
-      if (c.terminationMessagePolicy === 'FallbackToLogsOnError') gaps.push(`${at}.terminationMessagePolicy`);
     });
   }
   (spec.volumes ?? []).forEach((v, i) => {
-    if (v.emptyDir?.medium) gaps.push(`spec.volumes[${i}].emptyDir.medium`);
-    if (v.emptyDir?.sizeLimit !== undefined) gaps.push(`spec.volumes[${i}].emptyDir.sizeLimit`);
+    // On disk the kubelet enforces sizeLimit by eviction, which pod-init does not do (a tmpfs is sized).
+    if (v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory')
+      gaps.push(`spec.volumes[${i}].emptyDir.sizeLimit`);
   });
   return gaps;
 }

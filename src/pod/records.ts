@@ -18,6 +18,10 @@ export interface Instance {
   signal?: number;
   reason?: string;
   message?: string;
+  /** The host file bound at its terminationMessagePath. */
+  terminationFile?: string;
+  /** Its last log lines (for FallbackToLogsOnError). */
+  logTail: string[];
 }
 
 /** One container of the pod. */

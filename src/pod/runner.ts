@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { PodSystemError } from '../errors';
+import { native } from '../native';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
 import type { MountStep } from '../spawn';
@@ -19,11 +20,21 @@ import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { CriLogWriter } from './logs';
-import { type ContainerRecord, isRunning } from './records';
+import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { containerMounts, fileMounts, hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
+import { parseQuantity } from '../manifest/quantity';
+import { type Bind, rootMounts } from './rootfs';
+import { terminationLimits, terminationMessage } from './termination';
+import {
+  expandSubPathExpr,
+  hostsFile,
+  type PreparedVolume,
+  prepareVolume,
+  subPathSource,
+  VolumeError,
+} from './volumes';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -88,7 +99,9 @@ export class PodRunner extends EventEmitter {
   readonly #streamEnds: Array<Promise<void>> = [];
   readonly #volumes = new Map<string, PreparedVolume>();
   readonly #volumeErrors = new Map<string, string>();
-  readonly #etcFiles: Array<{ source: string; target: string }> = [];
+  readonly #etcFiles: Bind[] = [];
+  /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
+  readonly #shm: string | undefined;
   readonly #images: ReadonlyMap<string, string>;
   #sandbox: Sandbox | undefined;
   #initialized = false;
@@ -129,6 +142,7 @@ export class PodRunner extends EventEmitter {
     this.#hostname = this.pod.spec.hostNetwork
       ? os.hostname()
       : (this.pod.spec.hostname ?? m.name.slice(0, 63).replace(/[-.]+$/, ''));
+    this.#shm = this.pod.spec.hostIPC ? undefined : path.join(this.stateDir, 'shm');
     this.finished = new Promise((resolve) => (this.#resolve = resolve));
   }
 
@@ -154,15 +168,17 @@ export class PodRunner extends EventEmitter {
     const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
     if (!spec.hostNetwork) options.hostname = this.#hostname;
     this.#writeEtcFiles();
+    const memoryLimit = podMemoryLimit(this.#records);
     for (const volume of spec.volumes ?? []) {
       try {
-        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related));
+        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related, memoryLimit));
       } catch (error) {
         const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
         this.#volumeErrors.set(volume.name, message);
         this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
       }
     }
+    options.mounts = this.#podMounts();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     this.#startTime = new Date();
@@ -198,10 +214,36 @@ export class PodRunner extends EventEmitter {
     const hosts = path.join(this.stateDir, 'etc-hosts');
     const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
     fs.writeFileSync(hosts, hostsFile('127.0.0.1', this.#hostname, fqdn, hostHosts), { mode: 0o644 });
-    if (fs.existsSync('/etc/hosts')) this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
+    this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
-    if (fs.existsSync('/etc/hostname')) this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
+    this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
+  }
+
+  /**
+   * The tmpfs mounts of the pod's mount namespace: its /dev/shm (unless hostIPC; 64 MiB, the
+   * runtime's default) and its `medium: Memory` emptyDirs. Containers see them, the host does not,
+   * and they go with the sandbox.
+   */
+  #podMounts(): MountStep[] {
+    const f = native.mountFlags as Record<string, number>;
+    const steps: MountStep[] = [];
+    const tmpfs = (target: string, data: string, extra = 0) =>
+      steps.push({
+        type: 'mount',
+        source: 'tmpfs',
+        target,
+        fstype: 'tmpfs',
+        flags: f.MS_NOSUID! | f.MS_NODEV! | extra,
+        data,
+      });
+    if (this.#shm !== undefined) {
+      fs.mkdirSync(this.#shm, { recursive: true });
+      tmpfs(this.#shm, 'mode=1777,size=65536k', f.MS_NOEXEC!);
+    }
+    for (const volume of this.#volumes.values())
+      if (volume.tmpfsBytes !== undefined) tmpfs(volume.source, `mode=0777,size=${volume.tmpfsBytes}`);
+    return steps;
   }
 
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
@@ -382,16 +424,15 @@ export class PodRunner extends EventEmitter {
       this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
       return false;
     }
+    const instance: Instance = {
+      id: randomUUID().replace(/-/g, ''),
+      generation: this.#generation,
+      startedAt: new Date(),
+      logTail: [],
+    };
     let mounts: MountStep[];
     try {
-      const image = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
-      if (r.spec.volumeMounts?.length || image !== undefined) {
-        const root = path.join(this.stateDir, 'roots', name);
-        fs.mkdirSync(root, { recursive: true });
-        mounts = containerMounts(r.spec.volumeMounts ?? [], this.#volumes, root, this.#etcFiles, image);
-      } else {
-        mounts = fileMounts(this.#etcFiles);
-      }
+      mounts = this.#rootMounts(r, env, instance);
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
@@ -402,10 +443,10 @@ export class PodRunner extends EventEmitter {
       r.restartCount++;
     }
     r.backOffUntil = undefined;
-    const instance = { id: randomUUID().replace(/-/g, ''), generation: this.#generation, startedAt: new Date() };
     const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
-    const own: Array<'pid' | 'mnt'> = this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? [] : ['pid'];
-    if (mounts.length > 0) own.push('mnt'); // a mount namespace of its own for its /etc files and volumes
+    // A mount namespace of its own (a copy of the pod's) for its root; a pid namespace unless shared.
+    const own: Array<'pid' | 'mnt'> =
+      this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? ['mnt'] : ['pid', 'mnt'];
     let process;
     try {
       process = this.#sandbox!.spawn({
@@ -438,22 +479,74 @@ export class PodRunner extends EventEmitter {
     if (r.kind === 'regular') this.#anyStarted = true;
     this.#emitEvent('Normal', 'Created', `Created container: ${name}`, name);
     this.#emitEvent('Normal', 'Started', `Started container ${name}`, name);
-    this.#pipeLogs(r, process.stdout!, 'stdout');
-    this.#pipeLogs(r, process.stderr!, 'stderr');
     const current = r.current;
-    void process.exited.then((status) => {
+    const drained = Promise.all([
+      this.#pipeLogs(r, current, process.stdout!, 'stdout'),
+      this.#pipeLogs(r, current, process.stderr!, 'stderr'),
+    ]);
+    void process.exited.then(async (status) => {
+      // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       current.finishedAt = new Date();
       if (status.signal !== null) {
         current.signal = signalNumber(status.signal);
         current.exitCode = 128 + current.signal;
       } else current.exitCode = status.exitCode ?? 0;
       current.reason = current.exitCode === 0 ? 'Completed' : 'Error';
+      const message = terminationMessage({
+        file: current.terminationFile,
+        policy: r.spec.terminationMessagePolicy,
+        exitCode: current.exitCode,
+        logTail: current.logTail,
+      });
+      if (message !== undefined) current.message = message;
       current.process = undefined;
       this.#changed();
       this.#queueSync();
     });
     this.#changed();
     return true;
+  }
+
+  /**
+   * The mount steps of a container's root (rootfs.ts): the pod's /etc files, its volumes (subPath and
+   * subPathExpr resolved in the volume), and a fresh host file at terminationMessagePath.
+   */
+  #rootMounts(r: ContainerRecord, env: ReadonlyMap<string, string>, instance: Instance): MountStep[] {
+    const binds: Bind[] = [...this.#etcFiles];
+    for (const mount of r.spec.volumeMounts ?? []) {
+      const volume = this.#volumes.get(mount.name)!;
+      let source = volume.source;
+      try {
+        const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
+        if (subPath) source = subPathSource(volume.source, subPath);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new ContainerConfigError(
+          `failed to prepare subPath for volumeMount "${mount.name}" of container "${r.spec.name}": ${why}`,
+        );
+      }
+      binds.push({ source, target: mount.mountPath, readOnly: mount.readOnly === true || volume.readOnly });
+    }
+    if (r.spec.terminationMessagePath) {
+      // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).
+      const file = path.join(this.stateDir, 'containers', r.spec.name, instance.id);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, '');
+      fs.chmodSync(file, 0o666);
+      instance.terminationFile = file;
+      binds.push({ source: file, target: r.spec.terminationMessagePath });
+    }
+    const root = path.join(this.stateDir, 'roots', r.spec.name);
+    fs.mkdirSync(root, { recursive: true });
+    const image = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
+    return rootMounts({
+      root,
+      ...(image !== undefined ? { image } : {}),
+      privileged: r.spec.securityContext?.privileged === true,
+      ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
+      binds,
+    });
   }
 
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
@@ -464,7 +557,13 @@ export class PodRunner extends EventEmitter {
     this.#changed();
   }
 
-  #pipeLogs(r: ContainerRecord, stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void {
+  /** Streams one pipe of a container instance to its CRI log and to listeners; resolves at its end. */
+  #pipeLogs(
+    r: ContainerRecord,
+    instance: Instance,
+    stream: NodeJS.ReadableStream,
+    name: 'stdout' | 'stderr',
+  ): Promise<void> {
     const container = r.spec.name;
     const file = path.join(this.stateDir, container, `${r.restartCount}.log`);
     let writer = this.#logs.get(file);
@@ -474,12 +573,17 @@ export class PodRunner extends EventEmitter {
     }
     const sink = writer;
     const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    this.#streamEnds.push(new Promise((resolve) => lines.once('close', () => resolve())));
+    const end = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+    this.#streamEnds.push(end);
+    const tail = instance.logTail;
     lines.on('line', (line) => {
       const time = new Date();
       sink.write(time, name, line);
+      tail.push(line);
+      if (tail.length > terminationLimits.logLines) tail.shift();
       this.emit('log', { container, stream: name, line, time } satisfies LogLine);
     });
+    return end;
   }
 
   /** Stops every container (B.10), then the sandbox; resolves `finished`. */
@@ -506,7 +610,7 @@ export class PodRunner extends EventEmitter {
     await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
     for (const writer of this.#logs.values()) await writer.close();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    for (const item of ['volumes', 'roots', 'etc-hosts', 'hostname'])
+    for (const item of ['volumes', 'roots', 'containers', 'shm', 'etc-hosts', 'hostname'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
@@ -514,4 +618,21 @@ export class PodRunner extends EventEmitter {
     this.#changed();
     this.#resolve(final);
   }
+}
+
+/**
+ * The pod's memory limit as the kubelet sizes its cgroup (cm.ResourceConfigForPod): set only when
+ * every container has one; the larger of the running containers' sum and the largest init container.
+ */
+function podMemoryLimit(records: readonly ContainerRecord[]): number | undefined {
+  let running = 0;
+  let init = 0;
+  for (const r of records) {
+    const limit = r.spec.resources?.limits?.memory;
+    if (limit === undefined) return undefined;
+    const bytes = parseQuantity(limit);
+    if (r.kind === 'init') init = Math.max(init, bytes);
+    else running += bytes;
+  }
+  return Math.max(running, init);
 }

@@ -5,6 +5,7 @@
  */
 import { type PhaseContainerStatus, type PodPhase, podPhase } from './phase';
 import { type ContainerRecord, type Instance, isRunning } from './records';
+import { messageShare, truncateBytes } from './termination';
 
 /** A v1 ContainerStatus. */
 export interface ContainerStatusObject {
@@ -87,6 +88,17 @@ export interface StatusContext {
   podIP: string;
   previousConditions: Condition[];
   now: Date;
+}
+
+/** Termination messages cut to the list's share of 12 KiB (kubelet_pods.go `convertToAPIContainerStatuses`). */
+function capMessages(list: ContainerStatusObject[]): ContainerStatusObject[] {
+  const share = messageShare(list.length);
+  for (const status of list)
+    for (const state of [status.state, status.lastState]) {
+      const t = state.terminated as { message?: string } | undefined;
+      if (t?.message !== undefined) t.message = truncateBytes(t.message, share);
+    }
+  return list;
 }
 
 function phaseView(status: ContainerStatusObject): PhaseContainerStatus {
@@ -182,7 +194,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
     status.message = ctx.forcedPhase.message;
   }
   if (ctx.startTime) status.startTime = iso(ctx.startTime);
-  if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
-  status.containerStatuses = regular;
+  if (initStatuses.length > 0) status.initContainerStatuses = capMessages(initStatuses);
+  status.containerStatuses = capMessages(regular);
   return status;
 }

@@ -32,7 +32,8 @@ export interface ContainerSpec {
   restartPolicy?: string;
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
-  securityContext?: { runAsUser?: number; runAsGroup?: number };
+  securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean };
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   volumeMounts?: VolumeMountSpec[];
 }
 

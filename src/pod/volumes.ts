@@ -1,17 +1,17 @@
 /**
  * Volumes on this host (KUBERNETES.md A.2): emptyDir (a directory under the pod's state directory that
- * outlives container restarts; `medium: Memory` a tmpfs), hostPath with the kubelet's type checks,
- * and configMap / secret volumes materialized from the objects in the same file. Each container that
- * mounts volumes gets a root of its own: a tmpfs holding bind mounts of the host's top-level
- * directories (host mode: no image), the volumes bound at their mountPaths, then pivot_root — so a
- * mountPath may be a new top-level directory without creating anything on the host.
+ * outlives container restarts; `medium: Memory` a tmpfs in the pod's mount namespace, sized as the
+ * kubelet sizes it), hostPath with the kubelet's type checks, configMap / secret volumes materialized
+ * from the objects in the same file, and the kubelet's subPath rules. How they reach a container's
+ * root is rootfs.ts.
  * @module
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { native } from '../native';
-import type { MountStep } from '../spawn';
+import { parseQuantity } from '../manifest/quantity';
 import { ContainerConfigError } from './environment';
+import { expand } from './expand';
 import type { RelatedObjects } from './types';
 
 /** A v1 Volume, as far as pod-init implements it. */
@@ -39,6 +39,7 @@ export interface VolumeMountSpec {
   mountPath: string;
   readOnly?: boolean;
   subPath?: string;
+  subPathExpr?: string;
 }
 
 /** A volume ready to be bound into containers. */
@@ -48,6 +49,8 @@ export interface PreparedVolume {
   source: string;
   /** Mounted read-only whatever the mount says (configMap, secret). */
   readOnly: boolean;
+  /** `medium: Memory`: a tmpfs of this many bytes, mounted over `source` in the pod's mount namespace. */
+  tmpfsBytes?: number;
 }
 
 /** A volume that could not be set up: event FailedMount, its containers wait. */
@@ -60,6 +63,8 @@ function checkHostPath(p: string, type: string): void {
   };
   switch (type) {
     case '':
+      // No check; a missing path is made as a directory, as containerd does for a bind source.
+      if (!stat) fs.mkdirSync(p, { recursive: true, mode: 0o755 });
       return;
     case 'DirectoryOrCreate':
       if (!stat) fs.mkdirSync(p, { recursive: true, mode: 0o755 });
@@ -108,19 +113,94 @@ function materialize(
 }
 
 /**
+ * The size of a `medium: Memory` emptyDir, as the kubelet computes it (emptydir.go
+ * `calculateEmptyDirMemorySize`): the node's memory, lowered to the pod's memory limit when it has
+ * one, lowered to `sizeLimit` when that is smaller still.
+ *
+ * @example
+ * memoryVolumeBytes('64Mi', undefined); // 67108864
+ */
+export function memoryVolumeBytes(sizeLimit: string | number | undefined, podMemoryLimit?: number): number {
+  let bytes = os.totalmem();
+  if (podMemoryLimit !== undefined && podMemoryLimit > 0 && podMemoryLimit <= bytes) bytes = podMemoryLimit;
+  const limit = sizeLimit === undefined ? 0 : Math.ceil(parseQuantity(sizeLimit));
+  if (limit > 0 && limit <= bytes) bytes = limit;
+  return bytes;
+}
+
+/**
+ * The host path a volumeMount with a subPath binds: `subPath` inside the volume, made as a directory
+ * (with the volume's mode) when missing, as the kubelet does (kubelet_pods.go `makeMounts`). A path
+ * that leaves the volume, through `..` or a symlink, is refused.
+ *
+ * @example
+ * subPathSource('/run/pod-init/…/empty-dir/data', 'logs/web'); // '/run/pod-init/…/empty-dir/data/logs/web'
+ */
+export function subPathSource(volume: string, subPath: string): string {
+  if (path.isAbsolute(subPath))
+    throw new ContainerConfigError(`error SubPath \`${subPath}\` must not be an absolute path`);
+  if (subPath.split('/').includes('..'))
+    throw new ContainerConfigError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+  const base = fs.realpathSync(volume);
+  const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
+  let real = base;
+  let i = 0;
+  for (; i < parts.length; i++) {
+    const next = path.join(real, parts[i]!);
+    if (fs.lstatSync(next, { throwIfNoEntry: false }) === undefined) break;
+    real = fs.realpathSync(next);
+    if (real !== base && !real.startsWith(`${base}/`))
+      throw new ContainerConfigError(`subpath "${path.join(volume, subPath)}" not within volume path "${volume}"`);
+  }
+  const mode = fs.statSync(base).mode & 0o7777;
+  for (; i < parts.length; i++) {
+    real = path.join(real, parts[i]!);
+    fs.mkdirSync(real, { mode });
+    fs.chmodSync(real, mode);
+  }
+  return real;
+}
+
+/**
+ * A subPathExpr with the container's environment put in (kubelet `ExpandContainerVolumeMounts`): a
+ * reference to a variable that is missing or empty is an error.
+ *
+ * @example
+ * expandSubPathExpr('logs/$(POD_NAME)', new Map([['POD_NAME', 'web-0']])); // 'logs/web-0'
+ */
+export function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>): string {
+  const missing = new Set<string>();
+  const out = expand(expr, (name) => {
+    const value = env.get(name);
+    if (!value) missing.add(name);
+    return value ?? '';
+  });
+  if (missing.size > 0) throw new ContainerConfigError(`missing value for ${[...missing].sort().join(', ')}`);
+  return out;
+}
+
+/**
  * Sets up one volume under the pod's state directory (or checks the host path).
  *
  * @example
  * prepareVolume({ name: 'cache', emptyDir: {} }, '/run/pod-init/default_web_uid', related).source;
  * // '/run/pod-init/default_web_uid/volumes/kubernetes.io~empty-dir/cache'
  */
-export function prepareVolume(volume: VolumeSpec, stateDir: string, related: RelatedObjects): PreparedVolume {
+export function prepareVolume(
+  volume: VolumeSpec,
+  stateDir: string,
+  related: RelatedObjects,
+  podMemoryLimit?: number,
+): PreparedVolume {
   const under = (plugin: string) => path.join(stateDir, 'volumes', plugin, volume.name);
   if (volume.emptyDir) {
     const dir = under('kubernetes.io~empty-dir');
     fs.mkdirSync(dir, { recursive: true });
     fs.chmodSync(dir, 0o777);
-    return { name: volume.name, source: dir, readOnly: false };
+    const prepared: PreparedVolume = { name: volume.name, source: dir, readOnly: false };
+    if (volume.emptyDir.medium === 'Memory')
+      prepared.tmpfsBytes = memoryVolumeBytes(volume.emptyDir.sizeLimit, podMemoryLimit);
+    return prepared;
   }
   if (volume.hostPath) {
     checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
@@ -143,72 +223,6 @@ export function prepareVolume(volume: VolumeSpec, stateDir: string, related: Rel
     return { name: volume.name, source: dir, readOnly: true };
   }
   throw new VolumeError(`volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret)`);
-}
-
-/**
- * The mount steps that give a container its own root with its volumes (host mode), ending in
- * pivot_root. `root` is an empty directory under the pod's state directory.
- *
- * @example
- * containerMounts([{ name: 'cache', mountPath: '/cache' }], volumes, '/run/pod-init/…/roots/web');
- */
-export function containerMounts(
-  mounts: VolumeMountSpec[],
-  volumes: ReadonlyMap<string, PreparedVolume>,
-  root: string,
-  files: ReadonlyArray<{ source: string; target: string }> = [],
-  image?: string,
-): MountStep[] {
-  if (image !== undefined) return imageMounts(image, mounts, volumes, root, files);
-  const f = native.mountFlags as Record<string, number>;
-  const steps: MountStep[] = [{ type: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', data: 'mode=0755' }];
-  for (const entry of fs.readdirSync('/', { withFileTypes: true })) {
-    const target = path.join(root, entry.name);
-    if (entry.isSymbolicLink()) steps.push({ type: 'symlink', target, linkTo: fs.readlinkSync(`/${entry.name}`) });
-    else if (entry.isDirectory()) {
-      steps.push({ type: 'mkdir', target });
-      steps.push({ type: 'mount', source: `/${entry.name}`, target, flags: f.MS_BIND! | f.MS_REC! });
-    }
-  }
-  const created = new Set<string>();
-  for (const mount of mounts) {
-    const volume = volumes.get(mount.name);
-    if (!volume) throw new ContainerConfigError(`volume "${mount.name}" is not set up`);
-    const mountPath = path.resolve('/', mount.mountPath);
-    const parts = mountPath.split('/').filter(Boolean);
-    if (!fs.existsSync(mountPath)) {
-      // Only a new top-level directory can be made without writing to the host.
-      if (parts.length === 0 || fs.existsSync(`/${parts[0]}`))
-        throw new ContainerConfigError(
-          `mountPath ${mountPath} does not exist on the host: without an image, volumes mount at existing paths or under new top-level directories`,
-        );
-      for (let i = 1; i <= parts.length; i++) {
-        const dir = path.join(root, ...parts.slice(0, i));
-        if (!created.has(dir)) steps.push({ type: 'mkdir', target: dir });
-        created.add(dir);
-      }
-    }
-    const target = path.join(root, mountPath);
-    steps.push({ type: 'mount', source: volume.source, target, flags: f.MS_BIND! | f.MS_REC! });
-    if (mount.readOnly || volume.readOnly)
-      steps.push({ type: 'mount', target, flags: f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY! });
-  }
-  for (const file of files)
-    steps.push({ type: 'mount', source: file.source, target: path.join(root, file.target), flags: f.MS_BIND! });
-  steps.push({ type: 'pivot-root', target: root });
-  return steps;
-}
-
-/**
- * Bind mounts of pod-level files over existing paths (the kubelet's /etc/hosts, the runtime's
- * /etc/hostname), for a container without a root of its own.
- *
- * @example
- * fileMounts([{ source: '/run/pod-init/…/etc-hosts', target: '/etc/hosts' }]);
- */
-export function fileMounts(files: ReadonlyArray<{ source: string; target: string }>): MountStep[] {
-  const f = native.mountFlags as Record<string, number>;
-  return files.map((file) => ({ type: 'mount', source: file.source, target: file.target, flags: f.MS_BIND! }));
 }
 
 /**
@@ -235,82 +249,4 @@ export function hostsFile(
     fqdn ? `${podIP}\t${fqdn}\t${hostname}` : `${podIP}\t${hostname}`,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-const devices = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-
-/**
- * The mount steps for a container with a root filesystem of its own (`--image NAME=DIR`): DIR bound
- * as the root, a fresh /proc of the container's pid namespace, a minimal /dev (tmpfs with the host's
- * null, zero, full, random, urandom and tty bound in, the usual symlinks, /dev/shm), the pod's
- * /etc/hosts and /etc/hostname, the volumes, then pivot_root. Mount points missing in DIR are
- * created in it (as a runtime creates them in its rootfs).
- *
- * @example
- * imageMounts('/srv/rootfs/busybox', [], volumes, '/run/pod-init/…/roots/web', []);
- */
-export function imageMounts(
-  image: string,
-  mounts: VolumeMountSpec[],
-  volumes: ReadonlyMap<string, PreparedVolume>,
-  root: string,
-  files: ReadonlyArray<{ source: string; target: string }>,
-): MountStep[] {
-  const f = native.mountFlags as Record<string, number>;
-  const inRoot = (p: string) => path.join(root, p);
-  const dirChain = (p: string): MountStep[] =>
-    p
-      .split('/')
-      .filter(Boolean)
-      .map((_, i, parts) => ({ type: 'mkdir' as const, target: inRoot(parts.slice(0, i + 1).join('/')) }));
-  const steps: MountStep[] = [
-    { type: 'mount', source: image, target: root, flags: f.MS_BIND! | f.MS_REC! },
-    ...dirChain('proc'),
-    {
-      type: 'mount',
-      source: 'proc',
-      target: inRoot('proc'),
-      fstype: 'proc',
-      flags: f.MS_NOSUID! | f.MS_NODEV! | f.MS_NOEXEC!,
-    },
-    ...dirChain('dev'),
-    { type: 'mount', source: 'tmpfs', target: inRoot('dev'), fstype: 'tmpfs', flags: f.MS_NOSUID!, data: 'mode=755' },
-  ];
-  for (const device of devices) {
-    if (!fs.existsSync(`/dev/${device}`)) continue;
-    steps.push({ type: 'file', target: inRoot(`dev/${device}`) });
-    steps.push({ type: 'mount', source: `/dev/${device}`, target: inRoot(`dev/${device}`), flags: f.MS_BIND! });
-  }
-  for (const [name, to] of [
-    ['fd', '/proc/self/fd'],
-    ['stdin', '/proc/self/fd/0'],
-    ['stdout', '/proc/self/fd/1'],
-    ['stderr', '/proc/self/fd/2'],
-  ] as const)
-    steps.push({ type: 'symlink', target: inRoot(`dev/${name}`), linkTo: to });
-  steps.push({ type: 'mkdir', target: inRoot('dev/shm') });
-  steps.push({
-    type: 'mount',
-    source: 'tmpfs',
-    target: inRoot('dev/shm'),
-    fstype: 'tmpfs',
-    flags: f.MS_NOSUID! | f.MS_NODEV!,
-    data: 'mode=1777',
-  });
-  for (const file of files) {
-    steps.push(...dirChain(path.dirname(file.target)));
-    steps.push({ type: 'file', target: inRoot(file.target) });
-    steps.push({ type: 'mount', source: file.source, target: inRoot(file.target), flags: f.MS_BIND! });
-  }
-  for (const mount of mounts) {
-    const volume = volumes.get(mount.name);
-    if (!volume) throw new ContainerConfigError(`volume "${mount.name}" is not set up`);
-    const target = inRoot(path.resolve('/', mount.mountPath));
-    steps.push(...dirChain(path.resolve('/', mount.mountPath)));
-    steps.push({ type: 'mount', source: volume.source, target, flags: f.MS_BIND! | f.MS_REC! });
-    if (mount.readOnly || volume.readOnly)
-      steps.push({ type: 'mount', target, flags: f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY! });
-  }
-  steps.push({ type: 'pivot-root', target: root });
-  return steps;
 }

@@ -1,43 +1,18 @@
 // `pod-init run FILE` through the CLI, against the kubelet's rules (KUBERNETES.md B.1-B.6, B.10-B.12):
 // order of init and regular containers, restart policies and the crash-loop backoff, status shape,
 // exit codes, graceful deletion, env expansion, sidecars, CRI logs, and validation that starts nothing.
-import { spawn as cpSpawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { childrenOf } from '../helpers/procfs';
-import { lineReader, pollUntil, readAll, waitForLine } from '../helpers/wait';
+import { lineReader, pollUntil, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
-const cli = path.resolve(__dirname, '../../pod-init.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const started = new Set<ReturnType<typeof cpSpawn>>();
-// Every pod of this file keeps its state (logs, final status) here, removed at the end.
-const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-state-'));
-
-function run(args: string[], manifest: string, onStart?: (child: ReturnType<typeof cpSpawn>) => void): Promise<Result> {
-  const child = cpSpawn(process.execPath, [cli, 'run', '-', ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
-  });
-  started.add(child);
-  child.on('exit', () => started.delete(child));
-  child.stdin!.end(manifest);
-  onStart?.(child);
-  return Promise.all([
-    readAll(child.stdout),
-    readAll(child.stderr),
-    new Promise<number | null>((resolve) => child.on('exit', resolve)),
-  ]).then(([stdout, stderr, code]) => ({ code, stdout, stderr }));
-}
+const { stateRoot, run, cleanup } = podCli();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- container states are read loosely here
 type State = any;
@@ -53,7 +28,7 @@ type PodJson = {
   };
 };
 
-const pod = (name: string, spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+const pod = podManifest;
 
 describe.skipIf(reason)(titled('pod-init run', reason), () => {
   let dir: string;
@@ -61,9 +36,8 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-run-'));
   });
   afterAll(() => {
-    for (const child of started) child.kill('SIGKILL'); // a test that failed half-way: its pod dies with it
+    cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(stateRoot, { recursive: true, force: true });
   });
 
   it('runs init containers first, then containers in order; Never + exit 0 is Succeeded (exit 0)', async () => {
@@ -169,7 +143,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
       'graceful',
       `  containers:\n    - name: c\n      image: x\n      command: [sh, -c, 'trap "echo got TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done']\n`,
     );
-    let child: ReturnType<typeof cpSpawn> | undefined;
+    let child: ChildProcess | undefined;
     const result = run(['-o', 'json'], manifest, (c) => (child = c));
     await waitForLine(child!.stderr, /c \| up/);
     child!.kill('SIGINT');
@@ -308,7 +282,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
       command: [sh, -c, 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']
 `,
     );
-    let child: ReturnType<typeof cpSpawn> | undefined;
+    let child: ChildProcess | undefined;
     const result = run(['-o', 'json'], manifest, (c) => (child = c));
     const log = lineReader(child!.stderr);
     await log.waitFor(/^c +\| up$/);

@@ -1,0 +1,338 @@
+/**
+ * A container's root filesystem, as the mount steps its child runs in its own mount namespace before
+ * exec, ending in pivot_root. Two kinds of roots:
+ *
+ * - **host mode** (no image): a tmpfs holding the host's top-level directories (recursive binds), so the
+ *   container sees the host's files; a mount point that does not exist on the host is made in the
+ *   container's root only: a new top-level directory on the tmpfs, and inside an existing host directory
+ *   by *shadowing* it (a tmpfs over it in the container holding binds of each of its entries, plus the
+ *   new directory). Nothing on the host is created.
+ * - **image mode** (`--image NAME=DIR`): DIR bound as the root, with a fresh /proc; missing mount points
+ *   are created in DIR, as a runtime creates them in its rootfs.
+ *
+ * Both get a minimal /dev (tmpfs with null, zero, full, random, urandom, tty, a devpts of their own, the
+ * usual symlinks) unless privileged (the host's /dev), the pod's /dev/shm (shared by its containers, as
+ * the IPC namespace is), then the binds: /etc files, volumes, the termination-message file. Paths are
+ * resolved inside the container's view, symlinks included (an absolute link in an image points into
+ * the image, never at the host), so a step never lands outside the root.
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { native } from '../native';
+import type { MountStep } from '../spawn';
+import { ContainerConfigError } from './environment';
+
+/** Something bound into the container: a volume (or its subPath), an /etc file, the termination log. */
+export interface Bind {
+  /** A path on the host (a directory or a file). */
+  source: string;
+  /** Where the container sees it. */
+  target: string;
+  readOnly?: boolean;
+}
+
+/** What {@link rootMounts} builds a root from. */
+export interface RootOptions {
+  /** An empty directory under the pod's state directory: the mount point of the new root. */
+  root: string;
+  /** A root filesystem directory (image mode); the host's filesystem without. */
+  image?: string;
+  /** The host's /dev instead of a minimal one (`securityContext.privileged`). */
+  privileged?: boolean;
+  /** The pod's /dev/shm (a tmpfs in the pod's mount namespace); the host's /dev/shm when undefined (hostIPC). */
+  shm?: string;
+  /** Bound in after /dev, parents before children. */
+  binds: readonly Bind[];
+}
+
+/**
+ * What a path is in the container's view while the root is planned: `ours` a directory on a tmpfs of
+ * the plan (every entry known), `host` a directory bound from the host (entries looked up at `at`,
+ * shadowed before anything is made in it), `dir` a directory whose entries are looked up at `at` and
+ * made there (image, volumes), `file` anything else, `link` a symlink.
+ */
+type Entry =
+  | { kind: 'ours' }
+  | { kind: 'host'; at: string }
+  | { kind: 'dir'; at: string }
+  | { kind: 'file' }
+  | { kind: 'link'; to: string };
+
+const devices = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const devLinks = [
+  ['fd', '/proc/self/fd'],
+  ['stdin', '/proc/self/fd/0'],
+  ['stdout', '/proc/self/fd/1'],
+  ['stderr', '/proc/self/fd/2'],
+  ['ptmx', 'pts/ptmx'],
+] as const;
+
+function lstat(p: string): fs.Stats | undefined {
+  return fs.lstatSync(p, { throwIfNoEntry: false });
+}
+
+/**
+ * Resolves `unsafe` the way the kernel would inside a root, where `readLink(p)` says what the
+ * root-relative path `p` is a link to (undefined: not a link). `..` stops at the root; an absolute
+ * link starts again from the root. The result is absolute and free of links.
+ *
+ * @example
+ * resolvePath('/var/run/x', (p) => (p === '/var/run' ? '/run' : undefined)); // '/run/x'
+ */
+export function resolvePath(unsafe: string, readLink: (p: string) => string | undefined): string {
+  const rest = unsafe.split('/').filter(Boolean);
+  const out: string[] = [];
+  let links = 0;
+  while (rest.length > 0) {
+    const part = rest.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      out.pop();
+      continue;
+    }
+    const to = readLink(`/${[...out, part].join('/')}`);
+    if (to === undefined) {
+      out.push(part);
+      continue;
+    }
+    if (++links > 40) throw new ContainerConfigError(`${unsafe}: too many levels of symbolic links`);
+    if (to.startsWith('/')) out.length = 0;
+    rest.unshift(...to.split('/').filter(Boolean));
+  }
+  return `/${out.join('/')}`;
+}
+
+/** The plan of one root: its steps, and what each path is in the container's view so far. */
+class RootPlan {
+  readonly steps: MountStep[] = [];
+  readonly #nodes = new Map<string, Entry>();
+  readonly #root: string;
+  readonly #flags = native.mountFlags as Record<string, number>;
+
+  constructor(root: string, top: Entry) {
+    this.#root = root;
+    this.#nodes.set('/', top);
+  }
+
+  #at(p: string): string {
+    return p === '/' ? this.#root : path.join(this.#root, p);
+  }
+
+  #flag(...names: string[]): number {
+    return names.reduce((all, name) => all | this.#flags[name]!, 0);
+  }
+
+  /** What `p` (resolved) is in the view, undefined when nothing is there. */
+  #lookup(p: string): Entry | undefined {
+    const known = this.#nodes.get(p);
+    if (known || p === '/') return known;
+    const parent = this.#lookup(path.dirname(p));
+    if (parent === undefined || parent.kind === 'ours') return undefined;
+    if (parent.kind === 'file' || parent.kind === 'link')
+      throw new ContainerConfigError(`${path.dirname(p)} is not a directory`);
+    const at = path.join(parent.at, path.basename(p));
+    const stat = lstat(at);
+    if (stat === undefined) return undefined;
+    if (stat.isSymbolicLink()) return { kind: 'link', to: fs.readlinkSync(at) };
+    if (!stat.isDirectory()) return { kind: 'file' };
+    return parent.kind === 'host' ? { kind: 'host', at } : { kind: 'dir', at };
+  }
+
+  /** `unsafe` resolved in the container's view. */
+  resolve(unsafe: string): string {
+    return resolvePath(unsafe, (p) => {
+      const entry = this.#lookup(p);
+      return entry?.kind === 'link' ? entry.to : undefined;
+    });
+  }
+
+  /** A symlink at `p`, known as such. */
+  symlink(p: string, to: string): void {
+    this.steps.push({ type: 'symlink', target: this.#at(p), linkTo: to });
+    this.#nodes.set(p, { kind: 'link', to });
+  }
+
+  /** A directory at `p` in a directory of the plan, with what it is. */
+  mkdir(p: string, entry: Entry): void {
+    this.steps.push({ type: 'mkdir', target: this.#at(p) });
+    this.#nodes.set(p, entry);
+  }
+
+  pivot(): void {
+    this.steps.push({ type: 'pivot-root', target: this.#root });
+  }
+
+  set(p: string, entry: Entry): void {
+    this.#nodes.set(p, entry);
+  }
+
+  mount(source: string, p: string, fstype: string, flags: number, data?: string): void {
+    this.steps.push({ type: 'mount', source, target: this.#at(p), fstype, flags, ...(data ? { data } : {}) });
+  }
+
+  bindStep(source: string, p: string, recursive: boolean, readOnly = false): void {
+    this.steps.push({
+      type: 'mount',
+      source,
+      target: this.#at(p),
+      flags: this.#flag('MS_BIND', ...(recursive ? ['MS_REC'] : [])),
+    });
+    if (readOnly)
+      this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
+  }
+
+  /** Makes sure directory `p` (resolved) exists in the view, making it (and its parents) if not. */
+  dir(p: string): void {
+    const entry = this.#lookup(p);
+    if (entry?.kind === 'file' || entry?.kind === 'link')
+      throw new ContainerConfigError(`${p} exists and is not a directory`);
+    if (entry !== undefined) return;
+    const parent = path.dirname(p);
+    this.dir(parent);
+    const where = this.#writable(parent);
+    this.steps.push({ type: 'mkdir', target: this.#at(p) });
+    this.#nodes.set(
+      p,
+      where.kind === 'dir' ? { kind: 'dir', at: path.join(where.at, path.basename(p)) } : { kind: 'ours' },
+    );
+  }
+
+  /** Makes sure a non-directory `p` (resolved) exists in the view, to bind a file over. */
+  file(p: string): void {
+    const entry = this.#lookup(p);
+    if (entry?.kind === 'file') return;
+    if (entry !== undefined) throw new ContainerConfigError(`${p} is a directory, and a file is to be mounted there`);
+    const parent = path.dirname(p);
+    this.dir(parent);
+    this.#writable(parent);
+    this.steps.push({ type: 'file', target: this.#at(p) });
+    this.#nodes.set(p, { kind: 'file' });
+  }
+
+  /** A directory something can be made in: a host directory is shadowed first. */
+  #writable(p: string): { kind: 'ours' } | { kind: 'dir'; at: string } {
+    const entry = this.#lookup(p)!;
+    if (entry.kind === 'ours' || entry.kind === 'dir') return entry;
+    if (entry.kind !== 'host') throw new ContainerConfigError(`${p} is not a directory`);
+    this.#shadow(p, entry.at);
+    return { kind: 'ours' };
+  }
+
+  /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
+  #shadow(p: string, at: string): void {
+    const stat = fs.statSync(at);
+    const owner = process.geteuid?.() === 0 ? `,uid=${stat.uid},gid=${stat.gid}` : '';
+    this.mount(
+      'tmpfs',
+      p,
+      'tmpfs',
+      this.#flag('MS_NOSUID', 'MS_NODEV'),
+      `mode=${(stat.mode & 0o7777).toString(8)}${owner}`,
+    );
+    this.#nodes.set(p, { kind: 'ours' });
+    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+      const child = path.join(p, entry.name);
+      const source = path.join(at, entry.name);
+      if (entry.isSymbolicLink()) this.symlink(child, fs.readlinkSync(source));
+      else if (entry.isDirectory()) {
+        this.mkdir(child, { kind: 'host', at: source });
+        this.bindStep(source, child, true);
+      } else {
+        this.steps.push({ type: 'file', target: this.#at(child) });
+        this.bindStep(source, child, false);
+        this.#nodes.set(child, { kind: 'file' });
+      }
+    }
+  }
+
+  /** Binds `source` at `target` (resolved here), making the mount point as its type needs. */
+  bind(bind: Bind): void {
+    const target = this.resolve(bind.target);
+    const isDir = fs.statSync(bind.source).isDirectory();
+    if (isDir) this.dir(target);
+    else this.file(target);
+    this.bindStep(bind.source, target, isDir, bind.readOnly);
+    this.#nodes.set(target, isDir ? { kind: 'dir', at: bind.source } : { kind: 'file' });
+  }
+}
+
+/** The host's top-level entries, bound into the root's tmpfs (/dev apart). */
+function hostTop(plan: RootPlan, flags: Record<string, number>, privileged: boolean, shm: string | undefined): void {
+  plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
+  for (const entry of fs.readdirSync('/', { withFileTypes: true })) {
+    const p = `/${entry.name}`;
+    if (entry.name === 'dev' && !privileged) {
+      plan.mkdir(p, { kind: 'ours' });
+      minimalDev(plan, flags, shm);
+    } else if (entry.isSymbolicLink()) plan.symlink(p, fs.readlinkSync(p));
+    else if (entry.isDirectory()) {
+      plan.mkdir(p, { kind: 'host', at: p });
+      plan.bindStep(p, p, true);
+    }
+  }
+  if (privileged) podShm(plan, shm);
+}
+
+/** A tmpfs /dev with the host's harmless devices, a devpts of its own, the usual links and /dev/shm. */
+function minimalDev(plan: RootPlan, flags: Record<string, number>, shm: string | undefined): void {
+  plan.mount('tmpfs', '/dev', 'tmpfs', flags.MS_NOSUID!, 'mode=755,size=65536k');
+  plan.set('/dev', { kind: 'ours' });
+  for (const device of devices) {
+    if (!fs.existsSync(`/dev/${device}`)) continue;
+    plan.file(`/dev/${device}`);
+    plan.bindStep(`/dev/${device}`, `/dev/${device}`, false);
+  }
+  for (const [name, to] of devLinks) plan.symlink(`/dev/${name}`, to);
+  plan.dir('/dev/pts');
+  const group = process.geteuid?.() === 0 ? ',gid=5' : ''; // tty, when ids are the host's
+  plan.mount(
+    'devpts',
+    '/dev/pts',
+    'devpts',
+    flags.MS_NOSUID! | flags.MS_NOEXEC!,
+    `newinstance,ptmxmode=0666,mode=0620${group}`,
+  );
+  podShm(plan, shm);
+}
+
+/** The pod's /dev/shm (or the host's, with hostIPC). */
+function podShm(plan: RootPlan, shm: string | undefined): void {
+  plan.dir('/dev/shm');
+  plan.bindStep(shm ?? '/dev/shm', '/dev/shm', true);
+  plan.set('/dev/shm', { kind: 'dir', at: shm ?? '/dev/shm' });
+}
+
+/**
+ * The mount steps that give a container its root (see the module's description), ending in
+ * pivot_root. Throws {@link ContainerConfigError} when a bind cannot be placed (a file where a
+ * directory is needed, say).
+ *
+ * @example
+ * rootMounts({ root: '/run/pod-init/…/roots/web', shm: '/run/pod-init/…/shm',
+ *   binds: [{ source: '/run/pod-init/…/volumes/kubernetes.io~empty-dir/cache', target: '/etc/cache' }] });
+ */
+export function rootMounts(options: RootOptions): MountStep[] {
+  const flags = native.mountFlags as Record<string, number>;
+  const image = options.image;
+  const privileged = options.privileged === true;
+  const plan = new RootPlan(options.root, image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image });
+  if (image === undefined) hostTop(plan, flags, privileged, options.shm);
+  else {
+    plan.bindStep(image, '/', true);
+    plan.dir('/proc');
+    plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
+    plan.set('/proc', { kind: 'ours' });
+    plan.dir('/dev');
+    if (privileged) {
+      plan.bindStep('/dev', '/dev', true);
+      plan.set('/dev', { kind: 'host', at: '/dev' });
+      podShm(plan, options.shm);
+    } else minimalDev(plan, flags, options.shm);
+  }
+  const depth = (p: string) => path.resolve('/', p).split('/').filter(Boolean).length;
+  const binds = [...options.binds].sort((a, b) => depth(a.target) - depth(b.target));
+  for (const bind of binds) plan.bind(bind);
+  plan.pivot();
+  return plan.steps;
+}

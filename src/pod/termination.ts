@@ -1,0 +1,82 @@
+/**
+ * Termination messages, as the kubelet reads them (kuberuntime_container.go `getTerminationMessage`,
+ * `readLastStringFromContainerLogs`; kubelet_pods.go `convertToAPIContainerStatuses`): the last 4096
+ * bytes of the file the container wrote at terminationMessagePath; with `FallbackToLogsOnError`, when
+ * that is empty and the container failed, the last 80 lines of its log, at most 2048 bytes; across
+ * one status list at most 12 KiB, shared equally.
+ * @module
+ */
+import fs from 'node:fs';
+
+/** The kubelet's limits (kubecontainer.MaxContainerTerminationMessage*, MaxPodTerminationMessageLogLength). */
+export const terminationLimits = Object.freeze({ fileBytes: 4096, logLines: 80, logBytes: 2048, podBytes: 12 * 1024 });
+
+/** The last `max` bytes of `file` (tail.ReadAtMost); empty when it is missing. */
+function readTail(file: string, max: number): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, max);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What {@link terminationMessage} reads. */
+export interface TerminatedContainer {
+  /** The host file bound at terminationMessagePath (undefined: none was). */
+  file: string | undefined;
+  policy: string | undefined;
+  exitCode: number;
+  /** The container's last log lines, oldest first. */
+  logTail: readonly string[];
+}
+
+/**
+ * The message of a terminated container, or undefined.
+ *
+ * @example
+ * terminationMessage({ file: '/run/pod-init/…/containers/web/0f3a…', policy: 'File', exitCode: 1, logTail: [] });
+ * // 'database unreachable' (what the container wrote to /dev/termination-log)
+ */
+export function terminationMessage(container: TerminatedContainer): string | undefined {
+  const fallback = container.policy === 'FallbackToLogsOnError' && container.exitCode !== 0;
+  const written = container.file === undefined ? '' : readTail(container.file, terminationLimits.fileBytes);
+  if (written !== '') return written;
+  if (!fallback || container.logTail.length === 0) return undefined;
+  const lines = container.logTail.slice(-terminationLimits.logLines);
+  return truncateBytes(`${lines.join('\n')}\n`, terminationLimits.logBytes);
+}
+
+/**
+ * The first `max` bytes of `text` (Go's `s[:max]`), without splitting a UTF-8 sequence.
+ *
+ * @example
+ * truncateBytes('héllo', 2); // 'h'
+ */
+export function truncateBytes(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * The share of the 12 KiB each status of a list of `count` may keep.
+ *
+ * @example
+ * messageShare(3); // 4096
+ */
+export function messageShare(count: number): number {
+  return Math.floor(terminationLimits.podBytes / Math.max(1, count));
+}

@@ -1,0 +1,115 @@
+// Container roots as planned mount steps (src/pod/rootfs.ts): path resolution inside the root, host
+// directories shadowed rather than written, image symlinks kept inside the image; the subPath and
+// size rules of the kubelet (src/pod/volumes.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ContainerConfigError } from '../../src/pod/environment';
+import { resolvePath, rootMounts } from '../../src/pod/rootfs';
+import { expandSubPathExpr, memoryVolumeBytes, subPathSource } from '../../src/pod/volumes';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootfs-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('resolvePath', () => {
+  const links: Record<string, string> = { '/var/run': '/run', '/lib': 'usr/lib', '/loop': '/loop' };
+  const readLink = (p: string) => links[p];
+  it('follows absolute and relative links from the root, and stops .. at the root', () => {
+    expect(resolvePath('/var/run/x', readLink)).toBe('/run/x');
+    expect(resolvePath('/lib/x', readLink)).toBe('/usr/lib/x');
+    expect(resolvePath('/../../etc/./passwd', readLink)).toBe('/etc/passwd');
+  });
+  it('gives up on a loop', () => {
+    expect(() => resolvePath('/loop/x', readLink)).toThrow(ContainerConfigError);
+  });
+});
+
+describe('rootMounts', () => {
+  const targets = (steps: ReturnType<typeof rootMounts>, type: string) =>
+    steps.filter((s) => s.type === type).map((s) => s.target);
+
+  it('host mode: a new directory inside a host directory shadows it in the root, never writing to the host', () => {
+    const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+    const steps = rootMounts({ root: '/r', shm: '/s', binds: [{ source, target: '/etc/pod-init-x/data' }] });
+    const etcTmpfs = steps.find((s) => s.type === 'mount' && s.target === '/r/etc' && s.fstype === 'tmpfs');
+    expect(etcTmpfs).toBeDefined();
+    // every host entry of /etc is bound into the shadow; the new directories are made there
+    if (fs.lstatSync('/etc/os-release').isSymbolicLink())
+      expect(steps).toContainEqual({
+        type: 'symlink',
+        target: '/r/etc/os-release',
+        linkTo: fs.readlinkSync('/etc/os-release'),
+      });
+    const bound = steps.filter((s) => s.type === 'mount' && s.source === '/etc/passwd');
+    expect(bound.map((s) => s.target)).toEqual(['/r/etc/passwd']);
+    expect(targets(steps, 'mkdir')).toEqual(expect.arrayContaining(['/r/etc/pod-init-x', '/r/etc/pod-init-x/data']));
+    expect(steps.every((s) => s.target.startsWith('/r'))).toBe(true);
+    expect(steps.at(-1)).toEqual({ type: 'pivot-root', target: '/r' });
+  });
+
+  it('host mode: an existing host path is mounted over, with no shadow', () => {
+    const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+    const steps = rootMounts({ root: '/r', shm: '/s', binds: [{ source, target: '/etc' }] });
+    expect(steps.some((s) => s.type === 'mount' && s.target === '/r/etc' && s.fstype === 'tmpfs')).toBe(false);
+    expect(steps.filter((s) => s.type === 'mount' && s.source === source).map((s) => s.target)).toEqual(['/r/etc']);
+  });
+
+  it('image mode: an absolute symlink in the image resolves inside the image', () => {
+    const image = fs.mkdtempSync(path.join(tmp, 'image-'));
+    fs.mkdirSync(path.join(image, 'var'));
+    fs.mkdirSync(path.join(image, 'run'));
+    fs.symlinkSync('/run', path.join(image, 'var/run'));
+    const file = path.join(tmp, 'hosts');
+    fs.writeFileSync(file, '');
+    const steps = rootMounts({ root: '/r', image, shm: '/s', binds: [{ source: file, target: '/var/run/x/hosts' }] });
+    expect(steps.filter((s) => s.type === 'mount' && s.source === file).map((s) => s.target)).toEqual([
+      '/r/run/x/hosts',
+    ]);
+    expect(targets(steps, 'mkdir')).toContain('/r/run/x');
+    expect(targets(steps, 'file')).toContain('/r/run/x/hosts');
+  });
+
+  it('a file where a directory must be is a ContainerConfigError', () => {
+    const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+    expect(() => rootMounts({ root: '/r', shm: '/s', binds: [{ source, target: '/etc/os-release/x' }] })).toThrow(
+      ContainerConfigError,
+    );
+  });
+});
+
+describe('subPath', () => {
+  it('is made inside the volume with its mode, and may not leave it', () => {
+    const volume = fs.mkdtempSync(path.join(tmp, 'vol-'));
+    fs.chmodSync(volume, 0o777);
+    expect(subPathSource(volume, 'a/b')).toBe(path.join(fs.realpathSync(volume), 'a/b'));
+    expect(fs.statSync(path.join(volume, 'a/b')).mode & 0o777).toBe(0o777);
+    fs.symlinkSync('/etc', path.join(volume, 'out'));
+    fs.symlinkSync('a', path.join(volume, 'in'));
+    expect(subPathSource(volume, 'in/b')).toBe(path.join(fs.realpathSync(volume), 'a/b'));
+    expect(() => subPathSource(volume, 'out/ssh')).toThrow(/not within volume path/);
+    expect(() => subPathSource(volume, '../x')).toThrow(/must not contain '..'/);
+    expect(() => subPathSource(volume, '/etc')).toThrow(/must not be an absolute path/);
+  });
+
+  it('subPathExpr takes the container environment; a missing or empty variable is an error', () => {
+    const env = new Map([
+      ['POD', 'web-0'],
+      ['EMPTY', ''],
+    ]);
+    expect(expandSubPathExpr('logs/$(POD)', env)).toBe('logs/web-0');
+    expect(expandSubPathExpr('$$(POD)', env)).toBe('$(POD)');
+    expect(() => expandSubPathExpr('$(NOPE)/$(EMPTY)', env)).toThrow('missing value for EMPTY, NOPE');
+  });
+});
+
+describe('memoryVolumeBytes', () => {
+  it('is the node memory, lowered to the pod limit, lowered to sizeLimit', () => {
+    const node = os.totalmem();
+    expect(memoryVolumeBytes(undefined)).toBe(node);
+    expect(memoryVolumeBytes(undefined, 64 * 2 ** 20)).toBe(64 * 2 ** 20);
+    expect(memoryVolumeBytes('1Mi', 64 * 2 ** 20)).toBe(2 ** 20);
+    expect(memoryVolumeBytes('128Mi', 64 * 2 ** 20)).toBe(64 * 2 ** 20); // a larger sizeLimit does not raise it
+    expect(memoryVolumeBytes('0', undefined)).toBe(node);
+  });
+});
