@@ -55,15 +55,22 @@ function decoded(data: Record<string, string> | undefined, base64: boolean): Rec
 }
 
 /**
- * Parses, validates and defaults a manifest (YAML or JSON, several documents allowed).
+ * Parses, validates and defaults a manifest: YAML or JSON text (several documents allowed), or the
+ * objects themselves (a Pod, or a list of a Pod and the ConfigMaps and Secrets it uses), checked
+ * exactly as the text would be.
  *
  * @example
  * const { pod, related, warnings } = loadPod(fs.readFileSync('pod.yaml', 'utf8'), 'pod.yaml');
+ * const fromObject = loadPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { containers } });
  */
 export function loadPod(
-  text: string,
-  source: string,
+  input: string | object | readonly object[],
+  source = typeof input === 'string' ? '<manifest>' : '<object>',
 ): { pod: PodSpecObject; related: RelatedObjects; warnings: string[] } {
+  const text =
+    typeof input === 'string'
+      ? input
+      : (Array.isArray(input) ? input : [input]).map((doc) => JSON.stringify(doc)).join('\n---\n');
   let parsed;
   try {
     parsed = parseManifests(text, source);

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { PodSystemError } from '../errors';
+import { PodOptionError, PodSystemError } from '../errors';
 import { native } from '../native';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
@@ -19,7 +19,7 @@ import type { MountStep } from '../spawn';
 import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
-import { CriLogWriter } from './logs';
+import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
@@ -155,6 +155,22 @@ export class PodRunner extends EventEmitter {
   /** The Pod object with its current status. */
   object(): PodSpecObject {
     return { ...structuredClone(this.pod), status: this.#status() };
+  }
+
+  /**
+   * A container's log lines, as `kubectl logs [--previous]` shows them: the current instance's, or
+   * with `previous` the one before it (empty when there is none).
+   *
+   * @example
+   * runner.logs('web').map((l) => l.line); // ['listening on :8080', 'GET / 200']
+   * runner.logs('web', { previous: true }); // the instance that crashed
+   */
+  logs(container: string, options: { previous?: boolean } = {}): CriLogLine[] {
+    const r = this.#records.find((x) => x.spec.name === container);
+    if (!r)
+      throw new PodOptionError('container', `one of ${this.#records.map((x) => x.spec.name).join(', ')}`, container);
+    const count = options.previous ? r.restartCount - 1 : r.restartCount;
+    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`));
   }
 
   /** Creates the sandbox and starts the first containers. */
