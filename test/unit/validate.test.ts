@@ -622,6 +622,25 @@ describe('validatePod: decoding (types and unknown fields)', () => {
     ]);
   });
 
+  it('reports fields named like Object.prototype members as unknown, without throwing', () => {
+    const pod = validPod();
+    pod.spec.constructor = 1;
+    pod.spec.containers[0].toString = 'x';
+    Object.defineProperty(pod.metadata, '__proto__', { value: {}, enumerable: true });
+    expect(errorsOf(pod)).toEqual([
+      'unknown field "metadata.__proto__"',
+      'unknown field "spec.containers[0].toString"',
+      'unknown field "spec.constructor"',
+    ]);
+  });
+
+  it('keeps a map key named __proto__ as a key', () => {
+    const pod = validPod();
+    pod.metadata.labels = JSON.parse('{"__proto__": "x"}');
+    expect(errorsOf(pod)).toHaveLength(1);
+    expect(errorsOf(pod)[0]).toMatch(/^metadata\.labels: Invalid value: "__proto__": name part must consist of/);
+  });
+
   it('reports a non-object pod without throwing', () => {
     expect(errorsOf('pod')).toEqual([
       '<root>: Invalid value: "string": <root> in body must be of type object: "string"',
