@@ -40,7 +40,7 @@ const suffixChars = 'eEinumkKMGTP';
 
 interface Parts {
   negative: boolean;
-  digits: string; // numerator and denominator digits, without the point
+  digits: string; // numerator and denominator digits, without the point (empty when there are none)
   fractionDigits: number;
   suffix: string;
 }
@@ -65,7 +65,7 @@ function split(str: string): Parts | undefined {
   if (str[pos] === '-' || str[pos] === '+') pos++;
   while (pos < str.length && str[pos]! >= '0' && str[pos]! <= '9') pos++;
   if (pos < str.length) return undefined;
-  return { negative, digits: digits === '' ? '0' : digits, fractionDigits, suffix: str.slice(suffixStart) };
+  return { negative, digits, fractionDigits, suffix: str.slice(suffixStart) };
 }
 
 /** The suffix as a power: base 10 or 2 and its exponent (`quantitySuffixer.interpret`). */
@@ -96,6 +96,8 @@ export function parseQuantity(input: string | number): number {
   if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
   const power = interpret(parts.suffix);
   if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
+  // `m`, `Ki`, `e3`, `.` or a lone sign: the pattern matches, but there is no number to parse.
+  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
   let mantissa = BigInt(parts.digits);
   let scale = -parts.fractionDigits; // value = mantissa * 10^scale * base^exponent
   if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);

@@ -45,6 +45,12 @@ describe('parseQuantity', () => {
     ['1e', quantityErrors.suffix],
     ['1Ki5', quantityErrors.suffix],
     ['1mi', quantityErrors.suffix],
+    // A suffix or a point without any digit is not a number (ParseQuantity: ErrNumeric).
+    ['m', quantityErrors.numeric],
+    ['Ki', quantityErrors.numeric],
+    ['e3', quantityErrors.numeric],
+    ['.', quantityErrors.numeric],
+    ['-', quantityErrors.numeric],
   ])('rejects %j: %s', (input, reason) => {
     expect(() => parseQuantity(input)).toThrow(QuantityError);
     expect(tryParseQuantity(input)).toEqual({ ok: false, reason });
