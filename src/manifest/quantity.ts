@@ -103,8 +103,15 @@ export function parseQuantity(input: string | number): number {
   if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);
   else scale += power.exponent;
   if (scale < -9 && mantissa !== 0n) {
-    const unit = 10n ** BigInt(-9 - scale);
-    mantissa = (mantissa + unit - 1n) / unit; // round up to nano, as ParseQuantity does
+    // Round up to nano, as ParseQuantity does. A mantissa with fewer digits than the shift is below one nano unit
+    // and rounds up to exactly one (without building 10^shift, which for `1e-1000000000` would not fit a BigInt).
+    const shift = -9 - scale;
+    if (shift > mantissa.toString().length) {
+      mantissa = 1n;
+    } else {
+      const unit = 10n ** BigInt(shift);
+      mantissa = (mantissa + unit - 1n) / unit;
+    }
     scale = -9;
   }
   const magnitude = scale >= 0 ? Number(mantissa) * 10 ** scale : Number(mantissa) / 10 ** -scale;

@@ -30,6 +30,8 @@ describe('parseQuantity', () => {
     [1.5, 1.5],
     [1e21, 1e21],
     ['0.1n', 1e-9], // non-zero values round up to the nearest nano unit
+    ['1e-1000000000', 1e-9], // however far below a nano unit, at once
+    ['-1e-1000000000', -1e-9],
   ])('%j is %d', (input, expected) => {
     expect(parseQuantity(input)).toBeCloseTo(expected, 12);
   });
