@@ -117,6 +117,8 @@ function defaultSpec(spec: PodSpec): void {
   if ((spec.restartPolicy ?? '') === '') spec.restartPolicy = 'Always';
   spec.securityContext ??= {};
   spec.terminationGracePeriodSeconds ??= 30;
+  // Convert_v1_Pod_To_core_Pod (since 1.27): a negative grace period is accepted and read as 1, not rejected.
+  if (spec.terminationGracePeriodSeconds < 0) spec.terminationGracePeriodSeconds = 1;
   if ((spec.schedulerName ?? '') === '') spec.schedulerName = 'default-scheduler';
   spec.enableServiceLinks ??= true;
   const hostNetwork = spec.hostNetwork === true;
@@ -129,7 +131,8 @@ function defaultSpec(spec: PodSpec): void {
 /**
  * Returns a deep copy of the pod with the API server's defaults filled in, as `kubectl get pod -o yaml` would show
  * them after `kubectl apply`. Values already set are kept (an explicit `0` for a probe timing counts as unset, as
- * in Kubernetes). Not applied: pod-level `resources` defaulting and the rounding of quantities to milli units.
+ * in Kubernetes); a negative `terminationGracePeriodSeconds` becomes 1, as the API server converts it. Not applied:
+ * pod-level `resources` defaulting and the rounding of quantities to milli units.
  *
  * @example
  * const pod = applyDefaults({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });

@@ -112,6 +112,12 @@ describe('validatePod: a valid pod', () => {
     expect(errorsAfter((p) => (p.spec.volumes[0] = { name: 'work' }))).toEqual([]);
   });
 
+  it('accepts a negative terminationGracePeriodSeconds, as the API server does since 1.27 (it reads it as 1)', () => {
+    expect(
+      errorsAfter((p) => ((p.spec.terminationGracePeriodSeconds = -5), delete p.spec.containers[0].lifecycle)),
+    ).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
@@ -152,9 +158,11 @@ describe('validatePod: errors in the API server wording', () => {
       ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"'],
     ],
     [
-      'negative grace period',
-      (p) => ((p.spec.terminationGracePeriodSeconds = -1), delete p.spec.containers[0].lifecycle),
-      ['spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0'],
+      'a negative grace period, read as 1 (a preStop sleep must then fit in 1 s)',
+      (p) => (p.spec.terminationGracePeriodSeconds = -1),
+      [
+        'spec.containers[0].lifecycle.preStop.sleep: Invalid value: 5: must be non-negative and less than terminationGracePeriodSeconds (1)',
+      ],
     ],
     [
       'activeDeadlineSeconds 0',
