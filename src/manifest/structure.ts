@@ -71,6 +71,11 @@ function scalar(kind: string, value: unknown, path: string, errors: FieldError[]
           errors.push(invalid(path, value, 'must be a 32-bit integer'));
           return undefined;
         }
+        // Go's decoder refuses a number that does not fit the int64 (2^63, as a double, stands for 2^63 - 1).
+        if (kind === 'int64' && (value > 2 ** 63 || value < -(2 ** 63))) {
+          errors.push(invalid(path, value, 'must be a 64-bit integer'));
+          return undefined;
+        }
         return value;
       }
       errors.push(typeError(path, value, 'integer'));

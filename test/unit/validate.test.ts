@@ -593,6 +593,11 @@ describe('validatePod: decoding (types and unknown fields)', () => {
       ['spec.containers: Invalid value: "object": spec.containers in body must be of type array: "object"'],
     ],
     [
+      'a number beyond int64',
+      (p) => (p.spec.terminationGracePeriodSeconds = 1e30),
+      ['spec.terminationGracePeriodSeconds: Invalid value: 1e+30: must be a 64-bit integer'],
+    ],
+    [
       'string for a boolean',
       (p) => (p.spec.hostNetwork = 'true'),
       ['spec.hostNetwork: Invalid value: "string": spec.hostNetwork in body must be of type boolean: "string"'],
