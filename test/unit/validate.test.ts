@@ -529,6 +529,28 @@ describe('validatePod: errors in the API server wording', () => {
       ],
     ],
     [
+      'cpu divisor',
+      (p) => (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } }),
+      [
+        `spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "limits.cpu": only divisor's values 1m and 1 are supported with the cpu resource`,
+      ],
+    ],
+    [
+      'memory divisor',
+      (p) =>
+        (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'requests.memory', divisor: '1m' } }),
+      [
+        `spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "requests.memory": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory resource`,
+      ],
+    ],
+    [
+      'divisor of an unsupported resource (only the resource is reported)',
+      (p) => (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'limits.gpu', divisor: '2' } }),
+      [
+        'spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: "limits.gpu": supported values: "limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu", "requests.ephemeral-storage", "requests.memory"',
+      ],
+    ],
+    [
       'configMapKeyRef key',
       (p) => (p.spec.containers[0].env[2].valueFrom.configMapKeyRef.key = 'a/b'),
       [
