@@ -72,31 +72,25 @@ export function validateObjectFieldSelector(
   const apiVersion = fs.apiVersion ?? 'v1';
   if (apiVersion === '') return [required(child(path, 'apiVersion'))];
   if (fs.fieldPath === '') return [required(child(path, 'fieldPath'))];
-  const subscripted = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fs.fieldPath);
-  const base = subscripted?.[1] ?? fs.fieldPath;
-  if (apiVersion !== 'v1') {
-    return [
-      invalid(
-        child(path, 'fieldPath'),
-        fs.fieldPath,
-        `error converting fieldPath: unsupported pod version: ${apiVersion}`,
-      ),
-    ];
-  }
-  if (!convertible.has(base)) {
-    return [
-      invalid(
-        child(path, 'fieldPath'),
-        fs.fieldPath,
-        `error converting fieldPath: field label not supported: ${fs.fieldPath}`,
-      ),
-    ];
-  }
+  if (apiVersion !== 'v1') return [conversionError(fs.fieldPath, `unsupported pod version: ${apiVersion}`, path)];
+  // `SplitMaybeSubscriptedPath`: `<path>['<subscript>']`, split at the first `['`.
+  const subscripted = /^(.+?)\['(.*)'\]$/.exec(fs.fieldPath);
   if (subscripted !== null) {
+    const base = subscripted[1]!;
+    if (base !== 'metadata.labels' && base !== 'metadata.annotations')
+      return [conversionError(fs.fieldPath, `field label does not support subscript: ${fs.fieldPath}`, path)];
     const key = base === 'metadata.annotations' ? subscripted[2]!.toLowerCase() : subscripted[2]!;
     return isQualifiedName(key).map((msg) => invalid(path, key, msg));
   }
-  return allowed.includes(base) ? [] : [unsupported(child(path, 'fieldPath'), base, allowed)];
+  // `spec.host` is what old v1 clients send for `spec.nodeName`; the conversion renames it.
+  const internal = fs.fieldPath === 'spec.host' ? 'spec.nodeName' : fs.fieldPath;
+  if (!convertible.has(internal))
+    return [conversionError(fs.fieldPath, `field label not supported: ${fs.fieldPath}`, path)];
+  return allowed.includes(internal) ? [] : [unsupported(child(path, 'fieldPath'), internal, allowed)];
+}
+
+function conversionError(fieldPath: string, reason: string, path: string): FieldError {
+  return invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: ${reason}`);
 }
 
 const byteDivisors = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];

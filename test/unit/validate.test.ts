@@ -118,6 +118,10 @@ describe('validatePod: a valid pod', () => {
     ).toEqual([]);
   });
 
+  it('accepts fieldRef spec.host, which the API server converts to spec.nodeName', () => {
+    expect(errorsAfter((p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = 'spec.host'))).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
@@ -526,6 +530,27 @@ describe('validatePod: errors in the API server wording', () => {
       (p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = 'spec.hostname'),
       [
         'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "spec.hostname": error converting fieldPath: field label not supported: spec.hostname',
+      ],
+    ],
+    [
+      'subscript on a path without keys',
+      (p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = "spec.nodeName['x']"),
+      [
+        `spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "spec.nodeName['x']": error converting fieldPath: field label does not support subscript: spec.nodeName['x']`,
+      ],
+    ],
+    [
+      'spec.host (the old name of spec.nodeName) in a downwardAPI volume',
+      (p) =>
+        (p.spec.volumes[0] = {
+          name: 'work',
+          downwardAPI: { items: [{ path: 'n', fieldRef: { fieldPath: 'spec.host' } }] },
+        }),
+      [
+        'spec.volumes[0].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
+        'spec.containers[0].volumeMounts[0].name: Not found: "work"',
+        'spec.containers[1].volumeMounts[0].name: Not found: "work"',
+        'spec.initContainers[0].volumeMounts[0].name: Not found: "work"',
       ],
     ],
     [
