@@ -200,13 +200,15 @@ export function parseManifests(text: string, source: string): Manifests {
   if (pods.length > 1)
     problems.push(`${source}: ${pods.length} Pods (${pods.map((p) => p.where).join(', ')}): exactly one is required`);
   const pod = pods[0]?.value as Pod | undefined;
-  const namespace = (pod?.metadata as { namespace?: unknown } | undefined)?.namespace ?? 'default';
+  // An empty namespace is the request's namespace: `default`, as for a missing one.
+  const namespaceOf = (ns: unknown): unknown => (ns === undefined || ns === '' ? 'default' : ns);
+  const namespace = namespaceOf((pod?.metadata as { namespace?: unknown } | undefined)?.namespace);
   for (const [kind, objects] of [
     ['ConfigMap', configMaps],
     ['Secret', secrets],
   ] as const) {
     for (const [name, object] of objects) {
-      const ns = object.metadata?.namespace ?? 'default';
+      const ns = namespaceOf(object.metadata?.namespace);
       if (ns !== namespace)
         problems.push(
           `${source}: ${kind} ${JSON.stringify(name)} is in namespace ${JSON.stringify(ns)}, the Pod in ${JSON.stringify(namespace)}`,

@@ -102,6 +102,13 @@ describe('parseManifests', () => {
     expect(Buffer.from(secret.data!.user!, 'base64').toString()).toBe('admin');
   });
 
+  it('reads an empty namespace as "default", for the Pod and the objects beside it', () => {
+    const text = `${podYaml.replace('name: web', 'name: web\n  namespace: ""')}---\n${configMapYaml}`;
+    expect(parseManifests(text, 'pod.yaml').configMaps.has('app-config')).toBe(true);
+    const cm = configMapYaml.replace('name: app-config', 'name: app-config, namespace: ""');
+    expect(parseManifests(`${podYaml}---\n${cm}`, 'pod.yaml').configMaps.has('app-config')).toBe(true);
+  });
+
   it('returns the pod as written: validatePod reports its errors', () => {
     const { pod } = parseManifests(podYaml.replace('image: nginx:1.27', 'imagePullPolcy: Always'), 'pod.yaml');
     expect(validatePod(pod).errors.map(formatFieldError)).toEqual([
