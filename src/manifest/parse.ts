@@ -135,7 +135,15 @@ function readDocuments(text: string, source: string, problems: string[]): { docs
       continue;
     }
     const where = `${source}:${lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]).line}`;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias bomb (the yaml package refuses to expand it) is a problem of this document, not a crash.
+      unreadable++;
+      problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
     if (!isObject(value)) {
       problems.push(

@@ -138,6 +138,11 @@ describe('parseManifests', () => {
     ],
     ['duplicate key', 'kind: Pod\nkind: Pod\n', ['pod.yaml:2:1: Map keys must be unique']],
     [
+      'an alias bomb',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nkind: Pod\n`,
+      ['pod.yaml:1: Excessive alias count indicates a resource exhaustion attack'],
+    ],
+    [
       'two ConfigMaps with one name',
       `${podYaml}---\n${configMapYaml}---\n${configMapYaml}`,
       ['pod.yaml:24: ConfigMap "app-config" is defined twice'],
