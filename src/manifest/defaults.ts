@@ -5,7 +5,16 @@
  * `terminationMessagePath` /dev/termination-log with policy File, container port protocol TCP.
  * @module
  */
-import type { Container, HTTPGetAction, LifecycleHandler, Pod, PodSpec, Probe, Volume } from './types';
+import type {
+  Container,
+  HTTPGetAction,
+  LifecycleHandler,
+  ObjectFieldSelector,
+  Pod,
+  PodSpec,
+  Probe,
+  Volume,
+} from './types';
 import { volumeSources } from './validate-volumes';
 
 /**
@@ -29,6 +38,11 @@ function defaultHTTPGet(http: HTTPGetAction | undefined): void {
   if (http === undefined) return;
   if ((http.path ?? '') === '') http.path = '/';
   if ((http.scheme ?? '') === '') http.scheme = 'HTTP';
+}
+
+/** `SetDefaults_ObjectFieldSelector`, for env vars, downwardAPI volumes and projected downwardAPI sources. */
+function defaultFieldRef(fieldRef: ObjectFieldSelector | undefined): void {
+  if (fieldRef !== undefined && (fieldRef.apiVersion ?? '') === '') fieldRef.apiVersion = 'v1';
 }
 
 function defaultProbe(probe: Probe | undefined): void {
@@ -61,7 +75,7 @@ function defaultContainer(c: Container, hostNetwork: boolean, isPodContainer: bo
   }
   for (const env of c.env ?? []) {
     const from = env.valueFrom;
-    if (from?.fieldRef !== undefined && (from.fieldRef.apiVersion ?? '') === '') from.fieldRef.apiVersion = 'v1';
+    defaultFieldRef(from?.fieldRef);
     if (from?.fileKeyRef !== undefined) from.fileKeyRef.optional ??= false;
   }
   defaultProbe(c.livenessProbe);
@@ -78,15 +92,13 @@ function defaultVolume(v: Volume): void {
   if (v.configMap !== undefined) v.configMap.defaultMode ??= 0o644;
   if (v.downwardAPI !== undefined) {
     v.downwardAPI.defaultMode ??= 0o644;
-    for (const item of v.downwardAPI.items ?? [])
-      if (item.fieldRef !== undefined && (item.fieldRef.apiVersion ?? '') === '') item.fieldRef.apiVersion = 'v1';
+    for (const item of v.downwardAPI.items ?? []) defaultFieldRef(item.fieldRef);
   }
   if (v.projected !== undefined) {
     v.projected.defaultMode ??= 0o644;
     for (const source of v.projected.sources ?? []) {
       if (source.serviceAccountToken !== undefined) source.serviceAccountToken.expirationSeconds ??= 3600;
-      for (const item of source.downwardAPI?.items ?? [])
-        if (item.fieldRef !== undefined && (item.fieldRef.apiVersion ?? '') === '') item.fieldRef.apiVersion = 'v1';
+      for (const item of source.downwardAPI?.items ?? []) defaultFieldRef(item.fieldRef);
     }
   }
   if (v.image !== undefined && (v.image.pullPolicy ?? '') === '')
