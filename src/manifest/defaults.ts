@@ -5,7 +5,16 @@
  * `terminationMessagePath` /dev/termination-log with policy File, container port protocol TCP.
  * @module
  */
-import type { Container, HTTPGetAction, LifecycleHandler, Pod, PodSpec, Probe, Volume } from './types';
+import type {
+  Container,
+  HTTPGetAction,
+  LifecycleHandler,
+  ObjectFieldSelector,
+  Pod,
+  PodSpec,
+  Probe,
+  Volume,
+} from './types';
 import { volumeSources } from './validate-volumes';
 
 /**
@@ -29,6 +38,11 @@ function defaultHTTPGet(http: HTTPGetAction | undefined): void {
   if (http === undefined) return;
   if ((http.path ?? '') === '') http.path = '/';
   if ((http.scheme ?? '') === '') http.scheme = 'HTTP';
+}
+
+/** `SetDefaults_ObjectFieldSelector`, for env vars, downwardAPI volumes and projected downwardAPI sources. */
+function defaultFieldRef(fieldRef: ObjectFieldSelector | undefined): void {
+  if (fieldRef !== undefined && (fieldRef.apiVersion ?? '') === '') fieldRef.apiVersion = 'v1';
 }
 
 function defaultProbe(probe: Probe | undefined): void {
@@ -61,7 +75,7 @@ function defaultContainer(c: Container, hostNetwork: boolean, isPodContainer: bo
   }
   for (const env of c.env ?? []) {
     const from = env.valueFrom;
-    if (from?.fieldRef !== undefined && (from.fieldRef.apiVersion ?? '') === '') from.fieldRef.apiVersion = 'v1';
+    defaultFieldRef(from?.fieldRef);
     if (from?.fileKeyRef !== undefined) from.fileKeyRef.optional ??= false;
   }
   defaultProbe(c.livenessProbe);
@@ -78,15 +92,13 @@ function defaultVolume(v: Volume): void {
   if (v.configMap !== undefined) v.configMap.defaultMode ??= 0o644;
   if (v.downwardAPI !== undefined) {
     v.downwardAPI.defaultMode ??= 0o644;
-    for (const item of v.downwardAPI.items ?? [])
-      if (item.fieldRef !== undefined && (item.fieldRef.apiVersion ?? '') === '') item.fieldRef.apiVersion = 'v1';
+    for (const item of v.downwardAPI.items ?? []) defaultFieldRef(item.fieldRef);
   }
   if (v.projected !== undefined) {
     v.projected.defaultMode ??= 0o644;
     for (const source of v.projected.sources ?? []) {
       if (source.serviceAccountToken !== undefined) source.serviceAccountToken.expirationSeconds ??= 3600;
-      for (const item of source.downwardAPI?.items ?? [])
-        if (item.fieldRef !== undefined && (item.fieldRef.apiVersion ?? '') === '') item.fieldRef.apiVersion = 'v1';
+      for (const item of source.downwardAPI?.items ?? []) defaultFieldRef(item.fieldRef);
     }
   }
   if (v.image !== undefined && (v.image.pullPolicy ?? '') === '')
@@ -117,6 +129,8 @@ function defaultSpec(spec: PodSpec): void {
   if ((spec.restartPolicy ?? '') === '') spec.restartPolicy = 'Always';
   spec.securityContext ??= {};
   spec.terminationGracePeriodSeconds ??= 30;
+  // Convert_v1_Pod_To_core_Pod (since 1.27): a negative grace period is accepted and read as 1, not rejected.
+  if (spec.terminationGracePeriodSeconds < 0) spec.terminationGracePeriodSeconds = 1;
   if ((spec.schedulerName ?? '') === '') spec.schedulerName = 'default-scheduler';
   spec.enableServiceLinks ??= true;
   const hostNetwork = spec.hostNetwork === true;
@@ -129,7 +143,8 @@ function defaultSpec(spec: PodSpec): void {
 /**
  * Returns a deep copy of the pod with the API server's defaults filled in, as `kubectl get pod -o yaml` would show
  * them after `kubectl apply`. Values already set are kept (an explicit `0` for a probe timing counts as unset, as
- * in Kubernetes). Not applied: pod-level `resources` defaulting and the rounding of quantities to milli units.
+ * in Kubernetes); a negative `terminationGracePeriodSeconds` becomes 1, as the API server converts it. Not applied:
+ * pod-level `resources` defaulting and the rounding of quantities to milli units.
  *
  * @example
  * const pod = applyDefaults({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });

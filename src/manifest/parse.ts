@@ -135,7 +135,15 @@ function readDocuments(text: string, source: string, problems: string[]): { docs
       continue;
     }
     const where = `${source}:${lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]).line}`;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias bomb (the yaml package refuses to expand it) is a problem of this document, not a crash.
+      unreadable++;
+      problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
     if (!isObject(value)) {
       problems.push(
@@ -200,13 +208,15 @@ export function parseManifests(text: string, source: string): Manifests {
   if (pods.length > 1)
     problems.push(`${source}: ${pods.length} Pods (${pods.map((p) => p.where).join(', ')}): exactly one is required`);
   const pod = pods[0]?.value as Pod | undefined;
-  const namespace = (pod?.metadata as { namespace?: unknown } | undefined)?.namespace ?? 'default';
+  // An empty namespace is the request's namespace: `default`, as for a missing one.
+  const namespaceOf = (ns: unknown): unknown => (ns === undefined || ns === '' ? 'default' : ns);
+  const namespace = namespaceOf((pod?.metadata as { namespace?: unknown } | undefined)?.namespace);
   for (const [kind, objects] of [
     ['ConfigMap', configMaps],
     ['Secret', secrets],
   ] as const) {
     for (const [name, object] of objects) {
-      const ns = object.metadata?.namespace ?? 'default';
+      const ns = namespaceOf(object.metadata?.namespace);
       if (ns !== namespace)
         problems.push(
           `${source}: ${kind} ${JSON.stringify(name)} is in namespace ${JSON.stringify(ns)}, the Pod in ${JSON.stringify(namespace)}`,

@@ -40,7 +40,7 @@ const suffixChars = 'eEinumkKMGTP';
 
 interface Parts {
   negative: boolean;
-  digits: string; // numerator and denominator digits, without the point
+  digits: string; // numerator and denominator digits, without the point (empty when there are none)
   fractionDigits: number;
   suffix: string;
 }
@@ -65,7 +65,7 @@ function split(str: string): Parts | undefined {
   if (str[pos] === '-' || str[pos] === '+') pos++;
   while (pos < str.length && str[pos]! >= '0' && str[pos]! <= '9') pos++;
   if (pos < str.length) return undefined;
-  return { negative, digits: digits === '' ? '0' : digits, fractionDigits, suffix: str.slice(suffixStart) };
+  return { negative, digits, fractionDigits, suffix: str.slice(suffixStart) };
 }
 
 /** The suffix as a power: base 10 or 2 and its exponent (`quantitySuffixer.interpret`). */
@@ -96,13 +96,22 @@ export function parseQuantity(input: string | number): number {
   if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
   const power = interpret(parts.suffix);
   if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
+  // `m`, `Ki`, `e3`, `.` or a lone sign: the pattern matches, but there is no number to parse.
+  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
   let mantissa = BigInt(parts.digits);
   let scale = -parts.fractionDigits; // value = mantissa * 10^scale * base^exponent
   if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);
   else scale += power.exponent;
   if (scale < -9 && mantissa !== 0n) {
-    const unit = 10n ** BigInt(-9 - scale);
-    mantissa = (mantissa + unit - 1n) / unit; // round up to nano, as ParseQuantity does
+    // Round up to nano, as ParseQuantity does. A mantissa with fewer digits than the shift is below one nano unit
+    // and rounds up to exactly one (without building 10^shift, which for `1e-1000000000` would not fit a BigInt).
+    const shift = -9 - scale;
+    if (shift > mantissa.toString().length) {
+      mantissa = 1n;
+    } else {
+      const unit = 10n ** BigInt(shift);
+      mantissa = (mantissa + unit - 1n) / unit;
+    }
     scale = -9;
   }
   const magnitude = scale >= 0 ? Number(mantissa) * 10 ** scale : Number(mantissa) / 10 ** -scale;

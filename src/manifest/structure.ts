@@ -27,6 +27,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Sets a key as an own property even when it is `__proto__` (plain assignment would change the prototype and drop
+ * the key), so decoded maps keep every key the manifest has.
+ */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function typeError(path: string, value: unknown, expected: string): FieldError {
   const actual = jsonType(value);
   return invalid(path, actual, `${path} in body must be of type ${expected}: ${JSON.stringify(actual)}`);
@@ -61,6 +69,11 @@ function scalar(kind: string, value: unknown, path: string, errors: FieldError[]
       if (typeof value === 'number' && Number.isInteger(value)) {
         if (kind === 'int32' && (value > 2147483647 || value < -2147483648)) {
           errors.push(invalid(path, value, 'must be a 32-bit integer'));
+          return undefined;
+        }
+        // Go's decoder refuses a number that does not fit the int64 (2^63, as a double, stands for 2^63 - 1).
+        if (kind === 'int64' && (value > 2 ** 63 || value < -(2 ** 63))) {
+          errors.push(invalid(path, value, 'must be a 64-bit integer'));
           return undefined;
         }
         return value;
@@ -118,7 +131,7 @@ function field(kind: string, value: unknown, path: string, errors: FieldError[])
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const kept = v === null ? undefined : scalar(map[1]!, v, at(path, k), errors);
-      if (kept !== undefined) out[k] = kept;
+      if (kept !== undefined) setOwn(out, k, kept);
     }
     return out;
   }
@@ -144,7 +157,8 @@ export function checkObject(value: unknown, type: TypeName, path: string, errors
   const fields = schema[type] as Record<string, string>;
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(value)) {
-    const kind = fields[name];
+    // Own properties only: `constructor`, `toString` or `__proto__` are unknown fields, not Object.prototype's.
+    const kind = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const fieldPath = child(path, name);
     if (kind === undefined) {
       errors.push(unknownField(fieldPath));

@@ -72,31 +72,42 @@ export function validateObjectFieldSelector(
   const apiVersion = fs.apiVersion ?? 'v1';
   if (apiVersion === '') return [required(child(path, 'apiVersion'))];
   if (fs.fieldPath === '') return [required(child(path, 'fieldPath'))];
-  const subscripted = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fs.fieldPath);
-  const base = subscripted?.[1] ?? fs.fieldPath;
-  if (apiVersion !== 'v1') {
-    return [
-      invalid(
-        child(path, 'fieldPath'),
-        fs.fieldPath,
-        `error converting fieldPath: unsupported pod version: ${apiVersion}`,
-      ),
-    ];
-  }
-  if (!convertible.has(base)) {
-    return [
-      invalid(
-        child(path, 'fieldPath'),
-        fs.fieldPath,
-        `error converting fieldPath: field label not supported: ${fs.fieldPath}`,
-      ),
-    ];
-  }
+  if (apiVersion !== 'v1') return [conversionError(fs.fieldPath, `unsupported pod version: ${apiVersion}`, path)];
+  // `SplitMaybeSubscriptedPath`: `<path>['<subscript>']`, split at the first `['`.
+  const subscripted = /^(.+?)\['(.*)'\]$/.exec(fs.fieldPath);
   if (subscripted !== null) {
+    const base = subscripted[1]!;
+    if (base !== 'metadata.labels' && base !== 'metadata.annotations')
+      return [conversionError(fs.fieldPath, `field label does not support subscript: ${fs.fieldPath}`, path)];
     const key = base === 'metadata.annotations' ? subscripted[2]!.toLowerCase() : subscripted[2]!;
     return isQualifiedName(key).map((msg) => invalid(path, key, msg));
   }
-  return allowed.includes(base) ? [] : [unsupported(child(path, 'fieldPath'), base, allowed)];
+  // `spec.host` is what old v1 clients send for `spec.nodeName`; the conversion renames it.
+  const internal = fs.fieldPath === 'spec.host' ? 'spec.nodeName' : fs.fieldPath;
+  if (!convertible.has(internal))
+    return [conversionError(fs.fieldPath, `field label not supported: ${fs.fieldPath}`, path)];
+  return allowed.includes(internal) ? [] : [unsupported(child(path, 'fieldPath'), internal, allowed)];
+}
+
+function conversionError(fieldPath: string, reason: string, path: string): FieldError {
+  return invalid(child(path, 'fieldPath'), fieldPath, `error converting fieldPath: ${reason}`);
+}
+
+const byteDivisors = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+/** The divisors a resource takes and the API server's message otherwise (`validateContainerResourceDivisor`). */
+function divisorRule(resource: string): { allowed: readonly string[]; message: string } | undefined {
+  const bytes = (what: string) => ({
+    allowed: byteDivisors,
+    message: `only divisor's values ${byteDivisors.join(', ')} are supported with the ${what} resource`,
+  });
+  if (resource === 'limits.cpu' || resource === 'requests.cpu')
+    return { allowed: ['1m', '1'], message: "only divisor's values 1m and 1 are supported with the cpu resource" };
+  if (resource === 'limits.memory' || resource === 'requests.memory') return bytes('memory');
+  if (resource === 'limits.ephemeral-storage' || resource === 'requests.ephemeral-storage')
+    return bytes('local ephemeral storage');
+  // Any other resource (unsupported, reported as such) has no divisor rule.
+  return /^(requests|limits)\.hugepages-/.test(resource) ? bytes('hugepages') : undefined;
 }
 
 /**
@@ -117,28 +128,12 @@ export function validateResourceFieldSelector(
   else if (!resourceFieldPaths.includes(fs.resource) && !/^(requests|limits)\.hugepages-/.test(fs.resource)) {
     errors.push(unsupported(child(path, 'resource'), fs.resource, resourceFieldPaths));
   }
-  if (fs.divisor !== undefined) {
+  const rule = divisorRule(fs.resource);
+  if (fs.divisor !== undefined && rule !== undefined) {
     const divisor = String(fs.divisor).trim();
     const parsed = tryParseQuantity(divisor);
-    const isCPU = fs.resource.endsWith('.cpu');
-    const allowed = isCPU
-      ? ['1m', '1']
-      : ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
-    if (parsed.ok && parsed.value !== 0 && !allowed.includes(divisor)) {
-      const what = isCPU
-        ? 'cpu'
-        : fs.resource.endsWith('.memory')
-          ? 'memory'
-          : fs.resource.endsWith('.ephemeral-storage')
-            ? 'local ephemeral storage'
-            : 'hugepages';
-      errors.push(
-        invalid(
-          child(path, 'divisor'),
-          fs.resource,
-          `only divisor's values ${allowed.join(', ')} are supported with the ${what} resource`,
-        ),
-      );
+    if (parsed.ok && parsed.value !== 0 && !rule.allowed.includes(divisor)) {
+      errors.push(invalid(child(path, 'divisor'), fs.resource, rule.message));
     }
   }
   return errors;

@@ -124,10 +124,9 @@ function validateHostNamespaces(spec: PodSpec, p: string): FieldError[] {
  */
 export function validatePodSpec(spec: PodSpec, p: string): FieldError[] {
   const errors: FieldError[] = [];
+  // No range check: defaulting already read a negative grace period as 1, as the API server does.
   const grace = spec.terminationGracePeriodSeconds;
   if (grace === undefined) errors.push(required(child(p, 'terminationGracePeriodSeconds')));
-  else if (grace < 0)
-    errors.push(invalid(child(p, 'terminationGracePeriodSeconds'), grace, 'must be greater than or equal to 0'));
   const hasServiceAccount = (spec.serviceAccountName ?? '') !== '';
   const { errors: volumeErrors, byName } = validateVolumes(spec.volumes ?? [], child(p, 'volumes'), hasServiceAccount);
   errors.push(...volumeErrors);

@@ -201,6 +201,11 @@ describe('applyDefaults', () => {
     });
   });
 
+  it('reads a negative terminationGracePeriodSeconds as 1, as the API server converts it', () => {
+    expect(applyDefaults(pod({ terminationGracePeriodSeconds: -5 })).spec!.terminationGracePeriodSeconds).toBe(1);
+    expect(applyDefaults(pod({ terminationGracePeriodSeconds: 0 })).spec!.terminationGracePeriodSeconds).toBe(0);
+  });
+
   it('works on a pod without spec or metadata', () => {
     expect(applyDefaults({ apiVersion: 'v1', kind: 'Pod' })).toEqual({
       apiVersion: 'v1',

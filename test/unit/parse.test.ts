@@ -102,6 +102,13 @@ describe('parseManifests', () => {
     expect(Buffer.from(secret.data!.user!, 'base64').toString()).toBe('admin');
   });
 
+  it('reads an empty namespace as "default", for the Pod and the objects beside it', () => {
+    const text = `${podYaml.replace('name: web', 'name: web\n  namespace: ""')}---\n${configMapYaml}`;
+    expect(parseManifests(text, 'pod.yaml').configMaps.has('app-config')).toBe(true);
+    const cm = configMapYaml.replace('name: app-config', 'name: app-config, namespace: ""');
+    expect(parseManifests(`${podYaml}---\n${cm}`, 'pod.yaml').configMaps.has('app-config')).toBe(true);
+  });
+
   it('returns the pod as written: validatePod reports its errors', () => {
     const { pod } = parseManifests(podYaml.replace('image: nginx:1.27', 'imagePullPolcy: Always'), 'pod.yaml');
     expect(validatePod(pod).errors.map(formatFieldError)).toEqual([
@@ -130,6 +137,11 @@ describe('parseManifests', () => {
       ['pod.yaml:3:1: Flow map in block collection must be sufficiently indented and end with a }'],
     ],
     ['duplicate key', 'kind: Pod\nkind: Pod\n', ['pod.yaml:2:1: Map keys must be unique']],
+    [
+      'an alias bomb',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nkind: Pod\n`,
+      ['pod.yaml:1: Excessive alias count indicates a resource exhaustion attack'],
+    ],
     [
       'two ConfigMaps with one name',
       `${podYaml}---\n${configMapYaml}---\n${configMapYaml}`,

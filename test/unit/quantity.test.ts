@@ -30,6 +30,8 @@ describe('parseQuantity', () => {
     [1.5, 1.5],
     [1e21, 1e21],
     ['0.1n', 1e-9], // non-zero values round up to the nearest nano unit
+    ['1e-1000000000', 1e-9], // however far below a nano unit, at once
+    ['-1e-1000000000', -1e-9],
   ])('%j is %d', (input, expected) => {
     expect(parseQuantity(input)).toBeCloseTo(expected, 12);
   });
@@ -45,6 +47,12 @@ describe('parseQuantity', () => {
     ['1e', quantityErrors.suffix],
     ['1Ki5', quantityErrors.suffix],
     ['1mi', quantityErrors.suffix],
+    // A suffix or a point without any digit is not a number (ParseQuantity: ErrNumeric).
+    ['m', quantityErrors.numeric],
+    ['Ki', quantityErrors.numeric],
+    ['e3', quantityErrors.numeric],
+    ['.', quantityErrors.numeric],
+    ['-', quantityErrors.numeric],
   ])('rejects %j: %s', (input, reason) => {
     expect(() => parseQuantity(input)).toThrow(QuantityError);
     expect(tryParseQuantity(input)).toEqual({ ok: false, reason });

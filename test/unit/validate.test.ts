@@ -112,6 +112,16 @@ describe('validatePod: a valid pod', () => {
     expect(errorsAfter((p) => (p.spec.volumes[0] = { name: 'work' }))).toEqual([]);
   });
 
+  it('accepts a negative terminationGracePeriodSeconds, as the API server does since 1.27 (it reads it as 1)', () => {
+    expect(
+      errorsAfter((p) => ((p.spec.terminationGracePeriodSeconds = -5), delete p.spec.containers[0].lifecycle)),
+    ).toEqual([]);
+  });
+
+  it('accepts fieldRef spec.host, which the API server converts to spec.nodeName', () => {
+    expect(errorsAfter((p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = 'spec.host'))).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
@@ -152,9 +162,11 @@ describe('validatePod: errors in the API server wording', () => {
       ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"'],
     ],
     [
-      'negative grace period',
-      (p) => ((p.spec.terminationGracePeriodSeconds = -1), delete p.spec.containers[0].lifecycle),
-      ['spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0'],
+      'a negative grace period, read as 1 (a preStop sleep must then fit in 1 s)',
+      (p) => (p.spec.terminationGracePeriodSeconds = -1),
+      [
+        'spec.containers[0].lifecycle.preStop.sleep: Invalid value: 5: must be non-negative and less than terminationGracePeriodSeconds (1)',
+      ],
     ],
     [
       'activeDeadlineSeconds 0',
@@ -521,6 +533,49 @@ describe('validatePod: errors in the API server wording', () => {
       ],
     ],
     [
+      'subscript on a path without keys',
+      (p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = "spec.nodeName['x']"),
+      [
+        `spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "spec.nodeName['x']": error converting fieldPath: field label does not support subscript: spec.nodeName['x']`,
+      ],
+    ],
+    [
+      'spec.host (the old name of spec.nodeName) in a downwardAPI volume',
+      (p) =>
+        (p.spec.volumes[0] = {
+          name: 'work',
+          downwardAPI: { items: [{ path: 'n', fieldRef: { fieldPath: 'spec.host' } }] },
+        }),
+      [
+        'spec.volumes[0].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
+        'spec.containers[0].volumeMounts[0].name: Not found: "work"',
+        'spec.containers[1].volumeMounts[0].name: Not found: "work"',
+        'spec.initContainers[0].volumeMounts[0].name: Not found: "work"',
+      ],
+    ],
+    [
+      'cpu divisor',
+      (p) => (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } }),
+      [
+        `spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "limits.cpu": only divisor's values 1m and 1 are supported with the cpu resource`,
+      ],
+    ],
+    [
+      'memory divisor',
+      (p) =>
+        (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'requests.memory', divisor: '1m' } }),
+      [
+        `spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "requests.memory": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory resource`,
+      ],
+    ],
+    [
+      'divisor of an unsupported resource (only the resource is reported)',
+      (p) => (p.spec.containers[0].env[0].valueFrom = { resourceFieldRef: { resource: 'limits.gpu', divisor: '2' } }),
+      [
+        'spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: "limits.gpu": supported values: "limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu", "requests.ephemeral-storage", "requests.memory"',
+      ],
+    ],
+    [
       'configMapKeyRef key',
       (p) => (p.spec.containers[0].env[2].valueFrom.configMapKeyRef.key = 'a/b'),
       [
@@ -585,6 +640,11 @@ describe('validatePod: decoding (types and unknown fields)', () => {
       ['spec.containers: Invalid value: "object": spec.containers in body must be of type array: "object"'],
     ],
     [
+      'a number beyond int64',
+      (p) => (p.spec.terminationGracePeriodSeconds = 1e30),
+      ['spec.terminationGracePeriodSeconds: Invalid value: 1e+30: must be a 64-bit integer'],
+    ],
+    [
       'string for a boolean',
       (p) => (p.spec.hostNetwork = 'true'),
       ['spec.hostNetwork: Invalid value: "string": spec.hostNetwork in body must be of type boolean: "string"'],
@@ -620,6 +680,25 @@ describe('validatePod: decoding (types and unknown fields)', () => {
       'spec.containers[1].name: Duplicate value: "web"',
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"',
     ]);
+  });
+
+  it('reports fields named like Object.prototype members as unknown, without throwing', () => {
+    const pod = validPod();
+    pod.spec.constructor = 1;
+    pod.spec.containers[0].toString = 'x';
+    Object.defineProperty(pod.metadata, '__proto__', { value: {}, enumerable: true });
+    expect(errorsOf(pod)).toEqual([
+      'unknown field "metadata.__proto__"',
+      'unknown field "spec.containers[0].toString"',
+      'unknown field "spec.constructor"',
+    ]);
+  });
+
+  it('keeps a map key named __proto__ as a key', () => {
+    const pod = validPod();
+    pod.metadata.labels = JSON.parse('{"__proto__": "x"}');
+    expect(errorsOf(pod)).toHaveLength(1);
+    expect(errorsOf(pod)[0]).toMatch(/^metadata\.labels: Invalid value: "__proto__": name part must consist of/);
   });
 
   it('reports a non-object pod without throwing', () => {
