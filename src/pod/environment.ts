@@ -31,6 +31,7 @@ export function fieldValue(pod: PodSpecObject, fieldPath: string, podIP: string)
       return m.namespace ?? 'default';
     case 'metadata.uid':
       return m.uid ?? '';
+    case 'spec.host': // the API server's old name for it
     case 'spec.nodeName':
       return pod.spec.nodeName ?? os.hostname();
     case 'spec.serviceAccountName':
