@@ -33,6 +33,7 @@ export function stagePackage(): string {
   const copy = (from: string) => fs.cpSync(path.join(root, from), path.join(dir, from), { recursive: true });
   for (const item of [
     'package.json',
+    'pod-init.js',
     'dist',
     'build/Release/pod_init.node',
     'build/Release/pod-pause',

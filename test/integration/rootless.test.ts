@@ -2,6 +2,7 @@
 // is the caller outside, and members join it together with the other namespaces.
 import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
@@ -57,5 +58,66 @@ describe.skipIf(reason)(titled('rootless (uid 65534)', reason), () => {
   it('a member with its own pid namespace keeps the rest of the pod', () => {
     expect(report.ownNs.pid).not.toBe(report.podNs.pid);
     for (const kind of ['user', 'net', 'ipc', 'uts']) expect(report.ownNs[kind], kind).toBe(report.podNs[kind]);
+  });
+
+  it('pod-init run works without root: volumes, a Memory emptyDir, shadowed /etc, subPath, readOnly, messages', async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-state-'));
+    fs.chownSync(state, 65534, 65534);
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: { name: rootless }
+spec:
+  restartPolicy: Never
+  volumes:
+    - { name: m, emptyDir: { medium: Memory, sizeLimit: 1Mi } }
+    - { name: d, emptyDir: {} }
+    - { name: cfg, configMap: { name: app } }
+  initContainers:
+    - name: init
+      image: x
+      command: [sh, -c, 'echo mem > /m/f; echo disk > /etc/pod-init-rootless/f']
+      volumeMounts: [{ name: m, mountPath: /m }, { name: d, mountPath: /etc/pod-init-rootless }]
+  containers:
+    - name: main
+      image: x
+      command: [sh, -c, 'id -u; cat /m/f /etc/pod-init-rootless/f /etc/app.conf; (echo x > /etc/pod-init-rootless/f) 2>/dev/null || echo read-only; echo bye > /dev/termination-log']
+      volumeMounts:
+        - { name: m, mountPath: /m }
+        - { name: d, mountPath: /etc/pod-init-rootless, readOnly: true }
+        - { name: cfg, mountPath: /etc/app.conf, subPath: k }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: app }
+data: { k: "from-configmap\\n" }
+`;
+    try {
+      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), 'run', '-o', 'json', '-'], {
+        uid: 65534,
+        gid: 65534,
+        cwd: staged,
+        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      child.stdin!.end(manifest);
+      const [out, err, code] = await Promise.all([
+        readAll(child.stdout),
+        readAll(child.stderr),
+        new Promise((resolve) => child.on('exit', resolve)),
+      ]);
+      expect(code, err).toBe(0);
+      const lines = err
+        .split('\n')
+        .filter((l) => l.startsWith('main '))
+        .map((l) => l.replace(/^main +\| /, ''));
+      expect(lines).toEqual(['0', 'mem', 'disk', 'from-configmap', 'read-only']);
+      const pod = JSON.parse(out) as {
+        status: { containerStatuses: Array<{ state: { terminated: { message: string } } }> };
+      };
+      expect(pod.status.containerStatuses[0]!.state.terminated.message).toBe('bye\n');
+      expect(fs.existsSync('/etc/pod-init-rootless')).toBe(false);
+    } finally {
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 });
