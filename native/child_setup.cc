@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -72,6 +73,23 @@ static void child_wait_parent(const ChildPlan& plan) {
   if (n != 1) _exit(127);
 }
 
+// A bind remount (read-only, say) must keep the flags the kernel locked on the mount: inside a user
+// namespace nosuid, nodev, noexec and the atime flags of a mount made outside it cannot be cleared,
+// and asking to is EPERM (runc and crun add them the same way). statvfs is a plain statfs syscall.
+static unsigned long mount_flags(const MountOp& op) {
+  unsigned long flags = op.flags;
+  if ((flags & MS_REMOUNT) == 0 || (flags & MS_BIND) == 0) return flags;
+  struct statvfs st;
+  if (statvfs(op.target, &st) < 0) return flags;
+  const struct {
+    unsigned long st, ms;
+  } locked[] = {{ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
+                {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+  for (const auto& f : locked)
+    if (st.f_flag & f.st) flags |= f.ms;
+  return flags;
+}
+
 static void child_mounts(const ChildPlan& plan) {
   if (plan.propagation != 0 && mount(nullptr, "/", nullptr, MS_REC | plan.propagation, nullptr) < 0)
     child_fail(plan, STEP_MOUNT_PROPAGATION, errno, "/");
@@ -100,7 +118,7 @@ static void child_mounts(const ChildPlan& plan) {
       if (umount2(".", MNT_DETACH) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
       if (chdir("/") < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, "/");
       close(old_root);
-    } else if (mount(op.source, op.target, op.fstype, op.flags, op.data) < 0) {
+    } else if (mount(op.source, op.target, op.fstype, mount_flags(op), op.data) < 0) {
       child_fail(plan, STEP_MOUNT, errno, op.target);
     }
   }

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syscalls } from '../../src';
+import { native } from '../../src/native';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
 import { readAll } from '../helpers/wait';
@@ -61,8 +63,11 @@ describe.skipIf(reason)(titled('rootless (uid 65534)', reason), () => {
   });
 
   it('pod-init run works without root: volumes, a Memory emptyDir, shadowed /etc, subPath, readOnly, messages', async () => {
+    // The state directory on a nosuid,nodev tmpfs, as $XDG_RUNTIME_DIR is: those flags are locked for
+    // the pod's user namespace, and a read-only remount must keep them (or it is EPERM).
     const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-state-'));
-    fs.chownSync(state, 65534, 65534);
+    const f = native.mountFlags as Record<string, number>;
+    syscalls.mount('tmpfs', state, 'tmpfs', f.MS_NOSUID! | f.MS_NODEV!, 'mode=0755,uid=65534,gid=65534');
     const manifest = `apiVersion: v1
 kind: Pod
 metadata: { name: rootless }
@@ -117,6 +122,7 @@ data: { k: "from-configmap\\n" }
       expect(pod.status.containerStatuses[0]!.state.terminated.message).toBe('bye\n');
       expect(fs.existsSync('/etc/pod-init-rootless')).toBe(false);
     } finally {
+      syscalls.umount(state);
       fs.rmSync(state, { recursive: true, force: true });
     }
   });
