@@ -502,9 +502,10 @@ export class PodRunner extends EventEmitter {
     };
     await Promise.all(this.#records.filter((r) => r.kind !== 'sidecar').map(stop));
     for (const r of this.#records.filter((x) => x.kind === 'sidecar').reverse()) await stop(r);
-    await this.#sandbox?.destroy();
-    await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
-    for (const writer of this.#logs.values()) await writer.close();
+    // The pipes end once every process holding them is gone (the pause takes any orphan with it):
+    // wait for both together, then close the log files together.
+    await Promise.all([this.#sandbox?.destroy(), ...this.#streamEnds]);
+    await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     for (const item of ['volumes', 'roots', 'etc-hosts', 'hostname'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
