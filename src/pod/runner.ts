@@ -10,7 +10,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { PodSystemError } from '../errors';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
@@ -18,6 +17,7 @@ import type { MountStep } from '../spawn';
 import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
+import { readLines } from './lines';
 import { CriLogWriter } from './logs';
 import { type ContainerRecord, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -473,13 +473,17 @@ export class PodRunner extends EventEmitter {
       this.#logs.set(file, writer);
     }
     const sink = writer;
-    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    this.#streamEnds.push(new Promise((resolve) => lines.once('close', () => resolve())));
-    lines.on('line', (line) => {
-      const time = new Date();
-      sink.write(time, name, line);
-      this.emit('log', { container, stream: name, line, time } satisfies LogLine);
-    });
+    let ended!: () => void;
+    this.#streamEnds.push(new Promise((resolve) => (ended = resolve)));
+    readLines(
+      stream,
+      (line) => {
+        const time = new Date();
+        sink.write(time, name, line);
+        this.emit('log', { container, stream: name, line, time } satisfies LogLine);
+      },
+      () => ended(),
+    );
   }
 
   /** Stops every container (B.10), then the sandbox; resolves `finished`. */
