@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The pod-init command: `node pod-init.js …` or `pod-init …` once installed. All of it is in dist/cli.js.
 //
-// Start-up: `npm ci` (and `npm run build`, `npm test`) also bundle dist/cli.js with what it loads into
-// dist/pod-init.bundle.js (scripts/bundle.js): one file instead of ~120 to find, read and compile. It
-// runs with a V8 code cache, dist/pod-init.bundle.cache, written after the first `run` that did not
-// find a usable one (its key: the bundle's content hash, Node's version and arch; V8 checks its own
-// flags). A bundle older than dist/cli.js (tsc ran alone) is not used.
+// Start-up of `pod-init run`: `npm ci` (and `npm run build`, `npm test`) also bundle dist/cli.js with
+// what it loads into dist/pod-init.bundle.js (scripts/bundle.js): one file instead of ~120 to find,
+// read and compile. It runs with a V8 code cache, dist/pod-init.bundle.cache, written after the first
+// run that did not find a usable one (its key: the bundle's content hash, Node's version and arch; V8
+// checks its own flags). A bundle older than dist/cli.js (tsc ran alone) is not used.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -70,12 +70,14 @@ function bundled() {
 }
 
 const args = process.argv.slice(2);
-const loaded = bundled() ?? { cli: plain(), saveCache: undefined };
+// Only `run` takes the bundle: the other commands load a few files of dist/, which costs less than
+// compiling the whole bundle, and they exec() or print before a cache could be written for them.
+const loaded = (args[0] === 'run' ? bundled() : undefined) ?? { cli: plain(), saveCache: undefined };
 if (loaded.cli === undefined) {
   process.stderr.write('pod-init: not built yet. Run `npm ci` (or `npm run build`) in ' + __dirname + '\n');
   process.exit(2);
 }
 loaded.cli.main(args).then((code) => {
   process.exitCode = code;
-  if (args[0] === 'run' && loaded.saveCache) loaded.saveCache();
+  if (loaded.saveCache) loaded.saveCache();
 });
