@@ -15,6 +15,7 @@ ENV npm_config_nodedir=${NODEDIR} npm_config_update_notifier=false
 WORKDIR /build
 COPY package.json package-lock.json binding.gyp tsconfig.json tsconfig.build.json pod-init.js ./
 COPY native native
+COPY scripts/bundle.js scripts/
 COPY src src
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund \

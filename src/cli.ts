@@ -2,7 +2,7 @@
  * The command line: argv -> the API -> an exit code. Nothing else lives here.
  * @module
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { PodOptionError, PodSystemError } from './errors';
 import { native, pausePath } from './native';
 
@@ -12,8 +12,14 @@ const { version } = require('../package.json') as { version: string };
 /** Exit codes of the CLI. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** commander, loaded when used: `pod-init run FILE` with plain arguments starts without it. */
+function commander(): typeof import('commander') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('commander') as typeof import('commander');
+}
+
 function program(): Command {
-  const cli = new Command('pod-init')
+  const cli = new (commander().Command)('pod-init')
     .description('Kubernetes pods on one Linux host, without Docker; a correct PID 1 for containers.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run pod-init --help for usage)')
@@ -81,7 +87,7 @@ export async function main(args: string[]): Promise<number> {
     await program().parseAsync(args, { from: 'user' });
     return exitCodes.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (error instanceof commander().CommanderError) {
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||

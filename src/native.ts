@@ -87,8 +87,14 @@ export interface NativeBinding {
 /** Where the addon was found; pod-pause is built next to it. */
 function locate(): string {
   try {
-    // `path: true` makes bindings return the file it found instead of loading it.
-    return bindings({ bindings: 'pod_init', path: true } as bindings.Options) as string;
+    // `path: true` makes bindings return the file it found instead of loading it. The package root is
+    // given (the one bindings would find from this file, dist/..): no stack-trace walk, and it works
+    // from a bundle too.
+    return bindings({
+      bindings: 'pod_init',
+      path: true,
+      module_root: path.resolve(__dirname, '..'),
+    } as bindings.Options) as string;
   } catch (cause) {
     const message = [
       'pod-init: could not find its native addon (build/Release/pod_init.node).',

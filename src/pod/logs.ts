@@ -26,7 +26,17 @@ export class CriLogWriter {
   constructor(file: string) {
     this.#file = file;
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.#fd = fs.openSync(file, 'a', 0o600);
+    try {
+      this.#fd = fs.openSync(file, 'a', 0o600);
+    } catch (error) {
+      this.#fail(error as Error);
+    }
+  }
+
+  /** A full disk must not take the pod down with it: say so once, keep running without the file. */
+  #fail(error: Error): void {
+    process.stderr.write(`pod-init: log file ${this.#file}: ${error.message}\n`);
+    this.#close();
   }
 
   /** One full line ("F"); the text must not contain a newline. Ignored once closed. */
@@ -35,9 +45,7 @@ export class CriLogWriter {
     try {
       fs.writeSync(this.#fd, `${rfc3339Nano(time)} ${stream} F ${text}\n`);
     } catch (error) {
-      // A full disk must not take the pod down with it: say so once, keep running without the file.
-      process.stderr.write(`pod-init: log file ${this.#file}: ${(error as Error).message}\n`);
-      this.#close();
+      this.#fail(error as Error);
     }
   }
 

@@ -10,7 +10,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { PodOptionError, PodSystemError } from '../errors';
 import { native } from '../native';
 import type { NamespaceKind } from '../namespaces';
@@ -19,6 +18,7 @@ import type { MountStep } from '../spawn';
 import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
+import { readLines } from './lines';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -588,17 +588,21 @@ export class PodRunner extends EventEmitter {
       this.#logs.set(file, writer);
     }
     const sink = writer;
-    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    const end = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
     this.#streamEnds.push(end);
     const tail = instance.logTail;
-    lines.on('line', (line) => {
-      const time = new Date();
-      sink.write(time, name, line);
-      tail.push(line);
-      if (tail.length > terminationLimits.logLines) tail.shift();
-      this.emit('log', { container, stream: name, line, time } satisfies LogLine);
-    });
+    readLines(
+      stream,
+      (line) => {
+        const time = new Date();
+        sink.write(time, name, line);
+        tail.push(line);
+        if (tail.length > terminationLimits.logLines) tail.shift();
+        this.emit('log', { container, stream: name, line, time } satisfies LogLine);
+      },
+      () => ended(),
+    );
     return end;
   }
 
@@ -622,9 +626,10 @@ export class PodRunner extends EventEmitter {
     };
     await Promise.all(this.#records.filter((r) => r.kind !== 'sidecar').map(stop));
     for (const r of this.#records.filter((x) => x.kind === 'sidecar').reverse()) await stop(r);
-    await this.#sandbox?.destroy();
-    await Promise.all(this.#streamEnds); // every process is gone: the pipes have ended or will now
-    for (const writer of this.#logs.values()) await writer.close();
+    // The pipes end once every process holding them is gone (the pause takes any orphan with it):
+    // wait for both together, then close the log files together.
+    await Promise.all([this.#sandbox?.destroy(), ...this.#streamEnds]);
+    await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     for (const item of ['volumes', 'roots', 'containers', 'shm', 'etc-hosts', 'hostname'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // `pod-init run FILE` through the CLI, against the kubelet's rules (KUBERNETES.md B.1-B.6, B.10-B.12):
 // order of init and regular containers, restart policies and the crash-loop backoff, status shape,
 // exit codes, graceful deletion, env expansion, sidecars, CRI logs, and validation that starts nothing.
-import type { ChildProcess } from 'node:child_process';
+import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { childrenOf } from '../helpers/procfs';
-import { lineReader, pollUntil, waitForLine } from '../helpers/wait';
+import { lineReader, pollUntil, readAll, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const { stateRoot, run, cleanup } = podCli();
@@ -394,5 +394,20 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     const r = await run(['--timeout', 'soon'], pod('x', '  containers: []\n'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--timeout must be a duration such as 30s, 2m or 1m30s, received 'soon'");
+  });
+
+  it('a manifest file that cannot be read exits 2 with its name and why, no stack trace', async () => {
+    const child = cpSpawn(
+      process.execPath,
+      [path.resolve(__dirname, '../../pod-init.js'), 'run', '/no/such/pod.yaml'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const [err, code] = await Promise.all([readAll(child.stderr), new Promise((resolve) => child.on('exit', resolve))]);
+    expect(code).toBe(2);
+    expect(err).toBe(
+      "pod-init: FILE must be a readable manifest (YAML or JSON; - for stdin), received '/no/such/pod.yaml (ENOENT)'\n",
+    );
   });
 });

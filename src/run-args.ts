@@ -1,0 +1,161 @@
+/**
+ * `pod-init run`'s command line: FILE and the flags, checked (PodOptionError names the flag), as
+ * {@link RunOptions}. The plain spellings are read without commander; help and mistakes are commander's.
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parseDuration } from './duration';
+import { PodOptionError } from './errors';
+
+/** Options of `pod-init run`. */
+export interface RunOptions {
+  file: string;
+  output: 'json' | 'yaml' | undefined;
+  quiet: boolean;
+  statusFile: string | undefined;
+  timeoutMs: number | undefined;
+  backoff: { initialMs: number; maxMs: number };
+  /** `--image NAME=DIR`: root filesystems by image name. */
+  images: Map<string, string>;
+}
+
+function runProgram(): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command, Option } = require('commander') as typeof import('commander');
+  return new Command('pod-init run')
+    .usage('[options] FILE')
+    .description('Run a v1 Pod manifest (YAML or JSON, - for stdin) in the foreground, as the kubelet would.')
+    .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
+    .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
+    .option('-q, --quiet', 'do not stream logs and events')
+    .option('--status-file <file>', 'keep the current Pod object (JSON) in FILE, replaced atomically at every change')
+    .option('--timeout <duration>', 'delete the pod gracefully after DURATION (Go style: 30s, 2m, 1m30s)')
+    .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
+    .option(
+      '--image <name=dir>',
+      'a root filesystem directory for an image name (repeatable); other images run on the host filesystem',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .exitOverride()
+    .showHelpAfterError('(run pod-init run --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Logs are prefixed with the container's name; events use the kubelet's reasons (Created, Started,
+Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM deletes the pod
+gracefully (SIGTERM, grace period, SIGKILL); a second SIGINT kills at once.
+
+Exit status: 0 the pod Succeeded, 1 it Failed, 2 invalid manifest or usage (nothing was started).
+
+Example:
+  pod-init run examples/pod.yaml -o json --timeout 1m > final.json`,
+    );
+}
+
+/** `pod-init run`'s arguments as commander gives them: the file, and the options as strings. */
+export interface RawRunArgs {
+  file: string;
+  image: string[];
+  output?: 'json' | 'yaml';
+  quiet?: boolean;
+  statusFile?: string;
+  timeout?: string;
+  restartBackoff: string;
+}
+
+/** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
+export function commanderRunArgs(args: string[]): RawRunArgs {
+  const program = runProgram();
+  program.parse(args, { from: 'user' });
+  return { ...program.opts<Omit<RawRunArgs, 'file'>>(), file: program.args[0]! };
+}
+
+const valueFlags: Record<string, 'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image'> = {
+  '-o': 'output',
+  '--output': 'output',
+  '--status-file': 'statusFile',
+  '--timeout': 'timeout',
+  '--restart-backoff': 'restartBackoff',
+  '--image': 'image',
+};
+
+/**
+ * @internal The plain spellings (one FILE; `-q`, `--quiet`; `-o V`, `--flag V`, `--flag=V` with V not
+ * empty and not starting with `-`, each option once but `--image`), read without loading commander
+ * (~1/20 of a trivial run's start-up). Anything else is undefined, for {@link commanderRunArgs}: help,
+ * mistakes and their messages stay commander's.
+ */
+export function quickRunArgs(args: string[]): RawRunArgs | undefined {
+  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = { image: [], restartBackoff: '10,300' };
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-' || !arg.startsWith('-')) {
+      if (raw.file !== undefined) return undefined;
+      raw.file = arg;
+      continue;
+    }
+    if (arg === '-q' || arg === '--quiet') {
+      raw.quiet = true;
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const key = valueFlags[eq > 0 ? arg.slice(0, eq) : arg];
+    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+    if (key === undefined || value === undefined || value === '' || value.startsWith('-')) return undefined;
+    if (key === 'image') {
+      raw.image.push(value);
+      continue;
+    }
+    if (seen.has(key) || (key === 'output' && value !== 'json' && value !== 'yaml')) return undefined;
+    seen.add(key);
+    if (key === 'output') raw.output = value as 'json' | 'yaml';
+    else raw[key] = value;
+  }
+  return raw.file === undefined ? undefined : { ...raw, file: raw.file };
+}
+
+/**
+ * Parses `pod-init run`'s arguments. Throws PodOptionError naming the flag.
+ *
+ * @example
+ * parseRunArgs(['pod.yaml', '--timeout', '30s']).timeoutMs; // 30000
+ */
+export function parseRunArgs(args: string[]): RunOptions {
+  const o = quickRunArgs(args) ?? commanderRunArgs(args);
+  let timeoutMs: number | undefined;
+  if (o.timeout !== undefined) {
+    timeoutMs = parseDuration(o.timeout);
+    if (timeoutMs === undefined)
+      throw new PodOptionError('--timeout', 'a duration such as 30s, 2m or 1m30s', o.timeout);
+  }
+  const parts = o.restartBackoff.split(',');
+  const [initial, max] = parts.map(Number);
+  if (
+    parts.length > 2 ||
+    !Number.isFinite(initial) ||
+    initial! < 0 ||
+    (max !== undefined && (!Number.isFinite(max) || max < initial!))
+  )
+    throw new PodOptionError('--restart-backoff', 'INITIAL[,MAX] in seconds, MAX >= INITIAL >= 0', o.restartBackoff);
+  const images = new Map<string, string>();
+  for (const mapping of o.image) {
+    const at = mapping.indexOf('=');
+    const dir = at > 0 ? path.resolve(mapping.slice(at + 1)) : '';
+    if (at <= 0 || !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
+    images.set(mapping.slice(0, at), dir);
+  }
+  return {
+    images,
+    file: o.file,
+    output: o.output,
+    quiet: o.quiet ?? false,
+    statusFile: o.statusFile,
+    timeoutMs,
+    backoff: { initialMs: initial! * 1000, maxMs: (max ?? Math.max(300, initial!)) * 1000 },
+  };
+}
