@@ -51,7 +51,7 @@ gracefully (SIGTERM, grace period, SIGKILL); a second SIGINT kills at once.
 Exit status: 0 the pod Succeeded, 1 it Failed, 2 invalid manifest or usage (nothing was started).
 
 Example:
-  pod-init run examples/pod.yaml -o json --timeout 1m > final.json`,
+  pod-init run examples/demo-pod.yaml -o json --timeout 1m > final.json`,
     );
 }
 

@@ -43,6 +43,24 @@ describe.skipIf(reason)(titled('examples/ run', reason), () => {
     expect(out).toContain('server   | application running from the shared volume, pid 1');
   });
 
+  it('config-files: ConfigMap keys as files in /etc, a 16 MiB scratch tmpfs, a termination message', async () => {
+    const [out, err, code] = await run('config-files.yaml', '-o', 'json');
+    expect(code, `${out}\n${err}`).toBe(0);
+    const lines = err.split('\n').filter((l) => l.startsWith('app |'));
+    expect(lines).toEqual([
+      'app | app.conf:',
+      'app | color=blue',
+      'app | size=10',
+      'app | greeting: hello',
+      'app | scratch: tmpfs, 16384 KiB',
+    ]);
+    const pod = JSON.parse(out) as {
+      status: { containerStatuses: Array<{ state: { terminated: { message: string } } }> };
+    };
+    expect(pod.status.containerStatuses[0]!.state.terminated.message).toBe('read 2 settings\n');
+    expect(fs.existsSync('/etc/app')).toBe(false);
+  });
+
   it('wait-for-port: the app starts only after the port answers', async () => {
     const [out, err, code] = await run('wait-for-port.yaml', '-o', 'yaml');
     expect(code, `${out}\n${err}`).toBe(0); // the final Pod (yaml) and the log say why, if not
