@@ -420,6 +420,16 @@ export class PodRunner extends EventEmitter {
       return false;
     const name = r.spec.name;
     const finished = r.current?.finishedAt !== undefined;
+    // The kubelet's first step of every start (EnsureImageExists), before the container's config.
+    const image = r.spec.image ?? '';
+    this.#emitEvent(
+      'Normal',
+      'Pulled',
+      this.#images.has(image)
+        ? `Container image ${JSON.stringify(image)} already present on machine`
+        : `Container image ${JSON.stringify(image)} not pulled: no --image for it, the container runs on the host's filesystem`,
+      name,
+    );
     let env: Map<string, string>;
     let argv: string[];
     try {

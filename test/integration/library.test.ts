@@ -80,7 +80,16 @@ describe.skipIf(reason)(titled('PodRunner', reason), () => {
     runner.delete(0);
     const final = (await runner.finished) as { status: { phase: string } };
     expect(final.status.phase).toBe('Failed'); // deleted with a container that exited 1 and one killed
-    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Created', 'Started', 'BackOff', 'Killing']));
+    expect(events.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['Pulled', 'Created', 'Started', 'BackOff', 'Killing']),
+    );
+    // Each start as the kubelet's: the image step (Pulled), then Created, Started.
+    expect(events.filter((e) => e.container === 'serve').map((e) => e.reason)).toEqual([
+      'Pulled',
+      'Created',
+      'Started',
+      'Killing',
+    ]);
     expect(phases[0]).toBe('Pending');
     expect(phases).toContain('Running');
     expect(alive(pause[0]!)).toBe(false);

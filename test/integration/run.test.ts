@@ -244,6 +244,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(lines).toContain('/dev/null');
     expect(lines.at(-1)).toBe('hi');
     expect(r.stderr).not.toContain('running on the host'); // mapped: no notice
+    expect(r.stdout).toContain('pod/image (c): Container image "bb:1" already present on machine');
   });
 
   it('--image with a missing directory is a usage error (exit 2)', async () => {
