@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "addon.h"
@@ -95,6 +97,32 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pidfd);
 }
 
+// A TCP socket in the network namespace of the process behind `pidfd`, for probes that reach a pod's
+// 127.0.0.1 from Node. A socket belongs to the namespace it was made in, whichever thread uses it; a
+// short-lived thread of its own does setns(CLONE_NEWNET), which only changes that thread, and makes it.
+Napi::Value SocketInNetns(const Napi::CallbackInfo& info) {
+  const int pidfd = IntArg(info, 0);
+  const int family = IntArg(info, 1) == 6 ? AF_INET6 : AF_INET;
+  int fd = -1;
+  int err = 0;
+  const char* failed = nullptr;
+  std::thread maker([&] {
+    if (setns(pidfd, CLONE_NEWNET) < 0) {
+      err = errno;
+      failed = "setns";
+      return;
+    }
+    fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+      err = errno;
+      failed = "socket";
+    }
+  });
+  maker.join();
+  if (failed != nullptr) ThrowErrno(info.Env(), err, failed);
+  return Napi::Number::New(info.Env(), fd);
+}
+
 // Returns false when the process is already gone (ESRCH), so a race with its exit is not an error.
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   if (sys_pidfd_send_signal(IntArg(info, 0), IntArg(info, 1)) < 0) {
@@ -161,6 +189,7 @@ void InitSyscalls(Napi::Env env, Napi::Object exports) {
   exports.Set("pivotRoot", Napi::Function::New(env, PivotRoot, "pivotRoot"));
   exports.Set("prctl", Napi::Function::New(env, Prctl, "prctl"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("socketInNetns", Napi::Function::New(env, SocketInNetns, "socketInNetns"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));

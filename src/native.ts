@@ -76,6 +76,8 @@ export interface NativeBinding {
   pivotRoot(newRoot: string, putOld: string): void;
   prctl(option: number, arg: number): number;
   pidfdOpen(pid: number): number;
+  /** A non-blocking TCP socket (family 4 or 6) made in the network namespace of the process behind a pidfd. */
+  socketInNetns(pidfd: number, family: 4 | 6): number;
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   pipe(): [number, number];
   close(fd: number): void;

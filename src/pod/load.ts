@@ -36,8 +36,9 @@ function runnerGaps(pod: Pod): string[] {
   for (const [list, containers] of lists) {
     containers.forEach((c, i) => {
       const at = `spec.${list}[${i}]`;
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const)
-        if (c[probe] !== undefined) gaps.push(`${at}.${probe}`);
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
+        if (c[probe]?.grpc !== undefined) gaps.push(`${at}.${probe}.grpc`);
+      if (c.lifecycle !== undefined) gaps.push(`${at}.lifecycle`);
     });
   }
   (spec.volumes ?? []).forEach((v, i) => {

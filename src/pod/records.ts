@@ -4,6 +4,7 @@
  * @module
  */
 import type { PodProcess } from '../process';
+import type { ProbeKind, ProbeWorker } from './probes';
 import type { ContainerSpec } from './types';
 
 /** One run of a container. */
@@ -22,6 +23,12 @@ export interface Instance {
   terminationFile?: string;
   /** Its last log lines (for FallbackToLogsOnError). */
   logTail: string[];
+  /** Counted as started: at once without a startup probe, else once it succeeded. */
+  started?: boolean;
+  /** Ready: at once without a readiness probe, else as it says. */
+  ready?: boolean;
+  /** Its probe workers, stopped when it ends. */
+  probes?: Partial<Record<ProbeKind, ProbeWorker>>;
 }
 
 /** One container of the pod. */

@@ -19,6 +19,8 @@ import { signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { readLines } from './lines';
+import { runProbe, type ProbeTarget } from './probe-handlers';
+import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -355,7 +357,7 @@ export class PodRunner extends EventEmitter {
         name: r.spec.name,
         kind: r.kind,
         running: isRunning(r),
-        started: isRunning(r),
+        started: isRunning(r) && r.current!.started !== false,
         backoffKey: `${r.spec.name}@${JSON.stringify(r.spec)}`,
       };
       // A regular init container that ran in an earlier sandbox counts as never run: it runs again.
@@ -506,12 +508,14 @@ export class PodRunner extends EventEmitter {
     this.#emitEvent('Normal', 'Created', `Created container: ${name}`, name);
     this.#emitEvent('Normal', 'Started', `Started container ${name}`, name);
     const current = r.current;
+    this.#startProbes(r, current, env, security);
     const drained = Promise.all([
       this.#pipeLogs(r, current, process.stdout!, 'stdout'),
       this.#pipeLogs(r, current, process.stderr!, 'stderr'),
     ]);
     void process.exited.then(async (status) => {
       // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
+      for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       current.finishedAt = new Date();
       if (status.signal !== null) {
@@ -575,6 +579,92 @@ export class PodRunner extends EventEmitter {
     });
   }
 
+  /**
+   * The probe workers of a started instance (B.8): the startup probe first; liveness and readiness once
+   * it has succeeded (at once without one).
+   */
+  #startProbes(
+    r: ContainerRecord,
+    instance: Instance,
+    env: ReadonlyMap<string, string>,
+    security: { runAsUser?: number; runAsGroup?: number },
+  ): void {
+    const spec = r.spec;
+    const target: ProbeTarget = {
+      process: instance.process!,
+      pause: this.#sandbox!.pause,
+      env: Object.fromEntries(env),
+      podIP: '127.0.0.1',
+      ports: spec.ports ?? [],
+      ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
+      ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
+    };
+    const title = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' } as const;
+    const make = (kind: ProbeKind, probe: ProbeSpec | undefined) =>
+      probe &&
+      new ProbeWorker(kind, probe, () => runProbe(probe, target, (probe.timeoutSeconds ?? 1) * 1000), {
+        onFailedAttempt: (o) =>
+          this.#emitEvent('Warning', 'Unhealthy', `${title[kind]} probe failed: ${o.output}`, spec.name),
+        onWarning: (o) =>
+          this.#emitEvent('Warning', 'ProbeWarning', `${title[kind]} probe warning: ${o.output}`, spec.name),
+        onResult: (result) => this.#probeResult(r, instance, kind, result),
+      });
+    const probes: Partial<Record<ProbeKind, ProbeWorker>> = {};
+    for (const [kind, probe] of [
+      ['startup', spec.startupProbe],
+      ['liveness', spec.livenessProbe],
+      ['readiness', spec.readinessProbe],
+    ] as const) {
+      const worker = make(kind, probe);
+      if (worker) probes[kind] = worker;
+    }
+    instance.probes = probes;
+    instance.started = probes.startup === undefined;
+    instance.ready = probes.readiness === undefined;
+    const startedAt = instance.startedAt.getTime();
+    if (probes.startup) probes.startup.start(startedAt);
+    else {
+      probes.liveness?.start(startedAt);
+      probes.readiness?.start(startedAt);
+    }
+  }
+
+  /** A probe's settled result changed. */
+  #probeResult(r: ContainerRecord, instance: Instance, kind: ProbeKind, result: ProbeResult): void {
+    if (r.current !== instance || instance.finishedAt !== undefined) return;
+    const probes = instance.probes ?? {};
+    if (kind === 'readiness') {
+      instance.ready = result === 'success';
+      this.#changed();
+      return;
+    }
+    if (kind === 'startup' && result === 'success') {
+      instance.started = true;
+      probes.startup!.stop();
+      const startedAt = instance.startedAt.getTime();
+      probes.liveness?.start(startedAt);
+      probes.readiness?.start(startedAt); // at once: its initial delay has passed, or it waits for it
+      this.#changed();
+      this.#queueSync(); // a started sidecar lets the next init container start
+      return;
+    }
+    if (result !== 'failure' || this.#terminating) return;
+    // Liveness or startup failed: killed with the probe's grace (or the pod's), then restarted by policy.
+    for (const worker of Object.values(probes)) worker.stop();
+    const probe = kind === 'startup' ? r.spec.startupProbe : r.spec.livenessProbe;
+    const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    this.#emitEvent(
+      'Normal',
+      'Killing',
+      `Container ${r.spec.name} failed ${kind} probe, will be restarted`,
+      r.spec.name,
+    );
+    const proc = instance.process;
+    proc?.kill('SIGTERM');
+    const kill = setTimeout(() => proc?.kill('SIGKILL'), Math.max(grace * 1000, 2000));
+    void proc?.exited.then(() => clearTimeout(kill));
+  }
+
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
     r.waiting = { reason, message };
     r.backOffUntil = now + configRetryMs;
@@ -623,6 +713,11 @@ export class PodRunner extends EventEmitter {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const r of this.#records) if (!isRunning(r)) r.waiting = undefined;
+    // Liveness and startup probes stop with the pod's termination; readiness goes on (B.8).
+    for (const r of this.#records) {
+      r.current?.probes?.liveness?.stop();
+      r.current?.probes?.startup?.stop();
+    }
     const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
     const stop = async (r: ContainerRecord) => {
       const proc = r.current?.process;

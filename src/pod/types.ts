@@ -3,6 +3,7 @@
  * so the full Kubernetes types (src/manifest) satisfy it.
  * @module
  */
+import type { ProbeSpec } from './probes';
 import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
 /** A v1 EnvVar (only value and fieldRef/configMapKeyRef/secretKeyRef sources). */
@@ -35,6 +36,10 @@ export interface ContainerSpec {
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean };
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   volumeMounts?: VolumeMountSpec[];
+  ports?: Array<{ name?: string; containerPort: number }>;
+  startupProbe?: ProbeSpec;
+  livenessProbe?: ProbeSpec;
+  readinessProbe?: ProbeSpec;
 }
 
 /** A v1 Pod, as far as the runner uses it. */

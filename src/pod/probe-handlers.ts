@@ -1,0 +1,230 @@
+/**
+ * One probe attempt, as the kubelet's probers do it (pkg/probe/exec, http, tcp; KUBERNETES.md B.8):
+ * `exec` runs the command inside the container's namespaces with its environment and user, exit 0 is
+ * success, running past `timeoutSeconds` a failure; `httpGet` and `tcpSocket` connect from pod-init over
+ * a socket made in the pod's network namespace (the kubelet connects from the node to the pod IP,
+ * which here is the pod's own 127.0.0.1), 200 ≤ status < 400 is success, redirects to the same host
+ * are followed.
+ * @module
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { native } from '../native';
+import type { PodProcess } from '../process';
+import { spawn } from '../spawn';
+
+/** A v1 probe handler (grpc is validated, and reported as not carried out). */
+export interface ProbeHandler {
+  exec?: { command?: string[] };
+  httpGet?: {
+    path?: string;
+    port: number | string;
+    host?: string;
+    scheme?: string;
+    httpHeaders?: Array<{ name: string; value: string }>;
+  };
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+}
+
+/** The outcome of one attempt: `error` results are discarded by the worker, as the kubelet's are. */
+export interface ProbeOutcome {
+  result: 'success' | 'failure' | 'warning' | 'error';
+  /** Why, in the kubelet's words (the Unhealthy event's text). */
+  output: string;
+}
+
+/** What an attempt needs to know of the container. */
+export interface ProbeTarget {
+  /** The container's process: exec joins its namespaces. */
+  process: PodProcess;
+  /** The pod's pause: sockets are made in its network namespace. */
+  pause: PodProcess;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  podIP: string;
+  /** The container's ports, for named probe ports. */
+  ports: ReadonlyArray<{ name?: string; containerPort: number }>;
+}
+
+/** The kubelet's User-Agent for HTTP probes (`kube-probe/<major>.<minor>`). */
+export const probeUserAgent = 'kube-probe/1.36';
+const maxOutput = 10 * 1024; // the kubelet keeps the first 10 KiB of an exec probe's output
+
+/**
+ * Runs one attempt of `handler` against `target` with a timeout.
+ *
+ * @example
+ * await runProbe({ tcpSocket: { port: 8080 } }, target, 1000); // { result: 'success', output: '' }
+ */
+export function runProbe(handler: ProbeHandler, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+  if (handler.exec) return execProbe(handler.exec.command ?? [], target, timeoutMs);
+  if (handler.httpGet) return httpProbe(handler.httpGet, target, timeoutMs);
+  if (handler.tcpSocket) return tcpProbe(handler.tcpSocket, target, timeoutMs);
+  return Promise.resolve({ result: 'error', output: 'grpc probes are not carried out by pod-init' });
+}
+
+function portNumber(port: number | string, target: ProbeTarget): number | undefined {
+  if (typeof port === 'number') return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  return target.ports.find((p) => p.name === port)?.containerPort;
+}
+
+async function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+  if (command.length === 0) return { result: 'error', output: 'exec probe without a command' };
+  let child: PodProcess;
+  try {
+    child = spawn({
+      file: command[0]!,
+      args: command.slice(1),
+      env: target.env,
+      join: { process: target.process },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      dieWithParent: true,
+      ...(target.uid !== undefined ? { uid: target.uid } : {}),
+      ...(target.gid !== undefined ? { gid: target.gid } : {}),
+    });
+  } catch (error) {
+    // The container went away meanwhile, or the command cannot run: an error, not a probe failure.
+    return { result: 'error', output: (error as Error).message };
+  }
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    if (output.length < maxOutput) output += chunk.toString('utf8');
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const status = await child.exited;
+  clearTimeout(timer);
+  output = output.slice(0, maxOutput);
+  if (timedOut) return { result: 'failure', output: `command ${JSON.stringify(command.join(' '))} timed out` };
+  return { result: status.exitCode === 0 ? 'success' : 'failure', output };
+}
+
+/** A TCP connection from the pod's network namespace. */
+function podSocket(target: ProbeTarget, host: string, port: number): net.Socket {
+  const fd = native.socketInNetns(target.pause.pidfd, net.isIPv6(host) ? 6 : 4);
+  const socket = new net.Socket({ fd, readable: true, writable: true });
+  return socket.connect(port, host);
+}
+
+function dialError(host: string, port: number, error: NodeJS.ErrnoException): string {
+  const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : (error.message ?? String(error));
+  return `dial tcp ${host}:${port}: connect: ${reason}`;
+}
+
+function tcpProbe(action: NonNullable<ProbeHandler['tcpSocket']>, target: ProbeTarget, timeoutMs: number) {
+  const host = action.host || target.podIP;
+  const port = portNumber(action.port, target);
+  if (port === undefined)
+    return Promise.resolve<ProbeOutcome>({ result: 'error', output: `unknown port ${action.port}` });
+  return new Promise<ProbeOutcome>((resolve) => {
+    let socket: net.Socket;
+    try {
+      socket = podSocket(target, host, port);
+    } catch (error) {
+      resolve({ result: 'error', output: (error as Error).message });
+      return;
+    }
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ result: 'failure', output: `dial tcp ${host}:${port}: i/o timeout` });
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ result: 'success', output: '' });
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ result: 'failure', output: dialError(host, port, error) });
+    });
+  });
+}
+
+async function httpProbe(
+  action: NonNullable<ProbeHandler['httpGet']>,
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<ProbeOutcome> {
+  const scheme = (action.scheme ?? 'HTTP').toLowerCase();
+  const host = action.host || target.podIP;
+  const port = portNumber(action.port, target);
+  if (port === undefined) return { result: 'error', output: `unknown port ${action.port}` };
+  let url = new URL(`${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}${action.path || '/'}`);
+  const deadline = Date.now() + timeoutMs;
+  for (let redirects = 0; ; redirects++) {
+    const response = await httpGet(url, action.httpHeaders ?? [], target, Math.max(1, deadline - Date.now()));
+    if ('error' in response) return { result: 'failure', output: `Get "${url.href}": ${response.error}` };
+    const { status, location } = response;
+    if (status >= 300 && status < 400 && location !== undefined && redirects < 10) {
+      const next = new URL(location, url);
+      if (next.hostname !== url.hostname)
+        return { result: 'warning', output: `Probe terminated redirects, Response body: ` };
+      url = next;
+      continue;
+    }
+    if (status >= 200 && status < 400) return { result: 'success', output: '' };
+    return { result: 'failure', output: `HTTP probe failed with statuscode: ${status}` };
+  }
+}
+
+function httpGet(
+  url: URL,
+  headers: ReadonlyArray<{ name: string; value: string }>,
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<{ status: number; location?: string } | { error: string }> {
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const requestHeaders: Record<string, string> = { 'User-Agent': probeUserAgent, Accept: '*/*' };
+  for (const h of headers) requestHeaders[h.name] = h.value; // the probe's own headers win, Host included
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (value: { status: number; location?: string } | { error: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const options: https.RequestOptions = {
+      method: 'GET',
+      host,
+      port,
+      path: `${url.pathname}${url.search}`,
+      headers: requestHeaders,
+      rejectUnauthorized: false, // the kubelet does not verify the certificate either
+      createConnection: () => podSocket(target, host, port),
+    };
+    if (url.protocol === 'https:') {
+      options.createConnection = (opts: object) =>
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('node:tls') as typeof import('node:tls')).connect({
+          ...(opts as object),
+          socket: podSocket(target, host, port),
+          rejectUnauthorized: false,
+          servername: net.isIP(host) ? '' : host,
+        });
+    }
+    const request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
+      response.resume(); // the body is not needed
+      done({
+        status: response.statusCode ?? 0,
+        ...(response.headers.location ? { location: response.headers.location } : {}),
+      });
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      done({ error: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' });
+    }, timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => done({ error: dialError(host, port, error) }));
+    request.end();
+  });
+}

@@ -1,0 +1,123 @@
+// Probes under PodRunner, as the kubelet runs them (KUBERNETES.md B.8; prober/worker.go, e2e
+// "Probing container": readiness gates Ready without restarts, a failed liveness probe restarts the
+// container, a startup probe holds liveness, readiness and the next init container back).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPod, type PodEvent, PodRunner } from '../../src';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { pollUntil } from '../helpers/wait';
+
+const reason = privilegeSkipReason();
+const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-probes-'));
+afterAll(() => fs.rmSync(stateRoot, { recursive: true, force: true }));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- statuses are read loosely here
+type Status = { name: string; ready: boolean; started: boolean; restartCount: number; lastState: any };
+interface PodObject {
+  status: {
+    conditions: Array<{ type: string; status: string }>;
+    containerStatuses: Status[];
+    initContainerStatuses?: Status[];
+  };
+}
+
+function start(manifest: string) {
+  const { pod } = loadPod(manifest);
+  const runner = new PodRunner(pod, { stateRoot });
+  const events: PodEvent[] = [];
+  const timeline: string[] = [];
+  let latest: PodObject | undefined;
+  runner.on('event', (e: PodEvent) => {
+    events.push(e);
+    timeline.push(`${e.reason} ${e.container ?? ''}`.trim());
+  });
+  runner.on('status', (o: PodObject) => {
+    latest = o;
+    for (const s of [...(o.status.initContainerStatuses ?? []), ...o.status.containerStatuses]) {
+      if (s.started && !timeline.includes(`started ${s.name}`)) timeline.push(`started ${s.name}`);
+      if (s.ready && !timeline.includes(`ready ${s.name}`)) timeline.push(`ready ${s.name}`);
+    }
+  });
+  const status = (name: string) => latest?.status.containerStatuses.find((s) => s.name === name);
+  const condition = (type: string) => latest?.status.conditions.find((c) => c.type === type)?.status;
+  return { runner, events, timeline, status, condition, started: runner.start() };
+}
+
+const header = (name: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  terminationGracePeriodSeconds: 1\n`;
+
+describe.skipIf(reason)(titled('probes', reason), () => {
+  it('readiness: httpGet (named port, kube-probe User-Agent) and tcpSocket gate Ready; no restart', async () => {
+    const pod = start(`${header('ready')}  containers:
+    - name: web
+      image: x
+      ports: [{ name: http, containerPort: 8080 }]
+      command: [node, -e, 'let n = 0; require("http").createServer((q, s) => { console.log(q.url, q.headers["user-agent"]); s.statusCode = ++n === 1 ? 503 : 200; s.end(); }).listen(8080, "127.0.0.1")']
+      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
+    - name: db-client
+      image: x
+      command: [sleep, "1000"]
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }
+`);
+    await pod.started;
+    await pollUntil(() => pod.condition('Ready') === 'True', 'the pod to be Ready');
+    expect(pod.status('web')).toMatchObject({ ready: true, restartCount: 0 });
+    expect(pod.status('db-client')).toMatchObject({ ready: true, restartCount: 0 });
+    // Not ready before the probe said so: the first answer was 503.
+    expect(pod.events.map((e) => e.message)).toContain(
+      'Readiness probe failed: HTTP probe failed with statuscode: 503',
+    );
+    expect(pod.timeline.indexOf('Unhealthy web')).toBeLessThan(pod.timeline.indexOf('ready web'));
+    expect(pod.runner.logs('web')[0]!.line).toBe('/healthz kube-probe/1.36');
+    pod.runner.delete(0);
+    await pod.runner.finished;
+  });
+
+  it('liveness: a failing probe kills the container, which restarts (Unhealthy, Killing)', async () => {
+    const pod = start(`${header('alive')}  volumes: [{ name: w, emptyDir: {} }]
+  containers:
+    - name: c
+      image: x
+      command: [sh, -c, 'if [ -f /w/first ]; then touch /w/healthy; fi; touch /w/first; trap "exit 7" TERM; while :; do sleep 0.1; done']
+      volumeMounts: [{ name: w, mountPath: /w }]
+      livenessProbe: { exec: { command: [cat, /w/healthy] }, periodSeconds: 1, failureThreshold: 1 }
+`);
+    await pod.started;
+    await pollUntil(() => pod.status('c')?.restartCount === 1 && pod.status('c')?.ready === true, 'a restart');
+    expect(pod.status('c')!.lastState.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
+    const messages = pod.events.map((e) => `${e.reason}: ${e.message}`);
+    expect(messages).toContain('Unhealthy: Liveness probe failed: cat: /w/healthy: No such file or directory\n');
+    expect(messages).toContain('Killing: Container c failed liveness probe, will be restarted');
+    pod.runner.delete(0);
+    await pod.runner.finished;
+  });
+
+  it('startup: started stays false until it succeeds, and a sidecar holds the next init container until then', async () => {
+    const pod = start(`${header('startup')}  volumes: [{ name: w, emptyDir: {} }]
+  initContainers:
+    - name: sidecar
+      image: x
+      restartPolicy: Always
+      command: [sh, -c, 'sleep 0.5; touch /w/up; exec sleep 1000']
+      volumeMounts: [{ name: w, mountPath: /w }]
+      startupProbe: { exec: { command: [cat, /w/up] }, periodSeconds: 1, failureThreshold: 5 }
+    - name: after
+      image: x
+      command: [cat, /w/up]
+      volumeMounts: [{ name: w, mountPath: /w }]
+  containers:
+    - { name: main, image: x, command: [sleep, "1000"] }
+`);
+    await pod.started;
+    await pollUntil(() => pod.status('main')?.started === true, 'main to start');
+    const t = pod.timeline;
+    expect(t.indexOf('Started sidecar')).toBeLessThan(t.indexOf('started sidecar'));
+    expect(t.indexOf('started sidecar')).toBeLessThan(t.indexOf('Started after'));
+    expect(pod.runner.logs('after').map((l) => l.line)).toEqual([]); // cat of an empty file: it existed
+    pod.runner.delete(0);
+    const final = (await pod.runner.finished) as PodObject;
+    expect(final.status.initContainerStatuses!.find((s) => s.name === 'after')!.lastState).toEqual({});
+  });
+});
