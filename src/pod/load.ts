@@ -38,7 +38,6 @@ function runnerGaps(pod: Pod): string[] {
       const at = `spec.${list}[${i}]`;
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
         if (c[probe]?.grpc !== undefined) gaps.push(`${at}.${probe}.grpc`);
-      if (c.lifecycle !== undefined) gaps.push(`${at}.lifecycle`);
     });
   }
   (spec.volumes ?? []).forEach((v, i) => {

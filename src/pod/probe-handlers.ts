@@ -33,6 +33,8 @@ export interface ProbeOutcome {
   result: 'success' | 'failure' | 'warning' | 'error';
   /** Why, in the kubelet's words (the Unhealthy event's text). */
   output: string;
+  /** An exec that failed: how it ended (`command 'x' exited with 1`), for hook messages. */
+  exit?: string;
 }
 
 /** What an attempt needs to know of the container. */
@@ -97,15 +99,20 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
+  // A hook's exec has no timeout of its own (Infinity): it ends with the container, or its grace.
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs)
+    : undefined;
   const status = await child.exited;
   clearTimeout(timer);
   output = output.slice(0, maxOutput);
   if (timedOut) return { result: 'failure', output: `command ${JSON.stringify(command.join(' '))} timed out` };
-  return { result: status.exitCode === 0 ? 'success' : 'failure', output };
+  if (status.exitCode === 0) return { result: 'success', output };
+  const how = status.signal !== null ? `was killed by ${status.signal}` : `exited with ${status.exitCode}`;
+  return { result: 'failure', output, exit: `command '${command.join(' ')}' ${how}` };
 }
 
 /** A TCP connection from the pod's network namespace. */
@@ -159,7 +166,7 @@ async function httpProbe(
   const port = portNumber(action.port, target);
   if (port === undefined) return { result: 'error', output: `unknown port ${action.port}` };
   let url = new URL(`${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}${action.path || '/'}`);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs; // Infinity for a hook without a grace to keep to
   for (let redirects = 0; ; redirects++) {
     const response = await httpGet(url, action.httpHeaders ?? [], target, Math.max(1, deadline - Date.now()));
     if ('error' in response) return { result: 'failure', output: `Get "${url.href}": ${response.error}` };
@@ -220,10 +227,12 @@ function httpGet(
         ...(response.headers.location ? { location: response.headers.location } : {}),
       });
     });
-    const timer = setTimeout(() => {
-      request.destroy();
-      done({ error: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' });
-    }, timeoutMs);
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          request.destroy();
+          done({ error: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' });
+        }, timeoutMs)
+      : undefined;
     request.on('error', (error: NodeJS.ErrnoException) => done({ error: dialError(host, port, error) }));
     request.end();
   });

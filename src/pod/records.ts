@@ -4,6 +4,7 @@
  * @module
  */
 import type { PodProcess } from '../process';
+import type { ProbeTarget } from './probe-handlers';
 import type { ProbeKind, ProbeWorker } from './probes';
 import type { ContainerSpec } from './types';
 
@@ -27,6 +28,8 @@ export interface Instance {
   started?: boolean;
   /** Ready: at once without a readiness probe, else as it says. */
   ready?: boolean;
+  /** What probes and hooks act on: its process, the pod's pause, its env and user. */
+  target?: ProbeTarget;
   /** Its probe workers, stopped when it ends. */
   probes?: Partial<Record<ProbeKind, ProbeWorker>>;
 }

@@ -15,11 +15,12 @@ import { native } from '../native';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
 import type { MountStep } from '../spawn';
-import { signalNumber } from '../signals';
+import { type Signal, signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { readLines } from './lines';
-import { runProbe, type ProbeTarget } from './probe-handlers';
+import { type HookHandler, runHook } from './hooks';
+import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
@@ -117,6 +118,8 @@ export class PodRunner extends EventEmitter {
   /** Counts sandboxes: regular init containers that ran in an earlier one run again. */
   #generation = 0;
   #replacing = false;
+  /** A postStart hook runs: the next start waits (B.9). */
+  #postStartRunning = false;
   #conditions: Condition[] = [];
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
@@ -379,7 +382,7 @@ export class PodRunner extends EventEmitter {
   }
 
   #sync(): void {
-    if (this.#terminating || this.#replacing || this.#done || !this.#sandbox) return;
+    if (this.#terminating || this.#replacing || this.#done || !this.#sandbox || this.#postStartRunning) return;
     const now = Date.now();
     for (const action of decide(this.#view(), this.#backoff, now)) {
       switch (action.type) {
@@ -389,6 +392,7 @@ export class PodRunner extends EventEmitter {
         case 'start':
           // What comes next may depend on it (the next init container, say): decide again.
           if (this.#start(this.#record(action.name), now)) this.#queueSync();
+          if (this.#postStartRunning) return; // the next start waits for the hook
           break;
         case 'back-off': {
           const r = this.#record(action.name);
@@ -508,7 +512,18 @@ export class PodRunner extends EventEmitter {
     this.#emitEvent('Normal', 'Created', `Created container: ${name}`, name);
     this.#emitEvent('Normal', 'Started', `Started container ${name}`, name);
     const current = r.current;
-    this.#startProbes(r, current, env, security);
+    current.target = {
+      process,
+      pause: this.#sandbox!.pause,
+      env: Object.fromEntries(env),
+      podIP: '127.0.0.1',
+      ports: r.spec.ports ?? [],
+      ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
+      ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
+    };
+    const postStart = r.spec.lifecycle?.postStart;
+    if (postStart) void this.#postStart(r, current, postStart, () => this.#startProbes(r, current));
+    else this.#startProbes(r, current);
     const drained = Promise.all([
       this.#pipeLogs(r, current, process.stdout!, 'stdout'),
       this.#pipeLogs(r, current, process.stderr!, 'stderr'),
@@ -583,22 +598,9 @@ export class PodRunner extends EventEmitter {
    * The probe workers of a started instance (B.8): the startup probe first; liveness and readiness once
    * it has succeeded (at once without one).
    */
-  #startProbes(
-    r: ContainerRecord,
-    instance: Instance,
-    env: ReadonlyMap<string, string>,
-    security: { runAsUser?: number; runAsGroup?: number },
-  ): void {
+  #startProbes(r: ContainerRecord, instance: Instance): void {
     const spec = r.spec;
-    const target: ProbeTarget = {
-      process: instance.process!,
-      pause: this.#sandbox!.pause,
-      env: Object.fromEntries(env),
-      podIP: '127.0.0.1',
-      ports: spec.ports ?? [],
-      ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
-      ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
-    };
+    const target = instance.target!;
     const title = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' } as const;
     const make = (kind: ProbeKind, probe: ProbeSpec | undefined) =>
       probe &&
@@ -653,16 +655,62 @@ export class PodRunner extends EventEmitter {
     for (const worker of Object.values(probes)) worker.stop();
     const probe = kind === 'startup' ? r.spec.startupProbe : r.spec.livenessProbe;
     const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
-    this.#emitEvent(
-      'Normal',
-      'Killing',
-      `Container ${r.spec.name} failed ${kind} probe, will be restarted`,
-      r.spec.name,
-    );
-    const proc = instance.process;
-    proc?.kill('SIGTERM');
-    const kill = setTimeout(() => proc?.kill('SIGKILL'), Math.max(grace * 1000, 2000));
-    void proc?.exited.then(() => clearTimeout(kill));
+    const message = `Container ${r.spec.name} failed ${kind} probe, will be restarted`;
+    void this.#killContainer(r, Date.now() + grace * 1000, message);
+  }
+
+  /**
+   * The kubelet's killContainer (B.10): a `Killing` event, the preStop hook within the grace, then
+   * (for a sidecar) waiting for the containers it serves, then the stop signal (lifecycle.stopSignal,
+   * else SIGTERM) and SIGKILL once the grace is over — at least 2 s after the signal.
+   */
+  async #killContainer(r: ContainerRecord, deadline: number, message: string, waitFor?: () => Promise<unknown>) {
+    const instance = r.current;
+    const proc = instance?.process;
+    if (!instance || !proc || !isRunning(r)) return;
+    this.#emitEvent('Normal', 'Killing', message, r.spec.name);
+    const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+    const preStop = r.spec.lifecycle?.preStop;
+    if (preStop && instance.target && deadline > Date.now()) {
+      const hook = runHook(
+        preStop,
+        instance.target,
+        { container: r.spec.name, pod: this.podRef },
+        deadline - Date.now(),
+      );
+      const outcome = await Promise.race([hook, proc.exited.then(() => ({ ok: true }) as const)]);
+      if (!outcome.ok) this.#emitEvent('Warning', 'FailedPreStopHook', outcome.message, r.spec.name);
+    }
+    if (waitFor && deadline > Date.now()) await Promise.race([waitFor(), until(deadline - Date.now())]);
+    const signal = (r.spec.lifecycle?.stopSignal ?? 'SIGTERM') as Signal;
+    proc.kill(signal);
+    const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
+    await proc.exited;
+    clearTimeout(kill);
+  }
+
+  /**
+   * postStart (B.9): runs right after the start and blocks the pod's next start until it returns; the
+   * container is still ContainerCreating meanwhile. A failure is FailedPostStartHook: the container is
+   * killed and the restart policy decides.
+   */
+  async #postStart(r: ContainerRecord, instance: Instance, hook: HookHandler, startProbes: () => void): Promise<void> {
+    this.#postStartRunning = true;
+    r.waiting = { reason: 'ContainerCreating' };
+    instance.started = false;
+    const outcome = await Promise.race([
+      runHook(hook, instance.target!, { container: r.spec.name, pod: this.podRef }, Infinity),
+      instance.process!.exited.then(() => ({ ok: true }) as const),
+    ]);
+    this.#postStartRunning = false;
+    if (r.current === instance) r.waiting = undefined;
+    if (!outcome.ok && isRunning(r) && r.current === instance) {
+      this.#emitEvent('Warning', 'FailedPostStartHook', outcome.message, r.spec.name);
+      const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
+      void this.#killContainer(r, Date.now() + grace * 1000, 'FailedPostStartHook');
+    } else if (isRunning(r) && r.current === instance) startProbes();
+    this.#changed();
+    this.#queueSync();
   }
 
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
@@ -718,19 +766,21 @@ export class PodRunner extends EventEmitter {
       r.current?.probes?.liveness?.stop();
       r.current?.probes?.startup?.stop();
     }
+    // killContainer for every running container at once (B.10): preStop hooks (sidecars' too) start
+    // now; a sidecar's stop signal waits for every regular container and every later sidecar.
     const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
-    const stop = async (r: ContainerRecord) => {
-      const proc = r.current?.process;
-      if (!proc || !isRunning(r)) return;
-      this.#emitEvent('Normal', 'Killing', `Stopping container ${r.spec.name}`, r.spec.name);
-      proc.kill('SIGTERM');
-      // The runtime's minimum of 2 s between the stop signal and SIGKILL.
-      const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
-      await proc.exited;
-      clearTimeout(kill);
-    };
-    await Promise.all(this.#records.filter((r) => r.kind !== 'sidecar').map(stop));
-    for (const r of this.#records.filter((x) => x.kind === 'sidecar').reverse()) await stop(r);
+    const exited = (r: ContainerRecord) => r.current?.process?.exited ?? Promise.resolve();
+    const running = this.#records.filter(isRunning);
+    const regular = running.filter((r) => r.kind !== 'sidecar');
+    const sidecars = running.filter((r) => r.kind === 'sidecar');
+    await Promise.all([
+      ...regular.map((r) => this.#killContainer(r, deadline, `Stopping container ${r.spec.name}`)),
+      ...sidecars.map((r, i) =>
+        this.#killContainer(r, deadline, `Stopping container ${r.spec.name}`, () =>
+          Promise.all([...regular, ...sidecars.slice(i + 1)].map(exited)),
+        ),
+      ),
+    ]);
     // The pipes end once every process holding them is gone (the pause takes any orphan with it):
     // wait for both together, then close the log files together.
     await Promise.all([this.#sandbox?.destroy(), ...this.#streamEnds]);

@@ -3,6 +3,7 @@
  * so the full Kubernetes types (src/manifest) satisfy it.
  * @module
  */
+import type { HookHandler } from './hooks';
 import type { ProbeSpec } from './probes';
 import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
@@ -40,6 +41,7 @@ export interface ContainerSpec {
   startupProbe?: ProbeSpec;
   livenessProbe?: ProbeSpec;
   readinessProbe?: ProbeSpec;
+  lifecycle?: { postStart?: HookHandler; preStop?: HookHandler; stopSignal?: string };
 }
 
 /** A v1 Pod, as far as the runner uses it. */
