@@ -61,6 +61,18 @@ describe.skipIf(reason)(titled('examples/ run', reason), () => {
     expect(fs.existsSync('/etc/app')).toBe(false);
   });
 
+  it('probes: Ready via the readiness probe, restarted by the liveness probe, preStop before SIGTERM', async () => {
+    const [out, err, code] = await run('probes.yaml', '--timeout', '8s', '-o', 'json');
+    const pod = JSON.parse(out) as { status: { containerStatuses: Array<{ restartCount: number }> } };
+    expect(pod.status.containerStatuses[0]!.restartCount, err).toBeGreaterThanOrEqual(1);
+    expect(err).toContain('Liveness probe failed: HTTP probe failed with statuscode: 500');
+    expect(err).toContain('Container web failed liveness probe, will be restarted');
+    expect(err).toMatch(/web +\| first probe; postStart wrote: started-at-\d\d:\d\d:\d\d/);
+    expect(err.indexOf('draining (preStop)')).toBeGreaterThan(0);
+    expect(err.indexOf('draining (preStop)')).toBeLessThan(err.indexOf('SIGTERM: bye'));
+    expect(code).toBe(0); // deleted; the last instance exited 0 on SIGTERM
+  });
+
   it('wait-for-port: the app starts only after the port answers', async () => {
     const [out, err, code] = await run('wait-for-port.yaml', '-o', 'yaml');
     expect(code, `${out}\n${err}`).toBe(0); // the final Pod (yaml) and the log say why, if not
