@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,31 @@
 static void say(const char *text) {
   ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
   (void)ignored;
+}
+
+/* `pod-pause socket 4|6`, run inside a pod's namespaces: a TCP socket made there, handed over
+ * stdout (a unix socket) with SCM_RIGHTS. Without root, Node cannot setns into the pod's network
+ * namespace (it is owned by the pod's user namespace), so probes get their sockets this way. */
+static int socket_main(const char *family) {
+  int s = socket(strcmp(family, "6") == 0 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  char byte = 0;
+  char control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg;
+  struct cmsghdr *cmsg;
+  if (s < 0) return 1;
+  memset(&msg, 0, sizeof msg);
+  memset(control, 0, sizeof control);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &s, sizeof(int));
+  return sendmsg(1, &msg, 0) == 1 ? 0 : 1;
 }
 
 static void reap_zombies(void) {
@@ -41,6 +67,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
+  if (argc > 2 && strcmp(argv[1], "socket") == 0) return socket_main(argv[2]);
 
   /* Block every signal and take them from a signalfd: pid 1 without this ignores SIGTERM. */
   sigfillset(&all);

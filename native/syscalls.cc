@@ -123,6 +123,34 @@ Napi::Value SocketInNetns(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
+// A connected pair of unix stream sockets, both close-on-exec: [ours, theirs].
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) ThrowErrno(info.Env(), errno, "socketpair");
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), fds[0]));
+  out.Set(1u, Napi::Number::New(info.Env(), fds[1]));
+  return out;
+}
+
+// The file descriptor queued on unix socket `fd` with SCM_RIGHTS (without waiting), or -1 when none is.
+Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
+  char byte;
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(IntArg(info, 0), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0 && errno != EAGAIN) ThrowErrno(info.Env(), errno, "recvmsg");
+  struct cmsghdr* cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  int fd = -1;
+  if (cmsg != nullptr && cmsg->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+  return Napi::Number::New(info.Env(), fd);
+}
+
 // Returns false when the process is already gone (ESRCH), so a race with its exit is not an error.
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   if (sys_pidfd_send_signal(IntArg(info, 0), IntArg(info, 1)) < 0) {
@@ -190,6 +218,8 @@ void InitSyscalls(Napi::Env env, Napi::Object exports) {
   exports.Set("prctl", Napi::Function::New(env, Prctl, "prctl"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("socketInNetns", Napi::Function::New(env, SocketInNetns, "socketInNetns"));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair, "socketPair"));
+  exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));

@@ -78,6 +78,10 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   /** A non-blocking TCP socket (family 4 or 6) made in the network namespace of the process behind a pidfd. */
   socketInNetns(pidfd: number, family: 4 | 6): number;
+  /** A connected pair of close-on-exec unix stream sockets. */
+  socketPair(): [number, number];
+  /** The fd queued on a unix socket with SCM_RIGHTS, or -1 (never waits). */
+  receiveFd(fd: number): number;
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   pipe(): [number, number];
   close(fd: number): void;

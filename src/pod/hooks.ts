@@ -37,7 +37,7 @@ export async function runHook(
   const who = `for Container ${JSON.stringify(subject.container)} in Pod ${JSON.stringify(subject.pod)}`;
   if (handler.sleep) {
     const ms = Math.min(handler.sleep.seconds * 1000, timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await new Promise((resolve) => setTimeout(resolve, ms).unref());
     return { ok: true };
   }
   if (handler.tcpSocket)
@@ -47,6 +47,8 @@ export async function runHook(
     };
   const outcome = await runProbe(handler, target, timeoutMs);
   if (outcome.result === 'success' || outcome.result === 'warning') return { ok: true };
+  // handlers.go runHTTPHandler: only a failed request fails the hook, whatever the status.
+  if (handler.httpGet && outcome.httpStatus !== undefined) return { ok: true };
   if (handler.exec) {
     const command = `[${(handler.exec.command ?? []).join(' ')}]`;
     const error = outcome.exit ?? outcome.output;

@@ -9,8 +9,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import dns from 'node:dns/promises';
 import net from 'node:net';
-import { native } from '../native';
+import { native, pausePath } from '../native';
 import type { PodProcess } from '../process';
 import { spawn } from '../spawn';
 
@@ -35,6 +36,8 @@ export interface ProbeOutcome {
   output: string;
   /** An exec that failed: how it ended (`command 'x' exited with 1`), for hook messages. */
   exit?: string;
+  /** An httpGet that got an answer: its status (an HTTP hook succeeds on any answer). */
+  httpStatus?: number;
 }
 
 /** What an attempt needs to know of the container. */
@@ -47,6 +50,8 @@ export interface ProbeTarget {
   uid?: number;
   gid?: number;
   podIP: string;
+  /** The container's workingDir: where exec probes and hooks run. */
+  cwd?: string;
   /** The container's ports, for named probe ports. */
   ports: ReadonlyArray<{ name?: string; containerPort: number }>;
 }
@@ -83,6 +88,7 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
       args: command.slice(1),
       env: target.env,
       join: { process: target.process },
+      cwd: target.cwd ?? '/',
       stdio: ['ignore', 'pipe', 'pipe'],
       dieWithParent: true,
       ...(target.uid !== undefined ? { uid: target.uid } : {}),
@@ -115,11 +121,60 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
   return { result: 'failure', output, exit: `command '${command.join(' ')}' ${how}` };
 }
 
-/** A TCP connection from the pod's network namespace. */
-function podSocket(target: ProbeTarget, host: string, port: number): net.Socket {
-  const fd = native.socketInNetns(target.pause.pidfd, net.isIPv6(host) ? 6 : 4);
+/** Without root Node cannot enter a pod's network namespace (its user namespace owns it). */
+let setnsRefused = false;
+
+/**
+ * A TCP socket of the pod's network namespace: made by a thread of Node's that enters it, or, when
+ * that is refused (no root), by `pod-pause socket` run inside the pod and passed back with SCM_RIGHTS.
+ */
+async function podSocketFd(pause: PodProcess, family: 4 | 6): Promise<number> {
+  if (!setnsRefused) {
+    try {
+      return native.socketInNetns(pause.pidfd, family);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      setnsRefused = true;
+    }
+  }
+  const [ours, theirs] = native.socketPair();
+  try {
+    const helper = spawn({
+      file: pausePath,
+      argv0: 'pod-pause',
+      args: ['socket', String(family)],
+      env: {},
+      cwd: '/',
+      join: { process: pause, namespaces: ['user', 'net'] },
+      stdio: ['ignore', theirs, 'ignore'],
+      dieWithParent: true,
+    });
+    native.close(theirs);
+    const status = await helper.exited;
+    const fd = native.receiveFd(ours);
+    if (fd < 0) throw new Error(`pod-pause socket could not make a socket in the pod (${JSON.stringify(status)})`);
+    return fd;
+  } finally {
+    native.close(ours);
+    try {
+      native.close(theirs);
+    } catch {
+      // closed above
+    }
+  }
+}
+
+/** A TCP connection from the pod's network namespace, to an IP address (names are resolved first). */
+async function podSocket(target: ProbeTarget, ip: string, port: number): Promise<net.Socket> {
+  const fd = await podSocketFd(target.pause, net.isIPv6(ip) ? 6 : 4);
   const socket = new net.Socket({ fd, readable: true, writable: true });
-  return socket.connect(port, host);
+  return socket.connect({ port, host: ip, autoSelectFamily: false });
+}
+
+/** The address of a probe's host, resolved as the node resolves it (the kubelet dials from the node). */
+async function addressOf(host: string): Promise<string> {
+  if (net.isIP(host)) return host;
+  return (await dns.lookup(host)).address;
 }
 
 function dialError(host: string, port: number, error: NodeJS.ErrnoException): string {
@@ -127,19 +182,27 @@ function dialError(host: string, port: number, error: NodeJS.ErrnoException): st
   return `dial tcp ${host}:${port}: connect: ${reason}`;
 }
 
-function tcpProbe(action: NonNullable<ProbeHandler['tcpSocket']>, target: ProbeTarget, timeoutMs: number) {
+async function tcpProbe(
+  action: NonNullable<ProbeHandler['tcpSocket']>,
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<ProbeOutcome> {
   const host = action.host || target.podIP;
   const port = portNumber(action.port, target);
-  if (port === undefined)
-    return Promise.resolve<ProbeOutcome>({ result: 'error', output: `unknown port ${action.port}` });
+  if (port === undefined) return { result: 'error', output: `unknown port ${action.port}` };
+  let ip: string;
+  try {
+    ip = await addressOf(host);
+  } catch (error) {
+    return { result: 'failure', output: `dial tcp: lookup ${host}: ${(error as Error).message}` };
+  }
+  let socket: net.Socket;
+  try {
+    socket = await podSocket(target, ip, port);
+  } catch (error) {
+    return { result: 'error', output: (error as Error).message };
+  }
   return new Promise<ProbeOutcome>((resolve) => {
-    let socket: net.Socket;
-    try {
-      socket = podSocket(target, host, port);
-    } catch (error) {
-      resolve({ result: 'error', output: (error as Error).message });
-      return;
-    }
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ result: 'failure', output: `dial tcp ${host}:${port}: i/o timeout` });
@@ -165,25 +228,44 @@ async function httpProbe(
   const host = action.host || target.podIP;
   const port = portNumber(action.port, target);
   if (port === undefined) return { result: 'error', output: `unknown port ${action.port}` };
-  let url = new URL(`${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}${action.path || '/'}`);
+  let url: URL;
+  try {
+    // As Go's url.URL{Scheme, Host, Path}.String(): a path without its leading slash gets one.
+    const p = action.path || '/';
+    url = new URL(`${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}${p.startsWith('/') ? p : `/${p}`}`);
+  } catch (error) {
+    return { result: 'failure', output: `invalid probe URL: ${(error as Error).message}` };
+  }
   const deadline = Date.now() + timeoutMs; // Infinity for a hook without a grace to keep to
   for (let redirects = 0; ; redirects++) {
-    const response = await httpGet(url, action.httpHeaders ?? [], target, Math.max(1, deadline - Date.now()));
+    let response: Awaited<ReturnType<typeof httpGet>>;
+    try {
+      response = await httpGet(url, action.httpHeaders ?? [], target, Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      response = { error: (error as Error).message };
+    }
     if ('error' in response) return { result: 'failure', output: `Get "${url.href}": ${response.error}` };
     const { status, location } = response;
-    if (status >= 300 && status < 400 && location !== undefined && redirects < 10) {
-      const next = new URL(location, url);
+    if (status >= 300 && status < 400 && location !== undefined) {
+      if (redirects >= 10)
+        return { result: 'failure', output: `Get "${url.href}": stopped after 10 redirects`, httpStatus: status };
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        return { result: 'failure', output: `Get "${url.href}": invalid redirect ${JSON.stringify(location)}` };
+      }
       if (next.hostname !== url.hostname)
-        return { result: 'warning', output: `Probe terminated redirects, Response body: ` };
+        return { result: 'warning', output: 'Probe terminated redirects, Response body: ', httpStatus: status };
       url = next;
       continue;
     }
-    if (status >= 200 && status < 400) return { result: 'success', output: '' };
-    return { result: 'failure', output: `HTTP probe failed with statuscode: ${status}` };
+    if (status >= 200 && status < 400) return { result: 'success', output: '', httpStatus: status };
+    return { result: 'failure', output: `HTTP probe failed with statuscode: ${status}`, httpStatus: status };
   }
 }
 
-function httpGet(
+async function httpGet(
   url: URL,
   headers: ReadonlyArray<{ name: string; value: string }>,
   target: ProbeTarget,
@@ -191,6 +273,13 @@ function httpGet(
 ): Promise<{ status: number; location?: string } | { error: string }> {
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  let ip: string;
+  try {
+    ip = await addressOf(host);
+  } catch (error) {
+    return { error: `dial tcp: lookup ${host}: ${(error as Error).message}` };
+  }
+  const socket = await podSocket(target, ip, port); // a failure here is a prober error
   const requestHeaders: Record<string, string> = { 'User-Agent': probeUserAgent, Accept: '*/*' };
   for (const h of headers) requestHeaders[h.name] = h.value; // the probe's own headers win, Host included
   return new Promise((resolve) => {
@@ -208,20 +297,20 @@ function httpGet(
       path: `${url.pathname}${url.search}`,
       headers: requestHeaders,
       rejectUnauthorized: false, // the kubelet does not verify the certificate either
-      createConnection: () => podSocket(target, host, port),
+      createConnection: () => socket,
     };
     if (url.protocol === 'https:') {
       options.createConnection = (opts: object) =>
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require('node:tls') as typeof import('node:tls')).connect({
           ...(opts as object),
-          socket: podSocket(target, host, port),
+          socket,
           rejectUnauthorized: false,
           servername: net.isIP(host) ? '' : host,
         });
     }
     const request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
-      response.resume(); // the body is not needed
+      response.destroy(); // the body is not needed: never wait for it (an endless one would hold the socket)
       done({
         status: response.statusCode ?? 0,
         ...(response.headers.location ? { location: response.headers.location } : {}),

@@ -37,6 +37,8 @@ export interface ProbeCallbacks {
   onFailedAttempt(outcome: ProbeOutcome): void;
   /** A warning (a redirect to another host: ProbeWarning). */
   onWarning(outcome: ProbeOutcome): void;
+  /** The attempt could not be made (prober error): reported, then discarded. */
+  onError(outcome: ProbeOutcome): void;
   /** The settled result changed. */
   onResult(result: ProbeResult, outcome: ProbeOutcome): void;
 }
@@ -99,7 +101,12 @@ export class ProbeWorker {
 
   async #tick(): Promise<void> {
     this.#running = true;
-    const outcome = await this.#attempt();
+    let outcome: ProbeOutcome;
+    try {
+      outcome = await this.#attempt();
+    } catch (error) {
+      outcome = { result: 'error', output: error instanceof Error ? error.message : String(error) };
+    }
     this.#running = false;
     if (this.#stopped) return;
     this.#record(outcome);
@@ -107,7 +114,10 @@ export class ProbeWorker {
   }
 
   #record(outcome: ProbeOutcome): void {
-    if (outcome.result === 'error') return; // worker.go: errors do not count
+    if (outcome.result === 'error') {
+      this.#callbacks.onError(outcome); // worker.go: errors do not count
+      return;
+    }
     if (outcome.result === 'warning') this.#callbacks.onWarning(outcome);
     const raw = outcome.result === 'failure' ? 'failure' : 'success';
     if (raw === 'failure') this.#callbacks.onFailedAttempt(outcome);

@@ -30,6 +30,10 @@ export interface Instance {
   ready?: boolean;
   /** What probes and hooks act on: its process, the pod's pause, its env and user. */
   target?: ProbeTarget;
+  /** Its exit was seen (set at once; finishedAt waits for its pipes). */
+  exitSeen?: boolean;
+  /** Its stop, once begun (killContainer runs once per instance). */
+  killing?: Promise<void>;
   /** Its probe workers, stopped when it ends. */
   probes?: Partial<Record<ProbeKind, ProbeWorker>>;
 }

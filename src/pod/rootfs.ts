@@ -44,6 +44,11 @@ export interface RootOptions {
   shm?: string;
   /** Bound in after /dev, parents before children. */
   binds: readonly Bind[];
+  /**
+   * Where pod-init reads a path of the pod's mount namespace (what the child will see): default the
+   * path itself; `/proc/<pause>/root<path>` sees the pod's own tmpfs mounts (Memory emptyDirs, /dev/shm).
+   */
+  view?: (p: string) => string;
 }
 
 /**
@@ -68,8 +73,24 @@ const devLinks = [
   ['ptmx', 'pts/ptmx'],
 ] as const;
 
-function lstat(p: string): fs.Stats | undefined {
-  return fs.lstatSync(p, { throwIfNoEntry: false });
+/** Filesystem reads of the paths the child will see: the pod's mount namespace, through `view`. */
+class PodView {
+  readonly #view: (p: string) => string;
+  constructor(view: (p: string) => string) {
+    this.#view = view;
+  }
+  lstat(p: string): fs.Stats | undefined {
+    return fs.lstatSync(this.#view(p), { throwIfNoEntry: false });
+  }
+  stat(p: string): fs.Stats {
+    return fs.statSync(this.#view(p));
+  }
+  readlink(p: string): string {
+    return fs.readlinkSync(this.#view(p));
+  }
+  readdir(p: string): fs.Dirent[] {
+    return fs.readdirSync(this.#view(p), { withFileTypes: true });
+  }
 }
 
 /**
@@ -109,10 +130,12 @@ class RootPlan {
   readonly #nodes = new Map<string, Entry>();
   readonly #root: string;
   readonly #flags = native.mountFlags as Record<string, number>;
+  readonly fs: PodView;
 
-  constructor(root: string, top: Entry) {
+  constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
     this.#nodes.set('/', top);
+    this.fs = view;
   }
 
   #at(p: string): string {
@@ -132,9 +155,9 @@ class RootPlan {
     if (parent.kind === 'file' || parent.kind === 'link')
       throw new ContainerConfigError(`${path.dirname(p)} is not a directory`);
     const at = path.join(parent.at, path.basename(p));
-    const stat = lstat(at);
+    const stat = this.fs.lstat(at);
     if (stat === undefined) return undefined;
-    if (stat.isSymbolicLink()) return { kind: 'link', to: fs.readlinkSync(at) };
+    if (stat.isSymbolicLink()) return { kind: 'link', to: this.fs.readlink(at) };
     if (!stat.isDirectory()) return { kind: 'file' };
     return parent.kind === 'host' ? { kind: 'host', at } : { kind: 'dir', at };
   }
@@ -221,7 +244,7 @@ class RootPlan {
 
   /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
   #shadow(p: string, at: string): void {
-    const stat = fs.statSync(at);
+    const stat = this.fs.stat(at);
     const owner = process.geteuid?.() === 0 ? `,uid=${stat.uid},gid=${stat.gid}` : '';
     this.mount(
       'tmpfs',
@@ -231,10 +254,10 @@ class RootPlan {
       `mode=${(stat.mode & 0o7777).toString(8)}${owner}`,
     );
     this.#nodes.set(p, { kind: 'ours' });
-    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+    for (const entry of this.fs.readdir(at)) {
       const child = path.join(p, entry.name);
       const source = path.join(at, entry.name);
-      if (entry.isSymbolicLink()) this.symlink(child, fs.readlinkSync(source));
+      if (entry.isSymbolicLink()) this.symlink(child, this.fs.readlink(source));
       else if (entry.isDirectory()) {
         this.mkdir(child, { kind: 'host', at: source });
         this.bindStep(source, child, true);
@@ -249,7 +272,9 @@ class RootPlan {
   /** Binds `source` at `target` (resolved here), making the mount point as its type needs. */
   bind(bind: Bind): void {
     const target = this.resolve(bind.target);
-    const isDir = fs.statSync(bind.source).isDirectory();
+    const stat = this.fs.lstat(bind.source) && this.fs.stat(bind.source);
+    if (!stat) throw new ContainerConfigError(`${bind.source} does not exist (to be mounted at ${bind.target})`);
+    const isDir = stat.isDirectory();
     if (isDir) this.dir(target);
     else this.file(target);
     this.bindStep(bind.source, target, isDir, bind.readOnly);
@@ -260,12 +285,12 @@ class RootPlan {
 /** The host's top-level entries, bound into the root's tmpfs (/dev apart). */
 function hostTop(plan: RootPlan, flags: Record<string, number>, privileged: boolean, shm: string | undefined): void {
   plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
-  for (const entry of fs.readdirSync('/', { withFileTypes: true })) {
+  for (const entry of plan.fs.readdir('/')) {
     const p = `/${entry.name}`;
     if (entry.name === 'dev' && !privileged) {
       plan.mkdir(p, { kind: 'ours' });
       minimalDev(plan, flags, shm);
-    } else if (entry.isSymbolicLink()) plan.symlink(p, fs.readlinkSync(p));
+    } else if (entry.isSymbolicLink()) plan.symlink(p, plan.fs.readlink(p));
     else if (entry.isDirectory()) {
       plan.mkdir(p, { kind: 'host', at: p });
       plan.bindStep(p, p, true);
@@ -279,7 +304,7 @@ function minimalDev(plan: RootPlan, flags: Record<string, number>, shm: string |
   plan.mount('tmpfs', '/dev', 'tmpfs', flags.MS_NOSUID!, 'mode=755,size=65536k');
   plan.set('/dev', { kind: 'ours' });
   for (const device of devices) {
-    if (!fs.existsSync(`/dev/${device}`)) continue;
+    if (!plan.fs.lstat(`/dev/${device}`)) continue;
     plan.file(`/dev/${device}`);
     plan.bindStep(`/dev/${device}`, `/dev/${device}`, false);
   }
@@ -316,7 +341,24 @@ export function rootMounts(options: RootOptions): MountStep[] {
   const flags = native.mountFlags as Record<string, number>;
   const image = options.image;
   const privileged = options.privileged === true;
-  const plan = new RootPlan(options.root, image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image });
+  const view = new PodView(options.view ?? ((p) => p));
+  const plan = new RootPlan(options.root, image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image }, view);
+  try {
+    return planRoot(plan, options, flags, image, privileged);
+  } catch (error) {
+    if (error instanceof ContainerConfigError) throw error;
+    // A path that cannot be read (EACCES, a hostPath removed meanwhile): the container waits, pod-init goes on.
+    throw new ContainerConfigError(`preparing the container's root: ${(error as Error).message}`);
+  }
+}
+
+function planRoot(
+  plan: RootPlan,
+  options: RootOptions,
+  flags: Record<string, number>,
+  image: string | undefined,
+  privileged: boolean,
+): MountStep[] {
   if (image === undefined) hostTop(plan, flags, privileged, options.shm);
   else {
     plan.bindStep(image, '/', true);

@@ -517,6 +517,7 @@ export class PodRunner extends EventEmitter {
       pause: this.#sandbox!.pause,
       env: Object.fromEntries(env),
       podIP: '127.0.0.1',
+      cwd: r.spec.workingDir ?? '/',
       ports: r.spec.ports ?? [],
       ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
       ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
@@ -564,7 +565,7 @@ export class PodRunner extends EventEmitter {
       let source = volume.source;
       try {
         const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
-        if (subPath) source = subPathSource(volume.source, subPath);
+        if (subPath) source = subPathSource(volume.source, subPath, this.#podView());
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         throw new ContainerConfigError(
@@ -587,6 +588,7 @@ export class PodRunner extends EventEmitter {
     const image = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
     return rootMounts({
       root,
+      view: this.#podView(),
       ...(image !== undefined ? { image } : {}),
       privileged: r.spec.securityContext?.privileged === true,
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
@@ -599,6 +601,7 @@ export class PodRunner extends EventEmitter {
    * it has succeeded (at once without one).
    */
   #startProbes(r: ContainerRecord, instance: Instance): void {
+    if (instance.exitSeen) return; // it ended while its postStart ran
     const spec = r.spec;
     const target = instance.target!;
     const title = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' } as const;
@@ -609,6 +612,13 @@ export class PodRunner extends EventEmitter {
           this.#emitEvent('Warning', 'Unhealthy', `${title[kind]} probe failed: ${o.output}`, spec.name),
         onWarning: (o) =>
           this.#emitEvent('Warning', 'ProbeWarning', `${title[kind]} probe warning: ${o.output}`, spec.name),
+        onError: (o) =>
+          this.#emitEvent(
+            'Warning',
+            'Unhealthy',
+            `${title[kind]} probe errored and resulted in unknown state: ${o.output}`,
+            spec.name,
+          ),
         onResult: (result) => this.#probeResult(r, instance, kind, result),
       });
     const probes: Partial<Record<ProbeKind, ProbeWorker>> = {};
@@ -624,6 +634,12 @@ export class PodRunner extends EventEmitter {
     instance.started = probes.startup === undefined;
     instance.ready = probes.readiness === undefined;
     const startedAt = instance.startedAt.getTime();
+    // During the pod's termination only readiness is probed (B.8).
+    if (this.#terminating) {
+      delete probes.startup;
+      delete probes.liveness;
+      instance.started = true;
+    }
     if (probes.startup) probes.startup.start(startedAt);
     else {
       probes.liveness?.start(startedAt);
@@ -651,8 +667,10 @@ export class PodRunner extends EventEmitter {
       return;
     }
     if (result !== 'failure' || this.#terminating) return;
-    // Liveness or startup failed: killed with the probe's grace (or the pod's), then restarted by policy.
-    for (const worker of Object.values(probes)) worker.stop();
+    // Liveness or startup failed: killed with the probe's grace (or the pod's), then restarted by policy;
+    // readiness goes on probing until the container is gone.
+    probes.liveness?.stop();
+    probes.startup?.stop();
     const probe = kind === 'startup' ? r.spec.startupProbe : r.spec.livenessProbe;
     const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
     const message = `Container ${r.spec.name} failed ${kind} probe, will be restarted`;
@@ -664,29 +682,41 @@ export class PodRunner extends EventEmitter {
    * (for a sidecar) waiting for the containers it serves, then the stop signal (lifecycle.stopSignal,
    * else SIGTERM) and SIGKILL once the grace is over — at least 2 s after the signal.
    */
-  async #killContainer(r: ContainerRecord, deadline: number, message: string, waitFor?: () => Promise<unknown>) {
+  #killContainer(
+    r: ContainerRecord,
+    deadline: number,
+    message: string,
+    waitFor?: () => Promise<unknown>,
+  ): Promise<void> {
     const instance = r.current;
     const proc = instance?.process;
-    if (!instance || !proc || !isRunning(r)) return;
-    this.#emitEvent('Normal', 'Killing', message, r.spec.name);
-    const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
-    const preStop = r.spec.lifecycle?.preStop;
-    if (preStop && instance.target && deadline > Date.now()) {
-      const hook = runHook(
-        preStop,
-        instance.target,
-        { container: r.spec.name, pod: this.podRef },
-        deadline - Date.now(),
-      );
-      const outcome = await Promise.race([hook, proc.exited.then(() => ({ ok: true }) as const)]);
-      if (!outcome.ok) this.#emitEvent('Warning', 'FailedPreStopHook', outcome.message, r.spec.name);
-    }
-    if (waitFor && deadline > Date.now()) await Promise.race([waitFor(), until(deadline - Date.now())]);
-    const signal = (r.spec.lifecycle?.stopSignal ?? 'SIGTERM') as Signal;
-    proc.kill(signal);
-    const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
-    await proc.exited;
-    clearTimeout(kill);
+    if (!instance || !proc || !isRunning(r)) return Promise.resolve();
+    // One kill per instance: a deletion during a probe's kill waits for that one (no second preStop).
+    instance.killing ??= (async () => {
+      this.#emitEvent('Normal', 'Killing', message, r.spec.name);
+      const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+      const preStop = r.spec.lifecycle?.preStop;
+      try {
+        if (preStop && instance.target && deadline > Date.now()) {
+          const subject = { container: r.spec.name, pod: this.podRef };
+          const hook = runHook(preStop, instance.target, subject, deadline - Date.now());
+          const outcome = await Promise.race([hook, proc.exited.then(() => ({ ok: true }) as const)]);
+          if (!outcome.ok) this.#emitEvent('Warning', 'FailedPreStopHook', outcome.message, r.spec.name);
+        }
+        if (waitFor && deadline > Date.now()) await Promise.race([waitFor(), until(deadline - Date.now())]);
+      } catch (error) {
+        this.#emitEvent('Warning', 'FailedPreStopHook', (error as Error).message, r.spec.name);
+      }
+      try {
+        proc.kill((r.spec.lifecycle?.stopSignal ?? 'SIGTERM') as Signal);
+      } catch {
+        proc.kill('SIGTERM'); // a stop signal this host does not know
+      }
+      const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
+      await proc.exited;
+      clearTimeout(kill);
+    })();
+    return instance.killing;
   }
 
   /**
@@ -698,19 +728,32 @@ export class PodRunner extends EventEmitter {
     this.#postStartRunning = true;
     r.waiting = { reason: 'ContainerCreating' };
     instance.started = false;
-    const outcome = await Promise.race([
-      runHook(hook, instance.target!, { container: r.spec.name, pod: this.podRef }, Infinity),
-      instance.process!.exited.then(() => ({ ok: true }) as const),
-    ]);
+    instance.ready = false;
+    let outcome: { ok: true } | { ok: false; message: string };
+    try {
+      outcome = await Promise.race([
+        runHook(hook, instance.target!, { container: r.spec.name, pod: this.podRef }, Infinity),
+        instance.process!.exited.then(() => ({ ok: true }) as const),
+      ]);
+    } catch (error) {
+      outcome = { ok: false, message: (error as Error).message };
+    }
     this.#postStartRunning = false;
     if (r.current === instance) r.waiting = undefined;
-    if (!outcome.ok && isRunning(r) && r.current === instance) {
+    const alive = r.current === instance && !instance.exitSeen;
+    if (!outcome.ok && alive) {
       this.#emitEvent('Warning', 'FailedPostStartHook', outcome.message, r.spec.name);
       const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
       void this.#killContainer(r, Date.now() + grace * 1000, 'FailedPostStartHook');
-    } else if (isRunning(r) && r.current === instance) startProbes();
+    } else if (alive) startProbes();
     this.#changed();
     this.#queueSync();
+  }
+
+  /** Reads paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause. */
+  #podView(): (p: string) => string {
+    const root = `/proc/${this.#sandbox!.pause.pid}/root`;
+    return (p) => `${root}${p}`;
   }
 
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {

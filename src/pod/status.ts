@@ -90,9 +90,9 @@ export interface StatusContext {
   now: Date;
 }
 
-/** Termination messages cut to the list's share of 12 KiB (kubelet_pods.go `convertToAPIContainerStatuses`). */
-function capMessages(list: ContainerStatusObject[]): ContainerStatusObject[] {
-  const share = messageShare(list.length);
+/** Termination messages cut to a container's share of 12 KiB (kubelet status_manager `normalizeStatus`). */
+function capMessages(list: ContainerStatusObject[], containers: number): ContainerStatusObject[] {
+  const share = messageShare(containers);
   for (const status of list)
     for (const state of [status.state, status.lastState]) {
       const t = state.terminated as { message?: string } | undefined;
@@ -194,7 +194,8 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
     status.message = ctx.forcedPhase.message;
   }
   if (ctx.startTime) status.startTime = iso(ctx.startTime);
-  if (initStatuses.length > 0) status.initContainerStatuses = capMessages(initStatuses);
-  status.containerStatuses = capMessages(regular);
+  // kubelet normalizeStatus: the 12 KiB are shared by every container, init containers included.
+  if (initStatuses.length > 0) status.initContainerStatuses = capMessages(initStatuses, records.length);
+  status.containerStatuses = capMessages(regular, records.length);
   return status;
 }

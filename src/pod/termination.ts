@@ -2,8 +2,8 @@
  * Termination messages, as the kubelet reads them (kuberuntime_container.go `getTerminationMessage`,
  * `readLastStringFromContainerLogs`; kubelet_pods.go `convertToAPIContainerStatuses`): the last 4096
  * bytes of the file the container wrote at terminationMessagePath; with `FallbackToLogsOnError`, when
- * that is empty and the container failed, the last 80 lines of its log, at most 2048 bytes; across
- * one status list at most 12 KiB, shared equally.
+ * that is empty and the container failed, the last 80 lines of its log, their last 2048 bytes; across
+ * the pod's containers at most 12 KiB, shared equally (init containers counted).
  * @module
  */
 import fs from 'node:fs';
@@ -54,7 +54,7 @@ export function terminationMessage(container: TerminatedContainer): string | und
   if (written !== '') return written;
   if (!fallback || container.logTail.length === 0) return undefined;
   const lines = container.logTail.slice(-terminationLimits.logLines);
-  return truncateBytes(`${lines.join('\n')}\n`, terminationLimits.logBytes);
+  return lastBytes(`${lines.join('\n')}\n`, terminationLimits.logBytes);
 }
 
 /**
@@ -72,7 +72,21 @@ export function truncateBytes(text: string, max: number): string {
 }
 
 /**
- * The share of the 12 KiB each status of a list of `count` may keep.
+ * The last `max` bytes of `text` (the kubelet's circular buffer), without splitting a UTF-8 sequence.
+ *
+ * @example
+ * lastBytes('héllo', 4); // 'llo'
+ */
+export function lastBytes(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let start = bytes.length - max;
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return bytes.subarray(start).toString('utf8');
+}
+
+/**
+ * The share of the 12 KiB each container's message may keep, `count` containers in all.
  *
  * @example
  * messageShare(3); // 4096

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseQuantity } from '../manifest/quantity';
 import { ContainerConfigError } from './environment';
 import { expand } from './expand';
+import { resolvePath } from './rootfs';
 import type { RelatedObjects } from './types';
 
 /** A v1 Volume, as far as pod-init implements it. */
@@ -129,34 +130,35 @@ export function memoryVolumeBytes(sizeLimit: string | number | undefined, podMem
 }
 
 /**
- * The host path a volumeMount with a subPath binds: `subPath` inside the volume, made as a directory
- * (with the volume's mode) when missing, as the kubelet does (kubelet_pods.go `makeMounts`). A path
- * that leaves the volume, through `..` or a symlink, is refused.
+ * The path a volumeMount with a subPath binds: `subPath` inside the volume, resolved as the kernel
+ * will resolve it in the pod's mount namespace (read through `view`, so a Memory emptyDir is seen as
+ * the containers see it), made as a directory with the volume's mode when missing, as the kubelet
+ * does (kubelet_pods.go `makeMounts`). A path that leaves the volume, through `..` or a symlink, is
+ * refused.
  *
  * @example
  * subPathSource('/run/pod-init/…/empty-dir/data', 'logs/web'); // '/run/pod-init/…/empty-dir/data/logs/web'
  */
-export function subPathSource(volume: string, subPath: string): string {
+export function subPathSource(volume: string, subPath: string, view: (p: string) => string = (p) => p): string {
   if (path.isAbsolute(subPath))
     throw new ContainerConfigError(`error SubPath \`${subPath}\` must not be an absolute path`);
   if (subPath.split('/').includes('..'))
     throw new ContainerConfigError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
-  const base = fs.realpathSync(volume);
-  const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
-  let real = base;
-  let i = 0;
-  for (; i < parts.length; i++) {
-    const next = path.join(real, parts[i]!);
-    if (fs.lstatSync(next, { throwIfNoEntry: false }) === undefined) break;
-    real = fs.realpathSync(next);
-    if (real !== base && !real.startsWith(`${base}/`))
-      throw new ContainerConfigError(`subpath "${path.join(volume, subPath)}" not within volume path "${volume}"`);
-  }
-  const mode = fs.statSync(base).mode & 0o7777;
-  for (; i < parts.length; i++) {
-    real = path.join(real, parts[i]!);
-    fs.mkdirSync(real, { mode });
-    fs.chmodSync(real, mode);
+  const readLink = (p: string) => {
+    const stat = fs.lstatSync(view(p), { throwIfNoEntry: false });
+    return stat?.isSymbolicLink() ? fs.readlinkSync(view(p)) : undefined;
+  };
+  const base = resolvePath(volume, readLink);
+  const real = resolvePath(path.join(base, subPath), readLink);
+  if (real !== base && !real.startsWith(`${base}/`))
+    throw new ContainerConfigError(`subpath "${path.join(volume, subPath)}" not within volume path "${volume}"`);
+  const mode = fs.statSync(view(base)).mode & 0o7777;
+  let at = base;
+  for (const part of path.relative(base, real).split('/').filter(Boolean)) {
+    at = path.join(at, part);
+    if (fs.lstatSync(view(at), { throwIfNoEntry: false }) !== undefined) continue;
+    fs.mkdirSync(view(at), { mode });
+    fs.chmodSync(view(at), mode);
   }
   return real;
 }

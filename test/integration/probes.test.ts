@@ -55,7 +55,7 @@ describe.skipIf(reason)(titled('probes', reason), () => {
       image: x
       ports: [{ name: http, containerPort: 8080 }]
       command: [node, -e, 'let n = 0; require("http").createServer((q, s) => { console.log(q.url, q.headers["user-agent"]); s.statusCode = ++n === 1 ? 503 : 200; s.end(); }).listen(8080, "127.0.0.1")']
-      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
+      readinessProbe: { httpGet: { path: healthz, port: http }, periodSeconds: 1 } # no slash: Go adds it
     - name: db-client
       image: x
       command: [sleep, "1000"]

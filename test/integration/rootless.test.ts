@@ -9,7 +9,7 @@ import { syscalls } from '../../src';
 import { native } from '../../src/native';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
-import { readAll } from '../helpers/wait';
+import { pollUntil, readAll } from '../helpers/wait';
 
 const reason = privilegeSkipReason(); // switching to uid 65534 needs root
 
@@ -125,5 +125,59 @@ data: { k: "from-configmap\\n" }
       syscalls.umount(state);
       fs.rmSync(state, { recursive: true, force: true });
     }
+  });
+
+  it('probes work without root: httpGet and tcpSocket reach the pod over sockets made inside it', async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-probes-'));
+    fs.chownSync(state, 65534, 65534);
+    const statusFile = path.join(state, 'status.json');
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: { name: rootless-probes }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: web
+      image: x
+      command: [node, -e, 'require("http").createServer((q, s) => s.end("ok")).listen(8080, "127.0.0.1")']
+      readinessProbe: { httpGet: { path: /, port: 8080 }, periodSeconds: 1 }
+    - name: client
+      image: x
+      command: [sleep, "1000"]
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }
+`;
+    const child = cpSpawn(
+      process.execPath,
+      [path.join(staged, 'pod-init.js'), 'run', '-q', '--status-file', statusFile, '-'],
+      {
+        uid: 65534,
+        gid: 65534,
+        cwd: staged,
+        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      },
+    );
+    child.stdin!.end(manifest);
+    const err = readAll(child.stderr);
+    let becameReady = false;
+    try {
+      const ready = () => {
+        try {
+          const pod = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as {
+            status: { conditions: Array<{ type: string; status: string }> };
+          };
+          return pod.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+        } catch {
+          return false; // not written yet, or being replaced
+        }
+      };
+      await pollUntil(ready, 'the rootless pod to be Ready', 20_000); // node's start-up under a loaded CI
+      becameReady = true;
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.on('exit', resolve));
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+    expect(becameReady, await err).toBe(true); // Ready only through both probes: sockets of the pod's network
   });
 });

@@ -87,12 +87,12 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
   it('a subPathExpr with a missing variable, or a subPath leaving the volume by a symlink, is CreateContainerConfigError', async () => {
     const manifest = podManifest(
       'badsub',
-      `  volumes: [{ name: v, emptyDir: {} }]
+      `  volumes: [{ name: v, emptyDir: {} }, { name: m, emptyDir: { medium: Memory } }]
   initContainers:
     - name: link
       image: x
-      command: [sh, -c, 'ln -s /etc /v/escape']
-      volumeMounts: [{ name: v, mountPath: /v }]
+      command: [sh, -c, 'ln -s /etc /v/escape; ln -s /etc /m/escape']
+      volumeMounts: [{ name: v, mountPath: /v }, { name: m, mountPath: /m }]
   containers:
     - name: expr
       image: x
@@ -102,6 +102,10 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
       image: x
       command: ["true"]
       volumeMounts: [{ name: v, mountPath: /x, subPath: escape/ssh }]
+    - name: mem-escape
+      image: x
+      command: ["true"]
+      volumeMounts: [{ name: m, mountPath: /x, subPath: escape/ssh }]
 `,
     );
     const r = await run(['--timeout', '1s'], manifest);
@@ -113,6 +117,8 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
       'failed to prepare subPath for volumeMount "v" of container "expr": missing value for NOPE',
     );
     expect(failed('escape')).toMatch(/subpath ".*\/v\/escape\/ssh" not within volume path ".*\/v"$/);
+    // A Memory emptyDir is a tmpfs of the pod's mount namespace: its symlink is seen there, too.
+    expect(failed('mem-escape')).toMatch(/subpath ".*\/m\/escape\/ssh" not within volume path ".*\/m"$/);
     expect(fs.existsSync('/etc/ssh/.pod-init')).toBe(false);
   });
 
@@ -124,12 +130,12 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
   initContainers:
     - name: writer
       image: x
-      command: [sh, -c, 'echo from-init > /m/f; echo ${tag} > /dev/shm/${tag}; grep -E " /m | /dev/shm " /proc/self/mountinfo']
-      volumeMounts: [{ name: m, mountPath: /m }]
+      command: [sh, -c, 'echo from-init > /m/f; echo sub > /sub/f; echo ${tag} > /dev/shm/${tag}; grep -E " /m | /dev/shm " /proc/self/mountinfo']
+      volumeMounts: [{ name: m, mountPath: /m }, { name: m, mountPath: /sub, subPath: deep/dir }]
   containers:
     - name: reader
       image: x
-      command: [sh, -c, 'cat /m/f /dev/shm/${tag}; head -c 2000000 /dev/zero 2>/dev/null > /m/big || echo full']
+      command: [sh, -c, 'cat /m/f /m/deep/dir/f /dev/shm/${tag}; head -c 2000000 /dev/zero 2>/dev/null > /m/big || echo full']
       volumeMounts: [{ name: m, mountPath: /m }]
 `,
     );
@@ -141,7 +147,7 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
       return `${mine!.split(' ')[4]} ${fs!.split(' ')[0]} ${fs!.split(' ')[2]}`;
     });
     expect(mounts.sort()).toEqual(['/dev/shm tmpfs rw,size=65536k', '/m tmpfs rw,size=1024k,mode=777']);
-    expect(linesOf(r.stderr, 'reader')).toEqual(['from-init', tag, 'full']); // 2 MB do not fit in 1 MiB
+    expect(linesOf(r.stderr, 'reader')).toEqual(['from-init', 'sub', tag, 'full']); // 2 MB do not fit in 1 MiB
     expect(fs.existsSync(`/dev/shm/${tag}`)).toBe(false);
     expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(stateRoot);
   });

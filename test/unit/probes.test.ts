@@ -8,24 +8,32 @@ import { initialResult, type ProbeResult, ProbeWorker } from '../../src/pod/prob
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-function worker(kind: 'startup' | 'liveness' | 'readiness', spec: object, outcomes: ProbeOutcome['result'][]) {
+function worker(
+  kind: 'startup' | 'liveness' | 'readiness',
+  spec: object,
+  outcomes: Array<ProbeOutcome['result'] | 'throw'>,
+) {
   const results: ProbeResult[] = [];
   const failed: number[] = [];
+  const errors: string[] = [];
   const attempts: number[] = [];
   const w = new ProbeWorker(
     kind,
     spec,
     () => {
       attempts.push(Date.now());
-      return Promise.resolve({ result: outcomes.shift() ?? 'success', output: '' });
+      const next = outcomes.shift() ?? 'success';
+      if (next === 'throw') throw new Error('bad header');
+      return Promise.resolve({ result: next, output: '' });
     },
     {
       onFailedAttempt: () => failed.push(Date.now()),
       onWarning: () => undefined,
+      onError: (o) => errors.push(o.output),
       onResult: (r) => results.push(r),
     },
   );
-  return { w, results, failed, attempts };
+  return { w, results, failed, errors, attempts };
 }
 
 describe('ProbeWorker', () => {
@@ -66,10 +74,10 @@ describe('ProbeWorker', () => {
     w.stop();
   });
 
-  it('needs successThreshold successes, and discards errors', async () => {
-    const { w, results } = worker('readiness', { periodSeconds: 1, successThreshold: 2 }, [
+  it('needs successThreshold successes, and discards errors (reported), a throwing attempt too', async () => {
+    const { w, results, errors } = worker('readiness', { periodSeconds: 1, successThreshold: 2 }, [
       'success',
-      'error',
+      'throw',
       'success',
     ]);
     w.start(Date.now());
@@ -77,6 +85,7 @@ describe('ProbeWorker', () => {
     expect(results).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(results).toEqual(['success']); // the error between the two successes did not count
+    expect(errors).toEqual(['bad header']);
     w.stop();
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { messageShare, terminationMessage, truncateBytes } from '../../src/pod/termination';
+import { lastBytes, messageShare, terminationMessage, truncateBytes } from '../../src/pod/termination';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-message-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -50,6 +50,8 @@ describe('limits', () => {
     expect(truncateBytes('héllo', 2)).toBe('h');
     expect(truncateBytes('héllo', 3)).toBe('hé');
     expect(truncateBytes('short', 100)).toBe('short');
+    expect(lastBytes('héllo', 4)).toBe('llo');
+    expect(lastBytes('héllo', 5)).toBe('éllo');
     expect(messageShare(1)).toBe(12288);
     expect(messageShare(5)).toBe(2457);
   });
