@@ -285,7 +285,7 @@ export class PodRunner extends EventEmitter {
   async #sandboxChanged(): Promise<void> {
     this.#emitEvent('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     if (this.pod.spec.restartPolicy === 'Never' && this.#records.some((r) => r.current !== undefined)) {
-      void this.#terminate(0);
+      void this.#terminate(0, true); // the infrastructure died: the rest is killed at once
       return;
     }
     this.#replacing = true; // no starts while the sandbox is replaced
@@ -798,7 +798,7 @@ export class PodRunner extends EventEmitter {
   }
 
   /** Stops every container (B.10), then the sandbox; resolves `finished`. */
-  async #terminate(graceSeconds: number): Promise<void> {
+  async #terminate(graceSeconds: number, immediate = false): Promise<void> {
     if (this.#terminating) return;
     this.#terminating = true;
     for (const timer of this.#timers) clearTimeout(timer);
@@ -811,9 +811,11 @@ export class PodRunner extends EventEmitter {
     }
     // killContainer for every running container at once (B.10): preStop hooks (sidecars' too) start
     // now; a sidecar's stop signal waits for every regular container and every later sidecar.
-    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+    // The pod's grace is at least 1 s (kubelet calculateEffectiveGracePeriod), so preStop hooks get a chance.
+    const deadline = Date.now() + (immediate ? 0 : Math.max(1, graceSeconds)) * 1000;
     const exited = (r: ContainerRecord) => r.current?.process?.exited ?? Promise.resolve();
     const running = this.#records.filter(isRunning);
+    if (immediate) for (const r of running) r.current!.process?.kill('SIGKILL');
     const regular = running.filter((r) => r.kind !== 'sidecar');
     const sidecars = running.filter((r) => r.kind === 'sidecar');
     await Promise.all([

@@ -302,6 +302,34 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(final.status.containerStatuses[0]!.lastState.terminated).toMatchObject({ exitCode: 137 });
   });
 
+  it('a dead pause with restartPolicy Never ends the pod, its containers killed at once (no grace)', async () => {
+    const manifest = pod(
+      'sandbox-never',
+      `  restartPolicy: Never
+  hostPID: true # outside the pause's pid namespace: its death alone would not kill the container
+  terminationGracePeriodSeconds: 30
+  containers:
+    - name: c
+      image: x
+      command: [sh, -c, 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']
+`,
+    );
+    let child: ChildProcess | undefined;
+    const result = run(['-o', 'json'], manifest, (c) => (child = c));
+    const log = lineReader(child!.stderr);
+    await log.waitFor(/^c +\| up$/);
+    const pause = childrenOf(child!.pid!).find(
+      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pod-pause',
+    );
+    process.kill(pause!, 'SIGKILL');
+    const r = await result;
+    const final = JSON.parse(r.stdout) as PodJson;
+    // SIGKILL, not the SIGTERM its trap would have answered with exit 0 (the runtime kills the rest).
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 137 });
+    expect(final.status.phase).toBe('Failed');
+    expect(r.code).toBe(1);
+  });
+
   it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {
     const manifest = pod(
       'deadline',
