@@ -8,6 +8,7 @@
 // See: clone3(2), setns(2), unshare(2), mount(2), pivot_root(2), prctl(2), close_range(2).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -90,6 +91,45 @@ static unsigned long mount_flags(const MountOp& op) {
   return flags;
 }
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+// "/proc/self/fd/<fd>" into buf, without snprintf (not async-signal-safe).
+static void fd_path(char* buf, int fd) {
+  static const char prefix[] = "/proc/self/fd/";
+  char digits[12];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  memcpy(buf, prefix, sizeof prefix - 1);
+  int at = sizeof prefix - 1;
+  while (n > 0) buf[at++] = digits[--n];
+  buf[at] = 0;
+}
+
+// A bind of `relative` beneath `beneath` (MountOp): 0, or the errno of the step that failed;
+// ENOSYS when this kernel has no openat2 (the caller then binds `source` as it is).
+static int mount_beneath(const MountOp& op, unsigned long flags) {
+  int root = open(op.beneath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return errno;
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, root, op.relative, &how, sizeof how));
+  int err = fd < 0 ? errno : 0;
+  close(root);
+  if (fd < 0) return err;
+  char path[32];
+  fd_path(path, fd);
+  err = mount(path, op.target, op.fstype, flags, op.data) < 0 ? errno : 0;
+  close(fd);
+  return err;
+}
+
 static void child_mounts(const ChildPlan& plan) {
   if (plan.propagation != 0 && mount(nullptr, "/", nullptr, MS_REC | plan.propagation, nullptr) < 0)
     child_fail(plan, STEP_MOUNT_PROPAGATION, errno, "/");
@@ -118,6 +158,13 @@ static void child_mounts(const ChildPlan& plan) {
       if (umount2(".", MNT_DETACH) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
       if (chdir("/") < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, "/");
       close(old_root);
+    } else if (op.beneath != nullptr) {
+      int err = mount_beneath(op, mount_flags(op));
+      if (err == ENOSYS && mount(op.source, op.target, op.fstype, mount_flags(op), op.data) < 0)
+        err = errno;
+      else if (err == ENOSYS)
+        err = 0;
+      if (err != 0) child_fail(plan, STEP_MOUNT, err, err == EXDEV ? op.source : op.target);
     } else if (mount(op.source, op.target, op.fstype, mount_flags(op), op.data) < 0) {
       child_fail(plan, STEP_MOUNT, errno, op.target);
     }

@@ -29,6 +29,12 @@ struct MountOp {
   const char* fstype;  // may be null
   unsigned long flags;
   const char* data;  // may be null
+  // A bind whose source must stay inside a directory (a subPath in its volume): `beneath` is opened,
+  // `relative` resolved under it with openat2(RESOLVE_BENEATH) and bound through /proc/self/fd/N, so a
+  // symlink swapped in after pod-init's check cannot lead outside (EXDEV). `source` is the same path,
+  // used as it is where openat2 is missing (ENOSYS, kernels before 5.6).
+  const char* beneath;   // may be null
+  const char* relative;  // with beneath
 };
 
 struct ChildPlan {

@@ -137,6 +137,8 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
       op.fstype = Has(m, "fstype") ? Keep(plan, Str(m, "fstype")) : nullptr;
       op.flags = static_cast<unsigned long>(Int(m, "flags", 0));
       op.data = Has(m, "data") ? Keep(plan, Str(m, "data")) : nullptr;
+      op.beneath = Has(m, "beneath") ? Keep(plan, Str(m, "beneath")) : nullptr;
+      op.relative = Has(m, "relative") ? Keep(plan, Str(m, "relative")) : nullptr;
       plan.mounts.push_back(op);
     }
   }

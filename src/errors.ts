@@ -107,6 +107,11 @@ const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
   ],
   [(e) => e.code === 'ENOSPC' && e.syscall === 'mount', 'The mount limit was reached (/proc/sys/fs/mount-max).'],
   [
+    (e) => e.code === 'EXDEV' && e.step === 'mount',
+    'The path leads out of the directory it must stay in (a symlink in a volume, changed after it was ' +
+      'checked): nothing was mounted and the process was not started.',
+  ],
+  [
     (e) => e.code === 'EINVAL' && e.syscall === 'pivot_root',
     'pivot_root needs the new root to be a mount point on a private mount, and fails on an initramfs root.',
   ],

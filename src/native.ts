@@ -15,6 +15,8 @@ export interface NativeMountOp {
   fstype?: string;
   flags?: number;
   data?: string;
+  beneath?: string;
+  relative?: string;
 }
 
 /** The one options object that crosses into native/spawn.cc; validated by src/spawn.ts. */

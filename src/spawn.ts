@@ -29,7 +29,20 @@ export type StdioOption =
 
 /** A mount step, run in the child after its namespaces exist (in order). */
 export type MountStep =
-  | { type: 'mount'; source?: string; target: string; fstype?: string; flags?: number; data?: string }
+  | {
+      type: 'mount';
+      source?: string;
+      target: string;
+      fstype?: string;
+      flags?: number;
+      data?: string;
+      /**
+       * A bind whose source must stay inside `root` (a subPath in its volume): `path` (relative) is
+       * resolved beneath `root` in the child with openat2(RESOLVE_BENEATH), so a symlink swapped in
+       * after the check cannot lead outside (EXDEV); `source` is bound as it is without openat2.
+       */
+      beneath?: { root: string; path: string };
+    }
   | { type: 'mkdir'; target: string }
   | { type: 'symlink'; target: string; linkTo: string }
   | { type: 'file'; target: string }
@@ -296,6 +309,16 @@ function mountOp(step: MountStep, i: number): NativeMountOp {
       if (step.source !== undefined) op.source = step.source;
       if (step.fstype !== undefined) op.fstype = step.fstype;
       if (step.data !== undefined) op.data = step.data;
+      if (step.beneath !== undefined) {
+        if (step.source === undefined || path.isAbsolute(step.beneath.path))
+          throw new PodOptionError(
+            `options.mounts[${i}].beneath`,
+            '{ root, path } with a relative path, and a source',
+            step.beneath,
+          );
+        op.beneath = step.beneath.root;
+        op.relative = step.beneath.path === '' ? '.' : step.beneath.path;
+      }
       return op;
     }
     case 'mkdir':

@@ -30,6 +30,8 @@ export interface Bind {
   /** Where the container sees it. */
   target: string;
   readOnly?: boolean;
+  /** `source` is `path` inside `root` and must stay there when the child binds it (a subPath). */
+  beneath?: { root: string; path: string };
 }
 
 /** What {@link rootMounts} builds a root from. */
@@ -194,12 +196,13 @@ class RootPlan {
     this.steps.push({ type: 'mount', source, target: this.#at(p), fstype, flags, ...(data ? { data } : {}) });
   }
 
-  bindStep(source: string, p: string, recursive: boolean, readOnly = false): void {
+  bindStep(source: string, p: string, recursive: boolean, readOnly = false, beneath?: Bind['beneath']): void {
     this.steps.push({
       type: 'mount',
       source,
       target: this.#at(p),
       flags: this.#flag('MS_BIND', ...(recursive ? ['MS_REC'] : [])),
+      ...(beneath ? { beneath } : {}),
     });
     if (readOnly)
       this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
@@ -277,7 +280,7 @@ class RootPlan {
     const isDir = stat.isDirectory();
     if (isDir) this.dir(target);
     else this.file(target);
-    this.bindStep(bind.source, target, isDir, bind.readOnly);
+    this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath);
     this.#nodes.set(target, isDir ? { kind: 'dir', at: bind.source } : { kind: 'file' });
   }
 }

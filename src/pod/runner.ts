@@ -35,7 +35,7 @@ import {
   hostsFile,
   type PreparedVolume,
   prepareVolume,
-  subPathSource,
+  subPathBeneath,
   VolumeError,
 } from './volumes';
 
@@ -563,16 +563,26 @@ export class PodRunner extends EventEmitter {
     for (const mount of r.spec.volumeMounts ?? []) {
       const volume = this.#volumes.get(mount.name)!;
       let source = volume.source;
+      let beneath: Bind['beneath'];
       try {
         const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
-        if (subPath) source = subPathSource(volume.source, subPath, this.#podView());
+        if (subPath) {
+          const resolved = subPathBeneath(volume.source, subPath, this.#podView());
+          source = resolved.source;
+          beneath = { root: resolved.root, path: resolved.path };
+        }
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         throw new ContainerConfigError(
           `failed to prepare subPath for volumeMount "${mount.name}" of container "${r.spec.name}": ${why}`,
         );
       }
-      binds.push({ source, target: mount.mountPath, readOnly: mount.readOnly === true || volume.readOnly });
+      binds.push({
+        source,
+        target: mount.mountPath,
+        readOnly: mount.readOnly === true || volume.readOnly,
+        ...(beneath ? { beneath } : {}),
+      });
     }
     if (r.spec.terminationMessagePath) {
       // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).

@@ -140,6 +140,22 @@ export function memoryVolumeBytes(sizeLimit: string | number | undefined, podMem
  * subPathSource('/run/pod-init/…/empty-dir/data', 'logs/web'); // '/run/pod-init/…/empty-dir/data/logs/web'
  */
 export function subPathSource(volume: string, subPath: string, view: (p: string) => string = (p) => p): string {
+  return subPathBeneath(volume, subPath, view).source;
+}
+
+/**
+ * {@link subPathSource}, with the volume's resolved root and the path under it: what the child
+ * needs to bind it beneath the root (openat2 RESOLVE_BENEATH), whatever happens meanwhile.
+ *
+ * @example
+ * subPathBeneath('/run/pod-init/…/empty-dir/data', 'logs/web');
+ * // { source: '…/data/logs/web', root: '…/data', path: 'logs/web' }
+ */
+export function subPathBeneath(
+  volume: string,
+  subPath: string,
+  view: (p: string) => string = (p) => p,
+): { source: string; root: string; path: string } {
   if (path.isAbsolute(subPath))
     throw new ContainerConfigError(`error SubPath \`${subPath}\` must not be an absolute path`);
   if (subPath.split('/').includes('..'))
@@ -160,7 +176,7 @@ export function subPathSource(volume: string, subPath: string, view: (p: string)
     fs.mkdirSync(view(at), { mode });
     fs.chmodSync(view(at), mode);
   }
-  return real;
+  return { source: real, root: base, path: path.relative(base, real) };
 }
 
 /**
