@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PodOptionError, PodSystemError } from '../errors';
-import { native } from '../native';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
 import type { MountStep } from '../spawn';
@@ -27,17 +26,10 @@ import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { parseQuantity } from '../manifest/quantity';
-import { type Bind, rootMounts } from './rootfs';
+import { containerRootMounts, type PodFiles, podMemoryLimit, podTmpfsMounts } from './container-root';
+import type { Bind } from './rootfs';
 import { terminationLimits, terminationMessage } from './termination';
-import {
-  expandSubPathExpr,
-  hostsFile,
-  type PreparedVolume,
-  prepareVolume,
-  subPathBeneath,
-  VolumeError,
-} from './volumes';
+import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -199,7 +191,7 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
       }
     }
-    options.mounts = this.#podMounts();
+    options.mounts = podTmpfsMounts(this.#shm, this.#volumes);
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     this.#startTime = new Date();
@@ -239,32 +231,6 @@ export class PodRunner extends EventEmitter {
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
     this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
-  }
-
-  /**
-   * The tmpfs mounts of the pod's mount namespace: its /dev/shm (unless hostIPC; 64 MiB, the
-   * runtime's default) and its `medium: Memory` emptyDirs. Containers see them, the host does not,
-   * and they go with the sandbox.
-   */
-  #podMounts(): MountStep[] {
-    const f = native.mountFlags as Record<string, number>;
-    const steps: MountStep[] = [];
-    const tmpfs = (target: string, data: string, extra = 0) =>
-      steps.push({
-        type: 'mount',
-        source: 'tmpfs',
-        target,
-        fstype: 'tmpfs',
-        flags: f.MS_NOSUID! | f.MS_NODEV! | extra,
-        data,
-      });
-    if (this.#shm !== undefined) {
-      fs.mkdirSync(this.#shm, { recursive: true });
-      tmpfs(this.#shm, 'mode=1777,size=65536k', f.MS_NOEXEC!);
-    }
-    for (const volume of this.#volumes.values())
-      if (volume.tmpfsBytes !== undefined) tmpfs(volume.source, `mode=0777,size=${volume.tmpfsBytes}`);
-    return steps;
   }
 
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
@@ -464,7 +430,7 @@ export class PodRunner extends EventEmitter {
     };
     let mounts: MountStep[];
     try {
-      mounts = this.#rootMounts(r, env, instance);
+      mounts = containerRootMounts(this.#podFiles(), r.spec, env, instance);
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
@@ -552,58 +518,6 @@ export class PodRunner extends EventEmitter {
     });
     this.#changed();
     return true;
-  }
-
-  /**
-   * The mount steps of a container's root (rootfs.ts): the pod's /etc files, its volumes (subPath and
-   * subPathExpr resolved in the volume), and a fresh host file at terminationMessagePath.
-   */
-  #rootMounts(r: ContainerRecord, env: ReadonlyMap<string, string>, instance: Instance): MountStep[] {
-    const binds: Bind[] = [...this.#etcFiles];
-    for (const mount of r.spec.volumeMounts ?? []) {
-      const volume = this.#volumes.get(mount.name)!;
-      let source = volume.source;
-      let beneath: Bind['beneath'];
-      try {
-        const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
-        if (subPath) {
-          const resolved = subPathBeneath(volume.source, subPath, this.#podView());
-          source = resolved.source;
-          beneath = { root: resolved.root, path: resolved.path };
-        }
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new ContainerConfigError(
-          `failed to prepare subPath for volumeMount "${mount.name}" of container "${r.spec.name}": ${why}`,
-        );
-      }
-      binds.push({
-        source,
-        target: mount.mountPath,
-        readOnly: mount.readOnly === true || volume.readOnly,
-        ...(beneath ? { beneath } : {}),
-      });
-    }
-    if (r.spec.terminationMessagePath) {
-      // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).
-      const file = path.join(this.stateDir, 'containers', r.spec.name, instance.id);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, '');
-      fs.chmodSync(file, 0o666);
-      instance.terminationFile = file;
-      binds.push({ source: file, target: r.spec.terminationMessagePath });
-    }
-    const root = path.join(this.stateDir, 'roots', r.spec.name);
-    fs.mkdirSync(root, { recursive: true });
-    const image = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
-    return rootMounts({
-      root,
-      view: this.#podView(),
-      ...(image !== undefined ? { image } : {}),
-      privileged: r.spec.securityContext?.privileged === true,
-      ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
-      binds,
-    });
   }
 
   /**
@@ -760,6 +674,18 @@ export class PodRunner extends EventEmitter {
     this.#queueSync();
   }
 
+  /** What a container's root is made from. */
+  #podFiles(): PodFiles {
+    return {
+      stateDir: this.stateDir,
+      volumes: this.#volumes,
+      etcFiles: this.#etcFiles,
+      images: this.#images,
+      ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
+      view: this.#podView(),
+    };
+  }
+
   /** Reads paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause. */
   #podView(): (p: string) => string {
     const root = `/proc/${this.#sandbox!.pause.pid}/root`;
@@ -849,21 +775,4 @@ export class PodRunner extends EventEmitter {
     this.#changed();
     this.#resolve(final);
   }
-}
-
-/**
- * The pod's memory limit as the kubelet sizes its cgroup (cm.ResourceConfigForPod): set only when
- * every container has one; the larger of the running containers' sum and the largest init container.
- */
-function podMemoryLimit(records: readonly ContainerRecord[]): number | undefined {
-  let running = 0;
-  let init = 0;
-  for (const r of records) {
-    const limit = r.spec.resources?.limits?.memory;
-    if (limit === undefined) return undefined;
-    const bytes = parseQuantity(limit);
-    if (r.kind === 'init') init = Math.max(init, bytes);
-    else running += bytes;
-  }
-  return Math.max(running, init);
 }

@@ -1,0 +1,131 @@
+/**
+ * What a container's root is made of, as the runner prepares it: the pod's tmpfs mounts (its
+ * /dev/shm and Memory emptyDirs, mounted in the pod's mount namespace), and per container the binds
+ * of its /etc files, volumes (subPath and subPathExpr resolved beneath their volume) and termination-
+ * message file, planned by rootfs.ts.
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseQuantity } from '../manifest/quantity';
+import { native } from '../native';
+import type { MountStep } from '../spawn';
+import { ContainerConfigError } from './environment';
+import type { ContainerRecord, Instance } from './records';
+import { type Bind, rootMounts } from './rootfs';
+import type { ContainerSpec } from './types';
+import { expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
+
+/** The pod-level inputs of {@link containerRootMounts}. */
+export interface PodFiles {
+  stateDir: string;
+  volumes: ReadonlyMap<string, PreparedVolume>;
+  /** The pod's /etc/hosts and /etc/hostname. */
+  etcFiles: readonly Bind[];
+  /** Root filesystem directories by image name. */
+  images: ReadonlyMap<string, string>;
+  /** The pod's /dev/shm; the host's when undefined (hostIPC). */
+  shm?: string;
+  /** Where the pod's mount namespace is read (rootfs.ts RootOptions.view). */
+  view: (p: string) => string;
+}
+
+/**
+ * The tmpfs mounts of the pod's mount namespace: its /dev/shm (unless hostIPC; 64 MiB, the
+ * runtime's default) and its `medium: Memory` emptyDirs. Containers see them, the host does not,
+ * and they go with the sandbox.
+ */
+export function podTmpfsMounts(shm: string | undefined, volumes: ReadonlyMap<string, PreparedVolume>): MountStep[] {
+  const f = native.mountFlags as Record<string, number>;
+  const steps: MountStep[] = [];
+  const tmpfs = (target: string, data: string, extra = 0) =>
+    steps.push({
+      type: 'mount',
+      source: 'tmpfs',
+      target,
+      fstype: 'tmpfs',
+      flags: f.MS_NOSUID! | f.MS_NODEV! | extra,
+      data,
+    });
+  if (shm !== undefined) {
+    fs.mkdirSync(shm, { recursive: true });
+    tmpfs(shm, 'mode=1777,size=65536k', f.MS_NOEXEC!);
+  }
+  for (const volume of volumes.values())
+    if (volume.tmpfsBytes !== undefined) tmpfs(volume.source, `mode=0777,size=${volume.tmpfsBytes}`);
+  return steps;
+}
+
+/**
+ * The mount steps of a container's root (rootfs.ts): the pod's /etc files, its volumes (subPath and
+ * subPathExpr resolved in the volume), and a fresh host file at terminationMessagePath.
+ */
+export function containerRootMounts(
+  pod: PodFiles,
+  spec: ContainerSpec,
+  env: ReadonlyMap<string, string>,
+  instance: Instance,
+): MountStep[] {
+  const binds: Bind[] = [...pod.etcFiles];
+  for (const mount of spec.volumeMounts ?? []) {
+    const volume = pod.volumes.get(mount.name)!;
+    let source = volume.source;
+    let beneath: Bind['beneath'];
+    try {
+      const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
+      if (subPath) {
+        const resolved = subPathBeneath(volume.source, subPath, pod.view);
+        source = resolved.source;
+        beneath = { root: resolved.root, path: resolved.path };
+      }
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ContainerConfigError(
+        `failed to prepare subPath for volumeMount "${mount.name}" of container "${spec.name}": ${why}`,
+      );
+    }
+    binds.push({
+      source,
+      target: mount.mountPath,
+      readOnly: mount.readOnly === true || volume.readOnly,
+      ...(beneath ? { beneath } : {}),
+    });
+  }
+  if (spec.terminationMessagePath) {
+    // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).
+    const file = path.join(pod.stateDir, 'containers', spec.name, instance.id);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, 0o666);
+    instance.terminationFile = file;
+    binds.push({ source: file, target: spec.terminationMessagePath });
+  }
+  const root = path.join(pod.stateDir, 'roots', spec.name);
+  fs.mkdirSync(root, { recursive: true });
+  const image = spec.image === undefined ? undefined : pod.images.get(spec.image);
+  return rootMounts({
+    root,
+    view: pod.view,
+    ...(image !== undefined ? { image } : {}),
+    privileged: spec.securityContext?.privileged === true,
+    ...(pod.shm !== undefined ? { shm: pod.shm } : {}),
+    binds,
+  });
+}
+
+/**
+ * The pod's memory limit as the kubelet sizes its cgroup (cm.ResourceConfigForPod): set only when
+ * every container has one; the larger of the running containers' sum and the largest init container.
+ */
+export function podMemoryLimit(records: readonly ContainerRecord[]): number | undefined {
+  let running = 0;
+  let init = 0;
+  for (const r of records) {
+    const limit = r.spec.resources?.limits?.memory;
+    if (limit === undefined) return undefined;
+    const bytes = parseQuantity(limit);
+    if (r.kind === 'init') init = Math.max(init, bytes);
+    else running += bytes;
+  }
+  return Math.max(running, init);
+}
