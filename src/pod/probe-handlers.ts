@@ -138,6 +138,9 @@ async function podSocketFd(pause: PodProcess, family: 4 | 6): Promise<number> {
     }
   }
   const [ours, theirs] = native.socketPair();
+  // Each end is closed exactly once: a second close could hit an fd number already reused by a
+  // concurrent probe.
+  let theirsOpen = true;
   try {
     const helper = spawn({
       file: pausePath,
@@ -150,17 +153,14 @@ async function podSocketFd(pause: PodProcess, family: 4 | 6): Promise<number> {
       dieWithParent: true,
     });
     native.close(theirs);
+    theirsOpen = false;
     const status = await helper.exited;
     const fd = native.receiveFd(ours);
     if (fd < 0) throw new Error(`pod-pause socket could not make a socket in the pod (${JSON.stringify(status)})`);
     return fd;
   } finally {
     native.close(ours);
-    try {
-      native.close(theirs);
-    } catch {
-      // closed above
-    }
+    if (theirsOpen) native.close(theirs);
   }
 }
 

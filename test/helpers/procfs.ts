@@ -71,3 +71,14 @@ export function alive(pid: number): boolean {
 export function openFds(): string[] {
   return fs.readdirSync('/proc/self/fd');
 }
+
+/** The pod-pause children of `pid` (a pod-init process, or this one). */
+export function pausesOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'pod-pause';
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}

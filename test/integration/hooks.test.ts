@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LogLine, loadPod, type PodEvent, PodRunner } from '../../src';
+import { type PodObject, startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { pollUntil } from '../helpers/wait';
 
@@ -15,32 +15,7 @@ const reason = privilegeSkipReason();
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-hooks-'));
 afterAll(() => fs.rmSync(stateRoot, { recursive: true, force: true }));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- statuses are read loosely here
-type Status = { name: string; state: any; restartCount: number };
-interface PodObject {
-  status: { phase: string; containerStatuses: Status[]; initContainerStatuses?: Status[] };
-}
-
-function start(manifest: string) {
-  const { pod } = loadPod(manifest);
-  const runner = new PodRunner(pod, { stateRoot });
-  const timeline: string[] = [];
-  const events: PodEvent[] = [];
-  let latest: PodObject | undefined;
-  runner.on('event', (e: PodEvent) => {
-    events.push(e);
-    timeline.push(`${e.reason} ${e.container ?? ''}`.trim());
-  });
-  runner.on('log', (l: LogLine) => timeline.push(`${l.container}: ${l.line}`));
-  runner.on('status', (o: PodObject) => {
-    latest = o;
-    for (const s of o.status.containerStatuses)
-      if (s.state.waiting?.reason === 'ContainerCreating' && timeline.includes(`Started ${s.name}`))
-        if (!timeline.includes(`creating ${s.name}`)) timeline.push(`creating ${s.name}`);
-  });
-  const status = (name: string) => latest?.status.containerStatuses.find((s) => s.name === name);
-  return { runner, timeline, events, status, started: runner.start() };
-}
+const start = (manifest: string) => startPod(manifest, stateRoot);
 
 const header = (name: string, extra = '') =>
   `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  terminationGracePeriodSeconds: 5\n${extra}`;

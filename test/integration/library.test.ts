@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPod, ManifestError, type PodEvent, PodRunner } from '../../src';
-import { alive, childrenOf } from '../helpers/procfs';
+import { alive, pausesOf } from '../helpers/procfs';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { pollUntil } from '../helpers/wait';
 
@@ -73,9 +73,7 @@ describe.skipIf(reason)(titled('PodRunner', reason), () => {
     expect(runner.logs('serve')).toEqual([{ time: expect.stringMatching(/Z$/), stream: 'stdout', line: 'up' }]);
     expect(runner.logs('serve', { previous: true })).toEqual([]);
     expect(() => runner.logs('nope')).toThrow(/container must be one of crash, serve/);
-    const pause = childrenOf(process.pid).filter(
-      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pod-pause',
-    );
+    const pause = pausesOf(process.pid);
     expect(pause).toHaveLength(1);
     runner.delete(0);
     const final = (await runner.finished) as { status: { phase: string } };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPod, type PodEvent, PodRunner } from '../../src';
+import { type PodObject, startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { pollUntil } from '../helpers/wait';
 
@@ -13,37 +13,7 @@ const reason = privilegeSkipReason();
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-probes-'));
 afterAll(() => fs.rmSync(stateRoot, { recursive: true, force: true }));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- statuses are read loosely here
-type Status = { name: string; ready: boolean; started: boolean; restartCount: number; lastState: any };
-interface PodObject {
-  status: {
-    conditions: Array<{ type: string; status: string }>;
-    containerStatuses: Status[];
-    initContainerStatuses?: Status[];
-  };
-}
-
-function start(manifest: string) {
-  const { pod } = loadPod(manifest);
-  const runner = new PodRunner(pod, { stateRoot });
-  const events: PodEvent[] = [];
-  const timeline: string[] = [];
-  let latest: PodObject | undefined;
-  runner.on('event', (e: PodEvent) => {
-    events.push(e);
-    timeline.push(`${e.reason} ${e.container ?? ''}`.trim());
-  });
-  runner.on('status', (o: PodObject) => {
-    latest = o;
-    for (const s of [...(o.status.initContainerStatuses ?? []), ...o.status.containerStatuses]) {
-      if (s.started && !timeline.includes(`started ${s.name}`)) timeline.push(`started ${s.name}`);
-      if (s.ready && !timeline.includes(`ready ${s.name}`)) timeline.push(`ready ${s.name}`);
-    }
-  });
-  const status = (name: string) => latest?.status.containerStatuses.find((s) => s.name === name);
-  const condition = (type: string) => latest?.status.conditions.find((c) => c.type === type)?.status;
-  return { runner, events, timeline, status, condition, started: runner.start() };
-}
+const start = (manifest: string) => startPod(manifest, stateRoot);
 
 const header = (name: string) =>
   `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  terminationGracePeriodSeconds: 1\n`;

@@ -148,17 +148,18 @@ spec:
 `;
     const child = cpSpawn(
       process.execPath,
-      [path.join(staged, 'pod-init.js'), 'run', '-q', '--status-file', statusFile, '-'],
+      [path.join(staged, 'pod-init.js'), 'run', '--status-file', statusFile, '-'],
       {
         uid: 65534,
         gid: 65534,
         cwd: staged,
         env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
-        stdio: ['pipe', 'ignore', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     child.stdin!.end(manifest);
     const err = readAll(child.stderr);
+    const out = readAll(child.stdout); // the events: what the probes said, if it fails
     let becameReady = false;
     try {
       const ready = () => {
@@ -171,13 +172,12 @@ spec:
           return false; // not written yet, or being replaced
         }
       };
-      await pollUntil(ready, 'the rootless pod to be Ready', 20_000); // node's start-up under a loaded CI
-      becameReady = true;
+      becameReady = await pollUntil(ready, 'the rootless pod to be Ready', 20_000).catch(() => false);
     } finally {
       child.kill('SIGINT');
       await new Promise((resolve) => child.on('exit', resolve));
       fs.rmSync(state, { recursive: true, force: true });
     }
-    expect(becameReady, await err).toBe(true); // Ready only through both probes: sockets of the pod's network
+    expect(becameReady, `${await out}\n${await err}`).toBe(true); // Ready only through both probes: sockets of the pod's network
   });
 });

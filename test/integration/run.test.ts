@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { childrenOf } from '../helpers/procfs';
+import { pausesOf } from '../helpers/procfs';
 import { lineReader, pollUntil, readAll, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
@@ -287,9 +287,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     const result = run(['-o', 'json'], manifest, (c) => (child = c));
     const log = lineReader(child!.stderr);
     await log.waitFor(/^c +\| up$/);
-    const pause = childrenOf(child!.pid!).find(
-      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pod-pause',
-    );
+    const pause = pausesOf(child!.pid!)[0];
     process.kill(pause!, 'SIGKILL');
     await log.waitFor(/SandboxChanged/);
     await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run again');
@@ -318,9 +316,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     const result = run(['-o', 'json'], manifest, (c) => (child = c));
     const log = lineReader(child!.stderr);
     await log.waitFor(/^c +\| up$/);
-    const pause = childrenOf(child!.pid!).find(
-      (pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pod-pause',
-    );
+    const pause = pausesOf(child!.pid!)[0];
     process.kill(pause!, 'SIGKILL');
     const r = await result;
     const final = JSON.parse(r.stdout) as PodJson;
