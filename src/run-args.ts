@@ -44,9 +44,10 @@ function runProgram(): Command {
     .addHelpText(
       'after',
       `
-Logs are prefixed with the container's name; events use the kubelet's reasons (Created, Started,
-Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM deletes the pod
-gracefully (SIGTERM, grace period, SIGKILL); a second SIGINT kills at once.
+Logs are prefixed with the container's name; events use the kubelet's reasons (Pulled, Created,
+Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM
+deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period; sidecars
+after the containers); a second SIGINT kills at once.
 
 Exit status: 0 the pod Succeeded, 1 it Failed, 2 invalid manifest or usage (nothing was started).
 

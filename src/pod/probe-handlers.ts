@@ -309,13 +309,21 @@ async function httpGet(
           servername: net.isIP(host) ? '' : host,
         });
     }
-    const request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
-      response.destroy(); // the body is not needed: never wait for it (an endless one would hold the socket)
-      done({
-        status: response.statusCode ?? 0,
-        ...(response.headers.location ? { location: response.headers.location } : {}),
+    let request: http.ClientRequest;
+    try {
+      request = (url.protocol === 'https:' ? https : http).request(options, (response) => {
+        response.destroy(); // the body is not needed: never wait for it (an endless one would hold the socket)
+        done({
+          status: response.statusCode ?? 0,
+          ...(response.headers.location ? { location: response.headers.location } : {}),
+        });
       });
-    });
+    } catch (error) {
+      // A header value the request refuses (a newline, say): the probe fails, its socket goes.
+      socket.destroy();
+      resolve({ error: (error as Error).message });
+      return;
+    }
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
           request.destroy();

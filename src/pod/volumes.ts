@@ -134,18 +134,8 @@ export function memoryVolumeBytes(sizeLimit: string | number | undefined, podMem
  * will resolve it in the pod's mount namespace (read through `view`, so a Memory emptyDir is seen as
  * the containers see it), made as a directory with the volume's mode when missing, as the kubelet
  * does (kubelet_pods.go `makeMounts`). A path that leaves the volume, through `..` or a symlink, is
- * refused.
- *
- * @example
- * subPathSource('/run/pod-init/…/empty-dir/data', 'logs/web'); // '/run/pod-init/…/empty-dir/data/logs/web'
- */
-export function subPathSource(volume: string, subPath: string, view: (p: string) => string = (p) => p): string {
-  return subPathBeneath(volume, subPath, view).source;
-}
-
-/**
- * {@link subPathSource}, with the volume's resolved root and the path under it: what the child
- * needs to bind it beneath the root (openat2 RESOLVE_BENEATH), whatever happens meanwhile.
+ * refused. With it come the volume's resolved root and the path under it, for the child to bind it
+ * beneath the root (openat2 RESOLVE_BENEATH) whatever happens meanwhile.
  *
  * @example
  * subPathBeneath('/run/pod-init/…/empty-dir/data', 'logs/web');

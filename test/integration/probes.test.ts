@@ -45,6 +45,23 @@ describe.skipIf(reason)(titled('probes', reason), () => {
     await pod.runner.finished;
   });
 
+  it('an httpGet the request refuses (a header value with a newline) is a failed probe, not a crash', async () => {
+    const pod = start(`${header('badheader')}  containers:
+    - name: c
+      image: x
+      command: [sleep, "1000"]
+      readinessProbe: { httpGet: { path: /, port: 9, httpHeaders: [{ name: X-Probe, value: "a\\nb" }] }, periodSeconds: 1 }
+`);
+    await pod.started;
+    await pollUntil(() => pod.events.find((e) => e.reason === 'Unhealthy'), 'a failed probe');
+    expect(pod.events.find((e) => e.reason === 'Unhealthy')!.message).toMatch(
+      /^Readiness probe failed: Get "http:\/\/127\.0\.0\.1:9\/": Invalid character in header content/,
+    );
+    expect(pod.status('c')).toMatchObject({ ready: false, restartCount: 0 });
+    pod.runner.delete(0);
+    await pod.runner.finished;
+  });
+
   it('liveness: a failing probe kills the container, which restarts (Unhealthy, Killing)', async () => {
     const pod = start(`${header('alive')}  volumes: [{ name: w, emptyDir: {} }]
   containers:

@@ -44,6 +44,19 @@ describe.skipIf(reason)(titled('rootless (uid 65534)', reason), () => {
   });
   afterAll(() => fs.rmSync(staged, { recursive: true, force: true }));
 
+  /** `pod-init run ARGS -` of the staged copy as uid 65534, the manifest on stdin, state under `state`. */
+  const podInitAsNobody = (args: string[], state: string, manifest: string) => {
+    const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), 'run', ...args, '-'], {
+      uid: 65534,
+      gid: 65534,
+      cwd: staged,
+      env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin!.end(manifest);
+    return child;
+  };
+
   it('runs as uid 65534 and maps root inside to it', () => {
     expect(report.uid).toBe(65534);
     expect(report.uidMap.split(/\s+/)).toEqual(['0', '65534', '1']);
@@ -97,14 +110,7 @@ metadata: { name: app }
 data: { k: "from-configmap\\n" }
 `;
     try {
-      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), 'run', '-o', 'json', '-'], {
-        uid: 65534,
-        gid: 65534,
-        cwd: staged,
-        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      child.stdin!.end(manifest);
+      const child = podInitAsNobody(['-o', 'json'], state, manifest);
       const [out, err, code] = await Promise.all([
         readAll(child.stdout),
         readAll(child.stderr),
@@ -146,18 +152,7 @@ spec:
       command: [sleep, "1000"]
       readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }
 `;
-    const child = cpSpawn(
-      process.execPath,
-      [path.join(staged, 'pod-init.js'), 'run', '--status-file', statusFile, '-'],
-      {
-        uid: 65534,
-        gid: 65534,
-        cwd: staged,
-        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    child.stdin!.end(manifest);
+    const child = podInitAsNobody(['--status-file', statusFile], state, manifest);
     const err = readAll(child.stderr);
     const out = readAll(child.stdout); // the events: what the probes said, if it fails
     let becameReady = false;

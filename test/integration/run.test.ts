@@ -271,6 +271,17 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(fs.readFileSync('/etc/hosts', 'utf8')).toBe(hostHosts);
   });
 
+  // A container that says "up" and exits 0 on SIGTERM; the pod's pause is SIGKILLed once it is up.
+  const upUntilTerm = 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done';
+  async function killPauseOnceUp(manifest: string) {
+    let child: ChildProcess | undefined;
+    const result = run(['-o', 'json'], manifest, (c) => (child = c));
+    const log = lineReader(child!.stderr);
+    await log.waitFor(/^c +\| up$/);
+    process.kill(pausesOf(child!.pid!)[0]!, 'SIGKILL');
+    return { child: child!, log, result };
+  }
+
   it('a dead pause means a new sandbox: SandboxChanged, init containers run again, containers restart', async () => {
     const manifest = pod(
       'sandbox',
@@ -278,21 +289,14 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
   initContainers:
     - { name: init, image: x, command: [sh, -c, "echo init ran"] }
   containers:
-    - name: c
-      image: x
-      command: [sh, -c, 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']
+    - { name: c, image: x, command: [sh, -c, '${upUntilTerm}'] }
 `,
     );
-    let child: ChildProcess | undefined;
-    const result = run(['-o', 'json'], manifest, (c) => (child = c));
-    const log = lineReader(child!.stderr);
-    await log.waitFor(/^c +\| up$/);
-    const pause = pausesOf(child!.pid!)[0];
-    process.kill(pause!, 'SIGKILL');
+    const { child, log, result } = await killPauseOnceUp(manifest);
     await log.waitFor(/SandboxChanged/);
     await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run again');
     expect(log.lines.filter((l) => /^init +\| init ran$/.test(l))).toHaveLength(2);
-    child!.kill('SIGINT');
+    child.kill('SIGINT');
     const r = await result;
     expect(r.code).toBe(0);
     const final = JSON.parse(r.stdout) as PodJson;
@@ -307,17 +311,10 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
   hostPID: true # outside the pause's pid namespace: its death alone would not kill the container
   terminationGracePeriodSeconds: 30
   containers:
-    - name: c
-      image: x
-      command: [sh, -c, 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']
+    - { name: c, image: x, command: [sh, -c, '${upUntilTerm}'] }
 `,
     );
-    let child: ChildProcess | undefined;
-    const result = run(['-o', 'json'], manifest, (c) => (child = c));
-    const log = lineReader(child!.stderr);
-    await log.waitFor(/^c +\| up$/);
-    const pause = pausesOf(child!.pid!)[0];
-    process.kill(pause!, 'SIGKILL');
+    const { result } = await killPauseOnceUp(manifest);
     const r = await result;
     const final = JSON.parse(r.stdout) as PodJson;
     // SIGKILL, not the SIGTERM its trap would have answered with exit 0 (the runtime kills the rest).

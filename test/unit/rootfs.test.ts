@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ContainerConfigError } from '../../src/pod/environment';
 import { resolvePath, rootMounts } from '../../src/pod/rootfs';
-import { expandSubPathExpr, memoryVolumeBytes, subPathSource } from '../../src/pod/volumes';
+import { expandSubPathExpr, memoryVolumeBytes, subPathBeneath } from '../../src/pod/volumes';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootfs-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -82,14 +82,15 @@ describe('subPath', () => {
   it('is made inside the volume with its mode, and may not leave it', () => {
     const volume = fs.mkdtempSync(path.join(tmp, 'vol-'));
     fs.chmodSync(volume, 0o777);
-    expect(subPathSource(volume, 'a/b')).toBe(path.join(fs.realpathSync(volume), 'a/b'));
+    const real = fs.realpathSync(volume);
+    expect(subPathBeneath(volume, 'a/b')).toEqual({ source: path.join(real, 'a/b'), root: real, path: 'a/b' });
     expect(fs.statSync(path.join(volume, 'a/b')).mode & 0o777).toBe(0o777);
     fs.symlinkSync('/etc', path.join(volume, 'out'));
     fs.symlinkSync('a', path.join(volume, 'in'));
-    expect(subPathSource(volume, 'in/b')).toBe(path.join(fs.realpathSync(volume), 'a/b'));
-    expect(() => subPathSource(volume, 'out/ssh')).toThrow(/not within volume path/);
-    expect(() => subPathSource(volume, '../x')).toThrow(/must not contain '..'/);
-    expect(() => subPathSource(volume, '/etc')).toThrow(/must not be an absolute path/);
+    expect(subPathBeneath(volume, 'in/b')).toMatchObject({ source: path.join(real, 'a/b'), path: 'a/b' });
+    expect(() => subPathBeneath(volume, 'out/ssh')).toThrow(/not within volume path/);
+    expect(() => subPathBeneath(volume, '../x')).toThrow(/must not contain '..'/);
+    expect(() => subPathBeneath(volume, '/etc')).toThrow(/must not be an absolute path/);
   });
 
   it('subPathExpr takes the container environment; a missing or empty variable is an error', () => {
