@@ -149,6 +149,7 @@ export function maskSteps(options: {
  */
 export function sysSteps(canMountSysfs: boolean): MountStep[] {
   const flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (canMountSysfs) return [{ type: 'mount', source: 'sysfs', target: '/sys', fstype: 'sysfs', flags, optional: true }];
+  if (canMountSysfs)
+    return [{ type: 'mount', source: 'sysfs', target: '/sys', fstype: 'sysfs', flags, optional: true }];
   return [{ type: 'mount', target: '/sys', flags: flags | MS_BIND | MS_REMOUNT, optional: true }];
 }

@@ -152,8 +152,7 @@ export interface SysctlPod {
 
 /** Admitted: the write steps; rejected: the kubelet's reason and message. */
 export type SysctlAdmission =
-  | { admitted: true; steps: MountStep[] }
-  | { admitted: false; reason: typeof sysctlForbiddenReason; message: string };
+  { admitted: true; steps: MountStep[] } | { admitted: false; reason: typeof sysctlForbiddenReason; message: string };
 
 function check(name: string, list: SysctlAllowlist, pod: SysctlPod): string | undefined {
   let ns = list.names.get(name);
@@ -184,7 +183,8 @@ export function admitSysctls(pod: SysctlPod, list: SysctlAllowlist): SysctlAdmis
   for (const sysctl of pod.sysctls ?? []) {
     const name = normalizeSysctlName(sysctl.name);
     const why = check(name, list, pod);
-    if (why !== undefined) return { admitted: false, reason: sysctlForbiddenReason, message: `forbidden sysctl: ${why}` };
+    if (why !== undefined)
+      return { admitted: false, reason: sysctlForbiddenReason, message: `forbidden sysctl: ${why}` };
     steps.push({ type: 'write', target: sysctlPath(name), data: sysctl.value });
   }
   return { admitted: true, steps };
