@@ -54,6 +54,12 @@ export interface ContainerSecurityOptions {
   rootful: boolean;
   /** no_new_privs also when allowPrivilegeEscalation is unset (no-new-privs.ts). Default false: the kubelet's. */
   noNewPrivilegesByDefault?: boolean;
+  /**
+   * The pod has a user namespace of its own (`hostUsers: false`). `procMount: Unmasked` is honoured only
+   * then: the API server demands hostUsers false for it, and without the namespace an unmasked /proc
+   * would be the host's root's. Default false (pod-init does not make one yet).
+   */
+  userNamespace?: boolean;
   /** What a /proc or /sys path is on this kernel; default: the host's. */
   pathKind?: PathKind;
   /** `/sys/devices/system/cpu/possible`; default: the host's. */
@@ -110,7 +116,7 @@ export function containerSecurity(
   const maskedSteps: MountStep[] = [];
   if (!privileged) {
     maskedSteps.push(...sysSteps(options.rootful || pod.spec.hostNetwork !== true));
-    if (sc.procMount !== 'Unmasked')
+    if (sc.procMount !== 'Unmasked' || options.userNamespace !== true)
       maskedSteps.push(
         ...maskSteps({
           masked: allMaskedPaths(options.possibleCpus ?? hostPossibleCpus()),

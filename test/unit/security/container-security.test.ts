@@ -44,8 +44,15 @@ describe('containerSecurity', () => {
     expect(s.maskedSteps).toEqual([]);
     expect(s.seccomp).toEqual({ type: 'Unconfined' });
   });
-  it('procMount Unmasked: no masks, /sys still read-only', () => {
-    expect(run({ procMount: 'Unmasked' }).maskedSteps.map((m) => m.target)).toEqual(['/sys']);
+  it('procMount Unmasked: no masks, /sys still read-only — only in a pod with its own user namespace', () => {
+    expect(
+      run({ procMount: 'Unmasked' }, undefined, { userNamespace: true } as never).maskedSteps.map((m) => m.target),
+    ).toEqual(['/sys']);
+    expect(run({ procMount: 'Unmasked' }).maskedSteps.map((m) => m.target)).toEqual([
+      '/sys',
+      '/proc/acpi',
+      '/proc/kcore',
+    ]);
   });
   it('a rootless pod on the host network remounts /sys instead of mounting sysfs', () => {
     const s = containerSecurity(pod(undefined, true), { name: 'c' }, { ...options, rootful: false });
