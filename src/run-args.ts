@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { PodOptionError } from './errors';
+import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 
 /** Options of `pod-init run`. */
 export interface RunOptions {
@@ -19,6 +20,10 @@ export interface RunOptions {
   backoff: { initialMs: number; maxMs: number };
   /** `--image NAME=DIR`: root filesystems by image name. */
   images: Map<string, string>;
+  /** `--allowed-unsafe-sysctls`: namespaced unsafe sysctls (and `prefix*` patterns) pods may set. */
+  allowedUnsafeSysctls: string[];
+  /** `--seccomp-profile-root`: where `Localhost` seccomp profiles are; undefined: /var/lib/kubelet/seccomp. */
+  seccompProfileRoot: string | undefined;
 }
 
 function runProgram(): Command {
@@ -39,6 +44,11 @@ function runProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option(
+      '--allowed-unsafe-sysctls <list>',
+      "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
+    )
+    .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
     .exitOverride()
     .showHelpAfterError('(run pod-init run --help for usage)')
     .addHelpText(
@@ -65,6 +75,8 @@ export interface RawRunArgs {
   statusFile?: string;
   timeout?: string;
   restartBackoff: string;
+  allowedUnsafeSysctls?: string;
+  seccompProfileRoot: string;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -74,13 +86,17 @@ export function commanderRunArgs(args: string[]): RawRunArgs {
   return { ...program.opts<Omit<RawRunArgs, 'file'>>(), file: program.args[0]! };
 }
 
-const valueFlags: Record<string, 'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image'> = {
+type ValueFlag =
+  'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image' | 'allowedUnsafeSysctls' | 'seccompProfileRoot';
+const valueFlags: Record<string, ValueFlag> = {
   '-o': 'output',
   '--output': 'output',
   '--status-file': 'statusFile',
   '--timeout': 'timeout',
   '--restart-backoff': 'restartBackoff',
   '--image': 'image',
+  '--allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
+  '--seccomp-profile-root': 'seccompProfileRoot',
 };
 
 /**
@@ -90,7 +106,11 @@ const valueFlags: Record<string, 'output' | 'statusFile' | 'timeout' | 'restartB
  * mistakes and their messages stay commander's.
  */
 export function quickRunArgs(args: string[]): RawRunArgs | undefined {
-  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = { image: [], restartBackoff: '10,300' };
+  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
+    image: [],
+    restartBackoff: '10,300',
+    seccompProfileRoot: '/var/lib/kubelet/seccomp',
+  };
   const seen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -150,8 +170,21 @@ export function parseRunArgs(args: string[]): RunOptions {
       throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
     images.set(mapping.slice(0, at), dir);
   }
+  const allowedUnsafeSysctls = parseAllowedUnsafeSysctls(o.allowedUnsafeSysctls ?? '');
+  try {
+    sysctlAllowlist(allowedUnsafeSysctls, '');
+  } catch (error) {
+    if (!(error instanceof SysctlOptionError)) throw error;
+    throw new PodOptionError(
+      '--allowed-unsafe-sysctls',
+      `namespaced sysctls only (${error.message})`,
+      o.allowedUnsafeSysctls,
+    );
+  }
   return {
     images,
+    allowedUnsafeSysctls,
+    seccompProfileRoot: path.resolve(o.seccompProfileRoot),
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,

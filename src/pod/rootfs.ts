@@ -47,6 +47,13 @@ export interface RootOptions {
   /** Bound in after /dev, parents before children. */
   binds: readonly Bind[];
   /**
+   * `readOnlyRootFilesystem`: after pivot_root, every mount that makes up the root (the image bind; in
+   * host mode the root tmpfs, the host's top-level binds and the shadowing tmpfs and their entries) is
+   * remounted read-only; /dev, /dev/shm, /proc, /sys, volumes, /etc files and the termination file stay as
+   * mounted. Mounts the host has under its own directories (host mode: /run/lock, say) keep the host's mode.
+   */
+  readOnly?: boolean;
+  /**
    * Where pod-init reads a path of the pod's mount namespace (what the child will see): default the
    * path itself; `/proc/<pause>/root<path>` sees the pod's own tmpfs mounts (Memory emptyDirs, /dev/shm).
    */
@@ -133,6 +140,10 @@ class RootPlan {
   readonly #root: string;
   readonly #flags = native.mountFlags as Record<string, number>;
   readonly fs: PodView;
+  /** Container paths of the mounts that make up the root (readOnly remounts them). */
+  readonly rootTargets: string[] = [];
+  /** Container paths something was bound at (a volume over a root mount stays as mounted). */
+  readonly bindTargets = new Set<string>();
 
   constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
@@ -257,8 +268,10 @@ class RootPlan {
       `mode=${(stat.mode & 0o7777).toString(8)}${owner}`,
     );
     this.#nodes.set(p, { kind: 'ours' });
+    this.rootTargets.push(p);
     for (const entry of this.fs.readdir(at)) {
       const child = path.join(p, entry.name);
+      if (!entry.isSymbolicLink()) this.rootTargets.push(child);
       const source = path.join(at, entry.name);
       if (entry.isSymbolicLink()) this.symlink(child, this.fs.readlink(source));
       else if (entry.isDirectory()) {
@@ -281,6 +294,7 @@ class RootPlan {
     if (isDir) this.dir(target);
     else this.file(target);
     this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath);
+    this.bindTargets.add(target);
     this.#nodes.set(target, isDir ? { kind: 'dir', at: bind.source } : { kind: 'file' });
   }
 }
@@ -288,6 +302,7 @@ class RootPlan {
 /** The host's top-level entries, bound into the root's tmpfs (/dev apart). */
 function hostTop(plan: RootPlan, flags: Record<string, number>, privileged: boolean, shm: string | undefined): void {
   plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
+  plan.rootTargets.push('/');
   for (const entry of plan.fs.readdir('/')) {
     const p = `/${entry.name}`;
     if (entry.name === 'dev' && !privileged) {
@@ -297,6 +312,7 @@ function hostTop(plan: RootPlan, flags: Record<string, number>, privileged: bool
     else if (entry.isDirectory()) {
       plan.mkdir(p, { kind: 'host', at: p });
       plan.bindStep(p, p, true);
+      if (!['/dev', '/proc', '/sys'].includes(p)) plan.rootTargets.push(p);
     }
   }
   if (privileged) podShm(plan, shm);
@@ -365,6 +381,7 @@ function planRoot(
   if (image === undefined) hostTop(plan, flags, privileged, options.shm);
   else {
     plan.bindStep(image, '/', true);
+    plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
     plan.set('/proc', { kind: 'ours' });
@@ -379,5 +396,11 @@ function planRoot(
   const binds = [...options.binds].sort((a, b) => depth(a.target) - depth(b.target));
   for (const bind of binds) plan.bind(bind);
   plan.pivot();
+  if (options.readOnly === true) {
+    // After pivot_root, on container paths (as runc's setReadonly); the spawn layer keeps locked flags.
+    const remount = flags.MS_BIND! | flags.MS_REMOUNT! | flags.MS_RDONLY!;
+    for (const target of new Set(plan.rootTargets))
+      if (!plan.bindTargets.has(target)) plan.steps.push({ type: 'mount', target, flags: remount });
+  }
   return plan.steps;
 }

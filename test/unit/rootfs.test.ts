@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { native } from '../../src/native';
 import { ContainerConfigError } from '../../src/pod/environment';
 import { resolvePath, rootMounts } from '../../src/pod/rootfs';
 import { expandSubPathExpr, memoryVolumeBytes, subPathBeneath } from '../../src/pod/volumes';
@@ -46,6 +47,41 @@ describe('rootMounts', () => {
     expect(targets(steps, 'mkdir')).toEqual(expect.arrayContaining(['/r/etc/pod-init-x', '/r/etc/pod-init-x/data']));
     expect(steps.every((s) => s.target.startsWith('/r'))).toBe(true);
     expect(steps.at(-1)).toEqual({ type: 'pivot-root', target: '/r' });
+  });
+
+  describe('readOnly (readOnlyRootFilesystem)', () => {
+    const remounts = (steps: ReturnType<typeof rootMounts>) => {
+      const pivot = steps.findIndex((s) => s.type === 'pivot-root');
+      return steps.slice(pivot + 1).map((s) => {
+        expect(s).toEqual({ type: 'mount', target: s.target, flags: ro });
+        return s.target;
+      });
+    };
+    const f = native.mountFlags as Record<string, number>;
+    const ro = f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY!;
+
+    it('image mode: the image bind is remounted read-only after pivot_root, nothing else', () => {
+      const image = fs.mkdtempSync(path.join(tmp, 'image-'));
+      const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+      const binds = [{ source, target: '/data' }];
+      expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds, readOnly: true }))).toEqual(['/']);
+      expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds }))).toEqual([]);
+    });
+
+    it('host mode: the root, the host top-level binds and a shadow with its entries; never /dev, /proc, /sys or a bind target', () => {
+      const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+      const hosts = path.join(tmp, 'hosts-ro');
+      fs.writeFileSync(hosts, '');
+      const binds = [
+        { source, target: '/tmp' },
+        { source: hosts, target: '/etc/hosts' },
+        { source, target: '/etc/pod-init-x' }, // a new directory: /etc is shadowed
+      ];
+      const targets = remounts(rootMounts({ root: '/r', shm: '/s', binds, readOnly: true }));
+      expect(targets).toEqual(expect.arrayContaining(['/', '/usr', '/etc', '/etc/passwd']));
+      for (const kept of ['/dev', '/dev/shm', '/proc', '/sys', '/tmp', '/etc/hosts', '/etc/pod-init-x'])
+        expect(targets).not.toContain(kept);
+    });
   });
 
   it('host mode: an existing host path is mounted over, with no shadow', () => {

@@ -15,6 +15,7 @@ describe("pod-init run's arguments without commander", () => {
     [['--restart-backoff', '5', 'pod.yaml']],
     [['--image', 'a=/x', '--image=b=/y', 'pod.yaml', '--image', 'c=/z']],
     [['--timeout', 'bad', 'pod.yaml']],
+    [['--allowed-unsafe-sysctls', 'kernel.msg*,net.core.somaxconn', '--seccomp-profile-root=/sc', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
     expect(quick).toBeDefined();
@@ -48,5 +49,19 @@ describe("pod-init run's arguments without commander", () => {
       backoff: { initialMs: 10_000, maxMs: 300_000 },
     });
     expect(() => parseRunArgs(['--timeout', 'soon', 'pod.yaml'])).toThrow(/--timeout/);
+  });
+});
+
+describe('pod-init run: security flags', () => {
+  it('reads --allowed-unsafe-sysctls and --seccomp-profile-root', () => {
+    const o = parseRunArgs(['pod.yaml', '--allowed-unsafe-sysctls', 'kernel.msg*, net.core.somaxconn']);
+    expect(o.allowedUnsafeSysctls).toEqual(['kernel.msg*', 'net.core.somaxconn']);
+    expect(o.seccompProfileRoot).toBe('/var/lib/kubelet/seccomp');
+    expect(parseRunArgs(['pod.yaml', '--seccomp-profile-root', '/etc/sc']).seccompProfileRoot).toBe('/etc/sc');
+  });
+  it('refuses a sysctl that is not namespaced, as the kubelet refuses to start', () => {
+    expect(() => parseRunArgs(['pod.yaml', '--allowed-unsafe-sysctls', 'vm.swappiness'])).toThrow(
+      '--allowed-unsafe-sysctls must be namespaced sysctls only (the sysctl "vm.swappiness" are not known to be namespaced)',
+    );
   });
 });
