@@ -7,7 +7,8 @@
  *   container's root only: a new top-level directory on the tmpfs, and inside an existing host directory
  *   by *shadowing* it (a tmpfs over it in the container holding binds of each of its entries, plus the
  *   new directory). Nothing on the host is created.
- * - **image mode** (`--image NAME=DIR`): DIR bound as the root, with a fresh /proc; missing mount points
+ * - **image mode** (`--image NAME=DIR`): DIR bound as the root, with a fresh /proc and the host's /sys
+ *   (read-only, a fresh sysfs, unless privileged: src/pod/security/masked-paths.ts); missing mount points
  *   are created in DIR, as a runtime creates them in its rootfs.
  *
  * Both get a minimal /dev (tmpfs with null, zero, full, random, urandom, tty, a devpts of their own, the
@@ -385,6 +386,11 @@ function planRoot(
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
     plan.set('/proc', { kind: 'ours' });
+    // /sys as in host mode: the host's (privileged keeps it; others get a fresh read-only sysfs over it,
+    // src/pod/security/masked-paths.ts).
+    plan.dir('/sys');
+    plan.bindStep('/sys', '/sys', true);
+    plan.set('/sys', { kind: 'host', at: '/sys' });
     plan.dir('/dev');
     if (privileged) {
       plan.bindStep('/dev', '/dev', true);
