@@ -3,6 +3,7 @@
  * @module
  */
 export { cgroupAccess, type CgroupAccess } from './access';
+export { applyWrites, enableControllers, limitWrites } from './apply';
 export { defaultDeviceAllowList, deviceRuleWrites } from './devices';
 export { v1Writes, v2Writes, type CgroupWrite } from './files';
 export { killCgroup, type CgroupDirs } from './kill';
@@ -13,6 +14,7 @@ export {
   parseProcCgroup,
   podControllers,
   readCgroupLayout,
+  readHugepageSizes,
   type CgroupLayout,
   type CgroupMount,
   type Controller,

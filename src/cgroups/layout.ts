@@ -211,3 +211,23 @@ export function cgroupDirOf(hierarchy: Hierarchy, entries: readonly ProcCgroupEn
   if (root !== '' && entry.path !== root && !entry.path.startsWith(`${root}/`)) return undefined;
   return path.join(hierarchy.mountPoint, entry.path.slice(root.length));
 }
+
+/**
+ * The huge page sizes the kernel supports, in bytes (from `/sys/kernel/mm/hugepages/hugepages-<n>kB`), for
+ * `ResourceOptions.hugepageSizes`.
+ *
+ * @example
+ * readHugepageSizes(); // [2097152] on the dev VM
+ */
+export function readHugepageSizes(dir = '/sys/kernel/mm/hugepages'): number[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .map((name) => /^hugepages-(\d+)kB$/.exec(name)?.[1])
+      .filter((kb): kb is string => kb !== undefined)
+      .map((kb) => Number(kb) * 1024)
+      .sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}

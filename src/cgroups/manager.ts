@@ -9,14 +9,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PodQOSClass } from '../manifest/types';
 import { cgroupAccess, type CgroupAccess } from './access';
-import { deviceRuleWrites } from './devices';
-import { v1Writes, v2Writes, type CgroupWrite } from './files';
+import { applyWrites, enableControllers, limitWrites } from './apply';
 import { killCgroup, type CgroupDirs } from './kill';
-import { parseProcCgroup, readCgroupLayout, type CgroupLayout, type Controller, type Hierarchy } from './layout';
+import { parseProcCgroup, readCgroupLayout, type CgroupLayout, type Hierarchy } from './layout';
 import { podCgroupPath } from './paths';
 import type { CgroupLimits } from './resources';
 import type { PodCgroupSpec } from './spec';
-import { keyedValue, readCgroupFile, removeCgroupTree, writeCgroupFile } from './tree';
+import { keyedValue, readCgroupFile, removeCgroupTree } from './tree';
 
 export interface PodCgroupsOptions {
   /** The host's layout; default {@link readCgroupLayout}. */
@@ -45,8 +44,6 @@ export interface CgroupUsage {
   /** Memory charged now, bytes (v1 `memory.usage_in_bytes`, v2 `memory.current`). */
   memoryBytes?: number;
 }
-
-const v2Controllers: readonly Controller[] = ['memory', 'cpu', 'pids', 'hugetlb'];
 
 /** Defaults the layout and access for this process. */
 function resolve(options: PodCgroupsOptions): { layout: CgroupLayout; access: CgroupAccess } {
@@ -116,9 +113,10 @@ export class PodCgroups {
     await cgroups.removeDirs();
     for (const [h, dir] of cgroups.podDirs) {
       fs.mkdirSync(dir, { recursive: true });
-      if (h.version === 2) cgroups.enableControllers(h, dir);
+      if (h.version === 2)
+        for (const note of enableControllers(h.mountPoint, dir, h.controllers)) cgroups.noteOnce(note);
     }
-    cgroups.writeLimits(cgroups.podDirs, spec.limits, false, undefined);
+    cgroups.writeLimits(cgroups.podDirs, spec.limits);
     for (const c of spec.containers) cgroups.makeContainer(c.name);
     return cgroups;
   }
@@ -239,65 +237,14 @@ export class PodCgroups {
       fs.mkdirSync(dir);
       dirs.set(h, dir);
     }
-    this.writeLimits(dirs, spec.limits, true, spec.privileged);
-  }
-
-  /** v2: `+controller` in `cgroup.subtree_control` of every ancestor from the mount down to `dir` (inclusive). */
-  private enableControllers(h: Hierarchy, dir: string): void {
-    const chain: string[] = [];
-    for (let d = dir; d.startsWith(h.mountPoint); d = path.dirname(d)) {
-      chain.unshift(d);
-      if (d === h.mountPoint) break;
-    }
-    for (const controller of v2Controllers) {
-      if (!h.controllers.includes(controller)) continue;
-      for (const d of chain) {
-        const enabled = (readCgroupFile(d, 'cgroup.subtree_control') ?? '').split(' ');
-        if (enabled.includes(controller)) continue;
-        try {
-          writeCgroupFile(d, 'cgroup.subtree_control', `+${controller}`);
-        } catch (error) {
-          this.enforcement.notEnforced.push(
-            `${controller}: cannot enable it in ${d}/cgroup.subtree_control (${(error as NodeJS.ErrnoException).code})`,
-          );
-          break;
-        }
-      }
-    }
+    this.writeLimits(dirs, spec.limits, { privileged: spec.privileged });
   }
 
   /** Writes limits (and, for containers, device rules) into one cgroup's directories. */
-  private writeLimits(
-    dirs: Map<Hierarchy, string>,
-    limits: CgroupLimits,
-    container: boolean,
-    privileged: boolean | undefined,
-  ): void {
-    const writes: Array<CgroupWrite & { version: 1 | 2 }> = [
-      ...v1Writes(limits).map((w) => ({ ...w, version: 1 as const })),
-      ...v2Writes(limits).map((w) => ({ ...w, version: 2 as const })),
-    ];
-    const devices = this.layout.controllers.devices;
-    if (container && devices !== undefined && devices.version === 1) {
-      for (const [file, value] of deviceRuleWrites(privileged === true))
-        writes.push({ controller: 'devices', file, value, version: 1 });
-    } else if (container && devices?.version === 2 && privileged !== true) {
-      this.noteOnce('devices: cgroup v2 device rules need a BPF program, which pod-init does not load (not enforced)');
-    }
-    for (const w of writes) {
-      const h = this.layout.controllers[w.controller];
-      const dir = h && dirs.get(h);
-      if (h === undefined || dir === undefined || h.version !== w.version) {
-        if (h === undefined && !w.ifExists && w.value !== '0')
-          this.noteOnce(`${w.controller}: no ${w.controller} controller on this host (not enforced)`);
-        continue;
-      }
-      if (!fs.existsSync(path.join(dir, w.file))) {
-        if (!w.ifExists)
-          this.noteOnce(`${w.controller}: ${w.file} does not exist in ${path.dirname(dir)} (not enforced)`);
-        continue;
-      }
-      writeCgroupFile(dir, w.file, w.value);
+  private writeLimits(dirs: Map<Hierarchy, string>, limits: CgroupLimits, devices?: { privileged: boolean }): void {
+    for (const [h, dir] of dirs) {
+      const { writes, notes } = limitWrites(this.layout, h, limits, devices);
+      for (const note of [...notes, ...applyWrites(dir, writes)]) this.noteOnce(note);
     }
   }
 
