@@ -81,7 +81,7 @@ export interface RootOptions {
  */
 type Entry =
   | { kind: 'ours' }
-  | { kind: 'host'; at: string }
+  | { kind: 'host'; at: string; readOnly: boolean }
   | { kind: 'dir'; at: string }
   | { kind: 'file' }
   | { kind: 'link'; to: string };
@@ -153,6 +153,8 @@ class RootPlan {
   readonly #root: string;
   readonly #flags = native.mountFlags as Record<string, number>;
   readonly fs: PodView;
+  /** Host mode: the visible mount points of the pod's mount namespace. */
+  mountPoints: readonly string[] = [];
 
   constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
@@ -181,7 +183,7 @@ class RootPlan {
     if (stat === undefined) return undefined;
     if (stat.isSymbolicLink()) return { kind: 'link', to: this.fs.readlink(at) };
     if (!stat.isDirectory()) return { kind: 'file' };
-    return parent.kind === 'host' ? { kind: 'host', at } : { kind: 'dir', at };
+    return parent.kind === 'host' ? { kind: 'host', at, readOnly: parent.readOnly } : { kind: 'dir', at };
   }
 
   /** `unsafe` resolved in the container's view. */
@@ -265,12 +267,31 @@ class RootPlan {
     const entry = this.#lookup(p)!;
     if (entry.kind === 'ours' || entry.kind === 'dir') return entry;
     if (entry.kind !== 'host') throw new ContainerConfigError(`${p} is not a directory`);
-    this.#shadow(p, entry.at);
+    this.#shadow(p, entry.at, entry.readOnly);
     return { kind: 'ours' };
   }
 
+  /**
+   * Remounts read-only the submounts of host directory `dir` (bound recursively at the same path, so
+   * they came along read-write: a bind remount is not recursive), except those under a private tmpfs.
+   */
+  remountSubmounts(dir: string, at = dir): void {
+    const under = (p: string, d: string) => p.startsWith(`${d}/`);
+    for (const q of this.mountPoints) {
+      if (!under(q, at)) continue;
+      const p = dir + q.slice(at.length);
+      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p);
+    }
+  }
+
+  /** A private tmpfs at `p` (host mode: /tmp, /var/tmp, /run), in an existing directory of the plan. */
+  privateTmpfs(p: string, data: string): void {
+    this.mount('tmpfs', p, 'tmpfs', this.#flag('MS_NOSUID', 'MS_NODEV'), data);
+    this.#nodes.set(p, { kind: 'ours' });
+  }
+
   /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
-  #shadow(p: string, at: string): void {
+  #shadow(p: string, at: string, readOnly: boolean): void {
     const stat = this.fs.stat(at);
     const owner = process.geteuid?.() === 0 ? `,uid=${stat.uid},gid=${stat.gid}` : '';
     this.mount(
@@ -284,13 +305,19 @@ class RootPlan {
     for (const entry of this.fs.readdir(at)) {
       const child = path.join(p, entry.name);
       const source = path.join(at, entry.name);
+      const tmpfs = privateTmpfsDirs.find(([t]) => t === child);
       if (entry.isSymbolicLink()) this.symlink(child, this.fs.readlink(source));
-      else if (entry.isDirectory()) {
-        this.mkdir(child, { kind: 'host', at: source });
-        this.bindStep(source, child, true);
+      else if (entry.isDirectory() && tmpfs) {
+        // Its private tmpfs, which the shadow covers: a new one (the container has not started yet).
+        this.mkdir(child, { kind: 'ours' });
+        this.privateTmpfs(child, tmpfs[1]);
+      } else if (entry.isDirectory()) {
+        this.mkdir(child, { kind: 'host', at: source, readOnly });
+        this.bindStep(source, child, true, readOnly);
+        if (readOnly) this.remountSubmounts(child, source);
       } else {
         this.steps.push({ type: 'file', target: this.#at(child) });
-        this.bindStep(source, child, false);
+        this.bindStep(source, child, false, readOnly);
         this.#nodes.set(child, { kind: 'file' });
       }
     }
@@ -314,7 +341,7 @@ class RootPlan {
  * space programs expect to write (mktemp, sockets, pid and lock files), which the host's read-only
  * copies would refuse, and which would otherwise expose the host's sockets and other pods' state.
  */
-const privateTmpfs: ReadonlyArray<readonly [string, string]> = [
+const privateTmpfsDirs: ReadonlyArray<readonly [string, string]> = [
   ['/tmp', 'mode=1777'],
   ['/var/tmp', 'mode=1777'],
   ['/run', 'mode=0755'],
@@ -326,17 +353,32 @@ function writableHostDir(p: string, privileged: boolean): boolean {
 }
 
 /**
- * The mount points listed in a /proc/<pid>/mountinfo (field 5, octal escapes undone), in order.
+ * The mount points of a /proc/<pid>/mountinfo (field 5, octal escapes undone) that are in the tree:
+ * a mount whose path was mounted over by a later mount on one of its parents (at its path or a
+ * parent of it) is left out, and each path comes once, in the order of the file.
  *
  * @example
- * mountPointsOf('36 35 98:0 / /mnt/my\\040dir rw - ext3 /dev/root rw'); // ['/mnt/my dir']
+ * mountPointsOf('22 1 8:1 / / rw - ext4 /dev/vda rw\n36 22 98:0 / /mnt/my\\040dir rw - ext3 /dev/sdb rw');
+ * // ['/', '/mnt/my dir']
  */
 export function mountPointsOf(mountinfo: string): string[] {
-  return mountinfo
+  const unescape = (p: string) =>
+    p.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  const mounts = mountinfo
     .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined && p.startsWith('/'))
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+    .map((line) => line.split(' '))
+    .filter((f) => f.length > 4 && f[4]!.startsWith('/'))
+    .map((f) => ({ id: f[0]!, parent: f[1]!, path: unescape(f[4]!) }));
+  const byId = new Map(mounts.map((m) => [m.id, m]));
+  const covers = (outer: string, inner: string) => outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
+  const visible = (m: (typeof mounts)[number]) => {
+    const above = new Set<string>();
+    for (let at = byId.get(m.parent); at !== undefined && !above.has(at.id); at = byId.get(at.parent)) above.add(at.id);
+    if (byId.get(m.parent) === undefined) above.add(m.parent);
+    const after = mounts.slice(mounts.indexOf(m) + 1);
+    return !after.some((o) => above.has(o.parent) && !above.has(o.id) && covers(o.path, m.path));
+  };
+  return [...new Set(mounts.filter(visible).map((m) => m.path))];
 }
 
 /** The host's top-level entries, bound read-only into the root's tmpfs (/dev, /tmp and /run apart). */
@@ -348,8 +390,8 @@ function hostTop(
   mountPoints: readonly string[],
 ): void {
   plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
-  const tmpfsAt = new Map(privateTmpfs);
-  const readOnly: string[] = [];
+  const tmpfsAt = new Map(privateTmpfsDirs);
+  plan.mountPoints = mountPoints;
   for (const entry of plan.fs.readdir('/')) {
     const p = `/${entry.name}`;
     if (entry.name === 'dev' && !privileged) {
@@ -359,29 +401,17 @@ function hostTop(
     else if (entry.isDirectory() && tmpfsAt.has(p)) {
       plan.mkdir(p, { kind: 'ours' });
     } else if (entry.isDirectory()) {
-      plan.mkdir(p, { kind: 'host', at: p });
-      const writable = writableHostDir(p, privileged);
-      plan.bindStep(p, p, true, !writable);
-      if (!writable) readOnly.push(p);
+      const readOnly = !writableHostDir(p, privileged);
+      plan.mkdir(p, { kind: 'host', at: p, readOnly });
+      plan.bindStep(p, p, true, readOnly);
+      if (readOnly) plan.remountSubmounts(p);
     }
   }
-  // Submounts came along with the recursive binds, read-write: a bind remount is not recursive.
-  const under = (p: string, dir: string) => p.startsWith(`${dir}/`);
-  const seen = new Set<string>();
-  for (const [i, p] of mountPoints.entries()) {
-    if (seen.has(p) || !readOnly.some((dir) => under(p, dir))) continue;
-    // Mounted over later by one of its parents: not in the tree any more, nothing to remount.
-    if (mountPoints.slice(i + 1).some((later) => under(p, later) || later === '/')) continue;
-    if ([...tmpfsAt.keys()].some((dir) => p === dir || under(p, dir))) continue;
-    seen.add(p);
-    plan.remountReadOnly(p);
-  }
-  for (const [p, data] of privateTmpfs) {
+  for (const [p, data] of privateTmpfsDirs) {
     // A symlink (/var/tmp -> /tmp, say) already leads to one.
     if (plan.resolve(p) !== p) continue;
     plan.dir(p);
-    plan.mount('tmpfs', p, 'tmpfs', flags.MS_NOSUID! | flags.MS_NODEV!, data);
-    plan.set(p, { kind: 'ours' });
+    plan.privateTmpfs(p, data);
   }
   if (privileged) podShm(plan, shm);
 }
@@ -482,7 +512,7 @@ function planRoot(
     plan.dir('/dev');
     if (privileged) {
       plan.bindStep('/dev', '/dev', true);
-      plan.set('/dev', { kind: 'host', at: '/dev' });
+      plan.set('/dev', { kind: 'host', at: '/dev', readOnly: false });
       podShm(plan, options.shm);
     } else minimalDev(plan, flags, options.shm);
   }

@@ -109,15 +109,17 @@ describe('rootMounts', () => {
       '/proc',
       '/proc/sys/fs/binfmt_misc',
       '/run/lock',
-      '/sys/a/b',
-      '/sys',
+      '/var/tmp/x',
+      '/sys/fs/cgroup',
     ];
     const steps = rootMounts({ root: '/r', shm: '/s', binds: [], mountPoints });
     const readOnly = steps.filter((s) => s.type === 'mount' && s.flags === remount).map((s) => s.target);
-    expect(readOnly).toEqual(expect.arrayContaining(['/r/usr', '/r/etc', '/r/usr/share/x', '/r/sys']));
+    expect(readOnly).toEqual(
+      expect.arrayContaining(['/r/usr', '/r/etc', '/r/usr/share/x', '/r/sys', '/r/sys/fs/cgroup']),
+    );
     expect(readOnly).not.toContain('/r/proc'); // procfs stays as it is
     expect(readOnly).not.toContain('/r/proc/sys/fs/binfmt_misc');
-    expect(readOnly).not.toContain('/r/sys/a/b'); // mounted over by a later /sys: not in the tree
+    expect(readOnly.filter((p) => p.startsWith('/r/run/') || p.startsWith('/r/var/tmp/'))).toEqual([]); // private
     expect(steps.some((s) => s.type === 'mount' && s.source === '/tmp')).toBe(false);
     expect(steps.some((s) => s.type === 'mount' && s.source === '/run')).toBe(false);
     for (const p of ['/r/tmp', '/r/var/tmp', '/r/run'])
@@ -128,11 +130,22 @@ describe('rootMounts', () => {
     const privilegedReadOnly = privileged.filter((s) => s.type === 'mount' && s.flags === remount).map((s) => s.target);
     expect(privilegedReadOnly).toContain('/r/etc');
     expect(privilegedReadOnly).not.toContain('/r/sys');
+    expect(privilegedReadOnly).not.toContain('/r/sys/fs/cgroup');
   });
 
-  it('mountPointsOf reads field 5 of mountinfo, octal escapes undone', () => {
-    const info = '22 1 8:1 / / rw - ext4 /dev/vda rw\n36 22 98:0 / /mnt/my\\040dir rw - ext3 /dev/root rw\n';
-    expect(mountPointsOf(info)).toEqual(['/', '/mnt/my dir']);
+  it('mountPointsOf reads field 5 of mountinfo, octal escapes undone, leaving out what was mounted over', () => {
+    const info = [
+      '26 1 8:1 / / rw - ext4 /dev/vda rw',
+      '21 26 0:5 / /proc rw - proc proc rw',
+      '36 26 98:0 / /mnt/my\\040dir rw - ext3 /dev/root rw',
+      '40 26 0:6 / /a rw - tmpfs tmpfs rw',
+      '41 40 0:7 / /a/b rw - tmpfs tmpfs rw', // hidden by 42, mounted over /a later
+      '42 26 0:8 / /a rw - tmpfs tmpfs rw',
+      '43 42 0:9 / /a/c rw - tmpfs tmpfs rw',
+      '44 43 0:9 / /a/c rw - tmpfs tmpfs rw', // stacked: the path once
+      '',
+    ].join('\n');
+    expect(mountPointsOf(info)).toEqual(['/', '/proc', '/mnt/my dir', '/a', '/a/c']);
   });
 
   it('a file where a directory must be is a ContainerConfigError', () => {
