@@ -49,11 +49,12 @@ class Fd {
 };
 
 // One component `name` (no slash) beneath `dir`, never through a symlink: openat2 where the kernel
-// has it, else openat with O_NOFOLLOW (enough for a single component: O_DIRECTORY makes a link ENOTDIR).
+// has it (RESOLVE_NO_SYMLINKS: a link is ELOOP; O_NOFOLLOW would make it ENOTDIR, a vaguer answer),
+// else openat with O_NOFOLLOW (enough for a single component: with O_DIRECTORY a link is ENOTDIR).
 int OpenComponent(int dir, const char* name, int flags) {
   struct open_how how;
   memset(&how, 0, sizeof how);
-  how.flags = static_cast<uint64_t>(flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  how.flags = static_cast<uint64_t>(flags | O_DIRECTORY | O_CLOEXEC);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   int fd;
   do {
@@ -90,7 +91,7 @@ Napi::Value MakeDirsBeneath(const Napi::CallbackInfo& info) {
   bool chown_it = info.Length() > 3 && info[3].IsNumber();
   uid_t uid = chown_it ? static_cast<uid_t>(info[3].As<Napi::Number>().Int64Value()) : static_cast<uid_t>(-1);
   gid_t gid = info.Length() > 4 && info[4].IsNumber() ? static_cast<gid_t>(info[4].As<Napi::Number>().Int64Value())
-                                                       : static_cast<gid_t>(-1);
+                                                      : static_cast<gid_t>(-1);
   chown_it = chown_it || gid != static_cast<gid_t>(-1);
   std::vector<std::string> parts = Components(env, relative);
 
