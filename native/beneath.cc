@@ -50,18 +50,19 @@ class Fd {
 
 // One component `name` (no slash) beneath `dir`, never through a symlink: openat2 where the kernel
 // has it (RESOLVE_NO_SYMLINKS: a link is ELOOP; O_NOFOLLOW would make it ENOTDIR, a vaguer answer),
-// else openat with O_NOFOLLOW (enough for a single component: with O_DIRECTORY a link is ENOTDIR).
+// else openat with O_NOFOLLOW (enough for one component: O_DIRECTORY then makes a link ENOTDIR, and
+// without O_DIRECTORY O_PATH|O_NOFOLLOW opens the link itself, never its target).
 int OpenComponent(int dir, const char* name, int flags) {
   struct open_how how;
   memset(&how, 0, sizeof how);
-  how.flags = static_cast<uint64_t>(flags | O_DIRECTORY | O_CLOEXEC);
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   int fd;
   do {
     fd = static_cast<int>(syscall(SYS_openat2, dir, name, &how, sizeof how));
   } while (fd < 0 && errno == EAGAIN);  // a rename elsewhere raced the lookup; retry
   if (fd >= 0 || errno != ENOSYS) return fd;
-  return openat(dir, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
 }
 
 std::vector<std::string> Components(const Napi::Env& env, const std::string& relative) {
@@ -82,7 +83,8 @@ std::vector<std::string> Components(const Napi::Env& env, const std::string& rel
 // makeDirsBeneath(root, relative, mode, uid?, gid?) -> number of directories made.
 // Each missing component of `relative` is made under `root` with mkdirat(parent fd, name, mode),
 // then opened beneath its parent (no symlinks) and fchmod'ed to `mode` (mkdirat obeys the umask) and
-// fchown'ed to uid/gid when given. Existing components are only opened, never changed.
+// fchown'ed to uid/gid when given. Existing components are only opened, never changed; the last one
+// may be a file.
 Napi::Value MakeDirsBeneath(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string root = info[0].As<Napi::String>().Utf8Value();
@@ -100,15 +102,18 @@ Napi::Value MakeDirsBeneath(const Napi::CallbackInfo& info) {
   if (parent.get() < 0) ThrowErrno(env, errno, "open", root);
   std::string at = root;
   int made = 0;
-  for (const std::string& part : parts) {
+  for (size_t i = 0; i < parts.size(); i++) {
+    const std::string& part = parts[i];
     at += "/" + part;
-    int fd = OpenComponent(parent.get(), part.c_str(), O_PATH);
+    // The last one may exist as a file (a subPath naming a configMap key): it is then left as it is.
+    const int kind = i + 1 < parts.size() ? O_DIRECTORY : 0;
+    int fd = OpenComponent(parent.get(), part.c_str(), O_PATH | kind);
     if (fd < 0 && errno != ENOENT) ThrowErrno(env, errno, "openat2", at);
     if (fd < 0) {
       bool ours = mkdirat(parent.get(), part.c_str(), mode) == 0;
       if (!ours && errno != EEXIST) ThrowErrno(env, errno, "mkdirat", at);
       // O_RDONLY, not O_PATH: fchmod and fchown need a real fd.
-      fd = OpenComponent(parent.get(), part.c_str(), O_RDONLY);
+      fd = OpenComponent(parent.get(), part.c_str(), O_RDONLY | O_DIRECTORY);
       if (fd < 0) ThrowErrno(env, errno, "openat2", at);
       parent.Reset(fd);
       if (!ours) continue;  // made meanwhile by someone else: theirs, left as it is

@@ -127,7 +127,7 @@ describe('subPath directories are made by fd beneath the volume', () => {
          try { fs.mkdirSync(sub); } catch {}
        }
        Atomics.store(state, 0, 2);`,
-      { eval: true, workerData: { sub: path.join(volume, 'sub'), outside, state, rounds: 5000 } },
+      { eval: true, workerData: { sub: path.join(volume, 'sub'), outside, state, rounds: 1500 } },
     );
     const exited = new Promise((resolve) => worker.on('exit', resolve));
     let ok = 0;
@@ -165,6 +165,6 @@ describe('subPath directories are made by fd beneath the volume', () => {
     await race(volume, outside, (i) => byPath(volume, `sub/n${i}`, 0o777), escaped);
     expect(escaped()).toBe(true);
     const made = fs.readdirSync(outside).find((f) => f !== 'keep')!;
-    expect(fs.statSync(path.join(outside, made)).mode & 0o7777).toBe(0o777);
+    expect(fs.statSync(path.join(outside, made)).isDirectory()).toBe(true); // (chmod'ed too, unless swapped back first)
   });
 });

@@ -175,13 +175,14 @@ spec:
       command: [sh, -c, ${JSON.stringify(script)}]
       volumeMounts: [{ name: data, mountPath: /data }]
 `;
+    let child: ReturnType<typeof podInitAsNobody> | undefined;
     try {
       for (const run of [1, 2]) {
-        const child = podInitAsNobody(['--image', `bb=${image}`, '--restart-backoff', '0,0'], state, manifest);
+        child = podInitAsNobody(['--image', `bb=${image}`, '--restart-backoff', '0,0'], state, manifest);
         const [out, err, code] = await Promise.all([
           readAll(child.stdout),
           readAll(child.stderr),
-          new Promise((resolve) => child.on('exit', resolve)),
+          new Promise((resolve) => child!.on('exit', resolve)),
         ]);
         expect(code, `run ${run}: ${out}\n${err}`).toBe(0);
         const lines = out
@@ -194,6 +195,7 @@ spec:
       // Every instance's directory went with it (work/work, mode 0, and the mode-0 /locked included).
       for (const pod of fs.readdirSync(state)) expect(fs.existsSync(path.join(state, pod, 'roots'))).toBe(false);
     } finally {
+      if (child?.exitCode === null) child.kill('SIGKILL'); // its pod goes with it
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
