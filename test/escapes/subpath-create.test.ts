@@ -53,6 +53,18 @@ describe('subPath directories are made by fd beneath the volume', () => {
     expect(() => native.makeDirsBeneath(volume, '../x', 0o777)).toThrow(expect.objectContaining({ code: 'EXDEV' }));
   });
 
+  it('leaves an existing last component alone, even a file (a configMap key); chowns what it makes', () => {
+    const { volume } = layout('file');
+    fs.writeFileSync(path.join(volume, 'key'), 'value\n');
+    expect(native.makeDirsBeneath(volume, 'key', 0o777)).toBe(0);
+    expect(fs.readFileSync(path.join(volume, 'key'), 'utf8')).toBe('value\n');
+    expect(() => native.makeDirsBeneath(volume, 'key/x', 0o777)).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    if (process.geteuid?.() !== 0) return; // chown needs root
+    expect(native.makeDirsBeneath(volume, 'owned/by', 0o2750, 1000, 1001)).toBe(2);
+    const stat = fs.statSync(path.join(volume, 'owned/by'));
+    expect([stat.uid, stat.gid, stat.mode & 0o7777]).toEqual([1000, 1001, 0o2750]); // setgid kept: chmod after chown
+  });
+
   it('a symlink to a host directory in the path: ELOOP, and the host directory is untouched', () => {
     const { volume, outside, untouched } = layout('static');
     fs.symlinkSync(outside, path.join(volume, 'sub'));
