@@ -4,6 +4,7 @@
       "target_name": "pod_init",
       "sources": [
         "native/addon.cc",
+        "native/beneath.cc",
         "native/child_setup.cc",
         "native/errors.cc",
         "native/exit.cc",

@@ -107,6 +107,12 @@ export interface NativeBinding {
   execve(file: string, argv: string[], env: string[]): never;
   libuvChildPids(): number[];
   reapPid(pid: number): [exitCode: number | null, signal: number | null] | null;
+  /**
+   * Makes each missing directory of `relative` beneath `root` by fd (native/beneath.cc): openat2
+   * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS per component, mkdirat, then fchown/fchmod through the new
+   * directory's fd. A symlink on the way is ELOOP. Returns how many directories it made.
+   */
+  makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
 }
 
 /** Where the addon was found; pod-pause is built next to it. */

@@ -29,7 +29,14 @@ import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { containerRootMounts, type PodFiles, podMemoryLimit, podTmpfsMounts } from './container-root';
+import {
+  containerRootMounts,
+  type PodFiles,
+  podMemoryLimit,
+  podTmpfsMounts,
+  removeInstanceRoot,
+} from './container-root';
+import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
 import { terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
@@ -518,6 +525,7 @@ export class PodRunner extends EventEmitter {
       });
     } catch (error) {
       if (!(error instanceof PodSystemError)) throw error;
+      if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
       const message =
         error.step === 'exec' && error.code === 'ENOENT'
@@ -558,6 +566,8 @@ export class PodRunner extends EventEmitter {
       for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       current.finishedAt = new Date();
+      // Its root's writable layer goes with it: a restart starts from the image again.
+      if (current.rootDir !== undefined) removeInstanceRoot(current.rootDir);
       if (status.signal !== null) {
         current.signal = signalNumber(status.signal);
         current.exitCode = 128 + current.signal;
@@ -747,6 +757,8 @@ export class PodRunner extends EventEmitter {
       images: this.#images,
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
+      userNamespace: this.#sandbox!.namespaces.includes('user'),
+      mountPoints: () => mountPointsOf(fs.readFileSync(`/proc/${this.#sandbox!.pause.pid}/mountinfo`, 'utf8')),
     };
   }
 
@@ -840,7 +852,8 @@ export class PodRunner extends EventEmitter {
     await this.#cgroups?.remove().catch(() => undefined);
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    for (const item of ['volumes', 'roots', 'containers', 'shm', 'etc-hosts', 'hostname'])
+    removeInstanceRoot(path.join(this.stateDir, 'roots'));
+    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
