@@ -39,6 +39,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitExitWatcher(env, exports);
   InitSyscalls(env, exports);
   InitReap(env, exports);
+  InitBeneath(env, exports);
   return exports;
 }
 

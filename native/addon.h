@@ -15,5 +15,6 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitExitWatcher(Napi::Env env, Napi::Object exports);
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);
+void InitBeneath(Napi::Env env, Napi::Object exports);
 
 }  // namespace podinit

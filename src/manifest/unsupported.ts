@@ -69,8 +69,11 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   if (regular && c.restartPolicy !== undefined) out.push(child(p, 'restartPolicy'));
   for (const f of ['stdin', 'stdinOnce', 'tty'] as const) if (c[f] === true) out.push(child(p, f));
   const res = c.resources;
-  if (isSet(res?.limits)) out.push(child(child(p, 'resources'), 'limits'));
-  if (isSet(res?.requests)) out.push(child(child(p, 'resources'), 'requests'));
+  // cpu, memory and hugepages are cgroup limits (src/cgroups); ephemeral-storage and extended resources are not.
+  for (const kind of ['limits', 'requests'] as const)
+    for (const name of Object.keys(res?.[kind] ?? {}))
+      if (name !== 'cpu' && name !== 'memory' && !name.startsWith('hugepages-'))
+        out.push(child(child(child(p, 'resources'), kind), name));
   if (isSet(res?.claims)) out.push(child(child(p, 'resources'), 'claims'));
   (c.ports ?? []).forEach((port, i) => {
     if ((port.hostPort ?? 0) !== 0) out.push(child(at(child(p, 'ports'), i), 'hostPort'));

@@ -12,7 +12,7 @@ import { native } from '../native';
 import type { MountStep } from '../spawn';
 import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
-import { type Bind, rootMounts } from './rootfs';
+import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
 import { expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
 
@@ -28,6 +28,10 @@ export interface PodFiles {
   shm?: string;
   /** Where the pod's mount namespace is read (rootfs.ts RootOptions.view). */
   view: (p: string) => string;
+  /** The pod has a user namespace (its image roots are mounted there, rootfs.ts ImageRoot). */
+  userNamespace?: boolean;
+  /** The mount points of the pod's mount namespace (rootfs.ts `mountPointsOf`), read when a root is planned. */
+  mountPoints?: () => readonly string[];
 }
 
 /**
@@ -102,18 +106,82 @@ export function containerRootMounts(
     instance.terminationFile = file;
     binds.push({ source: file, target: spec.terminationMessagePath });
   }
-  const root = path.join(pod.stateDir, 'roots', spec.name);
-  fs.mkdirSync(root, { recursive: true });
-  const image = spec.image === undefined ? undefined : pod.images.get(spec.image);
-  return rootMounts({
-    root,
-    view: pod.view,
-    ...(image !== undefined ? { image } : {}),
-    privileged: spec.securityContext?.privileged === true,
-    readOnly: options.readOnlyRoot === true,
-    ...(pod.shm !== undefined ? { shm: pod.shm } : {}),
-    binds,
-  });
+  const lower = spec.image === undefined ? undefined : pod.images.get(spec.image);
+  const dir = instanceRootDir(pod.stateDir, spec.name, instance.id);
+  instance.rootDir = dir;
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(root);
+  let image: ImageRoot | undefined;
+  if (lower !== undefined) {
+    image = {
+      lower,
+      upper: path.join(dir, 'upper'),
+      work: path.join(dir, 'work'),
+      userNamespace: pod.userNamespace === true,
+    };
+    // The overlay's root directory is the upper one: it takes the image root's mode and owner.
+    const top = fs.statSync(lower);
+    fs.mkdirSync(image.upper, { mode: 0o700 });
+    if (process.geteuid?.() === 0 && !image.userNamespace) fs.chownSync(image.upper, top.uid, top.gid);
+    fs.chmodSync(image.upper, top.mode & 0o7777);
+    fs.mkdirSync(image.work, { mode: 0o700 });
+  }
+  try {
+    return rootMounts({
+      root,
+      view: pod.view,
+      ...(image !== undefined ? { image } : { mountPoints: pod.mountPoints?.() ?? [] }),
+      privileged: spec.securityContext?.privileged === true,
+      readOnly: options.readOnlyRoot === true,
+      ...(pod.shm !== undefined ? { shm: pod.shm } : {}),
+      binds,
+    });
+  } catch (error) {
+    removeInstanceRoot(dir);
+    instance.rootDir = undefined;
+    throw error;
+  }
+}
+
+/**
+ * A fresh directory of one container instance, `<stateDir>/roots/<container>/<instance>` (0700):
+ * the mount point of its root and, in image mode, the upper and work directories of its overlay.
+ * Removed with {@link removeInstanceRoot} when the instance ends.
+ */
+function instanceRootDir(stateDir: string, container: string, instanceId: string): string {
+  const dir = path.join(stateDir, 'roots', container, instanceId);
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+/**
+ * Removes a container instance's root directory (its overlay's upper layer with it), once the
+ * instance has ended: a restarted container starts from the image again, as under the kubelet.
+ * Without root, directories the container left unreadable (overlayfs makes `work/work` mode 0) are
+ * opened up first: they are the caller's own, as everything the pod's user namespace wrote.
+ *
+ * @example
+ * removeInstanceRoot('/run/pod-init/default_web_uid/roots/web/3f9a…');
+ */
+export function removeInstanceRoot(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    openUp(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Makes every directory under `dir` (links not followed) readable and writable by its owner. */
+function openUp(dir: string): void {
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) return;
+  if ((stat.mode & 0o700) !== 0o700) fs.chmodSync(dir, (stat.mode & 0o7777) | 0o700);
+  for (const name of fs.readdirSync(dir)) openUp(path.join(dir, name));
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Instance {
   message?: string;
   /** The host file bound at its terminationMessagePath. */
   terminationFile?: string;
+  /** Its own directory under the pod's state dir (its root's mount point, its overlay layer), removed when it ends. */
+  rootDir?: string;
   /** Its last log lines (for FallbackToLogsOnError). */
   logTail: string[];
   /** Counted as started: at once without a startup probe, else once it succeeded. */

@@ -2,14 +2,18 @@
  * A container's root filesystem, as the mount steps its child runs in its own mount namespace before
  * exec, ending in pivot_root. Two kinds of roots:
  *
- * - **host mode** (no image): a tmpfs holding the host's top-level directories (recursive binds), so the
- *   container sees the host's files; a mount point that does not exist on the host is made in the
- *   container's root only: a new top-level directory on the tmpfs, and inside an existing host directory
- *   by *shadowing* it (a tmpfs over it in the container holding binds of each of its entries, plus the
- *   new directory). Nothing on the host is created.
- * - **image mode** (`--image NAME=DIR`): DIR bound as the root, with a fresh /proc and the host's /sys
- *   (read-only, a fresh sysfs, unless privileged: src/pod/security/masked-paths.ts); missing mount points
- *   are created in DIR, as a runtime creates them in its rootfs.
+ * - **host mode** (no image): a tmpfs holding the host's top-level directories as read-only recursive
+ *   binds (every submount remounted read-only too; /proc, and /dev and /sys when privileged, stay as
+ *   they are), with private tmpfs on /tmp, /var/tmp and /run, so the container sees the host's files
+ *   but writes them only through an explicit hostPath volume. A mount point that does not exist on
+ *   the host is made in the container's root only: a new top-level directory on the tmpfs, and inside
+ *   an existing host directory by *shadowing* it (a tmpfs over it in the container holding binds of
+ *   each of its entries, plus the new directory). Nothing on the host is created.
+ * - **image mode** (`--image NAME=DIR`): an overlayfs with DIR as its read-only lower layer and an
+ *   upper layer of the container instance's own (thrown away when it ends), with a fresh /proc and
+ *   the host's /sys (both modes: a fresh read-only sysfs goes over it after pivot_root unless
+ *   privileged, src/pod/security/masked-paths.ts); missing mount points are created in the upper
+ *   layer, never in DIR.
  *
  * Both get a minimal /dev (tmpfs with null, zero, full, random, urandom, tty, a devpts of their own, the
  * usual symlinks) unless privileged (the host's /dev), the pod's /dev/shm (shared by its containers, as
@@ -35,12 +39,29 @@ export interface Bind {
   beneath?: { root: string; path: string };
 }
 
+/**
+ * An image root: `lower` (the `--image` directory) under a writable layer of one container instance.
+ * `upper` and `work` are empty directories on one filesystem, outside `lower`.
+ */
+export interface ImageRoot {
+  lower: string;
+  upper: string;
+  work: string;
+  /** The pod has a user namespace: the overlay is mounted there, with `userxattr` (kernel >= 5.11). */
+  userNamespace: boolean;
+}
+
 /** What {@link rootMounts} builds a root from. */
 export interface RootOptions {
   /** An empty directory under the pod's state directory: the mount point of the new root. */
   root: string;
-  /** A root filesystem directory (image mode); the host's filesystem without. */
-  image?: string;
+  /** A root filesystem directory under a writable layer (image mode); the host's filesystem without. */
+  image?: ImageRoot;
+  /**
+   * Host mode: the mount points of the pod's mount namespace ({@link mountPointsOf}), so that
+   * submounts of the host's directories are made read-only too. Default: none known.
+   */
+  mountPoints?: readonly string[];
   /** The host's /dev instead of a minimal one (`securityContext.privileged`). */
   privileged?: boolean;
   /** The pod's /dev/shm (a tmpfs in the pod's mount namespace); the host's /dev/shm when undefined (hostIPC). */
@@ -48,10 +69,10 @@ export interface RootOptions {
   /** Bound in after /dev, parents before children. */
   binds: readonly Bind[];
   /**
-   * `readOnlyRootFilesystem`: after pivot_root, every mount that makes up the root (the image bind; in
-   * host mode the root tmpfs, the host's top-level binds and the shadowing tmpfs and their entries) is
-   * remounted read-only; /dev, /dev/shm, /proc, /sys, volumes, /etc files and the termination file stay as
-   * mounted. Mounts the host has under its own directories (host mode: /run/lock, say) keep the host's mode.
+   * `readOnlyRootFilesystem`: after pivot_root, the writable mounts that make up the root are remounted
+   * read-only — the overlay (image mode); the root tmpfs, the private /tmp, /var/tmp and /run and any
+   * shadowing tmpfs (host mode, whose host directories are read-only anyway). /dev, /dev/shm, /proc,
+   * volumes, /etc files and the termination file stay as mounted.
    */
   readOnly?: boolean;
   /**
@@ -69,7 +90,7 @@ export interface RootOptions {
  */
 type Entry =
   | { kind: 'ours' }
-  | { kind: 'host'; at: string }
+  | { kind: 'host'; at: string; readOnly: boolean }
   | { kind: 'dir'; at: string }
   | { kind: 'file' }
   | { kind: 'link'; to: string };
@@ -141,7 +162,9 @@ class RootPlan {
   readonly #root: string;
   readonly #flags = native.mountFlags as Record<string, number>;
   readonly fs: PodView;
-  /** Container paths of the mounts that make up the root (readOnly remounts them). */
+  /** Host mode: the visible mount points of the pod's mount namespace. */
+  mountPoints: readonly string[] = [];
+  /** Container paths of the writable mounts that make up the root (`readOnly` remounts them). */
   readonly rootTargets: string[] = [];
   /** Container paths something was bound at (a volume over a root mount stays as mounted). */
   readonly bindTargets = new Set<string>();
@@ -173,7 +196,7 @@ class RootPlan {
     if (stat === undefined) return undefined;
     if (stat.isSymbolicLink()) return { kind: 'link', to: this.fs.readlink(at) };
     if (!stat.isDirectory()) return { kind: 'file' };
-    return parent.kind === 'host' ? { kind: 'host', at } : { kind: 'dir', at };
+    return parent.kind === 'host' ? { kind: 'host', at, readOnly: parent.readOnly } : { kind: 'dir', at };
   }
 
   /** `unsafe` resolved in the container's view. */
@@ -216,8 +239,12 @@ class RootPlan {
       flags: this.#flag('MS_BIND', ...(recursive ? ['MS_REC'] : [])),
       ...(beneath ? { beneath } : {}),
     });
-    if (readOnly)
-      this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
+    if (readOnly) this.remountReadOnly(p);
+  }
+
+  /** The mount at `p` made read-only (the child keeps its locked flags). */
+  remountReadOnly(p: string): void {
+    this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
   }
 
   /** Makes sure directory `p` (resolved) exists in the view, making it (and its parents) if not. */
@@ -253,12 +280,32 @@ class RootPlan {
     const entry = this.#lookup(p)!;
     if (entry.kind === 'ours' || entry.kind === 'dir') return entry;
     if (entry.kind !== 'host') throw new ContainerConfigError(`${p} is not a directory`);
-    this.#shadow(p, entry.at);
+    this.#shadow(p, entry.at, entry.readOnly);
     return { kind: 'ours' };
   }
 
+  /**
+   * Remounts read-only the submounts of host directory `dir` (bound recursively at the same path, so
+   * they came along read-write: a bind remount is not recursive), except those under a private tmpfs.
+   */
+  remountSubmounts(dir: string, at = dir): void {
+    const under = (p: string, d: string) => p.startsWith(`${d}/`);
+    for (const q of this.mountPoints) {
+      if (!under(q, at)) continue;
+      const p = dir + q.slice(at.length);
+      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p);
+    }
+  }
+
+  /** A private tmpfs at `p` (host mode: /tmp, /var/tmp, /run), in an existing directory of the plan. */
+  privateTmpfs(p: string, data: string): void {
+    this.mount('tmpfs', p, 'tmpfs', this.#flag('MS_NOSUID', 'MS_NODEV'), data);
+    this.#nodes.set(p, { kind: 'ours' });
+    this.rootTargets.push(p);
+  }
+
   /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
-  #shadow(p: string, at: string): void {
+  #shadow(p: string, at: string, readOnly: boolean): void {
     const stat = this.fs.stat(at);
     const owner = process.geteuid?.() === 0 ? `,uid=${stat.uid},gid=${stat.gid}` : '';
     this.mount(
@@ -269,18 +316,23 @@ class RootPlan {
       `mode=${(stat.mode & 0o7777).toString(8)}${owner}`,
     );
     this.#nodes.set(p, { kind: 'ours' });
-    this.rootTargets.push(p);
+    if (readOnly) this.rootTargets.push(p); // a read-only host directory's shadow is part of the root
     for (const entry of this.fs.readdir(at)) {
       const child = path.join(p, entry.name);
-      if (!entry.isSymbolicLink()) this.rootTargets.push(child);
       const source = path.join(at, entry.name);
+      const tmpfs = privateTmpfsDirs.find(([t]) => t === child);
       if (entry.isSymbolicLink()) this.symlink(child, this.fs.readlink(source));
-      else if (entry.isDirectory()) {
-        this.mkdir(child, { kind: 'host', at: source });
-        this.bindStep(source, child, true);
+      else if (entry.isDirectory() && tmpfs) {
+        // Its private tmpfs, which the shadow covers: a new one (the container has not started yet).
+        this.mkdir(child, { kind: 'ours' });
+        this.privateTmpfs(child, tmpfs[1]);
+      } else if (entry.isDirectory()) {
+        this.mkdir(child, { kind: 'host', at: source, readOnly });
+        this.bindStep(source, child, true, readOnly);
+        if (readOnly) this.remountSubmounts(child, source);
       } else {
         this.steps.push({ type: 'file', target: this.#at(child) });
-        this.bindStep(source, child, false);
+        this.bindStep(source, child, false, readOnly);
         this.#nodes.set(child, { kind: 'file' });
       }
     }
@@ -300,21 +352,83 @@ class RootPlan {
   }
 }
 
-/** The host's top-level entries, bound into the root's tmpfs (/dev apart). */
-function hostTop(plan: RootPlan, flags: Record<string, number>, privileged: boolean, shm: string | undefined): void {
+/**
+ * Host directories a container gets a private tmpfs for instead of the host's (host mode): scratch
+ * space programs expect to write (mktemp, sockets, pid and lock files), which the host's read-only
+ * copies would refuse, and which would otherwise expose the host's sockets and other pods' state.
+ */
+const privateTmpfsDirs: ReadonlyArray<readonly [string, string]> = [
+  ['/tmp', 'mode=1777'],
+  ['/var/tmp', 'mode=1777'],
+  ['/run', 'mode=0755'],
+];
+
+/** Host directories bound as they are (not read-only) in host mode. */
+function writableHostDir(p: string, privileged: boolean): boolean {
+  return p === '/proc' || (privileged && (p === '/sys' || p === '/dev'));
+}
+
+/**
+ * The mount points of a /proc/<pid>/mountinfo (field 5, octal escapes undone) that are in the tree:
+ * a mount whose path was mounted over by a later mount on one of its parents (at its path or a
+ * parent of it) is left out, and each path comes once, in the order of the file.
+ *
+ * @example
+ * mountPointsOf('22 1 8:1 / / rw - ext4 /dev/vda rw\n36 22 98:0 / /mnt/my\\040dir rw - ext3 /dev/sdb rw');
+ * // ['/', '/mnt/my dir']
+ */
+export function mountPointsOf(mountinfo: string): string[] {
+  const unescape = (p: string) =>
+    p.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  const mounts = mountinfo
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((f) => f.length > 4 && f[4]!.startsWith('/'))
+    .map((f) => ({ id: f[0]!, parent: f[1]!, path: unescape(f[4]!) }));
+  const byId = new Map(mounts.map((m) => [m.id, m]));
+  const covers = (outer: string, inner: string) => outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
+  const visible = (m: (typeof mounts)[number]) => {
+    const above = new Set<string>();
+    for (let at = byId.get(m.parent); at !== undefined && !above.has(at.id); at = byId.get(at.parent)) above.add(at.id);
+    if (byId.get(m.parent) === undefined) above.add(m.parent);
+    const after = mounts.slice(mounts.indexOf(m) + 1);
+    return !after.some((o) => above.has(o.parent) && !above.has(o.id) && covers(o.path, m.path));
+  };
+  return [...new Set(mounts.filter(visible).map((m) => m.path))];
+}
+
+/** The host's top-level entries, bound read-only into the root's tmpfs (/dev, /tmp and /run apart). */
+function hostTop(
+  plan: RootPlan,
+  flags: Record<string, number>,
+  privileged: boolean,
+  shm: string | undefined,
+  mountPoints: readonly string[],
+): void {
   plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
   plan.rootTargets.push('/');
+  const tmpfsAt = new Map(privateTmpfsDirs);
+  plan.mountPoints = mountPoints;
   for (const entry of plan.fs.readdir('/')) {
     const p = `/${entry.name}`;
     if (entry.name === 'dev' && !privileged) {
       plan.mkdir(p, { kind: 'ours' });
       minimalDev(plan, flags, shm);
     } else if (entry.isSymbolicLink()) plan.symlink(p, plan.fs.readlink(p));
-    else if (entry.isDirectory()) {
-      plan.mkdir(p, { kind: 'host', at: p });
-      plan.bindStep(p, p, true);
-      if (!['/dev', '/proc', '/sys'].includes(p)) plan.rootTargets.push(p);
+    else if (entry.isDirectory() && tmpfsAt.has(p)) {
+      plan.mkdir(p, { kind: 'ours' });
+    } else if (entry.isDirectory()) {
+      const readOnly = !writableHostDir(p, privileged);
+      plan.mkdir(p, { kind: 'host', at: p, readOnly });
+      plan.bindStep(p, p, true, readOnly);
+      if (readOnly) plan.remountSubmounts(p);
     }
+  }
+  for (const [p, data] of privateTmpfsDirs) {
+    // A symlink (/var/tmp -> /tmp, say) already leads to one.
+    if (plan.resolve(p) !== p) continue;
+    plan.dir(p);
+    plan.privateTmpfs(p, data);
   }
   if (privileged) podShm(plan, shm);
 }
@@ -362,7 +476,9 @@ export function rootMounts(options: RootOptions): MountStep[] {
   const image = options.image;
   const privileged = options.privileged === true;
   const view = new PodView(options.view ?? ((p) => p));
-  const plan = new RootPlan(options.root, image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image }, view);
+  // Lookups read the image directory: the overlay shows it as it is until the container writes.
+  const top: Entry = image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image.lower };
+  const plan = new RootPlan(options.root, top, view);
   try {
     return planRoot(plan, options, flags, image, privileged);
   } catch (error) {
@@ -372,29 +488,53 @@ export function rootMounts(options: RootOptions): MountStep[] {
   }
 }
 
+/**
+ * The overlayfs mount data of an image root: `index=off` (no hard-link index: nothing is exported or
+ * copied up twice here; containerd sets it too) and `volatile` (no syncs of the upper layer: it is
+ * thrown away with the container, and a crash leaves nothing that is mounted again, since every
+ * instance gets fresh upper and work directories); `userxattr` in a user namespace (user.overlay.*
+ * xattrs: trusted.* is not writable there, and without it opaque directories are ignored).
+ * Commas, colons and backslashes in paths are escaped as overlayfs reads them.
+ *
+ * @example
+ * overlayData({ lower: '/img', upper: '/s/upper', work: '/s/work', userNamespace: false });
+ * // 'lowerdir=/img,upperdir=/s/upper,workdir=/s/work,index=off,volatile'
+ */
+export function overlayData(image: ImageRoot): string {
+  const escape = (p: string) => p.replace(/[\\,:]/g, (c) => `\\${c}`);
+  const options = [
+    `lowerdir=${escape(image.lower)}`,
+    `upperdir=${escape(image.upper)}`,
+    `workdir=${escape(image.work)}`,
+    'index=off',
+    'volatile',
+  ];
+  if (image.userNamespace) options.push('userxattr');
+  return options.join(',');
+}
+
 function planRoot(
   plan: RootPlan,
   options: RootOptions,
   flags: Record<string, number>,
-  image: string | undefined,
+  image: ImageRoot | undefined,
   privileged: boolean,
 ): MountStep[] {
-  if (image === undefined) hostTop(plan, flags, privileged, options.shm);
+  if (image === undefined) hostTop(plan, flags, privileged, options.shm, options.mountPoints ?? []);
   else {
-    plan.bindStep(image, '/', true);
+    plan.mount('overlay', '/', 'overlay', 0, overlayData(image));
     plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
     plan.set('/proc', { kind: 'ours' });
-    // /sys as in host mode: the host's (privileged keeps it; others get a fresh read-only sysfs over it,
-    // src/pod/security/masked-paths.ts).
+    // /sys as in host mode: the host's (privileged keeps it; others get a fresh read-only sysfs over it).
     plan.dir('/sys');
     plan.bindStep('/sys', '/sys', true);
-    plan.set('/sys', { kind: 'host', at: '/sys' });
+    plan.set('/sys', { kind: 'host', at: '/sys', readOnly: false });
     plan.dir('/dev');
     if (privileged) {
       plan.bindStep('/dev', '/dev', true);
-      plan.set('/dev', { kind: 'host', at: '/dev' });
+      plan.set('/dev', { kind: 'host', at: '/dev', readOnly: false });
       podShm(plan, options.shm);
     } else minimalDev(plan, flags, options.shm);
   }
@@ -403,7 +543,7 @@ function planRoot(
   for (const bind of binds) plan.bind(bind);
   plan.pivot();
   if (options.readOnly === true) {
-    // After pivot_root, on container paths (as runc's setReadonly); the spawn layer keeps locked flags.
+    // After pivot_root, on container paths (as runc's setReadonly); the child keeps locked flags.
     const remount = flags.MS_BIND! | flags.MS_REMOUNT! | flags.MS_RDONLY!;
     for (const target of new Set(plan.rootTargets))
       if (!plan.bindTargets.has(target)) plan.steps.push({ type: 'mount', target, flags: remount });

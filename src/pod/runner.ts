@@ -10,6 +10,9 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { PodCgroups } from '../cgroups/manager';
+import { sandboxCgroupName } from '../cgroups/spec';
+import type { Pod } from '../manifest/types';
 import { PodOptionError, PodSystemError } from '../errors';
 import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
@@ -26,7 +29,14 @@ import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { containerRootMounts, type PodFiles, podMemoryLimit, podTmpfsMounts } from './container-root';
+import {
+  containerRootMounts,
+  type PodFiles,
+  podMemoryLimit,
+  podTmpfsMounts,
+  removeInstanceRoot,
+} from './container-root';
+import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
 import { terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
@@ -34,6 +44,8 @@ import { containerSecurity, type ContainerSecurity } from './security/container-
 import { readUserDatabase } from './security/identity';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
+import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
+import { startPodCgroups, terminationReason } from './pod-cgroups';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -67,6 +79,18 @@ export interface PodRunnerOptions {
   allowedUnsafeSysctls?: readonly string[];
   /** Where `Localhost` seccomp profiles are (default /var/lib/kubelet/seccomp). */
   seccompProfileRoot?: string;
+  /**
+   * cgroups for the pod and its containers (default true): limits from `resources`, qosClass, OOMKilled
+   * from the kernel's counters, everything killed through them at the end. Without root and a
+   * delegated cgroup v2 subtree they are not applied, and the pod says so (an event and a condition).
+   */
+  cgroups?: boolean;
+  /** The pod's pids limit (kubelet --pod-max-pids): unset or -1 = unlimited. */
+  podPidsLimit?: number;
+  /** Where `kubepods` goes in each cgroup hierarchy (kubelet --cgroup-root); default `/`. */
+  cgroupRoot?: string;
+  /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
+  ownersDir?: string;
 }
 
 const configRetryMs = 10_000;
@@ -127,6 +151,12 @@ export class PodRunner extends EventEmitter {
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
   #hostname: string;
+  readonly #options: PodRunnerOptions;
+  readonly #ownersDir: string;
+  #cgroups: PodCgroups | undefined;
+  #qosClass: string = 'BestEffort';
+  /** Why cgroup limits are not (fully) applied, for the PodReadyToStartContainers condition. */
+  #cgroupNotice: string | undefined;
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -139,6 +169,8 @@ export class PodRunner extends EventEmitter {
     this.#images = options.images ?? new Map();
     this.#allowedUnsafeSysctls = options.allowedUnsafeSysctls ?? [];
     this.#seccompProfileRoot = options.seccompProfileRoot;
+    this.#options = options;
+    this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
     const m = this.pod.metadata;
     this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
     this.#records = [
@@ -186,6 +218,8 @@ export class PodRunner extends EventEmitter {
   /** Creates the sandbox and starts the first containers. */
   async start(): Promise<void> {
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    await this.#startCgroups();
     const spec = this.pod.spec;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
     const sysctls = admitSysctls(
@@ -215,6 +249,8 @@ export class PodRunner extends EventEmitter {
     }
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
     options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes), ...sysctls.steps];
+    const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
+    if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     this.#startTime = new Date();
@@ -277,6 +313,32 @@ export class PodRunner extends EventEmitter {
           `MountVolume.SetUp failed for volume "${spec.name}" : applying fsGroup: ${(error as Error).message}`,
         );
       }
+    }
+  }
+
+  /**
+   * The pod's cgroups (pod-cgroups.ts): what dead pod-inits left is swept first (and said), then this
+   * pod's are made with its limits; its QoS class is known from here on.
+   */
+  async #startCgroups(): Promise<void> {
+    if (this.#options.cgroups === false) return;
+    // The runner's PodSpecObject is the validated manifest's Pod (two views of one object, issue #11).
+    const started = await startPodCgroups(this.pod as unknown as Pod, {
+      isAlive: (uid) => isPodAlive(this.#ownersDir, uid),
+      ...(this.#options.podPidsLimit !== undefined ? { podPidsLimit: this.#options.podPidsLimit } : {}),
+      ...(this.#options.cgroupRoot !== undefined ? { cgroupRoot: this.#options.cgroupRoot } : {}),
+    });
+    this.#cgroups = started.cgroups;
+    this.#qosClass = started.qosClass;
+    for (const swept of started.swept)
+      this.#emitEvent(
+        'Normal',
+        'SweptLeftovers',
+        `Removed the cgroups of pod ${swept.podUid}, left behind by a pod-init that is gone`,
+      );
+    if (started.notice !== undefined) {
+      this.#cgroupNotice = started.notice;
+      this.#emitEvent('Warning', 'ResourcesNotEnforced', started.notice);
     }
   }
 
@@ -354,6 +416,8 @@ export class PodRunner extends EventEmitter {
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: '127.0.0.1',
+      qosClass: this.#qosClass,
+      ...(this.#cgroupNotice !== undefined ? { sandboxMessage: this.#cgroupNotice } : {}),
       previousConditions: this.#conditions,
       now: new Date(),
     });
@@ -531,6 +595,7 @@ export class PodRunner extends EventEmitter {
         stdio: ['ignore', 'pipe', 'pipe'],
         newNamespaces: own,
         mounts,
+        ...this.#cgroupOption(name),
         ...identity,
         capabilities: security.capabilities,
         noNewPrivileges: security.noNewPrivileges,
@@ -538,6 +603,7 @@ export class PodRunner extends EventEmitter {
       });
     } catch (error) {
       if (!(error instanceof PodSystemError)) throw error;
+      if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
       const message =
         error.step === 'exec' && error.code === 'ENOENT'
@@ -579,11 +645,19 @@ export class PodRunner extends EventEmitter {
       for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       current.finishedAt = new Date();
+      // Its root's writable layer goes with it: a restart starts from the image again.
+      if (current.rootDir !== undefined) removeInstanceRoot(current.rootDir);
       if (status.signal !== null) {
         current.signal = signalNumber(status.signal);
         current.exitCode = 128 + current.signal;
       } else current.exitCode = status.exitCode ?? 0;
-      current.reason = current.exitCode === 0 ? 'Completed' : 'Error';
+      current.reason = this.#cgroups
+        ? terminationReason(this.#cgroups, name, current.exitCode)
+        : current.exitCode === 0
+          ? 'Completed'
+          : 'Error';
+      // A fresh cgroup for the next start: what the instance left is killed, the counters start at 0.
+      if (this.#cgroups && !this.#terminating) await this.#cgroups.prepareContainer(name).catch(() => undefined);
       const message = terminationMessage({
         file: current.terminationFile,
         policy: r.spec.terminationMessagePolicy,
@@ -772,13 +846,21 @@ export class PodRunner extends EventEmitter {
       images: this.#images,
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
+      userNamespace: this.#sandbox!.namespaces.includes('user'),
+      mountPoints: () => mountPointsOf(fs.readFileSync(`/proc/${this.#sandbox!.pause.pid}/mountinfo`, 'utf8')),
     };
   }
 
   /** Reads paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause. */
   #podView(): (p: string) => string {
-    const root = `/proc/${this.#sandbox!.pause.pid}/root`;
+    const root = this.#sandbox!.root;
     return (p) => `${root}${p}`;
+  }
+
+  /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
+  #cgroupOption(name: string): { cgroups?: string[] } {
+    const dirs = this.#cgroups?.containerDirs(name) ?? [];
+    return dirs.length > 0 ? { cgroups: dirs } : {};
   }
 
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
@@ -855,8 +937,12 @@ export class PodRunner extends EventEmitter {
     // wait for both together, then close the log files together.
     await Promise.all([this.#sandbox?.destroy(), ...this.#streamEnds]);
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
+    // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
+    await this.#cgroups?.remove().catch(() => undefined);
+    releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    for (const item of ['volumes', 'roots', 'containers', 'shm', 'etc-hosts', 'hostname'])
+    removeInstanceRoot(path.join(this.stateDir, 'roots'));
+    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();

@@ -86,6 +86,10 @@ export interface StatusContext {
   startTime?: Date;
   hostIP: string;
   podIP: string;
+  /** status.qosClass (the kubelet's ComputePodQOS); default BestEffort. */
+  qosClass?: string;
+  /** A message on PodReadyToStartContainers: what the sandbox lacks (cgroup limits not applied, say). */
+  sandboxMessage?: string;
   previousConditions: Condition[];
   now: Date;
 }
@@ -157,7 +161,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
   const readyReason = terminalPhase ? (phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed') : 'ContainersNotReady';
   const readyMessage = terminalPhase ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
   const conditions = [
-    condition('PodReadyToStartContainers', ctx.sandboxReady),
+    condition('PodReadyToStartContainers', ctx.sandboxReady, undefined, ctx.sandboxMessage),
     phase === 'Succeeded'
       ? condition('Initialized', true, 'PodCompleted')
       : condition(
@@ -187,7 +191,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
     hostIPs: [{ ip: ctx.hostIP }],
     podIP: ctx.podIP,
     podIPs: [{ ip: ctx.podIP }],
-    qosClass: 'BestEffort',
+    qosClass: ctx.qosClass ?? 'BestEffort',
   };
   if (ctx.forcedPhase) {
     status.reason = ctx.forcedPhase.reason;

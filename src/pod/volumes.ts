@@ -9,7 +9,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PodSystemError } from '../errors';
 import { parseQuantity } from '../manifest/quantity';
+import { native } from '../native';
 import { ContainerConfigError } from './environment';
 import { expand } from './expand';
 import { resolvePath } from './rootfs';
@@ -134,7 +136,9 @@ export function memoryVolumeBytes(sizeLimit: string | number | undefined, podMem
  * will resolve it in the pod's mount namespace (read through `view`, so a Memory emptyDir is seen as
  * the containers see it), made as a directory with the volume's mode when missing, as the kubelet
  * does (kubelet_pods.go `makeMounts`). A path that leaves the volume, through `..` or a symlink, is
- * refused. With it come the volume's resolved root and the path under it, for the child to bind it
+ * refused. Missing directories are made by fd beneath the volume (native `makeDirsBeneath`: openat2
+ * without symlinks, mkdirat, fchmod), so a symlink swapped in after the check fails the mount
+ * instead of making or chmod'ing anything outside (CVE-2017-1002101). With it come the volume's resolved root and the path under it, for the child to bind it
  * beneath the root (openat2 RESOLVE_BENEATH) whatever happens meanwhile.
  *
  * @example
@@ -159,14 +163,20 @@ export function subPathBeneath(
   if (real !== base && !real.startsWith(`${base}/`))
     throw new ContainerConfigError(`subpath "${path.join(volume, subPath)}" not within volume path "${volume}"`);
   const mode = fs.statSync(view(base)).mode & 0o7777;
-  let at = base;
-  for (const part of path.relative(base, real).split('/').filter(Boolean)) {
-    at = path.join(at, part);
-    if (fs.lstatSync(view(at), { throwIfNoEntry: false }) !== undefined) continue;
-    fs.mkdirSync(view(at), { mode });
-    fs.chmodSync(view(at), mode);
+  const relative = path.relative(base, real);
+  try {
+    native.makeDirsBeneath(view(base), relative, mode);
+  } catch (error) {
+    if (!(error instanceof PodSystemError)) throw error;
+    // The path changed since it was resolved above (a symlink swapped in): nothing was made through it.
+    const where = error.path?.startsWith(view(base)) ? base + error.path.slice(view(base).length) : error.path;
+    const why =
+      error.code === 'ELOOP' || error.code === 'EXDEV' || error.code === 'ENOTDIR'
+        ? `${where} is no longer a directory of the volume (a symbolic link or a file was put there), nothing was created through it`
+        : `${where}: ${error.message}`;
+    throw new ContainerConfigError(`unable to provision SubPath \`${subPath}\`: ${why} (${error.code})`);
   }
-  return { source: real, root: base, path: path.relative(base, real) };
+  return { source: real, root: base, path: relative };
 }
 
 /**

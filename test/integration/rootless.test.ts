@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syscalls } from '../../src';
 import { native } from '../../src/native';
+import { makeImage, staticBusybox, treeHash } from '../helpers/image';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
 import { pollUntil, readAll } from '../helpers/wait';
@@ -130,6 +131,72 @@ data: { k: "from-configmap\\n" }
     } finally {
       syscalls.umount(state);
       fs.rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it('--image without root: an overlay with userxattr in the pod user namespace; writes go with the instance', async () => {
+    const busybox = staticBusybox();
+    if (!busybox) {
+      if (process.env.POD_INIT_REQUIRE_PRIVILEGES === '1') throw new Error('busybox-static is needed');
+      console.warn('skipping the rootless --image test: no static busybox (apt-get install busybox-static)');
+      return;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-image-'));
+    fs.chmodSync(dir, 0o755);
+    const image = path.join(dir, 'rootfs');
+    makeImage(image, busybox, ['sh', 'cat', 'rm', 'mkdir'], { 'etc/x': 'original\n', 'etc/gone': 'here\n' });
+    // A rootless user's image is its own: a directory owned by host root is not writable in the pod's
+    // user namespace (uid 0 of the host is not mapped there), not even by copy-up.
+    const own = (p: string): void => {
+      fs.lchownSync(p, 65534, 65534);
+      if (fs.lstatSync(p).isDirectory()) for (const entry of fs.readdirSync(p)) own(path.join(p, entry));
+    };
+    own(image);
+    const state = path.join(dir, 'state');
+    fs.mkdirSync(state);
+    fs.chownSync(state, 65534, 65534);
+    const before = treeHash(image);
+    // Restarted once (OnFailure, no backoff): the second instance must not see the first one's writes.
+    const script = [
+      'n=$(cat /data/n 2>/dev/null || echo 0); echo $((n+1)) > /data/n',
+      'echo "$n: hello=$(cat /hello 2>/dev/null || echo none) x=$(cat /etc/x) gone=$(cat /etc/gone 2>/dev/null || echo none)"',
+      'echo hi > /hello && echo changed > /etc/x && rm /etc/gone && mkdir -m 0 /locked && [ $n -ge 1 ]',
+    ].join('; ');
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: { name: rootless-image }
+spec:
+  restartPolicy: OnFailure
+  volumes: [{ name: data, emptyDir: {} }]
+  containers:
+    - name: c
+      image: bb
+      env: [{ name: PATH, value: /bin }]
+      command: [sh, -c, ${JSON.stringify(script)}]
+      volumeMounts: [{ name: data, mountPath: /data }]
+`;
+    let child: ReturnType<typeof podInitAsNobody> | undefined;
+    try {
+      for (const run of [1, 2]) {
+        child = podInitAsNobody(['--image', `bb=${image}`, '--restart-backoff', '0,0'], state, manifest);
+        const [out, err, code] = await Promise.all([
+          readAll(child.stdout),
+          readAll(child.stderr),
+          new Promise((resolve) => child!.on('exit', resolve)),
+        ]);
+        expect(code, `run ${run}: ${out}\n${err}`).toBe(0);
+        const lines = out
+          .split('\n')
+          .filter((l) => l.startsWith('c | '))
+          .map((l) => l.slice(4));
+        expect(lines).toEqual(['0: hello=none x=original gone=here', '1: hello=none x=original gone=here']);
+        expect(treeHash(image)).toBe(before);
+      }
+      // Every instance's directory went with it (work/work, mode 0, and the mode-0 /locked included).
+      for (const pod of fs.readdirSync(state)) expect(fs.existsSync(path.join(state, pod, 'roots'))).toBe(false);
+    } finally {
+      if (child?.exitCode === null) child.kill('SIGKILL'); // its pod goes with it
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -237,6 +237,54 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
     for (const s of final.status.containerStatuses) expect(s.state.terminated.message).toBe('m'.repeat(3072));
   });
 
+  it("host mode: the host's directories and their submounts are read-only, /tmp, /var/tmp and /run private", async () => {
+    // A host directory and file made for this test (never the host's own files: if the defence
+    // failed, the test would have written them), and a cgroup that a write to /sys would create.
+    const hostDir = `/var/lib/${tag}`;
+    const cgroup = `/sys/fs/cgroup/pids/${tag}`;
+    fs.mkdirSync(hostDir);
+    fs.writeFileSync(`${hostDir}/f`, 'host\n');
+    const tryWrite = (p: string) => `(echo x >> ${p}) 2>/dev/null && echo wrote ${p} || echo refused ${p}`;
+    const script = [
+      tryWrite(`${hostDir}/f`),
+      tryWrite(`${hostDir}/new`),
+      `(mkdir ${cgroup}) 2>&1 | grep -o 'Read-only file system'`,
+      `echo scratch > /tmp/${tag} && echo scratch > /var/tmp/${tag} && echo scratch > /run/${tag} && echo private`,
+      `ls /run | wc -l`,
+      tryWrite(`/mnt/${tag}/f`),
+    ].join('; ');
+    const manifest = podManifest(
+      'readonly-host',
+      `  restartPolicy: Never
+  volumes: [{ name: h, hostPath: { path: ${hostDir} } }]
+  containers:
+    - name: c
+      image: x
+      command: [sh, -c, ${JSON.stringify(script)}]
+      volumeMounts: [{ name: h, mountPath: /mnt/${tag} }]
+`,
+    );
+    try {
+      const r = await run(['-o', 'json'], manifest);
+      expect(r.code, r.stderr).toBe(0);
+      expect(linesOf(r.stderr, 'c')).toEqual([
+        `refused ${hostDir}/f`,
+        `refused ${hostDir}/new`,
+        'Read-only file system',
+        'private',
+        '1', // only what the container wrote
+        `wrote /mnt/${tag}/f`, // the negative control: the same write through a hostPath volume
+      ]);
+      expect(fs.readFileSync(`${hostDir}/f`, 'utf8')).toBe('host\nx\n'); // the hostPath write only
+      expect(fs.readdirSync(hostDir)).toEqual(['f']);
+      expect(fs.existsSync(cgroup)).toBe(false);
+      for (const p of [`/tmp/${tag}`, `/var/tmp/${tag}`, `/run/${tag}`]) expect(fs.existsSync(p), p).toBe(false);
+    } finally {
+      fs.rmSync(hostDir, { recursive: true, force: true });
+      if (fs.existsSync(cgroup)) fs.rmdirSync(cgroup);
+    }
+  });
+
   it('leaves only logs and status.json in the state directories', () => {
     const pods = fs.readdirSync(stateRoot);
     expect(pods.length).toBeGreaterThanOrEqual(8);

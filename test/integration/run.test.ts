@@ -89,7 +89,8 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     const script = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; echo "run $n"; [ $n -ge 2 ]`;
     const manifest = pod(
       'retries',
-      `  restartPolicy: OnFailure\n  containers:\n    - name: c\n      image: x\n      command: [sh, -c, '${script}']\n`,
+      // The counter in a hostPath volume: the host's files are read-only in a host-mode root otherwise.
+      `  restartPolicy: OnFailure\n  volumes: [{ name: d, hostPath: { path: ${dir} } }]\n  containers:\n    - name: c\n      image: x\n      command: [sh, -c, '${script}']\n      volumeMounts: [{ name: d, mountPath: ${dir} }]\n`,
     );
     const r = await run(['-o', 'json', '--restart-backoff', '0.2,1'], manifest);
     expect(r.code).toBe(0);

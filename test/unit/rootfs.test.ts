@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../src/native';
 import { ContainerConfigError } from '../../src/pod/environment';
-import { resolvePath, rootMounts } from '../../src/pod/rootfs';
+import { native } from '../../src/native';
+import { mountPointsOf, overlayData, resolvePath, rootMounts } from '../../src/pod/rootfs';
 import { expandSubPathExpr, memoryVolumeBytes, subPathBeneath } from '../../src/pod/volumes';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootfs-'));
@@ -60,26 +60,38 @@ describe('rootMounts', () => {
     const f = native.mountFlags as Record<string, number>;
     const ro = f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY!;
 
-    it('image mode: the image bind is remounted read-only after pivot_root, nothing else', () => {
-      const image = fs.mkdtempSync(path.join(tmp, 'image-'));
+    it('image mode: the overlay is remounted read-only after pivot_root, nothing else', () => {
+      const lower = fs.mkdtempSync(path.join(tmp, 'image-'));
+      const image = { lower, upper: '/u', work: '/w', userNamespace: false };
       const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
       const binds = [{ source, target: '/data' }];
       expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds, readOnly: true }))).toEqual(['/']);
       expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds }))).toEqual([]);
     });
 
-    it('host mode: the root, the host top-level binds and a shadow with its entries; never /dev, /proc, /sys or a bind target', () => {
+    it('host mode: the root tmpfs, the private /tmp, /var/tmp, /run and a shadow; never /dev, /proc, /sys or a bind target', () => {
       const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
       const hosts = path.join(tmp, 'hosts-ro');
       fs.writeFileSync(hosts, '');
       const binds = [
-        { source, target: '/tmp' },
+        { source, target: '/var/tmp' },
         { source: hosts, target: '/etc/hosts' },
         { source, target: '/etc/pod-init-x' }, // a new directory: /etc is shadowed
       ];
       const targets = remounts(rootMounts({ root: '/r', shm: '/s', binds, readOnly: true }));
-      expect(targets).toEqual(expect.arrayContaining(['/', '/usr', '/etc', '/etc/passwd']));
-      for (const kept of ['/dev', '/dev/shm', '/proc', '/sys', '/tmp', '/etc/hosts', '/etc/pod-init-x'])
+      expect(targets).toEqual(expect.arrayContaining(['/', '/tmp', '/run', '/etc']));
+      // /usr and /etc/passwd are read-only host binds already; a volume stays as mounted.
+      for (const kept of [
+        '/usr',
+        '/etc/passwd',
+        '/dev',
+        '/dev/shm',
+        '/proc',
+        '/sys',
+        '/var/tmp',
+        '/etc/hosts',
+        '/etc/pod-init-x',
+      ])
         expect(targets).not.toContain(kept);
     });
   });
@@ -98,12 +110,89 @@ describe('rootMounts', () => {
     fs.symlinkSync('/run', path.join(image, 'var/run'));
     const file = path.join(tmp, 'hosts');
     fs.writeFileSync(file, '');
-    const steps = rootMounts({ root: '/r', image, shm: '/s', binds: [{ source: file, target: '/var/run/x/hosts' }] });
+    const steps = rootMounts({
+      root: '/r',
+      image: { lower: image, upper: '/u', work: '/w', userNamespace: false },
+      shm: '/s',
+      binds: [{ source: file, target: '/var/run/x/hosts' }],
+    });
     expect(steps.filter((s) => s.type === 'mount' && s.source === file).map((s) => s.target)).toEqual([
       '/r/run/x/hosts',
     ]);
     expect(targets(steps, 'mkdir')).toContain('/r/run/x');
     expect(targets(steps, 'file')).toContain('/r/run/x/hosts');
+  });
+
+  it('image mode: the root is an overlay over the image, mounted before anything is made in it', () => {
+    const image = fs.mkdtempSync(path.join(tmp, 'image-'));
+    const layers = { lower: image, upper: '/s/i/upper', work: '/s/i/work' };
+    const steps = rootMounts({ root: '/r', image: { ...layers, userNamespace: false }, shm: '/s', binds: [] });
+    expect(steps[0]).toEqual({
+      type: 'mount',
+      source: 'overlay',
+      target: '/r',
+      fstype: 'overlay',
+      flags: 0,
+      data: `lowerdir=${image},upperdir=/s/i/upper,workdir=/s/i/work,index=off,volatile`,
+    });
+    expect(steps.some((s) => s.type === 'mount' && s.source === image)).toBe(false); // never bound itself
+    const rootless = rootMounts({ root: '/r', image: { ...layers, userNamespace: true }, shm: '/s', binds: [] });
+    expect((rootless[0] as { data: string }).data).toMatch(/,index=off,volatile,userxattr$/);
+  });
+
+  it('overlayData escapes what overlayfs splits on', () => {
+    expect(overlayData({ lower: '/a,b:c\\d', upper: '/u', work: '/w', userNamespace: false })).toBe(
+      'lowerdir=/a\\,b\\:c\\\\d,upperdir=/u,workdir=/w,index=off,volatile',
+    );
+  });
+
+  it('host mode: host directories read-only with their submounts, private /tmp, /var/tmp and /run', () => {
+    const flags = native.mountFlags as Record<string, number>;
+    const remount = flags.MS_BIND! | flags.MS_REMOUNT! | flags.MS_RDONLY!;
+    const mountPoints = [
+      '/',
+      '/usr',
+      '/usr/share/x',
+      '/proc',
+      '/proc/sys/fs/binfmt_misc',
+      '/run/lock',
+      '/var/tmp/x',
+      '/sys/fs/cgroup',
+    ];
+    const steps = rootMounts({ root: '/r', shm: '/s', binds: [], mountPoints });
+    const readOnly = steps.filter((s) => s.type === 'mount' && s.flags === remount).map((s) => s.target);
+    expect(readOnly).toEqual(
+      expect.arrayContaining(['/r/usr', '/r/etc', '/r/usr/share/x', '/r/sys', '/r/sys/fs/cgroup']),
+    );
+    expect(readOnly).not.toContain('/r/proc'); // procfs stays as it is
+    expect(readOnly).not.toContain('/r/proc/sys/fs/binfmt_misc');
+    expect(readOnly.filter((p) => p.startsWith('/r/run/') || p.startsWith('/r/var/tmp/'))).toEqual([]); // private
+    expect(steps.some((s) => s.type === 'mount' && s.source === '/tmp')).toBe(false);
+    expect(steps.some((s) => s.type === 'mount' && s.source === '/run')).toBe(false);
+    for (const p of ['/r/tmp', '/r/var/tmp', '/r/run'])
+      expect(
+        steps.filter((s) => s.type === 'mount' && s.target === p).map((s) => (s as { fstype?: string }).fstype),
+      ).toEqual(['tmpfs']);
+    const privileged = rootMounts({ root: '/r', shm: '/s', binds: [], mountPoints, privileged: true });
+    const privilegedReadOnly = privileged.filter((s) => s.type === 'mount' && s.flags === remount).map((s) => s.target);
+    expect(privilegedReadOnly).toContain('/r/etc');
+    expect(privilegedReadOnly).not.toContain('/r/sys');
+    expect(privilegedReadOnly).not.toContain('/r/sys/fs/cgroup');
+  });
+
+  it('mountPointsOf reads field 5 of mountinfo, octal escapes undone, leaving out what was mounted over', () => {
+    const info = [
+      '26 1 8:1 / / rw - ext4 /dev/vda rw',
+      '21 26 0:5 / /proc rw - proc proc rw',
+      '36 26 98:0 / /mnt/my\\040dir rw - ext3 /dev/root rw',
+      '40 26 0:6 / /a rw - tmpfs tmpfs rw',
+      '41 40 0:7 / /a/b rw - tmpfs tmpfs rw', // hidden by 42, mounted over /a later
+      '42 26 0:8 / /a rw - tmpfs tmpfs rw',
+      '43 42 0:9 / /a/c rw - tmpfs tmpfs rw',
+      '44 43 0:9 / /a/c rw - tmpfs tmpfs rw', // stacked: the path once
+      '',
+    ].join('\n');
+    expect(mountPointsOf(info)).toEqual(['/', '/proc', '/mnt/my dir', '/a', '/a/c']);
   });
 
   it('a file where a directory must be is a ContainerConfigError', () => {
