@@ -41,6 +41,7 @@ import type { Bind } from './rootfs';
 import { terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 import { containerSecurity, type ContainerSecurity } from './security/container-security';
+import { runtimeCapabilities } from './security/capabilities';
 import { readUserDatabase } from './security/identity';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -292,7 +293,7 @@ export class PodRunner extends EventEmitter {
   #applyFsGroup(sandbox: Sandbox): void {
     const sc = this.pod.spec.securityContext;
     if (sc?.fsGroup === undefined) return;
-    const root = `/proc/${sandbox.pause.pid}/root`;
+    const root = sandbox.root; // the pod's mount namespace (the pause itself lives in an empty root)
     for (const spec of this.pod.spec.volumes ?? []) {
       const volume = this.#volumes.get(spec.name);
       const owned = spec.emptyDir !== undefined || spec.configMap !== undefined || spec.secret !== undefined;
@@ -558,6 +559,7 @@ export class PodRunner extends EventEmitter {
     const security = containerSecurity(this.pod, r.spec, {
       users: readUserDatabase(imageDir ?? '/'),
       rootful: runningAsRoot(),
+      availableCapabilities: runtimeCapabilities(),
       ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
     });
     if (security.errors.length > 0) {

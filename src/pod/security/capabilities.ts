@@ -7,9 +7,19 @@
  *
  * A non-root container ends up with no effective capabilities anyway: the kernel clears them at
  * `execve` after the uid change (no ambient, no file caps), as under containerd (kubernetes#56374).
+ * "All" (`add: [ALL]`, privileged) means every capability the runtime itself has (containerd's
+ * `cap.Current()`), not every one the kernel knows: asking for one outside pod-init's own bounding set
+ * is EPERM (this host's root lacks CAP_SYS_RESOURCE, say).
  * @module
  */
-import { allCapabilities, type Capability, capabilityNumbers, type CapabilitySets } from '../../security/capabilities';
+import fs from 'node:fs';
+import {
+  allCapabilities,
+  capabilitiesOf,
+  type Capability,
+  capabilityNumbers,
+  type CapabilitySets,
+} from '../../security/capabilities';
 
 /** containerd's default set (`oci.DefaultCapabilities`): CapEff/CapBnd 00000000a80425fb. */
 export const defaultCapabilities: readonly Capability[] = [
@@ -75,16 +85,20 @@ export function unknownCapabilityMessage(name: string): string | undefined {
  *
  * @example
  * containerCapabilities({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] }, false).effective; // ['CAP_NET_BIND_SERVICE']
- * containerCapabilities(undefined, true).bounding.length; // 41: privileged
+ * containerCapabilities(undefined, true).bounding.length; // 41: privileged, on a kernel with 41 and a root that has them
  */
-export function containerCapabilities(changes: CapabilityChanges | undefined, privileged: boolean): CapabilitySets {
-  let set = new Set<Capability>(privileged ? allCapabilities : defaultCapabilities);
+export function containerCapabilities(
+  changes: CapabilityChanges | undefined,
+  privileged: boolean,
+  available: readonly Capability[] = allCapabilities,
+): CapabilitySets {
+  let set = new Set<Capability>(privileged ? available : defaultCapabilities);
   // Privileged: containerd's WithPrivileged comes after WithCapabilities, so it wins whatever was asked.
   if (!privileged && changes !== undefined) {
     const isAll = (name: string) => name.toUpperCase() === 'ALL';
     const add = changes.add ?? [];
     const drop = changes.drop ?? [];
-    if (add.some(isAll)) set = new Set(allCapabilities);
+    if (add.some(isAll)) set = new Set(available);
     if (drop.some(isAll)) set = new Set();
     for (const name of add) {
       const cap = isAll(name) ? undefined : capabilityFromName(name);
@@ -100,12 +114,33 @@ export function containerCapabilities(changes: CapabilityChanges | undefined, pr
 }
 
 /**
+ * The capabilities of a `CapEff:` (or other) line of a /proc/<pid>/status text.
+ *
+ * @example
+ * statusCapabilities('CapEff:\t00000000a80425fb\n', 'CapEff').length; // 14
+ */
+export function statusCapabilities(status: string, field: 'CapEff' | 'CapPrm' | 'CapBnd'): Capability[] {
+  const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+  return hex === undefined ? [] : capabilitiesOf(BigInt(`0x${hex}`));
+}
+
+/**
+ * The effective capabilities of this process: what "all" gives a container (containerd `cap.Current()`).
+ *
+ * @example
+ * runtimeCapabilities().includes('CAP_SYS_ADMIN'); // true as root
+ */
+export function runtimeCapabilities(): Capability[] {
+  return statusCapabilities(fs.readFileSync('/proc/self/status', 'utf8'), 'CapEff');
+}
+
+/**
  * The /proc/<pid>/status hex mask of a set (`CapEff:` and friends), for tests and messages.
  *
  * @example
- * capabilityMask(containerCapabilities(undefined, false).effective); // '00000000a80425fb'
+ * statusMask(containerCapabilities(undefined, false).effective); // '00000000a80425fb'
  */
-export function capabilityMask(caps: readonly Capability[]): string {
+export function statusMask(caps: readonly Capability[]): string {
   let mask = 0n;
   for (const cap of caps) mask |= 1n << BigInt(capabilityNumbers[cap]);
   return mask.toString(16).padStart(16, '0');

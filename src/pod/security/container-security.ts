@@ -5,7 +5,7 @@
  * Container fields override pod fields one by one (K1 `DetermineEffectiveSecurityContext`).
  * @module
  */
-import type { CapabilitySets } from '../../security/capabilities';
+import type { Capability, CapabilitySets } from '../../security/capabilities';
 import type { MountStep } from '../../spawn';
 import { type CapabilityChanges, containerCapabilities } from './capabilities';
 import { type IdentityFields, containerIdentity, type UserDatabase } from './identity';
@@ -62,6 +62,8 @@ export interface ContainerSecurityOptions {
   userNamespace?: boolean;
   /** What a /proc or /sys path is on this kernel; default: the host's. */
   pathKind?: PathKind;
+  /** What "all" capabilities are (privileged, `add: [ALL]`): the runtime's own; default every one the kernel has. */
+  availableCapabilities?: readonly Capability[];
   /** `/sys/devices/system/cpu/possible`; default: the host's. */
   possibleCpus?: string;
 }
@@ -127,7 +129,7 @@ export function containerSecurity(
   }
   return {
     privileged,
-    capabilities: containerCapabilities(sc.capabilities, privileged),
+    capabilities: containerCapabilities(sc.capabilities, privileged, options.availableCapabilities),
     noNewPrivileges: noNewPrivileges(sc, { byDefault: options.noNewPrivilegesByDefault === true }),
     seccomp: seccompChoice(sc.seccompProfile, podSc.seccompProfile, privileged, options.seccompProfileRoot),
     maskedSteps,

@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   capabilityFromName,
-  capabilityMask,
+  statusMask,
   containerCapabilities,
+  statusCapabilities,
   unknownCapabilityMessage,
 } from '../../../src/pod/security/capabilities';
 
 const eff = (changes: Parameters<typeof containerCapabilities>[0], privileged = false) =>
-  capabilityMask(containerCapabilities(changes, privileged).effective);
+  statusMask(containerCapabilities(changes, privileged).effective);
 
 describe('containerCapabilities', () => {
   it.each([
@@ -55,5 +56,20 @@ describe('capability names', () => {
       'unknown capability: the name is without the CAP_ prefix: "NET_RAW"',
     );
     expect(unknownCapabilityMessage('FLY')).toMatch(/^unknown capability: not a capability of this kernel \(CHOWN, /);
+  });
+});
+
+describe('the runtime\'s own capabilities as "all"', () => {
+  const status = 'CapInh:\t0000000000000000\nCapEff:\t000001fffeffffff\nCapBnd:\t000001ffffffffff\n';
+  it('reads a /proc/<pid>/status line', () => {
+    expect(statusCapabilities(status, 'CapEff')).toHaveLength(40);
+    expect(statusCapabilities(status, 'CapEff')).not.toContain('CAP_SYS_RESOURCE');
+    expect(statusCapabilities(status, 'CapPrm')).toEqual([]);
+  });
+  it('privileged and add: [ALL] get what the runtime has, a single add is not limited', () => {
+    const available = statusCapabilities(status, 'CapEff');
+    expect(statusMask(containerCapabilities(undefined, true, available).bounding)).toBe('000001fffeffffff');
+    expect(statusMask(containerCapabilities({ add: ['ALL'] }, false, available).effective)).toBe('000001fffeffffff');
+    expect(containerCapabilities({ add: ['SYS_RESOURCE'] }, false, available).effective).toContain('CAP_SYS_RESOURCE');
   });
 });

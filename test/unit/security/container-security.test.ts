@@ -1,7 +1,7 @@
 // One container's security settings from its pod (src/pod/security/container-security.ts): container
 // fields over pod fields, privileged and procMount: Unmasked, the runAsNonRoot error.
 import { describe, expect, it } from 'vitest';
-import { capabilityMask } from '../../../src/pod/security/capabilities';
+import { statusMask } from '../../../src/pod/security/capabilities';
 import {
   type ContainerSecurityFields,
   containerSecurity,
@@ -25,7 +25,7 @@ const run = (sc?: ContainerSecurityFields, podSc?: PodSecurityFields, opts: Part
 describe('containerSecurity', () => {
   it("gives a default container containerd's defaults, masks, RuntimeDefault, root", () => {
     const s = run();
-    expect(capabilityMask(s.capabilities.effective)).toBe('00000000a80425fb');
+    expect(statusMask(s.capabilities.effective)).toBe('00000000a80425fb');
     expect(s.noNewPrivileges).toBe(false);
     expect(s.seccomp).toEqual({ type: 'RuntimeDefault' });
     expect(s.maskedSteps.map((m) => m.target)).toEqual(['/sys', '/proc/acpi', '/proc/kcore']);
