@@ -560,6 +560,7 @@ export class PodRunner extends EventEmitter {
       users: readUserDatabase(imageDir ?? '/'),
       rootful: runningAsRoot(),
       availableCapabilities: runtimeCapabilities(),
+      freshSysfs: imageDir !== undefined, // host mode binds the host's /sys read-only already (rootfs.ts)
       ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
     });
     if (security.errors.length > 0) {

@@ -52,6 +52,12 @@ export interface ContainerSecurityOptions {
   seccompProfileRoot?: string;
   /** pod-init runs as root (a rootless pod on the host network cannot mount a fresh sysfs). */
   rootful: boolean;
+  /**
+   * Mount a fresh read-only sysfs on /sys (default true). False for a root whose /sys is already the
+   * host's, read-only with its submounts (rootfs.ts host mode): that keeps /sys/fs/cgroup readable, where
+   * a fresh sysfs would show an empty directory until the container's own cgroup is mounted there.
+   */
+  freshSysfs?: boolean;
   /** no_new_privs also when allowPrivilegeEscalation is unset (no-new-privs.ts). Default false: the kubelet's. */
   noNewPrivilegesByDefault?: boolean;
   /**
@@ -117,7 +123,7 @@ export function containerSecurity(
   const ids = 'error' in identity ? { uid: 0, gid: 0, groups: [0] } : identity;
   const maskedSteps: MountStep[] = [];
   if (!privileged) {
-    maskedSteps.push(...sysSteps(options.rootful || pod.spec.hostNetwork !== true));
+    if (options.freshSysfs !== false) maskedSteps.push(...sysSteps(options.rootful || pod.spec.hostNetwork !== true));
     if (sc.procMount !== 'Unmasked' || options.userNamespace !== true)
       maskedSteps.push(
         ...maskSteps({

@@ -54,6 +54,12 @@ describe('containerSecurity', () => {
       '/proc/kcore',
     ]);
   });
+  it('keeps a /sys that is read-only already (host mode) when told', () => {
+    expect(run({}, undefined, { freshSysfs: false } as never).maskedSteps.map((m) => m.target)).toEqual([
+      '/proc/acpi',
+      '/proc/kcore',
+    ]);
+  });
   it('a rootless pod on the host network remounts /sys instead of mounting sysfs', () => {
     const s = containerSecurity(pod(undefined, true), { name: 'c' }, { ...options, rootful: false });
     expect(s.maskedSteps[0]).toMatchObject({ target: '/sys' });
