@@ -758,7 +758,10 @@ export class PodRunner extends EventEmitter {
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
       userNamespace: this.#sandbox!.namespaces.includes('user'),
-      mountPoints: () => mountPointsOf(fs.readFileSync(`/proc/${this.#sandbox!.pause.pid}/mountinfo`, 'utf8')),
+      // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
+      // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
+      // root, no longer lists them in its own mountinfo.
+      mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
     };
   }
 
