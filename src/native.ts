@@ -90,6 +90,8 @@ export interface NativeBinding {
   execve(file: string, argv: string[], env: string[]): never;
   libuvChildPids(): number[];
   reapPid(pid: number): [exitCode: number | null, signal: number | null] | null;
+  /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
+  compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
 }
 
 /** Where the addon was found; pod-pause is built next to it. */
