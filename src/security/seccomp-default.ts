@@ -448,7 +448,11 @@ export const cloneNamespaceFlags = 0x7e020000;
 
 const ENOSYS = 38;
 
-/** The architectures of a host: the native one and the compat ABIs its kernel runs (containerd's `arches()`). */
+/**
+ * The architectures of a host: the native one and the compat ABIs its kernel runs (containerd's `arches()`).
+ * @example
+ * hostArchitectures('x64'); // ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']
+ */
 export function hostArchitectures(arch: string = process.arch): SeccompArchitecture[] {
   if (arch === 'x64') return ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
   if (arch === 'arm64') return ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'];

@@ -18,7 +18,12 @@ import {
   type SeccompValue,
 } from './seccomp-types';
 
-/** A profile file that cannot be used: which file, which field, what was expected. */
+/**
+ * A profile file that cannot be used: which file, which field, what was expected.
+ * @example
+ * // seccomp profile /var/lib/kubelet/seccomp/p.json: syscalls[2].action: unsupported value "SCMP_ACT_X"; expected one of …
+ * if (error instanceof SeccompProfileError) console.error(error.message);
+ */
 export class SeccompProfileError extends Error {
   constructor(
     readonly source: string,
