@@ -7,6 +7,7 @@
         "native/child_setup.cc",
         "native/errors.cc",
         "native/exit.cc",
+        "native/plan.cc",
         "native/reap.cc",
         "native/seccomp.cc",
         "native/spawn.cc",
@@ -24,9 +25,12 @@
     {
       "target_name": "pod-pause",
       "type": "executable",
-      "sources": ["native/pause.c", "native/init.c"],
+      "sources": ["native/pause.c", "native/init.c", "native/enter.cc", "native/plan.cc", "native/child_setup.cc"],
       "cflags!": ["-fPIC"],
-      "cflags": ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-fstack-protector"],
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2", "-fstack-protector"],
+      "cflags_c": ["-std=c99"],
+      "cflags_cc!": ["-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti"],
       "ldflags": ["-static", "-s"]
     }
   ]

@@ -8,8 +8,12 @@
 // See: clone3(2), setns(2), unshare(2), mount(2), pivot_root(2), prctl(2), close_range(2).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -130,6 +135,22 @@ static int mount_beneath(const MountOp& op, unsigned long flags) {
   return err;
 }
 
+// MOUNT_OP_WRITE: `data` into an existing file, never through a symlink; with fstype "proc" the file
+// must be on a procfs (a sysctl written through the pod's own /proc, CVE-2025-52881's lesson).
+static int write_file(const MountOp& op) {
+  int fd = open(op.target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return errno;
+  int err = 0;
+  struct statfs fs;
+  if (op.fstype != nullptr && strcmp(op.fstype, "proc") == 0 && (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC))
+    err = EXDEV;
+  size_t len = op.data != nullptr ? strlen(op.data) : 0;
+  if (err == 0 && write(fd, op.data != nullptr ? op.data : "", len) != static_cast<ssize_t>(len))
+    err = errno != 0 ? errno : EIO;
+  close(fd);
+  return err;
+}
+
 static void child_mounts(const ChildPlan& plan) {
   if (plan.propagation != 0 && mount(nullptr, "/", nullptr, MS_REC | plan.propagation, nullptr) < 0)
     child_fail(plan, STEP_MOUNT_PROPAGATION, errno, "/");
@@ -137,12 +158,20 @@ static void child_mounts(const ChildPlan& plan) {
     child_fail(plan, STEP_MOUNT_PROC, errno, "/proc");
   for (int i = 0; i < plan.mount_count; i++) {
     const MountOp& op = plan.mounts[i];
+    if (op.optional && op.kind != MOUNT_OP_MKDIR && op.kind != MOUNT_OP_FILE && op.kind != MOUNT_OP_SYMLINK) {
+      struct stat st;
+      if (lstat(op.target, &st) < 0 && errno == ENOENT) continue;
+    }
     if (op.kind == MOUNT_OP_MKDIR) {
       if (mkdir(op.target, 0755) < 0 && errno != EEXIST) child_fail(plan, STEP_MKDIR, errno, op.target);
     } else if (op.kind == MOUNT_OP_FILE) {
-      int fd = open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+      // O_NONBLOCK: a FIFO swapped in here is ENXIO, not a child stuck in open (and Node with it).
+      int fd = open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
       if (fd < 0) child_fail(plan, STEP_MKDIR, errno, op.target);
       close(fd);
+    } else if (op.kind == MOUNT_OP_WRITE) {
+      int err = write_file(op);
+      if (err != 0) child_fail(plan, STEP_WRITE_FILE, err, op.target);
     } else if (op.kind == MOUNT_OP_SYMLINK) {
       if (symlink(op.source, op.target) < 0 && errno != EEXIST) child_fail(plan, STEP_SYMLINK, errno, op.target);
     } else if (op.kind == MOUNT_OP_PIVOT_ROOT) {
@@ -195,7 +224,16 @@ static void child_identity(const ChildPlan& plan) {
   if (plan.loopback_up && bring_loopback_up() < 0) child_fail(plan, STEP_LOOPBACK, errno, "lo");
 }
 
-static void child_process_attributes(const ChildPlan& plan) {
+// Enter the cgroups first, before anything the child does can be charged elsewhere: writing "0" to
+// cgroup.procs moves the writer (runc writes its init's pid before it runs; v2's CLONE_INTO_CGROUP
+// would need one fd per process and does not exist on v1).
+static void child_cgroups(const ChildPlan& plan) {
+  for (int i = 0; i < plan.cgroup_count; i++) {
+    if (write(plan.cgroup_fds[i], "0", 1) != 1) child_fail(plan, STEP_CGROUP, errno, nullptr);
+  }
+}
+
+static void child_session(const ChildPlan& plan) {
   if (plan.new_session && setsid() < 0) child_fail(plan, STEP_NEW_SESSION, errno, nullptr);
   if (plan.new_process_group) {
     if (setpgid(0, 0) < 0) child_fail(plan, STEP_PROCESS_GROUP, errno, nullptr);
@@ -203,7 +241,52 @@ static void child_process_attributes(const ChildPlan& plan) {
     // default and blocked here, so tcsetpgrp from a background group does not stop us.
     if (plan.foreground && isatty(0)) tcsetpgrp(0, getpgrp());
   }
-  if (plan.cwd != nullptr && chdir(plan.cwd) < 0) child_fail(plan, STEP_CHDIR, errno, plan.cwd);
+}
+
+static void child_load_seccomp(const ChildPlan& plan) {
+  if (plan.seccomp_filter == nullptr) return;
+  struct sock_fprog prog;
+  prog.len = static_cast<unsigned short>(plan.seccomp_len);
+  prog.filter = static_cast<struct sock_filter*>(const_cast<void*>(plan.seccomp_filter));
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) child_fail(plan, STEP_SECCOMP, errno, nullptr);
+}
+
+// Before the id change: keep the permitted set across it and cut the bounding set (needs CAP_SETPCAP,
+// which root still has here).
+static void child_capabilities_before_ids(const ChildPlan& plan) {
+  if (!plan.set_caps) return;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+  for (int cap = 0; cap <= plan.cap_last && cap < 64; cap++) {
+    if (plan.cap_bounding & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+  }
+}
+
+// After it: the sets themselves (effective was cleared by a change away from uid 0), then ambient.
+static void child_capabilities_after_ids(const ChildPlan& plan) {
+  if (!plan.set_caps) return;
+  struct __user_cap_header_struct header;
+  struct __user_cap_data_struct data[2];
+  memset(&header, 0, sizeof header);
+  memset(data, 0, sizeof data);
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  for (int i = 0; i < 2; i++) {
+    data[i].effective = static_cast<uint32_t>(plan.cap_effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(plan.cap_permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(plan.cap_inheritable >> (32 * i));
+  }
+  if (syscall(SYS_capset, &header, data) < 0) child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+  for (int cap = 0; cap <= plan.cap_last && cap < 64; cap++) {
+    if ((plan.cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+  }
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) child_fail(plan, STEP_CAPABILITIES, errno, nullptr);
+}
+
+static void child_ids(const ChildPlan& plan) {
   // Raw syscalls: glibc's setgroups()/setresuid() broadcast the change to every thread it knows of
   // (SIGSETXID); this copy of Node has only one thread but glibc's list still names Node's others.
   if (plan.set_groups && syscall(SYS_setgroups, plan.group_count, plan.groups) < 0)
@@ -212,8 +295,21 @@ static void child_process_attributes(const ChildPlan& plan) {
     if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) child_fail(plan, STEP_SET_GID, errno, nullptr);
     if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) child_fail(plan, STEP_SET_UID, errno, nullptr);
   }
-  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    child_fail(plan, STEP_NO_NEW_PRIVS, errno, nullptr);
+}
+
+// The working directory is entered as the target user (its permission checks, not root's), and must
+// lie inside the root: a directory reached through a leaked fd (/proc/self/fd/N, CVE-2024-21626) or
+// outside a pivot_root reads back from getcwd as "(unreachable)/...", not an absolute path.
+static void child_cwd(const ChildPlan& plan) {
+  if (plan.cwd == nullptr) return;
+  if (chdir(plan.cwd) < 0) child_fail(plan, STEP_CHDIR, errno, plan.cwd);
+  char buf[512];
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0 && errno != ERANGE) child_fail(plan, STEP_VERIFY_CWD, errno, plan.cwd);
+  if (n >= 0 && buf[0] != '/') child_fail(plan, STEP_VERIFY_CWD, EXDEV, plan.cwd);
+}
+
+static void child_death_signal(const ChildPlan& plan) {
   // After the id changes, which clear it. It follows the parent *thread*; the parent is Node's main
   // thread (CLONE_PARENT keeps it so for the double fork). The parent may already be gone: check
   // its pidfd (getppid() reads 0 across pid namespaces), as util-linux unshare --kill-child does.
@@ -257,7 +353,12 @@ static void child_stdio(const ChildPlan& plan) {
   const char* failed = plan.candidate_count > 0 ? plan.candidates[0] : "";
   bool seen_eacces = false;
   sigprocmask(SIG_SETMASK, &plan.exec_mask, nullptr);
-  for (int i = 0; i < plan.candidate_count; i++) {
+  if (plan.exec_fd >= 0) {
+    syscall(SYS_execveat, plan.exec_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
+    err = errno;
+    failed = plan.argv[0];
+  }
+  for (int i = 0; plan.exec_fd < 0 && i < plan.candidate_count; i++) {
     execve(plan.candidates[i], plan.argv, plan.envp);
     // Like execvp: keep searching past ENOENT/ENOTDIR/EACCES, report EACCES if any candidate gave it.
     if (errno == EACCES) {
@@ -280,12 +381,24 @@ void RunChild(const ChildPlan& plan) {
   // Signals stay blocked (the parent blocked them all before clone) until child_exec sets the mask.
   child_reset_signals();
   child_wait_parent(plan);
+  child_cgroups(plan);
   if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) < 0) child_fail(plan, STEP_UNSHARE, errno, nullptr);
   child_mounts(plan);
   child_identity(plan);
-  child_process_attributes(plan);
+  child_session(plan);
+  // Order of runc's init (SECURITY.md §5): without no_new_privs the filter needs CAP_SYS_ADMIN, so it
+  // goes in before the ids and capabilities change; the few calls after it are in every profile.
+  if (!plan.no_new_privs) child_load_seccomp(plan);
+  child_capabilities_before_ids(plan);
+  child_ids(plan);
+  child_cwd(plan);
+  child_capabilities_after_ids(plan);
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    child_fail(plan, STEP_NO_NEW_PRIVS, errno, nullptr);
+  child_death_signal(plan);
   child_ignore_signals(plan);
   child_stdio(plan);
+  if (plan.no_new_privs) child_load_seccomp(plan);
   child_exec(plan);
 }
 

@@ -9,11 +9,16 @@
  * See: signalfd(2), waitpid(2), prctl(2) PR_SET_CHILD_SUBREAPER, pid_namespaces(7). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +56,52 @@ static int socket_main(const char *family) {
   return sendmsg(1, &msg, 0) == 1 ? 0 : 1;
 }
 
+int enter_main(int argc, char **argv); /* enter.cc */
+
+/* `--confine UID:GID`: what a process that every container of the pod may see must be (SECURITY.md §6):
+ * no file system (chrooted into an empty, read-only tmpfs that is mounted nowhere, so /proc/1/root shows
+ * nothing), no capabilities, no_new_privs, and the kubelet's pause user 65535 where the pod's user
+ * namespace maps it (without root the pod maps one id: then it stays that id, capability-less). A
+ * container's root cannot open /proc/<pause>/{root,exe,mem} of another uid without CAP_SYS_PTRACE.
+ * It starts when pod-init, having opened the pod mount namespace's root through /proc/<pid>/root,
+ * writes a byte on stdin; then 'R' on stdout tells pod-init the pause is confined; both pipes are
+ * replaced by /dev/null. */
+static int confine(const char *ids) {
+  char go, *end;
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC), death_signal = 0;
+  unsigned long uid = strtoul(ids, &end, 10), gid = *end == ':' ? strtoul(end + 1, NULL, 10) : uid;
+  int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC), mnt;
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct none[2];
+  if (null < 0 || read(STDIN_FILENO, &go, 1) != 1) return 9;
+  /* A change of uid clears the parent-death signal: read it now, set it again after. */
+  if (prctl(PR_GET_PDEATHSIG, &death_signal, 0, 0, 0) < 0) return 9;
+  if (fs < 0) return 10;
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+      syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+      syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return 11;
+  mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0 || fchdir(mnt) < 0 || chroot(".") < 0 || chdir("/") < 0) return 12;
+  close(mnt);
+  close(fs);
+  for (int cap = 0; cap < 64; cap++)
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return 13;
+  /* EPERM: setgroups is denied in a rootless pod's user namespace; EINVAL: the id is not mapped. */
+  if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM) return 14;
+  if (syscall(SYS_setresgid, gid, gid, gid) < 0 && errno != EINVAL) return 14;
+  if (syscall(SYS_setresuid, uid, uid, uid) < 0 && errno != EINVAL) return 14;
+  memset(none, 0, sizeof none);
+  if (syscall(SYS_capset, &header, none) < 0) return 15;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return 16;
+  if (death_signal != 0 && prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) < 0) return 16;
+  /* If pod-init died before that, nobody reads this pipe any more: EPIPE (SIGPIPE is blocked), exit. */
+  if (write(STDOUT_FILENO, "R", 1) != 1 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0) return 17;
+  close(null);
+  return 0;
+}
+
 static void reap_zombies(void) {
   while (waitpid(-1, NULL, WNOHANG) > 0) {
   }
@@ -61,19 +112,27 @@ int main(int argc, char **argv) {
   int sfd;
   struct signalfd_siginfo batch[32];
 
-  /* Arguments: --version, or "init" for the init mode (init.c); the pause takes no flags. */
+  /* Arguments: --version, "init" for the init mode (init.c), "socket", "enter", or --confine. */
   if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
     say(POD_PAUSE_VERSION);
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
+  /* Run from a sealed memfd (pod-init's copy), the kernel names us after the fd: say who we are. */
+  prctl(PR_SET_NAME, "pod-pause", 0, 0, 0);
   if (argc > 2 && strcmp(argv[1], "socket") == 0) return socket_main(argv[2]);
+  if (argc > 2 && strcmp(argv[1], "enter") == 0) return enter_main(argc - 1, argv + 1);
 
   /* Block every signal and take them from a signalfd: pid 1 without this ignores SIGTERM. */
   sigfillset(&all);
   if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) return 2;
   sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) return 3;
+
+  if (argc > 2 && strcmp(argv[1], "--confine") == 0) {
+    int failed = confine(argv[2]);
+    if (failed != 0) return failed;
+  }
 
   /* Outside a pid namespace of our own, orphans would go past us: become their reaper. */
   if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return 4;

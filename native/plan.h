@@ -19,7 +19,8 @@ enum MountKind : int {
   MOUNT_OP_MKDIR = 1,
   MOUNT_OP_PIVOT_ROOT = 2,
   MOUNT_OP_SYMLINK = 3,
-  MOUNT_OP_FILE = 4
+  MOUNT_OP_FILE = 4,
+  MOUNT_OP_WRITE = 5  // write `data` into the existing file `target` (a sysctl); `fstype` "proc" = must be procfs
 };
 
 struct MountOp {
@@ -35,10 +36,13 @@ struct MountOp {
   // used as it is where openat2 is missing (ENOSYS, kernels before 5.6).
   const char* beneath;   // may be null
   const char* relative;  // with beneath
+  bool optional;         // a target that does not exist (ENOENT) is skipped: a masked path this kernel lacks
 };
 
 struct ChildPlan {
-  // What to run: candidates are tried in order (a PATH search done by TypeScript).
+  // What to run: candidates are tried in order (a PATH search done by TypeScript), or, when
+  // exec_fd >= 0, that file descriptor (execveat AT_EMPTY_PATH: a sealed copy of pod-pause).
+  int exec_fd;
   const char* const* candidates;
   int candidate_count;
   char* const* argv;
@@ -74,6 +78,18 @@ struct ChildPlan {
   const gid_t* groups;
   int group_count;
   bool no_new_privs;
+  // Capabilities (set_caps): the bounding set is cut before the id change (PR_SET_KEEPCAPS keeps the
+  // permitted set across it), then capset() and the ambient set. Bit n = capability n.
+  bool set_caps;
+  int cap_last;  // /proc/sys/kernel/cap_last_cap, read by the parent
+  uint64_t cap_bounding, cap_permitted, cap_effective, cap_inheritable, cap_ambient;
+  // A seccomp filter (struct sock_filter[seccomp_len]) loaded last before execve with no_new_privs,
+  // else before the id and capability changes (which then still hold CAP_SYS_ADMIN to load it).
+  const void* seccomp_filter;
+  int seccomp_len;
+  // cgroup.procs files (opened by the parent) the child writes "0" into before anything else.
+  const int* cgroup_fds;
+  int cgroup_count;
   int death_signal;  // PR_SET_PDEATHSIG, 0 = none
   int parent_pidfd;  // pidfd of the expected parent, to close the PDEATHSIG race; -1 = none
 
@@ -93,6 +109,11 @@ struct ChildReport {
   int32_t err;
   char path[256];
 };
+
+// A plan travels as one flat blob: pointers hold offsets from the ChildPlan's own address (0 = null),
+// so the blob can be copied into another process (pod-pause enter, which runs a joined spawn without
+// Node's memory) and made usable there with RelocatePlan (plan.cc). child_stack is set by whoever runs it.
+void RelocatePlan(ChildPlan* plan);
 
 // Child side (child_setup.cc). Both never return. Their int-returning forms are clone(2) entry points.
 [[noreturn]] void RunChild(const ChildPlan& plan);

@@ -8,11 +8,16 @@
 // See: clone3(2), setns(2), user_namespaces(7) for the id maps, pidfd_open(2).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <memory>
@@ -29,17 +34,40 @@ namespace podinit {
 
 namespace {
 
-// Owns every buffer the ChildPlan points into; lives on the parent's stack across the clone.
+// The plan as one flat blob (plan.h): pointer fields hold offsets from the blob's start, so it can be
+// relocated where it is (this process's own spawns) or copied into `pod-pause enter` (joined spawns).
+class Blob {
+ public:
+  Blob() { Put(nullptr, sizeof(ChildPlan)); }  // offset 0: the ChildPlan itself, filled in last
+  size_t Put(const void* data, size_t size) {
+    size_t at = (bytes_.size() + 15) & ~static_cast<size_t>(15);
+    bytes_.resize(at + size);
+    if (data != nullptr) memcpy(bytes_.data() + at, data, size);
+    return at;
+  }
+  size_t Str(const std::string& s) { return Put(s.c_str(), s.size() + 1); }
+  template <typename T>
+  size_t Array(const std::vector<T>& items) {
+    return items.empty() ? 0 : Put(items.data(), items.size() * sizeof(T));
+  }
+  ChildPlan* plan() { return reinterpret_cast<ChildPlan*>(bytes_.data()); }
+  const std::vector<char>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+template <typename T>
+T AsOffset(size_t offset) {
+  return reinterpret_cast<T>(static_cast<uintptr_t>(offset));
+}
+
+// What the parent keeps beside the blob: the id maps it writes, the setup deadline.
 struct SpawnPlan {
-  std::vector<std::string> strings;  // reserved up front: pointers into it must stay valid
-  std::vector<const char*> candidates;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  std::vector<MountOp> mounts;
-  std::vector<gid_t> groups;
-  std::vector<int> ignored;
+  Blob blob;
   std::string uid_map, gid_map, setgroups;
-  ChildPlan child;
+  int enter_fd = -1;  // a sealed pod-pause: joined spawns enter through it
+  int timeout_ms = 10000;
 };
 
 class Fd {
@@ -49,6 +77,11 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
   void reset(int fd = -1) {
     if (fd_ >= 0) close(fd_);
     fd_ = fd;
@@ -57,11 +90,6 @@ class Fd {
  private:
   int fd_;
 };
-
-const char* Keep(SpawnPlan& plan, const std::string& s) {
-  plan.strings.push_back(s);
-  return plan.strings.back().c_str();
-}
 
 bool Has(const Napi::Object& o, const char* key) {
   return o.Has(key) && !o.Get(key).IsUndefined() && !o.Get(key).IsNull();
@@ -75,6 +103,11 @@ int64_t Int(const Napi::Object& o, const char* key, int64_t fallback) {
 }
 bool Bool(const Napi::Object& o, const char* key) {
   return Has(o, key) && o.Get(key).ToBoolean().Value();
+}
+uint64_t Mask(const Napi::Object& o, const char* key) {
+  if (!Has(o, key)) return 0;
+  bool lossless = false;
+  return o.Get(key).As<Napi::BigInt>().Uint64Value(&lossless);
 }
 
 std::vector<std::string> StrArray(const Napi::Object& o, const char* key) {
@@ -93,30 +126,33 @@ std::vector<int64_t> IntArray(const Napi::Object& o, const char* key) {
   return out;
 }
 
-size_t CountStrings(const Napi::Object& o) {
-  size_t n = 16;
-  for (const char* key : {"candidates", "argv", "env"})
-    if (Has(o, key)) n += o.Get(key).As<Napi::Array>().Length();
-  if (Has(o, "mounts")) n += 4 * o.Get("mounts").As<Napi::Array>().Length();
-  return n;
+// Strings into the blob: their offsets, null-terminated when asked (argv, envp).
+std::vector<uintptr_t> Strings(Blob& blob, const std::vector<std::string>& list, bool terminate) {
+  std::vector<uintptr_t> out;
+  for (const auto& s : list) out.push_back(blob.Str(s));
+  if (terminate) out.push_back(0);
+  return out;
 }
 
-// Options were validated by src/spawn.ts; this only copies them into plain C storage.
+size_t OptionalStr(Blob& blob, const Napi::Object& o, const char* key) {
+  return Has(o, key) ? blob.Str(Str(o, key)) : 0;
+}
+
+// Options were validated by src/spawn.ts; this only copies them into the blob.
 void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
-  plan.strings.reserve(CountStrings(o));
-  ChildPlan& c = plan.child;
+  Blob& blob = plan.blob;
+  ChildPlan c;
   memset(&c, 0, sizeof c);
 
-  for (const auto& s : StrArray(o, "candidates")) plan.candidates.push_back(Keep(plan, s));
-  for (const auto& s : StrArray(o, "argv")) plan.argv.push_back(const_cast<char*>(Keep(plan, s)));
-  plan.argv.push_back(nullptr);
-  for (const auto& s : StrArray(o, "env")) plan.envp.push_back(const_cast<char*>(Keep(plan, s)));
-  plan.envp.push_back(nullptr);
-  c.candidates = plan.candidates.data();
-  c.candidate_count = static_cast<int>(plan.candidates.size());
-  c.argv = plan.argv.data();
-  c.envp = plan.envp.data();
-  c.cwd = Has(o, "cwd") ? Keep(plan, Str(o, "cwd")) : nullptr;
+  std::vector<uintptr_t> candidates = Strings(blob, StrArray(o, "candidates"), false);
+  std::vector<uintptr_t> argv = Strings(blob, StrArray(o, "argv"), true);
+  std::vector<uintptr_t> envp = Strings(blob, StrArray(o, "env"), true);
+  c.exec_fd = static_cast<int>(Int(o, "execFd", -1));
+  c.candidates = AsOffset<const char* const*>(blob.Array(candidates));
+  c.candidate_count = static_cast<int>(candidates.size());
+  c.argv = AsOffset<char* const*>(blob.Array(argv));
+  c.envp = AsOffset<char* const*>(blob.Array(envp));
+  c.cwd = AsOffset<const char*>(OptionalStr(blob, o, "cwd"));
 
   c.join_pidfd = static_cast<int>(Int(o, "joinPidfd", -1));
   c.join_flags = static_cast<int>(Int(o, "joinFlags", 0));
@@ -126,26 +162,29 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
 
   c.propagation = static_cast<unsigned long>(Int(o, "propagation", 0));
   c.mount_proc = Bool(o, "mountProc");
+  std::vector<MountOp> mounts;
   if (Has(o, "mounts")) {
     Napi::Array a = o.Get("mounts").As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) {
       Napi::Object m = a.Get(i).As<Napi::Object>();
       MountOp op;
+      memset(&op, 0, sizeof op);
       op.kind = static_cast<int>(Int(m, "kind", MOUNT_OP_MOUNT));
-      op.source = Has(m, "source") ? Keep(plan, Str(m, "source")) : nullptr;
-      op.target = Keep(plan, Str(m, "target"));
-      op.fstype = Has(m, "fstype") ? Keep(plan, Str(m, "fstype")) : nullptr;
+      op.source = AsOffset<const char*>(OptionalStr(blob, m, "source"));
+      op.target = AsOffset<const char*>(blob.Str(Str(m, "target")));
+      op.fstype = AsOffset<const char*>(OptionalStr(blob, m, "fstype"));
       op.flags = static_cast<unsigned long>(Int(m, "flags", 0));
-      op.data = Has(m, "data") ? Keep(plan, Str(m, "data")) : nullptr;
-      op.beneath = Has(m, "beneath") ? Keep(plan, Str(m, "beneath")) : nullptr;
-      op.relative = Has(m, "relative") ? Keep(plan, Str(m, "relative")) : nullptr;
-      plan.mounts.push_back(op);
+      op.data = AsOffset<const char*>(OptionalStr(blob, m, "data"));
+      op.beneath = AsOffset<const char*>(OptionalStr(blob, m, "beneath"));
+      op.relative = AsOffset<const char*>(OptionalStr(blob, m, "relative"));
+      op.optional = Bool(m, "optional");
+      mounts.push_back(op);
     }
   }
-  c.mounts = plan.mounts.data();
-  c.mount_count = static_cast<int>(plan.mounts.size());
+  c.mounts = AsOffset<const MountOp*>(blob.Array(mounts));
+  c.mount_count = static_cast<int>(mounts.size());
 
-  c.hostname = Has(o, "hostname") ? Keep(plan, Str(o, "hostname")) : nullptr;
+  c.hostname = AsOffset<const char*>(OptionalStr(blob, o, "hostname"));
   c.loopback_up = Bool(o, "loopback");
 
   c.new_session = Bool(o, "newSession");
@@ -155,32 +194,69 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   c.uid = static_cast<uid_t>(Int(o, "uid", 0));
   c.gid = static_cast<gid_t>(Int(o, "gid", 0));
   c.set_groups = Has(o, "groups");
-  for (int64_t g : IntArray(o, "groups")) plan.groups.push_back(static_cast<gid_t>(g));
-  c.groups = plan.groups.data();
-  c.group_count = static_cast<int>(plan.groups.size());
+  std::vector<gid_t> groups;
+  for (int64_t g : IntArray(o, "groups")) groups.push_back(static_cast<gid_t>(g));
+  c.groups = AsOffset<const gid_t*>(blob.Array(groups));
+  c.group_count = static_cast<int>(groups.size());
   c.no_new_privs = Bool(o, "noNewPrivs");
+  c.set_caps = Has(o, "capabilities");
+  if (c.set_caps) {
+    Napi::Object caps = o.Get("capabilities").As<Napi::Object>();
+    c.cap_last = static_cast<int>(Int(caps, "last", 40));
+    c.cap_bounding = Mask(caps, "bounding");
+    c.cap_permitted = Mask(caps, "permitted");
+    c.cap_effective = Mask(caps, "effective");
+    c.cap_inheritable = Mask(caps, "inheritable");
+    c.cap_ambient = Mask(caps, "ambient");
+  }
+  if (Has(o, "seccomp")) {
+    Napi::Buffer<char> bpf = o.Get("seccomp").As<Napi::Buffer<char>>();
+    c.seccomp_filter = AsOffset<const void*>(blob.Put(bpf.Data(), bpf.Length()));
+    c.seccomp_len = static_cast<int>(bpf.Length() / sizeof(struct sock_filter));
+  }
+  std::vector<int> cgroup_fds;
+  for (int64_t fd : IntArray(o, "cgroupFds")) cgroup_fds.push_back(static_cast<int>(fd));
+  c.cgroup_fds = AsOffset<const int*>(blob.Array(cgroup_fds));
+  c.cgroup_count = static_cast<int>(cgroup_fds.size());
   c.death_signal = static_cast<int>(Int(o, "deathSignal", 0));
   c.parent_pidfd = -1;
 
   sigemptyset(&c.exec_mask);
   for (int64_t s : IntArray(o, "mask")) sigaddset(&c.exec_mask, static_cast<int>(s));
-  for (int64_t s : IntArray(o, "ignore")) plan.ignored.push_back(static_cast<int>(s));
-  c.ignored_signals = plan.ignored.data();
-  c.ignored_count = static_cast<int>(plan.ignored.size());
+  std::vector<int> ignored;
+  for (int64_t s : IntArray(o, "ignore")) ignored.push_back(static_cast<int>(s));
+  c.ignored_signals = AsOffset<const int*>(blob.Array(ignored));
+  c.ignored_count = static_cast<int>(ignored.size());
 
   std::vector<int64_t> stdio = IntArray(o, "stdio");
   for (int i = 0; i < 3; i++) c.stdio[i] = i < static_cast<int>(stdio.size()) ? static_cast<int>(stdio[i]) : i;
   c.report_fd = -1;
   c.info_fd = -1;
+  *blob.plan() = c;
 
   if (Has(o, "uidMap")) plan.uid_map = Str(o, "uidMap");
   if (Has(o, "gidMap")) plan.gid_map = Str(o, "gidMap");
   if (Has(o, "setgroups")) plan.setgroups = Str(o, "setgroups");
+  plan.enter_fd = static_cast<int>(Int(o, "enterFd", -1));
+  plan.timeout_ms = static_cast<int>(Int(o, "setupTimeoutMs", 10000));
 }
 
-ssize_t ReadFull(int fd, void* buf, size_t len) {
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Reads len bytes, or fewer at EOF; -1 on an error, -2 when the deadline (CLOCK_MONOTONIC ms) passed:
+// a child's setup that hangs (a FIFO opened somewhere, a stuck mount) must not hold Node for ever.
+ssize_t ReadFull(int fd, void* buf, size_t len, int64_t deadline) {
   size_t got = 0;
   while (got < len) {
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int64_t left = deadline - NowMs();
+    int ready = left <= 0 ? 0 : poll(&pfd, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return -2;
     ssize_t n = read(fd, static_cast<char*>(buf) + got, len - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return n < 0 ? -1 : static_cast<ssize_t>(got);
@@ -253,19 +329,69 @@ bool GetStacks(ChildStacks* out) {
   ThrowReport(env, report, pid);
 }
 
+// What Node's vfork-style child needs to become `pod-pause enter` (prepared before the clone).
+struct EnterContext {
+  int exec_fd;
+  char* const* argv;
+  const int* keep;  // the plan's fds: they must survive the execve
+  int keep_count;
+  int report_fd;
+};
+
+// Runs on its own stack in Node's memory, for microseconds: every fd but the plan's becomes
+// close-on-exec (the fd table is this child's own copy), then the sealed pod-pause replaces it.
+int EnterMain(void* arg) {
+  const EnterContext& ctx = *static_cast<const EnterContext*>(arg);
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    // Kernels before 5.11: the fds stay as they are; pod-pause enter runs with what it inherited.
+  }
+  for (int i = 0; i < ctx.keep_count; i++) fcntl(ctx.keep[i], F_SETFD, 0);
+  static char* const no_env[] = {nullptr};
+  syscall(SYS_execveat, ctx.exec_fd, "", ctx.argv, no_env, AT_EMPTY_PATH);
+  ChildReport report;
+  memset(&report, 0, sizeof report);
+  report.step = STEP_ENTER;
+  report.err = errno;
+  ssize_t ignored = write(ctx.report_fd, &report, sizeof report);
+  (void)ignored;
+  _exit(127);
+}
+
+// The blob in a memfd for `pod-pause enter` to read.
+int BlobFd(const Blob& blob) {
+  int fd = static_cast<int>(syscall(SYS_memfd_create, "pod-init-plan", MFD_CLOEXEC));
+  if (fd < 0) return -1;
+  const std::vector<char>& bytes = blob.bytes();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      return -1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SpawnPlan plan;
   BuildPlan(info[0].As<Napi::Object>(), plan);
-  ChildPlan& c = plan.child;
+  ChildPlan& c = *plan.blob.plan();  // the blob no longer grows: this reference stays valid
   const bool join = c.join_pidfd >= 0;
   const bool userns = !join && (c.clone_flags & CLONE_NEWUSER) != 0;
+  // A child that changes its ids must not share Node's memory: the kernel would mark that memory
+  // (Node's own) non-dumpable. It gets a copy instead, like the user namespace case.
+  const bool copy = !join && (userns || c.set_ids);
+  if (join && plan.enter_fd < 0) ThrowErrno(env, EINVAL, "spawn", "a joined spawn needs enterFd (pod-pause)");
 
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) ThrowErrno(env, errno, "pipe2");
   Fd report_r(p[0]), report_w(p[1]);
   c.report_fd = p[1];
-  Fd sync_r, sync_w, info_r, info_w, parent_pidfd;
+  Fd sync_r, sync_w, info_r, info_w, parent_pidfd, blob_fd;
   if (userns) {
     if (pipe2(p, O_CLOEXEC) < 0) ThrowErrno(env, errno, "pipe2");
     sync_r.reset(p[0]);
@@ -282,27 +408,46 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     parent_pidfd.reset(sys_pidfd_open(getpid(), 0));
     c.parent_pidfd = parent_pidfd.get();
   }
+  std::string blob_fd_text;
+  std::vector<int> keep;
+  if (join) {
+    blob_fd.reset(BlobFd(plan.blob));  // after the fds above are in the plan
+    if (blob_fd.get() < 0) ThrowErrno(env, errno, "memfd_create");
+    blob_fd_text = std::to_string(blob_fd.get());
+    keep = {blob_fd.get(), c.report_fd, c.info_fd, c.join_pidfd};
+    for (int fd : c.stdio)
+      if (fd >= 0) keep.push_back(fd);
+    if (c.parent_pidfd >= 0) keep.push_back(c.parent_pidfd);
+    const int* cgroup_fds =
+        reinterpret_cast<const int*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.cgroup_fds));
+    for (int i = 0; i < c.cgroup_count; i++) keep.push_back(cgroup_fds[i]);
+  } else {
+    RelocatePlan(&c);
+  }
+  char* enter_argv[] = {const_cast<char*>("pod-pause"), const_cast<char*>("enter"),
+                        const_cast<char*>(blob_fd_text.c_str()), nullptr};
+  EnterContext enter = {plan.enter_fd, enter_argv, keep.data(), static_cast<int>(keep.size()), c.report_fd};
 
+  ChildStacks stacks;
+  if (!GetStacks(&stacks)) ThrowErrno(env, ENOMEM, "mmap");
+  c.child_stack = stacks.child;
   // No Node or libuv handler may run in the child (pitfall 19); the child resets dispositions.
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int pidfd = -1;
   pid_t pid = -1;
-  ChildStacks stacks;
-  if (!GetStacks(&stacks)) ThrowErrno(env, ENOMEM, "mmap");
-  c.child_stack = stacks.child;
   if (join) {
-    // The intermediate shares Node's memory (CLONE_VM|CLONE_VFORK, like posix_spawn): no copy of Node's
-    // page tables for a process that lives microseconds; Node's thread waits until it exits.
-    // exit_signal 0: no SIGCHLD reaches libuv for it.
-    pid = clone(IntermediateMain, stacks.intermediate, CLONE_VM | CLONE_VFORK, &c);
-  } else if (!userns) {
+    // Node's child only execs pod-pause enter (CLONE_VM|CLONE_VFORK: no copy of Node's page tables,
+    // and Node waits only until that execve). exit_signal 0: no SIGCHLD reaches libuv for it.
+    pid = clone(EnterMain, stacks.intermediate, CLONE_VM | CLONE_VFORK, &enter);
+  } else if (!copy) {
     // Nothing for the parent to do between clone and execve: the vfork style again.
     pid = clone(ChildMain, stacks.child,
                 static_cast<int>(c.clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD), &c, &pidfd);
   } else {
-    // The parent writes the id maps while the child waits: a real (copy-on-write) fork.
+    // A real (copy-on-write) fork: the parent writes the id maps while the child waits, or the child
+    // changes its ids in memory of its own.
     pid = sys_clone3(c.clone_flags | CLONE_PIDFD, SIGCHLD, &pidfd);
     if (pid == 0) RunChild(c);
   }
@@ -312,8 +457,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   info_w.reset();
   sync_r.reset();
   parent_pidfd.reset();
+  blob_fd.reset();
   if (pid < 0) ThrowStep(env, STEP_CLONE, clone_errno, "", 0);
 
+  const int64_t deadline = NowMs() + plan.timeout_ms;
   pid_t child = pid;
   if (userns) {
     std::string path;
@@ -332,19 +479,28 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   if (join) {
     int32_t g = 0;
-    ssize_t n = ReadFull(info_r.get(), &g, sizeof g);
-    ReapSync(pid);  // the intermediate: exits right after writing (or after failing)
+    ssize_t n = ReadFull(info_r.get(), &g, sizeof g, deadline);
+    if (n == -2) kill(pid, SIGKILL);  // pod-pause enter is stuck joining: our own unreaped child
+    ReapSync(pid);                    // pod-pause enter: exits right after writing (or after failing)
     child = n == sizeof g ? g : 0;
+    if (n == -2) ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
   }
 
   ChildReport report;
-  ssize_t n = ReadFull(report_r.get(), &report, sizeof report);
+  ssize_t n = ReadFull(report_r.get(), &report, sizeof report, deadline);
+  if (n == -2) {
+    // The child's setup hangs: kill it (our own unreaped child, so its pid is still its own).
+    if (child > 0) kill(child, SIGKILL);
+    if (child > 0) ReapSync(child);
+    if (pidfd >= 0) close(pidfd);
+    ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", child);
+  }
   if (n == sizeof report) {
     if (child > 0) ReapSync(child);
     if (pidfd >= 0) close(pidfd);
     ThrowReport(env, report, child);
   }
-  if (child <= 0) ThrowStep(env, STEP_CLONE_CHILD, ECHILD, "", 0);  // intermediate died unreported
+  if (child <= 0) ThrowStep(env, STEP_CLONE_CHILD, ECHILD, "", 0);  // pod-pause enter died unreported
   if (join) {
     pidfd = sys_pidfd_open(child, 0);  // race-free: child is our own unreaped child
     if (pidfd < 0) ThrowErrno(env, errno, "pidfd_open");
@@ -356,16 +512,45 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// A sealed, executable memfd copy of a file (pod-pause): what runs inside pods is never the file on
+// disk, so nothing in a pod can write to it through /proc/<pid>/exe (CVE-2019-5736, runc's answer).
+Napi::Value SealedExecutable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Fd file(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) ThrowErrno(env, errno, "open", path);
+  struct stat st;
+  if (fstat(file.get(), &st) < 0) ThrowErrno(env, errno, "fstat", path);
+  // MFD_EXEC (Linux 6.3): executable even where vm.memfd_noexec=1 makes memfds non-executable by default.
+  const unsigned int exec_flag = 0x0010U;
+  Fd memfd(static_cast<int>(syscall(SYS_memfd_create, "pod-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING | exec_flag)));
+  if (memfd.get() < 0 && errno == EINVAL)
+    memfd.reset(static_cast<int>(syscall(SYS_memfd_create, "pod-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+  if (memfd.get() < 0) ThrowErrno(env, errno, "memfd_create", path);
+  off_t offset = 0;
+  while (offset < st.st_size) {
+    ssize_t n = sendfile(memfd.get(), file.get(), &offset, static_cast<size_t>(st.st_size - offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ThrowErrno(env, n < 0 ? errno : EIO, "sendfile", path);
+  }
+  if (fchmod(memfd.get(), 0555) < 0) ThrowErrno(env, errno, "fchmod", path);
+  const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (fcntl(memfd.get(), F_ADD_SEALS, seals) < 0) ThrowErrno(env, errno, "fcntl", path);
+  return Napi::Number::New(env, memfd.release());
+}
+
 }  // namespace
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable, "sealedExecutable"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("mount", static_cast<int>(MOUNT_OP_MOUNT));
   kinds.Set("mkdir", static_cast<int>(MOUNT_OP_MKDIR));
   kinds.Set("pivotRoot", static_cast<int>(MOUNT_OP_PIVOT_ROOT));
   kinds.Set("symlink", static_cast<int>(MOUNT_OP_SYMLINK));
   kinds.Set("file", static_cast<int>(MOUNT_OP_FILE));
+  kinds.Set("write", static_cast<int>(MOUNT_OP_WRITE));
   exports.Set("mountOpKinds", kinds);
 }
 

@@ -232,6 +232,7 @@ void InitSyscalls(Napi::Env env, Napi::Object exports) {
   prctl.Set("PR_GET_PDEATHSIG", PR_GET_PDEATHSIG);
   prctl.Set("PR_SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS);
   prctl.Set("PR_GET_NO_NEW_PRIVS", PR_GET_NO_NEW_PRIVS);
+  prctl.Set("PR_GET_DUMPABLE", PR_GET_DUMPABLE);
   exports.Set("prctlOptions", prctl);
 
   Napi::Object mf = Napi::Object::New(env);

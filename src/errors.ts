@@ -14,26 +14,33 @@ export const setupSteps = [
   'wait-parent',
   'join-namespaces',
   'clone-child',
+  'cgroup',
   'unshare',
   'mount-propagation',
   'mount-proc',
   'mount',
   'mkdir',
   'symlink',
+  'write-file',
   'pivot-root',
   'set-hostname',
   'loopback',
   'new-session',
   'process-group',
   'chdir',
+  'verify-cwd',
+  'capabilities',
   'set-groups',
   'set-gid',
   'set-uid',
   'no-new-privs',
   'death-signal',
+  'seccomp',
   'stdio',
   'close-fds',
   'exec',
+  'enter',
+  'setup-timeout',
 ] as const;
 
 /** One of {@link setupSteps}. */
@@ -110,6 +117,39 @@ const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
     (e) => e.code === 'EXDEV' && e.step === 'mount',
     'The path leads out of the directory it must stay in (a symlink in a volume, changed after it was ' +
       'checked): nothing was mounted and the process was not started.',
+  ],
+  [
+    (e) => e.step === 'verify-cwd',
+    "The working directory lies outside the container's root (reached through an inherited file descriptor " +
+      'or a path that leaves the root): possible container breakout, nothing was started.',
+  ],
+  [
+    (e) => e.step === 'setup-timeout',
+    'The process did not finish its setup before the deadline (a FIFO or a hung file system on one of its ' +
+      'paths?): it was killed.',
+  ],
+  [
+    (e) => e.step === 'enter',
+    'pod-pause could not be executed to enter the pod (its sealed copy, or vm.memfd_noexec=2 refusing to ' +
+      'execute memfds): check `sysctl vm.memfd_noexec`.',
+  ],
+  [
+    (e) => e.step === 'seccomp',
+    'The seccomp filter was refused: without no_new_privs it needs CAP_SYS_ADMIN, and the kernel limits a ' +
+      "filter's length (4096 instructions).",
+  ],
+  [
+    (e) => e.step === 'capabilities',
+    'Setting the capability sets failed: an ambient capability must also be permitted and inheritable.',
+  ],
+  [
+    (e) => e.code === 'EXDEV' && e.step === 'write-file',
+    'The file to write is not on the procfs it must be on: nothing was written.',
+  ],
+  [
+    (e) => e.step === 'cgroup',
+    'Entering the cgroup failed: it was removed, its pids.max is reached, or (cgroup v2) it has controllers ' +
+      'enabled for its children.',
   ],
   [
     (e) => e.code === 'EINVAL' && e.syscall === 'pivot_root',

@@ -3,6 +3,7 @@
  * callers go through here, so the rest of the code never sees an untyped binding.
  * @module
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import bindings from 'bindings';
 import { PodSystemError } from './errors';
@@ -17,6 +18,7 @@ export interface NativeMountOp {
   data?: string;
   beneath?: string;
   relative?: string;
+  optional?: boolean;
 }
 
 /** The one options object that crosses into native/spawn.cc; validated by src/spawn.ts. */
@@ -48,6 +50,19 @@ export interface NativeSpawnPlan {
   mask?: number[];
   ignore?: number[];
   stdio: [number, number, number];
+  execFd?: number;
+  enterFd?: number;
+  setupTimeoutMs?: number;
+  capabilities?: {
+    last: number;
+    bounding: bigint;
+    permitted: bigint;
+    effective: bigint;
+    inheritable: bigint;
+    ambient: bigint;
+  };
+  seccomp?: Buffer;
+  cgroupFds?: number[];
 }
 
 /** A native exit watcher: calls back once with the exit code or the signal number. */
@@ -62,10 +77,12 @@ export interface NativeBinding {
   readonly steps: readonly string[];
   readonly namespaceFlags: Readonly<Record<'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time', number>>;
   readonly realtimeSignals: { readonly min: number; readonly max: number };
-  readonly mountOpKinds: Readonly<Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file', number>>;
+  readonly mountOpKinds: Readonly<Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write', number>>;
   readonly mountFlags: Readonly<Record<string, number>>;
   readonly prctlOptions: Readonly<Record<string, number>>;
   spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number };
+  /** A sealed, executable, close-on-exec memfd copy of a file. */
+  sealedExecutable(path: string): number;
   ExitWatcher: new (
     pidfd: number,
     onExit: (exitCode: number | null, signal: number | null) => void,
@@ -126,3 +143,22 @@ native.setErrorClass(PodSystemError as unknown as new (fields: object) => Error)
 
 /** Absolute path of the pod-pause binary, built next to the addon. */
 export const pausePath: string = path.join(path.dirname(addonPath), 'pod-pause');
+
+let pauseFd: number | undefined;
+
+/**
+ * A sealed memfd copy of pod-pause, made once per process: what runs inside pods (the pause, and
+ * `pod-pause enter` for every joined spawn) is this copy, so nothing in a pod can reach the file on
+ * disk through /proc/PID/exe (CVE-2019-5736). Where memfds may not be executed (vm.memfd_noexec=2),
+ * the file itself, opened read-only.
+ */
+export function sealedPause(): number {
+  if (pauseFd === undefined) {
+    try {
+      pauseFd = native.sealedExecutable(pausePath);
+    } catch {
+      pauseFd = fs.openSync(pausePath, 'r');
+    }
+  }
+  return pauseFd;
+}

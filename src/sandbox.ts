@@ -2,15 +2,60 @@
  * A pod sandbox: pod-pause as PID 1 of new namespaces, holding them for members that join.
  * @module
  */
+import fs from 'node:fs';
 import { PodOptionError } from './errors';
 import { type NamespaceKind, namespaceId, namespaceKinds, podNamespaceKinds } from './namespaces';
-import { pausePath } from './native';
+import { pausePath, sealedPause } from './native';
 import type { PodProcess } from './process';
 import { realtimeSignals } from './signals';
 import { type MountStep, spawn, type SpawnOptions, type UserNamespaceOptions } from './spawn';
 
 function allSignals(): number[] {
   return Array.from({ length: realtimeSignals.max }, (_, i) => i + 1);
+}
+
+/** What `pod-pause --confine` exits with when a step fails (native/pause.c confine()). */
+const confineFailures: Record<number, string> = {
+  9: 'waiting for pod-init',
+  10: 'fsopen(tmpfs) for its empty root',
+  11: 'fsconfig of its empty root',
+  12: 'fsmount/chroot into its empty root',
+  13: 'dropping its capability bounding set',
+  14: 'changing to its user',
+  15: 'capset',
+  16: 'no_new_privs',
+  17: 'reporting that it is ready',
+};
+
+const O_PATH = 0o10000000;
+
+/**
+ * Opens the pod mount namespace's root through the pause while it still has it, lets the pause
+ * confine itself, and resolves with that fd once it says it is confined ('R' on its stdout); rejects
+ * if it exits instead.
+ */
+async function confined(pause: PodProcess): Promise<number> {
+  const stdout = pause.stdout!;
+  let root: number;
+  try {
+    root = fs.openSync(`/proc/${pause.pid}/root`, O_PATH | fs.constants.O_DIRECTORY);
+  } finally {
+    pause.stdin!.end('g');
+  }
+  const ready = await new Promise<boolean>((resolve) => {
+    stdout.once('data', (chunk: Buffer) => resolve(chunk.includes('R')));
+    stdout.once('end', () => resolve(false));
+    stdout.once('error', () => resolve(false));
+  });
+  stdout.destroy();
+  if (ready) return root;
+  fs.closeSync(root);
+  const status = await pause.exited;
+  const step = status.exitCode !== null ? confineFailures[status.exitCode] : undefined;
+  throw new Error(
+    `pod-pause could not confine itself${step ? ` (${step} failed)` : ''}: ${JSON.stringify(status)}. ` +
+      'The kernel must support the new mount API (Linux >= 5.2); Sandbox.create({ confine: false }) skips it.',
+  );
 }
 
 /** Options of {@link Sandbox.create}. */
@@ -30,7 +75,20 @@ export interface SandboxOptions {
    * member sees and the host does not, such as a tmpfs the pod's containers share.
    */
   mounts?: MountStep[];
+  /**
+   * Confine the pause (default true): it runs chrooted into an empty read-only tmpfs that is mounted
+   * nowhere, with no capabilities, no_new_privs, non-dumpable, as uid/gid 65535 (the kubelet's pause
+   * user) where the pod's user namespace maps it, from a sealed copy of pod-pause. With a shared pid
+   * namespace every container sees it: `/proc/1/root` then shows nothing and `/proc/1/exe` cannot be
+   * written. `false` keeps it as it was started (root, host root directory) — for experiments.
+   */
+  confine?: boolean;
+  /** The cgroup directories the pause enters before it starts (the pod's, see {@link SpawnOptions.cgroups}). */
+  cgroups?: string[];
 }
+
+/** The pause's user, as the kubelet's pause image (`USER 65535:65535`). */
+export const pauseUser = 65535;
 
 /** Options of {@link Sandbox.spawn}: {@link SpawnOptions} without the namespace choice of the pod. */
 export interface MemberOptions extends Omit<SpawnOptions, 'join' | 'userNamespace' | 'hostname' | 'newNamespaces'> {
@@ -64,11 +122,31 @@ export class Sandbox implements AsyncDisposable {
 
   readonly #members = new Set<PodProcess>();
   #destroying: Promise<void> | undefined;
+  #rootFd: number | undefined;
 
-  private constructor(pause: PodProcess, namespaces: NamespaceKind[], hostname: string | undefined) {
+  private constructor(
+    pause: PodProcess,
+    namespaces: NamespaceKind[],
+    hostname: string | undefined,
+    rootFd: number | undefined,
+  ) {
     this.pause = pause;
     this.namespaces = Object.freeze(namespaces);
     this.hostname = hostname;
+    this.#rootFd = rootFd;
+  }
+
+  /**
+   * A path to the root of the pod's mount namespace, as its members find it when they join: paths
+   * under it show the pod's own mounts (its tmpfs mounts, its /proc), which the host does not have.
+   * The pause itself is chrooted elsewhere (`confine`), so this is an fd pod-init opened before, not
+   * `/proc/<pause>/root` (that is the pause's root unless `confine: false`).
+   *
+   * @example
+   * fs.readdirSync(`${pod.root}/dev/shm`); // the pod's /dev/shm
+   */
+  get root(): string {
+    return this.#rootFd === undefined ? `/proc/${this.pause.pid}/root` : `/proc/self/fd/${this.#rootFd}`;
   }
 
   /**
@@ -89,14 +167,18 @@ export class Sandbox implements AsyncDisposable {
     const hostname = kinds.has('uts') ? (options.hostname ?? 'pod') : undefined;
     if (options.hostname !== undefined && !kinds.has('uts'))
       throw new PodOptionError('options.hostname', "a 'uts' namespace in options.namespaces", options.hostname);
+    const confine = options.confine ?? true;
     const spawnOptions: SpawnOptions = {
       file: options.pausePath ?? pausePath,
       argv0: 'pod-pause',
+      ...(confine ? { args: ['--confine', `${pauseUser}:${pauseUser}`] } : {}),
+      ...(confine && options.pausePath === undefined ? { execFd: sealedPause() } : {}),
+      ...(options.cgroups ? { cgroups: options.cgroups } : {}),
       // Nothing of Node's environment, except POD_INIT_TAG: it tells whose pause this is (tests, tools).
       env: process.env.POD_INIT_TAG === undefined ? {} : { POD_INIT_TAG: process.env.POD_INIT_TAG },
       cwd: '/',
       newNamespaces: [...kinds],
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: confine ? ['pipe', 'pipe', 'inherit'] : ['ignore', 'ignore', 'inherit'],
       newSession: true,
       dieWithParent: options.dieWithParent ?? true,
       // pod-pause starts with every signal blocked: a SIGTERM sent before it has set up its signalfd
@@ -111,7 +193,15 @@ export class Sandbox implements AsyncDisposable {
     }
     if (hostname !== undefined) spawnOptions.hostname = hostname;
     const pause = spawn(spawnOptions);
-    return new Sandbox(pause, [...kinds], hostname);
+    let rootFd: number | undefined;
+    try {
+      if (confine) rootFd = await confined(pause);
+    } catch (error) {
+      pause.kill('SIGKILL');
+      await pause.exited;
+      throw error;
+    }
+    return new Sandbox(pause, [...kinds], hostname, rootFd);
   }
 
   /** The pause's pid, in Node's pid namespace. */
@@ -191,6 +281,8 @@ export class Sandbox implements AsyncDisposable {
       // Members are Node's children: the pause is reapable only after they are (pitfall 12).
       await Promise.all(members.map((m) => m.exited));
       await this.pause.exited;
+      if (this.#rootFd !== undefined) fs.closeSync(this.#rootFd);
+      this.#rootFd = undefined;
     })();
     return this.#destroying;
   }

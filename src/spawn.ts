@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { PodOptionError } from './errors';
 import { type NamespaceKind, namespaceFlags, namespaceKinds, ownNamespaceIds } from './namespaces';
-import { native, type NativeMountOp, type NativeSpawnPlan } from './native';
+import { native, type NativeMountOp, type NativeSpawnPlan, sealedPause } from './native';
+import { type CapabilitySets, capabilityMask, lastCapability } from './security/capabilities';
 import { PodProcess } from './process';
 import { type Signal, signalNumber } from './signals';
 
@@ -28,7 +29,7 @@ export type StdioOption =
   | { file: string; flags?: 'w' | 'a' };
 
 /** A mount step, run in the child after its namespaces exist (in order). */
-export type MountStep =
+export type MountStep = (
   | {
       type: 'mount';
       source?: string;
@@ -46,7 +47,21 @@ export type MountStep =
   | { type: 'mkdir'; target: string }
   | { type: 'symlink'; target: string; linkTo: string }
   | { type: 'file'; target: string }
-  | { type: 'pivot-root'; target: string };
+  | { type: 'pivot-root'; target: string }
+  /**
+   * Write `data` into the existing file `target` (never through a symlink): a sysctl under the
+   * child's own /proc. `procfs: true` refuses a file that is not on a procfs (EXDEV).
+   */
+  | { type: 'write'; target: string; data: string; procfs?: boolean }
+) & {
+  /** Skip the step when its target does not exist (a masked path this kernel lacks). */
+  optional?: boolean;
+};
+
+/** A compiled seccomp filter: `struct sock_filter[]` (see src/security/seccomp.ts). */
+export interface SeccompFilter {
+  readonly bpf: Buffer;
+}
 
 /** A user namespace id map line: `size` ids from `hostId` appear as `containerId` inside. */
 export interface IdMapping {
@@ -121,13 +136,34 @@ export interface SpawnOptions {
   signalMask?: Signal[];
   /** Signals ignored when the program starts; default none (every other one is reset to default). */
   ignoredSignals?: Signal[];
+  /**
+   * The capability sets the program starts with. The bounding set is cut and the permitted set kept
+   * across the uid/gid change, then the sets are applied; a uid other than 0 ends with no effective
+   * capabilities after execve unless they are ambient (as in containerd). Default: unchanged.
+   */
+  capabilities?: CapabilitySets;
+  /**
+   * A seccomp filter, loaded just before execve with `noNewPrivileges`, else before the uid and
+   * capability changes (it then needs CAP_SYS_ADMIN, which root still has there).
+   */
+  seccomp?: SeccompFilter;
+  /**
+   * cgroup directories the process enters before anything else (one per v1 hierarchy, or one v2
+   * directory): it writes "0" into each `cgroup.procs`, opened here.
+   */
+  cgroups?: string[];
+  /** An open executable to run instead of `file` (execveat; `file` still names it in errors). */
+  execFd?: number;
+  /** Kill the child and throw (step `setup-timeout`) if its setup takes longer. Default 10000 ms. */
+  setupTimeoutMs?: number;
 }
 
 const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const knownOptions = new Set<string>([
   'file', 'args', 'argv0', 'env', 'cwd', 'uid', 'gid', 'groups', 'stdio', 'newSession', 'newProcessGroup',
   'foreground', 'dieWithParent', 'noNewPrivileges', 'newNamespaces', 'join', 'userNamespace', 'hostname',
-  'loopback', 'mountProc', 'mountPropagation', 'mounts', 'signalMask', 'ignoredSignals',
+  'loopback', 'mountProc', 'mountPropagation', 'mounts', 'signalMask', 'ignoredSignals', 'capabilities',
+  'seccomp', 'cgroups', 'execFd', 'setupTimeoutMs',
 ]); // prettier-ignore
 
 /**
@@ -206,7 +242,52 @@ function buildPlan(
   if (options.signalMask) plan.mask = options.signalMask.map((s, i) => signalNumber(s, `options.signalMask[${i}]`));
   if (options.ignoredSignals)
     plan.ignore = options.ignoredSignals.map((s, i) => signalNumber(s, `options.ignoredSignals[${i}]`));
+  applyConfinement(options, plan, opened);
+  if (options.execFd !== undefined) {
+    if (!Number.isInteger(options.execFd) || options.execFd < 0)
+      throw new PodOptionError('options.execFd', 'an open file descriptor', options.execFd);
+    plan.execFd = options.execFd;
+  }
+  if (options.setupTimeoutMs !== undefined) {
+    if (!Number.isInteger(options.setupTimeoutMs) || options.setupTimeoutMs <= 0)
+      throw new PodOptionError('options.setupTimeoutMs', 'a positive integer (ms)', options.setupTimeoutMs);
+    plan.setupTimeoutMs = options.setupTimeoutMs;
+  }
   return plan;
+}
+
+function applyConfinement(options: SpawnOptions, plan: NativeSpawnPlan, opened: number[]): void {
+  if (options.capabilities !== undefined) {
+    const caps = options.capabilities;
+    const set = (key: keyof CapabilitySets) => {
+      if (!Array.isArray(caps[key]))
+        throw new PodOptionError(`options.capabilities.${key}`, 'an array of capability names', caps[key]);
+      return capabilityMask(caps[key], `options.capabilities.${key}`);
+    };
+    plan.capabilities = {
+      last: lastCapability(),
+      bounding: set('bounding'),
+      permitted: set('permitted'),
+      effective: set('effective'),
+      inheritable: set('inheritable'),
+      ambient: set('ambient'),
+    };
+  }
+  if (options.seccomp !== undefined) {
+    const bpf = options.seccomp?.bpf;
+    if (!Buffer.isBuffer(bpf) || bpf.length === 0 || bpf.length % 8 !== 0)
+      throw new PodOptionError('options.seccomp', 'a compiled filter ({ bpf: Buffer of sock_filter })', bpf);
+    plan.seccomp = bpf;
+  }
+  if (options.cgroups !== undefined) {
+    if (!Array.isArray(options.cgroups) || options.cgroups.some((d) => typeof d !== 'string' || !path.isAbsolute(d)))
+      throw new PodOptionError('options.cgroups', 'an array of absolute cgroup directories', options.cgroups);
+    plan.cgroupFds = options.cgroups.map((dir) => {
+      const fd = fs.openSync(path.join(dir, 'cgroup.procs'), fs.constants.O_WRONLY);
+      opened.push(fd);
+      return fd;
+    });
+  }
 }
 
 /** The paths execve tries, in order (execvp's rules; tried in the child, after any pivot_root). */
@@ -261,6 +342,8 @@ function applyNamespaces(options: SpawnOptions, plan: NativeSpawnPlan): void {
     );
     plan.joinPidfd = target.pidfd;
     plan.joinFlags = namespaceFlags(kinds, 'options.join.namespaces');
+    // The process that enters the pod is pod-pause enter, never a copy of Node (native/enter.cc).
+    plan.enterFd = sealedPause();
   } else if (created.size > 0 && !root && options.userNamespace !== false) {
     created.add('user'); // namespaces without privileges: only inside a user namespace of our own
   }
@@ -300,6 +383,12 @@ function applyUserNamespace(user: UserNamespaceOptions, plan: NativeSpawnPlan): 
 }
 
 function mountOp(step: MountStep, i: number): NativeMountOp {
+  const op = mountOpOf(step, i);
+  if (step.optional) op.optional = true;
+  return op;
+}
+
+function mountOpOf(step: MountStep, i: number): NativeMountOp {
   const kinds = native.mountOpKinds;
   if (!step || typeof step.target !== 'string' || !path.isAbsolute(step.target))
     throw new PodOptionError(`options.mounts[${i}].target`, 'an absolute path', step?.target);
@@ -329,10 +418,14 @@ function mountOp(step: MountStep, i: number): NativeMountOp {
       return { kind: kinds.file, target: step.target };
     case 'pivot-root':
       return { kind: kinds.pivotRoot, target: step.target };
+    case 'write':
+      if (typeof step.data !== 'string')
+        throw new PodOptionError(`options.mounts[${i}].data`, 'a string', (step as { data: unknown }).data);
+      return { kind: kinds.write, target: step.target, data: step.data, ...(step.procfs ? { fstype: 'proc' } : {}) };
     default:
       throw new PodOptionError(
         `options.mounts[${i}].type`,
-        "'mount', 'mkdir', 'file', 'symlink' or 'pivot-root'",
+        "'mount', 'mkdir', 'file', 'symlink', 'write' or 'pivot-root'",
         (step as { type: unknown }).type,
       );
   }

@@ -13,6 +13,8 @@ import type {
   Pod,
   PodSpec,
   Probe,
+  ResourceList,
+  ResourceRequirements,
   Volume,
 } from './types';
 import { volumeSources } from './validate-volumes';
@@ -32,6 +34,18 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const colon = last.indexOf(':');
   const tag = colon >= 0 ? last.slice(colon + 1) : digest === undefined ? 'latest' : '';
   return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/**
+ * `SetDefaults_Pod`: a container's requests, where a resource has a limit but no request, default to that limit (for
+ * containers of a Pod, not of templates). Returns the defaulted requests; the input is not changed.
+ *
+ * @example
+ * requestsDefaultedToLimits({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } });
+ * // { cpu: '500m', memory: '1Gi' }
+ */
+export function requestsDefaultedToLimits(resources: ResourceRequirements | undefined): ResourceList {
+  return { ...resources?.limits, ...resources?.requests };
 }
 
 function defaultHTTPGet(http: HTTPGetAction | undefined): void {
@@ -65,10 +79,7 @@ function defaultContainer(c: Container, hostNetwork: boolean, isPodContainer: bo
   if ((c.terminationMessagePath ?? '') === '') c.terminationMessagePath = '/dev/termination-log';
   if ((c.terminationMessagePolicy ?? '') === '') c.terminationMessagePolicy = 'File';
   c.resources ??= {};
-  // SetDefaults_Pod: requests default to limits, for containers of a Pod (not of templates).
-  if (isPodContainer && c.resources.limits !== undefined) {
-    c.resources.requests = { ...c.resources.limits, ...c.resources.requests };
-  }
+  if (isPodContainer && c.resources.limits !== undefined) c.resources.requests = requestsDefaultedToLimits(c.resources);
   for (const port of c.ports ?? []) {
     if ((port.protocol ?? '') === '') port.protocol = 'TCP';
     if (hostNetwork && (port.hostPort ?? 0) === 0) port.hostPort = port.containerPort;

@@ -688,7 +688,7 @@ export class PodRunner extends EventEmitter {
 
   /** Reads paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause. */
   #podView(): (p: string) => string {
-    const root = `/proc/${this.#sandbox!.pause.pid}/root`;
+    const root = this.#sandbox!.root;
     return (p) => `${root}${p}`;
   }
 
