@@ -5,6 +5,7 @@
 // python3 for threads.
 import { describe, expect, it } from 'vitest';
 import { spawn, type SpawnOptions } from '../../src/spawn';
+import type { Capability } from '../../src/security/capabilities';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompFilter } from '../../src/security/seccomp';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { readAll } from '../helpers/wait';
@@ -12,7 +13,7 @@ import { readAll } from '../helpers/wait';
 const reason = privilegeSkipReason();
 
 /** containerd's oci.DefaultCapabilities. */
-const defaultCaps = [
+const defaultCaps: Capability[] = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_FSETID',
@@ -60,6 +61,28 @@ describe.skipIf(reason)(titled('seccomp enforced by spawn', reason), () => {
     expect(filtered.stdout).toMatch(/^Seccomp:\s+2$/m);
     expect(filtered.stdout).toMatch(/^Seccomp_filters:\s+1$/m);
     expect((await run(null, '/bin/busybox', ['sh', ...status])).stdout).toMatch(/^Seccomp:\s+0$/m);
+  });
+
+  it('the setup after the filter still works: with no_new_privs, and without it across a uid change', async () => {
+    const caps = {
+      bounding: defaultCaps,
+      permitted: defaultCaps,
+      effective: defaultCaps,
+      inheritable: [],
+      ambient: [],
+    };
+    const status = ['sh', '-c', 'grep -E "^(Seccomp|NoNewPrivs|Uid):" /proc/self/status'];
+    // no_new_privs: the filter is loaded last, just before execve.
+    const nnp = await run(filter, '/bin/busybox', status, { noNewPrivileges: true, capabilities: caps });
+    expect(nnp.code).toBe(0);
+    expect(nnp.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(nnp.stdout).toMatch(/^Seccomp:\s+2$/m);
+    // Without it the filter goes in before setgroups/setresuid/capset, which it must then allow.
+    const user = await run(filter, '/bin/busybox', status, { uid: 1000, gid: 1000, capabilities: caps });
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(user.stdout).toMatch(/^NoNewPrivs:\s+0$/m);
+    expect(user.stdout).toMatch(/^Seccomp:\s+2$/m);
   });
 
   it('unshare of a user namespace is refused with EPERM', async () => {
