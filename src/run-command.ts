@@ -48,7 +48,12 @@ export async function runPod(options: RunOptions): Promise<number> {
     process.stderr.write(
       `pod-init: no --image for ${unmapped.map((i) => JSON.stringify(i)).join(', ')}: running on the host's filesystem\n`,
     );
-  const runner = new PodRunner(pod, { related, backoff: options.backoff, images: options.images });
+  const runner = new PodRunner(pod, {
+    related,
+    backoff: options.backoff,
+    images: options.images,
+    logRotation: options.logRotation,
+  });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));
   const color = (name: string, text: string) =>

@@ -21,6 +21,7 @@ import { readLines } from './lines';
 import { type HookHandler, runHook } from './hooks';
 import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
+import { kubeletLogRotation, type LogRotation } from './log-rotation';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -28,7 +29,7 @@ import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
 import { containerRootMounts, type PodFiles, podMemoryLimit, podTmpfsMounts } from './container-root';
 import type { Bind } from './rootfs';
-import { terminationLimits, terminationMessage } from './termination';
+import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
@@ -47,6 +48,8 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
   time: Date;
+  /** A piece of a longer line (at most 16 KiB, a CRI `P` record): the next piece of this stream continues it. */
+  partial?: boolean;
 }
 
 /** Options of {@link PodRunner}. */
@@ -59,6 +62,8 @@ export interface PodRunnerOptions {
   stateRoot?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
   images?: ReadonlyMap<string, string>;
+  /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
+  logRotation?: LogRotation;
 }
 
 const configRetryMs = 10_000;
@@ -98,6 +103,7 @@ export class PodRunner extends EventEmitter {
   /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
   readonly #shm: string | undefined;
   readonly #images: ReadonlyMap<string, string>;
+  readonly #logRotation: LogRotation;
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -126,6 +132,7 @@ export class PodRunner extends EventEmitter {
     this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
     this.#images = options.images ?? new Map();
+    this.#logRotation = options.logRotation ?? kubeletLogRotation;
     const m = this.pod.metadata;
     this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
     this.#records = [
@@ -156,7 +163,8 @@ export class PodRunner extends EventEmitter {
 
   /**
    * A container's log lines, as `kubectl logs [--previous]` shows them: the current instance's, or
-   * with `previous` the one before it (empty when there is none).
+   * with `previous` the one before it (empty when there is none); its rotated files included, oldest
+   * first.
    *
    * @example
    * runner.logs('web').map((l) => l.line); // ['listening on :8080', 'GET / 200']
@@ -167,7 +175,7 @@ export class PodRunner extends EventEmitter {
     if (!r)
       throw new PodOptionError('container', `one of ${this.#records.map((x) => x.spec.name).join(', ')}`, container);
     const count = options.previous ? r.restartCount - 1 : r.restartCount;
-    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`));
+    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`), { rotated: true });
   }
 
   /** Creates the sandbox and starts the first containers. */
@@ -711,7 +719,7 @@ export class PodRunner extends EventEmitter {
     const file = path.join(this.stateDir, container, `${r.restartCount}.log`);
     let writer = this.#logs.get(file);
     if (!writer) {
-      writer = new CriLogWriter(file);
+      writer = new CriLogWriter(file, this.#logRotation);
       this.#logs.set(file, writer);
     }
     const sink = writer;
@@ -719,14 +727,21 @@ export class PodRunner extends EventEmitter {
     const end = new Promise<void>((resolve) => (ended = resolve));
     this.#streamEnds.push(end);
     const tail = instance.logTail;
+    let continued = false;
     readLines(
       stream,
-      (line) => {
+      (line, partial) => {
         const time = new Date();
-        sink.write(time, name, line);
-        tail.push(line);
+        sink.write(time, name, line, partial);
+        // The tail holds whole lines, as the kubelet's fallback reads them, of which only the last
+        // bytes can matter: a long line is kept to that many.
+        if (continued) tail[tail.length - 1] = lastBytes(tail[tail.length - 1]! + line, terminationLimits.logBytes);
+        else tail.push(line.length > terminationLimits.logBytes ? lastBytes(line, terminationLimits.logBytes) : line);
         if (tail.length > terminationLimits.logLines) tail.shift();
-        this.emit('log', { container, stream: name, line, time } satisfies LogLine);
+        continued = partial;
+        const record: LogLine = { container, stream: name, line, time };
+        if (partial) record.partial = true;
+        this.emit('log', record);
       },
       () => ended(),
     );
