@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { consoleLines } from './console-output';
 import { PodOptionError } from './errors';
 import type { RunOptions } from './run-args';
 import { loadPod } from './pod/load';
@@ -58,8 +59,13 @@ export async function runPod(options: RunOptions): Promise<number> {
   const width = Math.max(...names.map((n) => n.length));
   const color = (name: string, text: string) =>
     tty ? `\x1b[${palette[names.indexOf(name) % palette.length]}m${text}\x1b[0m` : text;
+  const shown = consoleLines(
+    out,
+    (n) =>
+      `pod-init: ${n} log lines not shown: the console fell behind (the CRI logs under ${runner.stateDir} have them)\n`,
+  );
   if (!options.quiet) {
-    runner.on('log', (l: LogLine) => out.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
+    runner.on('log', (l: LogLine) => shown.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
     runner.on('event', (e: PodEvent) => {
       const object = e.container ? `pod/${pod.metadata.name} (${e.container})` : `pod/${pod.metadata.name}`;
       out.write(
@@ -87,6 +93,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   try {
     await runner.start();
     const final = await runner.finished;
+    shown.flush();
     if (options.output === 'json') process.stdout.write(JSON.stringify(final, null, 2) + '\n');
     if (options.output === 'yaml') process.stdout.write(YAML.stringify(final));
     const phase = (final.status as { phase?: string }).phase;
