@@ -5,8 +5,8 @@
  * @module
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
+import { writeFileAtomically } from './atomic-file';
 import { consoleLines } from './console-output';
 import { PodOptionError } from './errors';
 import type { RunOptions } from './run-args';
@@ -14,12 +14,6 @@ import { loadPod } from './pod/load';
 import { type LogLine, type PodEvent, PodRunner } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
-
-function writeAtomically(file: string, content: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-}
 
 const palette = [36, 35, 32, 33, 34, 31];
 
@@ -75,7 +69,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   }
   if (options.statusFile) {
     const file = options.statusFile;
-    runner.on('status', (object) => writeAtomically(file, JSON.stringify(object, null, 2) + '\n'));
+    runner.on('status', (object) => writeFileAtomically(file, JSON.stringify(object, null, 2) + '\n'));
   }
 
   let interrupts = 0;

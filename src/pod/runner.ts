@@ -22,6 +22,7 @@ import { type HookHandler, runHook } from './hooks';
 import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
 import { kubeletLogRotation, type LogRotation } from './log-rotation';
+import { ensurePrivateDir } from './private-dir';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -58,7 +59,7 @@ export interface PodRunnerOptions {
   related?: RelatedObjects;
   /** Crash-loop backoff (default: the kubelet's 10 s doubling to 300 s). */
   backoff?: BackoffSettings;
-  /** Where the pod's state (logs, status) lives; default /run/pod-init (root) or $XDG_RUNTIME_DIR/pod-init. */
+  /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot}. */
   stateRoot?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
   images?: ReadonlyMap<string, string>;
@@ -68,11 +69,23 @@ export interface PodRunnerOptions {
 
 const configRetryMs = 10_000;
 
-/** The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else $XDG_RUNTIME_DIR/pod-init (or the temp dir). */
+/** The default state root, and whether pod-init chose it (then it must be private: private-dir.ts). */
+function defaultRoot(): { dir: string; chosen: boolean } {
+  if (process.env.POD_INIT_STATE_DIR) return { dir: process.env.POD_INIT_STATE_DIR, chosen: false };
+  if (process.geteuid?.() === 0) return { dir: '/run/pod-init', chosen: true };
+  return { dir: path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init'), chosen: true };
+}
+
+/**
+ * The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else
+ * $XDG_RUNTIME_DIR/pod-init (or the temp dir's). The last three are made 0700 and refused unless they
+ * are directories of ours that nobody else can write (private-dir.ts).
+ *
+ * @example
+ * defaultStateRoot(); // '/run/pod-init' as root
+ */
 export function defaultStateRoot(): string {
-  if (process.env.POD_INIT_STATE_DIR) return process.env.POD_INIT_STATE_DIR;
-  if (process.geteuid?.() === 0) return '/run/pod-init';
-  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init');
+  return defaultRoot().dir;
 }
 
 /**
@@ -104,6 +117,8 @@ export class PodRunner extends EventEmitter {
   readonly #shm: string | undefined;
   readonly #images: ReadonlyMap<string, string>;
   readonly #logRotation: LogRotation;
+  /** The state root pod-init chose, checked private before use. */
+  readonly #privateRoot: string | undefined;
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -134,7 +149,9 @@ export class PodRunner extends EventEmitter {
     this.#images = options.images ?? new Map();
     this.#logRotation = options.logRotation ?? kubeletLogRotation;
     const m = this.pod.metadata;
-    this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
+    const root = options.stateRoot === undefined ? defaultRoot() : { dir: options.stateRoot, chosen: false };
+    if (root.chosen) this.#privateRoot = root.dir;
+    this.stateDir = path.join(root.dir, `${m.namespace}_${m.name}_${m.uid}`);
     this.#records = [
       ...(this.pod.spec.initContainers ?? []).map((spec): ContainerRecord => ({
         spec,
@@ -180,6 +197,7 @@ export class PodRunner extends EventEmitter {
 
   /** Creates the sandbox and starts the first containers. */
   async start(): Promise<void> {
+    if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     const spec = this.pod.spec;
     const kinds: NamespaceKind[] = ['mnt'];
