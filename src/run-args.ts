@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { PodOptionError } from './errors';
+import { type LogRotation, parseLogRotation } from './pod/log-rotation';
 
 /** Options of `pod-init run`. */
 export interface RunOptions {
@@ -19,6 +20,8 @@ export interface RunOptions {
   backoff: { initialMs: number; maxMs: number };
   /** `--image NAME=DIR`: root filesystems by image name. */
   images: Map<string, string>;
+  /** `--container-log-max-size`, `--container-log-max-files`: CRI log rotation. */
+  logRotation: LogRotation;
 }
 
 function runProgram(): Command {
@@ -39,12 +42,23 @@ function runProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option(
+      '--container-log-max-size <quantity>',
+      "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
+      '10Mi',
+    )
+    .option(
+      '--container-log-max-files <n>',
+      'CRI log files kept per container instance, the current one included (>= 2; older ones gzipped)',
+      '5',
+    )
     .exitOverride()
     .showHelpAfterError('(run pod-init run --help for usage)')
     .addHelpText(
       'after',
       `
-Logs are prefixed with the container's name; events use the kubelet's reasons (Pulled, Created,
+Logs are prefixed with the container's name; a line longer than 16 KiB comes in 16 KiB pieces, as
+its CRI log records do (P records, then F); events use the kubelet's reasons (Pulled, Created,
 Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM
 deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period; sidecars
 after the containers); a second SIGINT kills at once.
@@ -65,6 +79,8 @@ export interface RawRunArgs {
   statusFile?: string;
   timeout?: string;
   restartBackoff: string;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: string;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -74,13 +90,18 @@ export function commanderRunArgs(args: string[]): RawRunArgs {
   return { ...program.opts<Omit<RawRunArgs, 'file'>>(), file: program.args[0]! };
 }
 
-const valueFlags: Record<string, 'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image'> = {
+const valueFlags: Record<
+  string,
+  'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image' | 'containerLogMaxSize' | 'containerLogMaxFiles'
+> = {
   '-o': 'output',
   '--output': 'output',
   '--status-file': 'statusFile',
   '--timeout': 'timeout',
   '--restart-backoff': 'restartBackoff',
   '--image': 'image',
+  '--container-log-max-size': 'containerLogMaxSize',
+  '--container-log-max-files': 'containerLogMaxFiles',
 };
 
 /**
@@ -90,7 +111,12 @@ const valueFlags: Record<string, 'output' | 'statusFile' | 'timeout' | 'restartB
  * mistakes and their messages stay commander's.
  */
 export function quickRunArgs(args: string[]): RawRunArgs | undefined {
-  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = { image: [], restartBackoff: '10,300' };
+  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
+    image: [],
+    restartBackoff: '10,300',
+    containerLogMaxSize: '10Mi',
+    containerLogMaxFiles: '5',
+  };
   const seen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -150,8 +176,16 @@ export function parseRunArgs(args: string[]): RunOptions {
       throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
     images.set(mapping.slice(0, at), dir);
   }
+  const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
+  if ('flag' in logRotation)
+    throw new PodOptionError(
+      logRotation.flag,
+      logRotation.expected,
+      logRotation.flag === '--container-log-max-size' ? o.containerLogMaxSize : o.containerLogMaxFiles,
+    );
   return {
     images,
+    logRotation,
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,
