@@ -10,9 +10,11 @@
         "native/exit.cc",
         "native/plan.cc",
         "native/reap.cc",
+        "native/seccomp.cc",
         "native/spawn.cc",
         "native/syscalls.cc"
       ],
+      "libraries": ["-lseccomp"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],

@@ -9,6 +9,8 @@
 
 namespace podinit {
 
+void InitSeccomp(Napi::Env env, Napi::Object exports);  // seccomp.cc
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
 
@@ -40,6 +42,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSyscalls(env, exports);
   InitReap(env, exports);
   InitBeneath(env, exports);
+  InitSeccomp(env, exports);
   return exports;
 }
 

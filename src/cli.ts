@@ -96,7 +96,7 @@ export async function main(args: string[]): Promise<number> {
         return exitCodes.ok;
       return exitCodes.usage;
     }
-    if (error instanceof Error && error.name === 'ManifestError') {
+    if (error instanceof Error && (error.name === 'ManifestError' || error.name === 'UnsafeDirectoryError')) {
       process.stderr.write(`pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }

@@ -21,5 +21,6 @@ export { type InitOptions, initArgv, parseInitArgs } from './init-command';
 export { type OrphanReaper, reapOrphans, type ReapOrphansOptions } from './reaper';
 export * as syscalls from './syscalls';
 export { loadPod, ManifestError } from './pod/load';
+export { kubeletLogRotation, type LogRotation } from './pod/log-rotation';
 export { type LogLine, type PodEvent, PodRunner, type PodRunnerOptions } from './pod/runner';
 export { parseRunArgs, runPod, type RunOptions } from './run-command';

@@ -113,6 +113,8 @@ export interface NativeBinding {
    * directory's fd. A symlink on the way is ELOOP. Returns how many directories it made.
    */
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
+  /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
+  compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
 }
 
 /** Where the addon was found; pod-pause is built next to it. */

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
+import { type LogRotation, parseLogRotation } from './pod/log-rotation';
 
 /** Options of `pod-init run`. */
 export interface RunOptions {
@@ -24,6 +25,8 @@ export interface RunOptions {
   allowedUnsafeSysctls: string[];
   /** `--seccomp-profile-root`: where `Localhost` seccomp profiles are; undefined: /var/lib/kubelet/seccomp. */
   seccompProfileRoot: string | undefined;
+  /** `--container-log-max-size`, `--container-log-max-files`: CRI log rotation. */
+  logRotation: LogRotation;
 }
 
 function runProgram(): Command {
@@ -49,12 +52,23 @@ function runProgram(): Command {
       "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
     )
     .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
+    .option(
+      '--container-log-max-size <quantity>',
+      "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
+      '10Mi',
+    )
+    .option(
+      '--container-log-max-files <n>',
+      'CRI log files kept per container instance, the current one included (>= 2; older ones gzipped)',
+      '5',
+    )
     .exitOverride()
     .showHelpAfterError('(run pod-init run --help for usage)')
     .addHelpText(
       'after',
       `
-Logs are prefixed with the container's name; events use the kubelet's reasons (Pulled, Created,
+Logs are prefixed with the container's name; a line longer than 16 KiB comes in 16 KiB pieces, as
+its CRI log records do (P records, then F); events use the kubelet's reasons (Pulled, Created,
 Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM
 deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period; sidecars
 after the containers); a second SIGINT kills at once.
@@ -77,6 +91,8 @@ export interface RawRunArgs {
   restartBackoff: string;
   allowedUnsafeSysctls?: string;
   seccompProfileRoot: string;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: string;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -87,7 +103,15 @@ export function commanderRunArgs(args: string[]): RawRunArgs {
 }
 
 type ValueFlag =
-  'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image' | 'allowedUnsafeSysctls' | 'seccompProfileRoot';
+  | 'output'
+  | 'statusFile'
+  | 'timeout'
+  | 'restartBackoff'
+  | 'image'
+  | 'containerLogMaxSize'
+  | 'containerLogMaxFiles'
+  | 'allowedUnsafeSysctls'
+  | 'seccompProfileRoot';
 const valueFlags: Record<string, ValueFlag> = {
   '-o': 'output',
   '--output': 'output',
@@ -97,6 +121,8 @@ const valueFlags: Record<string, ValueFlag> = {
   '--image': 'image',
   '--allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
   '--seccomp-profile-root': 'seccompProfileRoot',
+  '--container-log-max-size': 'containerLogMaxSize',
+  '--container-log-max-files': 'containerLogMaxFiles',
 };
 
 /**
@@ -110,6 +136,8 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     image: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
+    containerLogMaxSize: '10Mi',
+    containerLogMaxFiles: '5',
   };
   const seen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
@@ -181,8 +209,16 @@ export function parseRunArgs(args: string[]): RunOptions {
       o.allowedUnsafeSysctls,
     );
   }
+  const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
+  if ('flag' in logRotation)
+    throw new PodOptionError(
+      logRotation.flag,
+      logRotation.expected,
+      logRotation.flag === '--container-log-max-size' ? o.containerLogMaxSize : o.containerLogMaxFiles,
+    );
   return {
     images,
+    logRotation,
     allowedUnsafeSysctls,
     seccompProfileRoot: path.resolve(o.seccompProfileRoot),
     file: o.file,

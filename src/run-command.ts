@@ -5,20 +5,15 @@
  * @module
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
+import { writeFileAtomically } from './atomic-file';
+import { consoleLines } from './console-output';
 import { PodOptionError } from './errors';
 import type { RunOptions } from './run-args';
 import { loadPod } from './pod/load';
 import { type LogLine, type PodEvent, PodRunner } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
-
-function writeAtomically(file: string, content: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-}
 
 const palette = [36, 35, 32, 33, 34, 31];
 
@@ -54,13 +49,19 @@ export async function runPod(options: RunOptions): Promise<number> {
     images: options.images,
     allowedUnsafeSysctls: options.allowedUnsafeSysctls,
     ...(options.seccompProfileRoot !== undefined ? { seccompProfileRoot: options.seccompProfileRoot } : {}),
+    logRotation: options.logRotation,
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));
   const color = (name: string, text: string) =>
     tty ? `\x1b[${palette[names.indexOf(name) % palette.length]}m${text}\x1b[0m` : text;
+  const shown = consoleLines(
+    out,
+    (n) =>
+      `pod-init: ${n} log lines not shown: the console fell behind (the CRI logs under ${runner.stateDir} have them)\n`,
+  );
   if (!options.quiet) {
-    runner.on('log', (l: LogLine) => out.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
+    runner.on('log', (l: LogLine) => shown.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
     runner.on('event', (e: PodEvent) => {
       const object = e.container ? `pod/${pod.metadata.name} (${e.container})` : `pod/${pod.metadata.name}`;
       out.write(
@@ -70,7 +71,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   }
   if (options.statusFile) {
     const file = options.statusFile;
-    runner.on('status', (object) => writeAtomically(file, JSON.stringify(object, null, 2) + '\n'));
+    runner.on('status', (object) => writeFileAtomically(file, JSON.stringify(object, null, 2) + '\n'));
   }
 
   let interrupts = 0;
@@ -88,6 +89,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   try {
     await runner.start();
     const final = await runner.finished;
+    shown.flush();
     if (options.output === 'json') process.stdout.write(JSON.stringify(final, null, 2) + '\n');
     if (options.output === 'yaml') process.stdout.write(YAML.stringify(final));
     const phase = (final.status as { phase?: string }).phase;

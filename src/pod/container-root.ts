@@ -14,7 +14,7 @@ import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
 import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
-import { expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
+import { createEmptyFile, expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
 
 /** The pod-level inputs of {@link containerRootMounts}. */
 export interface PodFiles {
@@ -101,8 +101,7 @@ export function containerRootMounts(
     // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).
     const file = path.join(pod.stateDir, 'containers', spec.name, instance.id);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '');
-    fs.chmodSync(file, 0o666);
+    createEmptyFile(file, 0o666);
     instance.terminationFile = file;
     binds.push({ source: file, target: spec.terminationMessagePath });
   }

@@ -24,6 +24,8 @@ import { readLines } from './lines';
 import { type HookHandler, runHook } from './hooks';
 import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
+import { kubeletLogRotation, type LogRotation } from './log-rotation';
+import { ensurePrivateDir } from './private-dir';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { type ContainerView, decide, type PodView } from './reconcile';
@@ -38,7 +40,7 @@ import {
 } from './container-root';
 import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
-import { terminationLimits, terminationMessage } from './termination';
+import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 import { containerSecurity, type ContainerSecurity } from './security/container-security';
 import { runtimeCapabilities } from './security/capabilities';
@@ -64,6 +66,8 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
   time: Date;
+  /** A piece of a longer line (at most 16 KiB, a CRI `P` record): the next piece of this stream continues it. */
+  partial?: boolean;
 }
 
 /** Options of {@link PodRunner}. */
@@ -72,7 +76,7 @@ export interface PodRunnerOptions {
   related?: RelatedObjects;
   /** Crash-loop backoff (default: the kubelet's 10 s doubling to 300 s). */
   backoff?: BackoffSettings;
-  /** Where the pod's state (logs, status) lives; default /run/pod-init (root) or $XDG_RUNTIME_DIR/pod-init. */
+  /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot}. */
   stateRoot?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
   images?: ReadonlyMap<string, string>;
@@ -92,16 +96,30 @@ export interface PodRunnerOptions {
   cgroupRoot?: string;
   /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
   ownersDir?: string;
+  /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
+  logRotation?: LogRotation;
 }
 
 const configRetryMs = 10_000;
 const runningAsRoot = (): boolean => process.geteuid?.() === 0;
 
-/** The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else $XDG_RUNTIME_DIR/pod-init (or the temp dir). */
+/** The default state root, and whether pod-init chose it (then it must be private: private-dir.ts). */
+function defaultRoot(): { dir: string; chosen: boolean } {
+  if (process.env.POD_INIT_STATE_DIR) return { dir: process.env.POD_INIT_STATE_DIR, chosen: false };
+  if (process.geteuid?.() === 0) return { dir: '/run/pod-init', chosen: true };
+  return { dir: path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init'), chosen: true };
+}
+
+/**
+ * The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else
+ * $XDG_RUNTIME_DIR/pod-init (or the temp dir's). The last three are made 0700 and refused unless they
+ * are directories of ours that nobody else can write (private-dir.ts).
+ *
+ * @example
+ * defaultStateRoot(); // '/run/pod-init' as root
+ */
 export function defaultStateRoot(): string {
-  if (process.env.POD_INIT_STATE_DIR) return process.env.POD_INIT_STATE_DIR;
-  if (process.geteuid?.() === 0) return '/run/pod-init';
-  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init');
+  return defaultRoot().dir;
 }
 
 /**
@@ -134,6 +152,9 @@ export class PodRunner extends EventEmitter {
   readonly #images: ReadonlyMap<string, string>;
   readonly #allowedUnsafeSysctls: readonly string[];
   readonly #seccompProfileRoot: string | undefined;
+  readonly #logRotation: LogRotation;
+  /** The state root pod-init chose, checked private before use. */
+  readonly #privateRoot: string | undefined;
   #sandbox: Sandbox | undefined;
   #initialized = false;
   #anyStarted = false;
@@ -172,8 +193,11 @@ export class PodRunner extends EventEmitter {
     this.#seccompProfileRoot = options.seccompProfileRoot;
     this.#options = options;
     this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
+    this.#logRotation = options.logRotation ?? kubeletLogRotation;
     const m = this.pod.metadata;
-    this.stateDir = path.join(options.stateRoot ?? defaultStateRoot(), `${m.namespace}_${m.name}_${m.uid}`);
+    const root = options.stateRoot === undefined ? defaultRoot() : { dir: options.stateRoot, chosen: false };
+    if (root.chosen) this.#privateRoot = root.dir;
+    this.stateDir = path.join(root.dir, `${m.namespace}_${m.name}_${m.uid}`);
     this.#records = [
       ...(this.pod.spec.initContainers ?? []).map((spec): ContainerRecord => ({
         spec,
@@ -202,7 +226,8 @@ export class PodRunner extends EventEmitter {
 
   /**
    * A container's log lines, as `kubectl logs [--previous]` shows them: the current instance's, or
-   * with `previous` the one before it (empty when there is none).
+   * with `previous` the one before it (empty when there is none); its rotated files included, oldest
+   * first.
    *
    * @example
    * runner.logs('web').map((l) => l.line); // ['listening on :8080', 'GET / 200']
@@ -213,11 +238,12 @@ export class PodRunner extends EventEmitter {
     if (!r)
       throw new PodOptionError('container', `one of ${this.#records.map((x) => x.spec.name).join(', ')}`, container);
     const count = options.previous ? r.restartCount - 1 : r.restartCount;
-    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`));
+    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`), { rotated: true });
   }
 
   /** Creates the sandbox and starts the first containers. */
   async start(): Promise<void> {
+    if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
     await this.#startCgroups();
@@ -850,7 +876,10 @@ export class PodRunner extends EventEmitter {
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
       userNamespace: this.#sandbox!.namespaces.includes('user'),
-      mountPoints: () => mountPointsOf(fs.readFileSync(`/proc/${this.#sandbox!.pause.pid}/mountinfo`, 'utf8')),
+      // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
+      // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
+      // root, no longer lists them in its own mountinfo.
+      mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
     };
   }
 
@@ -885,7 +914,7 @@ export class PodRunner extends EventEmitter {
     const file = path.join(this.stateDir, container, `${r.restartCount}.log`);
     let writer = this.#logs.get(file);
     if (!writer) {
-      writer = new CriLogWriter(file);
+      writer = new CriLogWriter(file, this.#logRotation);
       this.#logs.set(file, writer);
     }
     const sink = writer;
@@ -893,14 +922,21 @@ export class PodRunner extends EventEmitter {
     const end = new Promise<void>((resolve) => (ended = resolve));
     this.#streamEnds.push(end);
     const tail = instance.logTail;
+    let continued = false;
     readLines(
       stream,
-      (line) => {
+      (line, partial) => {
         const time = new Date();
-        sink.write(time, name, line);
-        tail.push(line);
+        sink.write(time, name, line, partial);
+        // The tail holds whole lines, as the kubelet's fallback reads them, of which only the last
+        // bytes can matter: a long line is kept to that many.
+        if (continued) tail[tail.length - 1] = lastBytes(tail[tail.length - 1]! + line, terminationLimits.logBytes);
+        else tail.push(line.length > terminationLimits.logBytes ? lastBytes(line, terminationLimits.logBytes) : line);
         if (tail.length > terminationLimits.logLines) tail.shift();
-        this.emit('log', { container, stream: name, line, time } satisfies LogLine);
+        continued = partial;
+        const record: LogLine = { container, stream: name, line, time };
+        if (partial) record.partial = true;
+        this.emit('log', record);
       },
       () => ended(),
     );

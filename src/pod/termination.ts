@@ -11,17 +11,23 @@ import fs from 'node:fs';
 /** The kubelet's limits (kubecontainer.MaxContainerTerminationMessage*, MaxPodTerminationMessageLogLength). */
 export const terminationLimits = Object.freeze({ fileBytes: 4096, logLines: 80, logBytes: 2048, podBytes: 12 * 1024 });
 
-/** The last `max` bytes of `file` (tail.ReadAtMost); empty when it is missing. */
+/**
+ * The last `max` bytes of `file` (tail.ReadAtMost); empty when it is missing or not a regular file.
+ * Opened without following a symlink and without blocking (a FIFO put there would block Node's
+ * thread on open until a writer came), its type checked on the fd.
+ */
 function readTail(file: string, max: number): string {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (['ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) return '';
     throw error;
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return '';
+    const size = stat.size;
     const length = Math.min(size, max);
     const buffer = Buffer.alloc(length);
     fs.readSync(fd, buffer, 0, length, size - length);

@@ -59,6 +59,45 @@ export interface PreparedVolume {
 /** A volume that could not be set up: event FailedMount, its containers wait. */
 export class VolumeError extends Error {}
 
+/**
+ * Creates `file` empty with `mode` (exactly: fchmod, past the umask), or empties the regular file that
+ * is there; never follows a symlink and never blocks: a FIFO there (O_NONBLOCK makes its open fail
+ * with ENXIO instead of waiting for a reader) or anything else but a regular file is an error.
+ *
+ * @example
+ * createEmptyFile('/run/pod-init/…/containers/web/0f3a', 0o666);
+ */
+export function createEmptyFile(file: string, mode: number): void {
+  const { O_WRONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode);
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new VolumeError(`${file} is not a file`);
+    fs.ftruncateSync(fd, 0);
+    fs.fchmodSync(fd, mode);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Creates `file` for hostPath FileOrCreate unless something is there (O_EXCL: nothing swapped in
+ * between the check and the creation is opened, a FIFO included); true when it made it.
+ */
+function createFileIfMissing(file: string, mode: number): boolean {
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  try {
+    fs.closeSync(fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, mode));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
+ * The kubelet's hostPath type checks (hostpath.go `checkType`): by stat, which follows symlinks as the
+ * kubelet's does and never opens the path, so a FIFO is simply "not a file".
+ */
 function checkHostPath(p: string, type: string): void {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
   const fail = (what: string) => {
@@ -77,8 +116,8 @@ function checkHostPath(p: string, type: string): void {
       if (!stat?.isDirectory()) fail('directory');
       return;
     case 'FileOrCreate':
-      if (!stat) fs.writeFileSync(p, '', { mode: 0o644 });
-      else if (!stat.isFile()) fail('file');
+      if (!stat && createFileIfMissing(p, 0o644)) return;
+      if (!fs.statSync(p, { throwIfNoEntry: false })?.isFile()) fail('file');
       return;
     case 'File':
       if (!stat?.isFile()) fail('file');

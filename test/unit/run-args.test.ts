@@ -16,6 +16,8 @@ describe("pod-init run's arguments without commander", () => {
     [['--image', 'a=/x', '--image=b=/y', 'pod.yaml', '--image', 'c=/z']],
     [['--timeout', 'bad', 'pod.yaml']],
     [['--allowed-unsafe-sysctls', 'kernel.msg*,net.core.somaxconn', '--seccomp-profile-root=/sc', 'pod.yaml']],
+    [['--container-log-max-size', '1Mi', '--container-log-max-files=3', 'pod.yaml']],
+    [['--container-log-max-size=bad', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
     expect(quick).toBeDefined();
@@ -49,6 +51,22 @@ describe("pod-init run's arguments without commander", () => {
       backoff: { initialMs: 10_000, maxMs: 300_000 },
     });
     expect(() => parseRunArgs(['--timeout', 'soon', 'pod.yaml'])).toThrow(/--timeout/);
+  });
+
+  it('CRI log rotation: the kubelet defaults (10Mi, 5 files), quantities, at least 2 files', () => {
+    expect(parseRunArgs(['pod.yaml']).logRotation).toEqual({ maxBytes: 10 * 1024 * 1024, maxFiles: 5 });
+    expect(
+      parseRunArgs(['--container-log-max-size', '512Ki', '--container-log-max-files', '2', 'pod.yaml']).logRotation,
+    ).toEqual({ maxBytes: 512 * 1024, maxFiles: 2 });
+    expect(parseRunArgs(['--container-log-max-size=1M', 'pod.yaml']).logRotation.maxBytes).toBe(1_000_000);
+    expect(() => parseRunArgs(['--container-log-max-size', '10MB', 'pod.yaml'])).toThrow(
+      "--container-log-max-size must be a positive quantity such as 10Mi, received '10MB'",
+    );
+    expect(() => parseRunArgs(['--container-log-max-size', '0', 'pod.yaml'])).toThrow(/--container-log-max-size/);
+    expect(() => parseRunArgs(['--container-log-max-files', '1', 'pod.yaml'])).toThrow(
+      "--container-log-max-files must be an integer greater than 1, received '1'",
+    );
+    expect(() => parseRunArgs(['--container-log-max-files', '2.5', 'pod.yaml'])).toThrow(/--container-log-max-files/);
   });
 });
 

@@ -1,4 +1,5 @@
 // Termination messages as the kubelet reads them (src/pod/termination.ts; kuberuntime_container.go).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,17 @@ describe('terminationMessage', () => {
     return p;
   };
   const lines = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`);
+
+  it('a FIFO or a symlink in place of the file is read as empty, without blocking (the test has a deadline)', () => {
+    const fifo = path.join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const fallback = { policy: 'FallbackToLogsOnError', logTail: ['last line'] };
+    expect(terminationMessage({ ...fallback, file: fifo, exitCode: 1 })).toBe('last line\n');
+    expect(terminationMessage({ policy: 'File', logTail: [], file: fifo, exitCode: 0 })).toBeUndefined();
+    const link = path.join(tmp, 'link');
+    fs.symlinkSync(file('secret of the host'), link);
+    expect(terminationMessage({ policy: 'File', logTail: [], file: link, exitCode: 0 })).toBeUndefined();
+  }, 5000);
 
   it('is what the file says, its last 4096 bytes', () => {
     expect(terminationMessage({ file: file('bye'), policy: 'File', exitCode: 0, logTail: lines })).toBe('bye');
