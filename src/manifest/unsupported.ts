@@ -36,17 +36,16 @@ const podFields = [
 
 /**
  * Pod security context fields not carried out. runAsUser/Group, runAsNonRoot, supplementalGroups(Policy),
- * fsGroup(ChangePolicy) and sysctls are (src/pod/security/). `seccompProfile` is chosen
- * (seccomp-choice.ts) but applied only once the spawn layer loads filters: remove it here then.
+ * fsGroup(ChangePolicy), sysctls and seccompProfile are (src/pod/security/).
  */
-const podSecurityFields = ['seccompProfile', 'windowsOptions'] as const satisfies readonly (keyof PodSecurityContext)[];
+const podSecurityFields = ['windowsOptions'] as const satisfies readonly (keyof PodSecurityContext)[];
 
 /**
  * Container security context fields not carried out. capabilities, privileged, allowPrivilegeEscalation,
  * readOnlyRootFilesystem, runAsUser/Group and runAsNonRoot are; `procMount: Unmasked` is reported apart
- * (it needs the pod's user namespace, which pod-init does not make yet); `seccompProfile` as the pod's.
+ * (it needs the pod's user namespace, which pod-init does not make yet); seccompProfile is carried out.
  */
-const securityFields = ['seccompProfile', 'windowsOptions'] as const satisfies readonly (keyof SecurityContext)[];
+const securityFields = ['windowsOptions'] as const satisfies readonly (keyof SecurityContext)[];
 
 /** Security labels pod-init never applies: each gets a warning of its own. */
 const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy'] as const;

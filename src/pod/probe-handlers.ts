@@ -14,6 +14,7 @@ import net from 'node:net';
 import { native, pausePath } from '../native';
 import type { PodProcess } from '../process';
 import type { CapabilitySets } from '../security/capabilities';
+import type { SeccompFilter } from '../security/seccomp';
 import { spawn } from '../spawn';
 
 /** A v1 probe handler (grpc is validated, and reported as not carried out). */
@@ -54,6 +55,7 @@ export interface ProbeTarget {
   groups?: number[];
   capabilities?: CapabilitySets;
   noNewPrivileges?: boolean;
+  seccomp?: SeccompFilter;
   podIP: string;
   /** The container's workingDir: where exec probes and hooks run. */
   cwd?: string;
@@ -101,6 +103,7 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
       ...(target.groups !== undefined ? { groups: target.groups } : {}),
       ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
       ...(target.noNewPrivileges === true ? { noNewPrivileges: true } : {}),
+      ...(target.seccomp !== undefined ? { seccomp: target.seccomp } : {}),
     });
   } catch (error) {
     // The container went away meanwhile, or the command cannot run: an error, not a probe failure.

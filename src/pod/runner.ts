@@ -43,7 +43,9 @@ import type { Bind } from './rootfs';
 import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 import { containerSecurity, type ContainerSecurity } from './security/container-security';
+import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
+import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -593,6 +595,21 @@ export class PodRunner extends EventEmitter {
       this.#configError(r, 'CreateContainerConfigError', security.errors[0]!, now);
       return false;
     }
+    let seccomp: SeccompFilter | undefined;
+    try {
+      seccomp = seccompFilter(security.seccomp, security.capabilities.bounding);
+    } catch (error) {
+      // containerd: the profile cannot be generated, CreateContainer fails.
+      const why = error instanceof Error ? error.message : String(error);
+      this.#configError(r, 'CreateContainerError', `failed to generate seccomp spec opts: ${why}`, now);
+      return false;
+    }
+    const confinement = {
+      ...this.#identity(security),
+      capabilities: security.capabilities,
+      noNewPrivileges: security.noNewPrivileges,
+      ...(seccomp !== undefined ? { seccomp } : {}),
+    };
     let mounts: MountStep[];
     try {
       // The root ends in pivot_root (and its read-only remounts); /sys and the masks come after it.
@@ -610,7 +627,6 @@ export class PodRunner extends EventEmitter {
       r.restartCount++;
     }
     r.backOffUntil = undefined;
-    const identity = this.#identity(security);
     // A mount namespace of its own (a copy of the pod's) for its root; a pid namespace unless shared.
     const own: Array<'pid' | 'mnt'> =
       this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? ['mnt'] : ['pid', 'mnt'];
@@ -625,10 +641,7 @@ export class PodRunner extends EventEmitter {
         newNamespaces: own,
         mounts,
         ...this.#cgroupOption(name),
-        ...identity,
-        capabilities: security.capabilities,
-        noNewPrivileges: security.noNewPrivileges,
-        // seccomp: security.seccomp is the choice; the integrator compiles it (src/security/seccomp.ts).
+        ...confinement,
       });
     } catch (error) {
       if (!(error instanceof PodSystemError)) throw error;
@@ -658,9 +671,7 @@ export class PodRunner extends EventEmitter {
       podIP: '127.0.0.1',
       cwd: r.spec.workingDir ?? '/',
       ports: r.spec.ports ?? [],
-      ...identity,
-      capabilities: security.capabilities,
-      noNewPrivileges: security.noNewPrivileges,
+      ...confinement,
     };
     const postStart = r.spec.lifecycle?.postStart;
     if (postStart) void this.#postStart(r, current, postStart, () => this.#startProbes(r, current));

@@ -34,7 +34,7 @@ ${container}`,
 }
 
 const command = (script: string) => `      command: [sh, -c, ${JSON.stringify(script)}]\n`;
-const capsScript = "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status";
+const capsScript = "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status";
 const status = (logs: string[]) =>
   Object.fromEntries(logs.map((l) => l.split(/:\s+/)).filter((p) => p.length === 2)) as Record<string, string>;
 
@@ -42,7 +42,7 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
   afterAll(() => cleanup());
 
   describe('capabilities and no_new_privs (E13, E15)', () => {
-    it("a default container has containerd's 14 capabilities, nothing inheritable or ambient, no no_new_privs", async () => {
+    it("a default container has containerd's 14 capabilities, nothing inheritable or ambient, no no_new_privs, RuntimeDefault seccomp", async () => {
       const r = await runPod(command(capsScript));
       expect(r.code).toBe(0);
       expect(status(r.logs)).toEqual({
@@ -52,6 +52,7 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
         CapBnd: '00000000a80425fb',
         CapAmb: '0000000000000000',
         NoNewPrivs: '0',
+        Seccomp: '2',
       });
     });
 
@@ -61,7 +62,7 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
       expect(own).not.toBe('00000000a80425fb');
       const r = await runPod(command(capsScript) + '      securityContext: { privileged: true }\n');
       expect(r.stderr).not.toMatch(/Error:/);
-      expect(status(r.logs)).toMatchObject({ CapEff: own, CapBnd: own });
+      expect(status(r.logs)).toMatchObject({ CapEff: own, CapBnd: own, Seccomp: '0' });
     });
 
     it('drop: [ALL] leaves none; drop ALL + add NET_BIND_SERVICE leaves that one', async () => {
@@ -96,6 +97,20 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
       const probe = fs.readFileSync(`${probeOut}/status`, 'utf8');
       expect(status(probe.trim().split('\n'))).toEqual({ NoNewPrivs: '1', CapEff: '0000000000000000' });
     });
+  });
+
+  it('seccompProfile Unconfined runs without a filter; a missing Localhost profile is CreateContainerError', async () => {
+    const unconfined = await runPod(
+      command(capsScript) + '      securityContext: { seccompProfile: { type: Unconfined } }\n',
+    );
+    expect(status(unconfined.logs)).toMatchObject({ Seccomp: '0', CapEff: '00000000a80425fb' });
+    const missing = await runPod(
+      command('true') + '      securityContext: { seccompProfile: { type: Localhost, localhostProfile: nope.json } }\n',
+      '',
+      ['--seccomp-profile-root', stateRoot, '--timeout', '2s'],
+    );
+    expect(missing.stderr).toMatch(/Warning Failed .*Error: failed to generate seccomp spec opts: .*nope\.json/);
+    expect(missing.logs).toEqual([]);
   });
 
   describe('users and groups', () => {

@@ -17,7 +17,11 @@ export interface SeccompProfileField {
 }
 
 /** The profile to apply. */
-export type SeccompChoice = { type: 'Unconfined' } | { type: 'RuntimeDefault' } | { type: 'Localhost'; path: string };
+export type SeccompChoice =
+  | { type: 'Unconfined' }
+  | { type: 'RuntimeDefault' }
+  /** `path` is `name` under `root` (src/security/seccomp.ts `loadLocalhostProfile(root, name, caps)` reads it). */
+  | { type: 'Localhost'; path: string; root: string; name: string };
 
 /** The kubelet's default profile root (`--root-dir` /var/lib/kubelet, + `seccomp`). */
 export const defaultSeccompProfileRoot = '/var/lib/kubelet/seccomp';
@@ -29,7 +33,7 @@ export const defaultSeccompProfileRoot = '/var/lib/kubelet/seccomp';
  * @example
  * seccompChoice(undefined, undefined, false); // { type: 'RuntimeDefault' }
  * seccompChoice({ type: 'Localhost', localhostProfile: 'audit.json' }, { type: 'Unconfined' }, false);
- * // { type: 'Localhost', path: '/var/lib/kubelet/seccomp/audit.json' }
+ * // { type: 'Localhost', path: '/var/lib/kubelet/seccomp/audit.json', root: '/var/lib/kubelet/seccomp', name: 'audit.json' }
  */
 export function seccompChoice(
   container: SeccompProfileField | undefined,
@@ -40,6 +44,9 @@ export function seccompChoice(
   if (privileged) return { type: 'Unconfined' };
   const chosen = container ?? pod;
   if (chosen === undefined || chosen.type === 'RuntimeDefault') return { type: 'RuntimeDefault' };
-  if (chosen.type === 'Localhost') return { type: 'Localhost', path: path.join(profileRoot, chosen.localhostProfile!) };
+  if (chosen.type === 'Localhost') {
+    const name = chosen.localhostProfile ?? '';
+    return { type: 'Localhost', path: path.join(profileRoot, name), root: profileRoot, name };
+  }
   return { type: 'Unconfined' };
 }

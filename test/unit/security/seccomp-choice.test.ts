@@ -18,14 +18,19 @@ describe('seccompChoice', () => {
       { type: 'Localhost', localhostProfile: 'p/audit.json' },
       undefined,
       false,
-      { type: 'Localhost', path: '/var/lib/kubelet/seccomp/p/audit.json' },
+      {
+        type: 'Localhost',
+        path: '/var/lib/kubelet/seccomp/p/audit.json',
+        root: '/var/lib/kubelet/seccomp',
+        name: 'p/audit.json',
+      },
     ],
     [
       'pod Localhost',
       undefined,
       { type: 'Localhost', localhostProfile: 'x.json' },
       false,
-      { type: 'Localhost', path: '/var/lib/kubelet/seccomp/x.json' },
+      { type: 'Localhost', path: '/var/lib/kubelet/seccomp/x.json', root: '/var/lib/kubelet/seccomp', name: 'x.json' },
     ],
     ['privileged: none whatever was asked', { type: 'RuntimeDefault' }, undefined, true, { type: 'Unconfined' }],
   ] as const)('%s', (_name, container, pod, privileged, expected) => {
@@ -35,6 +40,8 @@ describe('seccompChoice', () => {
     expect(seccompChoice({ type: 'Localhost', localhostProfile: 'a.json' }, undefined, false, '/etc/sc')).toEqual({
       type: 'Localhost',
       path: '/etc/sc/a.json',
+      root: '/etc/sc',
+      name: 'a.json',
     });
   });
 });
