@@ -27,6 +27,8 @@ export interface RunOptions {
   seccompProfileRoot: string | undefined;
   /** `--container-log-max-size`, `--container-log-max-files`: CRI log rotation. */
   logRotation: LogRotation;
+  /** `--allow-privilege-escalation`: an unset allowPrivilegeEscalation allows it, as the kubelet does. */
+  allowPrivilegeEscalation: boolean;
 }
 
 function runProgram(): Command {
@@ -38,6 +40,11 @@ function runProgram(): Command {
     .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
     .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
     .option('-q, --quiet', 'do not stream logs and events')
+    .option(
+      '--allow-privilege-escalation',
+      'an unset securityContext.allowPrivilegeEscalation allows it (no no_new_privs), as the kubelet does; ' +
+        'default: no_new_privs unless it is true, the container is privileged or adds SYS_ADMIN',
+    )
     .option('--status-file <file>', 'keep the current Pod object (JSON) in FILE, replaced atomically at every change')
     .option('--timeout <duration>', 'delete the pod gracefully after DURATION (Go style: 30s, 2m, 1m30s)')
     .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
@@ -86,6 +93,7 @@ export interface RawRunArgs {
   image: string[];
   output?: 'json' | 'yaml';
   quiet?: boolean;
+  allowPrivilegeEscalation?: boolean;
   statusFile?: string;
   timeout?: string;
   restartBackoff: string;
@@ -149,6 +157,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '-q' || arg === '--quiet') {
       raw.quiet = true;
+      continue;
+    }
+    if (arg === '--allow-privilege-escalation') {
+      raw.allowPrivilegeEscalation = true;
       continue;
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -224,6 +236,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,
+    allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     statusFile: o.statusFile,
     timeoutMs,
     backoff: { initialMs: initial! * 1000, maxMs: (max ?? Math.max(300, initial!)) * 1000 },

@@ -50,6 +50,7 @@ export async function runPod(options: RunOptions): Promise<number> {
     allowedUnsafeSysctls: options.allowedUnsafeSysctls,
     ...(options.seccompProfileRoot !== undefined ? { seccompProfileRoot: options.seccompProfileRoot } : {}),
     logRotation: options.logRotation,
+    noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));

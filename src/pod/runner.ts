@@ -87,6 +87,12 @@ export interface PodRunnerOptions {
   /** Where `Localhost` seccomp profiles are (default /var/lib/kubelet/seccomp). */
   seccompProfileRoot?: string;
   /**
+   * no_new_privs for every container unless `allowPrivilegeEscalation: true`, `privileged` or an added
+   * SYS_ADMIN (default true: pod-init's default, as strict as its RuntimeDefault seccomp). false: the
+   * kubelet's CRI rule, no_new_privs only for `allowPrivilegeEscalation: false`.
+   */
+  noNewPrivilegesByDefault?: boolean;
+  /**
    * cgroups for the pod and its containers (default true): limits from `resources`, qosClass, OOMKilled
    * from the kernel's counters, everything killed through them at the end. Without root and a
    * delegated cgroup v2 subtree they are not applied, and the pod says so (an event and a condition).
@@ -589,6 +595,7 @@ export class PodRunner extends EventEmitter {
       rootful: runningAsRoot(),
       availableCapabilities: runtimeCapabilities(),
       freshSysfs: imageDir !== undefined, // host mode binds the host's /sys read-only already (rootfs.ts)
+      noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
       ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
     });
     if (security.errors.length > 0) {

@@ -42,7 +42,7 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
   afterAll(() => cleanup());
 
   describe('capabilities and no_new_privs (E13, E15)', () => {
-    it("a default container has containerd's 14 capabilities, nothing inheritable or ambient, no no_new_privs, RuntimeDefault seccomp", async () => {
+    it("a default container has containerd's 14 capabilities, nothing inheritable or ambient, no_new_privs, RuntimeDefault seccomp", async () => {
       const r = await runPod(command(capsScript));
       expect(r.code).toBe(0);
       expect(status(r.logs)).toEqual({
@@ -51,9 +51,12 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
         CapEff: '00000000a80425fb',
         CapBnd: '00000000a80425fb',
         CapAmb: '0000000000000000',
-        NoNewPrivs: '0',
+        NoNewPrivs: '1',
         Seccomp: '2',
       });
+      // The kubelet's rule (an unset allowPrivilegeEscalation allows it), on request.
+      const kubelet = await runPod(command(capsScript), '', ['--allow-privilege-escalation']);
+      expect(status(kubelet.logs).NoNewPrivs).toBe('0');
     });
 
     it('privileged has every capability pod-init has (the negative control of the default)', async () => {

@@ -4,10 +4,10 @@
  * what E15 of SECURITY.md expects ("unset → euid 0, the K8s default"); containerd's CRI path resets the
  * OCI default and sets it only when asked.
  *
- * The issue's wording ("no_new_privs unless allowPrivilegeEscalation: true or privileged or
- * CAP_SYS_ADMIN") is the defaulting the pod security admission's `restricted` level / the old
- * PodSecurityPolicy's `defaultAllowPrivilegeEscalation: false` applied, not the kubelet's rule: it is
- * available as `byDefault: true`, off by default.
+ * pod-init's runner asks for `byDefault: true` (no_new_privs unless allowPrivilegeEscalation is true,
+ * the container is privileged or adds SYS_ADMIN — Kubernetes' documented meaning of the field, and the
+ * defaulting of the old PodSecurityPolicy's `defaultAllowPrivilegeEscalation: false`), as strict as its
+ * RuntimeDefault seccomp default; `pod-init run --allow-privilege-escalation` gives the kubelet's rule.
  * @module
  */
 
