@@ -29,6 +29,10 @@ export interface RunOptions {
   logRotation: LogRotation;
   /** `--allow-privilege-escalation`: an unset allowPrivilegeEscalation allows it, as the kubelet does. */
   allowPrivilegeEscalation: boolean;
+  /** `--pod-pids-limit`: the pod cgroup's pids.max; undefined (or -1) unlimited. */
+  podPidsLimit: number | undefined;
+  /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
+  cgroupRoot: string | undefined;
 }
 
 function runProgram(): Command {
@@ -59,6 +63,8 @@ function runProgram(): Command {
       "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
     )
     .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
+    .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
+    .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
     .option(
       '--container-log-max-size <quantity>',
       "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
@@ -99,6 +105,8 @@ export interface RawRunArgs {
   restartBackoff: string;
   allowedUnsafeSysctls?: string;
   seccompProfileRoot: string;
+  podPidsLimit?: string;
+  cgroupRoot?: string;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
 }
@@ -119,7 +127,9 @@ type ValueFlag =
   | 'containerLogMaxSize'
   | 'containerLogMaxFiles'
   | 'allowedUnsafeSysctls'
-  | 'seccompProfileRoot';
+  | 'seccompProfileRoot'
+  | 'podPidsLimit'
+  | 'cgroupRoot';
 const valueFlags: Record<string, ValueFlag> = {
   '-o': 'output',
   '--output': 'output',
@@ -129,6 +139,8 @@ const valueFlags: Record<string, ValueFlag> = {
   '--image': 'image',
   '--allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
   '--seccomp-profile-root': 'seccompProfileRoot',
+  '--pod-pids-limit': 'podPidsLimit',
+  '--cgroup-root': 'cgroupRoot',
   '--container-log-max-size': 'containerLogMaxSize',
   '--container-log-max-files': 'containerLogMaxFiles',
 };
@@ -221,6 +233,15 @@ export function parseRunArgs(args: string[]): RunOptions {
       o.allowedUnsafeSysctls,
     );
   }
+  const podPidsLimit = o.podPidsLimit === undefined ? undefined : Number(o.podPidsLimit);
+  if (podPidsLimit !== undefined && (!Number.isInteger(podPidsLimit) || podPidsLimit < -1 || podPidsLimit === 0))
+    throw new PodOptionError('--pod-pids-limit', 'a positive integer, or -1 for unlimited', o.podPidsLimit);
+  if (o.cgroupRoot !== undefined && !path.isAbsolute(o.cgroupRoot))
+    throw new PodOptionError(
+      '--cgroup-root',
+      'an absolute path inside each cgroup hierarchy (such as /pod-init)',
+      o.cgroupRoot,
+    );
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -237,6 +258,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     output: o.output,
     quiet: o.quiet ?? false,
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
+    podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
+    cgroupRoot: o.cgroupRoot,
     statusFile: o.statusFile,
     timeoutMs,
     backoff: { initialMs: initial! * 1000, maxMs: (max ?? Math.max(300, initial!)) * 1000 },

@@ -51,6 +51,8 @@ export async function runPod(options: RunOptions): Promise<number> {
     ...(options.seccompProfileRoot !== undefined ? { seccompProfileRoot: options.seccompProfileRoot } : {}),
     logRotation: options.logRotation,
     noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
+    ...(options.podPidsLimit !== undefined ? { podPidsLimit: options.podPidsLimit } : {}),
+    ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));

@@ -18,6 +18,7 @@ describe("pod-init run's arguments without commander", () => {
     [['--allowed-unsafe-sysctls', 'kernel.msg*,net.core.somaxconn', '--seccomp-profile-root=/sc', 'pod.yaml']],
     [['--container-log-max-size', '1Mi', '--container-log-max-files=3', 'pod.yaml']],
     [['--container-log-max-size=bad', 'pod.yaml']],
+    [['--pod-pids-limit', '100', '--cgroup-root=/pod-init', '--allow-privilege-escalation', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
     expect(quick).toBeDefined();
@@ -71,6 +72,22 @@ describe("pod-init run's arguments without commander", () => {
 });
 
 describe('pod-init run: security flags', () => {
+  it('reads --pod-pids-limit, --cgroup-root and --allow-privilege-escalation', () => {
+    const o = parseRunArgs([
+      'pod.yaml',
+      '--pod-pids-limit',
+      '100',
+      '--cgroup-root',
+      '/x',
+      '--allow-privilege-escalation',
+    ]);
+    expect(o).toMatchObject({ podPidsLimit: 100, cgroupRoot: '/x', allowPrivilegeEscalation: true });
+    expect(parseRunArgs(['pod.yaml', '--pod-pids-limit', '-1']).podPidsLimit).toBeUndefined();
+    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ podPidsLimit: undefined, allowPrivilegeEscalation: false });
+    expect(() => parseRunArgs(['pod.yaml', '--pod-pids-limit', '0'])).toThrow(/--pod-pids-limit.*positive integer/);
+    expect(() => parseRunArgs(['pod.yaml', '--cgroup-root', 'rel'])).toThrow(/--cgroup-root.*absolute/);
+  });
+
   it('reads --allowed-unsafe-sysctls and --seccomp-profile-root', () => {
     const o = parseRunArgs(['pod.yaml', '--allowed-unsafe-sysctls', 'kernel.msg*, net.core.somaxconn']);
     expect(o.allowedUnsafeSysctls).toEqual(['kernel.msg*', 'net.core.somaxconn']);
