@@ -82,11 +82,11 @@ static void child_wait_parent(const ChildPlan& plan) {
 // A bind remount (read-only, say) must keep the flags the kernel locked on the mount: inside a user
 // namespace nosuid, nodev, noexec and the atime flags of a mount made outside it cannot be cleared,
 // and asking to is EPERM (runc and crun add them the same way). statvfs is a plain statfs syscall.
-static unsigned long mount_flags(const MountOp& op) {
+static unsigned long mount_flags(const MountOp& op, const char* target) {
   unsigned long flags = op.flags;
   if ((flags & MS_REMOUNT) == 0 || (flags & MS_BIND) == 0) return flags;
   struct statvfs st;
-  if (statvfs(op.target, &st) < 0) return flags;
+  if (statvfs(target, &st) < 0) return flags;
   const struct {
     unsigned long st, ms;
   } locked[] = {{ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
@@ -117,7 +117,7 @@ static void fd_path(char* buf, int fd) {
 
 // A bind of `relative` beneath `beneath` (MountOp): 0, or the errno of the step that failed;
 // ENOSYS when this kernel has no openat2 (the caller then binds `source` as it is).
-static int mount_beneath(const MountOp& op, unsigned long flags) {
+static int mount_beneath(const MountOp& op, unsigned long flags, const char* target) {
   int root = open(op.beneath, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return errno;
   struct open_how how;
@@ -130,7 +130,7 @@ static int mount_beneath(const MountOp& op, unsigned long flags) {
   if (fd < 0) return err;
   char path[32];
   fd_path(path, fd);
-  err = mount(path, op.target, op.fstype, flags, op.data) < 0 ? errno : 0;
+  err = mount(path, target, op.fstype, flags, op.data) < 0 ? errno : 0;
   close(fd);
   return err;
 }
@@ -151,7 +151,80 @@ static int write_file(const MountOp& op) {
   return err;
 }
 
+// The new root (the pivot-root step's target): the steps before it that act under it resolve their
+// paths inside it, never through a symlink that leads out (a volume mounted inside another volume
+// that a running container can write, an image's /etc -> /host/etc: CVE-2021-30465's class).
+static const char* new_root(const ChildPlan& plan) {
+  for (int i = 0; i < plan.mount_count; i++)
+    if (plan.mounts[i].kind == MOUNT_OP_PIVOT_ROOT) return plan.mounts[i].target;
+  return nullptr;
+}
+
+// `target` relative to `root` when it lies strictly under it, else null.
+static const char* under_root(const char* root, const char* target) {
+  if (root == nullptr) return nullptr;
+  size_t n = strlen(root);
+  while (n > 1 && root[n - 1] == '/') n--;
+  if (strncmp(root, target, n) != 0 || target[n] != '/' || target[n + 1] == 0) return nullptr;
+  return target + n + 1;
+}
+
+// An O_PATH fd of `relative` resolved inside `root` (openat2 RESOLVE_IN_ROOT: symlinks stay in the
+// root, magic links refused); the parent directory only when `parent` (then *name is the last
+// component). -1 and errno on failure; ENOSYS where openat2 is missing.
+static int open_in_root(const char* root, const char* relative, bool parent, const char** name) {
+  char buf[4096];
+  const char* path = relative;
+  if (parent) {
+    const char* slash = strrchr(relative, '/');
+    *name = slash == nullptr ? relative : slash + 1;
+    size_t len = slash == nullptr ? 0 : static_cast<size_t>(slash - relative);
+    if (len >= sizeof buf) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(buf, relative, len);
+    buf[len] = 0;
+    path = len == 0 ? "." : buf;
+  }
+  int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return -1;
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_CLOEXEC | (parent ? O_DIRECTORY : 0);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, dir, path, &how, sizeof how));
+  int err = errno;
+  close(dir);
+  errno = err;
+  return fd;
+}
+
+// mkdir, a file or a symlink made in its parent directory resolved inside the root.
+static int make_in_root(const MountOp& op, const char* root, const char* relative) {
+  const char* name = nullptr;
+  int dir = open_in_root(root, relative, true, &name);
+  if (dir < 0) return errno;
+  int err = 0;
+  if (op.kind == MOUNT_OP_MKDIR) {
+    if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST) err = errno;
+  } else if (op.kind == MOUNT_OP_FILE) {
+    // O_NOFOLLOW: no symlink as the file itself; O_NONBLOCK: a FIFO is ENXIO, not a hang.
+    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0)
+      err = errno;
+    else
+      close(fd);
+  } else if (symlinkat(op.source, dir, name) < 0 && errno != EEXIST) {
+    err = errno;
+  }
+  close(dir);
+  return err;
+}
+
 static void child_mounts(const ChildPlan& plan) {
+  const char* root = new_root(plan);
+  bool pivoted = false;
   if (plan.propagation != 0 && mount(nullptr, "/", nullptr, MS_REC | plan.propagation, nullptr) < 0)
     child_fail(plan, STEP_MOUNT_PROPAGATION, errno, "/");
   if (plan.mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) < 0)
@@ -161,6 +234,25 @@ static void child_mounts(const ChildPlan& plan) {
     if (op.optional && op.kind != MOUNT_OP_MKDIR && op.kind != MOUNT_OP_FILE && op.kind != MOUNT_OP_SYMLINK) {
       struct stat st;
       if (lstat(op.target, &st) < 0 && errno == ENOENT) continue;
+    }
+    const char* relative = pivoted ? nullptr : under_root(root, op.target);
+    if (relative != nullptr && (op.kind == MOUNT_OP_MKDIR || op.kind == MOUNT_OP_FILE || op.kind == MOUNT_OP_SYMLINK)) {
+      int err = make_in_root(op, root, relative);
+      if (err == 0) continue;
+      if (err != ENOSYS) child_fail(plan, op.kind == MOUNT_OP_SYMLINK ? STEP_SYMLINK : STEP_MKDIR, err, op.target);
+      // No openat2 (Linux < 5.6): by path, below.
+    }
+    // A mount onto a path under the new root goes onto /proc/self/fd/N of that path resolved inside it.
+    char fd_target[32];
+    const char* target = op.target;
+    int target_fd = -1;
+    if (relative != nullptr && op.kind == MOUNT_OP_MOUNT) {
+      target_fd = open_in_root(root, relative, false, nullptr);
+      if (target_fd < 0 && errno != ENOSYS) child_fail(plan, STEP_MOUNT, errno, op.target);
+      if (target_fd >= 0) {
+        fd_path(fd_target, target_fd);
+        target = fd_target;
+      }
     }
     if (op.kind == MOUNT_OP_MKDIR) {
       if (mkdir(op.target, 0755) < 0 && errno != EEXIST) child_fail(plan, STEP_MKDIR, errno, op.target);
@@ -187,16 +279,18 @@ static void child_mounts(const ChildPlan& plan) {
       if (umount2(".", MNT_DETACH) < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, op.target);
       if (chdir("/") < 0) child_fail(plan, STEP_PIVOT_ROOT, errno, "/");
       close(old_root);
+      pivoted = true;
     } else if (op.beneath != nullptr) {
-      int err = mount_beneath(op, mount_flags(op));
-      if (err == ENOSYS && mount(op.source, op.target, op.fstype, mount_flags(op), op.data) < 0)
+      int err = mount_beneath(op, mount_flags(op, target), target);
+      if (err == ENOSYS && mount(op.source, target, op.fstype, mount_flags(op, target), op.data) < 0)
         err = errno;
       else if (err == ENOSYS)
         err = 0;
       if (err != 0) child_fail(plan, STEP_MOUNT, err, err == EXDEV ? op.source : op.target);
-    } else if (mount(op.source, op.target, op.fstype, mount_flags(op), op.data) < 0) {
+    } else if (mount(op.source, target, op.fstype, mount_flags(op, target), op.data) < 0) {
       child_fail(plan, STEP_MOUNT, errno, op.target);
     }
+    if (target_fd >= 0) close(target_fd);
   }
 }
 
