@@ -99,6 +99,13 @@ static unsigned long mount_flags(const MountOp& op, const char* target) {
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+constexpr uint64_t MOUNT_ATTR_RDONLY_BIT = 0x00000001;  // linux/mount.h MOUNT_ATTR_RDONLY
 
 // "/proc/self/fd/<fd>" into buf, without snprintf (not async-signal-safe).
 static void fd_path(char* buf, int fd) {
@@ -246,7 +253,7 @@ static void child_mounts(const ChildPlan& plan) {
     char fd_target[32];
     const char* target = op.target;
     int target_fd = -1;
-    if (relative != nullptr && op.kind == MOUNT_OP_MOUNT) {
+    if (relative != nullptr && (op.kind == MOUNT_OP_MOUNT || op.kind == MOUNT_OP_READ_ONLY_RECURSIVE)) {
       target_fd = open_in_root(root, relative, false, nullptr);
       if (target_fd < 0 && errno != ENOSYS) child_fail(plan, STEP_MOUNT, errno, op.target);
       if (target_fd >= 0) {
@@ -261,6 +268,14 @@ static void child_mounts(const ChildPlan& plan) {
       int fd = open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
       if (fd < 0) child_fail(plan, STEP_MKDIR, errno, op.target);
       close(fd);
+    } else if (op.kind == MOUNT_OP_READ_ONLY_RECURSIVE) {
+      // recursiveReadOnly (Linux >= 5.12): the bind and every submount under it, in one call.
+      struct {
+        uint64_t attr_set, attr_clr, propagation, userns_fd;
+      } attr = {MOUNT_ATTR_RDONLY_BIT, 0, 0, 0};
+      if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr) < 0 &&
+          !(op.optional && (errno == ENOSYS || errno == EINVAL)))
+        child_fail(plan, STEP_MOUNT, errno, op.target);
     } else if (op.kind == MOUNT_OP_WRITE) {
       int err = write_file(op);
       if (err != 0) child_fail(plan, STEP_WRITE_FILE, err, op.target);

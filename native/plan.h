@@ -20,7 +20,8 @@ enum MountKind : int {
   MOUNT_OP_PIVOT_ROOT = 2,
   MOUNT_OP_SYMLINK = 3,
   MOUNT_OP_FILE = 4,
-  MOUNT_OP_WRITE = 5  // write `data` into the existing file `target` (a sysctl); `fstype` "proc" = must be procfs
+  MOUNT_OP_WRITE = 5,  // write `data` into the existing file `target` (a sysctl); `fstype` "proc" = must be procfs
+  MOUNT_OP_READ_ONLY_RECURSIVE = 6  // mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY): `target` and every submount
 };
 
 struct MountOp {
@@ -36,7 +37,9 @@ struct MountOp {
   // used as it is where openat2 is missing (ENOSYS, kernels before 5.6).
   const char* beneath;   // may be null
   const char* relative;  // with beneath
-  bool optional;         // a target that does not exist (ENOENT) is skipped: a masked path this kernel lacks
+  // A target that does not exist (ENOENT) is skipped: a masked path this kernel lacks. With
+  // MOUNT_OP_READ_ONLY_RECURSIVE: a kernel without mount_setattr is no failure (recursiveReadOnly: IfPossible).
+  bool optional;
 };
 
 struct ChildPlan {

@@ -551,6 +551,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   kinds.Set("symlink", static_cast<int>(MOUNT_OP_SYMLINK));
   kinds.Set("file", static_cast<int>(MOUNT_OP_FILE));
   kinds.Set("write", static_cast<int>(MOUNT_OP_WRITE));
+  kinds.Set("readOnlyRecursive", static_cast<int>(MOUNT_OP_READ_ONLY_RECURSIVE));
   exports.Set("mountOpKinds", kinds);
 }
 

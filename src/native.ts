@@ -77,7 +77,9 @@ export interface NativeBinding {
   readonly steps: readonly string[];
   readonly namespaceFlags: Readonly<Record<'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time', number>>;
   readonly realtimeSignals: { readonly min: number; readonly max: number };
-  readonly mountOpKinds: Readonly<Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write', number>>;
+  readonly mountOpKinds: Readonly<
+    Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write' | 'readOnlyRecursive', number>
+  >;
   readonly mountFlags: Readonly<Record<string, number>>;
   readonly prctlOptions: Readonly<Record<string, number>>;
   spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number };

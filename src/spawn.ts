@@ -53,6 +53,11 @@ export type MountStep = (
    * child's own /proc. `procfs: true` refuses a file that is not on a procfs (EXDEV).
    */
   | { type: 'write'; target: string; data: string; procfs?: boolean }
+  /**
+   * The mount at `target` and every mount under it made read-only (mount_setattr AT_RECURSIVE, Linux
+   * >= 5.12); with `optional`, an older kernel is no failure.
+   */
+  | { type: 'read-only-recursive'; target: string }
 ) & {
   /** Skip the step when its target does not exist (a masked path this kernel lacks). */
   optional?: boolean;
@@ -418,6 +423,8 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
       return { kind: kinds.file, target: step.target };
     case 'pivot-root':
       return { kind: kinds.pivotRoot, target: step.target };
+    case 'read-only-recursive':
+      return { kind: kinds.readOnlyRecursive, target: step.target };
     case 'write':
       if (typeof step.data !== 'string')
         throw new PodOptionError(`options.mounts[${i}].data`, 'a string', (step as { data: unknown }).data);
@@ -425,7 +432,7 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
     default:
       throw new PodOptionError(
         `options.mounts[${i}].type`,
-        "'mount', 'mkdir', 'file', 'symlink', 'write' or 'pivot-root'",
+        "'mount', 'mkdir', 'file', 'symlink', 'write', 'read-only-recursive' or 'pivot-root'",
         (step as { type: unknown }).type,
       );
   }

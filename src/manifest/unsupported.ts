@@ -92,8 +92,6 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   (c.volumeMounts ?? []).forEach((m, i) => {
     const mp = at(child(p, 'volumeMounts'), i);
     if (m.mountPropagation !== undefined && m.mountPropagation !== 'None') out.push(child(mp, 'mountPropagation'));
-    if (m.recursiveReadOnly !== undefined && m.recursiveReadOnly !== 'Disabled')
-      out.push(child(mp, 'recursiveReadOnly'));
   });
   for (const f of securityFields) if (isSet(c.securityContext?.[f])) out.push(child(child(p, 'securityContext'), f));
   if (c.securityContext?.procMount === 'Unmasked') out.push(child(child(p, 'securityContext'), 'procMount'));

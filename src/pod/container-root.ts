@@ -94,6 +94,9 @@ export function containerRootMounts(
       source,
       target: mount.mountPath,
       readOnly: mount.readOnly === true || volume.readOnly,
+      ...(mount.recursiveReadOnly === 'Enabled' || mount.recursiveReadOnly === 'IfPossible'
+        ? { recursiveReadOnly: mount.recursiveReadOnly }
+        : {}),
       ...(beneath ? { beneath } : {}),
     });
   }

@@ -35,6 +35,8 @@ export interface Bind {
   /** Where the container sees it. */
   target: string;
   readOnly?: boolean;
+  /** recursiveReadOnly: the submounts under a read-only bind are read-only too (`IfPossible`: where the kernel can). */
+  recursiveReadOnly?: 'Enabled' | 'IfPossible';
   /** `source` is `path` inside `root` and must stay there when the child binds it (a subPath). */
   beneath?: { root: string; path: string };
 }
@@ -347,6 +349,12 @@ class RootPlan {
     if (isDir) this.dir(target);
     else this.file(target);
     this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath);
+    if (bind.readOnly && bind.recursiveReadOnly !== undefined)
+      this.steps.push({
+        type: 'read-only-recursive',
+        target: this.#at(target),
+        ...(bind.recursiveReadOnly === 'IfPossible' ? { optional: true } : {}),
+      });
     this.bindTargets.add(target);
     this.#nodes.set(target, isDir ? { kind: 'dir', at: bind.source } : { kind: 'file' });
   }

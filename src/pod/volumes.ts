@@ -43,6 +43,8 @@ export interface VolumeMountSpec {
   readOnly?: boolean;
   subPath?: string;
   subPathExpr?: string;
+  /** Validated: only with readOnly true (and no mount propagation). */
+  recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
 }
 
 /** A volume ready to be bound into containers. */
