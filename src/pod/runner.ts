@@ -42,6 +42,7 @@ import { terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
 import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
+import { sweepStaleState } from './sweep-state';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -206,6 +207,9 @@ export class PodRunner extends EventEmitter {
   async start(): Promise<void> {
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
+      this.#emitEvent('Normal', 'SweptLeftovers', m),
+    );
     await this.#startCgroups();
     const spec = this.pod.spec;
     const kinds: NamespaceKind[] = ['mnt'];
