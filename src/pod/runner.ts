@@ -51,6 +51,7 @@ import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
+import { sweepStaleState } from './sweep-state';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -254,6 +255,9 @@ export class PodRunner extends EventEmitter {
     if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
+      this.#emitEvent('Normal', 'SweptLeftovers', m),
+    );
     await this.#startCgroups();
     const spec = this.pod.spec;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
