@@ -291,6 +291,13 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           all: () => withFresh(all),
         });
         cgroups.release(made);
+        // The pause confining itself (empty read-only root, no capabilities, its own user): a pod
+        // created and destroyed, with and without.
+        const pods = await interleave(Math.max(50, Math.round(iterations / 4)), {
+          podPlain: async () => (await Sandbox.create({ confine: false })).destroy(),
+          podConfined: async () => (await Sandbox.create()).destroy(),
+        });
+        Object.assign(s, pods);
         const rows = [
           ['defence-caps', 'caps', 'none', "containerd's 14 capabilities (all five sets)"],
           ['defence-no-new-privs', 'nnp', 'none', 'no_new_privs'],
@@ -300,8 +307,13 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           ['defence-mnt-ns', 'mntns', 'none', 'own copy of the pod mount namespace'],
           ['defence-masks', 'masks', 'mntns', 'masked + read-only /proc and /sys paths'],
           ['defence-all', 'all', 'none', 'all of them'],
+          ['defence-pause-confined', 'podConfined', 'podPlain', 'the pause confined (per pod)'],
         ];
-        const labels = { none: 'spawn-join (no defence)', mntns: 'spawn-join + own mount ns' };
+        const labels = {
+          none: 'spawn-join (no defence)',
+          mntns: 'spawn-join + own mount ns',
+          podPlain: 'Sandbox.create + destroy, confine: false',
+        };
         for (const [name, key, base, what] of rows) {
           const deltaUs = Math.round((s[key].median - s[base].median) * 1000);
           report.add(name, 'ms', s[key].median, labels[base], s[base].median, { p99: s[key].p99, deltaUs, what });
