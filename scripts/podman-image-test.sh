@@ -27,7 +27,7 @@ make_local_base() {
   root=$(mktemp -d /var/tmp/pod-init-base.XXXXXX)
   trap 'rm -rf "$root"' RETURN
   echo "building a local base image from $mirror (once; a few minutes)" >&2
-  debootstrap --variant=minbase --include=python3,make,g++,procps bookworm "$root" "$mirror" >/dev/null
+  debootstrap --variant=minbase --include=python3,make,g++,procps,libseccomp-dev bookworm "$root" "$mirror" >/dev/null
   # The host's Node (the nodejs package's files: node, npm, headers).
   dpkg -L nodejs | while read -r f; do
     if [[ -f $f || -L $f ]]; then mkdir -p "$root$(dirname "$f")" && cp -a "$f" "$root$f"; fi

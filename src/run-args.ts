@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { PodOptionError } from './errors';
+import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
 
 /** Options of `pod-init run`. */
@@ -20,6 +21,10 @@ export interface RunOptions {
   backoff: { initialMs: number; maxMs: number };
   /** `--image NAME=DIR`: root filesystems by image name. */
   images: Map<string, string>;
+  /** `--allowed-unsafe-sysctls`: namespaced unsafe sysctls (and `prefix*` patterns) pods may set. */
+  allowedUnsafeSysctls: string[];
+  /** `--seccomp-profile-root`: where `Localhost` seccomp profiles are; undefined: /var/lib/kubelet/seccomp. */
+  seccompProfileRoot: string | undefined;
   /** `--container-log-max-size`, `--container-log-max-files`: CRI log rotation. */
   logRotation: LogRotation;
 }
@@ -42,6 +47,11 @@ function runProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option(
+      '--allowed-unsafe-sysctls <list>',
+      "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
+    )
+    .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
     .option(
       '--container-log-max-size <quantity>',
       "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
@@ -79,6 +89,8 @@ export interface RawRunArgs {
   statusFile?: string;
   timeout?: string;
   restartBackoff: string;
+  allowedUnsafeSysctls?: string;
+  seccompProfileRoot: string;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
 }
@@ -90,16 +102,25 @@ export function commanderRunArgs(args: string[]): RawRunArgs {
   return { ...program.opts<Omit<RawRunArgs, 'file'>>(), file: program.args[0]! };
 }
 
-const valueFlags: Record<
-  string,
-  'output' | 'statusFile' | 'timeout' | 'restartBackoff' | 'image' | 'containerLogMaxSize' | 'containerLogMaxFiles'
-> = {
+type ValueFlag =
+  | 'output'
+  | 'statusFile'
+  | 'timeout'
+  | 'restartBackoff'
+  | 'image'
+  | 'containerLogMaxSize'
+  | 'containerLogMaxFiles'
+  | 'allowedUnsafeSysctls'
+  | 'seccompProfileRoot';
+const valueFlags: Record<string, ValueFlag> = {
   '-o': 'output',
   '--output': 'output',
   '--status-file': 'statusFile',
   '--timeout': 'timeout',
   '--restart-backoff': 'restartBackoff',
   '--image': 'image',
+  '--allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
+  '--seccomp-profile-root': 'seccompProfileRoot',
   '--container-log-max-size': 'containerLogMaxSize',
   '--container-log-max-files': 'containerLogMaxFiles',
 };
@@ -114,6 +135,7 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
   const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
     image: [],
     restartBackoff: '10,300',
+    seccompProfileRoot: '/var/lib/kubelet/seccomp',
     containerLogMaxSize: '10Mi',
     containerLogMaxFiles: '5',
   };
@@ -176,6 +198,17 @@ export function parseRunArgs(args: string[]): RunOptions {
       throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
     images.set(mapping.slice(0, at), dir);
   }
+  const allowedUnsafeSysctls = parseAllowedUnsafeSysctls(o.allowedUnsafeSysctls ?? '');
+  try {
+    sysctlAllowlist(allowedUnsafeSysctls, '');
+  } catch (error) {
+    if (!(error instanceof SysctlOptionError)) throw error;
+    throw new PodOptionError(
+      '--allowed-unsafe-sysctls',
+      `namespaced sysctls only (${error.message})`,
+      o.allowedUnsafeSysctls,
+    );
+  }
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -186,6 +219,8 @@ export function parseRunArgs(args: string[]): RunOptions {
   return {
     images,
     logRotation,
+    allowedUnsafeSysctls,
+    seccompProfileRoot: path.resolve(o.seccompProfileRoot),
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,

@@ -47,6 +47,8 @@ export async function runPod(options: RunOptions): Promise<number> {
     related,
     backoff: options.backoff,
     images: options.images,
+    allowedUnsafeSysctls: options.allowedUnsafeSysctls,
+    ...(options.seccompProfileRoot !== undefined ? { seccompProfileRoot: options.seccompProfileRoot } : {}),
     logRotation: options.logRotation,
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);

@@ -34,35 +34,21 @@ const podFields = [
   'hostnameOverride',
 ] as const;
 
-/** Pod security context fields beyond runAsUser, runAsGroup and runAsNonRoot. */
-const podSecurityFields = [
-  'fsGroup',
-  'fsGroupChangePolicy',
-  'supplementalGroups',
-  'supplementalGroupsPolicy',
-  'sysctls',
-  'seccompProfile',
-  'appArmorProfile',
-  'seLinuxOptions',
-  'seLinuxChangePolicy',
-  'windowsOptions',
-] as const satisfies readonly (keyof PodSecurityContext)[];
+/**
+ * Pod security context fields not carried out. runAsUser/Group, runAsNonRoot, supplementalGroups(Policy),
+ * fsGroup(ChangePolicy), sysctls and seccompProfile are (src/pod/security/).
+ */
+const podSecurityFields = ['windowsOptions'] as const satisfies readonly (keyof PodSecurityContext)[];
 
 /**
- * Container security context fields beyond runAsUser, runAsGroup and runAsNonRoot. `privileged: true`
- * is carried out (the host's /dev; a root pod's containers keep every capability anyway), `false` is not.
+ * Container security context fields not carried out. capabilities, privileged, allowPrivilegeEscalation,
+ * readOnlyRootFilesystem, runAsUser/Group and runAsNonRoot are; `procMount: Unmasked` is reported apart
+ * (it needs the pod's user namespace, which pod-init does not make yet); seccompProfile is carried out.
  */
-const securityFields = [
-  'capabilities',
-  'privileged',
-  'allowPrivilegeEscalation',
-  'readOnlyRootFilesystem',
-  'procMount',
-  'seccompProfile',
-  'appArmorProfile',
-  'seLinuxOptions',
-  'windowsOptions',
-] as const satisfies readonly (keyof SecurityContext)[];
+const securityFields = ['windowsOptions'] as const satisfies readonly (keyof SecurityContext)[];
+
+/** Security labels pod-init never applies: each gets a warning of its own. */
+const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy'] as const;
 
 /** Container fields ignored whenever they are set. */
 const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
@@ -109,9 +95,8 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
     if (m.recursiveReadOnly !== undefined && m.recursiveReadOnly !== 'Disabled')
       out.push(child(mp, 'recursiveReadOnly'));
   });
-  for (const f of securityFields)
-    if (isSet(c.securityContext?.[f]) && !(f === 'privileged' && c.securityContext?.privileged === true))
-      out.push(child(child(p, 'securityContext'), f));
+  for (const f of securityFields) if (isSet(c.securityContext?.[f])) out.push(child(child(p, 'securityContext'), f));
+  if (c.securityContext?.procMount === 'Unmasked') out.push(child(child(p, 'securityContext'), 'procMount'));
   return out;
 }
 
@@ -155,7 +140,31 @@ export function unsupportedFields(pod: Pod): string[] {
  */
 export function unsupportedWarning(pod: Pod): string[] {
   const fields = unsupportedFields(pod);
-  return fields.length === 0
-    ? []
-    : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
+  const summary =
+    fields.length === 0 ? [] : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
+  return [...summary, ...labelWarnings(pod)];
+}
+
+/**
+ * One warning per AppArmor or SELinux setting: pod-init applies neither, whatever the host has.
+ *
+ * @example
+ * labelWarnings({ spec: { containers: [{ name: 'c', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }] } });
+ * // ['spec.containers[0].securityContext.appArmorProfile: not applied: pod-init sets no AppArmor profile or SELinux label']
+ */
+export function labelWarnings(pod: Pod): string[] {
+  const spec = pod.spec;
+  if (spec === undefined) return [];
+  const paths: string[] = [];
+  const scan = (sc: object | undefined, p: string) => {
+    for (const f of labelFields) if (isSet((sc as Record<string, unknown> | undefined)?.[f])) paths.push(child(p, f));
+  };
+  scan(spec.securityContext, 'spec.securityContext');
+  (spec.initContainers ?? []).forEach((c, i) =>
+    scan(c.securityContext, child(at('spec.initContainers', i), 'securityContext')),
+  );
+  (spec.containers ?? []).forEach((c, i) =>
+    scan(c.securityContext, child(at('spec.containers', i), 'securityContext')),
+  );
+  return paths.map((p) => `${p}: not applied: pod-init sets no AppArmor profile or SELinux label`);
 }

@@ -30,6 +30,8 @@ export interface ContainerContext {
   grace: number;
   restartPolicy: string;
   os: string | undefined;
+  /** `spec.hostUsers` (default true): `procMount: Unmasked` needs false. */
+  hostUsers: boolean;
 }
 
 const protocols = ['TCP', 'UDP', 'SCTP'];
@@ -171,7 +173,7 @@ function validateCommon(c: Container, ctx: ContainerContext, p: string): FieldEr
     }
   });
   if (c.securityContext !== undefined)
-    errors.push(...validateSecurityContext(c.securityContext, child(p, 'securityContext')));
+    errors.push(...validateSecurityContext(c.securityContext, child(p, 'securityContext'), ctx.hostUsers));
   return errors;
 }
 

@@ -7,6 +7,7 @@ import { at, child, duplicate, invalid, required, unsupported, type FieldError }
 import { isValidID } from './formats';
 import type { AppArmorProfile, PodSecurityContext, SeccompProfile, SecurityContext } from './types';
 import { localDescendingPath } from './validate-volumes';
+import { unknownCapabilityMessage } from '../pod/security/capabilities';
 
 function ids(sc: { runAsUser?: number; runAsGroup?: number }, path: string): FieldError[] {
   const errors: FieldError[] = [];
@@ -107,14 +108,28 @@ export function validatePodSecurityContext(
 }
 
 /**
- * Validates a container's `securityContext`.
+ * Capability names pod-init can apply: Kubernetes accepts any string, crun refuses an unknown name and
+ * runc ignores it (a `drop` that silently keeps the capability), so pod-init refuses it here.
+ */
+function capabilityNames(sc: SecurityContext, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const list of ['add', 'drop'] as const)
+    (sc.capabilities?.[list] ?? []).forEach((name, i) => {
+      const message = unknownCapabilityMessage(name);
+      if (message !== undefined) errors.push(invalid(at(child(child(path, 'capabilities'), list), i), name, message));
+    });
+  return errors;
+}
+
+/**
+ * Validates a container's `securityContext`; `hostUsers` is the pod's (default true).
  *
  * @example
  * validateSecurityContext({ privileged: true, allowPrivilegeEscalation: false }, 'spec.containers[0].securityContext');
  * // spec.containers[0].securityContext: Invalid value: {...}: cannot set `allowPrivilegeEscalation` to false and `privileged` to true
  */
-export function validateSecurityContext(sc: SecurityContext, path: string): FieldError[] {
-  const errors = ids(sc, path);
+export function validateSecurityContext(sc: SecurityContext, path: string, hostUsers = true): FieldError[] {
+  const errors = [...ids(sc, path), ...capabilityNames(sc, path)];
   if (sc.allowPrivilegeEscalation === false) {
     if (sc.privileged === true) {
       errors.push(invalid(path, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
@@ -127,6 +142,8 @@ export function validateSecurityContext(sc: SecurityContext, path: string): Fiel
   }
   if (sc.procMount !== undefined && !['Default', 'Unmasked'].includes(sc.procMount)) {
     errors.push(unsupported(child(path, 'procMount'), sc.procMount, ['Default', 'Unmasked']));
+  } else if (sc.procMount === 'Unmasked' && hostUsers) {
+    errors.push(invalid(child(path, 'procMount'), sc.procMount, '`hostUsers` must be false to use `Unmasked`'));
   }
   errors.push(
     ...seccomp(sc.seccompProfile, child(path, 'seccompProfile')),

@@ -144,6 +144,7 @@ export function validatePodSpec(spec: PodSpec, p: string): FieldError[] {
     grace: grace ?? 30,
     restartPolicy: spec.restartPolicy ?? 'Always',
     os: spec.os?.name,
+    hostUsers: spec.hostUsers !== false,
   };
   errors.push(...validateContainers(spec.containers, ctx, child(p, 'containers')));
   errors.push(...validateInitContainers(spec.initContainers ?? [], spec.containers, ctx, child(p, 'initContainers')));

@@ -62,13 +62,15 @@ export function podTmpfsMounts(shm: string | undefined, volumes: ReadonlyMap<str
 
 /**
  * The mount steps of a container's root (rootfs.ts): the pod's /etc files, its volumes (subPath and
- * subPathExpr resolved in the volume), and a fresh host file at terminationMessagePath.
+ * subPathExpr resolved in the volume), and a fresh host file at terminationMessagePath; with
+ * `readOnlyRoot` (readOnlyRootFilesystem) the root's own mounts are remounted read-only after pivot_root.
  */
 export function containerRootMounts(
   pod: PodFiles,
   spec: ContainerSpec,
   env: ReadonlyMap<string, string>,
   instance: Instance,
+  options: { readOnlyRoot?: boolean } = {},
 ): MountStep[] {
   const binds: Bind[] = [...pod.etcFiles];
   for (const mount of spec.volumeMounts ?? []) {
@@ -129,6 +131,7 @@ export function containerRootMounts(
       view: pod.view,
       ...(image !== undefined ? { image } : { mountPoints: pod.mountPoints?.() ?? [] }),
       privileged: spec.securityContext?.privileged === true,
+      readOnly: options.readOnlyRoot === true,
       ...(pod.shm !== undefined ? { shm: pod.shm } : {}),
       binds,
     });

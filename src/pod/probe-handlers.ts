@@ -13,6 +13,8 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { native, pausePath } from '../native';
 import type { PodProcess } from '../process';
+import type { CapabilitySets } from '../security/capabilities';
+import type { SeccompFilter } from '../security/seccomp';
 import { spawn } from '../spawn';
 
 /** A v1 probe handler (grpc is validated, and reported as not carried out). */
@@ -47,8 +49,13 @@ export interface ProbeTarget {
   /** The pod's pause: sockets are made in its network namespace. */
   pause: PodProcess;
   env: Record<string, string>;
+  /** The container's identity and confinement: exec probes and hooks get the same (src/pod/security). */
   uid?: number;
   gid?: number;
+  groups?: number[];
+  capabilities?: CapabilitySets;
+  noNewPrivileges?: boolean;
+  seccomp?: SeccompFilter;
   podIP: string;
   /** The container's workingDir: where exec probes and hooks run. */
   cwd?: string;
@@ -93,6 +100,10 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
       dieWithParent: true,
       ...(target.uid !== undefined ? { uid: target.uid } : {}),
       ...(target.gid !== undefined ? { gid: target.gid } : {}),
+      ...(target.groups !== undefined ? { groups: target.groups } : {}),
+      ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
+      ...(target.noNewPrivileges === true ? { noNewPrivileges: true } : {}),
+      ...(target.seccomp !== undefined ? { seccomp: target.seccomp } : {}),
     });
   } catch (error) {
     // The container went away meanwhile, or the command cannot run: an error, not a probe failure.

@@ -10,8 +10,10 @@
  *   an existing host directory by *shadowing* it (a tmpfs over it in the container holding binds of
  *   each of its entries, plus the new directory). Nothing on the host is created.
  * - **image mode** (`--image NAME=DIR`): an overlayfs with DIR as its read-only lower layer and an
- *   upper layer of the container instance's own (thrown away when it ends), with a fresh /proc;
- *   missing mount points are created in the upper layer, never in DIR.
+ *   upper layer of the container instance's own (thrown away when it ends), with a fresh /proc and
+ *   the host's /sys (both modes: a fresh read-only sysfs goes over it after pivot_root unless
+ *   privileged, src/pod/security/masked-paths.ts); missing mount points are created in the upper
+ *   layer, never in DIR.
  *
  * Both get a minimal /dev (tmpfs with null, zero, full, random, urandom, tty, a devpts of their own, the
  * usual symlinks) unless privileged (the host's /dev), the pod's /dev/shm (shared by its containers, as
@@ -66,6 +68,13 @@ export interface RootOptions {
   shm?: string;
   /** Bound in after /dev, parents before children. */
   binds: readonly Bind[];
+  /**
+   * `readOnlyRootFilesystem`: after pivot_root, the writable mounts that make up the root are remounted
+   * read-only — the overlay (image mode); the root tmpfs, the private /tmp, /var/tmp and /run and any
+   * shadowing tmpfs (host mode, whose host directories are read-only anyway). /dev, /dev/shm, /proc,
+   * volumes, /etc files and the termination file stay as mounted.
+   */
+  readOnly?: boolean;
   /**
    * Where pod-init reads a path of the pod's mount namespace (what the child will see): default the
    * path itself; `/proc/<pause>/root<path>` sees the pod's own tmpfs mounts (Memory emptyDirs, /dev/shm).
@@ -155,6 +164,10 @@ class RootPlan {
   readonly fs: PodView;
   /** Host mode: the visible mount points of the pod's mount namespace. */
   mountPoints: readonly string[] = [];
+  /** Container paths of the writable mounts that make up the root (`readOnly` remounts them). */
+  readonly rootTargets: string[] = [];
+  /** Container paths something was bound at (a volume over a root mount stays as mounted). */
+  readonly bindTargets = new Set<string>();
 
   constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
@@ -288,6 +301,7 @@ class RootPlan {
   privateTmpfs(p: string, data: string): void {
     this.mount('tmpfs', p, 'tmpfs', this.#flag('MS_NOSUID', 'MS_NODEV'), data);
     this.#nodes.set(p, { kind: 'ours' });
+    this.rootTargets.push(p);
   }
 
   /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
@@ -302,6 +316,7 @@ class RootPlan {
       `mode=${(stat.mode & 0o7777).toString(8)}${owner}`,
     );
     this.#nodes.set(p, { kind: 'ours' });
+    if (readOnly) this.rootTargets.push(p); // a read-only host directory's shadow is part of the root
     for (const entry of this.fs.readdir(at)) {
       const child = path.join(p, entry.name);
       const source = path.join(at, entry.name);
@@ -332,6 +347,7 @@ class RootPlan {
     if (isDir) this.dir(target);
     else this.file(target);
     this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath);
+    this.bindTargets.add(target);
     this.#nodes.set(target, isDir ? { kind: 'dir', at: bind.source } : { kind: 'file' });
   }
 }
@@ -390,6 +406,7 @@ function hostTop(
   mountPoints: readonly string[],
 ): void {
   plan.mount('tmpfs', '/', 'tmpfs', 0, 'mode=0755');
+  plan.rootTargets.push('/');
   const tmpfsAt = new Map(privateTmpfsDirs);
   plan.mountPoints = mountPoints;
   for (const entry of plan.fs.readdir('/')) {
@@ -506,9 +523,14 @@ function planRoot(
   if (image === undefined) hostTop(plan, flags, privileged, options.shm, options.mountPoints ?? []);
   else {
     plan.mount('overlay', '/', 'overlay', 0, overlayData(image));
+    plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
     plan.set('/proc', { kind: 'ours' });
+    // /sys as in host mode: the host's (privileged keeps it; others get a fresh read-only sysfs over it).
+    plan.dir('/sys');
+    plan.bindStep('/sys', '/sys', true);
+    plan.set('/sys', { kind: 'host', at: '/sys', readOnly: false });
     plan.dir('/dev');
     if (privileged) {
       plan.bindStep('/dev', '/dev', true);
@@ -520,5 +542,11 @@ function planRoot(
   const binds = [...options.binds].sort((a, b) => depth(a.target) - depth(b.target));
   for (const bind of binds) plan.bind(bind);
   plan.pivot();
+  if (options.readOnly === true) {
+    // After pivot_root, on container paths (as runc's setReadonly); the child keeps locked flags.
+    const remount = flags.MS_BIND! | flags.MS_REMOUNT! | flags.MS_RDONLY!;
+    for (const target of new Set(plan.rootTargets))
+      if (!plan.bindTargets.has(target)) plan.steps.push({ type: 'mount', target, flags: remount });
+  }
   return plan.steps;
 }

@@ -42,6 +42,13 @@ import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
 import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
+import { containerSecurity, type ContainerSecurity } from './security/container-security';
+import type { SeccompFilter } from '../security/seccomp';
+import { runtimeCapabilities } from './security/capabilities';
+import { seccompFilter } from './security/seccomp-filter';
+import { readUserDatabase } from './security/identity';
+import { admitSysctls, sysctlAllowlist } from './security/sysctls';
+import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 
@@ -75,6 +82,10 @@ export interface PodRunnerOptions {
   stateRoot?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
   images?: ReadonlyMap<string, string>;
+  /** The node's `--allowed-unsafe-sysctls` (namespaced; `prefix*` patterns); the safe set is always allowed. */
+  allowedUnsafeSysctls?: readonly string[];
+  /** Where `Localhost` seccomp profiles are (default /var/lib/kubelet/seccomp). */
+  seccompProfileRoot?: string;
   /**
    * cgroups for the pod and its containers (default true): limits from `resources`, qosClass, OOMKilled
    * from the kernel's counters, everything killed through them at the end. Without root and a
@@ -92,6 +103,7 @@ export interface PodRunnerOptions {
 }
 
 const configRetryMs = 10_000;
+const runningAsRoot = (): boolean => process.geteuid?.() === 0;
 
 /** The default state root, and whether pod-init chose it (then it must be private: private-dir.ts). */
 function defaultRoot(): { dir: string; chosen: boolean } {
@@ -140,6 +152,8 @@ export class PodRunner extends EventEmitter {
   /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
   readonly #shm: string | undefined;
   readonly #images: ReadonlyMap<string, string>;
+  readonly #allowedUnsafeSysctls: readonly string[];
+  readonly #seccompProfileRoot: string | undefined;
   readonly #logRotation: LogRotation;
   /** The state root pod-init chose, checked private before use. */
   readonly #privateRoot: string | undefined;
@@ -177,6 +191,8 @@ export class PodRunner extends EventEmitter {
     this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
     this.#images = options.images ?? new Map();
+    this.#allowedUnsafeSysctls = options.allowedUnsafeSysctls ?? [];
+    this.#seccompProfileRoot = options.seccompProfileRoot;
     this.#options = options;
     this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
     this.#logRotation = options.logRotation ?? kubeletLogRotation;
@@ -234,6 +250,15 @@ export class PodRunner extends EventEmitter {
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
     await this.#startCgroups();
     const spec = this.pod.spec;
+    // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
+    const sysctls = admitSysctls(
+      { ...spec, sysctls: spec.securityContext?.sysctls ?? [] },
+      sysctlAllowlist(this.#allowedUnsafeSysctls, os.release()),
+    );
+    if (!sysctls.admitted) {
+      this.#reject(sysctls.reason, sysctls.message);
+      return;
+    }
     const kinds: NamespaceKind[] = ['mnt'];
     if (!spec.hostPID) kinds.push('pid');
     if (!spec.hostIPC) kinds.push('ipc');
@@ -251,7 +276,8 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
       }
     }
-    options.mounts = podTmpfsMounts(this.#shm, this.#volumes);
+    // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
+    options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes), ...sysctls.steps];
     const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
     this.#sandboxOptions = options;
@@ -279,6 +305,44 @@ export class PodRunner extends EventEmitter {
       return;
     }
     void this.#terminate(grace);
+  }
+
+  /** Admission refused the pod (kubelet rejectPod): phase Failed, nothing started. */
+  #reject(reason: string, message: string): void {
+    this.#forcedPhase = { phase: 'Failed', reason, message: `Pod was rejected: ${message}` };
+    this.#emitEvent('Warning', reason, message);
+    void this.#terminate(0, true);
+  }
+
+  /**
+   * fsGroup (K5): the pod's emptyDir, configMap and secret volumes given to the group before any
+   * container starts, read through the pod's mount namespace (a Memory emptyDir is its tmpfs there).
+   */
+  #applyFsGroup(sandbox: Sandbox): void {
+    const sc = this.pod.spec.securityContext;
+    if (sc?.fsGroup === undefined) return;
+    const root = sandbox.root; // the pod's mount namespace (the pause itself lives in an empty root)
+    for (const spec of this.pod.spec.volumes ?? []) {
+      const volume = this.#volumes.get(spec.name);
+      const owned = spec.emptyDir !== undefined || spec.configMap !== undefined || spec.secret !== undefined;
+      if (volume === undefined || !owned) continue;
+      try {
+        setVolumeOwnership(`${root}${volume.source}`, {
+          fsGroup: sc.fsGroup,
+          readOnly: volume.readOnly,
+          // configMap and secret: the kubelet passes no policy (always walked).
+          ...(spec.emptyDir !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
+            ? { policy: 'OnRootMismatch' as const }
+            : {}),
+        });
+      } catch (error) {
+        this.#emitEvent(
+          'Warning',
+          'FailedMount',
+          `MountVolume.SetUp failed for volume "${spec.name}" : applying fsGroup: ${(error as Error).message}`,
+        );
+      }
+    }
   }
 
   /**
@@ -324,6 +388,7 @@ export class PodRunner extends EventEmitter {
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
   async #createSandbox(): Promise<Sandbox> {
     const sandbox = await Sandbox.create(this.#sandboxOptions);
+    this.#applyFsGroup(sandbox);
     this.#generation++;
     void sandbox.pause.exited.then(() => {
       if (!this.#terminating && this.#sandbox === sandbox) void this.#sandboxChanged();
@@ -518,9 +583,40 @@ export class PodRunner extends EventEmitter {
       startedAt: new Date(),
       logTail: [],
     };
+    const imageDir = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
+    const security = containerSecurity(this.pod, r.spec, {
+      users: readUserDatabase(imageDir ?? '/'),
+      rootful: runningAsRoot(),
+      availableCapabilities: runtimeCapabilities(),
+      freshSysfs: imageDir !== undefined, // host mode binds the host's /sys read-only already (rootfs.ts)
+      ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
+    });
+    if (security.errors.length > 0) {
+      this.#configError(r, 'CreateContainerConfigError', security.errors[0]!, now);
+      return false;
+    }
+    let seccomp: SeccompFilter | undefined;
+    try {
+      seccomp = seccompFilter(security.seccomp, security.capabilities.bounding);
+    } catch (error) {
+      // containerd: the profile cannot be generated, CreateContainer fails.
+      const why = error instanceof Error ? error.message : String(error);
+      this.#configError(r, 'CreateContainerError', `failed to generate seccomp spec opts: ${why}`, now);
+      return false;
+    }
+    const confinement = {
+      ...this.#identity(security),
+      capabilities: security.capabilities,
+      noNewPrivileges: security.noNewPrivileges,
+      ...(seccomp !== undefined ? { seccomp } : {}),
+    };
     let mounts: MountStep[];
     try {
-      mounts = containerRootMounts(this.#podFiles(), r.spec, env, instance);
+      // The root ends in pivot_root (and its read-only remounts); /sys and the masks come after it.
+      mounts = [
+        ...containerRootMounts(this.#podFiles(), r.spec, env, instance, { readOnlyRoot: security.readOnlyRoot }),
+        ...security.maskedSteps,
+      ];
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
@@ -531,7 +627,6 @@ export class PodRunner extends EventEmitter {
       r.restartCount++;
     }
     r.backOffUntil = undefined;
-    const security = { ...this.pod.spec.securityContext, ...r.spec.securityContext };
     // A mount namespace of its own (a copy of the pod's) for its root; a pid namespace unless shared.
     const own: Array<'pid' | 'mnt'> =
       this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? ['mnt'] : ['pid', 'mnt'];
@@ -546,8 +641,7 @@ export class PodRunner extends EventEmitter {
         newNamespaces: own,
         mounts,
         ...this.#cgroupOption(name),
-        ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
-        ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
+        ...confinement,
       });
     } catch (error) {
       if (!(error instanceof PodSystemError)) throw error;
@@ -577,8 +671,7 @@ export class PodRunner extends EventEmitter {
       podIP: '127.0.0.1',
       cwd: r.spec.workingDir ?? '/',
       ports: r.spec.ports ?? [],
-      ...(security.runAsUser !== undefined ? { uid: security.runAsUser } : {}),
-      ...(security.runAsGroup !== undefined ? { gid: security.runAsGroup } : {}),
+      ...confinement,
     };
     const postStart = r.spec.lifecycle?.postStart;
     if (postStart) void this.#postStart(r, current, postStart, () => this.#startProbes(r, current));
@@ -772,6 +865,16 @@ export class PodRunner extends EventEmitter {
     } else if (alive) startProbes();
     this.#changed();
     this.#queueSync();
+  }
+
+  /**
+   * The ids to spawn a container (and its exec probes and hooks) with. Plain root is left as it is when
+   * pod-init is not root: a rootless pod's user namespace maps one id and cannot setgroups.
+   */
+  #identity(security: ContainerSecurity): { uid?: number; gid?: number; groups?: number[] } {
+    const plainRoot = security.uid === 0 && security.gid === 0 && security.groups.every((g) => g === 0);
+    if (plainRoot && !runningAsRoot()) return {};
+    return { uid: security.uid, gid: security.gid, groups: security.groups };
   }
 
   /** What a container's root is made from. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { HookHandler } from './hooks';
+import type { ContainerSecurityFields, PodSecurityFields } from './security/container-security';
 import type { ProbeSpec } from './probes';
 import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
@@ -34,7 +35,7 @@ export interface ContainerSpec {
   restartPolicy?: string;
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
-  securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean };
+  securityContext?: ContainerSecurityFields;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   volumeMounts?: VolumeMountSpec[];
   ports?: Array<{ name?: string; containerPort: number }>;
@@ -71,7 +72,10 @@ export interface PodSpecObject {
     subdomain?: string;
     nodeName?: string;
     serviceAccountName?: string;
-    securityContext?: { runAsUser?: number; runAsGroup?: number };
+    securityContext?: PodSecurityFields & {
+      fsGroupChangePolicy?: string;
+      sysctls?: Array<{ name: string; value: string }>;
+    };
     volumes?: VolumeSpec[];
     [key: string]: unknown;
   };

@@ -49,6 +49,53 @@ describe('rootMounts', () => {
     expect(steps.at(-1)).toEqual({ type: 'pivot-root', target: '/r' });
   });
 
+  describe('readOnly (readOnlyRootFilesystem)', () => {
+    const remounts = (steps: ReturnType<typeof rootMounts>) => {
+      const pivot = steps.findIndex((s) => s.type === 'pivot-root');
+      return steps.slice(pivot + 1).map((s) => {
+        expect(s).toEqual({ type: 'mount', target: s.target, flags: ro });
+        return s.target;
+      });
+    };
+    const f = native.mountFlags as Record<string, number>;
+    const ro = f.MS_BIND! | f.MS_REMOUNT! | f.MS_RDONLY!;
+
+    it('image mode: the overlay is remounted read-only after pivot_root, nothing else', () => {
+      const lower = fs.mkdtempSync(path.join(tmp, 'image-'));
+      const image = { lower, upper: '/u', work: '/w', userNamespace: false };
+      const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+      const binds = [{ source, target: '/data' }];
+      expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds, readOnly: true }))).toEqual(['/']);
+      expect(remounts(rootMounts({ root: '/r', image, shm: '/s', binds }))).toEqual([]);
+    });
+
+    it('host mode: the root tmpfs, the private /tmp, /var/tmp, /run and a shadow; never /dev, /proc, /sys or a bind target', () => {
+      const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+      const hosts = path.join(tmp, 'hosts-ro');
+      fs.writeFileSync(hosts, '');
+      const binds = [
+        { source, target: '/var/tmp' },
+        { source: hosts, target: '/etc/hosts' },
+        { source, target: '/etc/pod-init-x' }, // a new directory: /etc is shadowed
+      ];
+      const targets = remounts(rootMounts({ root: '/r', shm: '/s', binds, readOnly: true }));
+      expect(targets).toEqual(expect.arrayContaining(['/', '/tmp', '/run', '/etc']));
+      // /usr and /etc/passwd are read-only host binds already; a volume stays as mounted.
+      for (const kept of [
+        '/usr',
+        '/etc/passwd',
+        '/dev',
+        '/dev/shm',
+        '/proc',
+        '/sys',
+        '/var/tmp',
+        '/etc/hosts',
+        '/etc/pod-init-x',
+      ])
+        expect(targets).not.toContain(kept);
+    });
+  });
+
   it('host mode: an existing host path is mounted over, with no shadow', () => {
     const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
     const steps = rootMounts({ root: '/r', shm: '/s', binds: [{ source, target: '/etc' }] });

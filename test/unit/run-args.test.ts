@@ -15,6 +15,7 @@ describe("pod-init run's arguments without commander", () => {
     [['--restart-backoff', '5', 'pod.yaml']],
     [['--image', 'a=/x', '--image=b=/y', 'pod.yaml', '--image', 'c=/z']],
     [['--timeout', 'bad', 'pod.yaml']],
+    [['--allowed-unsafe-sysctls', 'kernel.msg*,net.core.somaxconn', '--seccomp-profile-root=/sc', 'pod.yaml']],
     [['--container-log-max-size', '1Mi', '--container-log-max-files=3', 'pod.yaml']],
     [['--container-log-max-size=bad', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
@@ -66,5 +67,19 @@ describe("pod-init run's arguments without commander", () => {
       "--container-log-max-files must be an integer greater than 1, received '1'",
     );
     expect(() => parseRunArgs(['--container-log-max-files', '2.5', 'pod.yaml'])).toThrow(/--container-log-max-files/);
+  });
+});
+
+describe('pod-init run: security flags', () => {
+  it('reads --allowed-unsafe-sysctls and --seccomp-profile-root', () => {
+    const o = parseRunArgs(['pod.yaml', '--allowed-unsafe-sysctls', 'kernel.msg*, net.core.somaxconn']);
+    expect(o.allowedUnsafeSysctls).toEqual(['kernel.msg*', 'net.core.somaxconn']);
+    expect(o.seccompProfileRoot).toBe('/var/lib/kubelet/seccomp');
+    expect(parseRunArgs(['pod.yaml', '--seccomp-profile-root', '/etc/sc']).seccompProfileRoot).toBe('/etc/sc');
+  });
+  it('refuses a sysctl that is not namespaced, as the kubelet refuses to start', () => {
+    expect(() => parseRunArgs(['pod.yaml', '--allowed-unsafe-sysctls', 'vm.swappiness'])).toThrow(
+      '--allowed-unsafe-sysctls must be namespaced sysctls only (the sysctl "vm.swappiness" are not known to be namespaced)',
+    );
   });
 });

@@ -600,6 +600,46 @@ describe('validatePod: errors in the API server wording', () => {
         'spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled',
       ],
     ],
+    [
+      'allowPrivilegeEscalation false with privileged',
+      (p) => Object.assign(p.spec.containers[1].securityContext, { allowPrivilegeEscalation: false, privileged: true }),
+      [
+        'spec.containers[1].securityContext: Invalid value: {"runAsUser":1000,"runAsGroup":1000,"runAsNonRoot":true,"allowPrivilegeEscalation":false,"privileged":true}: cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+      ],
+    ],
+    [
+      'allowPrivilegeEscalation false with CAP_SYS_ADMIN (the API server compares the literal)',
+      (p) =>
+        Object.assign(p.spec.containers[1].securityContext, {
+          allowPrivilegeEscalation: false,
+          capabilities: { add: ['CAP_SYS_ADMIN'] },
+        }),
+      [
+        'spec.containers[1].securityContext.capabilities.add[0]: Invalid value: "CAP_SYS_ADMIN": unknown capability: the name is without the CAP_ prefix: "SYS_ADMIN"',
+        'spec.containers[1].securityContext: Invalid value: {"runAsUser":1000,"runAsGroup":1000,"runAsNonRoot":true,"allowPrivilegeEscalation":false,"capabilities":{"add":["CAP_SYS_ADMIN"]}}: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN',
+      ],
+    ],
+    [
+      'unknown capability in drop',
+      (p) => (p.spec.containers[1].securityContext.capabilities = { drop: ['NET_RAW', 'FLY'] }),
+      [
+        'spec.containers[1].securityContext.capabilities.drop[1]: Invalid value: "FLY": unknown capability: not a capability of this kernel (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, LINUX_IMMUTABLE, NET_BIND_SERVICE, NET_BROADCAST, NET_ADMIN, NET_RAW, IPC_LOCK, IPC_OWNER, SYS_MODULE, SYS_RAWIO, SYS_CHROOT, SYS_PTRACE, SYS_PACCT, SYS_ADMIN, SYS_BOOT, SYS_NICE, SYS_RESOURCE, SYS_TIME, SYS_TTY_CONFIG, MKNOD, LEASE, AUDIT_WRITE, AUDIT_CONTROL, SETFCAP, MAC_OVERRIDE, MAC_ADMIN, SYSLOG, WAKE_ALARM, BLOCK_SUSPEND, AUDIT_READ, PERFMON, BPF, CHECKPOINT_RESTORE, or ALL)',
+      ],
+    ],
+    [
+      'procMount Unmasked with host users',
+      (p) => (p.spec.containers[1].securityContext.procMount = 'Unmasked'),
+      [
+        'spec.containers[1].securityContext.procMount: Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`',
+      ],
+    ],
+    [
+      'supplementalGroupsPolicy value',
+      (p) => (p.spec.securityContext = { supplementalGroupsPolicy: 'Loose' }),
+      [
+        'spec.securityContext.supplementalGroupsPolicy: Unsupported value: "Loose": supported values: "Merge", "Strict"',
+      ],
+    ],
   ])('%s', (_name, edit, expected) => {
     expect(errorsAfter(edit)).toEqual(expected);
   });
@@ -729,12 +769,36 @@ describe('validatePod: warnings', () => {
     pod.spec.tolerations = [{ operator: 'Exists' }];
     // memory is a cgroup limit; ephemeral-storage is not carried out.
     pod.spec.containers[0].resources = { limits: { memory: '128Mi', 'ephemeral-storage': '1Gi' } };
-    pod.spec.containers[1].securityContext.capabilities = { add: ['NET_ADMIN'] };
+    pod.spec.containers[1].securityContext.windowsOptions = { runAsUserName: 'x' };
     pod.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
     const { errors, warnings } = validatePod(pod, related);
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      'valid in Kubernetes but not implemented by pod-init (ignored): spec.nodeSelector, spec.tolerations, spec.containers[0].resources.limits.ephemeral-storage, spec.containers[1].securityContext.capabilities, spec.volumes[2].persistentVolumeClaim',
+      'valid in Kubernetes but not implemented by pod-init (ignored): spec.nodeSelector, spec.tolerations, spec.containers[0].resources.limits.ephemeral-storage, spec.containers[1].securityContext.windowsOptions, spec.volumes[2].persistentVolumeClaim',
+    ]);
+  });
+
+  it('does not report the securityContext fields pod-init carries out', () => {
+    const pod = validPod();
+    Object.assign(pod.spec.containers[1].securityContext, {
+      capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      procMount: 'Default',
+      privileged: false,
+    });
+    pod.spec.securityContext = { fsGroup: 2000, fsGroupChangePolicy: 'OnRootMismatch', supplementalGroups: [5],
+      supplementalGroupsPolicy: 'Strict', sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }; // prettier-ignore
+    expect(validatePod(pod, related)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('says AppArmor and SELinux settings are not applied, one warning each', () => {
+    const pod = validPod();
+    pod.spec.securityContext = { seLinuxOptions: { level: 's0:c1' } };
+    pod.spec.containers[0].securityContext = { appArmorProfile: { type: 'RuntimeDefault' } };
+    expect(validatePod(pod, related).warnings).toEqual([
+      'spec.securityContext.seLinuxOptions: not applied: pod-init sets no AppArmor profile or SELinux label',
+      'spec.containers[0].securityContext.appArmorProfile: not applied: pod-init sets no AppArmor profile or SELinux label',
     ]);
   });
 
