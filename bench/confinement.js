@@ -1,7 +1,7 @@
 // The default confinement of a container, as the rootfs-start and defence benchmarks apply it through
 // the library (and hand the same settings to crun and bwrap): containerd's 14 capabilities, the
 // RuntimeDefault seccomp filter (compiled once, as pod-init does), the kubelet's masked and read-only
-// /proc and /sys paths, a fresh cgroup per start under a pids+memory parent made once; and a busybox root
+// /proc and /sys paths (pod-init's own steps, src/pod/security/masked-paths.ts), a fresh cgroup per start under a pids+memory parent made once; and a busybox root
 // filesystem in a temporary directory.
 'use strict';
 const fs = require('node:fs');
@@ -11,23 +11,10 @@ const dist = path.join(__dirname, '..', 'dist');
 const { native } = require(path.join(dist, 'native'));
 const { compileSeccomp, runtimeDefaultProfile } = require(path.join(dist, 'security', 'seccomp'));
 
-/** containerd's default capabilities (src/security/capabilities.ts names them). */
-const defaultCapabilities = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+const masks = require(path.join(dist, 'pod', 'security', 'masked-paths'));
+const { defaultCapabilities } = require(path.join(dist, 'pod', 'security', 'capabilities'));
+
+/** containerd's default capabilities in the bounding, permitted and effective sets, as pod-init gives a container. */
 const capabilitySets = {
   bounding: defaultCapabilities,
   permitted: defaultCapabilities,
@@ -36,77 +23,25 @@ const capabilitySets = {
   ambient: [],
 };
 
-/** The kubelet's masked paths (without the per-CPU thermal_throttle directories) and read-only paths. */
-const maskedPaths = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/interrupts',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/devices/virtual/powercap',
-];
-const readOnlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
 const F = native.mountFlags;
-const kindOf = (p) => {
-  const stat = fs.statSync(p, { throwIfNoEntry: false });
-  return stat === undefined ? undefined : stat.isDirectory() ? 'dir' : 'file';
-};
+const maskedPaths = masks.allMaskedPaths(masks.hostPossibleCpus());
 
 /**
- * Mount steps masking and write-protecting those paths (container paths, after pivot_root or in a
- * mount namespace of the pod): /dev/null bound on masked files, one tiny read-only tmpfs on the first
- * masked directory bound onto the others, read-only binds of the read-only paths. Paths this kernel
- * lacks are left out; every step is optional. `only` limits them to paths under it ('/proc').
+ * pod-init's mount steps masking and write-protecting the kubelet's paths (src/pod/security/masked-paths.ts;
+ * container paths, after pivot_root or in a mount namespace of the pod).
  */
-function maskSteps(only = '/') {
-  const steps = [];
-  let shared;
-  const under = (p) => only === '/' || p.startsWith(`${only}/`);
-  for (const p of maskedPaths.filter(under)) {
-    const kind = kindOf(p);
-    if (kind === 'file')
-      steps.push({ type: 'mount', source: '/dev/null', target: p, flags: F.MS_BIND, optional: true });
-    else if (kind === 'dir' && shared === undefined) {
-      shared = p;
-      steps.push({
-        type: 'mount',
-        source: 'tmpfs',
-        target: p,
-        fstype: 'tmpfs',
-        flags: F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC,
-        data: 'nr_blocks=1,nr_inodes=1,mode=0755',
-        optional: true,
-      });
-    } else if (kind === 'dir')
-      steps.push({ type: 'mount', source: shared, target: p, flags: F.MS_BIND, optional: true });
-  }
-  for (const p of readOnlyPaths.filter(under)) {
-    if (kindOf(p) === undefined) continue;
-    steps.push({ type: 'mount', source: p, target: p, flags: F.MS_BIND | F.MS_REC, optional: true });
-    steps.push({
-      type: 'mount',
-      target: p,
-      flags: F.MS_BIND | F.MS_REMOUNT | F.MS_RDONLY | F.MS_NOSUID | F.MS_NODEV | F.MS_NOEXEC,
-      optional: true,
-    });
-  }
-  return steps;
+function maskSteps() {
+  return masks.maskSteps({ masked: maskedPaths, readOnly: masks.readOnlyPaths, kind: masks.hostPathKind });
 }
 
 /** The existing masked files, masked directories and read-only paths (for crun's and bwrap's lists). */
 function existingPaths() {
+  const kind = masks.hostPathKind;
   return {
-    masked: maskedPaths.filter((p) => kindOf(p) !== undefined),
-    maskedFiles: maskedPaths.filter((p) => kindOf(p) === 'file'),
-    maskedDirs: maskedPaths.filter((p) => kindOf(p) === 'dir'),
-    readOnly: readOnlyPaths.filter((p) => kindOf(p) !== undefined),
+    masked: maskedPaths.filter((p) => kind(p) !== undefined),
+    maskedFiles: maskedPaths.filter((p) => kind(p) === 'file'),
+    maskedDirs: maskedPaths.filter((p) => kind(p) === 'dir'),
+    readOnly: masks.readOnlyPaths.filter((p) => kind(p) !== undefined),
   };
 }
 
