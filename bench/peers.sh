@@ -3,7 +3,7 @@
 # missing: a fresh machine does not have them. Podman is set up by ../shared/bench/podman-setup.sh.
 set -u
 missing=()
-for tool in tini dumb-init catatonit unshare nsenter cc; do
+for tool in tini dumb-init catatonit unshare nsenter cc crun bwrap busybox; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 ((${#missing[@]} == 0)) && exit 0
@@ -16,6 +16,8 @@ for tool in "${missing[@]}"; do
   case $tool in
     unshare | nsenter) packages+=(util-linux) ;;
     cc) packages+=(gcc libc6-dev) ;;
+    bwrap) packages+=(bubblewrap) ;;
+    busybox) packages+=(busybox-static) ;;
     *) packages+=("$tool") ;;
   esac
 done

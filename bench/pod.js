@@ -91,9 +91,19 @@ module.exports = function podBenches(report, { runs, log }) {
         if (!image) log(`  pod-init run alone: median ${summarize(a).median.toFixed(1)} ms`);
 
         // Where pod-init's time goes, in-process (no Node start-up).
+        // Also the whole run in-process with and without the pod's cgroups (PodRunnerOptions.cgroups:
+        // false), interleaved: what the cgroup defence costs a pod.
         const phases = { parse: [], sandbox: [], firstStarted: [], teardown: [] };
+        const whole = { cgroups: [], noCgroups: [] };
         for (let i = 0; i < n; i++) {
-          let t = process.hrtime.bigint();
+          const t0 = process.hrtime.bigint();
+          const { pod: plain } = loadPod(fs.readFileSync(ours, 'utf8'), ours);
+          const noCg = new PodRunner(plain, { stateRoot: path.join(dir, 'state'), cgroups: false });
+          await noCg.start();
+          await noCg.finished;
+          whole.noCgroups.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          const t1 = process.hrtime.bigint();
+          let t = t1;
           const lap = () => {
             const now = process.hrtime.bigint();
             const ms = Number(now - t) / 1e6;
@@ -117,9 +127,18 @@ module.exports = function podBenches(report, { runs, log }) {
           await runner.start();
           await runner.finished;
           phases.teardown.push(lap());
+          whole.cgroups.push(Number(process.hrtime.bigint() - t1) / 1e6);
         }
         for (const [name, values] of Object.entries(phases))
           report.add(`pod-run-${name}`, 'ms', summarize(values).median, 'pod-run total', summarize(a).median);
+        report.add(
+          'pod-run-in-process',
+          'ms',
+          summarize(whole.cgroups).median,
+          'the same without the pod cgroups',
+          summarize(whole.noCgroups).median,
+          { runs: n },
+        );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

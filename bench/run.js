@@ -11,6 +11,7 @@ const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
 const { summarize, Report } = require('./stats');
 const initBenches = require('./init');
 const podBenches = require('./pod');
+const rootfsBenches = require('./rootfs');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -125,7 +126,12 @@ async function main() {
   if (process.geteuid() !== 0) log('note: not root; pods get a user namespace of their own (rootless mode)');
   if (!args.includes('--no-install')) spawnSync('bash', [path.join(__dirname, 'peers.sh')], { stdio: 'inherit' });
   const init = initBenches(report, { runs, samples, log });
-  const all = { ...benches, ...init, ...podBenches(report, { runs, log }) };
+  const all = {
+    ...benches,
+    ...init,
+    ...podBenches(report, { runs, log }),
+    ...rootfsBenches(report, { iterations, log }),
+  };
   delete all.cleanup;
   try {
     for (const [name, run] of Object.entries(all)) {

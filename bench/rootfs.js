@@ -1,0 +1,328 @@
+// rootfs-start (issue: Confinement): a container in a busybox root filesystem with the default
+// confinement (containerd's capabilities, RuntimeDefault seccomp, masked and read-only paths, a fresh
+// cgroup) started and waited for `true`, in-process through the library: a new pod per start
+// (`rootfs-start`, what crun does: new namespaces every time, the pod destroyed after) and a start into
+// a pod made once (`rootfs-start-joined`), against `crun run` of an OCI bundle of the same root and
+// confinement, and `bwrap` with the same root, capabilities, filter and masks (no cgroup: bwrap has
+// none). And `defences`: what each defence adds to spawn-join, one at a time and all together.
+'use strict';
+const { spawn: cpSpawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
+const { summarize } = require('./stats');
+const c = require('./confinement');
+
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+function which(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;
+}
+
+/** Runs each function of `fns` in turn, `n` rounds after a warm-up of 10; { name: summary }. */
+async function interleave(n, fns) {
+  const times = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
+  for (let i = 0; i < 10; i++) for (const fn of Object.values(fns)) await fn();
+  for (let i = 0; i < n; i++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      times[name].push(ms(t0));
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, summarize(v)]));
+}
+
+async function mustSucceed(proc, what) {
+  const status = await proc.exited;
+  if (status.exitCode !== 0) throw new Error(`${what} ended with ${JSON.stringify(status)}`);
+}
+
+/**
+ * crun on a cgroup v1 "hybrid" host refuses to run while a cgroup2 with controllers is mounted at
+ * /sys/fs/cgroup/unified (DESIGN.md pitfall 31): a helper in a private mount namespace without that
+ * mount, whose mount namespace each crun run joins. Resolves with { launch(args), stop() }, or a reason.
+ */
+async function crunLauncher(crun) {
+  const hybrid = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
+  if (!hybrid) {
+    const launch = (args) =>
+      new Promise((resolve, reject) =>
+        cpSpawn(crun, args, { stdio: 'ignore' }).on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`crun exited ${code}`)),
+        ),
+      );
+    return { launch, stop: async () => {}, how: 'crun run' };
+  }
+  const helper = spawn({
+    file: '/bin/sh',
+    args: ['-c', 'umount /sys/fs/cgroup/unified && echo R && exec cat'],
+    newNamespaces: ['mnt'],
+    stdio: ['pipe', 'pipe', 'ignore'],
+    dieWithParent: true,
+  });
+  const ready = await new Promise((resolve) => {
+    helper.stdout.once('data', (chunk) => resolve(String(chunk).includes('R')));
+    helper.stdout.once('end', () => resolve(false));
+  });
+  helper.stdout.destroy();
+  const stop = async () => {
+    helper.stdin.end();
+    await helper.exited;
+  };
+  if (!ready) {
+    await stop();
+    return { reason: 'could not unmount /sys/fs/cgroup/unified in a private mount namespace' };
+  }
+  const launch = (args) =>
+    mustSucceed(
+      spawn({ file: crun, args, join: { process: helper, namespaces: ['mnt'] }, stdio: 'ignore' }),
+      `crun ${args.join(' ')}`,
+    );
+  return { launch, stop, how: 'crun run (in a mount ns without the cgroup2 mount)' };
+}
+
+/** An OCI bundle for crun: `crun spec` edited to the same root, process and confinement as ours. */
+function writeBundle(crun, dir, root, profile, cgroupsPath) {
+  const made = spawnSync(crun, ['spec'], { cwd: dir, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`crun spec: ${made.stderr}`);
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  config.root = { path: root, readonly: true };
+  config.process.args = ['/bin/true'];
+  config.process.terminal = false;
+  config.process.noNewPrivileges = true;
+  config.process.capabilities = {
+    bounding: c.defaultCapabilities,
+    permitted: c.defaultCapabilities,
+    effective: c.defaultCapabilities,
+    inheritable: [],
+    ambient: [],
+  };
+  // What we mount too: no cgroup filesystem in the container (ours has none).
+  config.mounts = config.mounts.filter((m) => m.type !== 'cgroup');
+  const paths = c.existingPaths();
+  config.linux.maskedPaths = paths.masked;
+  config.linux.readonlyPaths = paths.readOnly;
+  config.linux.seccomp = profile;
+  config.linux.cgroupsPath = cgroupsPath;
+  config.linux.namespaces = ['pid', 'network', 'ipc', 'uts', 'mount'].map((type) => ({ type }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify(config, (k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+  );
+}
+
+/** bwrap's arguments for the same root, mounts, capabilities and masks; the filter comes on fd 3. */
+function bwrapArgs(root) {
+  const paths = c.existingPaths();
+  const masks = [
+    ...paths.maskedFiles.flatMap((p) => ['--ro-bind', '/dev/null', p]),
+    ...paths.maskedDirs.flatMap((p) => ['--tmpfs', p, '--remount-ro', p]),
+    ...paths.readOnly.flatMap((p) => ['--ro-bind', p, p]),
+  ];
+  return [
+    '--unshare-all',
+    '--ro-bind',
+    root,
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--mqueue',
+    '/dev/mqueue',
+    '--ro-bind',
+    '/sys',
+    '/sys',
+    ...masks,
+    '--cap-drop',
+    'ALL',
+    ...c.defaultCapabilities.flatMap((cap) => ['--cap-add', cap]),
+    '--seccomp',
+    '3',
+    '/bin/true',
+  ];
+}
+
+module.exports = function rootfsBenches(report, { iterations, log }) {
+  const pair = (name, peer, ours, theirs) => {
+    report.add(name, 'ms', ours.median, peer, theirs.median, { p99: ours.p99, peerP99: theirs.p99, n: ours.n });
+    report.add(`${name}-p99`, 'ms', ours.p99, peer, theirs.p99, { n: ours.n });
+  };
+
+  return {
+    async 'rootfs-start'() {
+      if (process.geteuid() !== 0) return report.skip('rootfs-start', 'needs root (cgroups, crun, device binds)');
+      const made = c.makeRootfs();
+      if (!made) return report.skip('rootfs-start', 'no static busybox (apt-get install busybox-static)');
+      const cgroups = c.cgroupParent(`pod-init-bench-${process.pid}`);
+      const stoppers = [];
+      try {
+        if (!cgroups) return report.skip('rootfs-start', 'no cgroup v1 pids and memory hierarchies');
+        const { profile, filter } = c.seccompDefault();
+        const steps = c.rootSteps(made.root);
+        const container = (dirs) => ({
+          file: '/bin/true',
+          stdio: 'ignore',
+          newNamespaces: ['mnt'],
+          mounts: steps,
+          capabilities: c.capabilitySets,
+          noNewPrivileges: true,
+          seccomp: filter,
+          cgroups: dirs,
+        });
+        const startIn = async (pod) => {
+          const dirs = cgroups.fresh();
+          try {
+            await mustSucceed(pod.spawn(container(dirs)), 'the container');
+          } finally {
+            cgroups.release(dirs);
+          }
+        };
+        const fns = {
+          fresh: async () => {
+            const pod = await Sandbox.create();
+            try {
+              await startIn(pod);
+            } finally {
+              await pod.destroy();
+            }
+          },
+        };
+        const joinedPod = await Sandbox.create();
+        stoppers.push(() => joinedPod.destroy());
+        fns.joined = () => startIn(joinedPod);
+
+        let crunHow;
+        const crun = which('crun');
+        if (!crun) report.skip('rootfs-start vs crun', 'crun not found (apt-get install crun)');
+        else {
+          const launcher = await crunLauncher(crun);
+          if (launcher.reason) report.skip('rootfs-start vs crun', launcher.reason);
+          else {
+            stoppers.push(launcher.stop);
+            const bundle = path.join(made.dir, 'bundle');
+            fs.mkdirSync(bundle);
+            writeBundle(crun, bundle, made.root, profile, `/${cgroups.name}/crun`);
+            let n = 0;
+            const id = () => `pod-init-bench-${process.pid}-${(n += 1)}`;
+            try {
+              await launcher.launch(['run', '--bundle', bundle, id()]);
+              fns.crun = () => launcher.launch(['run', '--bundle', bundle, id()]);
+              crunHow = launcher.how;
+            } catch (error) {
+              report.skip('rootfs-start vs crun', `crun cannot run here: ${error.message}`);
+            }
+          }
+        }
+        const bwrap = which('bwrap');
+        if (!bwrap) report.skip('rootfs-start vs bwrap', 'bwrap not found (apt-get install bubblewrap)');
+        else {
+          const bpf = path.join(made.dir, 'seccomp.bpf');
+          fs.writeFileSync(bpf, filter.bpf);
+          const args = bwrapArgs(made.root);
+          fns.bwrap = () =>
+            new Promise((resolve, reject) => {
+              const fd = fs.openSync(bpf, 'r');
+              const child = cpSpawn(bwrap, args, { stdio: ['ignore', 'ignore', 'ignore', fd] });
+              fs.closeSync(fd);
+              child.on('error', reject);
+              child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bwrap exited ${code}`))));
+            });
+        }
+
+        const n = Math.max(100, Math.round(iterations / 2));
+        const s = await interleave(n, fns);
+        const peers = [
+          ['crun', crunHow],
+          ['bwrap', 'bwrap --unshare-all (same root, caps, seccomp, masks; no cgroup)'],
+        ].filter(([k]) => s[k]);
+        if (peers.length === 0) {
+          report.add('rootfs-start', 'ms', s.fresh.median, 'rootfs-start-joined', s.joined.median, {
+            p99: s.fresh.p99,
+          });
+          return;
+        }
+        for (const [key, label] of peers) {
+          pair(key === 'crun' ? 'rootfs-start' : 'rootfs-start-vs-bwrap', label, s.fresh, s[key]);
+          pair(key === 'crun' ? 'rootfs-start-joined' : 'rootfs-start-joined-vs-bwrap', label, s.joined, s[key]);
+        }
+      } finally {
+        for (const stop of stoppers.reverse()) await stop();
+        if (cgroups) cgroups.remove();
+        fs.rmSync(made.dir, { recursive: true, force: true });
+      }
+    },
+
+    async defences() {
+      if (process.geteuid() !== 0) return report.skip('defences', 'needs root (cgroups, seccomp without no_new_privs)');
+      const cgroups = c.cgroupParent(`pod-init-bench-${process.pid}`);
+      if (!cgroups) return report.skip('defences', 'no cgroup v1 pids and memory hierarchies');
+      const pod = await Sandbox.create();
+      try {
+        const { filter } = c.seccompDefault();
+        const masks = c.maskSteps();
+        const made = cgroups.fresh();
+        const run = (extra) => mustSucceed(pod.spawn({ file: '/bin/true', stdio: 'ignore', ...extra }), 'spawn');
+        const withFresh = async (extra) => {
+          const dirs = cgroups.fresh();
+          try {
+            await run({ ...extra, cgroups: dirs });
+          } finally {
+            cgroups.release(dirs);
+          }
+        };
+        const all = {
+          capabilities: c.capabilitySets,
+          noNewPrivileges: true,
+          seccomp: filter,
+          newNamespaces: ['mnt'],
+          mounts: masks,
+        };
+        const s = await interleave(iterations, {
+          none: () => run({}),
+          caps: () => run({ capabilities: c.capabilitySets }),
+          nnp: () => run({ noNewPrivileges: true }),
+          seccomp: () => run({ seccomp: filter }),
+          cgroupEnter: () => run({ cgroups: made }),
+          cgroupFresh: () => withFresh({}),
+          mntns: () => run({ newNamespaces: ['mnt'] }),
+          masks: () => run({ newNamespaces: ['mnt'], mounts: masks }),
+          all: () => withFresh(all),
+        });
+        cgroups.release(made);
+        // The pause confining itself (empty read-only root, no capabilities, its own user): a pod
+        // created and destroyed, with and without.
+        const pods = await interleave(Math.max(50, Math.round(iterations / 4)), {
+          podPlain: async () => (await Sandbox.create({ confine: false })).destroy(),
+          podConfined: async () => (await Sandbox.create()).destroy(),
+        });
+        Object.assign(s, pods);
+        const rows = [
+          ['defence-caps', 'caps', 'none', "containerd's 14 capabilities (all five sets)"],
+          ['defence-no-new-privs', 'nnp', 'none', 'no_new_privs'],
+          ['defence-seccomp', 'seccomp', 'none', 'RuntimeDefault filter (compiled once)'],
+          ['defence-cgroup-enter', 'cgroupEnter', 'none', 'enter an existing pids+memory cgroup'],
+          ['defence-cgroup-fresh', 'cgroupFresh', 'none', 'fresh pids+memory cgroup (mkdir, enter, rmdir)'],
+          ['defence-mnt-ns', 'mntns', 'none', 'own copy of the pod mount namespace'],
+          ['defence-masks', 'masks', 'mntns', 'masked + read-only /proc and /sys paths'],
+          ['defence-all', 'all', 'none', 'all of them'],
+          ['defence-pause-confined', 'podConfined', 'podPlain', 'the pause confined (per pod)'],
+        ];
+        const labels = {
+          none: 'spawn-join (no defence)',
+          mntns: 'spawn-join + own mount ns',
+          podPlain: 'Sandbox.create + destroy, confine: false',
+        };
+        for (const [name, key, base, what] of rows) {
+          const deltaUs = Math.round((s[key].median - s[base].median) * 1000);
+          report.add(name, 'ms', s[key].median, labels[base], s[base].median, { p99: s[key].p99, deltaUs, what });
+          log(`  ${what}: ${deltaUs >= 0 ? '+' : ''}${deltaUs} µs`);
+        }
+      } finally {
+        await pod.destroy();
+        cgroups.remove();
+      }
+    },
+  };
+};
