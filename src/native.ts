@@ -142,7 +142,8 @@ function locate(): string {
   }
 }
 
-const addonPath = locate();
+/** Where the addon was loaded from. */
+export const addonPath = locate();
 
 /** The loaded addon. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,7 +5,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { native } from '../native';
+import fs from 'node:fs';
+import { addonPath, native } from '../native';
+import { readCachedFilter, writeCachedFilter } from './seccomp-disk-cache';
 import type { SeccompFilter, SeccompProfile } from './seccomp-types';
 
 export type {
@@ -28,6 +30,26 @@ const cache = new Map<string, SeccompFilter>();
 /** A stable text of the profile: bigint values written as `"<digits>n"` (JSON has no 64-bit integers). */
 function canonical(profile: SeccompProfile): string {
   return JSON.stringify(profile, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+}
+
+/** Options of {@link compileSeccomp}. */
+export interface CompileOptions {
+  /**
+   * A directory to keep compiled filters in across processes (seccomp-disk-cache.ts): used only when it
+   * and its files are this user's alone.
+   */
+  cacheDir?: string;
+}
+
+let identity: string | undefined;
+
+/** The addon that compiles (its size and mtime): a rebuilt one never reads an older one's filters. */
+function addonIdentity(): string {
+  if (identity === undefined) {
+    const st = fs.statSync(addonPath);
+    identity = `${st.size}:${st.mtimeMs}:${process.arch}`;
+  }
+  return identity;
 }
 
 /** The shape native/seccomp.cc reads. */
@@ -55,15 +77,19 @@ function nativeShape(profile: SeccompProfile): object {
  * const filter = compileSeccomp(runtimeDefaultProfile(defaultCapabilities));
  * spawn({ file: 'sh', args: ['-c', 'true'], seccomp: filter });
  */
-export function compileSeccomp(profile: SeccompProfile): SeccompFilter {
-  const key = createHash('sha256').update(canonical(profile)).digest('hex');
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
+export function compileSeccomp(profile: SeccompProfile, options: CompileOptions = {}): SeccompFilter {
+  const key = createHash('sha256').update(addonIdentity()).update(canonical(profile)).digest('hex');
+  const cached = cache.get(key) ?? (options.cacheDir ? readCachedFilter(options.cacheDir, key) : undefined);
+  if (cached !== undefined) {
+    cache.set(key, cached);
+    return cached;
+  }
   const compiled = native.compileSeccomp(nativeShape(profile));
   const filter: SeccompFilter = Object.freeze({
     bpf: compiled.bpf,
     unknownSyscalls: Object.freeze([...compiled.unknownSyscalls]),
   });
+  if (options.cacheDir) writeCachedFilter(options.cacheDir, key, filter);
   if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string);
   cache.set(key, filter);
   return filter;

@@ -20,11 +20,15 @@ import type { SeccompChoice } from './seccomp-choice';
  * @example
  * sandbox.spawn({ …, seccomp: seccompFilter({ type: 'RuntimeDefault' }, security.capabilities.bounding) });
  */
-export function seccompFilter(choice: SeccompChoice, bounding: readonly Capability[]): SeccompFilter | undefined {
+export function seccompFilter(
+  choice: SeccompChoice,
+  bounding: readonly Capability[],
+  options: { cacheDir?: string } = {},
+): SeccompFilter | undefined {
   if (choice.type === 'Unconfined') return undefined;
   const profile =
     choice.type === 'RuntimeDefault'
       ? runtimeDefaultProfile(bounding)
       : loadLocalhostProfile(choice.root, choice.name, bounding);
-  return compileSeccomp(profile);
+  return compileSeccomp(profile, options);
 }
