@@ -4,14 +4,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultCapabilities } from '../../src/pod/security/capabilities';
 import type { CapabilitySets } from '../../src/security/capabilities';
 
 /** containerd's `oci.DefaultCapabilities` (SECURITY.md §1): what a default root container holds. */
-export const containerdCapabilities = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-] as const; // prettier-ignore
+export const containerdCapabilities = defaultCapabilities;
 
 /** The sets containerd gives a root container (no ambient, no inheritable). */
 export const rootContainerCapabilities: CapabilitySets = {

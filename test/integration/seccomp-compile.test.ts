@@ -7,22 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompProfile } from '../../src/security/seccomp';
 
-const defaultCaps = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+/** containerd's oci.DefaultCapabilities (src/pod/security/capabilities.ts). */
+const defaultCaps = [...defaultCapabilities];
 
 const BPF_RET_K = 0x06;
 const BPF_LD_W_ABS = 0x20;
@@ -54,6 +40,7 @@ if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.syscall(317, 1, 0, ctypes.byref(prog)
     sys.exit('seccomp: errno %d' % ctypes.get_errno())
 os.execv(sys.argv[1], sys.argv[1:])
 `;
+import { defaultCapabilities } from '../../src/pod/security/capabilities';
 
 /** errno of raw syscalls: 462 mseal (kernel 6.10, unknown to libseccomp 2.5.4), 250 keyctl, 435 clone3, 39 getpid. */
 const probe =

@@ -5,30 +5,15 @@
 // python3 for threads.
 import { describe, expect, it } from 'vitest';
 import { spawn, type SpawnOptions } from '../../src/spawn';
-import type { Capability } from '../../src/security/capabilities';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompFilter } from '../../src/security/seccomp';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { readAll } from '../helpers/wait';
+import { defaultCapabilities } from '../../src/pod/security/capabilities';
 
 const reason = privilegeSkipReason();
 
-/** containerd's oci.DefaultCapabilities. */
-const defaultCaps: Capability[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+/** containerd's oci.DefaultCapabilities (src/pod/security/capabilities.ts). */
+const defaultCaps = [...defaultCapabilities];
 
 /** errno of raw syscalls: 462 mseal (kernel 6.10, above the highest number libseccomp 2.5.4 knows), 435 clone3. */
 const probe = 'for my $nr (462, 435) { $! = 0; syscall($nr, 0, 0, 0, 0); print "$nr=", 0 + $!, "\\n" }';

@@ -8,24 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runtimeDefaultProfile } from '../../src/security/seccomp-default';
 import { loadLocalhostProfile, parseSeccompProfile, SeccompProfileError } from '../../src/security/seccomp-parse';
 import type { SeccompProfile, SeccompSyscall } from '../../src/security/seccomp-types';
+import { defaultCapabilities } from '../../src/pod/security/capabilities';
 
-/** containerd's oci.DefaultCapabilities (14). */
-const defaultCaps = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+/** containerd's oci.DefaultCapabilities (src/pod/security/capabilities.ts). */
+const defaultCaps = [...defaultCapabilities];
 
 /** Rules naming this syscall. */
 const rulesFor = (profile: SeccompProfile, name: string): SeccompSyscall[] =>
