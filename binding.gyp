@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/beneath.cc",
+        "native/device_filter.cc",
         "native/child_setup.cc",
         "native/errors.cc",
         "native/exit.cc",

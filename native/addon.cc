@@ -9,7 +9,8 @@
 
 namespace podinit {
 
-void InitSeccomp(Napi::Env env, Napi::Object exports);  // seccomp.cc
+void InitSeccomp(Napi::Env env, Napi::Object exports);       // seccomp.cc
+void InitDeviceFilter(Napi::Env env, Napi::Object exports);  // device_filter.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
@@ -43,6 +44,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReap(env, exports);
   InitBeneath(env, exports);
   InitSeccomp(env, exports);
+  InitDeviceFilter(env, exports);
   return exports;
 }
 

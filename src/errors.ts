@@ -160,6 +160,26 @@ const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
     'Mounting needs CAP_SYS_ADMIN in the owner of the mount namespace; in a user namespace locked flags ' +
       '(nosuid, nodev, noexec, ro) cannot be dropped.',
   ],
+  [
+    (e) => e.code === 'EPERM' && e.syscall === 'bpf(BPF_PROG_LOAD)',
+    'Loading a cgroup device program needs CAP_SYS_ADMIN (or CAP_BPF and CAP_NET_ADMIN) in the initial user ' +
+      'namespace: root only, never rootless or in a user namespace (kernel.unprivileged_bpf_disabled does not ' +
+      'help: this program type is never unprivileged); a seccomp profile around pod-init may refuse bpf(2) too.',
+  ],
+  [
+    (e) => e.code === 'EPERM' && e.syscall === 'bpf(BPF_PROG_ATTACH)',
+    'Attaching a cgroup device program needs root in the initial user namespace, and is refused below a cgroup ' +
+      'whose own device program was attached without BPF_F_ALLOW_MULTI.',
+  ],
+  [
+    (e) => e.code === 'EBADF' && e.syscall === 'bpf(BPF_PROG_ATTACH)',
+    'Device programs attach to cgroup v2 directories only (not a v1 hierarchy or a plain directory).',
+  ],
+  [
+    (e) => (e.code === 'EINVAL' || e.code === 'EACCES') && e.syscall === 'bpf(BPF_PROG_LOAD)',
+    "The kernel refused the device program: its verifier's log is in the error's verifierLog; a kernel without " +
+      'CONFIG_CGROUP_BPF has no device programs at all.',
+  ],
 ];
 
 /** The hint for a report, if its errno is misleading on its own. */

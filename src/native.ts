@@ -65,6 +65,15 @@ export interface NativeSpawnPlan {
   cgroupFds?: number[];
 }
 
+/** One allow rule of a cgroup v2 device program (native/device_filter.cc); `null` is the `*` wildcard. */
+export interface NativeDeviceRule {
+  type: 'a' | 'b' | 'c';
+  major: number | null;
+  minor: number | null;
+  /** One or more of r, w, m. */
+  access: string;
+}
+
 /** A native exit watcher: calls back once with the exit code or the signal number. */
 export interface NativeExitWatcher {
   ref(): void;
@@ -117,6 +126,14 @@ export interface NativeBinding {
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
+  /** A loaded BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` (first match wins, else deny): its fd. */
+  loadDeviceFilter(rules: readonly NativeDeviceRule[]): number;
+  /** Attaches a device program to a cgroup v2 directory (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI). */
+  attachDeviceFilter(cgroupDir: string, programFd: number): void;
+  /** Detaches that program from the directory again. */
+  detachDeviceFilter(cgroupDir: string, programFd: number): void;
+  /** How many device programs are attached to the directory itself (BPF_PROG_QUERY). */
+  deviceFilterCount(cgroupDir: string): number;
 }
 
 /** Where the addon was found; pod-pause is built next to it. */

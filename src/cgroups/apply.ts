@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deviceRuleWrites } from './devices';
+import { deviceProgramRules, deviceRuleWrites, type DeviceRule } from './devices';
 import { v1Writes, v2Writes, type CgroupWrite } from './files';
 import type { CgroupLayout, Controller, Hierarchy } from './layout';
 import type { CgroupLimits } from './resources';
@@ -14,23 +14,25 @@ import { readCgroupFile, writeCgroupFile } from './tree';
 /** The v2 controllers pod-init enables in `cgroup.subtree_control` (the others are core files). */
 export const v2EnabledControllers: readonly Controller[] = ['memory', 'cpu', 'pids', 'hugetlb'];
 
-/** The v2 device note, shown once per pod. */
-export const v2DevicesNote =
-  'devices: cgroup v2 device rules need a BPF program, which pod-init does not load (not enforced)';
+/** The v2 device note for rootless pod-init (a delegated subtree), shown once per pod. */
+export const v2DevicesRootlessNote =
+  'devices: cgroup v2 device rules are a BPF program, which only root can attach (not enforced rootless)';
 
 /**
  * The writes that go into `h` for a cgroup with `limits`; `devices` is set for containers (privileged or not).
- * Returns notes for what cannot be enforced.
+ * Returns notes for what cannot be enforced, and on v2 the rules of the device program to attach (`deviceRules`:
+ * every non-privileged container's v2 directory gets one, also on a hybrid host where v1 enforces them too).
  *
  * @example
  * limitWrites(layout, layout.controllers.memory!, limits, { privileged: false }).writes;
+ * limitWrites(layout, layout.unified!, limits, { privileged: false }).deviceRules?.length; // 11
  */
 export function limitWrites(
   layout: CgroupLayout,
   h: Hierarchy,
   limits: CgroupLimits,
   devices?: { privileged: boolean },
-): { writes: CgroupWrite[]; notes: string[] } {
+): { writes: CgroupWrite[]; notes: string[]; deviceRules?: DeviceRule[] } {
   const notes: string[] = [];
   const all = h.version === 1 ? v1Writes(limits) : v2Writes(limits);
   const writes = all.filter((w) => layout.controllers[w.controller] === h);
@@ -45,15 +47,12 @@ export function limitWrites(
       notes.push(`${w.controller}: no ${w.controller} controller on this host (not enforced)`);
     }
   }
-  if (devices !== undefined && layout.controllers.devices === h) {
-    if (h.version === 1) {
-      for (const [file, value] of deviceRuleWrites(devices.privileged))
-        writes.push({ controller: 'devices', file, value });
-    } else if (!devices.privileged) {
-      notes.push(v2DevicesNote);
-    }
+  if (devices !== undefined && h.version === 1 && layout.controllers.devices === h) {
+    for (const [file, value] of deviceRuleWrites(devices.privileged))
+      writes.push({ controller: 'devices', file, value });
   }
-  return { writes, notes };
+  const deviceRules = devices !== undefined && h.version === 2 ? deviceProgramRules(devices.privileged) : undefined;
+  return { writes, notes, ...(deviceRules === undefined ? {} : { deviceRules }) };
 }
 
 /**

@@ -4,7 +4,14 @@
  */
 export { cgroupAccess, type CgroupAccess } from './access';
 export { applyWrites, enableControllers, limitWrites } from './apply';
-export { defaultDeviceAllowList, deviceRuleWrites } from './devices';
+export { attachDeviceProgram, attachedDevicePrograms } from './device-program';
+export {
+  defaultDeviceAllowList,
+  deviceProgramRules,
+  deviceRuleWrites,
+  parseDeviceRule,
+  type DeviceRule,
+} from './devices';
 export { v1Writes, v2Writes, type CgroupWrite } from './files';
 export { killCgroup, type CgroupDirs } from './kill';
 export {

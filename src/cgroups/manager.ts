@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PodQOSClass } from '../manifest/types';
 import { cgroupAccess, type CgroupAccess } from './access';
-import { applyWrites, enableControllers, limitWrites } from './apply';
+import { applyWrites, enableControllers, limitWrites, v2DevicesRootlessNote } from './apply';
+import { attachDeviceProgram } from './device-program';
+import type { DeviceRule } from './devices';
 import { killCgroup, type CgroupDirs } from './kill';
 import { parseProcCgroup, readCgroupLayout, type CgroupLayout, type Hierarchy } from './layout';
 import { podCgroupPath } from './paths';
@@ -74,6 +76,8 @@ export class PodCgroups {
   private readonly podDirs: Map<Hierarchy, string>;
   private readonly specs: Map<string, PodCgroupSpec['containers'][number]>;
   private readonly timeoutMs: number;
+  /** Rootless in a delegated v2 subtree: no device program (it needs root). */
+  private readonly rootless: boolean;
 
   private constructor(
     private readonly layout: CgroupLayout,
@@ -81,8 +85,10 @@ export class PodCgroups {
     cgroupRoot: string,
     enforcement: CgroupEnforcement,
     timeoutMs: number,
+    rootless: boolean,
   ) {
     this.enforcement = enforcement;
+    this.rootless = rootless;
     this.qosClass = spec.qosClass;
     this.timeoutMs = timeoutMs;
     this.hierarchies = enforcement.enforced ? layout.hierarchies : [];
@@ -107,6 +113,7 @@ export class PodCgroups {
       effectiveCgroupRoot(options, access),
       enforcement,
       options.timeoutMs ?? 10_000,
+      access.enforced && access.delegated !== undefined,
     );
     if (!access.enforced) return cgroups;
     await cgroups.kill();
@@ -243,8 +250,27 @@ export class PodCgroups {
   /** Writes limits (and, for containers, device rules) into one cgroup's directories. */
   private writeLimits(dirs: Map<Hierarchy, string>, limits: CgroupLimits, devices?: { privileged: boolean }): void {
     for (const [h, dir] of dirs) {
-      const { writes, notes } = limitWrites(this.layout, h, limits, devices);
+      const { writes, notes, deviceRules } = limitWrites(this.layout, h, limits, devices);
       for (const note of [...notes, ...applyWrites(dir, writes)]) this.noteOnce(note);
+      if (deviceRules !== undefined) this.attachDevices(h, dir, deviceRules);
+    }
+  }
+
+  /**
+   * v2: attaches the device program. Rootless (a delegated subtree) cannot, and a kernel may refuse: each is said
+   * once (on a hybrid host, where v1's devices controller enforces the same rules, the note names the v2 mount).
+   */
+  private attachDevices(h: Hierarchy, dir: string, rules: readonly DeviceRule[]): void {
+    if (this.rootless) {
+      this.noteOnce(v2DevicesRootlessNote);
+      return;
+    }
+    try {
+      attachDeviceProgram(dir, rules);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const where = this.layout.controllers.devices === h ? '' : ` in ${h.mountPoint}`;
+      this.noteOnce(`devices: the cgroup v2 device program was refused (${code}) (not enforced${where})`);
     }
   }
 

@@ -1,7 +1,8 @@
 // Pod and container cgroups on a real kernel (this VM: cgroup v1 hybrid). What ran where:
 // - v1, real kernel: every limit file, devices rules, OOM kill counter, pids.max, CFS quota, freezer kill, sweep.
 // - v2, real kernel (/sys/fs/cgroup/unified, which has only hugetlb here): directory create/remove,
-//   cgroup.subtree_control (+hugetlb), hugetlb.2MB.max, cgroup.procs, cgroup.events populated, cgroup.kill.
+//   cgroup.subtree_control (+hugetlb), hugetlb.2MB.max, cgroup.procs, cgroup.events populated, cgroup.kill,
+//   the device program attached (device-program.test.ts shows it refusing on its own).
 // - v2 memory/cpu/pids files (memory.max, memory.oom.group, cpu.max, cpu.weight, pids.max) and rootless
 //   delegation: against a temporary directory tree laid out as cgroup2's, NOT a real kernel.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cgroupAccess } from '../../src/cgroups/access';
 import { applyWrites, enableControllers, limitWrites } from '../../src/cgroups/apply';
+import { attachedDevicePrograms } from '../../src/cgroups/device-program';
 import { killCgroup } from '../../src/cgroups/kill';
 import {
   layoutFromMounts,
@@ -186,6 +188,13 @@ describe.skipIf(reason)(titled('pod cgroups on this host (real kernel)', reason)
       expect(read(podDir('hugetlb'), 'cgroup.subtree_control')).toContain('hugetlb');
       expect(read(app('hugetlb'), 'hugetlb.2MB.max')).toBe(String(4 * Mi));
       expect(read(path.join(podDir('hugetlb'), 'priv'), 'hugetlb.2MB.max')).toBe('0');
+    }
+    // The cgroup2 directories get the device program too (v1 enforces the same list here; that the program alone
+    // refuses is shown in device-program.test.ts).
+    if (layout!.unified !== undefined) {
+      const v2 = path.join(layout!.unified.mountPoint, testRoot, 'kubepods/burstable', `pod${uidOf(cgroups)}`);
+      expect(attachedDevicePrograms(path.join(v2, 'app'))).toBe(1);
+      expect(attachedDevicePrograms(path.join(v2, 'priv'))).toBe(0);
     }
     // One directory per hierarchy to join.
     expect(cgroups.containerDirs('app')).toEqual(
@@ -437,10 +446,11 @@ describe.skipIf(reason)(
         { name: 'app', resources: { requests: { cpu: '1' }, limits: { cpu: '2', memory: '64Mi' } } },
         { hugepageSizes: [2 * Mi] },
       );
-      const { writes, notes } = limitWrites(l, h, { ...limits, pidsLimit: 100 }, { privileged: false });
-      expect(notes).toEqual([
-        'devices: cgroup v2 device rules need a BPF program, which pod-init does not load (not enforced)',
-      ]);
+      const { writes, notes, deviceRules } = limitWrites(l, h, { ...limits, pidsLimit: 100 }, { privileged: false });
+      expect(notes).toEqual([]);
+      // The device program's rules (attached by PodCgroups: test/integration/device-program.test.ts).
+      expect(deviceRules).toContainEqual({ type: 'c', major: 1, minor: 3, access: 'rwm' });
+      expect(limitWrites(l, h, limits, { privileged: true }).deviceRules).toBeUndefined();
       expect(applyWrites(app, writes)).toEqual([]);
       expect(read(app, 'cpu.weight')).toBe('39');
       expect(read(app, 'cpu.max')).toBe('200000 100000');
