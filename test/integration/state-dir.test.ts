@@ -58,7 +58,13 @@ describe.skipIf(reason)(titled('the /tmp state fallback', reason), () => {
       expect(r.code).toBe(0);
       const stat = fs.lstatSync(path.join(dir, 'pod-init'));
       expect([stat.isDirectory(), stat.uid, stat.mode & 0o7777]).toEqual([true, 65534, 0o700]);
-      expect(fs.readdirSync(path.join(dir, 'pod-init'))).toEqual([expect.stringMatching(/^default_fallback_/)]);
+      // The pod's state, and the cache of compiled seccomp filters beside it (also private).
+      expect(fs.readdirSync(path.join(dir, 'pod-init')).sort()).toEqual([
+        '.cache',
+        expect.stringMatching(/^default_fallback_/),
+      ]);
+      const cache = fs.lstatSync(path.join(dir, 'pod-init', '.cache', 'seccomp'));
+      expect([cache.uid, cache.mode & 0o7777]).toEqual([65534, 0o700]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
