@@ -43,6 +43,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReap(env, exports);
   InitBeneath(env, exports);
   InitSeccomp(env, exports);
+  InitIdmap(env, exports);
   return exports;
 }
 
