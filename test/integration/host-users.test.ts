@@ -10,7 +10,14 @@ import { makeImage, staticBusybox, treeHash } from '../helpers/image';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { lineReader, pollUntil } from '../helpers/wait';
-import { defaultRangesDir, userNamespaceSize } from '../../src/pod/userns-ranges';
+import { Sandbox } from '../../src';
+import {
+  allocateRange,
+  defaultRangesDir,
+  rangeMappings,
+  releaseRange,
+  userNamespaceSize,
+} from '../../src/pod/userns-ranges';
 
 const reason = privilegeSkipReason();
 const { run, cleanup } = podCli();
@@ -119,6 +126,46 @@ ${command(`id -u; cat /proc/self/uid_map /proc/self/gid_map; echo maps-done; exe
     } finally {
       for (const pod of pods) pod.child()?.kill('SIGKILL');
     }
+  });
+
+  it('Sandbox.create with a range: the pause is 65535 inside, N·65536+65535 outside; a member is root inside, N·65536 outside', async () => {
+    const registry = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-host-users-reg-'));
+    const range = allocateRange(registry, 'library', () => true);
+    try {
+      await using pod = await Sandbox.create({ userNamespace: rangeMappings(range) });
+      const uids = (pid: number) => /^Uid:\t(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+      const outside = range.hostId + 65535;
+      expect(uids(pod.pid)).toBe(`${outside}\t${outside}\t${outside}\t${outside}`);
+      const member = pod.spawn({
+        file: 'sh',
+        args: ['-c', 'id -u; cat /proc/self/uid_map; exec sleep 30'],
+        stdio: ['ignore', 'pipe', 'inherit'],
+        uid: 0,
+        gid: 0,
+      });
+      const lines = lineReader(member.stdout);
+      await lines.waitFor(/^\s*0\s+\d+\s+65536$/);
+      expect(lines.lines[0]).toBe('0');
+      expect(uids(member.pid)).toBe(`${range.hostId}\t${range.hostId}\t${range.hostId}\t${range.hostId}`);
+    } finally {
+      releaseRange(registry, range, 'library');
+      fs.rmSync(registry, { recursive: true, force: true });
+    }
+  });
+
+  it("exec probes and hooks join the pod's user namespace: postStart writes the emptyDir, an exec readiness probe reads it", async () => {
+    const r = await runPod(
+      'users-hooks',
+      command('until [ -f /data/ready ]; do sleep 0.1; done; cat /data/hook') +
+        `      lifecycle: { postStart: { exec: { command: [sh, -c, "cat /proc/self/uid_map > /data/hook"] } } }
+      readinessProbe: { exec: { command: [sh, -c, "touch /data/ready"] }, periodSeconds: 1 }
+      volumeMounts: [{ name: data, mountPath: /data }]
+`,
+      `${hostUsersFalse}  volumes: [{ name: data, emptyDir: {} }]\n`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/FailedPostStartHook|Unhealthy/);
+    expect(r.logs.at(-1)).toMatch(/^\s*0\s+[1-9]\d*\s+65536$/); // the hook saw the pod's map
   });
 
   it("the pod's root writes its emptyDir and reads its configMap (a 0400 file), both root's as it sees them", async () => {
