@@ -41,14 +41,14 @@ struct MountAttr {
 };
 
 // idmappedTree(path, usernsFd, recursive, readOnly) -> fd of a detached, idmapped copy of `path`
-// (the last component is not followed when it is a symlink).
+// (a symlink is followed, as mount(2) follows the source of a bind).
 Napi::Value IdmappedTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   int userns_fd = info[1].As<Napi::Number>().Int32Value();
   bool recursive = info[2].ToBoolean().Value();
   bool read_only = info[3].ToBoolean().Value();
-  unsigned flags = kOpenTreeClone | kOpenTreeCloexec | AT_SYMLINK_NOFOLLOW | (recursive ? AT_RECURSIVE : 0);
+  unsigned flags = kOpenTreeClone | kOpenTreeCloexec | (recursive ? AT_RECURSIVE : 0);
   int fd = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags));
   if (fd < 0) ThrowErrno(env, errno, "open_tree", path);
   MountAttr attr = {kAttrIdmap | (read_only ? kAttrRdonly : 0), 0, 0, static_cast<uint64_t>(userns_fd)};

@@ -120,8 +120,8 @@ export interface NativeBinding {
    */
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
   /**
-   * A detached copy of the tree at `path` (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when `recursive`; a
-   * final symlink is not followed) made idmapped with the user namespace `usernsFd` (mount_setattr
+   * A detached copy of the tree at `path` (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when `recursive`;
+   * symlinks followed, as a bind's source) made idmapped with the user namespace `usernsFd` (mount_setattr
    * MOUNT_ATTR_IDMAP, read-only too with `readOnly`; Linux >= 5.12 and a filesystem that supports it):
    * an fd for a `moveMount` step of a child in that user namespace. The caller closes it.
    */
