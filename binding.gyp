@@ -9,6 +9,7 @@
         "native/child_setup.cc",
         "native/errors.cc",
         "native/exit.cc",
+        "native/idmap.cc",
         "native/plan.cc",
         "native/reap.cc",
         "native/seccomp.cc",

@@ -45,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitBeneath(env, exports);
   InitSeccomp(env, exports);
   InitDeviceFilter(env, exports);
+  InitIdmap(env, exports);
   return exports;
 }
 

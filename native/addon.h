@@ -16,5 +16,6 @@ void InitExitWatcher(Napi::Env env, Napi::Object exports);
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);
 void InitBeneath(Napi::Env env, Napi::Object exports);
+void InitIdmap(Napi::Env env, Napi::Object exports);
 
 }  // namespace podinit

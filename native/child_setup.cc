@@ -105,7 +105,12 @@ static unsigned long mount_flags(const MountOp& op, const char* target) {
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
-constexpr uint64_t MOUNT_ATTR_RDONLY_BIT = 0x00000001;  // linux/mount.h MOUNT_ATTR_RDONLY
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+constexpr unsigned MOVE_MOUNT_F_EMPTY_PATH_BIT = 0x00000004;  // linux/mount.h MOVE_MOUNT_F_EMPTY_PATH
+constexpr unsigned MOVE_MOUNT_T_EMPTY_PATH_BIT = 0x00000040;  // linux/mount.h MOVE_MOUNT_T_EMPTY_PATH
+constexpr uint64_t MOUNT_ATTR_RDONLY_BIT = 0x00000001;        // linux/mount.h MOUNT_ATTR_RDONLY
 
 // "/proc/self/fd/<fd>" into buf, without snprintf (not async-signal-safe).
 static void fd_path(char* buf, int fd) {
@@ -253,7 +258,8 @@ static void child_mounts(const ChildPlan& plan) {
     char fd_target[32];
     const char* target = op.target;
     int target_fd = -1;
-    if (relative != nullptr && (op.kind == MOUNT_OP_MOUNT || op.kind == MOUNT_OP_READ_ONLY_RECURSIVE)) {
+    if (relative != nullptr &&
+        (op.kind == MOUNT_OP_MOUNT || op.kind == MOUNT_OP_READ_ONLY_RECURSIVE || op.kind == MOUNT_OP_MOVE_MOUNT)) {
       target_fd = open_in_root(root, relative, false, nullptr);
       if (target_fd < 0 && errno != ENOSYS) child_fail(plan, STEP_MOUNT, errno, op.target);
       if (target_fd >= 0) {
@@ -276,6 +282,15 @@ static void child_mounts(const ChildPlan& plan) {
       if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr) < 0 &&
           !(op.optional && (errno == ENOSYS || errno == EINVAL)))
         child_fail(plan, STEP_MOUNT, errno, op.target);
+    } else if (op.kind == MOUNT_OP_MOVE_MOUNT) {
+      // An idmapped bind (hostUsers: false): the tree the parent detached and idmapped, attached here.
+      // Onto the target's fd when it was resolved inside the root (a path would not follow /proc/self/fd/N).
+      int rc =
+          target_fd >= 0
+              ? static_cast<int>(syscall(SYS_move_mount, op.fd, "", target_fd, "",
+                                         MOVE_MOUNT_F_EMPTY_PATH_BIT | MOVE_MOUNT_T_EMPTY_PATH_BIT))
+              : static_cast<int>(syscall(SYS_move_mount, op.fd, "", AT_FDCWD, op.target, MOVE_MOUNT_F_EMPTY_PATH_BIT));
+      if (rc < 0) child_fail(plan, STEP_MOVE_MOUNT, errno, op.target);
     } else if (op.kind == MOUNT_OP_WRITE) {
       int err = write_file(op);
       if (err != 0) child_fail(plan, STEP_WRITE_FILE, err, op.target);
@@ -486,11 +501,20 @@ static void child_stdio(const ChildPlan& plan) {
   child_fail(plan, STEP_EXEC, err, failed);
 }
 
+// See ChildPlan::become_ns_root. A setns() into a user namespace, or a clone with CLONE_NEWUSER, keeps
+// the host uid (0); it gets capabilities in the namespace, but is unmapped there.
+static void child_become_ns_root(const ChildPlan& plan) {
+  if (!plan.become_ns_root) return;
+  if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_fail(plan, STEP_SET_GID, errno, nullptr);
+  if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_fail(plan, STEP_SET_UID, errno, nullptr);
+}
+
 void RunChild(const ChildPlan& plan) {
   // Signals stay blocked (the parent blocked them all before clone) until child_exec sets the mask.
   child_reset_signals();
   child_wait_parent(plan);
   child_cgroups(plan);
+  child_become_ns_root(plan);
   if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) < 0) child_fail(plan, STEP_UNSHARE, errno, nullptr);
   child_mounts(plan);
   child_identity(plan);

@@ -21,7 +21,8 @@ enum MountKind : int {
   MOUNT_OP_SYMLINK = 3,
   MOUNT_OP_FILE = 4,
   MOUNT_OP_WRITE = 5,  // write `data` into the existing file `target` (a sysctl); `fstype` "proc" = must be procfs
-  MOUNT_OP_READ_ONLY_RECURSIVE = 6  // mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY): `target` and every submount
+  MOUNT_OP_READ_ONLY_RECURSIVE = 6,  // mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY): `target` and every submount
+  MOUNT_OP_MOVE_MOUNT = 7            // move_mount of the detached tree `fd` (idmapped by the parent) onto `target`
 };
 
 struct MountOp {
@@ -40,6 +41,9 @@ struct MountOp {
   // A target that does not exist (ENOENT) is skipped: a masked path this kernel lacks. With
   // MOUNT_OP_READ_ONLY_RECURSIVE: a kernel without mount_setattr is no failure (recursiveReadOnly: IfPossible).
   bool optional;
+  // MOUNT_OP_MOVE_MOUNT: a detached mount the parent made (open_tree + mount_setattr MOUNT_ATTR_IDMAP
+  // with the pod's user namespace, which only the initial user namespace can do); -1 otherwise.
+  int fd;
 };
 
 struct ChildPlan {
@@ -59,6 +63,10 @@ struct ChildPlan {
   uint64_t clone_flags;  // CLONE_NEW* for the new process
   int unshare_flags;     // unshare()d by the child itself, e.g. CLONE_NEWNS for a private mount copy
   int sync_fd;           // read end: the parent has written the id maps (user namespaces), or -1
+  // A user namespace made or joined by host root whose root is another host uid (a pod's own id range,
+  // `hostUsers: false`): become its root (setresgid/setresuid 0) before the mounts, so what they make
+  // is owned by an id mapped there (an unmapped creator is EOVERFLOW) and execve keeps the capabilities.
+  bool become_ns_root;
 
   // Filesystem, in the child's namespaces.
   unsigned long propagation;  // MS_PRIVATE / MS_SLAVE applied recursively to "/", or 0

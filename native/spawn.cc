@@ -159,6 +159,7 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   c.clone_flags = static_cast<uint64_t>(Int(o, "cloneFlags", 0));
   c.unshare_flags = static_cast<int>(Int(o, "unshareFlags", 0));
   c.sync_fd = -1;
+  c.become_ns_root = Bool(o, "becomeNsRoot");
 
   c.propagation = static_cast<unsigned long>(Int(o, "propagation", 0));
   c.mount_proc = Bool(o, "mountProc");
@@ -178,6 +179,7 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
       op.beneath = AsOffset<const char*>(OptionalStr(blob, m, "beneath"));
       op.relative = AsOffset<const char*>(OptionalStr(blob, m, "relative"));
       op.optional = Bool(m, "optional");
+      op.fd = static_cast<int>(Int(m, "fd", -1));
       mounts.push_back(op);
     }
   }
@@ -421,6 +423,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     const int* cgroup_fds =
         reinterpret_cast<const int*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.cgroup_fds));
     for (int i = 0; i < c.cgroup_count; i++) keep.push_back(cgroup_fds[i]);
+    // The detached trees of idmapped binds (MOUNT_OP_MOVE_MOUNT) travel into pod-pause enter too.
+    const MountOp* ops =
+        reinterpret_cast<const MountOp*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.mounts));
+    for (int i = 0; i < c.mount_count; i++)
+      if (ops[i].fd >= 0) keep.push_back(ops[i].fd);
   } else {
     RelocatePlan(&c);
   }
@@ -552,6 +559,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   kinds.Set("file", static_cast<int>(MOUNT_OP_FILE));
   kinds.Set("write", static_cast<int>(MOUNT_OP_WRITE));
   kinds.Set("readOnlyRecursive", static_cast<int>(MOUNT_OP_READ_ONLY_RECURSIVE));
+  kinds.Set("moveMount", static_cast<int>(MOUNT_OP_MOVE_MOUNT));
   exports.Set("mountOpKinds", kinds);
 }
 

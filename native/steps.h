@@ -19,6 +19,7 @@ namespace podinit {
   X(MOUNT_PROPAGATION, "mount-propagation", "mount") \
   X(MOUNT_PROC, "mount-proc", "mount")               \
   X(MOUNT, "mount", "mount")                         \
+  X(MOVE_MOUNT, "idmapped-mount", "move_mount")      \
   X(MKDIR, "mkdir", "mkdir")                         \
   X(SYMLINK, "symlink", "symlink")                   \
   X(WRITE_FILE, "write-file", "write")               \

@@ -19,6 +19,7 @@ export const setupSteps = [
   'mount-propagation',
   'mount-proc',
   'mount',
+  'idmapped-mount',
   'mkdir',
   'symlink',
   'write-file',

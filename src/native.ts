@@ -19,6 +19,8 @@ export interface NativeMountOp {
   beneath?: string;
   relative?: string;
   optional?: boolean;
+  /** moveMount: the detached tree to attach (an fd of {@link NativeBinding.idmappedTree}). */
+  fd?: number;
 }
 
 /** The one options object that crosses into native/spawn.cc; validated by src/spawn.ts. */
@@ -36,6 +38,8 @@ export interface NativeSpawnPlan {
   setgroups?: 'allow' | 'deny';
   propagation?: number;
   mountProc?: boolean;
+  /** Become root of the user namespace made or joined (as host root), before the mounts. */
+  becomeNsRoot?: boolean;
   mounts?: NativeMountOp[];
   hostname?: string;
   loopback?: boolean;
@@ -87,7 +91,7 @@ export interface NativeBinding {
   readonly namespaceFlags: Readonly<Record<'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time', number>>;
   readonly realtimeSignals: { readonly min: number; readonly max: number };
   readonly mountOpKinds: Readonly<
-    Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write' | 'readOnlyRecursive', number>
+    Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write' | 'readOnlyRecursive' | 'moveMount', number>
   >;
   readonly mountFlags: Readonly<Record<string, number>>;
   readonly prctlOptions: Readonly<Record<string, number>>;
@@ -124,6 +128,15 @@ export interface NativeBinding {
    * directory's fd. A symlink on the way is ELOOP. Returns how many directories it made.
    */
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
+  /**
+   * A detached copy of the tree at `path` (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when `recursive`;
+   * symlinks followed, as a bind's source) made idmapped with the user namespace `usernsFd` (mount_setattr
+   * MOUNT_ATTR_IDMAP, read-only too with `readOnly`; Linux >= 5.12 and a filesystem that supports it):
+   * an fd for a `moveMount` step of a child in that user namespace. The caller closes it.
+   */
+  idmappedTree(path: string, usernsFd: number, recursive: boolean, readOnly: boolean): number;
+  /** flock(2): waits for the lock (exclusive, else shared) on `fd`; released when the fd is closed. */
+  flock(fd: number, exclusive: boolean): void;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /** A loaded BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` (first match wins, else deny): its fd. */

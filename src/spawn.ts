@@ -58,6 +58,11 @@ export type MountStep = (
    * >= 5.12); with `optional`, an older kernel is no failure.
    */
   | { type: 'read-only-recursive'; target: string }
+  /**
+   * Attach the detached mount `fd` at `target` (move_mount): an idmapped bind that the parent made
+   * with `native.idmappedTree` for a child in the pod's user namespace (`hostUsers: false`).
+   */
+  | { type: 'move-mount'; target: string; fd: number }
 ) & {
   /** Skip the step when its target does not exist (a masked path this kernel lacks). */
   optional?: boolean;
@@ -352,6 +357,9 @@ function applyNamespaces(options: SpawnOptions, plan: NativeSpawnPlan): void {
   } else if (created.size > 0 && !root && options.userNamespace !== false) {
     created.add('user'); // namespaces without privileges: only inside a user namespace of our own
   }
+  // Host root in a user namespace of another root (a pod's id range): its root before the mounts.
+  const userFlag = native.namespaceFlags.user;
+  if (root && (created.has('user') || (plan.joinFlags ?? 0) & userFlag)) plan.becomeNsRoot = true;
   if (created.has('pid') && created.has('mnt') && options.mountProc !== false) plan.mountProc = true;
   if (options.mountProc === true && !plan.mountProc)
     throw new PodOptionError('options.mountProc', "new 'pid' and 'mnt' namespaces with it", options.newNamespaces);
@@ -425,6 +433,10 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
       return { kind: kinds.pivotRoot, target: step.target };
     case 'read-only-recursive':
       return { kind: kinds.readOnlyRecursive, target: step.target };
+    case 'move-mount':
+      if (!Number.isInteger(step.fd) || step.fd < 0)
+        throw new PodOptionError(`options.mounts[${i}].fd`, 'an open file descriptor of a detached mount', step.fd);
+      return { kind: kinds.moveMount, target: step.target, fd: step.fd };
     case 'write':
       if (typeof step.data !== 'string')
         throw new PodOptionError(`options.mounts[${i}].data`, 'a string', (step as { data: unknown }).data);
@@ -432,7 +444,7 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
     default:
       throw new PodOptionError(
         `options.mounts[${i}].type`,
-        "'mount', 'mkdir', 'file', 'symlink', 'write', 'read-only-recursive' or 'pivot-root'",
+        "'mount', 'mkdir', 'file', 'symlink', 'write', 'read-only-recursive', 'move-mount' or 'pivot-root'",
         (step as { type: unknown }).type,
       );
   }

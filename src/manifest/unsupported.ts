@@ -29,7 +29,6 @@ const podFields = [
   'automountServiceAccountToken',
   'imagePullSecrets',
   'dnsConfig',
-  'hostUsers',
   'resources',
   'hostnameOverride',
 ] as const;
@@ -42,8 +41,8 @@ const podSecurityFields = ['windowsOptions'] as const satisfies readonly (keyof 
 
 /**
  * Container security context fields not carried out. capabilities, privileged, allowPrivilegeEscalation,
- * readOnlyRootFilesystem, runAsUser/Group and runAsNonRoot are; `procMount: Unmasked` is reported apart
- * (it needs the pod's user namespace, which pod-init does not make yet); seccompProfile is carried out.
+ * readOnlyRootFilesystem, runAsUser/Group, runAsNonRoot and seccompProfile are; so is `procMount: Unmasked`,
+ * which validation allows only with `hostUsers: false` (a user namespace of the pod's own, src/pod/userns-ranges.ts).
  */
 const securityFields = ['windowsOptions'] as const satisfies readonly (keyof SecurityContext)[];
 
@@ -94,7 +93,6 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
     if (m.mountPropagation !== undefined && m.mountPropagation !== 'None') out.push(child(mp, 'mountPropagation'));
   });
   for (const f of securityFields) if (isSet(c.securityContext?.[f])) out.push(child(child(p, 'securityContext'), f));
-  if (c.securityContext?.procMount === 'Unmasked') out.push(child(child(p, 'securityContext'), 'procMount'));
   return out;
 }
 

@@ -14,6 +14,7 @@ import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
 import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
+import { userNamespaceSize } from './userns-ranges';
 import { createEmptyFile, expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
 
 /** The pod-level inputs of {@link containerRootMounts}. */
@@ -32,14 +33,24 @@ export interface PodFiles {
   userNamespace?: boolean;
   /** The mount points of the pod's mount namespace (rootfs.ts `mountPointsOf`), read when a root is planned. */
   mountPoints?: () => readonly string[];
+  /**
+   * `hostUsers: false` as root: the host id of the pod's root (its range's first id) and the pod's user
+   * namespace (`/proc/<pause>/ns/user`). The termination file is given to the pod's root; hostPath
+   * volumes are bound as idmapped trees of that namespace.
+   */
+  podUsers?: { hostId: number; userNamespace: string };
 }
 
 /**
  * The tmpfs mounts of the pod's mount namespace: its /dev/shm (unless hostIPC; 64 MiB, the
  * runtime's default) and its `medium: Memory` emptyDirs. Containers see them, the host does not,
- * and they go with the sandbox.
+ * and they go with the sandbox. With `podRootOwns` (`hostUsers: false`) they belong to the pod's root.
  */
-export function podTmpfsMounts(shm: string | undefined, volumes: ReadonlyMap<string, PreparedVolume>): MountStep[] {
+export function podTmpfsMounts(
+  shm: string | undefined,
+  volumes: ReadonlyMap<string, PreparedVolume>,
+  podRootOwns = false,
+): MountStep[] {
   const f = native.mountFlags as Record<string, number>;
   const steps: MountStep[] = [];
   const tmpfs = (target: string, data: string, extra = 0) =>
@@ -49,7 +60,8 @@ export function podTmpfsMounts(shm: string | undefined, volumes: ReadonlyMap<str
       target,
       fstype: 'tmpfs',
       flags: f.MS_NOSUID! | f.MS_NODEV! | extra,
-      data,
+      // hostUsers: false: the pause mounts as host root, unmapped in the pod; its root owns them instead.
+      data: podRootOwns ? `${data},uid=0,gid=0` : data,
     });
   if (shm !== undefined) {
     fs.mkdirSync(shm, { recursive: true });
@@ -71,6 +83,25 @@ export function containerRootMounts(
   env: ReadonlyMap<string, string>,
   instance: Instance,
   options: { readOnlyRoot?: boolean } = {},
+): MountStep[] {
+  const idmapped = idmappedTrees(pod, instance);
+  try {
+    return planContainerRoot(pod, spec, env, instance, options, idmapped);
+  } catch (error) {
+    closeMountFds(instance);
+    throw error;
+  } finally {
+    idmapped?.done();
+  }
+}
+
+function planContainerRoot(
+  pod: PodFiles,
+  spec: ContainerSpec,
+  env: ReadonlyMap<string, string>,
+  instance: Instance,
+  options: { readOnlyRoot?: boolean },
+  idmapped: ((name: string, source: string) => number) | undefined,
 ): MountStep[] {
   const binds: Bind[] = [...pod.etcFiles];
   for (const mount of spec.volumeMounts ?? []) {
@@ -98,21 +129,25 @@ export function containerRootMounts(
         ? { recursiveReadOnly: mount.recursiveReadOnly }
         : {}),
       ...(beneath ? { beneath } : {}),
+      // hostUsers: false: a hostPath volume keeps its owners as the pod sees them (a subPath is bound
+      // beneath its volume as it is: the host's owners are then unmapped in the pod, the overflow id).
+      ...(volume.hostPath && !beneath && idmapped ? { detached: idmapped(`volume "${mount.name}"`, source) } : {}),
     });
   }
   if (spec.terminationMessagePath) {
     // Per instance, writable by whoever the container runs as (the kubelet's 0666 file).
     const file = path.join(pod.stateDir, 'containers', spec.name, instance.id);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    createEmptyFile(file, 0o666);
+    createEmptyFile(file, 0o666, pod.podUsers?.hostId);
     instance.terminationFile = file;
     binds.push({ source: file, target: spec.terminationMessagePath });
   }
   const lower = spec.image === undefined ? undefined : pod.images.get(spec.image);
-  const dir = instanceRootDir(pod.stateDir, spec.name, instance.id);
+  const dir = instanceRootDir(pod.stateDir, spec.name, instance.id, pod.podUsers?.hostId);
   instance.rootDir = dir;
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
+  if (pod.podUsers !== undefined) fs.chownSync(root, pod.podUsers.hostId, pod.podUsers.hostId);
   let image: ImageRoot | undefined;
   if (lower !== undefined) {
     image = {
@@ -125,8 +160,19 @@ export function containerRootMounts(
     const top = fs.statSync(lower);
     fs.mkdirSync(image.upper, { mode: 0o700 });
     if (process.geteuid?.() === 0 && !image.userNamespace) fs.chownSync(image.upper, top.uid, top.gid);
-    fs.chmodSync(image.upper, top.mode & 0o7777);
     fs.mkdirSync(image.work, { mode: 0o700 });
+    if (pod.podUsers !== undefined && idmapped !== undefined) {
+      // hostUsers: false: the image appears with its owners (root's files as the pod root's) through an
+      // idmapped copy of DIR attached in the child's mount namespace; the layers the overlay writes
+      // are the pod's, with the image root's owner as the pod sees it.
+      const at = path.join(dir, 'lower');
+      fs.mkdirSync(at, { mode: 0o700 });
+      const id = (host: number) => pod.podUsers!.hostId + (host < userNamespaceSize ? host : 0);
+      for (const p of [at, image.work]) fs.chownSync(p, pod.podUsers.hostId, pod.podUsers.hostId);
+      fs.chownSync(image.upper, id(top.uid), id(top.gid));
+      image.idmappedLower = { fd: idmapped(`image ${JSON.stringify(spec.image)}`, lower), at };
+    }
+    fs.chmodSync(image.upper, top.mode & 0o7777);
   }
   try {
     return rootMounts({
@@ -137,6 +183,7 @@ export function containerRootMounts(
       readOnly: options.readOnlyRoot === true,
       ...(pod.shm !== undefined ? { shm: pod.shm } : {}),
       binds,
+      ...(pod.podUsers !== undefined ? { podRootOwnsTmpfs: true } : {}),
     });
   } catch (error) {
     removeInstanceRoot(dir);
@@ -146,15 +193,70 @@ export function containerRootMounts(
 }
 
 /**
+ * The maker of a container's idmapped trees (`hostUsers: false` as root), or undefined: each is a
+ * detached copy of a host directory or file made idmapped with the pod's user namespace, so its owners
+ * appear in the pod as they are on the host (root-owned files as root's, and what the pod's root makes
+ * there is owned by host root), which only a process of the host's user namespace can make. The fds
+ * go on `instance.mountFds` until the start ({@link closeMountFds}).
+ */
+function idmappedTrees(
+  pod: PodFiles,
+  instance: Instance,
+): (((name: string, source: string) => number) & { done: () => void }) | undefined {
+  const users = pod.podUsers;
+  if (users === undefined) return undefined;
+  let userns: number | undefined;
+  const make = (name: string, source: string): number => {
+    userns ??= fs.openSync(users.userNamespace, fs.constants.O_RDONLY);
+    let fd: number;
+    try {
+      fd = native.idmappedTree(source, userns, fs.statSync(source).isDirectory(), false);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ContainerConfigError(
+        `${name}: ${source} cannot be given to the pod's user namespace as an idmapped mount (${why}); ` +
+          'hostUsers: false needs Linux >= 5.12 and a filesystem with idmapped mounts (ext4, xfs, btrfs; tmpfs >= 6.3)',
+      );
+    }
+    (instance.mountFds ??= []).push(fd);
+    return fd;
+  };
+  return Object.assign(make, {
+    done: () => {
+      if (userns !== undefined) fs.closeSync(userns);
+    },
+  });
+}
+
+/**
+ * Closes the detached trees a container instance's start was given (the child has attached them, or
+ * the start failed).
+ *
+ * @example
+ * closeMountFds(instance);
+ */
+export function closeMountFds(instance: Instance): void {
+  for (const fd of instance.mountFds ?? []) fs.closeSync(fd);
+  instance.mountFds = undefined;
+}
+
+/**
  * A fresh directory of one container instance, `<stateDir>/roots/<container>/<instance>` (0700):
  * the mount point of its root and, in image mode, the upper and work directories of its overlay.
  * Removed with {@link removeInstanceRoot} when the instance ends.
  */
-function instanceRootDir(stateDir: string, container: string, instanceId: string): string {
+function instanceRootDir(stateDir: string, container: string, instanceId: string, owner?: number): string {
   const dir = path.join(stateDir, 'roots', container, instanceId);
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   fs.mkdirSync(dir, { mode: 0o700 });
   fs.chmodSync(dir, 0o700);
+  if (owner !== undefined) {
+    // hostUsers: false: the child makes the root as the pod's root (host id `owner`), past the pod's
+    // state directory (group `owner`, 0710): roots/ and roots/<container> let it through, the instance's
+    // directory is its own.
+    for (const parent of [path.dirname(path.dirname(dir)), path.dirname(dir)]) fs.chmodSync(parent, 0o711);
+    fs.chownSync(dir, owner, owner);
+  }
   return dir;
 }
 

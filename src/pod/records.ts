@@ -22,6 +22,8 @@ export interface Instance {
   message?: string;
   /** The host file bound at its terminationMessagePath. */
   terminationFile?: string;
+  /** Detached idmapped trees (native `idmappedTree`) its start attaches; closed once it has started or failed to. */
+  mountFds?: number[];
   /** Its own directory under the pod's state dir (its root's mount point, its overlay layer), removed when it ends. */
   rootDir?: string;
   /** Its last log lines (for FallbackToLogsOnError). */

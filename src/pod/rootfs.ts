@@ -39,6 +39,11 @@ export interface Bind {
   recursiveReadOnly?: 'Enabled' | 'IfPossible';
   /** `source` is `path` inside `root` and must stay there when the child binds it (a subPath). */
   beneath?: { root: string; path: string };
+  /**
+   * `source` as a detached, idmapped tree the parent made (native `idmappedTree`, `hostUsers: false`):
+   * the child attaches this fd (move_mount) instead of binding `source`, which is still what is planned.
+   */
+  detached?: number;
 }
 
 /**
@@ -51,6 +56,11 @@ export interface ImageRoot {
   work: string;
   /** The pod has a user namespace: the overlay is mounted there, with `userxattr` (kernel >= 5.11). */
   userNamespace: boolean;
+  /**
+   * `hostUsers: false`: `lower` as a detached idmapped tree (fd) that the child attaches at `at` (an
+   * empty directory) and the overlay takes as its lower layer instead; lookups still read `lower`.
+   */
+  idmappedLower?: { fd: number; at: string };
 }
 
 /** What {@link rootMounts} builds a root from. */
@@ -82,6 +92,12 @@ export interface RootOptions {
    * path itself; `/proc/<pause>/root<path>` sees the pod's own tmpfs mounts (Memory emptyDirs, /dev/shm).
    */
   view?: (p: string) => string;
+  /**
+   * The pod has a user namespace with a range of its own (`hostUsers: false`, pod-init root): the child
+   * mounts as host root, which is unmapped there, so the tmpfs mounts of the root are given to the
+   * pod's root (`uid=0,gid=0`, read in the pod's namespace) instead of showing as the overflow id.
+   */
+  podRootOwnsTmpfs?: boolean;
 }
 
 /**
@@ -170,6 +186,8 @@ class RootPlan {
   readonly rootTargets: string[] = [];
   /** Container paths something was bound at (a volume over a root mount stays as mounted). */
   readonly bindTargets = new Set<string>();
+  /** {@link RootOptions.podRootOwnsTmpfs}. */
+  podRootOwnsTmpfs = false;
 
   constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
@@ -230,17 +248,27 @@ class RootPlan {
   }
 
   mount(source: string, p: string, fstype: string, flags: number, data?: string): void {
+    if (fstype === 'tmpfs' && this.podRootOwnsTmpfs) data = `${data ? `${data},` : ''}uid=0,gid=0`;
     this.steps.push({ type: 'mount', source, target: this.#at(p), fstype, flags, ...(data ? { data } : {}) });
   }
 
-  bindStep(source: string, p: string, recursive: boolean, readOnly = false, beneath?: Bind['beneath']): void {
-    this.steps.push({
-      type: 'mount',
-      source,
-      target: this.#at(p),
-      flags: this.#flag('MS_BIND', ...(recursive ? ['MS_REC'] : [])),
-      ...(beneath ? { beneath } : {}),
-    });
+  bindStep(
+    source: string,
+    p: string,
+    recursive: boolean,
+    readOnly = false,
+    beneath?: Bind['beneath'],
+    detached?: number,
+  ): void {
+    if (detached !== undefined) this.steps.push({ type: 'move-mount', target: this.#at(p), fd: detached });
+    else
+      this.steps.push({
+        type: 'mount',
+        source,
+        target: this.#at(p),
+        flags: this.#flag('MS_BIND', ...(recursive ? ['MS_REC'] : [])),
+        ...(beneath ? { beneath } : {}),
+      });
     if (readOnly) this.remountReadOnly(p);
   }
 
@@ -309,7 +337,7 @@ class RootPlan {
   /** A tmpfs over host directory `p` in the container, holding binds of each of its entries. */
   #shadow(p: string, at: string, readOnly: boolean): void {
     const stat = this.fs.stat(at);
-    const owner = process.geteuid?.() === 0 ? `,uid=${stat.uid},gid=${stat.gid}` : '';
+    const owner = process.geteuid?.() === 0 && !this.podRootOwnsTmpfs ? `,uid=${stat.uid},gid=${stat.gid}` : '';
     this.mount(
       'tmpfs',
       p,
@@ -348,7 +376,7 @@ class RootPlan {
     const isDir = stat.isDirectory();
     if (isDir) this.dir(target);
     else this.file(target);
-    this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath);
+    this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath, bind.detached);
     if (bind.readOnly && bind.recursiveReadOnly !== undefined)
       this.steps.push({
         type: 'read-only-recursive',
@@ -487,6 +515,7 @@ export function rootMounts(options: RootOptions): MountStep[] {
   // Lookups read the image directory: the overlay shows it as it is until the container writes.
   const top: Entry = image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image.lower };
   const plan = new RootPlan(options.root, top, view);
+  plan.podRootOwnsTmpfs = options.podRootOwnsTmpfs === true;
   try {
     return planRoot(plan, options, flags, image, privileged);
   } catch (error) {
@@ -530,7 +559,9 @@ function planRoot(
 ): MountStep[] {
   if (image === undefined) hostTop(plan, flags, privileged, options.shm, options.mountPoints ?? []);
   else {
-    plan.mount('overlay', '/', 'overlay', 0, overlayData(image));
+    const idmapped = image.idmappedLower;
+    if (idmapped !== undefined) plan.steps.push({ type: 'move-mount', target: idmapped.at, fd: idmapped.fd });
+    plan.mount('overlay', '/', 'overlay', 0, overlayData(idmapped ? { ...image, lower: idmapped.at } : image));
     plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);

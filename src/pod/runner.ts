@@ -32,6 +32,7 @@ import { type ContainerView, decide, type PodView } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
 import {
+  closeMountFds,
   containerRootMounts,
   type PodFiles,
   podMemoryLimit,
@@ -52,6 +53,8 @@ import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { sweepStaleState } from './sweep-state';
+import { givePodTree } from './userns-files';
+import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
 
 /** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
 export interface PodEvent {
@@ -107,6 +110,8 @@ export interface PodRunnerOptions {
   ownersDir?: string;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
+  /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
+  userNamespaceRangesDir?: string;
 }
 
 const configRetryMs = 10_000;
@@ -188,6 +193,8 @@ export class PodRunner extends EventEmitter {
   #qosClass: string = 'BestEffort';
   /** Why cgroup limits are not (fully) applied, for the PodReadyToStartContainers condition. */
   #cgroupNotice: string | undefined;
+  /** `hostUsers: false` as root: the pod's id range (userns-ranges.ts), given back at its end. */
+  #idRange: UserNamespaceRange | undefined;
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -275,6 +282,7 @@ export class PodRunner extends EventEmitter {
     if (!spec.hostNetwork) kinds.push('net', 'uts');
     const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
     if (!spec.hostNetwork) options.hostname = this.#hostname;
+    if (!this.#allocateIdRange(options)) return;
     this.#writeEtcFiles();
     const memoryLimit = podMemoryLimit(this.#records);
     for (const volume of spec.volumes ?? []) {
@@ -286,8 +294,9 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
       }
     }
+    if (this.#idRange) this.#givePodFiles(this.#idRange.hostId);
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
-    options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes), ...sysctls.steps];
+    options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...sysctls.steps];
     const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
     this.#sandboxOptions = options;
@@ -338,7 +347,8 @@ export class PodRunner extends EventEmitter {
       if (volume === undefined || !owned) continue;
       try {
         setVolumeOwnership(`${root}${volume.source}`, {
-          fsGroup: sc.fsGroup,
+          // In the pod's user namespace (hostUsers: false) the group is fsGroup there.
+          fsGroup: sc.fsGroup + (this.#idRange?.hostId ?? 0),
           readOnly: volume.readOnly,
           // configMap and secret: the kubelet passes no policy (always walked).
           ...(spec.emptyDir !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
@@ -378,6 +388,46 @@ export class PodRunner extends EventEmitter {
     if (started.notice !== undefined) {
       this.#cgroupNotice = started.notice;
       this.#emitEvent('Warning', 'ResourcesNotEnforced', started.notice);
+    }
+  }
+
+  /**
+   * `hostUsers: false` as root: a range of 65536 ids of the pod's own (userns-ranges.ts) and the
+   * sandbox's user namespace mapping it; false when none is free (the pod fails, as the kubelet's
+   * sandbox creation does). Without root the pod's user namespace is already one of its own.
+   */
+  #allocateIdRange(options: NonNullable<Parameters<typeof Sandbox.create>[0]>): boolean {
+    if (this.pod.spec.hostUsers !== false || !runningAsRoot()) return true;
+    try {
+      this.#idRange = allocateRange(
+        this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
+        this.pod.metadata.uid!,
+        (uid) => isPodAlive(this.#ownersDir, uid),
+      );
+    } catch (error) {
+      this.#reject('FailedCreatePodSandBox', (error as Error).message);
+      return false;
+    }
+    options.userNamespace = rangeMappings(this.#idRange);
+    return true;
+  }
+
+  /**
+   * What pod-init made for a `hostUsers: false` pod and its containers read or write, given to the
+   * pod's root (userns-files.ts): /etc/hosts, /etc/hostname, emptyDir, configMap and secret volumes.
+   */
+  #givePodFiles(hostId: number): void {
+    // Its setup runs as the pod's root: through the state root (searchable, not listable: 0711, as
+    // Docker's userns-remap makes its root) into the pod's own state directory (its group, 0710).
+    const stateRoot = path.dirname(this.stateDir);
+    fs.chmodSync(stateRoot, (fs.statSync(stateRoot).mode & 0o7777) | 0o001);
+    fs.chownSync(this.stateDir, 0, hostId);
+    fs.chmodSync(this.stateDir, 0o710);
+    for (const file of this.#etcFiles) givePodTree(file.source, hostId);
+    for (const spec of this.pod.spec.volumes ?? []) {
+      const volume = this.#volumes.get(spec.name);
+      if (volume !== undefined && !volume.hostPath && volume.tmpfsBytes === undefined)
+        givePodTree(volume.source, hostId);
     }
   }
 
@@ -600,6 +650,7 @@ export class PodRunner extends EventEmitter {
       availableCapabilities: runtimeCapabilities(),
       freshSysfs: imageDir !== undefined, // host mode binds the host's /sys read-only already (rootfs.ts)
       noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
+      userNamespace: this.#sandbox!.namespaces.includes('user'), // procMount: Unmasked is honoured there
       ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
     });
     if (security.errors.length > 0) {
@@ -658,6 +709,7 @@ export class PodRunner extends EventEmitter {
         ...confinement,
       });
     } catch (error) {
+      closeMountFds(instance);
       if (!(error instanceof PodSystemError)) throw error;
       if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
@@ -671,6 +723,7 @@ export class PodRunner extends EventEmitter {
       this.#changed();
       return true;
     }
+    closeMountFds(instance); // attached by the child: the pod's mount namespace holds them now
     if (r.current) r.previous = r.current;
     r.current = { ...instance, process };
     r.waiting = undefined;
@@ -903,6 +956,9 @@ export class PodRunner extends EventEmitter {
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
       userNamespace: this.#sandbox!.namespaces.includes('user'),
+      ...(this.#idRange
+        ? { podUsers: { hostId: this.#idRange.hostId, userNamespace: `/proc/${this.#sandbox!.pid}/ns/user` } }
+        : {}),
       // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
       // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
       // root, no longer lists them in its own mountinfo.
@@ -1013,6 +1069,8 @@ export class PodRunner extends EventEmitter {
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
     await this.#cgroups?.remove().catch(() => undefined);
+    if (this.#idRange)
+      releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));

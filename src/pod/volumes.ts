@@ -56,6 +56,8 @@ export interface PreparedVolume {
   readOnly: boolean;
   /** `medium: Memory`: a tmpfs of this many bytes, mounted over `source` in the pod's mount namespace. */
   tmpfsBytes?: number;
+  /** A hostPath volume: the host's files with their owners (idmapped in a pod with `hostUsers: false`). */
+  hostPath?: boolean;
 }
 
 /** A volume that could not be set up: event FailedMount, its containers wait. */
@@ -64,17 +66,19 @@ export class VolumeError extends Error {}
 /**
  * Creates `file` empty with `mode` (exactly: fchmod, past the umask), or empties the regular file that
  * is there; never follows a symlink and never blocks: a FIFO there (O_NONBLOCK makes its open fail
- * with ENXIO instead of waiting for a reader) or anything else but a regular file is an error.
+ * with ENXIO instead of waiting for a reader) or anything else but a regular file is an error. With
+ * `owner`, it is given to that host id (uid and gid) through the same fd.
  *
  * @example
  * createEmptyFile('/run/pod-init/…/containers/web/0f3a', 0o666);
  */
-export function createEmptyFile(file: string, mode: number): void {
+export function createEmptyFile(file: string, mode: number, owner?: number): void {
   const { O_WRONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode);
   try {
     if (!fs.fstatSync(fd).isFile()) throw new VolumeError(`${file} is not a file`);
     fs.ftruncateSync(fd, 0);
+    if (owner !== undefined) fs.fchownSync(fd, owner, owner);
     fs.fchmodSync(fd, mode);
   } finally {
     fs.closeSync(fd);
@@ -263,7 +267,7 @@ export function prepareVolume(
   }
   if (volume.hostPath) {
     checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
-    return { name: volume.name, source: volume.hostPath.path, readOnly: false };
+    return { name: volume.name, source: volume.hostPath.path, readOnly: false, hostPath: true };
   }
   if (volume.configMap) {
     const data = related.configMaps.get(volume.configMap.name);

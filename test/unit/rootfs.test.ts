@@ -140,6 +140,43 @@ describe('rootMounts', () => {
     expect((rootless[0] as { data: string }).data).toMatch(/,index=off,volatile,userxattr$/);
   });
 
+  it("hostUsers: false: an idmapped lower layer is attached first and is the overlay's lowerdir; lookups read the image", () => {
+    const image = fs.mkdtempSync(path.join(tmp, 'image-'));
+    fs.mkdirSync(path.join(image, 'etc'));
+    const file = path.join(tmp, 'hosts');
+    fs.writeFileSync(file, '');
+    const steps = rootMounts({
+      root: '/r',
+      image: { lower: image, upper: '/u', work: '/w', userNamespace: true, idmappedLower: { fd: 42, at: '/s/lower' } },
+      shm: '/s',
+      binds: [{ source: file, target: '/etc/hosts' }],
+    });
+    expect(steps[0]).toEqual({ type: 'move-mount', target: '/s/lower', fd: 42 });
+    expect((steps[1] as { data: string }).data).toBe(
+      'lowerdir=/s/lower,upperdir=/u,workdir=/w,index=off,volatile,userxattr',
+    );
+    expect(targets(steps, 'mkdir')).not.toContain('/r/etc'); // the image has it: found in `lower`
+  });
+
+  it("hostUsers: false: a detached bind is attached (move-mount) and remounted read-only like a bind; tmpfs mounts are the pod root's", () => {
+    const source = fs.mkdtempSync(path.join(tmp, 'vol-'));
+    const steps = rootMounts({
+      root: '/r',
+      shm: '/s',
+      binds: [{ source, target: '/data', readOnly: true, detached: 7 }],
+      podRootOwnsTmpfs: true,
+    });
+    const at = steps.findIndex((s) => s.type === 'move-mount');
+    expect(steps[at]).toEqual({ type: 'move-mount', target: '/r/data', fd: 7 });
+    expect(steps[at + 1]).toMatchObject({ type: 'mount', target: '/r/data' }); // MS_BIND|MS_REMOUNT|MS_RDONLY
+    expect(steps.some((s) => s.type === 'mount' && s.source === source)).toBe(false); // never bound by path
+    const tmpfs = steps.filter((s) => s.type === 'mount' && s.fstype === 'tmpfs') as Array<{ data: string }>;
+    expect(tmpfs.length).toBeGreaterThan(2);
+    for (const mount of tmpfs) expect(mount.data).toMatch(/(^|,)uid=0,gid=0$/);
+    const hostIds = rootMounts({ root: '/r', shm: '/s', binds: [] });
+    expect(hostIds.some((s) => s.type === 'mount' && /uid=0,gid=0$/.test(s.data ?? ''))).toBe(false);
+  });
+
   it('overlayData escapes what overlayfs splits on', () => {
     expect(overlayData({ lower: '/a,b:c\\d', upper: '/u', work: '/w', userNamespace: false })).toBe(
       'lowerdir=/a\\,b\\:c\\\\d,upperdir=/u,workdir=/w,index=off,volatile',
