@@ -69,6 +69,21 @@ export function effectiveCgroupRoot(options: PodCgroupsOptions, access: CgroupAc
  * // on exit 137: cgroups.oomKilled('app') ? 'OOMKilled' : 'Error'
  * await cgroups.remove();
  */
+/**
+ * mkdir -p of a pod's cgroup. Another pod-init may remove an empty `kubepods` parent between two of
+ * its steps (removeEmptyParents): then it is made again.
+ */
+function mkdirInCgroup(dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+    }
+  }
+}
+
 export class PodCgroups {
   readonly enforcement: CgroupEnforcement;
   readonly qosClass: PodQOSClass;
@@ -119,7 +134,7 @@ export class PodCgroups {
     await cgroups.kill();
     await cgroups.removeDirs();
     for (const [h, dir] of cgroups.podDirs) {
-      fs.mkdirSync(dir, { recursive: true });
+      mkdirInCgroup(dir);
       if (h.version === 2)
         for (const note of enableControllers(h.mountPoint, dir, h.controllers)) cgroups.noteOnce(note);
     }
@@ -176,6 +191,27 @@ export class PodCgroups {
   async remove(): Promise<void> {
     await this.kill();
     await this.removeDirs();
+    this.removeEmptyParents();
+  }
+
+  /**
+   * `kubepods[/burstable|/besteffort]` go too once no pod is left in them (the kubelet keeps them for
+   * ever; pod-init runs pods one command at a time). rmdir refuses a cgroup with children, so a pod
+   * another pod-init runs keeps them; one being created meanwhile makes them again (mkdirInCgroup).
+   */
+  private removeEmptyParents(): void {
+    for (const dir of this.podDirs.values()) {
+      for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+        const name = path.basename(parent);
+        if (name !== 'kubepods' && name !== 'burstable' && name !== 'besteffort') break;
+        try {
+          fs.rmdirSync(parent);
+        } catch {
+          break; // EBUSY/ENOTEMPTY: another pod is there; ENOENT: gone already
+        }
+        if (name === 'kubepods') break;
+      }
+    }
   }
 
   /** CPU time and memory of each container (and the sandbox). */
