@@ -22,10 +22,7 @@
 
 #include "addon.h"
 #include "errors.h"
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
+#include "sys.h"
 
 namespace podinit {
 

@@ -96,18 +96,6 @@ static unsigned long mount_flags(const MountOp& op, const char* target) {
   return flags;
 }
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
 constexpr unsigned MOVE_MOUNT_F_EMPTY_PATH_BIT = 0x00000004;  // linux/mount.h MOVE_MOUNT_F_EMPTY_PATH
 constexpr unsigned MOVE_MOUNT_T_EMPTY_PATH_BIT = 0x00000040;  // linux/mount.h MOVE_MOUNT_T_EMPTY_PATH
 constexpr uint64_t MOUNT_ATTR_RDONLY_BIT = 0x00000001;        // linux/mount.h MOUNT_ATTR_RDONLY

@@ -16,16 +16,7 @@
 
 #include "addon.h"
 #include "errors.h"
-
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
+#include "sys.h"
 
 namespace podinit {
 
