@@ -415,10 +415,10 @@ static void child_ids(const ChildPlan& plan) {
 static void child_cwd(const ChildPlan& plan) {
   if (plan.cwd == nullptr) return;
   if (chdir(plan.cwd) < 0) child_fail(plan, STEP_CHDIR, errno, plan.cwd);
-  char buf[512];
+  char buf[4096];
   long n = syscall(SYS_getcwd, buf, sizeof buf);
-  if (n < 0 && errno != ERANGE) child_fail(plan, STEP_VERIFY_CWD, errno, plan.cwd);
-  if (n >= 0 && buf[0] != '/') child_fail(plan, STEP_VERIFY_CWD, EXDEV, plan.cwd);
+  if (n < 0) child_fail(plan, STEP_VERIFY_CWD, errno, plan.cwd);  // ERANGE too: unverified is refused
+  if (buf[0] != '/') child_fail(plan, STEP_VERIFY_CWD, EXDEV, plan.cwd);
 }
 
 static void child_death_signal(const ChildPlan& plan) {
@@ -526,10 +526,11 @@ void RunChild(const ChildPlan& plan) {
 void RunIntermediate(const ChildPlan& plan) {
   // One atomic setns for every kind (Linux >= 5.8): all or nothing (DESIGN.md A.2, pitfall 7/8).
   if (setns(plan.join_pidfd, plan.join_flags) < 0) child_fail(plan, STEP_JOIN_NAMESPACES, errno, nullptr);
-  // exit_signal must be 0 with CLONE_PARENT (pitfall 9). The child's parent is Node, not us. Like
-  // posix_spawn, it shares memory (CLONE_VM) until execve, so no page tables of Node are copied at
-  // all; CLONE_VFORK holds us (and Node, which waits for us) until it has exec'd or failed.
-  const unsigned long flags = CLONE_PARENT | CLONE_VM | CLONE_VFORK | plan.clone_flags;
+  // exit_signal must be 0 with CLONE_PARENT (pitfall 9). The child's parent is Node, not us. It shares
+  // this small process's memory (CLONE_VM) until execve, which outlives our exit. No CLONE_VFORK: Node
+  // learns the child's pid at once, so a setup that hangs past the deadline is killed by pid, never
+  // left running untracked.
+  const unsigned long flags = CLONE_PARENT | CLONE_VM | plan.clone_flags;
   pid_t child = clone(ChildMain, plan.child_stack, static_cast<int>(flags), const_cast<ChildPlan*>(&plan));
   if (child < 0) child_fail(plan, STEP_CLONE_CHILD, errno, nullptr);
   int32_t pid = child;

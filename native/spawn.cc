@@ -344,16 +344,19 @@ struct EnterContext {
 // close-on-exec (the fd table is this child's own copy), then the sealed pod-pause replaces it.
 int EnterMain(void* arg) {
   const EnterContext& ctx = *static_cast<const EnterContext*>(arg);
-  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    // Kernels before 5.11: the fds stay as they are; pod-pause enter runs with what it inherited.
-  }
-  for (int i = 0; i < ctx.keep_count; i++) fcntl(ctx.keep[i], F_SETFD, 0);
+  int err = 0;
+  // Nothing of Node's but the plan's fds may reach the pod (kernels before 5.11 lack this: refused).
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) err = errno;
+  for (int i = 0; err == 0 && i < ctx.keep_count; i++) fcntl(ctx.keep[i], F_SETFD, 0);
   static char* const no_env[] = {nullptr};
-  syscall(SYS_execveat, ctx.exec_fd, "", ctx.argv, no_env, AT_EMPTY_PATH);
+  if (err == 0) {
+    syscall(SYS_execveat, ctx.exec_fd, "", ctx.argv, no_env, AT_EMPTY_PATH);
+    err = errno;
+  }
   ChildReport report;
   memset(&report, 0, sizeof report);
   report.step = STEP_ENTER;
-  report.err = errno;
+  report.err = err;
   ssize_t ignored = write(ctx.report_fd, &report, sizeof report);
   (void)ignored;
   _exit(127);
@@ -420,6 +423,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     for (int fd : c.stdio)
       if (fd >= 0) keep.push_back(fd);
     if (c.parent_pidfd >= 0) keep.push_back(c.parent_pidfd);
+    if (c.exec_fd >= 0) keep.push_back(c.exec_fd);
     const int* cgroup_fds =
         reinterpret_cast<const int*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.cgroup_fds));
     for (int i = 0; i < c.cgroup_count; i++) keep.push_back(cgroup_fds[i]);
@@ -508,9 +512,22 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     ThrowReport(env, report, child);
   }
   if (child <= 0) ThrowStep(env, STEP_CLONE_CHILD, ECHILD, "", 0);  // pod-pause enter died unreported
+  if (n != 0) {
+    // A read error or a cut report: the child's state is unknown, so it does not stay.
+    int err = n < 0 ? errno : EIO;
+    kill(child, SIGKILL);
+    ReapSync(child);
+    if (pidfd >= 0) close(pidfd);
+    ThrowStep(env, STEP_CLONE_CHILD, err, "", child);
+  }
   if (join) {
     pidfd = sys_pidfd_open(child, 0);  // race-free: child is our own unreaped child
-    if (pidfd < 0) ThrowErrno(env, errno, "pidfd_open");
+    if (pidfd < 0) {
+      int err = errno;
+      kill(child, SIGKILL);
+      ReapSync(child);
+      ThrowErrno(env, err, "pidfd_open");
+    }
   }
 
   Napi::Object result = Napi::Object::New(env);

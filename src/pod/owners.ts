@@ -4,8 +4,10 @@
  * left (cgroups, say) belongs to a pod that is not alive by this test, whatever state root it used.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from './private-dir';
 
 /** The registry of this user: /run/pod-init/owners as root. */
 export function defaultOwnersDir(tmp: string, euid: number): string {
@@ -29,8 +31,17 @@ function startTime(pid: number): string | undefined {
  * claimPod('/run/pod-init/owners', pod.metadata.uid);
  */
 export function claimPod(dir: string, podUid: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, podUid), `${process.pid} ${startTime(process.pid)}\n`, { mode: 0o600 });
+  // Rootless, the registry is in the shared temp directory: it must be ours alone (private-dir.ts), and
+  // the record is a new file renamed into place, never written through a symlink someone planted.
+  ensurePrivateDir(dir, process.geteuid!());
+  const tmp = path.join(dir, `.${podUid}.${randomBytes(6).toString('hex')}`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  try {
+    fs.writeFileSync(fd, `${process.pid} ${startTime(process.pid)}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, podUid));
 }
 
 /** Forgets the owner of a pod (at its end). */
@@ -47,11 +58,28 @@ export function releasePod(dir: string, podUid: string): void {
 export function isPodAlive(dir: string, podUid: string): boolean {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, podUid), 'utf8');
+    const fd = fs.openSync(path.join(dir, podUid), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return false;
   }
   const [pid, started] = text.trim().split(' ');
   const n = Number(pid);
   return Number.isInteger(n) && n > 0 && started !== undefined && startTime(n) === started;
+}
+
+/**
+ * Whether a pod's pod-init is known to be gone: its record is here and its process is not. A pod with
+ * no record here is not gone — it may belong to another registry (a kubelet's pods under the same
+ * `kubepods`, a pod-init with another owners directory), or be just starting — so nothing of it is swept.
+ *
+ * @example
+ * if (isPodGone(ownersDir, uid)) removeItsCgroups();
+ */
+export function isPodGone(dir: string, podUid: string): boolean {
+  return fs.existsSync(path.join(dir, podUid)) && !isPodAlive(dir, podUid);
 }

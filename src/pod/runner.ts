@@ -50,7 +50,7 @@ import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
-import { claimPod, defaultOwnersDir, isPodAlive, releasePod } from './owners';
+import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { sweepStaleState } from './sweep-state';
 import { givePodTree } from './userns-files';
@@ -373,7 +373,7 @@ export class PodRunner extends EventEmitter {
     if (this.#options.cgroups === false) return;
     // The runner's PodSpecObject is the validated manifest's Pod (two views of one object, issue #11).
     const started = await startPodCgroups(this.pod as unknown as Pod, {
-      isAlive: (uid) => isPodAlive(this.#ownersDir, uid),
+      isAlive: (uid) => !isPodGone(this.#ownersDir, uid),
       ...(this.#options.podPidsLimit !== undefined ? { podPidsLimit: this.#options.podPidsLimit } : {}),
       ...(this.#options.cgroupRoot !== undefined ? { cgroupRoot: this.#options.cgroupRoot } : {}),
     });
@@ -402,7 +402,7 @@ export class PodRunner extends EventEmitter {
       this.#idRange = allocateRange(
         this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
         this.pod.metadata.uid!,
-        (uid) => isPodAlive(this.#ownersDir, uid),
+        (uid) => !isPodGone(this.#ownersDir, uid),
       );
     } catch (error) {
       this.#reject('FailedCreatePodSandBox', (error as Error).message);
@@ -471,6 +471,9 @@ export class PodRunner extends EventEmitter {
     const running = this.#records.filter(isRunning);
     for (const r of running) r.current!.process?.kill('SIGKILL');
     await Promise.all(running.map((r) => r.current!.process?.exited));
+    // And whatever they left (a daemon of a hostPID pod, say): nothing of the old sandbox runs while
+    // the new one is set up (its fsGroup walk, say).
+    await this.#cgroups?.killAll().catch(() => undefined);
     await this.#sandbox?.destroy();
     if (this.#terminating) return; // deleted meanwhile: #terminate finishes the pod
     this.#initialized = false;

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mountFlags, umount } from '../syscalls';
 import { removeInstanceRoot } from './container-root';
-import { isPodAlive, releasePod } from './owners';
+import { isPodGone } from './owners';
 
 /** One swept state directory. */
 export interface SweptState {
@@ -101,14 +101,15 @@ export function sweepStaleState(
     if (!m) continue;
     const [, namespace, podName, podUid] = m as unknown as [string, string, string, string];
     const dir = path.join(stateRoot, name);
-    if (!fs.existsSync(path.join(ownersDir, podUid)) || isPodAlive(ownersDir, podUid)) continue;
+    if (!isPodGone(ownersDir, podUid)) continue;
     if (fs.existsSync(path.join(dir, 'status.json')) || !fs.statSync(dir).isDirectory()) continue;
     const removed = sweepOne(dir);
     fs.writeFileSync(
       path.join(dir, 'status.json'),
       JSON.stringify(lostPod(namespace, podName, podUid), null, 2) + '\n',
     );
-    releasePod(ownersDir, podUid);
+    // The record stays: it still says the pod is gone, for the cgroup sweep and the user namespace
+    // blocks (a pod without a record counts as someone else's, never swept).
     const entry = { dir, podUid, removed };
     swept.push(entry);
     report(

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PodSystemError, Sandbox, spawn } from '../../src';
 import { native } from '../../src/native';
 import type { CapabilitySets } from '../../src/security/capabilities';
-import { procStatus } from '../helpers/procfs';
+import { childrenOf, procStatus } from '../helpers/procfs';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { readAll } from '../helpers/wait';
 
@@ -119,6 +119,29 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
     } finally {
       fs.rmSync(tmp, { recursive: true });
     }
+  });
+
+  it('a joined setup past its deadline is killed and reaped, not left running untracked', async () => {
+    // Slow on purpose: thousands of bind mounts in the member's own mount namespace.
+    const f = native.mountFlags;
+    const mounts = Array.from({ length: 4000 }, () => ({
+      type: 'mount' as const,
+      source: '/dev/null',
+      target: '/dev/null',
+      flags: f.MS_BIND!,
+    }));
+    let error: unknown;
+    try {
+      pod.spawn({ file: 'true', newNamespaces: ['mnt'], mounts, setupTimeoutMs: 2 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ step: 'setup-timeout', code: 'ETIMEDOUT' });
+    // Nothing of it is left: no child of ours but the pause (the killed one was reaped).
+    expect(childrenOf(process.pid).filter((pid) => pid !== pod.pid)).toEqual([]);
+    // Control: the same setup with the default deadline finishes.
+    const slow = pod.spawn({ file: 'true', newNamespaces: ['mnt'], mounts });
+    expect(await slow.exited).toEqual({ exitCode: 0, signal: null });
   });
 
   it('skips an optional step whose target does not exist; a required one fails', async () => {

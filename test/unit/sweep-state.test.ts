@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimPod } from '../../src/pod/owners';
 import { sweepStaleState } from '../../src/pod/sweep-state';
+import { isPodGone } from '../../src/pod/owners';
 
 let root: string;
 let owners: string;
@@ -27,7 +28,7 @@ function stateDir(name: string, uid: string): string {
 }
 
 describe('sweepStaleState', () => {
-  it('sweeps a pod whose owner is dead: keeps the logs, writes Failed/NodeLost, forgets the owner', () => {
+  it('sweeps a pod whose owner is dead: keeps the logs, writes Failed/NodeLost; the record still says it is gone', () => {
     const dir = stateDir('web', 'dead-uid');
     fs.writeFileSync(path.join(owners, 'dead-uid'), '999999999 12345\n'); // no such pid
     const messages: string[] = [];
@@ -47,7 +48,8 @@ describe('sweepStaleState', () => {
         /^Removed the state of pod default\/web \(dead-uid\), left behind by a pod-init that is gone: .*kept its logs/,
       ),
     ]);
-    expect(fs.existsSync(path.join(owners, 'dead-uid'))).toBe(false);
+    // Kept, so that the cgroup sweep and the user namespace blocks know the pod is gone (owners.ts isPodGone).
+    expect(isPodGone(owners, 'dead-uid')).toBe(true);
   });
 
   it('leaves alone a live owner, a pod without an owner record (starting), and a finished pod', () => {
