@@ -24,3 +24,20 @@ export { loadPod, ManifestError } from './pod/load';
 export { kubeletLogRotation, type LogRotation } from './pod/log-rotation';
 export { type LogLine, type PodEvent, PodRunner, type PodRunnerOptions } from './pod/runner';
 export { parseRunArgs, runPod, type RunOptions } from './run-command';
+export {
+  allCapabilities,
+  type Capability,
+  capabilitiesOf,
+  capabilityMask,
+  type CapabilitySets,
+} from './security/capabilities';
+export {
+  compileSeccomp,
+  loadLocalhostProfile,
+  parseSeccompProfile,
+  runtimeDefaultProfile,
+  type SeccompFilter,
+  type SeccompProfile,
+  SeccompProfileError,
+} from './security/seccomp';
+export { defaultCapabilities } from './pod/security/capabilities';

@@ -12,6 +12,7 @@ import { PodOptionError } from './errors';
 import { type NamespaceKind, namespaceFlags, namespaceKinds, ownNamespaceIds } from './namespaces';
 import { native, type NativeMountOp, type NativeSpawnPlan, sealedPause } from './native';
 import { type CapabilitySets, capabilityMask, lastCapability } from './security/capabilities';
+import type { SeccompFilter as CompiledSeccompFilter } from './security/seccomp-types';
 import { PodProcess } from './process';
 import { type Signal, signalNumber } from './signals';
 
@@ -68,10 +69,8 @@ export type MountStep = (
   optional?: boolean;
 };
 
-/** A compiled seccomp filter: `struct sock_filter[]` (see src/security/seccomp.ts). */
-export interface SeccompFilter {
-  readonly bpf: Buffer;
-}
+/** A compiled seccomp filter (`compileSeccomp`); only its `struct sock_filter[]` is loaded. */
+export type SeccompFilter = Pick<CompiledSeccompFilter, 'bpf'>;
 
 /** A user namespace id map line: `size` ids from `hostId` appear as `containerId` inside. */
 export interface IdMapping {

@@ -28,7 +28,7 @@ import { kubeletLogRotation, type LogRotation } from './log-rotation';
 import { ensurePrivateDir } from './private-dir';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import { type ContainerRecord, type Instance, isRunning } from './records';
-import { type ContainerView, decide, type PodView } from './reconcile';
+import { type ContainerView, decide, type PodView, shouldRestart } from './reconcile';
 import { type Condition, podStatus } from './status';
 import type { PodSpecObject, RelatedObjects } from './types';
 import {
@@ -768,7 +768,11 @@ export class PodRunner extends EventEmitter {
           : 'Error';
       // A fresh cgroup for the next start, if one may come: what the instance left is killed, the
       // counters start at 0. (A container that will not start again keeps its cgroup until the end.)
-      if (this.#cgroups && !this.#terminating && this.#mayStartAgain(r, current.exitCode))
+      if (
+        this.#cgroups &&
+        !this.#terminating &&
+        shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode)
+      )
         await this.#cgroups.prepareContainer(name).catch(() => undefined);
       const message = terminationMessage({
         file: current.terminationFile,
@@ -973,14 +977,6 @@ export class PodRunner extends EventEmitter {
   #podView(): (p: string) => string {
     const root = this.#sandbox!.root;
     return (p) => `${root}${p}`;
-  }
-
-  /** Whether a container that exited may be started again (restart policy; a sidecar always). */
-  #mayStartAgain(r: ContainerRecord, exitCode: number): boolean {
-    const policy = this.pod.spec.restartPolicy ?? 'Always';
-    if (r.kind === 'sidecar' || (r.spec.restartPolicy ?? policy) === 'Always')
-      return r.kind !== 'init' || exitCode !== 0;
-    return policy !== 'Never' && exitCode !== 0;
   }
 
   /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
