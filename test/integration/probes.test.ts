@@ -63,13 +63,17 @@ describe.skipIf(reason)(titled('probes', reason), () => {
   });
 
   it('liveness: a failing probe kills the container, which restarts (Unhealthy, Killing)', async () => {
-    const pod = start(`${header('alive')}  volumes: [{ name: w, emptyDir: {} }]
+    // The probe fails only once the trap is set (/w/first), and the grace is long: a BestEffort container
+    // has cpu.shares 2, so on a loaded host the shell may wait a while for the CPU to run its trap.
+    const pod = start(`apiVersion: v1\nkind: Pod\nmetadata: { name: alive }\nspec:
+  terminationGracePeriodSeconds: 60
+  volumes: [{ name: w, emptyDir: {} }]
   containers:
     - name: c
       image: x
-      command: [sh, -c, 'if [ -f /w/first ]; then touch /w/healthy; fi; touch /w/first; trap "exit 7" TERM; while :; do sleep 0.1; done']
+      command: [sh, -c, 'trap "exit 7" TERM; if [ -f /w/first ]; then touch /w/healthy; fi; touch /w/first; while :; do sleep 0.1; done']
       volumeMounts: [{ name: w, mountPath: /w }]
-      livenessProbe: { exec: { command: [cat, /w/healthy] }, periodSeconds: 1, failureThreshold: 1 }
+      livenessProbe: { exec: { command: [sh, -c, 'test ! -f /w/first || cat /w/healthy'] }, periodSeconds: 1, failureThreshold: 1 }
 `);
     await pod.started;
     await pollUntil(() => pod.status('c')?.restartCount === 1 && pod.status('c')?.ready === true, 'a restart');
