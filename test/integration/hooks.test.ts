@@ -47,20 +47,24 @@ describe.skipIf(reason)(titled('lifecycle hooks', reason), () => {
   });
 
   it('a failed postStart is FailedPostStartHook: the container is killed', async () => {
-    const pod = start(`${header('poststart-fails', '  restartPolicy: Never\n')}  containers:
+    // The hook fails only once the container's trap is set (/w/up): its TERM is then answered with exit 3.
+    const pod = start(`${header('poststart-fails', '  restartPolicy: Never\n')}  volumes: [{ name: w, emptyDir: {} }]
+  containers:
     - name: c
       image: x
-      command: [sh, -c, 'trap "exit 3" TERM; while :; do sleep 0.1; done']
+      command: [sh, -c, 'trap "exit 3" TERM; touch /w/up; while :; do sleep 0.1; done']
+      volumeMounts: [{ name: w, mountPath: /w }]
       lifecycle:
-        postStart: { exec: { command: [sh, -c, 'echo no; exit 1'] } }
+        postStart: { exec: { command: [sh, -c, 'until [ -f /w/up ]; do sleep 0.05; done; echo no; exit 1'] } }
 `);
     await pod.started;
     const final = (await pod.runner.finished) as PodObject;
     expect(final.status.phase).toBe('Failed');
     expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 3 });
     const failed = pod.events.find((e) => e.reason === 'FailedPostStartHook')!;
+    const script = 'until [ -f /w/up ]; do sleep 0.05; done; echo no; exit 1';
     expect(failed.message).toBe(
-      `Exec lifecycle hook ([sh -c echo no; exit 1]) for Container "c" in Pod "${pod.runner.podRef}" failed - error: command 'sh -c echo no; exit 1' exited with 1, message: "no\\n"`,
+      `Exec lifecycle hook ([sh -c ${script}]) for Container "c" in Pod "${pod.runner.podRef}" failed - error: command 'sh -c ${script}' exited with 1, message: "no\\n"`,
     );
     expect(pod.events.filter((e) => e.reason === 'Killing').map((e) => e.message)).toEqual(['FailedPostStartHook']);
   });
