@@ -184,11 +184,13 @@ describe.skipIf(reason)(titled('init: reaping', reason), () => {
     await pollUntil(
       () => childrenOf(init.pid).every((pid) => procState(pid) !== 'Z'),
       'no zombie children of the init',
-      30_000,
+      120_000,
     );
     init.kill('SIGTERM');
     expect((await init.exited).exitCode).toBe(143);
-  }, 120_000);
+    // 10,000 forks of a shell take ~20 s on an idle 2-core host and several times that under a loaded CI run:
+    // the deadline is for a hang, not a speed check (the bench's reap-10k row measures the speed).
+  }, 600_000);
 
   it('reaps orphans as a subreaper when not PID 1; --no-subreaper turns that off', async () => {
     const script = 'sleep 60 & echo "orphan=$!"; exit 0';
