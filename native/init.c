@@ -3,7 +3,8 @@
  *   spawn CMD in its own process group (holding the terminal's foreground), with the signal mask and
  *   ignored dispositions this process inherited; block every signal here and read them from a
  *   signalfd, so no signal sent with kill(2) — SEGV, ABRT, real-time ones — can kill the init;
- *   forward each (to the group with -g) except SIGCHLD, SIGTTIN and SIGTTOU; reap every zombie; exit
+ *   forward each (to the group with -g) except SIGCHLD — job control's SIGTSTP, SIGTTIN and SIGTTOU
+ *   too: blocked here they cannot stop the init, and they are the command's to act on; reap every zombie; exit
  *   with CMD's code, 128+n when signal n killed it, 127/126 when it could not be executed.
  *   --grace N: on SIGTERM/SIGINT (or when CMD exits), SIGTERM every descendant, wait up to N seconds
  *   for all of them, SIGKILL what is left, then exit — what tini's and dumb-init's users ask for.
@@ -241,14 +242,21 @@ int init_main(int argc, char **argv) {
   pid_t child, target;
   ssize_t n;
 
+  pid_t parent_at_start = getppid();
+
   /* Parse command line arguments */
   if (parse_options(argc, argv, &o) < 0) return 2;
   verbosity = o.verbosity;
   pid1 = getpid() == 1;
 
-  /* Parent death signal and subreaper */
-  if (o.death_signal > 0 && prctl(PR_SET_PDEATHSIG, o.death_signal, 0, 0, 0) < 0)
-    say(0, "warning: could not set the parent death signal: %s", strerror(errno));
+  /* Parent death signal and subreaper. A parent that died before the prctl() would never send it:
+   * compare the parent after it with the one we started with (prctl(2)'s own advice). */
+  if (o.death_signal > 0) {
+    if (prctl(PR_SET_PDEATHSIG, o.death_signal, 0, 0, 0) < 0)
+      say(0, "warning: could not set the parent death signal: %s", strerror(errno));
+    else if (getppid() != parent_at_start)
+      kill(getpid(), o.death_signal);
+  }
   if (!pid1 && o.subreaper != 0) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
       say(0, "warning: could not become a subreaper: %s", strerror(errno));
@@ -311,8 +319,7 @@ int init_main(int argc, char **argv) {
     if (n < 0) continue;
     for (ssize_t i = 0; i < n / (ssize_t)sizeof batch[0]; i++) {
       int signo = (int)batch[i].ssi_signo;
-      if (signo == SIGCHLD) continue;                     /* reaped below, once per batch */
-      if (signo == SIGTTIN || signo == SIGTTOU) continue; /* would stop us, means nothing to the child */
+      if (signo == SIGCHLD) continue; /* reaped below, once per batch */
       if (!child_done) {
         say(2, "forwarding signal %d to %d", signo, target);
         kill(target, signo);

@@ -170,8 +170,11 @@ Napi::Value Pipe(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// execve(path, argv, env): replaces Node (all its threads) with the program; returns only on failure.
-// Dispositions Node set to SIG_IGN (SIGPIPE, SIGXFSZ) would survive, so they are reset first.
+// execve(path, argv, env[, blockSignals]): replaces Node (all its threads) with the program; returns only
+// on failure. Dispositions Node set to SIG_IGN (SIGPIPE, SIGXFSZ) would survive, so they are reset first.
+// blockSignals: every signal is blocked in this thread first and stays blocked in the program, for one
+// that reads them from a signalfd (pod-pause): as PID 1 of a namespace, a SIGTERM arriving between execve
+// and its own sigprocmask would be dropped (an init ignores default-action signals; blocked ones stay pending).
 Napi::Value Execve(const Napi::CallbackInfo& info) {
   std::string file = StrArg(info, 0);
   std::vector<std::string> strings;
@@ -185,6 +188,10 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
     (i < argc ? argv : envp).push_back(const_cast<char*>(strings[i].c_str()));
   argv.push_back(nullptr);
   envp.push_back(nullptr);
+  bool block_signals = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  sigset_t all, previous;
+  sigfillset(&all);
+  if (block_signals) pthread_sigmask(SIG_SETMASK, &all, &previous);
   for (int sig : {SIGPIPE, SIGXFSZ}) signal(sig, SIG_DFL);
   // Node marks its own 0, 1 and 2 close-on-exec (pitfall 17): the program would start without them.
   int fd_flags[3];
@@ -198,6 +205,7 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
     if (fd_flags[fd] >= 0) fcntl(fd, F_SETFD, fd_flags[fd]);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGXFSZ, SIG_IGN);
+  if (block_signals) pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   ThrowErrno(info.Env(), err, "execve", file);
 }
 

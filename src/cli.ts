@@ -52,8 +52,9 @@ Examples:
   return cli;
 }
 
+/** Becomes pod-pause with every signal blocked: a TERM sent right after the exec stays pending for it. */
 function execPause(): never {
-  native.execve(pausePath, ['pod-pause'], []);
+  native.execve(pausePath, ['pod-pause'], [], true);
 }
 
 const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);

@@ -119,7 +119,7 @@ export interface NativeBinding {
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   pipe(): [number, number];
   close(fd: number): void;
-  execve(file: string, argv: string[], env: string[]): never;
+  execve(file: string, argv: string[], env: string[], blockSignals?: boolean): never;
   libuvChildPids(): number[];
   reapPid(pid: number): [exitCode: number | null, signal: number | null] | null;
   /**

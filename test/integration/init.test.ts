@@ -96,7 +96,8 @@ describe.skipIf(reason)(titled('init: exit codes', reason), () => {
 
 describe.skipIf(reason)(titled('init: signals', reason), () => {
   const { min, max } = realtimeSignals;
-  const plain = [1, 2, 3, 10, 12, 14, 28, min, min + 1, min + 3, max - 1, max];
+  // 20-22: SIGTSTP, SIGTTIN, SIGTTOU — job control is the command's (blocked in the init, they cannot stop it).
+  const plain = [1, 2, 3, 10, 12, 14, 20, 21, 22, 28, min, min + 1, min + 3, max - 1, max];
   const synchronous = [4, 5, 6, 7, 8, 11, 31]; // ILL TRAP ABRT BUS FPE SEGV SYS
   for (const mode of modes) {
     it(`forwards every catchable signal, real-time ones included (${mode.name})`, async () => {
@@ -282,16 +283,19 @@ describe.skipIf(reason)(titled('init: logging and inherited state', reason), () 
   });
 
   it('-p SIGNAL: the init gets SIGNAL when its parent dies (without -p it stays)', async () => {
+    // The parent shell ends as soon as CMD has printed its pid (the init set its death signal before it
+    // forked CMD) and the test closes the shell's stdin: ordered by events, no sleep.
     const start = async (flags: string) => {
       const parent = spawn({
         file: 'sh',
-        args: ['-c', `${pausePath} init ${flags} -- sleep 100 >/dev/null & echo "init=$!"; sleep 0.3`],
-        stdio: ['ignore', 'pipe', 'inherit'],
+        args: ['-c', `${pausePath} init ${flags} -- sh -c 'echo "cmd=$$"; exec sleep 100 >/dev/null' & read _`],
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
-      const init = Number((await waitForLine(parent.stdout, /^init=/)).slice(5));
-      const [cmd] = await pollUntil(() => (childrenOf(init).length > 0 ? childrenOf(init) : undefined), 'CMD to start');
+      const cmd = Number((await waitForLine(parent.stdout, /^cmd=/)).slice(4));
+      const init = Number(fs.readFileSync(`/proc/${cmd}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      parent.stdin!.end();
       await parent.exited; // the init's parent is gone now
-      return { init, cmd: cmd! };
+      return { init, cmd };
     };
     const withP = await start('-p SIGKILL');
     await pollUntil(() => !alive(withP.init), 'the init to die with its parent');
