@@ -14,10 +14,11 @@ ARG NODEDIR=/usr/local
 ENV npm_config_nodedir=${NODEDIR} npm_config_update_notifier=false
 WORKDIR /build
 # libseccomp: the addon compiles seccomp profiles with it (the runtime image has libseccomp2 already: apt needs it).
-RUN command -v apt-get >/dev/null && { apt-get update -qq && apt-get install -y -qq libseccomp-dev >/dev/null; } || true
+# musl-tools: pod-pause is linked against musl when musl-gcc is there (scripts/build-pause.js).
+RUN command -v apt-get >/dev/null && { apt-get update -qq && apt-get install -y -qq libseccomp-dev musl-tools >/dev/null; } || true
 COPY package.json package-lock.json binding.gyp tsconfig.json tsconfig.build.json pod-init.js ./
 COPY native native
-COPY scripts/bundle.js scripts/
+COPY scripts/bundle.js scripts/build-pause.js scripts/
 COPY src src
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -27,14 +27,16 @@
     },
     {
       "target_name": "pod-pause",
-      "type": "executable",
-      "sources": ["native/pause.c", "native/init.c", "native/enter.cc", "native/plan.cc", "native/child_setup.cc"],
-      "cflags!": ["-fPIC"],
-      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2", "-fstack-protector"],
-      "cflags_c": ["-std=c99"],
-      "cflags_cc!": ["-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti"],
-      "ldflags": ["-static", "-s"]
+      "type": "none",
+      "actions": [
+        {
+          "action_name": "build_pod_pause",
+          "inputs": ["scripts/build-pause.js", "<!@(ls native/*.c native/*.h native/enter.cc native/plan.cc native/child_setup.cc)"],
+          "outputs": ["<(PRODUCT_DIR)/pod-pause"],
+          "action": ["node", "scripts/build-pause.js", "<(PRODUCT_DIR)/pod-pause"],
+          "message": "pod-pause (static; musl when musl-gcc is there)"
+        }
+      ]
     }
   ]
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "sigset.h"
 #include "steps.h"
 #include "sys.h"
 
@@ -484,7 +485,7 @@ static void child_stdio(const ChildPlan& plan) {
     }
   }
   sigset_t all;
-  sigfillset(&all);
+  fill_every_signal(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);  // the report must not be cut short by a signal
   child_fail(plan, STEP_EXEC, err, failed);
 }

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sigset.h"
+
 struct init_options {
   int subreaper; /* -1: on unless PID 1; 0 off; 1 on */
   int kill_group;
@@ -265,12 +267,11 @@ int init_main(int argc, char **argv) {
   }
 
   /* Remember the signal state to hand on, then block everything: signals are read from a signalfd */
-  sigprocmask(SIG_SETMASK, NULL, &inherited_mask);
+  read_signal_mask(&inherited_mask);
   sigemptyset(&inherited_ignored);
   for (sig = 1; sig < NSIG; sig++)
     if (sigaction(sig, NULL, &current) == 0 && current.sa_handler == SIG_IGN) sigaddset(&inherited_ignored, sig);
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, NULL);
+  block_every_signal(&all);
 
   /* Spawn the command; an exec failure comes back over a close-on-exec pipe */
   if (pipe2(report, O_CLOEXEC) < 0) return 1;

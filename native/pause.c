@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "sigset.h"
 
 #define POD_PAUSE_VERSION "pod-pause 0.1.0\n"
 
@@ -124,8 +125,7 @@ int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[1], "enter") == 0) return enter_main(argc - 1, argv + 1);
 
   /* Block every signal and take them from a signalfd: pid 1 without this ignores SIGTERM. */
-  sigfillset(&all);
-  if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) return 2;
+  if (block_every_signal(&all) < 0) return 2;
   sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) return 3;
 

@@ -85,7 +85,9 @@ describe.skipIf(reason)(titled('CVE-2019-5736: no container can write what pod-i
       expect(fs.readlinkSync(`/proc/${victim.pid}/exe`)).toBe('/memfd:pod-pause (deleted)');
       const grabbed = await attacker.grab(victim);
       expect(grabbed).toMatch(/ exe=\/memfd:pod-pause \(deleted\) wronly=(ETXTBSY|EPERM|EACCES)$/);
-      for (let i = 0; i < 100; i++) await spawn({ join: { process: victim }, file: 'true', stdio: 'ignore' }).exited;
+      // 300 joins, each a short-lived `pod-pause enter` then `true`: the scanner catches only those alive while it
+      // scans (70-90 here with the musl pod-pause, which enters in half the time of a glibc one).
+      for (let i = 0; i < 300; i++) await spawn({ join: { process: victim }, file: 'true', stdio: 'ignore' }).exited;
       // Every process of the pod, seen from the host: none runs the file on disk.
       const podPids = fs
         .readdirSync('/proc')
@@ -109,7 +111,7 @@ describe.skipIf(reason)(titled('CVE-2019-5736: no container can write what pod-i
       await scanner.exited;
       await scan.ended;
       const reports = parseAttackReports(scan.lines);
-      expect(reports.length).toBeGreaterThan(100);
+      expect(reports.length).toBeGreaterThan(30);
       expect(reports.filter((r) => r.ok.includes('exe-write'))).toEqual([]);
     } finally {
       await pod.destroy();

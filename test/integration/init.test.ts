@@ -334,4 +334,16 @@ describe.skipIf(reason)(titled('pod-init pause', reason), () => {
     pause.kill('SIGTERM');
     expect(await pause.exited).toEqual({ exitCode: 0, signal: null });
   });
+
+  it('pod-pause blocks signals 32-34 too, which C libraries keep for themselves (musl build: kill -34 killed it)', async () => {
+    const pause = spawn({ file: pausePath, args: [], newNamespaces: ['pid'], stdio: 'ignore', dieWithParent: true });
+    // Its mask shows when it has blocked everything (SigBlk: every bit but KILL and STOP).
+    await pollUntil(() => procStatus(pause.pid)?.SigBlk === 'fffffffffffbfeff', 'pod-pause to block every signal');
+    for (const sig of [32, 33, 34]) process.kill(pause.pid, sig);
+    // A signal it had not blocked would kill it (default action: terminate); these are read and dropped.
+    await pollUntil(() => procStatus(pause.pid)?.ShdPnd === '0000000000000000', 'the signals to be read');
+    expect(pause.running).toBe(true);
+    pause.kill('SIGTERM');
+    expect(await pause.exited).toEqual({ exitCode: 0, signal: null });
+  });
 });
