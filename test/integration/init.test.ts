@@ -144,7 +144,8 @@ describe.skipIf(reason)(titled('init: signals', reason), () => {
     const bg = Number((await single.out.waitFor(/^bg=/)).slice(3));
     await single.out.waitFor(/^started$/);
     single.init.kill('SIGTERM');
-    await pollUntil(() => procStatus(single.init.pid)?.SigPnd === '0000000000000000', 'the init to take the signal');
+    // kill(2) queues a process-wide signal: ShdPnd (SigPnd is the thread's own queue, empty all along).
+    await pollUntil(() => procStatus(single.init.pid)?.ShdPnd === '0000000000000000', 'the init to take the signal');
     expect(alive(bg)).toBe(true); // negative control: not signalled
     single.init.kill('SIGKILL');
     await single.init.exited;
@@ -211,6 +212,17 @@ describe.skipIf(reason)(titled('init: reaping', reason), () => {
     expect((await kept.init.exited).exitCode).toBe(0); // waited for the orphan (grace), then exited
     expect(alive(second)).toBe(false);
     expect(await kept.err).toBe('');
+
+    // --no-subreaper: the orphan goes to someone else, so the grace neither waits for it nor kills it.
+    const off = startInit(['--no-subreaper', '--grace', '5', '--', 'sh', '-c', 'sleep 60 & echo "orphan=$!"; exit 0'], {
+      pid1: false,
+    });
+    const third = Number((await off.out.waitFor(/^orphan=/)).slice(7));
+    expect((await off.init.exited).exitCode).toBe(0);
+    expect(Number(procStatus(third)?.PPid)).not.toBe(off.init.pid);
+    expect(alive(third)).toBe(true);
+    process.kill(third, 'SIGKILL');
+    expect(await off.err).toMatch(/--no-subreaper: orphans will be reaped by someone else/);
   });
 });
 
