@@ -504,6 +504,7 @@ export class PodRunner extends EventEmitter {
       initialized: this.#initialized,
       anyContainerStarted: this.#anyStarted,
       terminal: this.#deleted || this.#forcedPhase !== undefined,
+      finished: this.#done,
       ...(this.#startTime ? { startTime: this.#startTime } : {}),
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
@@ -1039,7 +1040,9 @@ export class PodRunner extends EventEmitter {
     this.#terminating = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    for (const r of this.#records) if (!isRunning(r)) r.waiting = undefined;
+    // A container that ran shows how it ended; one that never started keeps why (CreateContainerError, say),
+    // as the kubelet's final status does.
+    for (const r of this.#records) if (!isRunning(r) && r.current) r.waiting = undefined;
     // Liveness and startup probes stop with the pod's termination; readiness goes on (B.8).
     for (const r of this.#records) {
       r.current?.probes?.liveness?.stop();

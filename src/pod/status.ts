@@ -81,6 +81,11 @@ export interface StatusContext {
   initialized: boolean;
   anyContainerStarted: boolean;
   terminal: boolean;
+  /**
+   * The pod is over: deleted (or killed) and every container has ended. A phase that is still Pending or
+   * Running then becomes Failed, as the kubelet (1.27+) moves every deleted pod to a terminal phase.
+   */
+  finished?: boolean;
   /** A phase decided outside the containers (DeadlineExceeded); sticky. */
   forcedPhase?: { phase: PodPhase; reason: string; message: string };
   startTime?: Date;
@@ -129,7 +134,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
   const initStatuses = statuses.filter((_, i) => records[i]!.kind !== 'regular');
   const regular = of('regular');
   const initRecords = records.filter((r) => r.kind === 'init');
-  const phase =
+  const computed =
     ctx.forcedPhase?.phase ??
     podPhase({
       restartPolicy: ctx.restartPolicy,
@@ -140,6 +145,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
       terminal: ctx.terminal,
       anyContainerStarted: ctx.anyContainerStarted,
     });
+  const phase = ctx.finished && (computed === 'Pending' || computed === 'Running') ? 'Failed' : computed;
   const terminalPhase = phase === 'Succeeded' || phase === 'Failed';
   const notReady = statuses.filter((s, i) => records[i]!.kind !== 'init' && !s.ready).map((s) => s.name);
   const incomplete = records.filter((r, i) => r.kind !== 'regular' && !statuses[i]!.ready).map((r) => r.spec.name);

@@ -394,7 +394,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(r.stderr).toContain('hostPath type check failed: /no/such/dir is not a directory');
     const final = JSON.parse(r.stdout) as PodJson;
     expect(final.status.containerStatuses[0]!.state.waiting).toMatchObject({ reason: 'ContainerCreating' });
-    expect(final.status.phase).toBe('Pending');
+    expect(final.status.phase).toBe('Failed'); // deleted at --timeout while Pending: the kubelet's terminal phase
     expect(r.code).toBe(1);
   });
 

@@ -164,6 +164,13 @@ describe.skipIf(reason)(titled('securityContext', reason), () => {
             message: `${message} ${ref}`,
           });
           expect(pod.events.some((e) => e.reason === 'Started')).toBe(false);
+          // Deleted while Pending: the final phase is Failed (the kubelet's terminal phase), the reason stays.
+          pod.runner.delete(0);
+          const final = (await pod.runner.finished) as {
+            status: { phase: string; containerStatuses: Array<{ state: { waiting?: { reason: string } } }> };
+          };
+          expect(final.status.phase).toBe('Failed');
+          expect(final.status.containerStatuses[0]!.state.waiting?.reason).toBe('CreateContainerConfigError');
         } finally {
           pod.runner.delete(0);
           await pod.runner.finished;
