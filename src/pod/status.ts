@@ -54,7 +54,8 @@ export function containerStatus(record: ContainerRecord, defaultWaiting: string)
     name: record.spec.name,
     state,
     lastState,
-    ready: (running && record.current!.ready !== false) || doneInit,
+    // Never ready before started: readiness is not even probed until the startup probe succeeds (B.8).
+    ready: (running && record.current!.started !== false && record.current!.ready !== false) || doneInit,
     started: running && record.current!.started !== false,
     restartCount: record.restartCount,
     image: record.spec.image ?? '',
