@@ -28,7 +28,6 @@ const podFields = [
   'serviceAccount',
   'automountServiceAccountToken',
   'imagePullSecrets',
-  'dnsConfig',
   'resources',
   'hostnameOverride',
 ] as const;
@@ -119,7 +118,6 @@ export function unsupportedFields(pod: Pod): string[] {
   for (const f of podFields) if (isSet(spec[f])) out.push(child('spec', f));
   if (spec.enableServiceLinks === true) out.push('spec.enableServiceLinks');
   if (spec.schedulerName !== undefined && spec.schedulerName !== 'default-scheduler') out.push('spec.schedulerName');
-  if (spec.dnsPolicy !== undefined && !['ClusterFirst', 'Default'].includes(spec.dnsPolicy)) out.push('spec.dnsPolicy');
   for (const f of podSecurityFields) if (isSet(spec.securityContext?.[f])) out.push(child('spec.securityContext', f));
   (spec.initContainers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.initContainers', i), false)));
   (spec.containers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.containers', i), true)));

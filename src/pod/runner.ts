@@ -19,6 +19,7 @@ import { Sandbox } from '../sandbox';
 import type { MountStep } from '../spawn';
 import { type Signal, signalNumber } from '../signals';
 import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
+import { onlyLoopbackNameservers, parseResolvConf, podDNS, type ResolvConf, resolvConfText } from './dns';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { readLines } from './lines';
 import { type HookHandler, runHook } from './hooks';
@@ -112,6 +113,8 @@ export interface PodRunnerOptions {
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
   userNamespaceRangesDir?: string;
+  /** The base of pods' /etc/resolv.conf (kubelet --resolv-conf); default /etc/resolv.conf. */
+  resolvConf?: string;
 }
 
 const configRetryMs = 10_000;
@@ -443,6 +446,28 @@ export class PodRunner extends EventEmitter {
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
     this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
+    const resolv = path.join(this.stateDir, 'resolv.conf');
+    const { conf, warnings } = podDNS(spec, this.#dnsBase());
+    for (const warning of warnings) this.#emitEvent('Warning', warning.reason, warning.message);
+    fs.writeFileSync(resolv, resolvConfText(conf), { mode: 0o644 });
+    this.#etcFiles.push({ source: resolv, target: '/etc/resolv.conf' });
+  }
+
+  /**
+   * The host's resolv.conf as the DNS base. A pod with its own network cannot reach a loopback resolver
+   * (systemd-resolved's 127.0.0.53): then systemd-resolved's list of real servers, as kubeadm does.
+   */
+  #dnsBase(): ResolvConf {
+    const read = (file: string) => {
+      try {
+        return parseResolvConf(fs.readFileSync(file, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    };
+    const base = read(this.#options.resolvConf ?? '/etc/resolv.conf') ?? parseResolvConf('');
+    if (this.pod.spec.hostNetwork || !onlyLoopbackNameservers(base)) return base;
+    return read('/run/systemd/resolve/resolv.conf') ?? base;
   }
 
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
@@ -1076,7 +1101,7 @@ export class PodRunner extends EventEmitter {
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
-    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname'])
+    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
