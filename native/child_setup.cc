@@ -281,6 +281,16 @@ static int open_checked(const char* root, const char* path, int check, int* err)
 // checked by fd, then mounted through /proc/self/fd/N; an optional target that is gone is skipped.
 static void mount_checked(const ChildPlan& plan, const MountOp& op, const char* root) {
   int err = 0;
+  char target_path[32];
+  const char* target = op.target;
+  int target_fd = -1;
+  if (op.target_check != MOUNT_CHECK_NONE) {
+    target_fd = open_checked(root, op.target, op.target_check, &err);
+    if (target_fd < 0 && err == ENOENT && op.optional) return;
+    if (target_fd < 0) child_fail(plan, STEP_MASK_TARGET, err, op.target);
+    fd_path(target_path, target_fd);
+    target = target_path;
+  }
   int source_fd = -1;
   char source_path[32];
   const char* source = op.source;
@@ -290,19 +300,6 @@ static void mount_checked(const ChildPlan& plan, const MountOp& op, const char* 
     if (source_fd < 0) child_fail(plan, STEP_MASK_SOURCE, err, op.source);
     fd_path(source_path, source_fd);
     source = source_path;
-  }
-  char target_path[32];
-  const char* target = op.target;
-  int target_fd = -1;
-  if (op.target_check != MOUNT_CHECK_NONE) {
-    target_fd = open_checked(root, op.target, op.target_check, &err);
-    if (target_fd < 0 && err == ENOENT && op.optional) {
-      if (source_fd >= 0) close(source_fd);
-      return;
-    }
-    if (target_fd < 0) child_fail(plan, STEP_MASK_TARGET, err, op.target);
-    fd_path(target_path, target_fd);
-    target = target_path;
   }
   if (mount(source, target, op.fstype, mount_flags(op, target), op.data) < 0)
     child_fail(plan, STEP_MOUNT, errno, op.target);
