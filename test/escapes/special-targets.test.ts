@@ -7,7 +7,9 @@
 // validation (exit 2, the field path), and again when an image symlink leads a mountPath there.
 // Negative control: the steps such a volume produced before (the bind over the fresh procfs and the
 // old unguarded masks), run from real containers, start the victim on the planted /proc.
+import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from '../../src';
@@ -18,6 +20,7 @@ import { rootContainerCapabilities, tempDir } from '../helpers/escape';
 import { makeImage, staticBusybox } from '../helpers/image';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { stagePackage } from '../helpers/stage';
 import { readAll } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
@@ -89,6 +92,47 @@ describe.skipIf(reason)(titled('escape E7: no volume over /proc, /sys or /dev/pt
       /Error: \/myproc\/sys \(\/proc\/sys in the container's root\) cannot be mounted because it is inside \/proc/,
     );
     expect(r.stderr).not.toMatch(/victim +\| ran/);
+  });
+
+  it('rootless (uid 65534): the same refusals, at validation and through an image symlink', async () => {
+    const staged = stagePackage();
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-special-rootless-'));
+    const image = path.join(state, 'image');
+    fs.chmodSync(state, 0o777);
+    makeImage(image, busybox, ['sh']);
+    fs.symlinkSync('/proc', path.join(image, 'myproc'));
+    /** `pod-init run -o json ARGS -` as uid 65534; SIGTERM once its output matches `stopAt`. */
+    const asNobody = async (args: string[], manifest: string, stopAt?: RegExp) => {
+      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), 'run', '-o', 'json', ...args, '-'], {
+        uid: 65534,
+        gid: 65534,
+        cwd: staged,
+        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: path.join(state, 'state') },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let seen = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (stopAt?.test(seen)) child.kill('SIGTERM');
+      });
+      child.stdin!.end(manifest);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await readAll(child.stdout);
+      return { code: await exited, stderr: seen };
+    };
+    try {
+      const refused = await asNobody([], specialPod('/proc/sys'));
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/proc/sys": ');
+      const linked = await asNobody(['--image', `img=${image}`], specialPod('/myproc/sys', 'img'), /Warning Failed/);
+      expect(linked.stderr).toMatch(
+        /\(\/proc\/sys in the container's root\) cannot be mounted because it is inside \/proc/,
+      );
+      expect(linked.stderr).not.toMatch(/victim +\| ran/);
+    } finally {
+      fs.rmSync(staged, { recursive: true, force: true });
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   /** A container root on a tmpfs with busybox, each [volume, at] bound, a fresh /proc, then `after`. */
