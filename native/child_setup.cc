@@ -27,6 +27,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -223,6 +224,89 @@ static int make_in_root(const MountOp& op, const char* root, const char* relativ
   return err;
 }
 
+// An O_PATH fd of the absolute `path`, opened beneath `root` (a root pod-init made: the new root
+// before pivot_root, "/" after it) without following a symlink or a magic link in any component.
+// -1 and errno on failure.
+static int open_no_symlinks(const char* root, const char* path) {
+  const char* relative = under_root(root, path);
+  if (relative == nullptr) {
+    relative = path;
+    root = "/";
+    while (*relative == '/') relative++;
+    if (*relative == 0) relative = ".";
+  }
+  int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return -1;
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, dir, relative, &how, sizeof how));
+  int err = errno;
+  close(dir);
+  errno = err;
+  return fd;
+}
+
+// 0 when the open file is what `check` (MountCheck) asks for; ENODEV for another file than the
+// device 1:3, EXDEV for a file on another filesystem than the one named.
+static int check_fd(int fd, int check) {
+  if (check == MOUNT_CHECK_DEV_NULL) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) return errno;
+    return S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3 ? 0 : ENODEV;
+  }
+  struct statfs fs;
+  if (fstatfs(fd, &fs) < 0) return errno;
+  unsigned long want = check == MOUNT_CHECK_TMPFS  ? TMPFS_MAGIC
+                       : check == MOUNT_CHECK_PROC ? PROC_SUPER_MAGIC
+                                                   : SYSFS_MAGIC;
+  return static_cast<unsigned long>(fs.f_type) == want ? 0 : EXDEV;
+}
+
+// A checked path: an fd (see open_no_symlinks) that passed check_fd, or -1 with *err set.
+static int open_checked(const char* root, const char* path, int check, int* err) {
+  int fd = open_no_symlinks(root, path);
+  if (fd < 0) {
+    *err = errno;
+    return -1;
+  }
+  *err = check_fd(fd, check);
+  if (*err == 0) return fd;
+  close(fd);
+  return -1;
+}
+
+// A mask or read-only remount (MountOp source_check/target_check): source and target are opened and
+// checked by fd, then mounted through /proc/self/fd/N; an optional target that is gone is skipped.
+static void mount_checked(const ChildPlan& plan, const MountOp& op, const char* root) {
+  int err = 0;
+  char target_path[32];
+  const char* target = op.target;
+  int target_fd = -1;
+  if (op.target_check != MOUNT_CHECK_NONE) {
+    target_fd = open_checked(root, op.target, op.target_check, &err);
+    if (target_fd < 0 && err == ENOENT && op.optional) return;
+    if (target_fd < 0) child_fail(plan, STEP_MASK_TARGET, err, op.target);
+    fd_path(target_path, target_fd);
+    target = target_path;
+  }
+  int source_fd = -1;
+  char source_path[32];
+  const char* source = op.source;
+  if (op.source_check != MOUNT_CHECK_NONE) {
+    if (op.source == nullptr) child_fail(plan, STEP_MASK_SOURCE, EINVAL, op.target);
+    source_fd = open_checked(root, op.source, op.source_check, &err);
+    if (source_fd < 0) child_fail(plan, STEP_MASK_SOURCE, err, op.source);
+    fd_path(source_path, source_fd);
+    source = source_path;
+  }
+  if (mount(source, target, op.fstype, mount_flags(op, target), op.data) < 0)
+    child_fail(plan, STEP_MOUNT, errno, op.target);
+  if (source_fd >= 0) close(source_fd);
+  if (target_fd >= 0) close(target_fd);
+}
+
 static void child_mounts(const ChildPlan& plan) {
   const char* root = new_root(plan);
   bool pivoted = false;
@@ -235,6 +319,10 @@ static void child_mounts(const ChildPlan& plan) {
     if (op.optional && op.kind != MOUNT_OP_MKDIR && op.kind != MOUNT_OP_FILE && op.kind != MOUNT_OP_SYMLINK) {
       struct stat st;
       if (lstat(op.target, &st) < 0 && errno == ENOENT) continue;
+    }
+    if (op.kind == MOUNT_OP_MOUNT && (op.source_check != MOUNT_CHECK_NONE || op.target_check != MOUNT_CHECK_NONE)) {
+      mount_checked(plan, op, pivoted ? nullptr : root);
+      continue;
     }
     const char* relative = pivoted ? nullptr : under_root(root, op.target);
     if (relative != nullptr && (op.kind == MOUNT_OP_MKDIR || op.kind == MOUNT_OP_FILE || op.kind == MOUNT_OP_SYMLINK)) {

@@ -25,6 +25,18 @@ enum MountKind : int {
   MOUNT_OP_MOVE_MOUNT = 7            // move_mount of the detached tree `fd` (idmapped by the parent) onto `target`
 };
 
+// What a masked or read-only path's mount checks by fd first (MountOp::source_check/target_check):
+// the path is opened with openat2 beneath the current root without following any symlink or magic
+// link, and must be this kind of file (CVE-2025-31133: a /dev/null made a symlink turns a mask into
+// a bind of the attacker's choice; CVE-2025-52881: a mount or write redirected off procfs).
+enum MountCheck : int {
+  MOUNT_CHECK_NONE = 0,
+  MOUNT_CHECK_DEV_NULL = 1,  // the character device 1:3
+  MOUNT_CHECK_TMPFS = 2,     // on a tmpfs (the shared read-only tmpfs of masked directories)
+  MOUNT_CHECK_PROC = 3,      // on a procfs
+  MOUNT_CHECK_SYSFS = 4      // on a sysfs
+};
+
 struct MountOp {
   int kind;
   const char* source;  // may be null
@@ -44,6 +56,10 @@ struct MountOp {
   // MOUNT_OP_MOVE_MOUNT: a detached mount the parent made (open_tree + mount_setattr MOUNT_ATTR_IDMAP
   // with the pod's user namespace, which only the initial user namespace can do); -1 otherwise.
   int fd;
+  // MountCheck of `source` (step mask-source) and `target` (step mask-target); both are then mounted
+  // through /proc/self/fd/N of the checked fds, never by path again.
+  int source_check;
+  int target_check;
 };
 
 struct ChildPlan {

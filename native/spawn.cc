@@ -180,6 +180,8 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
       op.relative = AsOffset<const char*>(OptionalStr(blob, m, "relative"));
       op.optional = Bool(m, "optional");
       op.fd = static_cast<int>(Int(m, "fd", -1));
+      op.source_check = static_cast<int>(Int(m, "sourceCheck", MOUNT_CHECK_NONE));
+      op.target_check = static_cast<int>(Int(m, "targetCheck", MOUNT_CHECK_NONE));
       mounts.push_back(op);
     }
   }
@@ -578,6 +580,12 @@ void InitSpawn(Napi::Env env, Napi::Object exports) {
   kinds.Set("readOnlyRecursive", static_cast<int>(MOUNT_OP_READ_ONLY_RECURSIVE));
   kinds.Set("moveMount", static_cast<int>(MOUNT_OP_MOVE_MOUNT));
   exports.Set("mountOpKinds", kinds);
+  Napi::Object checks = Napi::Object::New(env);
+  checks.Set("devNull", static_cast<int>(MOUNT_CHECK_DEV_NULL));
+  checks.Set("tmpfs", static_cast<int>(MOUNT_CHECK_TMPFS));
+  checks.Set("proc", static_cast<int>(MOUNT_CHECK_PROC));
+  checks.Set("sysfs", static_cast<int>(MOUNT_CHECK_SYSFS));
+  exports.Set("mountChecks", checks);
 }
 
 }  // namespace podinit

@@ -23,6 +23,8 @@ namespace podinit {
   X(MKDIR, "mkdir", "mkdir")                         \
   X(SYMLINK, "symlink", "symlink")                   \
   X(WRITE_FILE, "write-file", "write")               \
+  X(MASK_SOURCE, "mask-source", "openat2")           \
+  X(MASK_TARGET, "mask-target", "openat2")           \
   X(PIVOT_ROOT, "pivot-root", "pivot_root")          \
   X(SET_HOSTNAME, "set-hostname", "sethostname")     \
   X(LOOPBACK, "loopback", "ioctl")                   \

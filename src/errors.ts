@@ -23,6 +23,8 @@ export const setupSteps = [
   'mkdir',
   'symlink',
   'write-file',
+  'mask-source',
+  'mask-target',
   'pivot-root',
   'set-hostname',
   'loopback',
@@ -142,6 +144,17 @@ const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
   [
     (e) => e.step === 'capabilities',
     'Setting the capability sets failed: an ambient capability must also be permitted and inheritable.',
+  ],
+  [
+    (e) => e.step === 'mask-source',
+    "The source of a masked path (the container's /dev/null, or the read-only tmpfs of masked directories) " +
+      'is a symlink or not what it must be (ENODEV: not the device 1:3; EXDEV: not on tmpfs/procfs): a ' +
+      'volume or a container replaced it; nothing was masked with it and the container was not started.',
+  ],
+  [
+    (e) => e.step === 'mask-target',
+    'A masked or read-only /proc or /sys path is a symlink or not on the procfs/sysfs it must be on (a volume ' +
+      'mounted over /proc or /sys?): nothing was mounted there and the container was not started.',
   ],
   [
     (e) => e.code === 'EXDEV' && e.step === 'write-file',

@@ -11,6 +11,7 @@ export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber
 export {
   type IdMapping,
   type JoinTarget,
+  type MountGuard,
   type MountStep,
   spawn,
   type SpawnOptions,

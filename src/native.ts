@@ -21,6 +21,10 @@ export interface NativeMountOp {
   optional?: boolean;
   /** moveMount: the detached tree to attach (an fd of {@link NativeBinding.idmappedTree}). */
   fd?: number;
+  /** A {@link NativeBinding.mountChecks} value: what `source` must be, checked by fd (step mask-source). */
+  sourceCheck?: number;
+  /** A {@link NativeBinding.mountChecks} value: what `target` must be on, checked by fd (step mask-target). */
+  targetCheck?: number;
 }
 
 /** The one options object that crosses into native/spawn.cc; validated by src/spawn.ts. */
@@ -93,6 +97,8 @@ export interface NativeBinding {
   readonly mountOpKinds: Readonly<
     Record<'mount' | 'mkdir' | 'pivotRoot' | 'symlink' | 'file' | 'write' | 'readOnlyRecursive' | 'moveMount', number>
   >;
+  /** What a mount step's source or target must be (native/plan.h MountCheck). */
+  readonly mountChecks: Readonly<Record<'devNull' | 'tmpfs' | 'proc' | 'sysfs', number>>;
   readonly mountFlags: Readonly<Record<string, number>>;
   readonly prctlOptions: Readonly<Record<string, number>>;
   spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number };

@@ -44,6 +44,15 @@ export type MountStep = (
        * after the check cannot lead outside (EXDEV); `source` is bound as it is without openat2.
        */
       beneath?: { root: string; path: string };
+      /**
+       * A masked or read-only path (CVE-2025-31133, CVE-2025-52881): `source` and/or `target` are
+       * opened with openat2 beneath the root without following any symlink, checked by fd, and
+       * mounted through /proc/self/fd/N. `source`: `'dev-null'` (the character device 1:3), `'tmpfs'`
+       * or `'proc'` (on that filesystem); `target`: on `'proc'` or `'sysfs'`. A failed check stops the
+       * start with step `mask-source` / `mask-target` (ENODEV: not the device; EXDEV: another
+       * filesystem; ELOOP: a symlink).
+       */
+      guard?: MountGuard;
     }
   | { type: 'mkdir'; target: string }
   | { type: 'symlink'; target: string; linkTo: string }
@@ -68,6 +77,12 @@ export type MountStep = (
   /** Skip the step when its target does not exist (a masked path this kernel lacks). */
   optional?: boolean;
 };
+
+/** What a guarded mount step checks by fd ({@link MountStep}'s `guard`). */
+export interface MountGuard {
+  source?: 'dev-null' | 'tmpfs' | 'proc';
+  target?: 'proc' | 'sysfs';
+}
 
 /** A compiled seccomp filter (`compileSeccomp`); only its `struct sock_filter[]` is loaded. */
 export type SeccompFilter = Pick<CompiledSeccompFilter, 'bpf'>;
@@ -420,6 +435,7 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
         op.beneath = step.beneath.root;
         op.relative = step.beneath.path === '' ? '.' : step.beneath.path;
       }
+      if (step.guard !== undefined) guardOp(step.guard, op, i);
       return op;
     }
     case 'mkdir':
@@ -446,6 +462,32 @@ function mountOpOf(step: MountStep, i: number): NativeMountOp {
         "'mount', 'mkdir', 'file', 'symlink', 'write', 'read-only-recursive', 'move-mount' or 'pivot-root'",
         (step as { type: unknown }).type,
       );
+  }
+}
+
+const guardChecks: Record<string, 'devNull' | 'tmpfs' | 'proc' | 'sysfs'> = {
+  'dev-null': 'devNull',
+  tmpfs: 'tmpfs',
+  proc: 'proc',
+  sysfs: 'sysfs',
+};
+
+function guardOp(guard: MountGuard, op: NativeMountOp, i: number): void {
+  const checks = native.mountChecks;
+  const { source, target } = guard;
+  if (source !== undefined) {
+    if (!['dev-null', 'tmpfs', 'proc'].includes(source) || op.source === undefined)
+      throw new PodOptionError(
+        `options.mounts[${i}].guard.source`,
+        "'dev-null', 'tmpfs' or 'proc' with a source",
+        source,
+      );
+    op.sourceCheck = checks[guardChecks[source]!];
+  }
+  if (target !== undefined) {
+    if (!['proc', 'sysfs'].includes(target))
+      throw new PodOptionError(`options.mounts[${i}].guard.target`, "'proc' or 'sysfs'", target);
+    op.targetCheck = checks[guardChecks[target]!];
   }
 }
 

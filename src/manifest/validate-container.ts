@@ -22,6 +22,7 @@ import { validateLifecycle, validateProbe } from './validate-handlers';
 import { validateResources } from './validate-resources';
 import { validateSecurityContext } from './validate-security';
 import { localDescendingPath } from './validate-volumes';
+import { specialTargetProblem } from '../pod/special-targets';
 
 /** What container checks need to know about the pod around them. */
 export interface ContainerContext {
@@ -77,6 +78,7 @@ function validateMounts(c: Container, ctx: ContainerContext, p: string): FieldEr
     if (m.mountPath === '') errors.push(required(child(mp, 'mountPath')));
     else if (!path.isAbsolute(m.mountPath))
       errors.push(invalid(child(mp, 'mountPath'), m.mountPath, 'must be an absolute path'));
+    else errors.push(...specialTarget(m.mountPath, c, child(mp, 'mountPath')));
     if (mountPaths.has(m.mountPath)) errors.push(invalid(child(mp, 'mountPath'), m.mountPath, 'must be unique'));
     mountPaths.add(m.mountPath);
     const subPath = m.subPath ?? '';
@@ -121,6 +123,12 @@ function validateMounts(c: Container, ctx: ContainerContext, p: string): FieldEr
   return errors;
 }
 
+/** A mount target over /proc, /sys (not privileged) or /dev/pts (src/pod/special-targets.ts): escape E7. */
+function specialTarget(target: string, c: Container, p: string): FieldError[] {
+  const problem = specialTargetProblem(target, c.securityContext?.privileged === true);
+  return problem === undefined ? [] : [invalid(p, target, problem)];
+}
+
 /** The checks every kind of container gets (`validateContainerCommon`). */
 function validateCommon(c: Container, ctx: ContainerContext, p: string): FieldError[] {
   const errors: FieldError[] = [];
@@ -137,6 +145,8 @@ function validateCommon(c: Container, ctx: ContainerContext, p: string): FieldEr
   errors.push(...validatePorts(c, child(p, 'ports')));
   errors.push(...validateEnv(c.env ?? [], child(p, 'env')), ...validateEnvFrom(c.envFrom ?? [], child(p, 'envFrom')));
   errors.push(...validateMounts(c, ctx, child(p, 'volumeMounts')));
+  if (c.terminationMessagePath !== undefined && path.isAbsolute(c.terminationMessagePath))
+    errors.push(...specialTarget(c.terminationMessagePath, c, child(p, 'terminationMessagePath')));
   (c.volumeDevices ?? []).forEach((d, i) => {
     const dp = at(child(p, 'volumeDevices'), i);
     const volume = ctx.volumes.get(d.name);

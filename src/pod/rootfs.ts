@@ -27,6 +27,7 @@ import path from 'node:path';
 import { native } from '../native';
 import type { MountStep } from '../spawn';
 import { ContainerConfigError } from './environment';
+import { specialTargetProblem } from './special-targets';
 
 /** Something bound into the container: a volume (or its subPath), an /etc file, the termination log. */
 export interface Bind {
@@ -188,6 +189,8 @@ class RootPlan {
   readonly bindTargets = new Set<string>();
   /** {@link RootOptions.podRootOwnsTmpfs}. */
   podRootOwnsTmpfs = false;
+  /** {@link RootOptions.privileged}: a bind may go under /sys (special-targets.ts). */
+  privileged = false;
 
   constructor(root: string, top: Entry, view: PodView) {
     this.#root = root;
@@ -371,6 +374,12 @@ class RootPlan {
   /** Binds `source` at `target` (resolved here), making the mount point as its type needs. */
   bind(bind: Bind): void {
     const target = this.resolve(bind.target);
+    // Validation checked the path as written; a symlink in the image (/myproc -> /proc) may lead elsewhere.
+    const special = specialTargetProblem(target, this.privileged);
+    if (special !== undefined)
+      throw new ContainerConfigError(
+        `${bind.target}${target === bind.target ? '' : ` (${target} in the container's root)`} ${special}`,
+      );
     const stat = this.fs.lstat(bind.source) && this.fs.stat(bind.source);
     if (!stat) throw new ContainerConfigError(`${bind.source} does not exist (to be mounted at ${bind.target})`);
     const isDir = stat.isDirectory();
@@ -516,6 +525,7 @@ export function rootMounts(options: RootOptions): MountStep[] {
   const top: Entry = image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image.lower };
   const plan = new RootPlan(options.root, top, view);
   plan.podRootOwnsTmpfs = options.podRootOwnsTmpfs === true;
+  plan.privileged = privileged;
   try {
     return planRoot(plan, options, flags, image, privileged);
   } catch (error) {

@@ -13,13 +13,20 @@
  * - Read-only paths: bound onto themselves and remounted read-only (the spawn layer keeps the
  *   nosuid/nodev/noexec the kernel locked on the mount).
  *
+ * Every step is guarded (`MountStep.guard`, CVE-2025-31133/CVE-2025-52881): the child opens the
+ * `/dev/null` it binds, the shared tmpfs, the /proc path bound onto itself and each target with
+ * openat2 without following symlinks, checks them by fd (the device 1:3; on tmpfs, procfs or sysfs)
+ * and mounts through the fds, so a /dev/null that a volume or a container made a symlink or another
+ * file, or a target that is not on the kernel filesystem it names, stops the start (`mask-source`,
+ * `mask-target`) instead of becoming a bind of the attacker's choice.
+ *
  * Paths the host's kernel lacks are left out at plan time (the container's /proc and /sys show the
  * same kernel); every step is `optional` anyway, a path that vanished is skipped.
  * `privileged: true` and `procMount: Unmasked` get none of this (the kubelet sends empty lists).
  * @module
  */
 import fs from 'node:fs';
-import type { MountStep } from '../../spawn';
+import type { MountGuard, MountStep } from '../../spawn';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT } from './mount-flags';
 
 /** The kubelet's masked paths (1.34+, with /proc/interrupts), without the per-CPU thermal_throttle directories. */
@@ -91,15 +98,20 @@ export function hostPossibleCpus(): string {
   }
 }
 
+/** The kernel filesystem a masked or read-only path must be on (what its guard checks). */
+function targetFs(p: string): MountGuard['target'] {
+  return p.startsWith('/sys/') ? 'sysfs' : 'proc';
+}
+
 /**
  * The masking and read-only steps (see the module's description), to run after pivot_root.
  *
  * @example
  * maskSteps({ masked: ['/proc/kcore', '/proc/acpi'], readOnly: ['/proc/sys'], kind: hostPathKind });
- * // [{ type: 'mount', source: '/dev/null', target: '/proc/kcore', flags: MS_BIND, optional: true },
- * //  { type: 'mount', source: 'tmpfs', target: '/proc/acpi', fstype: 'tmpfs', flags: MS_RDONLY|…, data: 'nr_blocks=1,nr_inodes=1,mode=0755' },
- * //  { type: 'mount', source: '/proc/sys', target: '/proc/sys', flags: MS_BIND|MS_REC, optional: true },
- * //  { type: 'mount', target: '/proc/sys', flags: MS_BIND|MS_REMOUNT|MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, optional: true }]
+ * // [{ type: 'mount', source: '/dev/null', target: '/proc/kcore', flags: MS_BIND, optional: true, guard: { source: 'dev-null', target: 'proc' } },
+ * //  { type: 'mount', source: 'tmpfs', target: '/proc/acpi', fstype: 'tmpfs', flags: MS_RDONLY|…, data: 'nr_blocks=1,nr_inodes=1,mode=0755', guard: { target: 'proc' } },
+ * //  { type: 'mount', source: '/proc/sys', target: '/proc/sys', flags: MS_BIND|MS_REC, optional: true, guard: { target: 'proc', source: 'proc' } },
+ * //  { type: 'mount', target: '/proc/sys', flags: MS_BIND|MS_REMOUNT|MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, optional: true, guard: { target: 'proc' } }]
  */
 export function maskSteps(options: {
   masked: readonly string[];
@@ -110,7 +122,16 @@ export function maskSteps(options: {
   let sharedDir: string | undefined;
   for (const p of options.masked) {
     const kind = options.kind(p);
-    if (kind === 'file') steps.push({ type: 'mount', source: '/dev/null', target: p, flags: MS_BIND, optional: true });
+    const target = targetFs(p);
+    if (kind === 'file')
+      steps.push({
+        type: 'mount',
+        source: '/dev/null',
+        target: p,
+        flags: MS_BIND,
+        optional: true,
+        guard: { source: 'dev-null', target },
+      });
     else if (kind === 'dir' && sharedDir === undefined) {
       sharedDir = p;
       steps.push({
@@ -120,18 +141,35 @@ export function maskSteps(options: {
         fstype: 'tmpfs',
         flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
         data: 'nr_blocks=1,nr_inodes=1,mode=0755',
+        guard: { target },
       });
     } else if (kind === 'dir')
-      steps.push({ type: 'mount', source: sharedDir, target: p, flags: MS_BIND, optional: true });
+      steps.push({
+        type: 'mount',
+        source: sharedDir,
+        target: p,
+        flags: MS_BIND,
+        optional: true,
+        guard: { source: 'tmpfs', target },
+      });
   }
   for (const p of options.readOnly) {
     if (options.kind(p) === undefined) continue;
-    steps.push({ type: 'mount', source: p, target: p, flags: MS_BIND | MS_REC, optional: true });
+    const guard: MountGuard = { target: targetFs(p) };
+    steps.push({
+      type: 'mount',
+      source: p,
+      target: p,
+      flags: MS_BIND | MS_REC,
+      optional: true,
+      guard: { ...guard, source: 'proc' },
+    });
     steps.push({
       type: 'mount',
       target: p,
       flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
       optional: true,
+      guard,
     });
   }
   return steps;

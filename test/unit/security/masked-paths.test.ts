@@ -31,7 +31,7 @@ const kind = (p: string) => kinds[p];
 
 describe('maskSteps', () => {
   const steps = maskSteps({ masked: allMaskedPaths('0-1'), readOnly: readOnlyPaths, kind });
-  it('binds /dev/null over files, optional', () => {
+  it('binds /dev/null over files, optional, guarded (the device 1:3, a target on procfs)', () => {
     for (const file of ['/proc/interrupts', '/proc/kcore', '/proc/keys'])
       expect(steps).toContainEqual({
         type: 'mount',
@@ -39,6 +39,7 @@ describe('maskSteps', () => {
         target: file,
         flags: MS_BIND,
         optional: true,
+        guard: { source: 'dev-null', target: 'proc' },
       });
   });
   it('mounts ONE read-only tmpfs on the first directory (not optional) and binds it onto the others', () => {
@@ -51,6 +52,7 @@ describe('maskSteps', () => {
         fstype: 'tmpfs',
         flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
         data: 'nr_blocks=1,nr_inodes=1,mode=0755',
+        guard: { target: 'proc' },
       },
     ]);
     for (const dir of ['/sys/firmware', '/sys/devices/system/cpu/cpu1/thermal_throttle'])
@@ -60,6 +62,7 @@ describe('maskSteps', () => {
         target: dir,
         flags: MS_BIND,
         optional: true,
+        guard: { source: 'tmpfs', target: 'sysfs' },
       });
   });
   it('leaves out what this kernel does not have', () => {
@@ -69,12 +72,20 @@ describe('maskSteps', () => {
   });
   it('binds read-only paths onto themselves and remounts them read-only', () => {
     expect(steps.slice(-4)).toEqual([
-      { type: 'mount', source: '/proc/sys', target: '/proc/sys', flags: MS_BIND | MS_REC, optional: true },
+      {
+        type: 'mount',
+        source: '/proc/sys',
+        target: '/proc/sys',
+        flags: MS_BIND | MS_REC,
+        optional: true,
+        guard: { source: 'proc', target: 'proc' },
+      },
       {
         type: 'mount',
         target: '/proc/sys',
         flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
         optional: true,
+        guard: { target: 'proc' },
       },
       {
         type: 'mount',
@@ -82,12 +93,14 @@ describe('maskSteps', () => {
         target: '/proc/sysrq-trigger',
         flags: MS_BIND | MS_REC,
         optional: true,
+        guard: { source: 'proc', target: 'proc' },
       },
       {
         type: 'mount',
         target: '/proc/sysrq-trigger',
         flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
         optional: true,
+        guard: { target: 'proc' },
       },
     ]);
   });
