@@ -30,6 +30,20 @@ async function wakeupsPerSecond(pid: number): Promise<number> {
   return switches(pid) - before;
 }
 
+/**
+ * The quietest of up to `windows` one-second windows, stopping at the first with at most `quiet`
+ * switches: start-up's tail (V8's background compiling and GC threads, slower on a loaded host) may
+ * still run in the first ones, but a periodic timer of pod-init's shows in every window.
+ */
+async function quietestSecond(pid: number, windows: number, quiet: number): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < windows; i++) {
+    seen.push(await wakeupsPerSecond(pid));
+    if (seen.at(-1)! <= quiet) break;
+  }
+  return seen;
+}
+
 describe.skipIf(reason)(titled('pod-init run: idle', reason), () => {
   it('a pod whose containers sleep does not wake pod-init', async () => {
     let child: ChildProcess | undefined;
@@ -44,7 +58,7 @@ describe.skipIf(reason)(titled('pod-init run: idle', reason), () => {
       },
     );
     await waitForLine(child!.stdout, /Started container c/);
-    const idle = await wakeupsPerSecond(child!.pid!);
+    const idle = await quietestSecond(child!.pid!, 10, 2);
     child!.kill('SIGINT');
     await done;
 
@@ -52,10 +66,10 @@ describe.skipIf(reason)(titled('pod-init run: idle', reason), () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await waitForLine(ticking.stdout, /ready/);
-    const busy = await wakeupsPerSecond(ticking.pid!);
+    const busy = await quietestSecond(ticking.pid!, 3, 2);
     ticking.kill();
 
-    expect(busy).toBeGreaterThanOrEqual(8); // the count sees a 100 ms timer
-    expect(idle, `${idle} context switches in 1 s`).toBeLessThanOrEqual(2);
+    expect(Math.min(...busy)).toBeGreaterThanOrEqual(8); // every window sees a 100 ms timer
+    expect(Math.min(...idle), `context switches per second: ${idle.join(', ')}`).toBeLessThanOrEqual(2);
   });
 });
