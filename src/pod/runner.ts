@@ -22,6 +22,7 @@ import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { onlyLoopbackNameservers, parseResolvConf, podDNS, type ResolvConf, resolvConfText } from './dns';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { readLines } from './lines';
+import { nodeAllocatable } from './node-allocatable';
 import { type HookHandler, runHook } from './hooks';
 import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
@@ -649,7 +650,7 @@ export class PodRunner extends EventEmitter {
     let env: Map<string, string>;
     let argv: string[];
     try {
-      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1');
+      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1', nodeAllocatable(this.stateDir));
       argv = containerArgv(r.spec, env);
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;

@@ -6,14 +6,16 @@
 import type { HookHandler } from './hooks';
 import type { ContainerSecurityFields, PodSecurityFields } from './security/container-security';
 import type { ProbeSpec } from './probes';
+import type { ResourceFieldSpec } from './resource-field';
 import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
-/** A v1 EnvVar (only value and fieldRef/configMapKeyRef/secretKeyRef sources). */
+/** A v1 EnvVar (only value and fieldRef/resourceFieldRef/configMapKeyRef/secretKeyRef sources). */
 export interface EnvVarSpec {
   name: string;
   value?: string;
   valueFrom?: {
     fieldRef?: { fieldPath: string };
+    resourceFieldRef?: ResourceFieldSpec;
     configMapKeyRef?: { name: string; key: string; optional?: boolean };
     secretKeyRef?: { name: string; key: string; optional?: boolean };
   };
