@@ -1,6 +1,7 @@
 // The downward API in real containers under `pod-init run` (KUBERNETES.md A.3, SECURITY.md "resourceFieldRef
-// (K12)"; e2e test/e2e/common/node/downwardapi.go): resourceFieldRef env variables, rounded up by the divisor,
-// with the node's allocatable for an unset limit.
+// (K12)"; e2e test/e2e/common/node/downwardapi.go, downwardapi_volume.go, projected_*.go): resourceFieldRef env
+// variables, rounded up by the divisor, with the node's allocatable for an unset limit; downwardAPI and projected
+// volumes read in the container through the kubelet's ..data layout, read-only.
 import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { podCli, podManifest } from '../helpers/pod-cli';
@@ -54,6 +55,72 @@ ${ref('OTHER_MEM', 'limits.memory', undefined, 'other')}
       '34', // 33554432 / 10^6 = 33.55…, up
       `${os.cpus().length * 1000}`,
       `${os.totalmem()}`,
+    ]);
+  });
+
+  it('downwardAPI and projected volumes: labels/annotations formatted, resource values, items and modes, read-only', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: dapi
+  labels: { tier: front, app: shop }
+  annotations: { note: "say \\"hi\\"" }
+spec:
+  restartPolicy: Never
+  volumes:
+    - name: info
+      downwardAPI:
+        defaultMode: 0600
+        items:
+          - { path: labels, fieldRef: { fieldPath: metadata.labels } }
+          - { path: meta/annotations, fieldRef: { fieldPath: metadata.annotations }, mode: 0444 }
+          - { path: mem, resourceFieldRef: { containerName: c, resource: limits.memory, divisor: 1Mi } }
+          - { path: cpu, resourceFieldRef: { containerName: c, resource: limits.cpu, divisor: 1m } }
+    - name: all
+      projected:
+        sources:
+          - configMap: { name: app, items: [{ key: app.conf, path: conf/app.conf }] }
+          - secret: { name: creds }
+          - downwardAPI: { items: [{ path: name, fieldRef: { fieldPath: metadata.name } }] }
+  containers:
+    - name: c
+      image: x
+      resources: { limits: { memory: 48Mi } }
+      volumeMounts: [{ name: info, mountPath: /info }, { name: all, mountPath: /all }]
+      command:
+        - sh
+        - -c
+        - >-
+          cat /info/labels; echo; cat /info/meta/annotations; echo; cat /info/mem; echo; cat /info/cpu; echo;
+          stat -L -c %a /info/labels /info/meta/annotations; readlink /info/labels;
+          cat /all/conf/app.conf /all/password; echo; cat /all/name; echo;
+          touch /info/x 2>/dev/null && echo writable || echo read-only
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: app }
+data: { app.conf: "key=value\\n" }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: creds }
+stringData: { password: pw }
+`;
+    const r = await run(['-o', 'json'], manifest);
+    expect(r.code, r.stderr).toBe(0);
+    expect(linesOf(r.stderr, 'c')).toEqual([
+      'app="shop"',
+      'tier="front"',
+      'note="say \\"hi\\""',
+      '48',
+      `${os.cpus().length * 1000}`,
+      '600',
+      '444',
+      '..data/labels',
+      'key=value',
+      'pw',
+      'dapi',
+      'read-only',
     ]);
   });
 });
