@@ -123,4 +123,26 @@ stringData: { password: pw }
       'read-only',
     ]);
   });
+
+  it('fsGroup owns a downwardAPI volume: group and g+r on a 0600 file, readable by a non-root user through the group', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: { name: dapi-fsgroup }
+spec:
+  restartPolicy: Never
+  securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000 }
+  volumes:
+    - name: info
+      downwardAPI: { defaultMode: 0600, items: [{ path: name, fieldRef: { fieldPath: metadata.name } }] }
+  containers:
+    - name: c
+      image: x
+      volumeMounts: [{ name: info, mountPath: /info }]
+      command: [sh, -c, 'stat -L -c "%g %a" /info/name; cat /info/name; echo']
+`;
+    const r = await run(['-o', 'json'], manifest);
+    expect(r.code, r.stderr).toBe(0);
+    // The kubelet's SetVolumeOwnership on a read-only volume: group fsGroup, mode | 0440.
+    expect(linesOf(r.stderr, 'c')).toEqual(['2000 640', 'dapi-fsgroup']);
+  });
 });
