@@ -8,10 +8,16 @@
 // mkdirat under that fd when missing, and fchmod'ed / fchown'ed through its own fd: the chmod lands
 // on the directory that was made, never on what a path names a moment later. The kubelet's
 // doSafeMakeDir (subpath_linux.go) follows the same idea with per-component O_NOFOLLOW.
-// See: openat2(2), mkdirat(2), fchmod(2), fchown(2).
+// The fsGroup walk (SetVolumeOwnership) is done the same way: each entry is opened O_PATH|O_NOFOLLOW
+// beneath the fd of its directory, a directory is read through a reopen of that very fd, and the
+// group and mode are changed through it (fchownat AT_EMPTY_PATH, chmod of /proc/self/fd/N), so a
+// directory swapped for a symlink mid-walk changes the link at most, never what it points to.
+// See: openat2(2), mkdirat(2), fchmod(2), fchown(2), fchownat(2), proc(5) /proc/self/fd.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -125,10 +131,92 @@ Napi::Value MakeDirsBeneath(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, made);
 }
 
+// What the fsGroup walk gives every entry: the group, and its mode or'ed with `mask` (directories also
+// setgid and 0110).
+struct Ownership {
+  gid_t gid;
+  mode_t mask;
+};
+
+// "/proc/self/fd/N": the entry an O_PATH fd holds, as a path the kernel resolves to that inode only.
+std::string FdPath(int fd) {
+  char buf[40];
+  snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+// The group, then the mode (the chown may clear set-id bits the old mode then restores, as the
+// kubelet's Lchown + Chmod do), of the entry held by `fd` (O_PATH|O_NOFOLLOW), whose lstat is `st`.
+// A symlink gets the group only.
+void Change(const Napi::Env& env, int fd, const struct stat& st, const Ownership& own, const std::string& at) {
+  if (fchownat(fd, "", static_cast<uid_t>(-1), own.gid, AT_EMPTY_PATH) < 0) ThrowErrno(env, errno, "fchownat", at);
+  if (S_ISLNK(st.st_mode)) return;
+  mode_t mask = own.mask | (S_ISDIR(st.st_mode) ? (S_ISGID | 0110) : 0);
+  if (chmod(FdPath(fd).c_str(), (st.st_mode & 07777) | mask) < 0) ThrowErrno(env, errno, "chmod", at);
+}
+
+// The names in the directory `dir` (an O_PATH fd), read through a reopen of that fd.
+std::vector<std::string> ReadNames(const Napi::Env& env, int dir, const std::string& at) {
+  int fd = open(FdPath(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) ThrowErrno(env, errno, "open", at);
+  DIR* d = fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(env, err, "fdopendir", at);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* e = readdir(d)) {
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
+    errno = 0;
+  }
+  int err = errno;
+  closedir(d);
+  if (err != 0) ThrowErrno(env, err, "readdir", at);
+  return names;
+}
+
+// Post-order, as the kubelet's walk: the entries of the directory `dir` (O_PATH), then `dir` itself.
+void Walk(const Napi::Env& env, int dir, const struct stat& st, const Ownership& own, const std::string& at) {
+  for (const std::string& name : ReadNames(env, dir, at)) {
+    const std::string path = at + "/" + name;
+    Fd entry(OpenComponent(dir, name.c_str(), O_PATH | O_NOFOLLOW));
+    if (entry.get() < 0 && errno == ENOENT) continue;  // removed meanwhile
+    if (entry.get() < 0) ThrowErrno(env, errno, "openat2", path);
+    struct stat est;
+    if (fstat(entry.get(), &est) < 0) ThrowErrno(env, errno, "fstat", path);
+    if (S_ISDIR(est.st_mode)) {
+      Walk(env, entry.get(), est, own, path);
+    } else {
+      Change(env, entry.get(), est, own, path);
+    }
+  }
+  Change(env, dir, st, own, at);
+}
+
+// setOwnershipBeneath(root, gid, readOnly): the fsGroup walk of the tree at `root` (named by the
+// caller, maybe through /proc/<pid>/root; never followed past it): every entry's group set to `gid`,
+// its mode or'ed with 0660 (0440 when readOnly), directories also setgid and 0110, symlinks changed
+// themselves and never followed.
+Napi::Value SetOwnershipBeneath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string root = info[0].As<Napi::String>().Utf8Value();
+  Ownership own{static_cast<gid_t>(info[1].As<Napi::Number>().Int64Value()),
+                static_cast<mode_t>(info[2].As<Napi::Boolean>().Value() ? 0440 : 0660)};
+  Fd top(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (top.get() < 0) ThrowErrno(env, errno, "open", root);
+  struct stat st;
+  if (fstat(top.get(), &st) < 0) ThrowErrno(env, errno, "fstat", root);
+  Walk(env, top.get(), st, own, root);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitBeneath(Napi::Env env, Napi::Object exports) {
   exports.Set("makeDirsBeneath", Napi::Function::New(env, MakeDirsBeneath, "makeDirsBeneath"));
+  exports.Set("setOwnershipBeneath", Napi::Function::New(env, SetOwnershipBeneath, "setOwnershipBeneath"));
 }
 
 }  // namespace podinit
