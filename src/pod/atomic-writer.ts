@@ -6,6 +6,7 @@
  * checks them; nothing is followed through a symlink while writing (O_NOFOLLOW, O_EXCL in a directory just made).
  * @module
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -44,6 +45,21 @@ export function payloadPathError(target: string): string | undefined {
 function timestampPrefix(now: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `..${now.getUTCFullYear()}_${p(now.getUTCMonth() + 1)}_${p(now.getUTCDate())}_${p(now.getUTCHours())}_${p(now.getUTCMinutes())}_${p(now.getUTCSeconds())}.`;
+}
+
+/** `os.MkdirTemp(target, "..2006_01_02_15_04_05.")`: the prefix and a random uint32 in decimal, then 0755. */
+function makeTimestampDir(targetDir: string, now: Date): string {
+  for (;;) {
+    const dir = path.join(targetDir, `${timestampPrefix(now)}${crypto.randomBytes(4).readUInt32LE()}`);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    fs.chmodSync(dir, 0o755);
+    return dir;
+  }
 }
 
 function writeFileExact(file: string, projection: FileProjection): void {
@@ -87,7 +103,7 @@ function readDirOrEmpty(dir: string): string[] {
  *
  * @example
  * writeAtomic('/run/pod-init/…/volumes/kubernetes.io~configmap/cfg', new Map([['app.conf', { data: 'x=1\n', mode: 0o644 }]]));
- * // cfg/app.conf → ..data/app.conf, cfg/..data → ..2026_12_06_18_40_00.123456789
+ * // cfg/app.conf → ..data/app.conf, cfg/..data → ..2026_12_06_18_40_00.3141592653
  */
 export function writeAtomic(targetDir: string, payload: ReadonlyMap<string, FileProjection>, now = new Date()): void {
   const cleaned = new Map<string, FileProjection>();
@@ -104,8 +120,7 @@ export function writeAtomic(targetDir: string, payload: ReadonlyMap<string, File
   if (oldTsName !== undefined && !oldTsName.includes('/'))
     for (const name of readDirOrEmpty(path.join(targetDir, oldTsName))) oldNames.add(name);
 
-  const tsDir = fs.mkdtempSync(path.join(targetDir, timestampPrefix(now)));
-  fs.chmodSync(tsDir, 0o755);
+  const tsDir = makeTimestampDir(targetDir, now);
   for (const [p, projection] of cleaned) {
     const file = path.join(tsDir, p);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
