@@ -8,7 +8,8 @@
 // mkdirat under that fd when missing, and fchmod'ed / fchown'ed through its own fd: the chmod lands
 // on the directory that was made, never on what a path names a moment later. The kubelet's
 // doSafeMakeDir (subpath_linux.go) follows the same idea with per-component O_NOFOLLOW.
-// The fsGroup walk (SetVolumeOwnership) is done the same way: each entry is opened O_PATH|O_NOFOLLOW
+// The ownership walks (fsGroup's SetVolumeOwnership, the files given to a hostUsers: false pod's
+// root) are done the same way: each entry is opened O_PATH|O_NOFOLLOW
 // beneath the fd of its directory, a directory is read through a reopen of that very fd, and the
 // group and mode are changed through it (fchownat AT_EMPTY_PATH, chmod of /proc/self/fd/N), so a
 // directory swapped for a symlink mid-walk changes the link at most, never what it points to.
@@ -131,11 +132,13 @@ Napi::Value MakeDirsBeneath(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, made);
 }
 
-// What the fsGroup walk gives every entry: the group, and its mode or'ed with `mask` (directories also
-// setgid and 0110).
+// What a walk gives every entry: an owner and a group (-1: kept), and mode bits or'ed in, one mask
+// for directories and one for the rest (0: no chmod at all).
 struct Ownership {
+  uid_t uid;
   gid_t gid;
-  mode_t mask;
+  mode_t file_mask;
+  mode_t dir_mask;
 };
 
 // "/proc/self/fd/N": the entry an O_PATH fd holds, as a path the kernel resolves to that inode only.
@@ -145,13 +148,14 @@ std::string FdPath(int fd) {
   return buf;
 }
 
-// The group, then the mode (the chown may clear set-id bits the old mode then restores, as the
+// The owner, then the mode (the chown may clear set-id bits the old mode then restores, as the
 // kubelet's Lchown + Chmod do), of the entry held by `fd` (O_PATH|O_NOFOLLOW), whose lstat is `st`.
-// A symlink gets the group only.
+// A symlink gets the owner only.
 void Change(const Napi::Env& env, int fd, const struct stat& st, const Ownership& own, const std::string& at) {
-  if (fchownat(fd, "", static_cast<uid_t>(-1), own.gid, AT_EMPTY_PATH) < 0) ThrowErrno(env, errno, "fchownat", at);
+  if (fchownat(fd, "", own.uid, own.gid, AT_EMPTY_PATH) < 0) ThrowErrno(env, errno, "fchownat", at);
   if (S_ISLNK(st.st_mode)) return;
-  mode_t mask = own.mask | (S_ISDIR(st.st_mode) ? (S_ISGID | 0110) : 0);
+  mode_t mask = S_ISDIR(st.st_mode) ? own.dir_mask : own.file_mask;
+  if (mask == 0) return;
   if (chmod(FdPath(fd).c_str(), (st.st_mode & 07777) | mask) < 0) ThrowErrno(env, errno, "chmod", at);
 }
 
@@ -195,20 +199,27 @@ void Walk(const Napi::Env& env, int dir, const struct stat& st, const Ownership&
   Change(env, dir, st, own, at);
 }
 
-// setOwnershipBeneath(root, gid, readOnly): the fsGroup walk of the tree at `root` (named by the
-// caller, maybe through /proc/<pid>/root; never followed past it): every entry's group set to `gid`,
-// its mode or'ed with 0660 (0440 when readOnly), directories also setgid and 0110, symlinks changed
-// themselves and never followed.
-Napi::Value SetOwnershipBeneath(const Napi::CallbackInfo& info) {
+// ownTreeBeneath(root, uid, gid, fileMask, dirMask): the tree at `root` (named by the caller, maybe
+// through /proc/<pid>/root; its last component and everything past it never followed) given to uid/gid (-1 keeps one)
+// with fchownat, and each entry's mode or'ed with fileMask or dirMask (0: left alone); symlinks are changed themselves
+// and never followed.
+Napi::Value OwnTreeBeneath(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string root = info[0].As<Napi::String>().Utf8Value();
-  Ownership own{static_cast<gid_t>(info[1].As<Napi::Number>().Int64Value()),
-                static_cast<mode_t>(info[2].As<Napi::Boolean>().Value() ? 0440 : 0660)};
-  Fd top(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  Ownership own{static_cast<uid_t>(info[1].As<Napi::Number>().Int64Value()),
+                static_cast<gid_t>(info[2].As<Napi::Number>().Int64Value()),
+                static_cast<mode_t>(info[3].As<Napi::Number>().Uint32Value() & 07777),
+                static_cast<mode_t>(info[4].As<Napi::Number>().Uint32Value() & 07777)};
+  // The root itself as lstat sees it: a symlink there is changed, not followed.
+  Fd top(open(root.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (top.get() < 0) ThrowErrno(env, errno, "open", root);
   struct stat st;
   if (fstat(top.get(), &st) < 0) ThrowErrno(env, errno, "fstat", root);
-  Walk(env, top.get(), st, own, root);
+  if (S_ISDIR(st.st_mode)) {
+    Walk(env, top.get(), st, own, root);
+  } else {
+    Change(env, top.get(), st, own, root);
+  }
   return env.Undefined();
 }
 
@@ -216,7 +227,7 @@ Napi::Value SetOwnershipBeneath(const Napi::CallbackInfo& info) {
 
 void InitBeneath(Napi::Env env, Napi::Object exports) {
   exports.Set("makeDirsBeneath", Napi::Function::New(env, MakeDirsBeneath, "makeDirsBeneath"));
-  exports.Set("setOwnershipBeneath", Napi::Function::New(env, SetOwnershipBeneath, "setOwnershipBeneath"));
+  exports.Set("ownTreeBeneath", Napi::Function::New(env, OwnTreeBeneath, "ownTreeBeneath"));
 }
 
 }  // namespace podinit

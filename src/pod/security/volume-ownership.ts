@@ -5,7 +5,7 @@
  * or'ed with 0660 (0440 for a read-only volume) — and for directories setgid and 0110; symlinks' modes
  * are left alone. `OnRootMismatch` skips the walk when the root already has the group, the bits and
  * setgid. It runs before any container of the pod starts (emptyDir, configMap, secret, downwardAPI,
- * projected volumes), and it walks by fd, not by path (native `setOwnershipBeneath`: each entry opened
+ * projected volumes), and it walks by fd, not by path (native `ownTreeBeneath`: each entry opened
  * O_PATH|O_NOFOLLOW beneath its directory's fd, changed through that fd), so even a tree that changes
  * under it — a directory swapped for a symlink to the host — never has anything outside it changed.
  * @module
@@ -49,6 +49,7 @@ export function rootMatches(root: string, fsGroup: number, readOnly: boolean): b
  */
 export function setVolumeOwnership(root: string, options: VolumeOwnershipOptions): boolean {
   if (options.policy === 'OnRootMismatch' && rootMatches(root, options.fsGroup, options.readOnly)) return false;
-  native.setOwnershipBeneath(root, options.fsGroup, options.readOnly);
+  const mask = options.readOnly ? roMask : rwMask;
+  native.ownTreeBeneath(root, -1, options.fsGroup, mask, mask | setgid | execMask);
   return true;
 }
