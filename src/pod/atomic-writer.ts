@@ -12,7 +12,7 @@ import path from 'node:path';
 
 /** One file of a volume: its content and exact mode. */
 export interface FileProjection {
-  data: string;
+  data: string | Buffer;
   mode: number;
 }
 

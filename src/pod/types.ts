@@ -88,4 +88,12 @@ export interface PodSpecObject {
 export interface RelatedObjects {
   configMaps: Map<string, Record<string, string>>;
   secrets: Map<string, Record<string, string>>;
+  /**
+   * The same values as bytes, for the files of volumes: base64 data (a Secret's `data`, a ConfigMap's `binaryData`)
+   * need not be UTF-8, and the kubelet writes the bytes as they are. Absent: the strings' UTF-8.
+   */
+  bytes?: {
+    configMaps: Map<string, Record<string, Buffer>>;
+    secrets: Map<string, Record<string, Buffer>>;
+  };
 }

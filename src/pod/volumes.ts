@@ -165,7 +165,7 @@ function checkHostPath(p: string, type: string): void {
  */
 export function makePayload(
   kind: 'configmap' | 'secret',
-  data: Record<string, string>,
+  data: Record<string, string | Buffer>,
   items: KeyToPathSpec | undefined,
   defaultMode: number,
   optional: boolean,
@@ -190,14 +190,15 @@ export function makePayload(
   return out;
 }
 
-/** A configMap or secret by name, `{}` when it is missing and optional. */
+/** A configMap or secret by name (as bytes when they are known), `{}` when it is missing and optional. */
 function objectData(
   kind: 'configmap' | 'secret',
   related: RelatedObjects,
   name: string,
   optional: boolean | undefined,
-): Record<string, string> {
-  const data = (kind === 'configmap' ? related.configMaps : related.secrets).get(name);
+): Record<string, string | Buffer> {
+  const bytes = (kind === 'configmap' ? related.bytes?.configMaps : related.bytes?.secrets)?.get(name);
+  const data = bytes ?? (kind === 'configmap' ? related.configMaps : related.secrets).get(name);
   if (data === undefined && !optional) throw new VolumeError(`${kind} "${name}" not found`);
   return data ?? {};
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadPod } from '../../src/pod/load';
 import { payloadPathError, writeAtomic } from '../../src/pod/atomic-writer';
 import type { PodSpecObject } from '../../src/pod/types';
 import { prepareVolume, VolumeError } from '../../src/pod/volumes';
@@ -150,5 +151,31 @@ describe('prepareVolume with the atomic layout', () => {
     expect(() =>
       prepareVolume({ name: 'c', configMap: { name: 'app', items: [{ key: 'k', path: 'k' }] } }, state, related),
     ).toThrow('configmap references non-existent config key: k');
+  });
+
+  it('binary Secret data and ConfigMap binaryData are written as their bytes, not as UTF-8 text', () => {
+    const binary = Buffer.from([0xff, 0x00, 0x80, 0xc3, 0x28, 0x0a]);
+    const { related } = loadPod(`apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec: { containers: [{ name: c, image: x }] }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: keys }
+data: { store.p12: ${binary.toString('base64')} }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: blobs }
+binaryData: { blob: ${binary.toString('base64')} }
+data: { text: "héllo" }
+`);
+    const state = fresh();
+    const secret = prepareVolume({ name: 's', secret: { secretName: 'keys' } }, state, related);
+    expect(fs.readFileSync(path.join(secret.source, 'store.p12'))).toEqual(binary);
+    const cm = prepareVolume({ name: 'c', configMap: { name: 'blobs' } }, state, related);
+    expect(fs.readFileSync(path.join(cm.source, 'blob'))).toEqual(binary);
+    expect(fs.readFileSync(path.join(cm.source, 'text'), 'utf8')).toBe('héllo');
   });
 });
