@@ -135,6 +135,13 @@ export interface NativeBinding {
    */
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
   /**
+   * Gives the tree at `root` to `uid`/`gid` (-1 keeps one) by fd (native/beneath.cc): each entry opened
+   * O_PATH|O_NOFOLLOW beneath its directory's fd (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS),
+   * fchownat AT_EMPTY_PATH, and its mode or'ed with `fileMask` or `dirMask` (0: no chmod) through that fd; symlinks
+   * are changed themselves, never followed. Post-order, the root last. `root` may be a file.
+   */
+  ownTreeBeneath(root: string, uid: number, gid: number, fileMask: number, dirMask: number): void;
+  /**
    * A detached copy of the tree at `path` (open_tree OPEN_TREE_CLONE, AT_RECURSIVE when `recursive`;
    * symlinks followed, as a bind's source) made idmapped with the user namespace `usernsFd` (mount_setattr
    * MOUNT_ATTR_IDMAP, read-only too with `readOnly`; Linux >= 5.12 and a filesystem that supports it):

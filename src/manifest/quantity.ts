@@ -133,3 +133,43 @@ export function tryParseQuantity(input: string | number): { ok: true; value: num
     throw error;
   }
 }
+
+const int64Max = 2n ** 63n - 1n;
+
+/**
+ * A quantity as a whole number of units (`scale` 0, Go's `Value()`) or of thousandths (`scale` 3, `MilliValue()`),
+ * rounded up as the API machinery rounds (towards +∞), exactly (no floating point); a value past int64 is clamped to
+ * int64's maximum.
+ *
+ * @example
+ * scaledValue('250m', 3); // 250n
+ * scaledValue('250m', 0); // 1n
+ * scaledValue('1.5Ki', 0); // 1536n
+ */
+export function scaledValue(input: string | number, scale: 0 | 3): bigint {
+  const str = String(input).trim();
+  const parts = str === '' ? undefined : split(str);
+  if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
+  const power = interpret(parts.suffix);
+  if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
+  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
+  let mantissa = BigInt(parts.digits);
+  let exponent = scale - parts.fractionDigits; // value × 10^scale = mantissa × 10^exponent (× 2^binary)
+  if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);
+  else exponent += power.exponent;
+  if (mantissa === 0n) return 0n;
+  let magnitude: bigint;
+  let exact = true;
+  if (exponent >= 0) {
+    magnitude = exponent > 40 ? int64Max + 1n : mantissa * 10n ** BigInt(exponent);
+  } else if (-exponent > mantissa.toString().length) {
+    magnitude = 0n; // below one unit: rounds to 1 (positive) or 0 (negative)
+    exact = false;
+  } else {
+    const unit = 10n ** BigInt(-exponent);
+    magnitude = mantissa / unit;
+    exact = mantissa % unit === 0n;
+  }
+  const rounded = parts.negative ? -magnitude : exact ? magnitude : magnitude + 1n;
+  return rounded > int64Max ? int64Max : rounded;
+}

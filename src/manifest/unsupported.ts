@@ -52,7 +52,14 @@ const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy']
 const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
 
 /** The volume sources pod-init mounts; every other source is reported. */
-const mountedSources = new Set(['emptyDir', 'hostPath', 'configMap', 'secret']);
+const mountedSources = new Set(['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected']);
+
+/** Projected sources only an API server can fill: each is skipped with a warning of its own. */
+const serverSources = {
+  serviceAccountToken: 'there is no API server to mint a service account token',
+  clusterTrustBundle: 'there is no API server to read ClusterTrustBundles from',
+  podCertificate: 'there is no API server to issue a pod certificate',
+} as const;
 
 const isSet = (value: unknown): boolean =>
   value !== undefined &&
@@ -136,7 +143,27 @@ export function unsupportedWarning(pod: Pod): string[] {
   const fields = unsupportedFields(pod);
   const summary =
     fields.length === 0 ? [] : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
-  return [...summary, ...labelWarnings(pod)];
+  return [...summary, ...labelWarnings(pod), ...projectedWarnings(pod)];
+}
+
+/**
+ * One warning per projected volume source that needs an API server (serviceAccountToken, clusterTrustBundle,
+ * podCertificate): the volume is mounted without its files.
+ *
+ * @example
+ * projectedWarnings({ spec: { containers: [], volumes: [{ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }] } });
+ * // ['spec.volumes[0].projected.sources[0].serviceAccountToken: skipped: there is no API server to mint a service account token']
+ */
+export function projectedWarnings(pod: Pod): string[] {
+  const out: string[] = [];
+  (pod.spec?.volumes ?? []).forEach((v, i) => {
+    (v.projected?.sources ?? []).forEach((source, j) => {
+      const p = at(child(child(at('spec.volumes', i), 'projected'), 'sources'), j);
+      for (const [kind, why] of Object.entries(serverSources))
+        if (source[kind as keyof typeof serverSources] !== undefined) out.push(`${child(p, kind)}: skipped: ${why}`);
+    });
+  });
+  return out;
 }
 
 /**

@@ -1,18 +1,21 @@
 /**
  * A container's environment and argv, as the kubelet builds them (KUBERNETES.md A.3): HOSTNAME and
  * the default PATH, envFrom, env in order with `$(VAR)` references to earlier entries, fieldRef /
- * configMapKeyRef / secretKeyRef sources, then command and args expanded with the result.
+ * resourceFieldRef (resource-field.ts) / configMapKeyRef / secretKeyRef sources, then command and args expanded
+ * with the result.
  * @module
  */
 import os from 'node:os';
+import { ContainerConfigError } from './container-config-error';
 import { expand } from './expand';
+import { type NodeAllocatable, nodeAllocatable } from './node-allocatable';
+import { resourceFieldValue } from './resource-field';
 import type { ContainerSpec, PodSpecObject, RelatedObjects } from './types';
 
 /** The PATH the runtime sets when the image has none. */
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** A container that cannot be started as configured: becomes Waiting/CreateContainerConfigError. */
-export class ContainerConfigError extends Error {}
+export { ContainerConfigError };
 
 /**
  * The downward API value of a fieldRef path.
@@ -65,7 +68,8 @@ function lookupKey(
 }
 
 /**
- * The environment of a container, as an ordered map.
+ * The environment of a container, as an ordered map. `node` is the node's allocatable for unset limits
+ * (measured when not given).
  *
  * @example
  * containerEnv(pod, pod.spec.containers[0], related, 'web-0', '127.0.0.1').get('HOSTNAME'); // 'web-0'
@@ -76,6 +80,7 @@ export function containerEnv(
   related: RelatedObjects,
   hostname: string,
   podIP: string,
+  node?: NodeAllocatable,
 ): Map<string, string> {
   const env = new Map<string, string>([
     ['PATH', defaultPath],
@@ -97,6 +102,8 @@ export function containerEnv(
     let value: string | undefined;
     const from = variable.valueFrom;
     if (from?.fieldRef) value = fieldValue(pod, from.fieldRef.fieldPath, podIP);
+    else if (from?.resourceFieldRef)
+      value = resourceFieldValue(pod, from.resourceFieldRef, container, node ?? nodeAllocatable(), 'env');
     else if (from?.configMapKeyRef) value = lookupKey('configmap', related.configMaps, from.configMapKeyRef);
     else if (from?.secretKeyRef) value = lookupKey('secret', related.secrets, from.secretKeyRef);
     else value = expand(variable.value ?? '', (name) => env.get(name));

@@ -48,11 +48,14 @@ function runnerGaps(pod: Pod): string[] {
   return gaps;
 }
 
-function decoded(data: Record<string, string> | undefined, base64: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data ?? {})) out[k] = base64 ? Buffer.from(v, 'base64').toString('utf8') : v;
+function decoded(data: Record<string, string> | undefined, base64: boolean): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, base64 ? 'base64' : 'utf8');
   return out;
 }
+
+const asText = (bytes: Record<string, Buffer>): Record<string, string> =>
+  Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, v.toString('utf8')]));
 
 /**
  * Parses, validates and defaults a manifest: YAML or JSON text (several documents allowed), or the
@@ -83,13 +86,23 @@ export function loadPod(
   const pod = applyDefaults(parsed.pod);
   const gaps = runnerGaps(pod);
   if (gaps.length > 0) warnings.push(`not carried out by pod-init yet (accepted, then ignored): ${gaps.join(', ')}`);
-  const related: RelatedObjects = { configMaps: new Map(), secrets: new Map() };
-  for (const [name, cm] of parsed.configMaps)
-    related.configMaps.set(name, {
+  const bytes = {
+    configMaps: new Map<string, Record<string, Buffer>>(),
+    secrets: new Map<string, Record<string, Buffer>>(),
+  };
+  const related: RelatedObjects = { configMaps: new Map(), secrets: new Map(), bytes };
+  for (const [name, cm] of parsed.configMaps) {
+    const values = {
       ...decoded(cm.binaryData as Record<string, string> | undefined, true),
       ...decoded(cm.data, false),
-    });
-  for (const [name, secret] of parsed.secrets)
-    related.secrets.set(name, decoded(secret.data as Record<string, string> | undefined, true));
+    };
+    bytes.configMaps.set(name, values);
+    related.configMaps.set(name, asText(values));
+  }
+  for (const [name, secret] of parsed.secrets) {
+    const values = decoded(secret.data as Record<string, string> | undefined, true);
+    bytes.secrets.set(name, values);
+    related.secrets.set(name, asText(values));
+  }
   return { pod: pod as unknown as PodSpecObject, related, warnings };
 }

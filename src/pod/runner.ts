@@ -22,6 +22,7 @@ import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
 import { onlyLoopbackNameservers, parseResolvConf, podDNS, type ResolvConf, resolvConfText } from './dns';
 import { containerArgv, ContainerConfigError, containerEnv } from './environment';
 import { readLines } from './lines';
+import { nodeAllocatable } from './node-allocatable';
 import { type HookHandler, runHook } from './hooks';
 import { runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
@@ -288,9 +289,13 @@ export class PodRunner extends EventEmitter {
     if (!this.#allocateIdRange(options)) return;
     this.#writeEtcFiles();
     const memoryLimit = podMemoryLimit(this.#records);
+    const node = nodeAllocatable(this.stateDir);
     for (const volume of spec.volumes ?? []) {
       try {
-        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related, memoryLimit));
+        this.#volumes.set(
+          volume.name,
+          prepareVolume(volume, this.stateDir, this.#related, memoryLimit, { pod: this.pod, node }),
+        );
       } catch (error) {
         const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
         this.#volumeErrors.set(volume.name, message);
@@ -337,8 +342,9 @@ export class PodRunner extends EventEmitter {
   }
 
   /**
-   * fsGroup (K5): the pod's emptyDir, configMap and secret volumes given to the group before any
-   * container starts, read through the pod's mount namespace (a Memory emptyDir is its tmpfs there).
+   * fsGroup (K5): the pod's emptyDir, configMap, secret, downwardAPI and projected volumes given to the
+   * group before any container starts, read through the pod's mount namespace (a Memory emptyDir is its
+   * tmpfs there).
    */
   #applyFsGroup(sandbox: Sandbox): void {
     const sc = this.pod.spec.securityContext;
@@ -346,14 +352,14 @@ export class PodRunner extends EventEmitter {
     const root = sandbox.root; // the pod's mount namespace (the pause itself lives in an empty root)
     for (const spec of this.pod.spec.volumes ?? []) {
       const volume = this.#volumes.get(spec.name);
-      const owned = spec.emptyDir !== undefined || spec.configMap !== undefined || spec.secret !== undefined;
+      const owned = !!(spec.emptyDir ?? spec.configMap ?? spec.secret ?? spec.downwardAPI ?? spec.projected);
       if (volume === undefined || !owned) continue;
       try {
         setVolumeOwnership(`${root}${volume.source}`, {
           // In the pod's user namespace (hostUsers: false) the group is fsGroup there.
           fsGroup: sc.fsGroup + (this.#idRange?.hostId ?? 0),
           readOnly: volume.readOnly,
-          // configMap and secret: the kubelet passes no policy (always walked).
+          // configMap, secret, downwardAPI, projected: the kubelet passes no policy (always walked).
           ...(spec.emptyDir !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
             ? { policy: 'OnRootMismatch' as const }
             : {}),
@@ -649,7 +655,7 @@ export class PodRunner extends EventEmitter {
     let env: Map<string, string>;
     let argv: string[];
     try {
-      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1');
+      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1', nodeAllocatable(this.stateDir));
       argv = containerArgv(r.spec, env);
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;

@@ -6,14 +6,16 @@
 import type { HookHandler } from './hooks';
 import type { ContainerSecurityFields, PodSecurityFields } from './security/container-security';
 import type { ProbeSpec } from './probes';
+import type { ResourceFieldSpec } from './resource-field';
 import type { VolumeMountSpec, VolumeSpec } from './volumes';
 
-/** A v1 EnvVar (only value and fieldRef/configMapKeyRef/secretKeyRef sources). */
+/** A v1 EnvVar (only value and fieldRef/resourceFieldRef/configMapKeyRef/secretKeyRef sources). */
 export interface EnvVarSpec {
   name: string;
   value?: string;
   valueFrom?: {
     fieldRef?: { fieldPath: string };
+    resourceFieldRef?: ResourceFieldSpec;
     configMapKeyRef?: { name: string; key: string; optional?: boolean };
     secretKeyRef?: { name: string; key: string; optional?: boolean };
   };
@@ -86,4 +88,12 @@ export interface PodSpecObject {
 export interface RelatedObjects {
   configMaps: Map<string, Record<string, string>>;
   secrets: Map<string, Record<string, string>>;
+  /**
+   * The same values as bytes, for the files of volumes: base64 data (a Secret's `data`, a ConfigMap's `binaryData`)
+   * need not be UTF-8, and the kubelet writes the bytes as they are. Absent: the strings' UTF-8.
+   */
+  bytes?: {
+    configMaps: Map<string, Record<string, Buffer>>;
+    secrets: Map<string, Record<string, Buffer>>;
+  };
 }

@@ -8,20 +8,18 @@
  * owners and are idmapped instead (container-root.ts, native `idmappedTree`).
  * @module
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { native } from '../native';
 
 /**
- * Gives `root` and everything under it to host id `hostId` (uid and gid): a post-order walk with
- * `lstat` and `lchown`, so a symlink is changed itself and never followed. It runs on trees pod-init
- * made in the pod's state directory before any container of the pod starts, which nothing in the pod
- * can redirect yet (the same rule as the fsGroup walk, security/volume-ownership.ts).
+ * Gives `root` and everything under it to host id `hostId` (uid and gid): a post-order walk by fd
+ * (native `ownTreeBeneath`, as the fsGroup walk, security/volume-ownership.ts), so a symlink is changed
+ * itself and never followed, and a directory swapped for a symlink mid-walk gets nothing outside the
+ * tree changed. It runs on trees pod-init made in the pod's state directory before any container of
+ * the pod starts.
  *
  * @example
  * givePodTree('/run/pod-init/default_web_uid/volumes/kubernetes.io~configmap/conf', 65536);
  */
 export function givePodTree(root: string, hostId: number): void {
-  const stat = fs.lstatSync(root);
-  if (stat.isDirectory()) for (const name of fs.readdirSync(root)) givePodTree(path.join(root, name), hostId);
-  fs.lchownSync(root, hostId, hostId);
+  native.ownTreeBeneath(root, hostId, hostId, 0, 0);
 }

@@ -2,8 +2,10 @@
  * Volumes on this host (KUBERNETES.md A.2): emptyDir (a directory under the pod's state directory that
  * outlives container restarts; `medium: Memory` a tmpfs in the pod's mount namespace, sized as the
  * kubelet sizes it), hostPath with the kubelet's type checks, configMap / secret volumes materialized
- * from the objects in the same file, and the kubelet's subPath rules. How they reach a container's
- * root is rootfs.ts.
+ * from the objects in the same file, downwardAPI volumes, projected volumes of those three (a
+ * serviceAccountToken, clusterTrustBundle or podCertificate source is skipped: there is no API server; load
+ * warns), all four written with the kubelet's AtomicWriter layout (atomic-writer.ts), and the kubelet's
+ * subPath rules. How they reach a container's root is rootfs.ts.
  * @module
  */
 import fs from 'node:fs';
@@ -12,28 +14,40 @@ import path from 'node:path';
 import { PodSystemError } from '../errors';
 import { parseQuantity } from '../manifest/quantity';
 import { native } from '../native';
+import { type FileProjection, writeAtomic } from './atomic-writer';
+import { collectDownwardAPI, type DownwardFileSpec } from './downward-api';
 import { ContainerConfigError } from './environment';
 import { expand } from './expand';
+import type { NodeAllocatable } from './node-allocatable';
 import { resolvePath } from './rootfs';
-import type { RelatedObjects } from './types';
+import type { PodSpecObject, RelatedObjects } from './types';
+
+/** A v1 KeyToPath list (configMap and secret `items`). */
+type KeyToPathSpec = Array<{ key: string; path: string; mode?: number }>;
 
 /** A v1 Volume, as far as pod-init implements it. */
 export interface VolumeSpec {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
-  configMap?: {
-    name: string;
-    items?: Array<{ key: string; path: string; mode?: number }>;
+  configMap?: { name: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
+  downwardAPI?: { items?: DownwardFileSpec[]; defaultMode?: number };
+  projected?: {
     defaultMode?: number;
-    optional?: boolean;
+    sources?: Array<{
+      configMap?: { name: string; items?: KeyToPathSpec; optional?: boolean };
+      secret?: { name: string; items?: KeyToPathSpec; optional?: boolean };
+      downwardAPI?: { items?: DownwardFileSpec[] };
+      [other: string]: unknown;
+    }>;
   };
-  secret?: {
-    secretName: string;
-    items?: Array<{ key: string; path: string; mode?: number }>;
-    defaultMode?: number;
-    optional?: boolean;
-  };
+}
+
+/** What downwardAPI and projected volumes read besides the objects: the pod and the node's allocatable. */
+export interface VolumeContext {
+  pod: PodSpecObject;
+  node: NodeAllocatable;
 }
 
 /** A v1 VolumeMount. */
@@ -142,22 +156,76 @@ function checkHostPath(p: string, type: string): void {
   }
 }
 
-function materialize(
-  dir: string,
-  data: Record<string, string>,
-  items: Array<{ key: string; path: string; mode?: number }> | undefined,
+/**
+ * The files of a configMap or secret (configmap/secret `MakePayload`): every key with `defaultMode`, or the
+ * `items` with their modes — a missing key is skipped when the source is optional, else an error.
+ *
+ * @example
+ * makePayload('configmap', { a: '1' }, [{ key: 'a', path: 'x/a' }], 0o644, false); // Map { 'x/a' => { data: '1', mode: 0o644 } }
+ */
+export function makePayload(
+  kind: 'configmap' | 'secret',
+  data: Record<string, string | Buffer>,
+  items: KeyToPathSpec | undefined,
   defaultMode: number,
-): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const entries = items ?? Object.keys(data).map((key) => ({ key, path: key, mode: undefined }));
-  for (const item of entries) {
-    const value = data[item.key];
-    if (value === undefined) throw new VolumeError(`configuration key "${item.key}" not found`);
-    const file = path.join(dir, item.path);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, value, { mode: item.mode ?? defaultMode });
-    fs.chmodSync(file, item.mode ?? defaultMode);
+  optional: boolean,
+): Map<string, FileProjection> {
+  const out = new Map<string, FileProjection>();
+  if (items === undefined || items.length === 0) {
+    for (const [key, value] of Object.entries(data)) out.set(key, { data: value, mode: defaultMode });
+    return out;
   }
+  for (const item of items) {
+    const value = data[item.key];
+    if (value === undefined) {
+      if (optional) continue;
+      throw new VolumeError(
+        kind === 'configmap'
+          ? `configmap references non-existent config key: ${item.key}`
+          : `references non-existent secret key: ${item.key}`,
+      );
+    }
+    out.set(item.path, { data: value, mode: item.mode ?? defaultMode });
+  }
+  return out;
+}
+
+/** A configMap or secret by name (as bytes when they are known), `{}` when it is missing and optional. */
+function objectData(
+  kind: 'configmap' | 'secret',
+  related: RelatedObjects,
+  name: string,
+  optional: boolean | undefined,
+): Record<string, string | Buffer> {
+  const bytes = (kind === 'configmap' ? related.bytes?.configMaps : related.bytes?.secrets)?.get(name);
+  const data = bytes ?? (kind === 'configmap' ? related.configMaps : related.secrets).get(name);
+  if (data === undefined && !optional) throw new VolumeError(`${kind} "${name}" not found`);
+  return data ?? {};
+}
+
+/** A projected volume's files, source by source, a later one replacing an earlier one's path (projected.go). */
+function projectedPayload(
+  projected: NonNullable<VolumeSpec['projected']>,
+  related: RelatedObjects,
+  context: VolumeContext,
+): Map<string, FileProjection> {
+  const mode = projected.defaultMode ?? 0o644;
+  const out = new Map<string, FileProjection>();
+  for (const source of projected.sources ?? []) {
+    let files: Map<string, FileProjection> | undefined;
+    if (source.configMap) {
+      const { name, items, optional } = source.configMap;
+      files = makePayload('configmap', objectData('configmap', related, name, optional), items, mode, !!optional);
+    } else if (source.secret) {
+      const { name, items, optional } = source.secret;
+      files = makePayload('secret', objectData('secret', related, name, optional), items, mode, !!optional);
+    } else if (source.downwardAPI) {
+      files = collectDownwardAPI(source.downwardAPI.items ?? [], context.pod, mode, context.node);
+    }
+    // serviceAccountToken, clusterTrustBundle, podCertificate: nothing to read them from (load warned).
+    for (const [p, file] of files ?? []) out.set(p, file);
+  }
+  return out;
 }
 
 /**
@@ -243,7 +311,8 @@ export function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>
 }
 
 /**
- * Sets up one volume under the pod's state directory (or checks the host path).
+ * Sets up one volume under the pod's state directory (or checks the host path); downwardAPI and projected
+ * volumes need `context`.
  *
  * @example
  * prepareVolume({ name: 'cache', emptyDir: {} }, '/run/pod-init/default_web_uid', related).source;
@@ -254,6 +323,7 @@ export function prepareVolume(
   stateDir: string,
   related: RelatedObjects,
   podMemoryLimit?: number,
+  context?: VolumeContext,
 ): PreparedVolume {
   const under = (plugin: string) => path.join(stateDir, 'volumes', plugin, volume.name);
   if (volume.emptyDir) {
@@ -269,23 +339,48 @@ export function prepareVolume(
     checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
     return { name: volume.name, source: volume.hostPath.path, readOnly: false, hostPath: true };
   }
-  if (volume.configMap) {
-    const data = related.configMaps.get(volume.configMap.name);
-    const dir = under('kubernetes.io~configmap');
-    if (data === undefined && !volume.configMap.optional)
-      throw new VolumeError(`configmap "${volume.configMap.name}" not found`);
-    materialize(dir, data ?? {}, volume.configMap.items, volume.configMap.defaultMode ?? 0o644);
+  const write = (plugin: string, payload: () => Map<string, FileProjection>): PreparedVolume => {
+    const dir = under(plugin);
+    writeAtomic(dir, payload());
     return { name: volume.name, source: dir, readOnly: true };
+  };
+  if (volume.configMap) {
+    const { name, items, defaultMode, optional } = volume.configMap;
+    return write('kubernetes.io~configmap', () =>
+      makePayload(
+        'configmap',
+        objectData('configmap', related, name, optional),
+        items,
+        defaultMode ?? 0o644,
+        !!optional,
+      ),
+    );
   }
   if (volume.secret) {
-    const data = related.secrets.get(volume.secret.secretName);
-    const dir = under('kubernetes.io~secret');
-    if (data === undefined && !volume.secret.optional)
-      throw new VolumeError(`secret "${volume.secret.secretName}" not found`);
-    materialize(dir, data ?? {}, volume.secret.items, volume.secret.defaultMode ?? 0o644);
-    return { name: volume.name, source: dir, readOnly: true };
+    const { secretName, items, defaultMode, optional } = volume.secret;
+    return write('kubernetes.io~secret', () =>
+      makePayload(
+        'secret',
+        objectData('secret', related, secretName, optional),
+        items,
+        defaultMode ?? 0o644,
+        !!optional,
+      ),
+    );
   }
-  throw new VolumeError(`volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret)`);
+  if (volume.downwardAPI || volume.projected) {
+    if (context === undefined) throw new VolumeError(`volume ${volume.name}: the pod is needed for its files`);
+    if (volume.downwardAPI) {
+      const { items, defaultMode } = volume.downwardAPI;
+      return write('kubernetes.io~downward-api', () =>
+        collectDownwardAPI(items ?? [], context.pod, defaultMode ?? 0o644, context.node),
+      );
+    }
+    return write('kubernetes.io~projected', () => projectedPayload(volume.projected!, related, context));
+  }
+  throw new VolumeError(
+    `volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret, downwardAPI, projected)`,
+  );
 }
 
 /**

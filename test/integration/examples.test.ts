@@ -43,6 +43,19 @@ describe.skipIf(reason)(titled('examples/ run', reason), () => {
     expect(out).toContain('server   | application running from the shared volume, pid 1');
   });
 
+  it('downward-api: labels and annotations as files, the memory limit in env, the node CPUs as the cpu limit', async () => {
+    const [out, err, code] = await run('downward-api.yaml', '-o', 'json');
+    expect(code, `${out}\n${err}`).toBe(0);
+    expect(err.split('\n').filter((l) => l.startsWith('app |'))).toEqual([
+      'app | labels:',
+      'app | app="shop"',
+      'app | tier="front"',
+      'app | annotations: build="2026-12-06"',
+      'app | memory limit: 64 Mi',
+      `app | cpu limit: ${os.cpus().length * 1000}m`,
+    ]);
+  });
+
   it('config-files: ConfigMap keys as files in /etc, a 16 MiB scratch tmpfs, a termination message', async () => {
     const [out, err, code] = await run('config-files.yaml', '-o', 'json');
     expect(code, `${out}\n${err}`).toBe(0);

@@ -4,12 +4,14 @@
  * set to fsGroup with `lchown` (symlinks included, never followed; the owner is kept), then its mode
  * or'ed with 0660 (0440 for a read-only volume) — and for directories setgid and 0110; symlinks' modes
  * are left alone. `OnRootMismatch` skips the walk when the root already has the group, the bits and
- * setgid. It runs before any container of the pod starts (emptyDir, configMap, secret volumes), on
- * directories pod-init made, which no container can yet redirect.
+ * setgid. It runs before any container of the pod starts (emptyDir, configMap, secret, downwardAPI,
+ * projected volumes), and it walks by fd, not by path (native `ownTreeBeneath`: each entry opened
+ * O_PATH|O_NOFOLLOW beneath its directory's fd, changed through that fd), so even a tree that changes
+ * under it — a directory swapped for a symlink to the host — never has anything outside it changed.
  * @module
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { native } from '../../native';
 
 /** Options of {@link setVolumeOwnership}. */
 export interface VolumeOwnershipOptions {
@@ -38,21 +40,6 @@ export function rootMatches(root: string, fsGroup: number, readOnly: boolean): b
   return (stat.mode & wanted) === wanted && (stat.mode & setgid) !== 0;
 }
 
-function change(p: string, stat: fs.Stats, options: VolumeOwnershipOptions): void {
-  fs.lchownSync(p, -1, options.fsGroup);
-  if (stat.isSymbolicLink()) return;
-  let mask = options.readOnly ? roMask : rwMask;
-  if (stat.isDirectory()) mask |= setgid | execMask;
-  // chmod by path is safe here: lstat said it is no link, and no container runs yet.
-  fs.chmodSync(p, (stat.mode & 0o7777) | mask);
-}
-
-function walk(p: string, options: VolumeOwnershipOptions): void {
-  const stat = fs.lstatSync(p);
-  if (stat.isDirectory()) for (const name of fs.readdirSync(p)) walk(path.join(p, name), options);
-  change(p, stat, options);
-}
-
 /**
  * Gives a volume's tree to `fsGroup` (see the module's description); returns false when
  * `OnRootMismatch` found nothing to do.
@@ -62,6 +49,7 @@ function walk(p: string, options: VolumeOwnershipOptions): void {
  */
 export function setVolumeOwnership(root: string, options: VolumeOwnershipOptions): boolean {
   if (options.policy === 'OnRootMismatch' && rootMatches(root, options.fsGroup, options.readOnly)) return false;
-  walk(root, options);
+  const mask = options.readOnly ? roMask : rwMask;
+  native.ownTreeBeneath(root, -1, options.fsGroup, mask, mask | setgid | execMask);
   return true;
 }

@@ -1,5 +1,6 @@
 // fsGroup ownership of a volume, the kubelet's SetVolumeOwnership walk (src/pod/security/volume-ownership.ts),
 // on real files (lchown needs root: skipped with a reason otherwise).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,4 +56,65 @@ describe.skipIf(reason)(titled('setVolumeOwnership', reason), () => {
     expect(setVolumeOwnership(tmp, { fsGroup: 2000, readOnly: false, policy: 'Always' })).toBe(true);
     expect(mode(path.join(tmp, 'f'))).toBe(0o660);
   });
+});
+
+// The walk as it was by path (lstat, readdir, lchown, chmod of names): the defence switched off, for the
+// negative control below.
+function walkByPath(p: string, gid: number): void {
+  const stat = fs.lstatSync(p);
+  if (stat.isDirectory()) for (const name of fs.readdirSync(p)) walkByPath(path.join(p, name), gid);
+  fs.lchownSync(p, -1, gid);
+  if (!stat.isSymbolicLink()) fs.chmodSync(p, (stat.mode & 0o7777) | 0o660 | (stat.isDirectory() ? 0o2110 : 0));
+}
+
+describe.skipIf(reason)(titled('setVolumeOwnership against a tree that changes under it', reason), () => {
+  // A racer swaps the volume's directory `d` for a symlink to a host directory with the same names, again and
+  // again; the walk is repeated meanwhile. Whatever it changes must be inside the volume.
+  async function race(walk: (root: string) => void, maxWalks: number): Promise<{ changed: boolean; walks: number }> {
+    const vol = path.join(tmp, 'vol');
+    const victim = path.join(tmp, 'victim');
+    fs.mkdirSync(path.join(vol, 'd'), { recursive: true });
+    fs.mkdirSync(victim);
+    for (const dir of [path.join(vol, 'd'), victim]) fs.writeFileSync(path.join(dir, 'secret'), 'x', { mode: 0o600 });
+    const script = `const fs = require('fs');
+      const d = ${JSON.stringify(path.join(vol, 'd'))}, keep = d + '.real', victim = ${JSON.stringify(victim)};
+      process.stdout.write('ready\\n');
+      for (;;) { try { fs.renameSync(d, keep); fs.symlinkSync(victim, d); fs.unlinkSync(d); fs.renameSync(keep, d); } catch {} }`;
+    const racer = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => racer.stdout.once('data', resolve));
+      const changed = () => {
+        const st = fs.statSync(path.join(victim, 'secret'));
+        return st.gid !== 0 || (st.mode & 0o7777) !== 0o600;
+      };
+      const deadline = Date.now() + 15000;
+      let walks = 0;
+      while (walks < maxWalks && Date.now() < deadline && !changed()) {
+        walks++;
+        try {
+          walk(vol);
+        } catch {
+          // ENOENT and the like: the tree changed under the walk
+        }
+      }
+      return { changed: changed(), walks };
+    } finally {
+      racer.kill('SIGKILL');
+      await new Promise((resolve) => (racer.exitCode !== null ? resolve(null) : racer.once('exit', resolve)));
+    }
+  }
+
+  it('by path (the defence off), the host file behind a swapped-in symlink is chowned and chmod-ed', async () => {
+    // Here it was hit after 36 to 2273 walks.
+    expect((await race((root) => walkByPath(root, 2000), Infinity)).changed).toBe(true);
+  }, 30000);
+
+  it('by fd, it never is (10000 walks while the racer runs)', async () => {
+    const { changed, walks } = await race(
+      (root) => setVolumeOwnership(root, { fsGroup: 2000, readOnly: false }),
+      10000,
+    );
+    expect(changed).toBe(false);
+    expect(walks).toBe(10000); // several times what the walk by path needs to be hit
+  }, 30000);
 });
