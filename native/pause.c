@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "init.h"
 #include "sigset.h"
 
@@ -69,24 +70,16 @@ int enter_main(int argc, char **argv); /* enter.cc */
  * replaced by /dev/null. */
 static int confine(const char *ids) {
   char go, *end;
+  const char *step;
   int null = open("/dev/null", O_RDWR | O_CLOEXEC), death_signal = 0;
   unsigned long uid = strtoul(ids, &end, 10), gid = *end == ':' ? strtoul(end + 1, NULL, 10) : uid;
-  int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC), mnt;
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct none[2];
   if (null < 0 || read(STDIN_FILENO, &go, 1) != 1) return 9;
   /* A change of uid clears the parent-death signal: read it now, set it again after. */
   if (prctl(PR_GET_PDEATHSIG, &death_signal, 0, 0, 0) < 0) return 9;
-  if (fs < 0) return 10;
-  if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
-      syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
-      syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return 11;
-  mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-  if (mnt < 0 || fchdir(mnt) < 0 || chroot(".") < 0 || chdir("/") < 0) return 12;
-  close(mnt);
-  close(fs);
+  if (enter_empty_root(&step) < 0)
+    return strcmp(step, "fsopen(tmpfs)") == 0 ? 10 : strcmp(step, "fsconfig") == 0 ? 11 : 12;
   for (int cap = 0; cap < 64; cap++)
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return 13;
   /* EPERM: setgroups is denied in a rootless pod's user namespace; EINVAL: the id is not mapped. */
@@ -113,12 +106,16 @@ int main(int argc, char **argv) {
   int sfd;
   struct signalfd_siginfo batch[32];
 
-  /* Arguments: --version, "init" for the init mode (init.c), "socket", "enter", or --confine. */
+  /* Arguments: --version, "init" for the init mode (init.c), "guard" (guard.c), "socket", "enter", or --confine. */
   if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
     say(POD_PAUSE_VERSION);
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
+  if (argc > 2 && strcmp(argv[1], "guard") == 0) {
+    prctl(PR_SET_NAME, "pod-guard", 0, 0, 0);
+    return guard_main(argc - 1, argv + 1);
+  }
   /* Run from a sealed memfd (pod-init's copy), the kernel names us after the fd: say who we are. */
   prctl(PR_SET_NAME, "pod-pause", 0, 0, 0);
   if (argc > 2 && strcmp(argv[1], "socket") == 0) return socket_main(argv[2]);
