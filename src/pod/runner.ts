@@ -53,6 +53,7 @@ import { readUserDatabase } from './security/identity';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
+import { PodGuard } from './pod-guard';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { sweepStaleState } from './sweep-state';
 import { givePodTree } from './userns-files';
@@ -116,6 +117,12 @@ export interface PodRunnerOptions {
   userNamespaceRangesDir?: string;
   /** The base of pods' /etc/resolv.conf (kubelet --resolv-conf); default /etc/resolv.conf. */
   resolvConf?: string;
+  /**
+   * A guard process per pod (pod-guard.ts, default true) that kills the pod if pod-init dies, `kill -9`
+   * included: also processes that changed their uid, and hostPID pods. false only for tests (the negative
+   * control) and hosts where it cannot start.
+   */
+  guard?: boolean;
 }
 
 const configRetryMs = 10_000;
@@ -199,6 +206,10 @@ export class PodRunner extends EventEmitter {
   #cgroupNotice: string | undefined;
   /** `hostUsers: false` as root: the pod's id range (userns-ranges.ts), given back at its end. */
   #idRange: UserNamespaceRange | undefined;
+  /** Kills the pod if pod-init dies (pod-guard.ts); released at the clean end. */
+  #guard: PodGuard | undefined;
+  /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
+  #starting: Promise<void> | undefined;
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -261,8 +272,18 @@ export class PodRunner extends EventEmitter {
     return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`), { rotated: true });
   }
 
-  /** Creates the sandbox and starts the first containers. */
-  async start(): Promise<void> {
+  /**
+   * Creates the sandbox and starts the first containers.
+   *
+   * @example
+   * await runner.start();
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#startPod();
+    return this.#starting;
+  }
+
+  async #startPod(): Promise<void> {
     if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
@@ -270,6 +291,11 @@ export class PodRunner extends EventEmitter {
       this.#emitEvent('Normal', 'SweptLeftovers', m),
     );
     await this.#startCgroups();
+    // The guard knows the pod's cgroups from the start, and each pause as it comes (#createSandbox). One
+    // that cannot start fails the pod's start: the pod would outlive pod-init.
+    if (this.#options.guard !== false)
+      this.#guard = await PodGuard.start({ cgroupDirs: this.#cgroups?.podCgroupDirs() ?? [] });
+    if (this.#terminating) return;
     const spec = this.pod.spec;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
     const sysctls = admitSysctls(
@@ -479,6 +505,7 @@ export class PodRunner extends EventEmitter {
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
   async #createSandbox(): Promise<Sandbox> {
     const sandbox = await Sandbox.create(this.#sandboxOptions);
+    this.#guard?.watch(sandbox.pid);
     this.#applyFsGroup(sandbox);
     this.#generation++;
     void sandbox.pause.exited.then(() => {
@@ -742,7 +769,11 @@ export class PodRunner extends EventEmitter {
         mounts,
         ...this.#cgroupOption(name),
         ...confinement,
+        // hostPID: no pid namespace to die with the pause, so the guard kills the container's tree if
+        // pod-init dies; a parent-death signal would race it and orphan the tree before it is stopped.
+        ...(this.pod.spec.hostPID && this.#guard ? { dieWithParent: false } : {}),
       });
+      if (this.pod.spec.hostPID) this.#guard?.watch(process.pid);
     } catch (error) {
       closeMountFds(instance);
       if (!(error instanceof PodSystemError)) throw error;
@@ -1069,6 +1100,8 @@ export class PodRunner extends EventEmitter {
   async #terminate(graceSeconds: number, immediate = false): Promise<void> {
     if (this.#terminating) return;
     this.#terminating = true;
+    // Deleted while starting: the start finishes first (it starts no container now), then all it made goes.
+    await this.#starting?.catch(() => undefined);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     // A container that ran shows how it ended; one that never started keeps why (CreateContainerError, say),
@@ -1104,6 +1137,8 @@ export class PodRunner extends EventEmitter {
     await this.#cgroups?.remove().catch(() => undefined);
     if (this.#idRange)
       releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
+    // Everything of the pod is gone: the guard may go, killing nothing.
+    await this.#guard?.release();
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));

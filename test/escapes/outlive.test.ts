@@ -7,9 +7,9 @@
 // their environment that this file chose.
 // Proves: (1) `pod-init run` (the CLI) with the default private pid namespace: killing pod-init kills
 // the pause, which takes the pod's pid namespace and every process in it along. (2) With
-// `hostPID: true` there is no pid namespace to take them along: a known gap on main, pinned by a
-// test that says how to flip it (it needs the pause to own the pod's processes, or a cgroup kill
-// that does not need pod-init alive); until then the next start's sweep kills them, as (3) shows. (3) The next start sweeps: a run with its own state root,
+// `hostPID: true` there is no pid namespace to take them along: the pod's guard kills them
+// (test/integration/pod-guard.test.ts); without it (run-pod.js --no-guard, the negative control
+// here) they survive until the next start's sweep kills them, as (3) shows. (3) The next start sweeps: a run with its own state root,
 // owners registry and cgroup root (test/fixtures/run-pod.js, so that no other pod-init on the host
 // sweeps first), with hostPID so that survivors exist; the second run's SweptLeftovers events name
 // both the cgroups and the state, the survivors are killed, the cgroups removed, the state reduced
@@ -125,10 +125,10 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
     });
 
     /** run-pod.js on a manifest; its events as they come. */
-    function start(name: string, manifest: string) {
+    function start(name: string, manifest: string, flags: string[] = []) {
       const file = path.join(tmp.dir, `${name}.yaml`);
       fs.writeFileSync(file, manifest);
-      const args = [runPod, file, path.join(tmp.dir, 'state'), path.join(tmp.dir, 'owners'), cgroupRoot];
+      const args = [runPod, file, path.join(tmp.dir, 'state'), path.join(tmp.dir, 'owners'), cgroupRoot, ...flags];
       const proc = cpSpawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
       return { proc, out: lineReader(proc.stdout), exited };
@@ -144,14 +144,13 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
         )
         .filter((d) => fs.existsSync(d));
 
-    // Known gap on main: with hostPID the pod's processes have no pid namespace to die with, and the
-    // container's parent-death signal went with its uid change. This test pins today's behaviour so
-    // the preconditions fail loudly; when pod-init's death kills them (the pause owning them, or a
-    // cgroup kill), the last expectation fails: make it `toBe(true)` and rename the test. (Its own
+    // Without the guard, the hostPID pod's processes have no pid namespace to die with, and the
+    // container's parent-death signal went with its uid change: they survive (the guard's negative
+    // control; with it they are gone within a second, test/integration/pod-guard.test.ts). (Its own
     // roots: through the CLI, any other pod-init starting on the host would sweep them meanwhile.)
-    it('hostPID: true — KNOWN GAP: the pod processes survive kill -9 of pod-init (until the next start)', async () => {
+    it('hostPID: true, --no-guard: the pod processes survive kill -9 of pod-init (until the next start)', async () => {
       const marker = `outlive-${randomUUID()}`;
-      const first = start('gap', podManifest('outlive-hostpid', outliveSpec(marker, true)));
+      const first = start('gap', podManifest('outlive-hostpid', outliveSpec(marker, true)), ['--no-guard']);
       try {
         await podRunning(marker);
         await first.out.waitFor(/"reason":"Started"/);
@@ -173,6 +172,7 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
       const first = start(
         'first',
         `apiVersion: v1\nkind: Pod\nmetadata: { name: lost, uid: ${uid} }\nspec:\n${outliveSpec(marker, true)}`,
+        ['--no-guard'], // survivors for the sweep to find
       );
       try {
         await podRunning(marker);
@@ -180,7 +180,7 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
         first.proc.kill('SIGKILL');
         await first.exited;
         const stateDir = path.join(tmp.dir, 'state', `default_lost_${uid}`);
-        // Negative control: all of it is still there (hostPID: nothing took the processes along).
+        // Negative control: all of it is still there (hostPID and no guard: nothing took the processes along).
         expect(marked(marker).length).toBeGreaterThan(0);
         expect(cgroupsOf(uid).length).toBeGreaterThan(0);
         expect(fs.readdirSync(stateDir).sort()).toEqual(expect.arrayContaining(['main', 'roots', 'volumes']));

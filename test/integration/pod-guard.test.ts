@@ -1,0 +1,267 @@
+// The pod's guard (native/guard.c, src/pod/pod-guard.ts): after `kill -9` of pod-init every process of
+// the pod is gone within a second — a container that dropped to uid 1000 (its parent-death signal went
+// with the uid change) and its background child in a session of its own — also with hostPID (no pid
+// namespace to die with the pause), without cgroups (the guard kills the process trees it was told
+// about), and rootless (uid 65534, no cgroups on this v1 host). Negative control: with the guard off
+// (run-pod.js --no-guard) the same processes survive. A clean end and a SIGTERM during the start leave
+// no guard, pause or cgroup behind. Processes are found by a marker in their environment.
+import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/escape';
+import { podManifest } from '../helpers/pod-cli';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { stagePackage } from '../helpers/stage';
+import { lineReader, pollUntil } from '../helpers/wait';
+
+const reason = privilegeSkipReason();
+
+/** Pids of the processes whose environment holds NAME=value. */
+function withEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry)) pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+const marked = (marker: string) => withEnv(`MARK=${marker}`);
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** A pod whose container (uid `user`, if given) starts a background child in a session of its own. */
+function podSpec(marker: string, hostPID: boolean, user?: number): string {
+  return `  restartPolicy: Never
+  hostPID: ${hostPID}
+${user === undefined ? '' : `  securityContext: { runAsUser: ${user}, runAsGroup: ${user} }\n`}  containers:
+    - name: main
+      image: busybox
+      env: [{ name: MARK, value: ${marker} }]
+      command: [sh, -c, "setsid sh -c 'exec sleep 1000' & echo started; exec sleep 1000"]
+`;
+}
+
+/** Waits until the container and its background child run (the two sleeps). */
+async function podRunning(marker: string): Promise<number[]> {
+  return pollUntil(
+    () => {
+      const pids = marked(marker);
+      const comms = pids.map((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      });
+      return comms.filter((c) => c === 'sleep').length === 2 ? pids : undefined;
+    },
+    'the container and its background child to run',
+    20_000,
+  );
+}
+
+/** Milliseconds until no marked process is left (polled until `deadlineMs`, then Infinity). */
+async function msUntilGone(marker: string, since: number, deadlineMs: number): Promise<number> {
+  return pollUntil(
+    () => (marked(marker).length === 0 ? Date.now() - since : undefined),
+    'the pod to be gone',
+    deadlineMs,
+  )
+    .then((ms) => ms)
+    .catch(() => Infinity);
+}
+
+describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reason), () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let staged: string;
+  const cgroupRoot = `/pod-init-test-guard-${process.pid}`;
+  const tag = `guard-${randomUUID()}`;
+  beforeAll(() => {
+    tmp = tempDir('pod-init-guard-');
+    staged = stagePackage();
+  });
+  afterAll(() => {
+    tmp?.remove();
+    if (staged) fs.rmSync(staged, { recursive: true, force: true });
+    // The test's cgroup root, in every hierarchy: deepest first, empty by now.
+    for (const hierarchy of fs.readdirSync('/sys/fs/cgroup')) {
+      const root = path.join('/sys/fs/cgroup', hierarchy, cgroupRoot);
+      if (!fs.existsSync(root)) continue;
+      const dirs: string[] = [];
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+        dirs.push(d);
+      };
+      walk(root);
+      for (const d of dirs) fs.rmdirSync(d);
+    }
+  });
+
+  /** run-pod.js (as `uid`, from the world-readable staged copy) on a manifest, in roots of its own. */
+  function start(name: string, manifest: string, flags: string[] = [], uid?: number) {
+    const dir = path.join(tmp.dir, `${name}-${randomUUID()}`);
+    fs.mkdirSync(dir);
+    if (uid !== undefined) fs.chownSync(dir, uid, uid);
+    const file = path.join(dir, 'pod.yaml');
+    fs.writeFileSync(file, manifest);
+    const fixture = path.join(
+      uid === undefined ? path.resolve(__dirname, '../..') : staged,
+      'test/fixtures/run-pod.js',
+    );
+    const args = [fixture, file, path.join(dir, 'state'), path.join(dir, 'owners'), cgroupRoot, ...flags];
+    const proc = cpSpawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, POD_INIT_TAG: tag },
+      ...(uid === undefined ? {} : { uid, gid: uid, cwd: staged }),
+    });
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    return { proc, out: lineReader(proc.stdout), exited };
+  }
+
+  /** The guards of this file's pod-inits still running (not zombies). */
+  const guards = () =>
+    withEnv(`POD_INIT_TAG=${tag}`).filter((pid) => {
+      try {
+        return /^\d+ \(pod-guard\) [^Z]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+
+  /**
+   * Starts the pod, kill -9s its pod-init once it runs; resolves with how long until nothing was left
+   * (Infinity: still there after 10 s — after 3 s with --no-guard, where survivors are the expectation).
+   */
+  async function killPodInit(marker: string, manifest: string, flags: string[], uid?: number): Promise<number> {
+    const run = start('kill', manifest, flags, uid);
+    try {
+      const pids = await podRunning(marker);
+      await run.out.waitFor(/"reason":"Started"/);
+      if (uid === undefined)
+        for (const pid of pids) expect(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+1000\s/m);
+      const killedAt = Date.now();
+      run.proc.kill('SIGKILL');
+      await run.exited;
+      return await msUntilGone(marker, killedAt, flags.includes('--no-guard') ? 3000 : 10_000);
+    } finally {
+      run.proc.kill('SIGKILL');
+      killAll(marked(marker));
+    }
+  }
+
+  for (const [title, hostPID, flags] of [
+    ['hostPID: the pod cgroup is killed (v1 freezer here)', true, []],
+    ['hostPID without cgroups: the process trees the guard was told about', true, ['--no-cgroups']],
+    ['a pid namespace of its own: the pause and its namespace', false, ['--no-cgroups']],
+  ] as const) {
+    it(`kill -9 of pod-init, uid 1000 container — ${title}: all gone within 1 s, the guard too`, async () => {
+      const marker = `guard-${randomUUID()}`;
+      const ms = await killPodInit(marker, podManifest('guarded', podSpec(marker, hostPID, 1000)), [...flags]);
+      expect(ms).toBeLessThan(1000);
+      await pollUntil(() => guards().length === 0, 'the guard to exit', 10_000);
+    }, 40_000);
+  }
+
+  it('negative control: --no-guard, hostPID — the uid 1000 container and its child survive kill -9', async () => {
+    const marker = `guard-${randomUUID()}`;
+    const ms = await killPodInit(
+      marker,
+      podManifest('unguarded', podSpec(marker, true, 1000)),
+      ['--no-guard', '--no-cgroups'],
+      undefined,
+    );
+    expect(ms).toBe(Infinity);
+  }, 40_000);
+
+  describe('rootless (uid 65534, no cgroups here)', () => {
+    it('hostPID: kill -9 of pod-init — the container and its child are gone within 1 s', async () => {
+      const marker = `guard-${randomUUID()}`;
+      const ms = await killPodInit(marker, podManifest('rootless', podSpec(marker, true)), [], 65534);
+      expect(ms).toBeLessThan(1000);
+      await pollUntil(() => guards().length === 0, 'the guard to exit', 10_000);
+    }, 40_000);
+
+    it('negative control: --no-guard — the background child survives (no parent-death signal of its own)', async () => {
+      const marker = `guard-${randomUUID()}`;
+      const ms = await killPodInit(marker, podManifest('rootless', podSpec(marker, true)), ['--no-guard'], 65534);
+      expect(ms).toBe(Infinity);
+    }, 40_000);
+  });
+
+  it('a clean end releases the guard: the pod finishes, nothing is left running', async () => {
+    const run = start(
+      'clean',
+      podManifest(
+        'clean',
+        '  restartPolicy: Never\n  containers:\n    - { name: c, image: busybox, command: ["true"] }\n',
+      ),
+    );
+    expect(await run.exited).toBe(0);
+    expect(run.out.lines.at(-1)).toBe('{"phase":"Succeeded"}');
+    expect(guards()).toEqual([]);
+    expect(withEnv(`POD_INIT_TAG=${tag}`)).toEqual([]);
+  }, 40_000);
+});
+
+describe.skipIf(reason)(titled('deleting a pod while it starts', reason), () => {
+  // SIGTERM to `pod-init run` at once (the pod is still being set up: cgroups, guard, sandbox): it ends,
+  // and no pause, guard, container or cgroup of it is left.
+  it('SIGTERM during the start leaves nothing behind', async () => {
+    const stateRoot = fs.mkdtempSync(path.join('/tmp', 'pod-init-starting-'));
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const tag = `starting-${randomUUID()}`;
+        const uid = randomUUID();
+        const child: ChildProcess = cpSpawn(
+          process.execPath,
+          [path.resolve(__dirname, '../../pod-init.js'), 'run', '-'],
+          {
+            stdio: ['pipe', 'ignore', 'pipe'],
+            env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, POD_INIT_TAG: tag },
+          },
+        );
+        child.stdin!.end(
+          `apiVersion: v1\nkind: Pod\nmetadata: { name: starting, uid: ${uid} }\nspec:\n` +
+            '  terminationGracePeriodSeconds: 1\n  containers:\n' +
+            `    - { name: c, image: busybox, command: [sleep, "1000"], env: [{ name: MARK, value: ${tag} }] }\n`,
+        );
+        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+        // Later each attempt: at the state directory's creation, then a little into the setup.
+        await pollUntil(
+          () => fs.readdirSync(stateRoot).some((d) => d.endsWith(uid)),
+          'the pod state directory',
+          20_000,
+        );
+        if (attempt > 0) await new Promise((r) => setImmediate(r));
+        child.kill('SIGTERM');
+        expect(await exited).not.toBeNull();
+        expect(withEnv(`POD_INIT_TAG=${tag}`)).toEqual([]);
+        expect(withEnv(`MARK=${tag}`)).toEqual([]);
+        const cgroups = fs
+          .readdirSync('/sys/fs/cgroup')
+          .flatMap((h) =>
+            ['', 'burstable', 'besteffort'].map((q) => path.join('/sys/fs/cgroup', h, 'kubepods', q, `pod${uid}`)),
+          )
+          .filter((d) => fs.existsSync(d));
+        expect(cgroups).toEqual([]);
+      }
+    } finally {
+      fs.rmSync(stateRoot, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
