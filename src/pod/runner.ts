@@ -208,6 +208,7 @@ export class PodRunner extends EventEmitter {
   #idRange: UserNamespaceRange | undefined;
   /** Kills the pod if pod-init dies (pod-guard.ts); released at the clean end. */
   #guard: PodGuard | undefined;
+  #guardStarting: Promise<void> | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
 
@@ -291,10 +292,15 @@ export class PodRunner extends EventEmitter {
       this.#emitEvent('Normal', 'SweptLeftovers', m),
     );
     await this.#startCgroups();
-    // The guard knows the pod's cgroups from the start, and each pause as it comes (#createSandbox). One
-    // that cannot start fails the pod's start: the pod would outlive pod-init.
-    if (this.#options.guard !== false)
-      this.#guard = await PodGuard.start({ cgroupDirs: this.#cgroups?.podCgroupDirs() ?? [] });
+    // The guard starts alongside the sandbox (its ~5 ms off the start's path); it knows the pod's cgroups
+    // from the start, and each pause as it comes. One that cannot start fails the pod's start: the pod
+    // would outlive pod-init.
+    if (this.#options.guard !== false) {
+      this.#guardStarting = PodGuard.start({ cgroupDirs: this.#cgroups?.podCgroupDirs() ?? [] }).then((guard) => {
+        this.#guard = guard;
+      });
+      this.#guardStarting.catch(() => undefined); // awaited below, or by #terminate after an early return
+    }
     if (this.#terminating) return;
     const spec = this.pod.spec;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
@@ -335,6 +341,8 @@ export class PodRunner extends EventEmitter {
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
+    await this.#guardStarting;
+    this.#guard?.watch(this.#sandbox.pid);
     this.#startTime = new Date();
     const deadline = spec.activeDeadlineSeconds;
     if (deadline !== undefined) this.#later(deadline * 1000, () => this.#deadlineExceeded());
@@ -1138,6 +1146,7 @@ export class PodRunner extends EventEmitter {
     if (this.#idRange)
       releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
     // Everything of the pod is gone: the guard may go, killing nothing.
+    await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
