@@ -164,8 +164,12 @@ static void kill_pod(void) {
       write_at_start(freezers[i], "FROZEN"); /* nudges tasks that were forking */
       pause_ms(1);
     }
-  /* Told processes and their trees: stopped from the top, then killed together. */
-  for (int i = 0; i < n_told; i++) stop_tree(told_pids[i]);
+  /* Told processes and their trees: stopped from the top, then killed together. One that has exited
+   * (its pidfd is readable) is skipped: its pid may be someone else's by now. */
+  for (int i = 0; i < n_told; i++) {
+    struct pollfd p = {told_fds[i], POLLIN, 0};
+    if (poll(&p, 1, 0) == 0) stop_tree(told_pids[i]);
+  }
   for (int i = 0; i < n_told; i++) syscall(SYS_pidfd_send_signal, told_fds[i], SIGKILL, NULL, 0);
   for (size_t i = 0; i < n_found; i++) kill(found[i], SIGKILL);
   for (int i = 0; i < n_kill_files; i++) write_at_start(kill_files[i], "1");
@@ -262,8 +266,17 @@ static void say_line(const char *a, const char *b) {
   }
 }
 
-/* One line from pod-init. 1: exit cleanly; 0: go on. A failure before G is reported at G. */
-static int handle(char *line, const char **failed, char *failed_line, size_t failed_size) {
+/* What failed before G (reported at G as "E <what>\nE <strerror>\n"): a line, or a step of the confinement. */
+static char failed_what[4096], failed_error[128];
+
+static void note_failure(const char *what) {
+  if (failed_what[0] != '\0') return;
+  snprintf(failed_error, sizeof failed_error, "%s", strerror(errno));
+  snprintf(failed_what, sizeof failed_what, "%s", what);
+}
+
+/* One line from pod-init. 1: exit (X, or a failure reported at G); 0: go on. */
+static int handle(char *line) {
   char *arg = line[0] != '\0' && line[1] == ' ' ? line + 2 : line + 1;
   int fd = -1;
   switch (line[0]) {
@@ -287,48 +300,39 @@ static int handle(char *line, const char **failed, char *failed_line, size_t fai
       for (int i = 0; i < n_told; i++) {
         struct pollfd p = {told_fds[i], POLLIN, 0};
         if (poll(&p, 1, 0) == 1) {
-          close(told_fds[i]);
           slot = i;
           break;
         }
       }
-      if (slot == MAX_TOLD) break;
-      fd = (int)syscall(SYS_pidfd_open, pid, 0);
-      if (fd < 0) {
-        if (slot < n_told) told_fds[slot] = told_fds[--n_told], told_pids[slot] = told_pids[n_told];
-        fd = 0; /* gone already: nothing to kill */
-        break;
-      }
+      if (slot == MAX_TOLD) return 0;
+      /* Gone already (ESRCH): nothing to kill. pod-init tells only its own unreaped children. */
+      if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) return 0;
+      if (slot < n_told) close(told_fds[slot]);
       told_fds[slot] = fd;
       told_pids[slot] = pid;
       if (slot == n_told) n_told++;
-      break;
-    }
-    case 'G':
-      if (*failed == NULL) *failed = confine_guard();
-      if (*failed == NULL)
-        say_line("R", "");
-      else {
-        say_line("E ", *failed);
-        say_line("E ", failed_line);
-        return 1;
-      }
       return 0;
+    }
+    case 'G': {
+      const char *step = failed_what[0] == '\0' ? confine_guard() : NULL;
+      if (step != NULL) note_failure(step);
+      if (failed_what[0] == '\0') {
+        say_line("R", "");
+        return 0;
+      }
+      say_line("E ", failed_what);
+      say_line("E ", failed_error);
+      return 1;
+    }
     default:
-      fd = -1;
       errno = EINVAL;
   }
-  if (fd < 0 && *failed == NULL) {
-    *failed = strerror(errno);
-    snprintf(failed_line, failed_size, "%s", line);
-  }
+  if (fd < 0) note_failure(line);
   return 0;
 }
 
 int guard_main(int argc, char **argv) {
   static char buf[8192];
-  static char failed_line[4096];
-  const char *failed = NULL;
   size_t used = 0;
   pid_t parent = argc > 1 ? (pid_t)atoi(argv[1]) : 0;
   int parent_fd = parent > 0 ? (int)syscall(SYS_pidfd_open, parent, 0) : -1;
@@ -360,7 +364,7 @@ int guard_main(int argc, char **argv) {
     line = buf;
     while ((end = strchr(line, '\n')) != NULL) {
       *end = '\0';
-      if (handle(line, &failed, failed_line, sizeof failed_line)) return failed == NULL ? 0 : 4;
+      if (handle(line)) return failed_what[0] == '\0' ? 0 : 4;
       line = end + 1;
     }
     used = strlen(line);

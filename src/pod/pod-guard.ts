@@ -87,10 +87,13 @@ export class PodGuard {
     child.stdin!.destroy();
     child.kill('SIGKILL');
     const status = await child.exited;
-    const [step, line] = answer.split('\n').map((l) => l.slice(2));
+    const [what, error] = answer.split('\n').map((l) => l.slice(2));
     throw new Error(
-      `pod-pause guard could not start: ${step || JSON.stringify(status)}${line ? ` (at "${line}")` : ''}. ` +
-        'The pod would outlive a killed pod-init; `guard: false` (PodRunner) runs without it.',
+      what
+        ? `pod-pause guard could not start: ${what} failed: ${error}. It needs the new mount API (Linux >= 5.2) ` +
+            'for its empty root, and without root an unprivileged user namespace; `guard: false` (PodRunner) ' +
+            'runs without it, and then the pod outlives a killed pod-init.'
+        : `pod-pause guard exited before it was ready: ${JSON.stringify(status)}.`,
     );
   }
 

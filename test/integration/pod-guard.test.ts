@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PodGuard } from '../../src/pod/pod-guard';
 import { tempDir } from '../helpers/escape';
 import { podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
@@ -225,6 +226,16 @@ describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reaso
       );
     }
   }, 40_000);
+
+  it('a guard that cannot start says what failed, with the errno, and is gone', async () => {
+    const missing = path.join(tmp.dir, 'no-such-cgroup');
+    await expect(PodGuard.start({ cgroupDirs: [missing] })).rejects.toThrow(
+      `pod-pause guard could not start: D ${missing} failed: No such file or directory.`,
+    );
+    expect(guards()).toEqual([]);
+    const guard = await PodGuard.start({ cgroupDirs: [tmp.dir] }); // the same, with a directory that exists
+    await guard.release();
+  });
 
   it('a clean end releases the guard: the pod finishes, nothing is left running', async () => {
     const run = start(
