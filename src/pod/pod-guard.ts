@@ -45,6 +45,11 @@ export class PodGuard {
     return this.#process.pid;
   }
 
+  /** Whether {@link release} was called (then its exit is expected). */
+  get released(): boolean {
+    return this.#released !== undefined;
+  }
+
   /** Resolves when the guard has exited. */
   get exited(): Promise<unknown> {
     return this.#process.exited;

@@ -298,6 +298,15 @@ export class PodRunner extends EventEmitter {
     if (this.#options.guard !== false) {
       this.#guardStarting = PodGuard.start({ cgroupDirs: this.#cgroups?.podCgroupDirs() ?? [] }).then((guard) => {
         this.#guard = guard;
+        // Killed by someone (the guard never exits on its own before its release): said, not hidden.
+        void guard.exited.then(() => {
+          if (!guard.released)
+            this.#emitEvent(
+              'Warning',
+              'GuardExited',
+              `The pod's guard (pid ${guard.pid}) exited: if pod-init dies now, processes of this pod may outlive it`,
+            );
+        });
       });
       this.#guardStarting.catch(() => undefined); // awaited below, or by #terminate after an early return
     }

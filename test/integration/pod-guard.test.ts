@@ -227,6 +227,25 @@ describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reaso
     }
   }, 40_000);
 
+  it('a guard killed by someone is said (GuardExited); a released one is not', async () => {
+    const marker = `guard-${randomUUID()}`;
+    const run = start('killed', podManifest('killed', podSpec(marker, false)));
+    try {
+      await podRunning(marker);
+      await run.out.waitFor(/"reason":"Started"/);
+      const guard = await pollUntil(() => guards()[0], 'the guard', 10_000);
+      expect(run.out.lines.some((l) => l.includes('GuardExited'))).toBe(false); // control
+      process.kill(guard, 'SIGKILL');
+      expect(await run.out.waitFor(/GuardExited/)).toContain(`The pod's guard (pid ${guard}) exited`);
+    } finally {
+      run.proc.kill('SIGKILL');
+      await run.exited;
+      await pollUntil(() => marked(marker).length === 0, 'the pod to be gone', 10_000).catch(() =>
+        killAll(marked(marker)),
+      );
+    }
+  }, 40_000);
+
   it('a guard that cannot start says what failed, with the errno, and is gone', async () => {
     const missing = path.join(tmp.dir, 'no-such-cgroup');
     await expect(PodGuard.start({ cgroupDirs: [missing] })).rejects.toThrow(
@@ -247,6 +266,7 @@ describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reaso
     );
     expect(await run.exited).toBe(0);
     expect(run.out.lines.at(-1)).toBe('{"phase":"Succeeded"}');
+    expect(run.out.lines.filter((l) => l.includes('GuardExited'))).toEqual([]);
     expect(guards()).toEqual([]);
     expect(withEnv(`POD_INIT_TAG=${tag}`)).toEqual([]);
   }, 40_000);
