@@ -197,6 +197,27 @@ describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reaso
       await pollUntil(() => guards().length === 0, 'the guard to exit', 10_000);
     }, 40_000);
 
+    it('the guard is confined: no capabilities, an empty read-only root from a user namespace of its own', async () => {
+      const marker = `guard-${randomUUID()}`;
+      const run = start('rootless-confined', podManifest('rootless', podSpec(marker, true)), [], 65534);
+      try {
+        await podRunning(marker);
+        const guard = await pollUntil(() => guards()[0], 'the guard', 10_000);
+        const status = fs.readFileSync(`/proc/${guard}/status`, 'utf8');
+        expect(status).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+        for (const set of ['CapEff', 'CapPrm', 'CapBnd']) expect(status).toMatch(new RegExp(`^${set}:\\s+0{16}$`, 'm'));
+        expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+        expect(fs.readdirSync(`/proc/${guard}/root`)).toEqual([]);
+        expect(fs.readlinkSync(`/proc/${guard}/ns/user`)).not.toBe(fs.readlinkSync('/proc/self/ns/user'));
+      } finally {
+        run.proc.kill('SIGKILL');
+        await run.exited;
+        await pollUntil(() => marked(marker).length === 0, 'the pod to be gone', 10_000).catch(() =>
+          killAll(marked(marker)),
+        );
+      }
+    }, 40_000);
+
     it('negative control: --no-guard — the background child survives (no parent-death signal of its own)', async () => {
       const marker = `guard-${randomUUID()}`;
       const ms = await killPodInit(marker, podManifest('rootless', podSpec(marker, true)), ['--no-guard'], 65534);
