@@ -4,7 +4,9 @@
 // namespace to die with the pause), without cgroups (the guard kills the process trees it was told
 // about), and rootless (uid 65534, no cgroups on this v1 host). Negative control: with the guard off
 // (run-pod.js --no-guard) the same processes survive. A clean end and a SIGTERM during the start leave
-// no guard, pause or cgroup behind. Processes are found by a marker in their environment.
+// no guard, pause or cgroup behind. The guard is confined (root and rootless), and a hostPID root
+// container cannot open its fds or root (it holds the pod's cgroup files): shown to work against a
+// dumpable process with the same credentials. Processes are found by a marker in their environment.
 import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PodGuard } from '../../src/pod/pod-guard';
 import { tempDir } from '../helpers/escape';
-import { podManifest } from '../helpers/pod-cli';
+import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
 import { lineReader, pollUntil } from '../helpers/wait';
@@ -245,6 +247,53 @@ describe.skipIf(reason)(titled('the pod guard: nothing outlives pod-init', reaso
       await pollUntil(() => marked(marker).length === 0, 'the pod to be gone', 10_000).catch(() =>
         killAll(marked(marker)),
       );
+    }
+  }, 40_000);
+
+  it('a hostPID root container cannot reach the guard: its fds and root are closed to it (not dumpable)', async () => {
+    // Negative control: a dumpable process with the guard's credentials (uid 0, CAP_KILL only), holding a
+    // directory on fd 3 as the guard holds the pod's cgroup directories, is open to the same container.
+    const held = fs.openSync(tmp.dir, 'r');
+    const control = cpSpawn('setpriv', ['--bounding-set', '-all,+kill', 'sleep', '300'], {
+      stdio: ['ignore', 'ignore', 'ignore', held],
+    });
+    fs.closeSync(held);
+    const cli = podCli();
+    try {
+      await pollUntil(
+        () => /^CapEff:\s+0000000000000020$/m.test(fs.readFileSync(`/proc/${control.pid}/status`, 'utf8')) || undefined,
+        'the control process to run with CAP_KILL only',
+        10_000,
+      );
+      const script = [
+        'for p in /proc/[0-9]*; do',
+        '  [ "$(cat $p/comm 2>/dev/null)" = pod-guard ] || continue',
+        '  readlink $p/fd/0 >/dev/null 2>&1; f=$?; ls $p/root/ >/dev/null 2>&1; echo "guard fd=$f root=$?"',
+        'done',
+        `readlink /proc/${control.pid}/fd/3 >/dev/null 2>&1; f=$?; ls /proc/${control.pid}/root/ >/dev/null 2>&1`,
+        'echo "control fd=$f root=$?"',
+      ];
+      const spec = `  restartPolicy: Never
+  hostPID: true
+  containers:
+    - name: main
+      image: busybox
+      command:
+        - sh
+        - -c
+        - |
+${script.map((l) => `          ${l}`).join('\n')}
+`;
+      const result = await cli.run([], podManifest('reach-guard', spec));
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n').filter((l) => /(guard|control) fd=/.test(l));
+      expect(lines).toContain('main | control fd=0 root=0'); // the attack works on a dumpable process
+      const guardLines = lines.filter((l) => l.includes('guard fd='));
+      expect(guardLines.length).toBeGreaterThan(0); // it saw at least its own pod's guard
+      for (const line of guardLines) expect(line).not.toMatch(/fd=0|root=0/);
+    } finally {
+      control.kill('SIGKILL');
+      cli.cleanup();
     }
   }, 40_000);
 
