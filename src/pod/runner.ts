@@ -44,7 +44,14 @@ import {
 import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
 import { lastBytes, terminationLimits, terminationMessage } from './termination';
-import { hostsFile, type PreparedVolume, prepareVolume, VolumeError } from './volumes';
+import {
+  hostsFile,
+  type PreparedVolume,
+  prepareVolume,
+  type VolumeContext,
+  VolumeError,
+  type VolumeSpec,
+} from './volumes';
 import { containerSecurity, type ContainerSecurity } from './security/container-security';
 import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
@@ -338,9 +345,7 @@ export class PodRunner extends EventEmitter {
           prepareVolume(volume, this.stateDir, this.#related, memoryLimit, { pod: this.pod, node }),
         );
       } catch (error) {
-        const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
-        this.#volumeErrors.set(volume.name, message);
-        this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
+        this.#volumeFailed(volume, error, 0, { pod: this.pod, node }, memoryLimit);
       }
     }
     if (this.#idRange) this.#givePodFiles(this.#idRange.hostId);
@@ -481,6 +486,34 @@ export class PodRunner extends EventEmitter {
       if (volume !== undefined && !volume.hostPath && volume.tmpfsBytes === undefined)
         givePodTree(volume.source, hostId);
     }
+  }
+
+  /**
+   * A volume that could not be set up: FailedMount, and its containers wait while the kubelet's volume
+   * manager retries (0.5 s doubling to 2 min 2 s, its exponential backoff); the pod starts once the
+   * volume can be made — a hostPath of type File that appears later, say. A Memory emptyDir is mounted with
+   * the sandbox and cannot come later: it fails once.
+   */
+  #volumeFailed(volume: VolumeSpec, error: unknown, attempt: number, context: VolumeContext, memory?: number): void {
+    const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
+    this.#volumeErrors.set(volume.name, message);
+    this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
+    if (volume.emptyDir?.medium === 'Memory') return;
+    this.#later(Math.min(500 * 2 ** attempt, 122_000), () => {
+      if (this.#terminating) return;
+      let prepared: PreparedVolume;
+      try {
+        prepared = prepareVolume(volume, this.stateDir, this.#related, memory, context);
+      } catch (again) {
+        this.#volumeFailed(volume, again, attempt + 1, context, memory);
+        return;
+      }
+      if (this.#idRange && !prepared.hostPath && prepared.tmpfsBytes === undefined)
+        givePodTree(prepared.source, this.#idRange.hostId);
+      this.#volumes.set(volume.name, prepared);
+      this.#volumeErrors.delete(volume.name);
+      this.#queueSync();
+    });
   }
 
   /** The pod's /etc/hosts (kubelet) and /etc/hostname (runtime), bound into every container. */
@@ -686,6 +719,13 @@ export class PodRunner extends EventEmitter {
       return false;
     const name = r.spec.name;
     const finished = r.current?.finishedAt !== undefined;
+    // The kubelet waits for the pod's volumes before anything of the container (no image event before).
+    const missing = (r.spec.volumeMounts ?? []).find((m) => !this.#volumes.has(m.name));
+    if (missing) {
+      const why = this.#volumeErrors.get(missing.name) ?? 'not found';
+      this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
+      return false;
+    }
     // The kubelet's first step of every start (EnsureImageExists), before the container's config.
     const image = r.spec.image ?? '';
     this.#emitEvent(
@@ -708,12 +748,6 @@ export class PodRunner extends EventEmitter {
     }
     if (argv.length === 0) {
       this.#configError(r, 'CreateContainerError', 'no command specified', now);
-      return false;
-    }
-    const missing = (r.spec.volumeMounts ?? []).find((m) => !this.#volumes.has(m.name));
-    if (missing) {
-      const why = this.#volumeErrors.get(missing.name) ?? 'not found';
-      this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
       return false;
     }
     const instance: Instance = {

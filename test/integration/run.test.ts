@@ -384,6 +384,31 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(fs.existsSync(topLevel)).toBe(false); // the mount point existed only in the containers' roots
   });
 
+  it('a hostPath of type File that appears later: FailedMount, retried with backoff, then the container starts', async () => {
+    const later = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-later-'));
+    const file = path.join(later, 'config');
+    try {
+      let child: ChildProcess | undefined;
+      const done = run(
+        [],
+        pod(
+          'later',
+          `  restartPolicy: Never\n  volumes:\n    - { name: h, hostPath: { path: ${file}, type: File } }\n  containers:\n    - { name: c, image: x, command: [cat, /etc/later], volumeMounts: [{ name: h, mountPath: /etc/later }] }\n`,
+        ),
+        (c) => (child = c),
+      );
+      await waitForLine(child!.stdout!, /FailedMount/);
+      fs.writeFileSync(file, 'it came\n');
+      const r = await done;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^c \| it came$/m);
+      // As in the kubelet, no image event before the volumes are there.
+      expect(r.stdout.indexOf('Pulled')).toBeGreaterThan(r.stdout.lastIndexOf('FailedMount'));
+    } finally {
+      fs.rmSync(later, { recursive: true, force: true });
+    }
+  });
+
   it('a hostPath that fails its type check is FailedMount; the container waits (ContainerCreating)', async () => {
     const manifest = pod(
       'badmount',
