@@ -52,7 +52,15 @@ const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy']
 const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
 
 /** The volume sources pod-init mounts; every other source is reported. */
-const mountedSources = new Set(['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected']);
+const mountedSources = new Set([
+  'emptyDir',
+  'hostPath',
+  'configMap',
+  'secret',
+  'downwardAPI',
+  'projected',
+  'persistentVolumeClaim',
+]);
 
 /** Projected sources only an API server can fill: each is skipped with a warning of its own. */
 const serverSources = {

@@ -125,6 +125,11 @@ export interface PodRunnerOptions {
   /** The base of pods' /etc/resolv.conf (kubelet --resolv-conf); default /etc/resolv.conf. */
   resolvConf?: string;
   /**
+   * Where persistentVolumeClaim volumes are kept across runs (`DIR/<namespace>/<claimName>`); default
+   * {@link defaultClaimsDir}.
+   */
+  claimsDir?: string;
+  /**
    * A guard process per pod (pod-guard.ts, default true) that kills the pod if pod-init dies, `kill -9`
    * included: also processes that changed their uid, and hostPID pods. false only for tests (the negative
    * control) and hosts where it cannot start.
@@ -152,6 +157,19 @@ function defaultRoot(): { dir: string; chosen: boolean } {
  */
 export function defaultStateRoot(): string {
   return defaultRoot().dir;
+}
+
+/**
+ * Where persistentVolumeClaim volumes live by default: /var/lib/pod-init/volumes as root, else
+ * $XDG_DATA_HOME/pod-init/volumes (~/.local/share/…) — on disk, unlike the state root, so they outlive a reboot.
+ *
+ * @example
+ * defaultClaimsDir(); // '/var/lib/pod-init/volumes' as root
+ */
+export function defaultClaimsDir(): string {
+  if (process.geteuid?.() === 0) return '/var/lib/pod-init/volumes';
+  const data = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(data, 'pod-init', 'volumes');
 }
 
 /**
@@ -342,10 +360,20 @@ export class PodRunner extends EventEmitter {
       try {
         this.#volumes.set(
           volume.name,
-          prepareVolume(volume, this.stateDir, this.#related, memoryLimit, { pod: this.pod, node }),
+          prepareVolume(volume, this.stateDir, this.#related, memoryLimit, {
+            pod: this.pod,
+            node,
+            claimsDir: this.#options.claimsDir ?? defaultClaimsDir(),
+          }),
         );
       } catch (error) {
-        this.#volumeFailed(volume, error, 0, { pod: this.pod, node }, memoryLimit);
+        this.#volumeFailed(
+          volume,
+          error,
+          0,
+          { pod: this.pod, node, claimsDir: this.#options.claimsDir ?? defaultClaimsDir() },
+          memoryLimit,
+        );
       }
     }
     if (this.#idRange) this.#givePodFiles(this.#idRange.hostId);
@@ -400,7 +428,14 @@ export class PodRunner extends EventEmitter {
     const root = sandbox.root; // the pod's mount namespace (the pause itself lives in an empty root)
     for (const spec of this.pod.spec.volumes ?? []) {
       const volume = this.#volumes.get(spec.name);
-      const owned = !!(spec.emptyDir ?? spec.configMap ?? spec.secret ?? spec.downwardAPI ?? spec.projected);
+      const owned = !!(
+        spec.emptyDir ??
+        spec.configMap ??
+        spec.secret ??
+        spec.downwardAPI ??
+        spec.projected ??
+        spec.persistentVolumeClaim
+      );
       if (volume === undefined || !owned) continue;
       try {
         setVolumeOwnership(`${root}${volume.source}`, {
@@ -408,7 +443,7 @@ export class PodRunner extends EventEmitter {
           fsGroup: sc.fsGroup + (this.#idRange?.hostId ?? 0),
           readOnly: volume.readOnly,
           // configMap, secret, downwardAPI, projected: the kubelet passes no policy (always walked).
-          ...(spec.emptyDir !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
+          ...((spec.emptyDir ?? spec.persistentVolumeClaim) !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
             ? { policy: 'OnRootMismatch' as const }
             : {}),
         });

@@ -30,6 +30,7 @@ export interface VolumeSpec {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   configMap?: { name: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
   secret?: { secretName: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
   downwardAPI?: { items?: DownwardFileSpec[]; defaultMode?: number };
@@ -48,6 +49,36 @@ export interface VolumeSpec {
 export interface VolumeContext {
   pod: PodSpecObject;
   node: NodeAllocatable;
+  /** Where persistentVolumeClaim volumes live (`<claimsDir>/<namespace>/<claimName>`); none: they fail. */
+  claimsDir?: string;
+}
+
+/** A claim name as PersistentVolumeClaim objects are named (a DNS-1123 subdomain): nothing else can be bound. */
+const claimNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * A persistentVolumeClaim volume: a directory of this host kept across runs (podman kube play's named
+ * volumes), made on first use, mode 0777 as local provisioners make theirs. Like a hostPath it holds
+ * the host's files with their owners (idmapped in a pod with `hostUsers: false`).
+ */
+function claimVolume(
+  name: string,
+  claim: { claimName: string; readOnly?: boolean },
+  context?: VolumeContext,
+): PreparedVolume {
+  if (context?.claimsDir === undefined) throw new VolumeError('persistentVolumeClaim volumes have no directory here');
+  if (claim.claimName.length > 253 || !claimNamePattern.test(claim.claimName))
+    throw new VolumeError(`persistentvolumeclaim "${claim.claimName}" not found: not a valid claim name`);
+  const namespace = context.pod.metadata.namespace || 'default';
+  const dir = path.join(context.claimsDir, namespace, claim.claimName);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o777 });
+    fs.chmodSync(dir, 0o777); // past the umask
+  }
+  const stat = fs.lstatSync(dir);
+  if (!stat.isDirectory()) throw new VolumeError(`claim ${namespace}/${claim.claimName}: ${dir} is not a directory`);
+  return { name, source: dir, readOnly: claim.readOnly === true, hostPath: true };
 }
 
 /** A v1 VolumeMount. */
@@ -335,6 +366,7 @@ export function prepareVolume(
       prepared.tmpfsBytes = memoryVolumeBytes(volume.emptyDir.sizeLimit, podMemoryLimit);
     return prepared;
   }
+  if (volume.persistentVolumeClaim) return claimVolume(volume.name, volume.persistentVolumeClaim, context);
   if (volume.hostPath) {
     checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
     return { name: volume.name, source: volume.hostPath.path, readOnly: false, hostPath: true };

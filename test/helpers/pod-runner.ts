@@ -1,7 +1,7 @@
 // A PodRunner for the integration tests, with what happened recorded in order: events
 // (`Reason container`), log lines (`container: line`) and status transitions (`started c`, `ready c`,
 // `creating c` once a started container shows ContainerCreating, as during its postStart).
-import { loadPod, type LogLine, type PodEvent, PodRunner } from '../../src';
+import { loadPod, type LogLine, type PodEvent, PodRunner, type PodRunnerOptions } from '../../src';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container states are read loosely in tests */
 export type ContainerStatus = {
@@ -32,9 +32,9 @@ export interface PodObject {
  * await pod.started;
  * await pollUntil(() => pod.condition('Ready') === 'True', 'Ready');
  */
-export function startPod(manifest: string, stateRoot: string) {
+export function startPod(manifest: string, stateRoot: string, options: PodRunnerOptions = {}) {
   const { pod } = loadPod(manifest);
-  const runner = new PodRunner(pod, { stateRoot });
+  const runner = new PodRunner(pod, { ...options, stateRoot });
   const events: PodEvent[] = [];
   const timeline: string[] = [];
   let latest: PodObject | undefined;

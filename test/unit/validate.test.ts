@@ -770,11 +770,12 @@ describe('validatePod: warnings', () => {
     // memory is a cgroup limit; ephemeral-storage is not carried out.
     pod.spec.containers[0].resources = { limits: { memory: '128Mi', 'ephemeral-storage': '1Gi' } };
     pod.spec.containers[1].securityContext.windowsOptions = { runAsUserName: 'x' };
-    pod.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
+    pod.spec.volumes.push({ name: 'data', nfs: { server: 'nfs.example', path: '/data' } });
+    pod.spec.volumes.push({ name: 'claim', persistentVolumeClaim: { claimName: 'data' } }); // carried out
     const { errors, warnings } = validatePod(pod, related);
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      'valid in Kubernetes but not implemented by pod-init (ignored): spec.nodeSelector, spec.tolerations, spec.containers[0].resources.limits.ephemeral-storage, spec.containers[1].securityContext.windowsOptions, spec.volumes[2].persistentVolumeClaim',
+      'valid in Kubernetes but not implemented by pod-init (ignored): spec.nodeSelector, spec.tolerations, spec.containers[0].resources.limits.ephemeral-storage, spec.containers[1].securityContext.windowsOptions, spec.volumes[2].nfs',
     ]);
   });
 
