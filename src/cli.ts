@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from 'commander';
+import { print, tolerateClosedConsole } from './console-output';
 import { PodOptionError, PodSystemError } from './errors';
 import { native, pausePath } from './native';
 
@@ -24,7 +25,7 @@ function program(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run pod-init --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => print(process.stdout, s), writeErr: (s) => print(process.stderr, s) })
     .addHelpText(
       'after',
       `
@@ -72,6 +73,9 @@ function isInitMode(args: string[]): boolean {
  */
 export async function main(args: string[]): Promise<number> {
   if (args.length === 0 && process.pid === 1) execPause();
+  // `pod-init … | head`: a console that goes away stops the printing, not pod-init (console-output.ts).
+  tolerateClosedConsole(process.stdout);
+  tolerateClosedConsole(process.stderr);
   try {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.
@@ -98,15 +102,15 @@ export async function main(args: string[]): Promise<number> {
       return exitCodes.usage;
     }
     if (error instanceof Error && (error.name === 'ManifestError' || error.name === 'UnsafeDirectoryError')) {
-      process.stderr.write(`pod-init: ${error.message}\n`);
+      print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
     if (error instanceof PodOptionError) {
-      process.stderr.write(`pod-init: ${error.message}\n`);
+      print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
     if (error instanceof PodSystemError) {
-      process.stderr.write(`pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      print(process.stderr, `pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
       return exitCodes.failed;
     }
     throw error;

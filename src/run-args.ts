@@ -82,9 +82,10 @@ function runProgram(): Command {
       `
 Logs are prefixed with the container's name; a line longer than 16 KiB comes in 16 KiB pieces, as
 its CRI log records do (P records, then F); events use the kubelet's reasons (Pulled, Created,
-Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM
-deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period; sidecars
-after the containers); a second SIGINT kills at once.
+Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT, SIGTERM or
+SIGHUP deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period;
+sidecars after the containers); a second SIGINT kills at once. A closed stdout (| head) only stops
+the printing: the pod runs on and ends as usual.
 
 Exit status: 0 the pod Succeeded, 1 it Failed, 2 invalid manifest or usage (nothing was started).
 
