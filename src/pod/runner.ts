@@ -865,6 +865,8 @@ export class PodRunner extends EventEmitter {
       this.#pipeLogs(r, current, process.stderr!, 'stderr'),
     ]);
     void process.exited.then(async (status) => {
+      // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
+      current.exitSeen = true;
       // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
       for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
