@@ -29,7 +29,7 @@ function program(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 success, 1 failure, 2 bad usage (nothing was started).
+Exit codes: 0 success, 1 failure (or the pod already exists: nothing was started), 2 bad usage (nothing was started).
 
 Init mode (the default command): pod-init [init] [options] -- CMD [ARGS...]
   run CMD as a correct PID 1: forward every signal, reap every zombie, exit with its code
@@ -108,6 +108,14 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof PodOptionError) {
       print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
+    }
+    if (error instanceof Error && error.name === 'PodAlreadyExistsError') {
+      // kubectl's "Error from server (AlreadyExists): pods "web" already exists", and its exit code.
+      print(
+        process.stderr,
+        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (Ctrl-C or SIGTERM to it)\n`,
+      );
+      return exitCodes.failed;
     }
     if (error instanceof PodSystemError) {
       print(process.stderr, `pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);

@@ -84,6 +84,12 @@ export function loadPod(
   const { errors, warnings } = validatePod(parsed.pod, { configMaps: parsed.configMaps, secrets: parsed.secrets });
   if (errors.length > 0) throw new ManifestError(source, errors.map(formatFieldError));
   const pod = applyDefaults(parsed.pod);
+  // Set by the API server on create, whatever the client sent: a uid per run (the runner's), and
+  // the time of this run.
+  if (pod.metadata !== undefined) {
+    delete pod.metadata.uid;
+    delete pod.metadata.creationTimestamp;
+  }
   const gaps = runnerGaps(pod);
   if (gaps.length > 0) warnings.push(`not carried out by pod-init yet (accepted, then ignored): ${gaps.join(', ')}`);
   const bytes = {

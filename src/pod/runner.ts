@@ -61,6 +61,7 @@ import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
 import { PodGuard } from './pod-guard';
+import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { sweepStaleState } from './sweep-state';
 import { givePodTree } from './userns-files';
@@ -293,8 +294,15 @@ export class PodRunner extends EventEmitter {
 
   async #startPod(): Promise<void> {
     if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
-    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    try {
+      // One live pod per namespace/name in a state root (pod-names.ts), before anything of it is made.
+      claimPodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    } catch (error) {
+      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+      throw error;
+    }
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
       this.#emitEvent('Normal', 'SweptLeftovers', m),
     );
@@ -380,6 +388,11 @@ export class PodRunner extends EventEmitter {
       return;
     }
     void this.#terminate(grace);
+  }
+
+  /** The names of the live pods of this state root (pod-names.ts). */
+  #names(): PodNameRegistry {
+    return { dir: path.join(path.dirname(this.stateDir), '.names'), ownersDir: this.#ownersDir };
   }
 
   /** Admission refused the pod (kubelet rejectPod): phase Failed, nothing started. */
@@ -1193,6 +1206,7 @@ export class PodRunner extends EventEmitter {
     // Everything of the pod is gone: the guard may go, killing nothing.
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
+    releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
