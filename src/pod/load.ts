@@ -90,6 +90,10 @@ export function loadPod(
     delete pod.metadata.uid;
     delete pod.metadata.creationTimestamp;
   }
+  if (parsed.skipped.length > 0)
+    warnings.push(
+      `skipped what pod-init does not run beside the Pod: ${parsed.skipped.join(', ')} (only the Pod and the ConfigMaps and Secrets of its namespace are used)`,
+    );
   const gaps = runnerGaps(pod);
   if (gaps.length > 0) warnings.push(`not carried out by pod-init yet (accepted, then ignored): ${gaps.join(', ')}`);
   const bytes = {

@@ -122,6 +122,11 @@ describe('validatePod: a valid pod', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = 'spec.host'))).toEqual([]);
   });
 
+  it('accepts a projected serviceAccountToken without serviceAccountName (admission defaults it to "default")', () => {
+    const token = { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } };
+    expect(errorsAfter((p) => p.spec.volumes.push(token))).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
