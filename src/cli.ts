@@ -58,6 +58,8 @@ function execPause(): never {
   native.execve(pausePath, ['pod-pause'], [], true);
 }
 
+const helpTopics = new Set(['run', 'init', 'pause']);
+
 const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
@@ -76,6 +78,8 @@ export async function main(args: string[]): Promise<number> {
   // `pod-init … | head`: a console that goes away stops the printing, not pod-init (console-output.ts).
   tolerateClosedConsole(process.stdout);
   tolerateClosedConsole(process.stderr);
+  // `pod-init help CMD` is `pod-init CMD --help`, as with git and kubectl.
+  if (args[0] === 'help' && args[1] !== undefined && helpTopics.has(args[1])) args = [args[1], '--help'];
   try {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.

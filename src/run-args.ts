@@ -33,6 +33,8 @@ export interface RunOptions {
   podPidsLimit: number | undefined;
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
+  /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
+  dryRun: boolean;
 }
 
 function runProgram(): Command {
@@ -44,6 +46,10 @@ function runProgram(): Command {
     .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
     .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
     .option('-q, --quiet', 'do not stream logs and events')
+    .option(
+      '--dry-run',
+      "validate and print the defaulted Pod (YAML, or -o json), start nothing (kubectl's --dry-run=client -o yaml)",
+    )
     .option(
       '--allow-privilege-escalation',
       'an unset securityContext.allowPrivilegeEscalation allows it (no no_new_privs), as the kubelet does; ' +
@@ -102,6 +108,7 @@ export interface RawRunArgs {
   image: string[];
   output?: 'json' | 'yaml';
   quiet?: boolean;
+  dryRun?: boolean;
   allowPrivilegeEscalation?: boolean;
   statusFile?: string;
   timeout?: string;
@@ -149,7 +156,7 @@ const valueFlags: Record<string, ValueFlag> = {
 };
 
 /**
- * @internal The plain spellings (one FILE; `-q`, `--quiet`; `-o V`, `--flag V`, `--flag=V` with V not
+ * @internal The plain spellings (one FILE; `-q`, `--quiet`, `--dry-run`; `-o V`, `--flag V`, `--flag=V` with V not
  * empty and not starting with `-`, each option once but `--image`), read without loading commander
  * (~1/20 of a trivial run's start-up). Anything else is undefined, for {@link commanderRunArgs}: help,
  * mistakes and their messages stay commander's.
@@ -172,6 +179,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '-q' || arg === '--quiet') {
       raw.quiet = true;
+      continue;
+    }
+    if (arg === '--dry-run') {
+      raw.dryRun = true;
       continue;
     }
     if (arg === '--allow-privilege-escalation') {
@@ -260,6 +271,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,
+    dryRun: o.dryRun ?? false,
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,

@@ -17,6 +17,9 @@ export { parseRunArgs, type RunOptions } from './run-args';
 
 const palette = [36, 35, 32, 33, 34, 31];
 
+/** YAML that kubectl reads back as it was: YAML 1.1 quoting (`"yes"`, `"0644"` stay strings), no folding. */
+const toYaml = (object: unknown): string => YAML.stringify(object, { version: '1.1', lineWidth: 0 });
+
 /**
  * Runs the pod; resolves with the exit code.
  *
@@ -35,6 +38,11 @@ export async function runPod(options: RunOptions): Promise<number> {
   const out = options.output ? process.stderr : process.stdout;
   const tty = out.isTTY === true;
   for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
+  if (options.dryRun) {
+    // kubectl's --dry-run=client -o yaml: the object as it would be created; nothing starts.
+    print(process.stdout, options.output === 'json' ? JSON.stringify(pod, null, 2) + '\n' : toYaml(pod));
+    return 0;
+  }
 
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
@@ -98,7 +106,7 @@ export async function runPod(options: RunOptions): Promise<number> {
     const final = await runner.finished;
     shown.flush();
     if (options.output === 'json') print(process.stdout, JSON.stringify(final, null, 2) + '\n');
-    if (options.output === 'yaml') print(process.stdout, YAML.stringify(final));
+    if (options.output === 'yaml') print(process.stdout, toYaml(final));
     const phase = (final.status as { phase?: string }).phase;
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
