@@ -49,7 +49,8 @@ const securityFields = ['windowsOptions'] as const satisfies readonly (keyof Sec
 const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy'] as const;
 
 /** Container fields ignored whenever they are set. */
-const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
+// imagePullPolicy is not warned: harmless here (an image is a local root, or pulled as the policy says).
+const containerFields = ['resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
 
 /** The volume sources pod-init mounts; every other source is reported. */
 const mountedSources = new Set(['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected']);
@@ -89,7 +90,6 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   for (const hook of ['postStart', 'preStop'] as const) {
     if (c.lifecycle?.[hook]?.tcpSocket !== undefined) out.push(child(child(child(p, 'lifecycle'), hook), 'tcpSocket'));
   }
-  if (c.lifecycle?.stopSignal !== undefined) out.push(child(child(p, 'lifecycle'), 'stopSignal'));
   (c.env ?? []).forEach((env, i) => {
     if (env.valueFrom?.fileKeyRef !== undefined)
       out.push(child(child(at(child(p, 'env'), i), 'valueFrom'), 'fileKeyRef'));

@@ -29,17 +29,7 @@ Object.defineProperty(ManifestError.prototype, 'name', { value: 'ManifestError',
 function runnerGaps(pod: Pod): string[] {
   const gaps: string[] = [];
   const spec = pod.spec ?? { containers: [] };
-  const lists = [
-    ['initContainers', spec.initContainers ?? []],
-    ['containers', spec.containers ?? []],
-  ] as const;
-  for (const [list, containers] of lists) {
-    containers.forEach((c, i) => {
-      const at = `spec.${list}[${i}]`;
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
-        if (c[probe]?.grpc !== undefined) gaps.push(`${at}.${probe}.grpc`);
-    });
-  }
+  // gRPC probes are in the validator's summary warning already (unsupported.ts): not said twice.
   (spec.volumes ?? []).forEach((v, i) => {
     // On disk the kubelet enforces sizeLimit by eviction, which pod-init does not do (a tmpfs is sized).
     if (v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory')

@@ -26,6 +26,24 @@ describe('loadPod', () => {
     expect(loadPod(podYaml).warnings.some((w) => w.startsWith('skipped'))).toBe(false);
   });
 
+  it('warns only about what pod-init does not do, once: not imagePullPolicy or stopSignal, gRPC once', () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata: { name: w }
+spec:
+  os: { name: linux }
+  containers:
+    - name: c
+      image: nginx:1.27
+      imagePullPolicy: Always
+      lifecycle: { stopSignal: SIGQUIT }
+      readinessProbe: { grpc: { port: 9000 } }
+`;
+    const { warnings } = loadPod(text);
+    expect(warnings.join('\n')).not.toMatch(/imagePullPolicy|stopSignal/);
+    expect(warnings.join('\n').match(/readinessProbe\.grpc/g)).toHaveLength(1);
+  });
+
   it("ignores the client's uid and creationTimestamp, as the API server does on create", () => {
     const { pod } = loadPod(podYaml);
     expect(pod.metadata.uid).toBeUndefined();
