@@ -7,7 +7,7 @@
  * {@link validatePod}.
  * @module
  */
-import { LineCounter, parseAllDocuments, type Tags } from 'yaml';
+import { Composer, CST, type Document, LineCounter, Parser, type Tags } from 'yaml';
 import { formatFieldError, invalid, required, tooLong, type FieldError } from './field-error';
 import { isConfigMapKey } from './formats';
 import { checkObject, isObject } from './structure';
@@ -128,17 +128,46 @@ function checkSecret(raw: Record<string, unknown>): { object: Secret; errors: Fi
   return { object: secret, errors };
 }
 
+/**
+ * kubectl's YAML (go-yaml) reads `\'` in a double-quoted string as `'`, an escape YAML itself does not
+ * have: it is rewritten as `\x27` before the documents are composed. Escape pairs are read left to
+ * right, so `\\'` stays an escaped backslash and a quote.
+ */
+function goYamlEscapes(token: CST.Token): void {
+  const fix = (t: CST.Token | undefined) => {
+    if (t?.type === 'double-quoted-scalar')
+      t.source = t.source.replace(/\\([\s\S])/g, (pair, c: string) => (c === "'" ? '\\x27' : pair));
+  };
+  if (token.type !== 'document') return;
+  fix(token.value);
+  CST.visit(token, (item) => {
+    fix(item.key ?? undefined);
+    fix(item.value);
+  });
+}
+
+/** The YAML documents of `text`, read as kubectl reads them. */
+function composeDocuments(text: string, lineCounter: LineCounter): Document.Parsed[] {
+  const composer = new Composer({ version: '1.1', customTags: kubectlTags });
+  const docs: Document.Parsed[] = [];
+  for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+    goYamlEscapes(token);
+    docs.push(...composer.next(token));
+  }
+  docs.push(...composer.end(false, text.length));
+  return docs;
+}
+
 /** Reads the YAML documents, unpacking `kind: List`; records syntax errors as problems. */
 function readDocuments(text: string, source: string, problems: string[]): { docs: Located[]; unreadable: number } {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { version: '1.1', customTags: kubectlTags, lineCounter });
   const docs: Located[] = [];
   let unreadable = 0;
-  for (const doc of Array.isArray(parsed) ? parsed : [parsed]) {
+  for (const doc of composeDocuments(text, lineCounter)) {
     if (doc.errors.length > 0) {
       unreadable++;
       for (const e of doc.errors) {
-        const [line, col] = [e.linePos?.[0].line ?? '?', e.linePos?.[0].col ?? '?'];
+        const { line, col } = lineCounter.linePos(e.pos[0]);
         problems.push(
           `${source}:${line}:${col}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
         );

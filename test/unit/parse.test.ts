@@ -124,6 +124,22 @@ describe('parseManifests', () => {
     expect(parseManifests(`${podYaml}---\n${configMapYaml}`, 'pod.yaml').skipped).toEqual([]);
   });
 
+  it("reads \\' in a double-quoted string as kubectl's YAML reader does (a quote), and only there", () => {
+    const text = `${podYaml}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: q }\ndata:\n  a: "it\\'s"\n  b: "\\\\'"\n  c: 'no\\'\n`;
+    const withKey = text.replace('name: web', 'name: web\n  annotations: { "k\\\'": ["v\\\'"] }');
+    // Keys and values in flow collections too (the Pod comes back as written, for validatePod).
+    expect(parseManifests(withKey, 'pod.yaml').pod.metadata).toMatchObject({ annotations: { "k'": ["v'"] } });
+    expect(parseManifests(text, 'pod.yaml').configMaps.get('q')!.data).toEqual({
+      a: "it's",
+      b: "\\'",
+      c: 'no\\',
+    });
+    // Other escapes YAML does not have stay errors, as in go-yaml.
+    expect(
+      problems(`${podYaml}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: q }\ndata: { a: "\\q" }\n`),
+    ).toEqual(['pod.yaml:20:13: Invalid escape sequence \\q']);
+  });
+
   it('reads an empty namespace as "default", for the Pod and the objects beside it', () => {
     const text = `${podYaml.replace('name: web', 'name: web\n  namespace: ""')}---\n${configMapYaml}`;
     expect(parseManifests(text, 'pod.yaml').configMaps.has('app-config')).toBe(true);
