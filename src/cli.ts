@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { print, tolerateClosedConsole } from './console-output';
 import { PodOptionError, PodSystemError } from './errors';
-import { native, pausePath } from './native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -55,7 +54,10 @@ Examples:
 
 /** Becomes pod-pause with every signal blocked: a TERM sent right after the exec stays pending for it. */
 function execPause(): never {
-  native.execve(pausePath, ['pod-pause'], [], true);
+  // The addon only here: `pod-init run --dry-run` and `--help` start without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon: typeof import('./native') = require('./native');
+  addon.native.execve(addon.pausePath, ['pod-pause'], [], true);
 }
 
 const helpTopics = new Set(['run', 'init', 'pause']);

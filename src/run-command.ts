@@ -11,7 +11,7 @@ import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
 import type { RunOptions } from './run-args';
 import { loadPod } from './pod/load';
-import { type LogLine, type PodEvent, PodRunner } from './pod/runner';
+import type { LogLine, PodEvent } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
 
@@ -44,6 +44,8 @@ export async function runPod(options: RunOptions): Promise<number> {
     return 0;
   }
 
+  // The runner (and the native addon under it) only now: --dry-run and a bad manifest do without.
+  const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
   ].filter((image) => !options.images.has(image));
