@@ -43,6 +43,7 @@ import {
 } from './container-root';
 import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
+import { startErrorMessage } from './start-error';
 import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import {
   hostsFile,
@@ -843,10 +844,7 @@ export class PodRunner extends EventEmitter {
       if (!(error instanceof PodSystemError)) throw error;
       if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
-      const message =
-        error.step === 'exec' && error.code === 'ENOENT'
-          ? `exec: "${argv[0]}": executable file not found in $PATH`
-          : `${error.step ?? error.syscall}: ${error.message}`;
+      const message = startErrorMessage(error, argv[0]!, r.spec.workingDir ?? '/');
       r.current = { ...instance, finishedAt: new Date(), exitCode: 128, reason: 'StartError', message };
       r.waiting = { reason: 'RunContainerError', message };
       this.#emitEvent('Warning', 'Failed', `Error: ${message}`, name);
