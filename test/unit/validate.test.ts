@@ -127,6 +127,21 @@ describe('validatePod: a valid pod', () => {
     expect(errorsAfter((p) => p.spec.volumes.push(token))).toEqual([]);
   });
 
+  it('accepts subPath and subPathExpr on an image volume (allowed since 1.33)', () => {
+    expect(
+      errorsAfter((p) => {
+        p.spec.volumes.push({
+          name: 'tools',
+          image: { reference: 'registry.k8s.io/tools:1', pullPolicy: 'IfNotPresent' },
+        });
+        p.spec.containers[0].volumeMounts = [
+          { name: 'tools', mountPath: '/opt/bin', subPath: 'bin' },
+          { name: 'tools', mountPath: '/opt/lib', subPathExpr: 'lib' },
+        ];
+      }),
+    ).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
