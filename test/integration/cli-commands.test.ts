@@ -52,6 +52,15 @@ describe('pod-init help CMD', () => {
   });
 });
 
+describe('pod-init init --help', () => {
+  it("says once what Node's start costs CMD (the inherited signal state) and what keeps it", async () => {
+    const r = await cliRun(['init', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/Node resets\s+the mask and the ignored signals/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/pod-pause init \[options\] -- CMD/);
+  });
+});
+
 describe('pod-init run --dry-run', () => {
   it('prints the defaulted Pod as YAML that reads back the same, and starts nothing', async () => {
     const r = await cliRun(['run', '--dry-run', '-'], manifest);
