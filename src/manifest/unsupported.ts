@@ -102,11 +102,21 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   return out;
 }
 
-function volumePaths(v: Volume, p: string): string[] {
+/** The names of the volumes some container of the pod mounts. */
+function mountedVolumes(pod: Pod): Set<string> {
+  const spec = pod.spec;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  return new Set(containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
+}
+
+/** The source of a volume pod-init cannot mount, if it has one. */
+const unmountableSource = (v: Volume) => volumeSources.find((s) => v[s] !== undefined && !mountedSources.has(s));
+
+function volumePaths(v: Volume, p: string, mounted: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const source of volumeSources) {
-    if (v[source] !== undefined && !mountedSources.has(source)) out.push(child(p, source));
-  }
+  // One that a container mounts is not ignored: that container waits (unmountableVolumeWarnings).
+  const source = unmountableSource(v);
+  if (source !== undefined && !mounted.has(v.name)) out.push(child(p, source));
   if (/^HugePages/.test(v.emptyDir?.medium ?? '')) out.push(child(child(p, 'emptyDir'), 'medium'));
   return out;
 }
@@ -128,8 +138,34 @@ export function unsupportedFields(pod: Pod): string[] {
   for (const f of podSecurityFields) if (isSet(spec.securityContext?.[f])) out.push(child('spec.securityContext', f));
   (spec.initContainers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.initContainers', i), false)));
   (spec.containers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.containers', i), true)));
-  (spec.volumes ?? []).forEach((v, i) => out.push(...volumePaths(v, at('spec.volumes', i))));
+  const mounted = mountedVolumes(pod);
+  (spec.volumes ?? []).forEach((v, i) => out.push(...volumePaths(v, at('spec.volumes', i), mounted)));
   return out;
+}
+
+/**
+ * One warning per volume of a type pod-init cannot mount that a container mounts: what really
+ * happens, as with a kubelet that lacks the volume plugin — the container never starts.
+ *
+ * @example
+ * unmountableVolumeWarnings(pod);
+ * // ['spec.volumes[0].persistentVolumeClaim: pod-init cannot mount this volume type: container "db" would wait in ContainerCreating (FailedMount)']
+ */
+export function unmountableVolumeWarnings(pod: Pod): string[] {
+  const spec = pod.spec;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  const warnings: string[] = [];
+  (spec?.volumes ?? []).forEach((v, i) => {
+    const source = unmountableSource(v);
+    const users = containers.filter((c) => (c.volumeMounts ?? []).some((m) => m.name === v.name)).map((c) => c.name);
+    if (source === undefined || users.length === 0) return;
+    const who = users.map((n) => JSON.stringify(n)).join(', ');
+    warnings.push(
+      `${child(at('spec.volumes', i), source)}: pod-init cannot mount this volume type: ` +
+        `${users.length === 1 ? 'container' : 'containers'} ${who} would wait in ContainerCreating (FailedMount)`,
+    );
+  });
+  return warnings;
 }
 
 /**
@@ -143,7 +179,7 @@ export function unsupportedWarning(pod: Pod): string[] {
   const fields = unsupportedFields(pod);
   const summary =
     fields.length === 0 ? [] : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
-  return [...summary, ...labelWarnings(pod), ...projectedWarnings(pod)];
+  return [...summary, ...unmountableVolumeWarnings(pod), ...labelWarnings(pod), ...projectedWarnings(pod)];
 }
 
 /**

@@ -798,6 +798,19 @@ describe('validatePod: warnings', () => {
     ]);
   });
 
+  it('says what happens to a container that mounts a volume pod-init cannot mount (not "ignored")', () => {
+    const pod = validPod();
+    pod.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
+    pod.spec.volumes.push({ name: 'unused', persistentVolumeClaim: { claimName: 'unused' } });
+    pod.spec.containers[1].volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    const { errors, warnings } = validatePod(pod, related);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      'valid in Kubernetes but not implemented by pod-init (ignored): spec.volumes[3].persistentVolumeClaim',
+      `spec.volumes[2].persistentVolumeClaim: pod-init cannot mount this volume type: container "${pod.spec.containers[1].name}" would wait in ContainerCreating (FailedMount)`,
+    ]);
+  });
+
   it('does not report the securityContext fields pod-init carries out', () => {
     const pod = validPod();
     Object.assign(pod.spec.containers[1].securityContext, {
