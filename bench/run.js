@@ -11,6 +11,7 @@ const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
 const { summarize, Report } = require('./stats');
 const initBenches = require('./init');
 const podBenches = require('./pod');
+const cliBenches = require('./cli');
 const rootfsBenches = require('./rootfs');
 
 const args = process.argv.slice(2);
@@ -130,6 +131,7 @@ async function main() {
     ...benches,
     ...init,
     ...podBenches(report, { runs, log }),
+    ...cliBenches(report, { runs, log }),
     ...rootfsBenches(report, { iterations, log }),
   };
   delete all.cleanup;

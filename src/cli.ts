@@ -3,8 +3,8 @@
  * @module
  */
 import type { Command } from 'commander';
+import { print, tolerateClosedConsole } from './console-output';
 import { PodOptionError, PodSystemError } from './errors';
-import { native, pausePath } from './native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -24,11 +24,11 @@ function program(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run pod-init --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => print(process.stdout, s), writeErr: (s) => print(process.stderr, s) })
     .addHelpText(
       'after',
       `
-Exit codes: 0 success, 1 failure, 2 bad usage (nothing was started).
+Exit codes: 0 success, 1 failure (or the pod already exists: nothing was started), 2 bad usage (nothing was started).
 
 Init mode (the default command): pod-init [init] [options] -- CMD [ARGS...]
   run CMD as a correct PID 1: forward every signal, reap every zombie, exit with its code
@@ -54,8 +54,13 @@ Examples:
 
 /** Becomes pod-pause with every signal blocked: a TERM sent right after the exec stays pending for it. */
 function execPause(): never {
-  native.execve(pausePath, ['pod-pause'], [], true);
+  // The addon only here: `pod-init run --dry-run` and `--help` start without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon: typeof import('./native') = require('./native');
+  addon.native.execve(addon.pausePath, ['pod-pause'], [], true);
 }
+
+const helpTopics = new Set(['run', 'init', 'pause']);
 
 const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);
 
@@ -72,6 +77,11 @@ function isInitMode(args: string[]): boolean {
  */
 export async function main(args: string[]): Promise<number> {
   if (args.length === 0 && process.pid === 1) execPause();
+  // `pod-init … | head`: a console that goes away stops the printing, not pod-init (console-output.ts).
+  tolerateClosedConsole(process.stdout);
+  tolerateClosedConsole(process.stderr);
+  // `pod-init help CMD` is `pod-init CMD --help`, as with git and kubectl.
+  if (args[0] === 'help' && args[1] !== undefined && helpTopics.has(args[1])) args = [args[1], '--help'];
   try {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.
@@ -98,15 +108,23 @@ export async function main(args: string[]): Promise<number> {
       return exitCodes.usage;
     }
     if (error instanceof Error && (error.name === 'ManifestError' || error.name === 'UnsafeDirectoryError')) {
-      process.stderr.write(`pod-init: ${error.message}\n`);
+      print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
     if (error instanceof PodOptionError) {
-      process.stderr.write(`pod-init: ${error.message}\n`);
+      print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }
+    if (error instanceof Error && error.name === 'PodAlreadyExistsError') {
+      // kubectl's "Error from server (AlreadyExists): pods "web" already exists", and its exit code.
+      print(
+        process.stderr,
+        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (Ctrl-C or SIGTERM to it)\n`,
+      );
+      return exitCodes.failed;
+    }
     if (error instanceof PodSystemError) {
-      process.stderr.write(`pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      print(process.stderr, `pod-init: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
       return exitCodes.failed;
     }
     throw error;

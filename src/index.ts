@@ -22,6 +22,7 @@ export { type InitOptions, initArgv, parseInitArgs } from './init-command';
 export { type OrphanReaper, reapOrphans, type ReapOrphansOptions } from './reaper';
 export * as syscalls from './syscalls';
 export { loadPod, ManifestError } from './pod/load';
+export { PodAlreadyExistsError } from './pod/pod-names';
 export { kubeletLogRotation, type LogRotation } from './pod/log-rotation';
 export { type LogLine, type PodEvent, PodRunner, type PodRunnerOptions } from './pod/runner';
 export { parseRunArgs, runPod, type RunOptions } from './run-command';

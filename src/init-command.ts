@@ -60,6 +60,10 @@ function initProgram(): Command {
 Exit status: CMD's exit code; 128+n when signal n killed it; 127 when CMD was not found, 126 when it
 could not be executed; 2 for bad usage.
 
+Through Node (pod-init, node pod-init.js), CMD starts with no signal blocked or ignored: Node resets
+the mask and the ignored signals it inherited (nohup's SIGHUP, say) before pod-init runs. The native
+init passes them on as it got them: pod-pause init [options] -- CMD (build/Release/pod-pause).
+
 Examples:
   pod-init -- node server.js                 # as an image's ENTRYPOINT
   pod-init -g --grace 10 -- sh -c 'nginx'    # TERM the whole group, 10 s to finish, then SIGKILL`,

@@ -33,6 +33,8 @@ export interface RunOptions {
   podPidsLimit: number | undefined;
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
+  /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
+  dryRun: boolean;
 }
 
 function runProgram(): Command {
@@ -44,6 +46,10 @@ function runProgram(): Command {
     .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
     .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
     .option('-q, --quiet', 'do not stream logs and events')
+    .option(
+      '--dry-run',
+      "validate and print the defaulted Pod (YAML, or -o json), start nothing (kubectl's --dry-run=client -o yaml)",
+    )
     .option(
       '--allow-privilege-escalation',
       'an unset securityContext.allowPrivilegeEscalation allows it (no no_new_privs), as the kubelet does; ' +
@@ -82,11 +88,14 @@ function runProgram(): Command {
       `
 Logs are prefixed with the container's name; a line longer than 16 KiB comes in 16 KiB pieces, as
 its CRI log records do (P records, then F); events use the kubelet's reasons (Pulled, Created,
-Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT or SIGTERM
-deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period; sidecars
-after the containers); a second SIGINT kills at once.
+Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT, SIGTERM or
+SIGHUP deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after the grace period;
+sidecars after the containers); a second SIGINT kills at once. A closed stdout (| head) only stops
+the printing: the pod runs on and ends as usual.
 
-Exit status: 0 the pod Succeeded, 1 it Failed, 2 invalid manifest or usage (nothing was started).
+Exit status: 0 the pod Succeeded, 1 it Failed, or a pod of that namespace and name runs on this host
+already (pods "NAME" already exists: nothing was started), 2 invalid manifest or usage (nothing was
+started). The pod's uid is new for every run (one in the manifest is ignored, as the API server does).
 
 Example:
   pod-init run examples/demo-pod.yaml -o json --timeout 1m > final.json`,
@@ -99,6 +108,7 @@ export interface RawRunArgs {
   image: string[];
   output?: 'json' | 'yaml';
   quiet?: boolean;
+  dryRun?: boolean;
   allowPrivilegeEscalation?: boolean;
   statusFile?: string;
   timeout?: string;
@@ -146,7 +156,7 @@ const valueFlags: Record<string, ValueFlag> = {
 };
 
 /**
- * @internal The plain spellings (one FILE; `-q`, `--quiet`; `-o V`, `--flag V`, `--flag=V` with V not
+ * @internal The plain spellings (one FILE; `-q`, `--quiet`, `--dry-run`; `-o V`, `--flag V`, `--flag=V` with V not
  * empty and not starting with `-`, each option once but `--image`), read without loading commander
  * (~1/20 of a trivial run's start-up). Anything else is undefined, for {@link commanderRunArgs}: help,
  * mistakes and their messages stay commander's.
@@ -169,6 +179,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '-q' || arg === '--quiet') {
       raw.quiet = true;
+      continue;
+    }
+    if (arg === '--dry-run') {
+      raw.dryRun = true;
       continue;
     }
     if (arg === '--allow-privilege-escalation') {
@@ -257,6 +271,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     file: o.file,
     output: o.output,
     quiet: o.quiet ?? false,
+    dryRun: o.dryRun ?? false,
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,

@@ -7,15 +7,18 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { writeFileAtomically } from './atomic-file';
-import { consoleLines } from './console-output';
+import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
 import type { RunOptions } from './run-args';
 import { loadPod } from './pod/load';
-import { type LogLine, type PodEvent, PodRunner } from './pod/runner';
+import type { LogLine, PodEvent } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
 
 const palette = [36, 35, 32, 33, 34, 31];
+
+/** YAML that kubectl reads back as it was: YAML 1.1 quoting (`"yes"`, `"0644"` stay strings), no folding. */
+const toYaml = (object: unknown): string => YAML.stringify(object, { version: '1.1', lineWidth: 0 });
 
 /**
  * Runs the pod; resolves with the exit code.
@@ -34,13 +37,21 @@ export async function runPod(options: RunOptions): Promise<number> {
   const { pod, related, warnings } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
   const out = options.output ? process.stderr : process.stdout;
   const tty = out.isTTY === true;
-  for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`);
+  for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
+  if (options.dryRun) {
+    // kubectl's --dry-run=client -o yaml: the object as it would be created; nothing starts.
+    print(process.stdout, options.output === 'json' ? JSON.stringify(pod, null, 2) + '\n' : toYaml(pod));
+    return 0;
+  }
 
+  // The runner (and the native addon under it) only now: --dry-run and a bad manifest do without.
+  const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
   ].filter((image) => !options.images.has(image));
   if (unmapped.length > 0 && !options.quiet)
-    process.stderr.write(
+    print(
+      process.stderr,
       `pod-init: no --image for ${unmapped.map((i) => JSON.stringify(i)).join(', ')}: running on the host's filesystem\n`,
     );
   const runner = new PodRunner(pod, {
@@ -67,7 +78,8 @@ export async function runPod(options: RunOptions): Promise<number> {
     runner.on('log', (l: LogLine) => shown.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
     runner.on('event', (e: PodEvent) => {
       const object = e.container ? `pod/${pod.metadata.name} (${e.container})` : `pod/${pod.metadata.name}`;
-      out.write(
+      print(
+        out,
         `${tty ? '\x1b[2m' : ''}event: ${e.type.padEnd(7)} ${e.reason.padEnd(10)} ${object}: ${e.message}${tty ? '\x1b[0m' : ''}\n`,
       );
     });
@@ -81,25 +93,26 @@ export async function runPod(options: RunOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (!options.quiet)
-      out.write(
+      print(
+        out,
         `pod-init: ${signal}: deleting the pod${interrupts > 1 ? ' now' : ' gracefully (again to kill now)'}\n`,
       );
     runner.delete(interrupts > 1 && signal === 'SIGINT' ? 0 : undefined);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP (the terminal closed) deletes the pod like SIGTERM; the console may be gone by then.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, onSignal);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => runner.delete(), options.timeoutMs);
   try {
     await runner.start();
     const final = await runner.finished;
     shown.flush();
-    if (options.output === 'json') process.stdout.write(JSON.stringify(final, null, 2) + '\n');
-    if (options.output === 'yaml') process.stdout.write(YAML.stringify(final));
+    if (options.output === 'json') print(process.stdout, JSON.stringify(final, null, 2) + '\n');
+    if (options.output === 'yaml') print(process.stdout, toYaml(final));
     const phase = (final.status as { phase?: string }).phase;
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }

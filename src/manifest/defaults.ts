@@ -2,7 +2,8 @@
  * The API server's defaults for a Pod (`pkg/apis/core/v1/defaults.go` and the `+default` markers of k8s.io/api),
  * applied to a copy. KUBERNETES.md §A.2/A.3 names the ones pod-init depends on: namespace `default`, `restartPolicy`
  * Always, `terminationGracePeriodSeconds` 30, probe timings (timeout 1, period 10, success 1, failure 3),
- * `terminationMessagePath` /dev/termination-log with policy File, container port protocol TCP.
+ * `terminationMessagePath` /dev/termination-log with policy File, container port protocol TCP; and the
+ * ServiceAccount admission plugin's `serviceAccountName: default`.
  * @module
  */
 import type {
@@ -144,6 +145,11 @@ function defaultSpec(spec: PodSpec): void {
   if (spec.terminationGracePeriodSeconds < 0) spec.terminationGracePeriodSeconds = 1;
   if ((spec.schedulerName ?? '') === '') spec.schedulerName = 'default-scheduler';
   spec.enableServiceLinks ??= true;
+  // The ServiceAccount admission plugin names the namespace's `default` account when none is given (the
+  // deprecated `serviceAccount` stands in for an unset name); v1 mirrors the name into `serviceAccount`.
+  if ((spec.serviceAccountName ?? '') === '')
+    spec.serviceAccountName = (spec.serviceAccount ?? '') !== '' ? spec.serviceAccount : 'default';
+  spec.serviceAccount = spec.serviceAccountName;
   const hostNetwork = spec.hostNetwork === true;
   for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork, true);
   for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork, true);

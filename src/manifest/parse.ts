@@ -1,11 +1,13 @@
 /**
  * Reads a `pod-init run` manifest: one or more YAML (or JSON) documents holding exactly one Pod and any number of
- * ConfigMaps and Secrets (a `kind: List` is unpacked). YAML is read with the YAML 1.1 rules kubectl's decoder uses,
- * so `0644` is octal and `yes`/`no` are booleans, as they would be on a cluster. ConfigMaps and Secrets are
- * validated here, like the API server does; the Pod is returned as written, for {@link validatePod}.
+ * ConfigMaps and Secrets (a `kind: List` is unpacked). Other objects people keep beside a Pod (a Service, a
+ * Deployment, ConfigMaps and Secrets of another namespace) are skipped and named, not an error. YAML is read with
+ * the YAML 1.1 rules kubectl's decoder uses, so `0644` is octal and `yes`/`no` are booleans, as they would be on a
+ * cluster. ConfigMaps and Secrets are validated here, like the API server does; the Pod is returned as written, for
+ * {@link validatePod}.
  * @module
  */
-import { LineCounter, parseAllDocuments, type Tags } from 'yaml';
+import { Composer, CST, type Document, LineCounter, Parser, type Tags } from 'yaml';
 import { formatFieldError, invalid, required, tooLong, type FieldError } from './field-error';
 import { isConfigMapKey } from './formats';
 import { checkObject, isObject } from './structure';
@@ -39,6 +41,15 @@ export interface Manifests {
   pod: Pod;
   configMaps: Map<string, ConfigMap>;
   secrets: Map<string, Secret>;
+  /** The objects left out, as `Kind/name` (`Service/web`): other kinds, other namespaces. */
+  skipped: string[];
+}
+
+/** `Kind/name` of an object, for messages; its place in the file when it has no name. */
+function objectRef(doc: Located): string {
+  const metadata = doc.value.metadata;
+  const name = isObject(metadata) && typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : '';
+  return `${String(doc.value.kind)}/${name === '' ? `(${doc.where})` : name}`;
 }
 
 /** kubectl's YAML 1.1 has no base-60 numbers and keeps timestamps as strings. */
@@ -117,17 +128,46 @@ function checkSecret(raw: Record<string, unknown>): { object: Secret; errors: Fi
   return { object: secret, errors };
 }
 
+/**
+ * kubectl's YAML (go-yaml) reads `\'` in a double-quoted string as `'`, an escape YAML itself does not
+ * have: it is rewritten as `\x27` before the documents are composed. Escape pairs are read left to
+ * right, so `\\'` stays an escaped backslash and a quote.
+ */
+function goYamlEscapes(token: CST.Token): void {
+  const fix = (t: CST.Token | undefined) => {
+    if (t?.type === 'double-quoted-scalar')
+      t.source = t.source.replace(/\\([\s\S])/g, (pair, c: string) => (c === "'" ? '\\x27' : pair));
+  };
+  if (token.type !== 'document') return;
+  fix(token.value);
+  CST.visit(token, (item) => {
+    fix(item.key ?? undefined);
+    fix(item.value);
+  });
+}
+
+/** The YAML documents of `text`, read as kubectl reads them. */
+function composeDocuments(text: string, lineCounter: LineCounter): Document.Parsed[] {
+  const composer = new Composer({ version: '1.1', customTags: kubectlTags });
+  const docs: Document.Parsed[] = [];
+  for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+    goYamlEscapes(token);
+    docs.push(...composer.next(token));
+  }
+  docs.push(...composer.end(false, text.length));
+  return docs;
+}
+
 /** Reads the YAML documents, unpacking `kind: List`; records syntax errors as problems. */
 function readDocuments(text: string, source: string, problems: string[]): { docs: Located[]; unreadable: number } {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { version: '1.1', customTags: kubectlTags, lineCounter });
   const docs: Located[] = [];
   let unreadable = 0;
-  for (const doc of Array.isArray(parsed) ? parsed : [parsed]) {
+  for (const doc of composeDocuments(text, lineCounter)) {
     if (doc.errors.length > 0) {
       unreadable++;
       for (const e of doc.errors) {
-        const [line, col] = [e.linePos?.[0].line ?? '?', e.linePos?.[0].col ?? '?'];
+        const { line, col } = lineCounter.linePos(e.pos[0]);
         problems.push(
           `${source}:${line}:${col}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
         );
@@ -166,8 +206,9 @@ function readDocuments(text: string, source: string, problems: string[]): { docs
 /**
  * Parses a manifest into its Pod, ConfigMaps and Secrets. Secrets come back as the API server stores them: `data`
  * is base64, with `stringData` merged in (its values override `data`) and removed; `type` defaults to `Opaque`.
- * Throws a {@link ManifestError} listing every problem: YAML syntax, a document that is not an object, a kind other
- * than Pod/ConfigMap/Secret, no Pod or more than one, two objects with one name, ConfigMap/Secret validation errors.
+ * Throws a {@link ManifestError} listing every problem: YAML syntax, a document that is not an object or has no kind,
+ * no Pod or more than one, two objects with one name, ConfigMap/Secret validation errors. Objects of other kinds,
+ * and ConfigMaps and Secrets of another namespace than the Pod's, come back in `skipped`.
  *
  * @example
  * const { pod, configMaps, secrets } = parseManifests(fs.readFileSync('pod.yaml', 'utf8'), 'pod.yaml');
@@ -190,6 +231,7 @@ export function parseManifests(text: string, source: string): Manifests {
     if (into.has(name)) problems.push(`${doc.where}: ${label} is defined twice`);
     into.set(name, checked.object);
   };
+  const skipped: string[] = [];
   const { docs, unreadable } = readDocuments(text, source, problems);
   for (const doc of docs) {
     const kind = doc.value.kind;
@@ -197,14 +239,12 @@ export function parseManifests(text: string, source: string): Manifests {
     else if (kind === 'ConfigMap') add(doc, checkConfigMap(doc.value), configMaps, 'ConfigMap');
     else if (kind === 'Secret') add(doc, checkSecret(doc.value), secrets, 'Secret');
     else if (kind === undefined || kind === '') problems.push(`${doc.where}: kind: Required value`);
-    else {
-      problems.push(
-        `${doc.where}: kind: Unsupported value: ${JSON.stringify(kind)}: supported values: "ConfigMap", "Pod", "Secret"`,
-      );
-    }
+    else skipped.push(objectRef(doc));
   }
   if (pods.length === 0 && unreadable === 0)
-    problems.push(`${source}: no Pod in the manifest (exactly one is required)`);
+    problems.push(
+      `${source}: no Pod in the manifest (exactly one is required${skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''})`,
+    );
   if (pods.length > 1)
     problems.push(`${source}: ${pods.length} Pods (${pods.map((p) => p.where).join(', ')}): exactly one is required`);
   const pod = pods[0]?.value as Pod | undefined;
@@ -216,13 +256,12 @@ export function parseManifests(text: string, source: string): Manifests {
     ['Secret', secrets],
   ] as const) {
     for (const [name, object] of objects) {
-      const ns = namespaceOf(object.metadata?.namespace);
-      if (ns !== namespace)
-        problems.push(
-          `${source}: ${kind} ${JSON.stringify(name)} is in namespace ${JSON.stringify(ns)}, the Pod in ${JSON.stringify(namespace)}`,
-        );
+      // Another namespace's object is not the Pod's to use (the kubelet would not find it).
+      if (namespaceOf(object.metadata?.namespace) === namespace) continue;
+      objects.delete(name);
+      skipped.push(`${kind}/${name} (namespace ${String(object.metadata?.namespace)})`);
     }
   }
   if (problems.length > 0 || pod === undefined) throw new ManifestError(problems);
-  return { pod, configMaps, secrets };
+  return { pod, configMaps, secrets, skipped };
 }

@@ -49,7 +49,8 @@ const securityFields = ['windowsOptions'] as const satisfies readonly (keyof Sec
 const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy'] as const;
 
 /** Container fields ignored whenever they are set. */
-const containerFields = ['imagePullPolicy', 'resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
+// imagePullPolicy is not warned: harmless here (an image is a local root, or pulled as the policy says).
+const containerFields = ['resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
 
 /** The volume sources pod-init mounts; every other source is reported. */
 const mountedSources = new Set([
@@ -97,7 +98,6 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   for (const hook of ['postStart', 'preStop'] as const) {
     if (c.lifecycle?.[hook]?.tcpSocket !== undefined) out.push(child(child(child(p, 'lifecycle'), hook), 'tcpSocket'));
   }
-  if (c.lifecycle?.stopSignal !== undefined) out.push(child(child(p, 'lifecycle'), 'stopSignal'));
   (c.env ?? []).forEach((env, i) => {
     if (env.valueFrom?.fileKeyRef !== undefined)
       out.push(child(child(at(child(p, 'env'), i), 'valueFrom'), 'fileKeyRef'));
@@ -110,11 +110,21 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
   return out;
 }
 
-function volumePaths(v: Volume, p: string): string[] {
+/** The names of the volumes some container of the pod mounts. */
+function mountedVolumes(pod: Pod): Set<string> {
+  const spec = pod.spec;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  return new Set(containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
+}
+
+/** The source of a volume pod-init cannot mount, if it has one. */
+const unmountableSource = (v: Volume) => volumeSources.find((s) => v[s] !== undefined && !mountedSources.has(s));
+
+function volumePaths(v: Volume, p: string, mounted: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const source of volumeSources) {
-    if (v[source] !== undefined && !mountedSources.has(source)) out.push(child(p, source));
-  }
+  // One that a container mounts is not ignored: that container waits (unmountableVolumeWarnings).
+  const source = unmountableSource(v);
+  if (source !== undefined && !mounted.has(v.name)) out.push(child(p, source));
   if (/^HugePages/.test(v.emptyDir?.medium ?? '')) out.push(child(child(p, 'emptyDir'), 'medium'));
   return out;
 }
@@ -136,8 +146,34 @@ export function unsupportedFields(pod: Pod): string[] {
   for (const f of podSecurityFields) if (isSet(spec.securityContext?.[f])) out.push(child('spec.securityContext', f));
   (spec.initContainers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.initContainers', i), false)));
   (spec.containers ?? []).forEach((c, i) => out.push(...containerPaths(c, at('spec.containers', i), true)));
-  (spec.volumes ?? []).forEach((v, i) => out.push(...volumePaths(v, at('spec.volumes', i))));
+  const mounted = mountedVolumes(pod);
+  (spec.volumes ?? []).forEach((v, i) => out.push(...volumePaths(v, at('spec.volumes', i), mounted)));
   return out;
+}
+
+/**
+ * One warning per volume of a type pod-init cannot mount that a container mounts: what really
+ * happens, as with a kubelet that lacks the volume plugin — the container never starts.
+ *
+ * @example
+ * unmountableVolumeWarnings(pod);
+ * // ['spec.volumes[0].persistentVolumeClaim: pod-init cannot mount this volume type: container "db" would wait in ContainerCreating (FailedMount)']
+ */
+export function unmountableVolumeWarnings(pod: Pod): string[] {
+  const spec = pod.spec;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  const warnings: string[] = [];
+  (spec?.volumes ?? []).forEach((v, i) => {
+    const source = unmountableSource(v);
+    const users = containers.filter((c) => (c.volumeMounts ?? []).some((m) => m.name === v.name)).map((c) => c.name);
+    if (source === undefined || users.length === 0) return;
+    const who = users.map((n) => JSON.stringify(n)).join(', ');
+    warnings.push(
+      `${child(at('spec.volumes', i), source)}: pod-init cannot mount this volume type: ` +
+        `${users.length === 1 ? 'container' : 'containers'} ${who} would wait in ContainerCreating (FailedMount)`,
+    );
+  });
+  return warnings;
 }
 
 /**
@@ -151,7 +187,7 @@ export function unsupportedWarning(pod: Pod): string[] {
   const fields = unsupportedFields(pod);
   const summary =
     fields.length === 0 ? [] : [`valid in Kubernetes but not implemented by pod-init (ignored): ${fields.join(', ')}`];
-  return [...summary, ...labelWarnings(pod), ...projectedWarnings(pod)];
+  return [...summary, ...unmountableVolumeWarnings(pod), ...labelWarnings(pod), ...projectedWarnings(pod)];
 }
 
 /**

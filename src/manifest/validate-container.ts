@@ -83,11 +83,7 @@ function validateMounts(c: Container, ctx: ContainerContext, p: string): FieldEr
     mountPaths.add(m.mountPath);
     const subPath = m.subPath ?? '';
     const subPathExpr = m.subPathExpr ?? '';
-    if (volume?.image !== undefined) {
-      if (subPath !== '') errors.push(invalid(child(mp, 'subPath'), subPath, 'not allowed in image volume sources'));
-      if (subPathExpr !== '')
-        errors.push(invalid(child(mp, 'subPathExpr'), subPathExpr, 'not allowed in image volume sources'));
-    }
+    // subPath and subPathExpr on an image volume are allowed since Kubernetes 1.33 (KEP-4639 beta).
     if (subPath !== '') errors.push(...localDescendingPath(subPath, child(mp, 'subPath')));
     if (subPathExpr !== '') {
       if (subPath !== '')

@@ -29,17 +29,7 @@ Object.defineProperty(ManifestError.prototype, 'name', { value: 'ManifestError',
 function runnerGaps(pod: Pod): string[] {
   const gaps: string[] = [];
   const spec = pod.spec ?? { containers: [] };
-  const lists = [
-    ['initContainers', spec.initContainers ?? []],
-    ['containers', spec.containers ?? []],
-  ] as const;
-  for (const [list, containers] of lists) {
-    containers.forEach((c, i) => {
-      const at = `spec.${list}[${i}]`;
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
-        if (c[probe]?.grpc !== undefined) gaps.push(`${at}.${probe}.grpc`);
-    });
-  }
+  // gRPC probes are in the validator's summary warning already (unsupported.ts): not said twice.
   (spec.volumes ?? []).forEach((v, i) => {
     // On disk the kubelet enforces sizeLimit by eviction, which pod-init does not do (a tmpfs is sized).
     if (v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory')
@@ -84,6 +74,16 @@ export function loadPod(
   const { errors, warnings } = validatePod(parsed.pod, { configMaps: parsed.configMaps, secrets: parsed.secrets });
   if (errors.length > 0) throw new ManifestError(source, errors.map(formatFieldError));
   const pod = applyDefaults(parsed.pod);
+  // Set by the API server on create, whatever the client sent: a uid per run (the runner's), and
+  // the time of this run.
+  if (pod.metadata !== undefined) {
+    delete pod.metadata.uid;
+    delete pod.metadata.creationTimestamp;
+  }
+  if (parsed.skipped.length > 0)
+    warnings.push(
+      `skipped what pod-init does not run beside the Pod: ${parsed.skipped.join(', ')} (only the Pod and the ConfigMaps and Secrets of its namespace are used)`,
+    );
   const gaps = runnerGaps(pod);
   if (gaps.length > 0) warnings.push(`not carried out by pod-init yet (accepted, then ignored): ${gaps.join(', ')}`);
   const bytes = {

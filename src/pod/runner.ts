@@ -43,6 +43,7 @@ import {
 } from './container-root';
 import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
+import { startErrorMessage } from './start-error';
 import { lastBytes, terminationLimits, terminationMessage } from './termination';
 import {
   hostsFile,
@@ -61,6 +62,7 @@ import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
 import { PodGuard } from './pod-guard';
+import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { sweepStaleState } from './sweep-state';
 import { givePodTree } from './userns-files';
@@ -311,8 +313,15 @@ export class PodRunner extends EventEmitter {
 
   async #startPod(): Promise<void> {
     if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
-    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    try {
+      // One live pod per namespace/name in a state root (pod-names.ts), before anything of it is made.
+      claimPodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    } catch (error) {
+      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+      throw error;
+    }
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
       this.#emitEvent('Normal', 'SweptLeftovers', m),
     );
@@ -408,6 +417,11 @@ export class PodRunner extends EventEmitter {
       return;
     }
     void this.#terminate(grace);
+  }
+
+  /** The names of the live pods of this state root (pod-names.ts). */
+  #names(): PodNameRegistry {
+    return { dir: path.join(path.dirname(this.stateDir), '.names'), ownersDir: this.#ownersDir };
   }
 
   /** Admission refused the pod (kubelet rejectPod): phase Failed, nothing started. */
@@ -865,10 +879,7 @@ export class PodRunner extends EventEmitter {
       if (!(error instanceof PodSystemError)) throw error;
       if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
-      const message =
-        error.step === 'exec' && error.code === 'ENOENT'
-          ? `exec: "${argv[0]}": executable file not found in $PATH`
-          : `${error.step ?? error.syscall}: ${error.message}`;
+      const message = startErrorMessage(error, argv[0]!, r.spec.workingDir ?? '/');
       r.current = { ...instance, finishedAt: new Date(), exitCode: 128, reason: 'StartError', message };
       r.waiting = { reason: 'RunContainerError', message };
       this.#emitEvent('Warning', 'Failed', `Error: ${message}`, name);
@@ -900,6 +911,8 @@ export class PodRunner extends EventEmitter {
       this.#pipeLogs(r, current, process.stderr!, 'stderr'),
     ]);
     void process.exited.then(async (status) => {
+      // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
+      current.exitSeen = true;
       // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
       for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
@@ -1226,6 +1239,7 @@ export class PodRunner extends EventEmitter {
     // Everything of the pod is gone: the guard may go, killing nothing.
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
+    releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
     releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));

@@ -196,7 +196,7 @@ function expectRefused(r: { stdout: string; stderr: string }) {
   };
   expect(pod.status.containerStatuses[0]!.state.terminated).toMatchObject({
     reason: 'StartError',
-    message: expect.stringMatching(/^mask-source: ELOOP: .* openat2 '\/dev\/null' \(setup step mask-source\)/),
+    message: expect.stringMatching(/^mask-source: ELOOP: .* \(openat2 '\/dev\/null'\)/),
   });
 }
 

@@ -168,14 +168,17 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
 
     it('reports and removes the cgroups and the state, kills survivors, keeps the logs', async () => {
       const marker = `outlive-${randomUUID()}`;
-      const uid = randomUUID();
       const first = start(
         'first',
-        `apiVersion: v1\nkind: Pod\nmetadata: { name: lost, uid: ${uid} }\nspec:\n${outliveSpec(marker, true)}`,
+        `apiVersion: v1\nkind: Pod\nmetadata: { name: lost }\nspec:\n${outliveSpec(marker, true)}`,
         ['--no-guard'], // survivors for the sweep to find
       );
       try {
         await podRunning(marker);
+        // The uid is the run's own (a manifest's is ignored): its state directory's name ends with it.
+        const states = fs.readdirSync(path.join(tmp.dir, 'state')).filter((d) => d.startsWith('default_lost_'));
+        expect(states).toHaveLength(1);
+        const uid = states[0]!.slice('default_lost_'.length);
         await first.out.waitFor(/"reason":"Started"/);
         first.proc.kill('SIGKILL');
         await first.exited;

@@ -214,7 +214,6 @@ describe.skipIf(skip)(titled('pod-init run: the device program of a default cont
   afterAll(() => cleanup());
 
   it('is attached to its v2 cgroup while it runs, and a node it made outside the list does not open', async () => {
-    const uid = `devbpf-${process.pid}`;
     const gate = path.join(stateRoot, 'gate');
     fs.mkdirSync(gate);
     const script = [
@@ -223,7 +222,7 @@ describe.skipIf(skip)(titled('pod-init run: the device program of a default cont
     ].join('; ');
     const manifest = `apiVersion: v1
 kind: Pod
-metadata: { name: devices, uid: ${uid} }
+metadata: { name: devices }
 spec:
   restartPolicy: Never
   terminationGracePeriodSeconds: 1
@@ -235,6 +234,7 @@ spec:
       volumeMounts: [{ name: gate, mountPath: /gate }, { name: scratch, mountPath: /scratch }]
 `;
     let attached: number | undefined;
+    let uid: string | undefined;
     let opened: Promise<string> | undefined;
     const result = run(['-o', 'json', '--timeout', '30s'], manifest, (child) => {
       opened = waitForLine(child.stderr, /^c \| open=/);
@@ -242,6 +242,11 @@ spec:
     try {
       const line = await opened!;
       expect(line).toBe('c | open=refused');
+      // The uid is the run's own (a manifest's is ignored): its state directory's name ends with it.
+      uid = fs
+        .readdirSync(stateRoot)
+        .find((d) => d.startsWith('default_devices_'))!
+        .slice('default_devices_'.length);
       attached = attachedDevicePrograms(path.join(unified!.mountPoint, `kubepods/besteffort/pod${uid}/c`));
     } finally {
       fs.writeFileSync(path.join(gate, 'go'), '');
@@ -249,6 +254,6 @@ spec:
     const r = await result;
     expect(r.code, r.stderr).toBe(0);
     expect(attached).toBe(1);
-    expect(fs.existsSync(path.join(unified!.mountPoint, `kubepods/besteffort/pod${uid}`))).toBe(false);
+    expect(fs.existsSync(path.join(unified!.mountPoint, `kubepods/besteffort/pod${uid!}`))).toBe(false);
   });
 });

@@ -350,7 +350,7 @@ describe.skipIf(reason)(titled('deleting a pod while it starts', reason), () => 
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const tag = `starting-${randomUUID()}`;
-        const uid = randomUUID();
+        const name = `starting-${attempt}`;
         const child: ChildProcess = cpSpawn(
           process.execPath,
           [path.resolve(__dirname, '../../pod-init.js'), 'run', '-'],
@@ -360,17 +360,19 @@ describe.skipIf(reason)(titled('deleting a pod while it starts', reason), () => 
           },
         );
         child.stdin!.end(
-          `apiVersion: v1\nkind: Pod\nmetadata: { name: starting, uid: ${uid} }\nspec:\n` +
+          `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n` +
             '  terminationGracePeriodSeconds: 1\n  containers:\n' +
             `    - { name: c, image: busybox, command: [sleep, "1000"], env: [{ name: MARK, value: ${tag} }] }\n`,
         );
         const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
         // Later each attempt: at the state directory's creation, then a little into the setup.
-        await pollUntil(
-          () => fs.readdirSync(stateRoot).some((d) => d.endsWith(uid)),
+        // The uid is the run's own (a manifest's is ignored): its state directory's name ends with it.
+        const dir = await pollUntil(
+          () => fs.readdirSync(stateRoot).find((d) => d.startsWith(`default_${name}_`)),
           'the pod state directory',
           20_000,
         );
+        const uid = dir.slice(`default_${name}_`.length);
         if (attempt > 0) await new Promise((r) => setImmediate(r));
         child.kill('SIGTERM');
         // It ends (without the fix a delete during the start never finished: the start went on after it).

@@ -58,9 +58,10 @@ describe.skipIf(reason)(titled('the /tmp state fallback', reason), () => {
       expect(r.code).toBe(0);
       const stat = fs.lstatSync(path.join(dir, 'pod-init'));
       expect([stat.isDirectory(), stat.uid, stat.mode & 0o7777]).toEqual([true, 65534, 0o700]);
-      // The pod's state, and the cache of compiled seccomp filters beside it (also private).
+      // The pod's state, the cache of compiled seccomp filters and the live pods' names beside it (also private).
       expect(fs.readdirSync(path.join(dir, 'pod-init')).sort()).toEqual([
         '.cache',
+        '.names',
         expect.stringMatching(/^default_fallback_/),
       ]);
       const cache = fs.lstatSync(path.join(dir, 'pod-init', '.cache', 'seccomp'));

@@ -16,6 +16,19 @@ const container = (c: Partial<Container>): Container =>
 const volume = (v: Volume): Volume => applyDefaults(pod({ volumes: [v] })).spec!.volumes![0]!;
 
 describe('applyDefaults', () => {
+  it('names the default ServiceAccount as admission does, mirrored in the deprecated serviceAccount', () => {
+    expect(applyDefaults(pod()).spec).toMatchObject({ serviceAccountName: 'default', serviceAccount: 'default' });
+    expect(applyDefaults(pod({ serviceAccountName: 'web' })).spec).toMatchObject({
+      serviceAccountName: 'web',
+      serviceAccount: 'web',
+    });
+    // An unset name takes the deprecated field's.
+    expect(applyDefaults(pod({ serviceAccount: 'old' })).spec).toMatchObject({
+      serviceAccountName: 'old',
+      serviceAccount: 'old',
+    });
+  });
+
   it('fills the pod-level defaults of the API server', () => {
     const out = applyDefaults(pod());
     expect(out.metadata).toEqual({ name: 'p', namespace: 'default' });

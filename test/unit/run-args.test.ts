@@ -19,6 +19,7 @@ describe("pod-init run's arguments without commander", () => {
     [['--container-log-max-size', '1Mi', '--container-log-max-files=3', 'pod.yaml']],
     [['--container-log-max-size=bad', 'pod.yaml']],
     [['--pod-pids-limit', '100', '--cgroup-root=/pod-init', '--allow-privilege-escalation', 'pod.yaml']],
+    [['--dry-run', 'pod.yaml', '-o', 'json']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
     expect(quick).toBeDefined();
@@ -52,6 +53,7 @@ describe("pod-init run's arguments without commander", () => {
       backoff: { initialMs: 10_000, maxMs: 300_000 },
     });
     expect(() => parseRunArgs(['--timeout', 'soon', 'pod.yaml'])).toThrow(/--timeout/);
+    expect([parseRunArgs(['pod.yaml']).dryRun, parseRunArgs(['--dry-run', 'pod.yaml']).dryRun]).toEqual([false, true]);
   });
 
   it('CRI log rotation: the kubelet defaults (10Mi, 5 files), quantities, at least 2 files', () => {

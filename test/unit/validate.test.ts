@@ -122,6 +122,26 @@ describe('validatePod: a valid pod', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath = 'spec.host'))).toEqual([]);
   });
 
+  it('accepts a projected serviceAccountToken without serviceAccountName (admission defaults it to "default")', () => {
+    const token = { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } };
+    expect(errorsAfter((p) => p.spec.volumes.push(token))).toEqual([]);
+  });
+
+  it('accepts subPath and subPathExpr on an image volume (allowed since 1.33)', () => {
+    expect(
+      errorsAfter((p) => {
+        p.spec.volumes.push({
+          name: 'tools',
+          image: { reference: 'registry.k8s.io/tools:1', pullPolicy: 'IfNotPresent' },
+        });
+        p.spec.containers[0].volumeMounts = [
+          { name: 'tools', mountPath: '/opt/bin', subPath: 'bin' },
+          { name: 'tools', mountPath: '/opt/lib', subPathExpr: 'lib' },
+        ];
+      }),
+    ).toEqual([]);
+  });
+
   it('accepts an explicit 0 for probe timings (0 means unset and gets the default)', () => {
     expect(errorsAfter((p) => (p.spec.containers[0].livenessProbe.timeoutSeconds = 0))).toEqual([]);
   });
@@ -776,6 +796,19 @@ describe('validatePod: warnings', () => {
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
       'valid in Kubernetes but not implemented by pod-init (ignored): spec.nodeSelector, spec.tolerations, spec.containers[0].resources.limits.ephemeral-storage, spec.containers[1].securityContext.windowsOptions, spec.volumes[2].nfs',
+    ]);
+  });
+
+  it('says what happens to a container that mounts a volume pod-init cannot mount (not "ignored")', () => {
+    const pod = validPod();
+    pod.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
+    pod.spec.volumes.push({ name: 'unused', persistentVolumeClaim: { claimName: 'unused' } });
+    pod.spec.containers[1].volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    const { errors, warnings } = validatePod(pod, related);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      'valid in Kubernetes but not implemented by pod-init (ignored): spec.volumes[3].persistentVolumeClaim',
+      `spec.volumes[2].persistentVolumeClaim: pod-init cannot mount this volume type: container "${pod.spec.containers[1].name}" would wait in ContainerCreating (FailedMount)`,
     ]);
   });
 

@@ -1,0 +1,69 @@
+// cli-start (issue 11 §5): what `pod-init run` costs before any pod, as `pod-init run --dry-run FILE`
+// (read, validate, default and print the Pod; start nothing) against `node -e 0`, Node's own start.
+// Interleaved, so machine noise hits both alike; both with and without NODE_EXTRA_CA_CERTS as the
+// environment has it (Node 20 parses that bundle before any JavaScript, for both alike).
+'use strict';
+const { spawn: cpSpawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { summarize } = require('./stats');
+
+const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: bench-cli
+spec:
+  restartPolicy: Never
+  containers:
+    - { name: a, image: busybox, command: ["true"], env: [{ name: MODE, value: prod }] }
+    - { name: b, image: busybox, command: ["true"], readinessProbe: { exec: { command: ["true"] } } }
+    - { name: c, image: busybox, command: ["true"], resources: { limits: { cpu: 100m, memory: 64Mi } } }
+`;
+
+/** Milliseconds from spawn to exit; rejects on a non-zero exit. */
+function timed(file, args, env) {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = cpSpawn(file, args, { stdio: 'ignore', env });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+        : reject(new Error(`${[file, ...args].join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+module.exports = function cliBenches(report, { runs, log }) {
+  return {
+    async 'cli-start'() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-bench-cli-'));
+      try {
+        const file = path.join(dir, 'pod.yaml');
+        fs.writeFileSync(file, manifest);
+        const cli = path.join(__dirname, '..', 'pod-init.js');
+        const env = { ...process.env, POD_INIT_STATE_DIR: path.join(dir, 'state') };
+        const ours = () => timed(process.execPath, [cli, 'run', '--dry-run', file], env);
+        const theirs = () => timed(process.execPath, ['-e', '0'], env);
+        for (let i = 0; i < 5; i++) {
+          await ours(); // warms the page cache and writes the code cache
+          await theirs();
+        }
+        const n = Math.max(30, runs * 3);
+        const a = [];
+        const b = [];
+        for (let i = 0; i < n; i++) {
+          a.push(await ours());
+          b.push(await theirs());
+        }
+        if (fs.existsSync(env.POD_INIT_STATE_DIR)) throw new Error('cli-start: --dry-run made a state directory');
+        const [x, y] = [summarize(a), summarize(b)];
+        report.add('cli-start', 'ms', x.median, 'node -e 0', y.median, { p99: x.p99, peerP99: y.p99, n });
+        log(`  cli-start: ${x.median.toFixed(1)} ms vs node -e 0 ${y.median.toFixed(1)} ms`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+};
