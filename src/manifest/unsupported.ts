@@ -157,7 +157,7 @@ export function unsupportedFields(pod: Pod): string[] {
  *
  * @example
  * unmountableVolumeWarnings(pod);
- * // ['spec.volumes[0].persistentVolumeClaim: pod-init cannot mount this volume type: container "db" would wait in ContainerCreating (FailedMount)']
+ * // ['spec.volumes[0].nfs: pod-init cannot mount this volume type: container "db" would wait in ContainerCreating (FailedMount)']
  */
 export function unmountableVolumeWarnings(pod: Pod): string[] {
   const spec = pod.spec;

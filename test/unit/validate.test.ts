@@ -801,14 +801,14 @@ describe('validatePod: warnings', () => {
 
   it('says what happens to a container that mounts a volume pod-init cannot mount (not "ignored")', () => {
     const pod = validPod();
-    pod.spec.volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
-    pod.spec.volumes.push({ name: 'unused', persistentVolumeClaim: { claimName: 'unused' } });
+    pod.spec.volumes.push({ name: 'data', nfs: { server: 'nfs.example', path: '/data' } });
+    pod.spec.volumes.push({ name: 'unused', nfs: { server: 'nfs.example', path: '/unused' } });
     pod.spec.containers[1].volumeMounts = [{ name: 'data', mountPath: '/data' }];
     const { errors, warnings } = validatePod(pod, related);
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      'valid in Kubernetes but not implemented by pod-init (ignored): spec.volumes[3].persistentVolumeClaim',
-      `spec.volumes[2].persistentVolumeClaim: pod-init cannot mount this volume type: container "${pod.spec.containers[1].name}" would wait in ContainerCreating (FailedMount)`,
+      'valid in Kubernetes but not implemented by pod-init (ignored): spec.volumes[3].nfs',
+      `spec.volumes[2].nfs: pod-init cannot mount this volume type: container "${pod.spec.containers[1].name}" would wait in ContainerCreating (FailedMount)`,
     ]);
   });
 
