@@ -238,6 +238,8 @@ export function parseManifests(text: string, source: string): Manifests {
     if (kind === 'Pod') pods.push(doc);
     else if (kind === 'ConfigMap') add(doc, checkConfigMap(doc.value), configMaps, 'ConfigMap');
     else if (kind === 'Secret') add(doc, checkSecret(doc.value), secrets, 'Secret');
+    // A claim is a local directory by its name, a service account only a name here: both are used as they are.
+    else if (kind === 'PersistentVolumeClaim' || kind === 'ServiceAccount') continue;
     else if (kind === undefined || kind === '') problems.push(`${doc.where}: kind: Required value`);
     else skipped.push(objectRef(doc));
   }

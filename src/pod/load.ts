@@ -82,7 +82,7 @@ export function loadPod(
   }
   if (parsed.skipped.length > 0)
     warnings.push(
-      `skipped what pod-init does not run beside the Pod: ${parsed.skipped.join(', ')} (only the Pod and the ConfigMaps and Secrets of its namespace are used)`,
+      `skipped what pod-init does not run beside the Pod: ${parsed.skipped.join(', ')} (only the Pod, the ConfigMaps and Secrets of its namespace, PersistentVolumeClaims and ServiceAccounts are used)`,
     );
   const gaps = runnerGaps(pod);
   if (gaps.length > 0) warnings.push(`not carried out by pod-init yet (accepted, then ignored): ${gaps.join(', ')}`);

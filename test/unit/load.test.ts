@@ -15,13 +15,15 @@ describe('loadPod', () => {
       'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 80 }] }\n',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app }\ndata: { mode: prod }\n',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\n',
+      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data }\nspec: { accessModes: [ReadWriteOnce] }\n',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: web }\n',
     ].join('---\n');
     const { pod, related, warnings } = loadPod(text, 'app.yaml');
     expect(pod.metadata.name).toBe('web');
     expect(related.configMaps.get('app')).toEqual({ mode: 'prod' });
     const skipped = warnings.filter((w) => w.startsWith('skipped'));
     expect(skipped).toEqual([
-      'skipped what pod-init does not run beside the Pod: Service/web, Deployment/web (only the Pod and the ConfigMaps and Secrets of its namespace are used)',
+      'skipped what pod-init does not run beside the Pod: Service/web, Deployment/web (only the Pod, the ConfigMaps and Secrets of its namespace, PersistentVolumeClaims and ServiceAccounts are used)',
     ]);
     expect(loadPod(podYaml).warnings.some((w) => w.startsWith('skipped'))).toBe(false);
   });
