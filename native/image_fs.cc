@@ -1,6 +1,6 @@
 // image_fs.cc — what unpacking an image layer and locking the image store need beyond Node's fs
-// (src/image/): mknod for device nodes and overlayfs whiteouts (char 0/0), lsetxattr for the opaque
-// marker and archived xattrs, and a non-blocking flock so a pull waiting on another never stalls the
+// (src/image/): mknod for device nodes and overlayfs whiteouts (char 0/0), lsetxattr/lgetxattr for the
+// opaque marker and archived xattrs, and a non-blocking flock so a pull waiting on another never stalls the
 // event loop. Paths are the caller's, already checked to stay inside the layer directory.
 // See: mknod(2), setxattr(2), flock(2).
 #include <errno.h>
@@ -38,6 +38,17 @@ Napi::Value Lsetxattr(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// lgetxattr(path, name) -> Buffer, or undefined when the attribute is not set (ENODATA, ENOTSUP).
+Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  char value[4096];
+  ssize_t n = lgetxattr(path.c_str(), name.c_str(), value, sizeof value);
+  if (n < 0 && (errno == ENODATA || errno == ENOTSUP)) return info.Env().Undefined();
+  if (n < 0) ThrowErrno(info.Env(), errno, "lgetxattr", path + " " + name);
+  return Napi::Buffer<char>::Copy(info.Env(), value, static_cast<size_t>(n));
+}
+
 // tryFlock(fd, exclusive) -> true when the lock is had, false when another open file holds it.
 Napi::Value TryFlock(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -56,6 +67,7 @@ Napi::Value TryFlock(const Napi::CallbackInfo& info) {
 void InitImageFs(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, Mknod, "mknod"));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr, "lsetxattr"));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr, "lgetxattr"));
   exports.Set("tryFlock", Napi::Function::New(env, TryFlock, "tryFlock"));
 }
 

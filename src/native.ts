@@ -154,6 +154,8 @@ export interface NativeBinding {
   mknod(path: string, mode: number, major: number, minor: number): void;
   /** lsetxattr(2): an extended attribute on `path` itself (a link is not followed). */
   lsetxattr(path: string, name: string, value: Buffer): void;
+  /** lgetxattr(2): the attribute's value, undefined when it is not set (or not supported there). */
+  lgetxattr(path: string, name: string): Buffer | undefined;
   /** flock(2) without waiting: true when had, false when another open file holds it. */
   tryFlock(fd: number, exclusive: boolean): boolean;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */

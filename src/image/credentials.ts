@@ -6,6 +6,8 @@
  * @module
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Credentials } from './registry';
 
 interface AuthFile {
@@ -54,4 +56,22 @@ export function credentialsFrom(files: readonly string[]): (domain: string) => C
     const names = domain === 'docker.io' ? ['docker.io', 'index.docker.io', 'registry-1.docker.io'] : [domain];
     return entries.find(([host]) => names.includes(host))?.[1];
   };
+}
+
+/**
+ * The auth files read by default, in containers/image's order: $REGISTRY_AUTH_FILE,
+ * $XDG_RUNTIME_DIR/containers/auth.json, $XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json
+ * or ~/.docker/config.json.
+ *
+ * @example
+ * defaultAuthFiles(process.env);
+ */
+export function defaultAuthFiles(env: NodeJS.ProcessEnv): string[] {
+  const home = env.HOME ?? os.homedir();
+  return [
+    env.REGISTRY_AUTH_FILE,
+    env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'containers/auth.json') : undefined,
+    path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'containers/auth.json'),
+    path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
+  ].filter((f): f is string => f !== undefined);
 }

@@ -3,12 +3,11 @@
  * environment for the store's and the auth files' default places (lower layers read none).
  * @module
  */
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
 import { defaultStateRoot } from '../pod/runner';
-import { credentialsFrom } from './credentials';
+import { credentialsFrom, defaultAuthFiles } from './credentials';
 import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
 import { RegistryClient, type RegistryOptions } from './registry';
@@ -22,24 +21,6 @@ export interface ImageOptions {
   insecureRegistries: string[];
   /** `--authfile FILE`, else the default auth files. */
   authFiles: string[];
-}
-
-/**
- * The auth files read by default, in containers/image's order: $REGISTRY_AUTH_FILE,
- * $XDG_RUNTIME_DIR/containers/auth.json, $XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json
- * or ~/.docker/config.json.
- *
- * @example
- * defaultAuthFiles(process.env);
- */
-export function defaultAuthFiles(env: NodeJS.ProcessEnv): string[] {
-  const home = env.HOME ?? os.homedir();
-  return [
-    env.REGISTRY_AUTH_FILE,
-    env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'containers/auth.json') : undefined,
-    path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'containers/auth.json'),
-    path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
-  ].filter((f): f is string => f !== undefined);
 }
 
 /**
