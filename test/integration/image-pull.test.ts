@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImage } from '../../src/image/ensure';
 import { pullImage } from '../../src/image/pull';
 import { RegistryClient } from '../../src/image/registry';
 import { ImageStore } from '../../src/image/store';
@@ -37,9 +38,11 @@ const unpack = { chown: true, devices: true, xattrNamespace: 'trusted' as const 
 /** A proxy in front of the registry counting blob GETs, optionally flipping a byte of one blob. */
 async function proxy(target: string, flip?: string) {
   const blobGets = new Map<string, number>();
+  const manifestRequests: string[] = [];
   const server = http.createServer((req, res) => {
     const blob = /\/blobs\/(sha256:[a-f0-9]+)$/.exec(req.url ?? '')?.[1];
     if (blob && req.method === 'GET') blobGets.set(blob, (blobGets.get(blob) ?? 0) + 1);
+    if (req.url?.includes('/manifests/')) manifestRequests.push(`${req.method} ${req.url}`);
     const upstream = http.request(
       `http://${target}${req.url}`,
       { method: req.method, headers: { ...req.headers, host: target } },
@@ -60,7 +63,7 @@ async function proxy(target: string, flip?: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  return { host, blobGets, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { host, blobGets, manifestRequests, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 /** The layer digests of an OCI layout's tag. */
@@ -208,7 +211,7 @@ describe.skipIf(skip)(titled('pulling from a registry on 127.0.0.1', skip), () =
     expect(fs.readdirSync(path.join(dir, 'outside'))).toEqual(['file']);
   });
 
-  it('two processes pulling one image at once fetch each blob once; a third pull fetches nothing', async () => {
+  it('two processes pulling one image at once fetch each blob once; then a pull, Always and IfNotPresent fetch no blob', async () => {
     const counter = await proxy(registry.host);
     const storeDir = path.join(dir, 'store-shared');
     try {
@@ -221,6 +224,26 @@ describe.skipIf(skip)(titled('pulling from a registry on 127.0.0.1', skip), () =
       const before = new Map(counter.blobGets);
       await pull();
       expect(counter.blobGets).toEqual(before);
+      // imagePullPolicy Always with the image present: one manifest HEAD, nothing downloaded.
+      counter.manifestRequests.length = 0;
+      const events: string[] = [];
+      const ctx = { store: new ImageStore(storeDir), client: new RegistryClient(), unpack };
+      const result = await ensureImage(`${counter.host}/test/bb:1`, 'Always', ctx, (_t, reason, message) =>
+        events.push(`${reason}: ${message}`),
+      );
+      expect('image' in result).toBe(true);
+      expect(counter.manifestRequests).toEqual(['HEAD /v2/test/bb/manifests/1']);
+      expect(counter.blobGets).toEqual(before);
+      expect(events[0]).toBe(`Pulling: Pulling image "${counter.host}/test/bb:1"`);
+      expect(events[1]).toMatch(/^Pulled: Successfully pulled image .* Image size: \d+ bytes\.$/);
+      // IfNotPresent: no request at all, and the kubelet's "already present".
+      counter.manifestRequests.length = 0;
+      events.length = 0;
+      await ensureImage(`${counter.host}/test/bb:1`, 'IfNotPresent', ctx, (_t, reason, message) =>
+        events.push(`${reason}: ${message}`),
+      );
+      expect(counter.manifestRequests).toEqual([]);
+      expect(events).toEqual([`Pulled: Container image "${counter.host}/test/bb:1" already present on machine`]);
     } finally {
       await counter.close();
     }
