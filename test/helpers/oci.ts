@@ -1,12 +1,14 @@
 // Images for the registry tests, built here: a tar writer (ustar, PAX for long names), gzip layers,
 // an OCI image layout skopeo can push, and a Debian docker-registry on 127.0.0.1 (a free port, a temp
 // storage dir, optional htpasswd Basic auth), stopped by pid.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import crypto, { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { pollUntil } from './wait';
 
@@ -191,16 +193,88 @@ export function registryToolsMissing(): string | undefined {
 export interface TestRegistry {
   /** `127.0.0.1:PORT`. */
   host: string;
-  /** Pushes an OCI layout's tag as `name:tag` (skopeo copy). */
-  push(layout: string, tag: string, name: string): void;
+  /** With token auth: the scopes the token server was asked for, in order. */
+  tokenRequests: string[];
+  /** Pushes an OCI layout's tag as `name:tag` (skopeo copy; async: the token server is in this process). */
+  push(layout: string, tag: string, name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts `docker-registry serve` on a free port of 127.0.0.1; `htpasswd` lines turn Basic auth on. */
-export async function startRegistry(htpasswd?: { user: string; password: string }): Promise<TestRegistry> {
+/**
+ * A token server as the registry's token auth expects (distribution's token.md): anyone gets an ES256
+ * JWT, its header carrying the self-signed certificate the registry trusts (x5c), for the scope asked.
+ */
+async function tokenServer(dir: string, requests: string[]) {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pod-init-test-token',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const key = crypto.createPrivateKey(fs.readFileSync(path.join(dir, 'key.pem')));
+  const der = new crypto.X509Certificate(fs.readFileSync(path.join(dir, 'cert.pem'))).raw.toString('base64');
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scopes = url.searchParams.getAll('scope');
+    requests.push(...scopes);
+    const now = Math.floor(Date.now() / 1000);
+    const access = scopes.map((scope) => {
+      const [type, name, actions] = scope.split(':') as [string, string, string];
+      return { type, name, actions: actions.split(',') };
+    });
+    const body = `${b64({ typ: 'JWT', alg: 'ES256', x5c: [der] })}.${b64({
+      iss: 'test-issuer',
+      sub: 'anyone',
+      aud: url.searchParams.get('service'),
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: crypto.randomUUID(),
+      access,
+    })}`;
+    const signature = crypto
+      .sign('sha256', Buffer.from(body), { key, dsaEncoding: 'ieee-p1363' })
+      .toString('base64url');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${body}.${signature}`, expires_in: 300, issued_at: new Date().toISOString() }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * Starts `docker-registry serve` on a free port of 127.0.0.1; `htpasswd` turns Basic auth on, `token`
+ * the Bearer token flow with a token server of the test's.
+ */
+export async function startRegistry(
+  htpasswd?: { user: string; password: string },
+  token = false,
+): Promise<TestRegistry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-registry-'));
   const port = await freePort();
+  const tokenRequests: string[] = [];
+  const tokens = token ? await tokenServer(dir, tokenRequests) : undefined;
   let auth = '';
+  if (tokens)
+    auth =
+      `auth: {token: {realm: "http://127.0.0.1:${tokens.port}/token", service: test-registry, ` +
+      `issuer: test-issuer, rootcertbundle: ${dir}/cert.pem}}\n`;
   if (htpasswd) {
     const hash = execFileSync('python3', [
       '-W',
@@ -239,17 +313,19 @@ export async function startRegistry(htpasswd?: { user: string; password: string 
     );
   } catch (error) {
     child.kill('SIGKILL');
+    await tokens?.close();
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
     host,
-    push(layout, tag, name) {
+    tokenRequests,
+    async push(layout, tag, name) {
       const creds = htpasswd ? ['--dest-creds', `${htpasswd.user}:${htpasswd.password}`] : [];
-      execFileSync(
+      await promisify(execFile)(
         'skopeo',
         ['copy', '--quiet', '--dest-tls-verify=false', ...creds, `oci:${layout}:${tag}`, `docker://${host}/${name}`],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        { timeout: 60_000 },
       );
     },
     async stop() {
@@ -258,6 +334,7 @@ export async function startRegistry(htpasswd?: { user: string; password: string 
         child.kill('SIGTERM');
         await exited;
       }
+      await tokens?.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

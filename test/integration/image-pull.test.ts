@@ -114,16 +114,16 @@ describe.skipIf(skip)(titled('pulling from a registry on 127.0.0.1', skip), () =
     ]);
     const base = busyboxLayer(busybox!);
     writeOciLayout(layout, 'v1', { layers: [base, upper], config: { Cmd: ['sh'] } });
-    registry.push(layout, 'v1', 'test/bb:1');
+    await registry.push(layout, 'v1', 'test/bb:1');
     const escape = makeTar([{ path: '../escaped', data: 'out\n' }]);
     writeOciLayout(layout, 'escape', { layers: [escape] });
-    registry.push(layout, 'escape', 'test/escape:1');
+    await registry.push(layout, 'escape', 'test/escape:1');
     const linked = makeTar([
       { path: 'link', type: '2', linkname: path.join(dir, 'outside') },
       { path: 'link/file', data: 'out\n' },
     ]);
     writeOciLayout(layout, 'linked', { layers: [linked] });
-    registry.push(layout, 'linked', 'test/linked:1');
+    await registry.push(layout, 'linked', 'test/linked:1');
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();
@@ -249,10 +249,27 @@ describe.skipIf(skip)(titled('pulling from a registry on 127.0.0.1', skip), () =
     }
   }, 60_000);
 
+  it("Bearer token auth: a token for the repository's pull scope, fetched once and reused for every blob", async () => {
+    const secured = await startRegistry(undefined, true);
+    try {
+      await secured.push(layout, 'v1', 'test/bb:1');
+      secured.tokenRequests.length = 0;
+      const store = new ImageStore(path.join(dir, 'store-token'));
+      const direct = await fetch(`http://${secured.host}/v2/test/bb/manifests/1`);
+      expect(direct.status).toBe(401); // the negative control: no token, no manifest
+      expect(direct.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+      const image = await pullImage(`${secured.host}/test/bb:1`, { store, client: new RegistryClient(), unpack });
+      expect(image.layers).toHaveLength(2);
+      expect(secured.tokenRequests).toEqual(['repository:test/bb:pull']);
+    } finally {
+      await secured.stop();
+    }
+  }, 60_000);
+
   it('Basic auth: refused without credentials, pulled with them from an auth file', async () => {
     const secured = await startRegistry({ user: 'alice', password: 's3cret' });
     try {
-      secured.push(layout, 'v1', 'test/bb:1');
+      await secured.push(layout, 'v1', 'test/bb:1');
       const storeDir = path.join(dir, 'store-auth');
       const without = await run(process.execPath, [
         cli,

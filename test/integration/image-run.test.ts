@@ -61,7 +61,7 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
         User: 'app',
       },
     });
-    registry.push(layout, 'v1', 'test/run:1');
+    await registry.push(layout, 'v1', 'test/run:1');
   }, 60_000);
   afterAll(async () => {
     for (const cli of clis) cli.cleanup();
