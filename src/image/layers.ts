@@ -87,3 +87,51 @@ export function layeredUserDatabase(layers: readonly string[]): { passwd: string
   };
   return { passwd: read('passwd'), group: read('group') };
 }
+
+/**
+ * Makes a container's working directory in its overlay's fresh upper layer when the image lacks it
+ * (as containerd and runc do): each missing component 0755, owned by `owner` (the container's user)
+ * when given (only then are owners set: as root). Nothing is made when the path reaches a symlink or a
+ * non-directory of the image (the start then fails on it, as it would have). `upper` is empty and not
+ * yet mounted.
+ *
+ * @example
+ * makeWorkingDir(layersTopFirst, '/run/pod-init/…/upper', '/app/data', { uid: 1000, gid: 1000 });
+ */
+export function makeWorkingDir(
+  layers: readonly string[],
+  upper: string,
+  dir: string,
+  owner?: { uid: number; gid: number },
+): void {
+  const parts = dir.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) return;
+  let dirs: readonly string[] = layers;
+  let at = upper;
+  let missing = false;
+  const made: Array<[string, fs.Stats]> = [];
+  for (const part of parts) {
+    at = path.join(at, part);
+    if (!missing) {
+      const entry = mergedEntry(dirs, part);
+      if (entry !== undefined) {
+        if (!entry.stat.isDirectory()) return;
+        dirs = [entry.at, ...entry.below];
+        made.push([at, entry.stat]); // made in the upper only if something below it is
+        continue;
+      }
+      missing = true;
+      // The image's directories on the way, in the upper layer as overlayfs copies them up: same mode,
+      // owner and times (the merged directory takes the upper's attributes).
+      for (const [dir, stat] of made) {
+        if (fs.existsSync(dir)) continue;
+        fs.mkdirSync(dir, { mode: stat.mode & 0o7777 });
+        fs.chmodSync(dir, stat.mode & 0o7777);
+        if (owner) fs.chownSync(dir, stat.uid, stat.gid);
+        fs.utimesSync(dir, stat.atime, stat.mtime);
+      }
+    }
+    if (!fs.existsSync(at)) fs.mkdirSync(at, { mode: 0o755 });
+    if (owner) fs.chownSync(at, owner.uid, owner.gid);
+  }
+}

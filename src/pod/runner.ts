@@ -62,7 +62,7 @@ import { credentialsFrom } from '../image/credentials';
 import { ensureImage, isRegistryImage } from '../image/ensure';
 import { defaultPullPolicy } from '../image/reference';
 import { imageArgv, imageEnv } from '../image/image-config';
-import { layeredUserDatabase } from '../image/layers';
+import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
 import type { PullContext, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
@@ -938,6 +938,22 @@ export class PodRunner extends EventEmitter {
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
       return false;
     }
+    const workingDir = r.spec.workingDir ?? pulled?.config.config?.WorkingDir;
+    if (pulled !== undefined && workingDir !== undefined && instance.rootDir !== undefined)
+      try {
+        makeWorkingDir(
+          [...pulled.layers].reverse(),
+          path.join(instance.rootDir, 'upper'),
+          workingDir,
+          runningAsRoot() ? { uid: security.uid, gid: security.gid } : undefined,
+        );
+      } catch (error) {
+        closeMountFds(instance);
+        removeInstanceRoot(instance.rootDir);
+        const why = error instanceof Error ? error.message : String(error);
+        this.#configError(r, 'CreateContainerError', `creating the working directory ${workingDir}: ${why}`, now);
+        return false;
+      }
     if (finished) {
       this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
       r.restartCount++;

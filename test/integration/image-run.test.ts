@@ -28,6 +28,7 @@ const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-g
 
 const script =
   'echo "cmd ran as $(id -u):$(id -g) groups=$(id -G) in $(pwd) greeting=$GREETING path=$PATH"; ' +
+  'echo x > ./f && echo cwd-writable; ' +
   'cat /etc/hidden 2>/dev/null || echo hidden-gone; cat /work/scribble 2>/dev/null || echo no-scribble; ' +
   'echo scribble > /work/scribble';
 
@@ -57,7 +58,7 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
         Entrypoint: ['/bin/sh', '-c'],
         Cmd: [script],
         Env: ['PATH=/bin', 'GREETING=from-image'],
-        WorkingDir: '/work',
+        WorkingDir: '/work/made/here', // missing in the image: made, owned by the user
         User: 'app',
       },
     });
@@ -90,7 +91,8 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
     const r = await runPod('');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.logs).toEqual([
-      'cmd ran as 1000:1000 groups=1000 2000 in /work greeting=from-image path=/bin',
+      'cmd ran as 1000:1000 groups=1000 2000 in /work/made/here greeting=from-image path=/bin',
+      'cwd-writable',
       'hidden-gone',
       'no-scribble',
     ]);
@@ -112,7 +114,8 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
     expect(r.logs[0]).toBe('args ran greeting=from-pod');
     // the first run's scribble was in its own upper layer
     expect(r.logs.slice(1)).toEqual([
-      'cmd ran as 1000:1000 groups=1000 2000 in /work greeting=from-pod path=/bin',
+      'cmd ran as 1000:1000 groups=1000 2000 in /work/made/here greeting=from-pod path=/bin',
+      'cwd-writable',
       'hidden-gone',
       'no-scribble',
     ]);
