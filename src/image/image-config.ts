@@ -49,3 +49,16 @@ export function imageEnv(
   }
   return merged;
 }
+
+/**
+ * An image's StopSignal as a signal name (`SIGUSR1`, `USR1` → `SIGUSR1`); undefined when unset or a
+ * number (the caller then uses SIGTERM).
+ *
+ * @example
+ * imageStopSignal('USR1'); // 'SIGUSR1'
+ */
+export function imageStopSignal(signal: string | undefined): string | undefined {
+  if (signal === undefined || signal === '' || /^\d+$/.test(signal)) return undefined;
+  const upper = signal.toUpperCase();
+  return upper.startsWith('SIG') ? upper : `SIG${upper}`;
+}

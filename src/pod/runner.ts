@@ -61,7 +61,7 @@ import { readUserDatabase } from './security/identity';
 import { credentialsFrom } from '../image/credentials';
 import { ensureImage, isRegistryImage } from '../image/ensure';
 import { defaultPullPolicy } from '../image/reference';
-import { imageArgv, imageEnv } from '../image/image-config';
+import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
 import type { PullContext, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
@@ -1168,7 +1168,9 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedPreStopHook', (error as Error).message, r.spec.name);
       }
       try {
-        proc.kill((r.spec.lifecycle?.stopSignal ?? 'SIGTERM') as Signal);
+        // lifecycle.stopSignal > the image's StopSignal > SIGTERM (containerd's order)
+        const imageSignal = this.#pulled.get(r.spec.image ?? '')?.config.config?.StopSignal;
+        proc.kill((r.spec.lifecycle?.stopSignal ?? imageStopSignal(imageSignal) ?? 'SIGTERM') as Signal);
       } catch {
         proc.kill('SIGTERM'); // a stop signal this host does not know
       }

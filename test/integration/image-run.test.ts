@@ -63,6 +63,16 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
       },
     });
     await registry.push(layout, 'v1', 'test/run:1');
+    const stopLayout = path.join(dir, 'stop-layout');
+    writeOciLayout(stopLayout, 'v1', {
+      layers: [busyboxLayer(busybox!, ['sh', 'echo', 'sleep', 'touch'])],
+      config: {
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: ["trap 'echo got USR1; exit 0' USR1; touch /tmp/trapped; while true; do sleep 0.05; done"],
+        StopSignal: 'SIGUSR1',
+      },
+    });
+    await registry.push(stopLayout, 'v1', 'test/stop:1');
   }, 60_000);
   afterAll(async () => {
     for (const cli of clis) cli.cleanup();
@@ -122,6 +132,33 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
     expect(r.stdout + r.stderr).toContain(`Container image "${registry.host}/test/run:1" already present on machine`);
     expect(r.stdout + r.stderr).not.toContain('Pulling image');
     expect(treeHash(layers)).toBe(before);
+  }, 60_000);
+
+  it("the image's StopSignal stops the container when lifecycle.stopSignal is unset", async () => {
+    const cli = podCli();
+    clis.push(cli);
+    const r = await cli.run(
+      ['--image-store', storeDir],
+      podManifest(
+        'stop',
+        `  terminationGracePeriodSeconds: 30\n  containers:\n    - name: c\n      image: ${registry.host}/test/stop:1\n`,
+      ),
+      (child) => {
+        // Deleted (SIGTERM to pod-init) once the trap is set: the container's /tmp/trapped in its upper layer.
+        void pollUntil(
+          () => {
+            const pods = fs.readdirSync(cli.stateRoot).filter((d) => d.startsWith('default_stop_'));
+            const roots = pods.length === 1 ? path.join(cli.stateRoot, pods[0]!, 'roots', 'c') : undefined;
+            return roots !== undefined && fs.existsSync(roots)
+              ? fs.readdirSync(roots).some((id) => fs.existsSync(path.join(roots, id, 'upper/tmp/trapped')))
+              : false;
+          },
+          'the trap to be set',
+          30_000,
+        ).finally(() => child.kill('SIGTERM'));
+      },
+    );
+    expect(r.stdout).toContain('c | got USR1');
   }, 60_000);
 
   it('a pull that fails leaves the container waiting with ErrImagePull, as the kubelet', async () => {

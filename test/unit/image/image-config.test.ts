@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageArgv, imageEnv } from '../../../src/image/image-config';
+import { imageArgv, imageEnv, imageStopSignal } from '../../../src/image/image-config';
 
 const config = { config: { Entrypoint: ['/entry'], Cmd: ['cmd', 'x'], Env: ['PATH=/img/bin', 'A=image', 'B=image'] } };
 
@@ -36,4 +36,14 @@ describe('imageEnv', () => {
     ]);
     expect(imageEnv(config, env).get('PATH')).toBe('/usr/bin');
   });
+});
+
+describe('imageStopSignal', () => {
+  it.each([
+    ['SIGUSR1', 'SIGUSR1'],
+    ['usr1', 'SIGUSR1'],
+    ['SIGRTMIN+3', 'SIGRTMIN+3'],
+    ['9', undefined],
+    [undefined, undefined],
+  ])('%s is %s', (input, name) => expect(imageStopSignal(input)).toBe(name));
 });
