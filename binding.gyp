@@ -10,6 +10,7 @@
         "native/errors.cc",
         "native/exit.cc",
         "native/idmap.cc",
+        "native/image_fs.cc",
         "native/plan.cc",
         "native/reap.cc",
         "native/seccomp.cc",

@@ -46,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSeccomp(env, exports);
   InitDeviceFilter(env, exports);
   InitIdmap(env, exports);
+  InitImageFs(env, exports);
   return exports;
 }
 

@@ -17,5 +17,6 @@ void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);
 void InitBeneath(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
+void InitImageFs(Napi::Env env, Napi::Object exports);
 
 }  // namespace podinit

@@ -41,6 +41,9 @@ Examples:
     );
 
   cli.command('run <file>').description("run a v1 Pod manifest with the kubelet's lifecycle (pod-init run --help)");
+  cli
+    .command('pull <image>')
+    .description('pull an image from its registry into the image store (pod-init pull --help)');
 
   cli
     .command('pause')
@@ -60,9 +63,9 @@ function execPause(): never {
   addon.native.execve(addon.pausePath, ['pod-pause'], [], true);
 }
 
-const helpTopics = new Set(['run', 'init', 'pause']);
+const helpTopics = new Set(['run', 'pull', 'init', 'pause']);
 
-const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set(['pause', 'run', 'pull', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -88,6 +91,10 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'run') {
       const { parseRunArgs, runPod } = await import('./run-command');
       return await runPod(parseRunArgs(args.slice(1)));
+    }
+    if (args[0] === 'pull') {
+      const { parsePullArgs, runPull } = await import('./image/pull-command');
+      return await runPull(parsePullArgs(args.slice(1)));
     }
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');

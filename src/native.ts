@@ -150,6 +150,14 @@ export interface NativeBinding {
   idmappedTree(path: string, usernsFd: number, recursive: boolean, readOnly: boolean): number;
   /** flock(2): waits for the lock (exclusive, else shared) on `fd`; released when the fd is closed. */
   flock(fd: number, exclusive: boolean): void;
+  /** mknod(2) at `path` (mode with its type bits: a device, a FIFO, an overlayfs whiteout 0/0). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** lsetxattr(2): an extended attribute on `path` itself (a link is not followed). */
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** lgetxattr(2): the attribute's value, undefined when it is not set (or not supported there). */
+  lgetxattr(path: string, name: string): Buffer | undefined;
+  /** flock(2) without waiting: true when had, false when another open file holds it. */
+  tryFlock(fd: number, exclusive: boolean): boolean;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /** A loaded BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` (first match wins, else deny): its fd. */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
+import { defaultAuthFiles } from './image/credentials';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -35,6 +36,8 @@ export interface RunOptions {
   cgroupRoot: string | undefined;
   /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
   dryRun: boolean;
+  /** `--image-store`, `--insecure-registry`, `--authfile`: pulling images that name a registry. */
+  imagePull: { storeDir?: string; insecureRegistries: string[]; authFiles: string[] };
 }
 
 function runProgram(): Command {
@@ -68,6 +71,14 @@ function runProgram(): Command {
       '--allowed-unsafe-sysctls <list>',
       "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
     )
+    .option('--image-store <dir>', 'where pulled images are kept (default: <state root>/images)')
+    .option(
+      '--insecure-registry <host>',
+      'pull from HOST over plain HTTP (repeatable; localhost and 127.0.0.0/8 always are)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
     .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
     .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
     .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
@@ -119,6 +130,9 @@ export interface RawRunArgs {
   cgroupRoot?: string;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
+  imageStore?: string;
+  insecureRegistry?: string[];
+  authfile?: string;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -164,6 +178,7 @@ const valueFlags: Record<string, ValueFlag> = {
 export function quickRunArgs(args: string[]): RawRunArgs | undefined {
   const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
     image: [],
+    insecureRegistry: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
     containerLogMaxSize: '10Mi',
@@ -275,6 +290,11 @@ export function parseRunArgs(args: string[]): RunOptions {
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,
+    imagePull: {
+      ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
+      insecureRegistries: o.insecureRegistry ?? [],
+      authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
+    },
     statusFile: o.statusFile,
     timeoutMs,
     backoff: { initialMs: initial! * 1000, maxMs: (max ?? Math.max(300, initial!)) * 1000 },

@@ -9,11 +9,21 @@ import YAML from 'yaml';
 import { writeFileAtomically } from './atomic-file';
 import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
+import { isRegistryImage } from './image/ensure';
 import type { RunOptions } from './run-args';
 import { loadPod } from './pod/load';
 import type { LogLine, PodEvent } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
+
+/** The image names a registry (pulled, src/image/); an invalid name is the runner's to report. */
+function namesRegistry(image: string): boolean {
+  try {
+    return isRegistryImage(image);
+  } catch {
+    return true;
+  }
+}
 
 const palette = [36, 35, 32, 33, 34, 31];
 
@@ -48,7 +58,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
-  ].filter((image) => !options.images.has(image));
+  ].filter((image) => !options.images.has(image) && !namesRegistry(image));
   if (unmapped.length > 0 && !options.quiet)
     print(
       process.stderr,
@@ -64,6 +74,7 @@ export async function runPod(options: RunOptions): Promise<number> {
     noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
     ...(options.podPidsLimit !== undefined ? { podPidsLimit: options.podPidsLimit } : {}),
     ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
+    imagePull: options.imagePull,
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));

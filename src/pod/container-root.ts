@@ -25,6 +25,8 @@ export interface PodFiles {
   etcFiles: readonly Bind[];
   /** Root filesystem directories by image name. */
   images: ReadonlyMap<string, string>;
+  /** Pulled images' layer directories (top first) by image name (src/image/). */
+  pulled?: ReadonlyMap<string, readonly string[]>;
   /** The pod's /dev/shm; the host's when undefined (hostIPC). */
   shm?: string;
   /** Where the pod's mount namespace is read (rootfs.ts RootOptions.view). */
@@ -142,7 +144,12 @@ function planContainerRoot(
     instance.terminationFile = file;
     binds.push({ source: file, target: spec.terminationMessagePath });
   }
-  const lower = spec.image === undefined ? undefined : pod.images.get(spec.image);
+  const layers = spec.image === undefined ? undefined : pod.pulled?.get(spec.image);
+  if (layers !== undefined && pod.podUsers !== undefined)
+    throw new ContainerConfigError(
+      `image ${JSON.stringify(spec.image)}: hostUsers: false with a pulled image is not supported yet`,
+    );
+  const lower = layers?.[0] ?? (spec.image === undefined ? undefined : pod.images.get(spec.image));
   const dir = instanceRootDir(pod.stateDir, spec.name, instance.id, pod.podUsers?.hostId);
   instance.rootDir = dir;
   const root = path.join(dir, 'root');
@@ -152,6 +159,7 @@ function planContainerRoot(
   if (lower !== undefined) {
     image = {
       lower,
+      ...(layers !== undefined && layers.length > 1 ? { lowers: layers.slice(1) } : {}),
       upper: path.join(dir, 'upper'),
       work: path.join(dir, 'work'),
       userNamespace: pod.userNamespace === true,

@@ -24,6 +24,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { mergedEntry } from '../image/layers';
 import { native } from '../native';
 import type { MountStep } from '../spawn';
 import { ContainerConfigError } from './environment';
@@ -53,6 +54,8 @@ export interface Bind {
  */
 export interface ImageRoot {
   lower: string;
+  /** A pulled image's other layers, below `lower` (top first): overlayfs merges them all. */
+  lowers?: readonly string[];
   upper: string;
   work: string;
   /** The pod has a user namespace: the overlay is mounted there, with `userxattr` (kernel >= 5.11). */
@@ -110,7 +113,7 @@ export interface RootOptions {
 type Entry =
   | { kind: 'ours' }
   | { kind: 'host'; at: string; readOnly: boolean }
-  | { kind: 'dir'; at: string }
+  | { kind: 'dir'; at: string; below?: readonly string[] }
   | { kind: 'file' }
   | { kind: 'link'; to: string };
 
@@ -214,6 +217,13 @@ class RootPlan {
     if (parent === undefined || parent.kind === 'ours') return undefined;
     if (parent.kind === 'file' || parent.kind === 'link')
       throw new ContainerConfigError(`${path.dirname(p)} is not a directory`);
+    if (parent.kind === 'dir' && parent.below !== undefined && parent.below.length > 0) {
+      // A layered image (src/image/layers.ts): what overlayfs will show of the layers.
+      const merged = mergedEntry([parent.at, ...parent.below], path.basename(p), (q) => this.fs.lstat(q));
+      if (merged === undefined) return undefined;
+      if (merged.stat.isSymbolicLink()) return { kind: 'link', to: this.fs.readlink(merged.at) };
+      return merged.stat.isDirectory() ? { kind: 'dir', at: merged.at, below: merged.below } : { kind: 'file' };
+    }
     const at = path.join(parent.at, path.basename(p));
     const stat = this.fs.lstat(at);
     if (stat === undefined) return undefined;
@@ -522,7 +532,10 @@ export function rootMounts(options: RootOptions): MountStep[] {
   const privileged = options.privileged === true;
   const view = new PodView(options.view ?? ((p) => p));
   // Lookups read the image directory: the overlay shows it as it is until the container writes.
-  const top: Entry = image === undefined ? { kind: 'ours' } : { kind: 'dir', at: image.lower };
+  const top: Entry =
+    image === undefined
+      ? { kind: 'ours' }
+      : { kind: 'dir', at: image.lower, ...(image.lowers ? { below: image.lowers } : {}) };
   const plan = new RootPlan(options.root, top, view);
   plan.podRootOwnsTmpfs = options.podRootOwnsTmpfs === true;
   plan.privileged = privileged;
@@ -550,7 +563,7 @@ export function rootMounts(options: RootOptions): MountStep[] {
 export function overlayData(image: ImageRoot): string {
   const escape = (p: string) => p.replace(/[\\,:]/g, (c) => `\\${c}`);
   const options = [
-    `lowerdir=${escape(image.lower)}`,
+    `lowerdir=${[image.lower, ...(image.lowers ?? [])].map(escape).join(':')}`,
     `upperdir=${escape(image.upper)}`,
     `workdir=${escape(image.work)}`,
     'index=off',

@@ -58,6 +58,14 @@ import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
 import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
+import { credentialsFrom } from '../image/credentials';
+import { ensureImage, isRegistryImage } from '../image/ensure';
+import { defaultPullPolicy } from '../image/reference';
+import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
+import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
+import type { PullContext, StoredImage } from '../image/pull';
+import { RegistryClient } from '../image/registry';
+import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
@@ -137,6 +145,11 @@ export interface PodRunnerOptions {
    * control) and hosts where it cannot start.
    */
   guard?: boolean;
+  /**
+   * Pulling images that name a registry (`host:port/x`, `a.b/x`, `localhost/x`), src/image/: the store
+   * (default `<state root>/images`), `--insecure-registry` hosts, auth files (default none).
+   */
+  imagePull?: { storeDir?: string; insecureRegistries?: readonly string[]; authFiles?: readonly string[] };
 }
 
 const configRetryMs = 10_000;
@@ -238,6 +251,9 @@ export class PodRunner extends EventEmitter {
   #guardStarting: Promise<void> | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
+  /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
+  readonly #pulled = new Map<string, StoredImage>();
+  readonly #imageErrors = new Map<string, { reason: string; message: string }>();
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -390,6 +406,7 @@ export class PodRunner extends EventEmitter {
     options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...sysctls.steps];
     const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
+    await this.#ensureImages();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     await this.#guardStarting;
@@ -762,8 +779,65 @@ export class PodRunner extends EventEmitter {
     }
   }
 
+  /**
+   * The image step of every container whose image names a registry, before the sandbox (src/image/
+   * ensure.ts): pulled into the store as its imagePullPolicy says, one image at a time (the kubelet's
+   * serialized pulls); a failure is the container's waiting reason (the pod stays Pending).
+   */
+  async #ensureImages(): Promise<void> {
+    const specs = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
+    let ctx: PullContext | undefined;
+    for (const spec of specs) {
+      const image = spec.image ?? '';
+      if (image === '' || this.#images.has(image)) continue;
+      let registry: boolean;
+      try {
+        registry = isRegistryImage(image);
+      } catch {
+        registry = true; // ensureImage reports it (InvalidImageName)
+      }
+      if (!registry) continue;
+      ctx ??= this.#pullContext();
+      const result = await ensureImage(
+        image,
+        spec.imagePullPolicy ?? defaultPullPolicy(image),
+        ctx,
+        (type, reason, message) => this.#emitEvent(type, reason, message, spec.name),
+      );
+      if ('image' in result) this.#pulled.set(image, result.image);
+      else {
+        this.#imageErrors.set(spec.name, result.waiting);
+        const r = this.#records.find((x) => x.spec.name === spec.name);
+        if (r) r.waiting = result.waiting;
+      }
+    }
+  }
+
+  #pullContext(): PullContext {
+    const pull = this.#options.imagePull ?? {};
+    const root = runningAsRoot();
+    return {
+      store: new ImageStore(pull.storeDir ?? defaultImageStoreDir(path.dirname(this.stateDir))),
+      client: new RegistryClient({
+        insecureRegistries: pull.insecureRegistries ?? [],
+        credentials: credentialsFrom(pull.authFiles ?? []),
+      }),
+      unpack: {
+        chown: root,
+        devices: root,
+        xattrNamespace: root ? 'trusted' : 'user',
+        warn: (m) => this.#emitEvent('Warning', 'ImageUnpack', m),
+      },
+    };
+  }
+
   /** Starts a container; true when something started or failed to (state to decide on again). */
   #start(r: ContainerRecord, now: number): boolean {
+    const imageError = this.#imageErrors.get(r.spec.name);
+    if (imageError !== undefined) {
+      r.waiting = imageError; // no back-off and retry of pulls yet: the pod stays Pending
+      return false;
+    }
     if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
       return false;
     const name = r.spec.name;
@@ -777,19 +851,32 @@ export class PodRunner extends EventEmitter {
     }
     // The kubelet's first step of every start (EnsureImageExists), before the container's config.
     const image = r.spec.image ?? '';
-    this.#emitEvent(
-      'Normal',
-      'Pulled',
-      this.#images.has(image)
-        ? `Container image ${JSON.stringify(image)} already present on machine`
-        : `Container image ${JSON.stringify(image)} not pulled: no --image for it, the container runs on the host's filesystem`,
-      name,
-    );
+    const pulled = this.#pulled.get(image);
+    // A pulled image's first start had its events from #ensureImages.
+    if (pulled === undefined || finished)
+      this.#emitEvent(
+        'Normal',
+        'Pulled',
+        this.#images.has(image) || pulled !== undefined
+          ? `Container image ${JSON.stringify(image)} already present on machine`
+          : `Container image ${JSON.stringify(image)} not pulled: no --image for it, the container runs on the host's filesystem`,
+        name,
+      );
     let env: Map<string, string>;
     let argv: string[];
     try {
       env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1', nodeAllocatable(this.stateDir));
       argv = containerArgv(r.spec, env);
+      if (pulled !== undefined) {
+        // The image config, as the kubelet and containerd apply it (src/image/image-config.ts).
+        const ownPath = (r.spec.env ?? []).some((e) => e.name === 'PATH');
+        env = imageEnv(pulled.config, env, ownPath ? new Set() : new Set(['PATH']));
+        argv = imageArgv(
+          { hasCommand: r.spec.command !== undefined, hasArgs: r.spec.args !== undefined },
+          argv,
+          pulled.config,
+        );
+      }
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
@@ -807,10 +894,12 @@ export class PodRunner extends EventEmitter {
     };
     const imageDir = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
     const security = containerSecurity(this.pod, r.spec, {
-      users: readUserDatabase(imageDir ?? '/'),
+      users: pulled ? layeredUserDatabase([...pulled.layers].reverse()) : readUserDatabase(imageDir ?? '/'),
+      ...(pulled?.config.config?.User ? { imageUser: pulled.config.config.User } : {}),
       rootful: runningAsRoot(),
       availableCapabilities: runtimeCapabilities(),
-      freshSysfs: imageDir !== undefined, // host mode binds the host's /sys read-only already (rootfs.ts)
+      // host mode binds the host's /sys read-only already (rootfs.ts)
+      freshSysfs: imageDir !== undefined || pulled !== undefined,
       noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
       userNamespace: this.#sandbox!.namespaces.includes('user'), // procMount: Unmasked is honoured there
       ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
@@ -849,6 +938,22 @@ export class PodRunner extends EventEmitter {
       this.#configError(r, 'CreateContainerConfigError', error.message, now);
       return false;
     }
+    const workingDir = r.spec.workingDir ?? pulled?.config.config?.WorkingDir;
+    if (pulled !== undefined && workingDir !== undefined && instance.rootDir !== undefined)
+      try {
+        makeWorkingDir(
+          [...pulled.layers].reverse(),
+          path.join(instance.rootDir, 'upper'),
+          workingDir,
+          runningAsRoot() ? { uid: security.uid, gid: security.gid } : undefined,
+        );
+      } catch (error) {
+        closeMountFds(instance);
+        removeInstanceRoot(instance.rootDir);
+        const why = error instanceof Error ? error.message : String(error);
+        this.#configError(r, 'CreateContainerError', `creating the working directory ${workingDir}: ${why}`, now);
+        return false;
+      }
     if (finished) {
       this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
       r.restartCount++;
@@ -863,7 +968,7 @@ export class PodRunner extends EventEmitter {
         file: argv[0]!,
         args: argv.slice(1),
         env: Object.fromEntries(env),
-        cwd: r.spec.workingDir ?? '/',
+        cwd: r.spec.workingDir ?? pulled?.config.config?.WorkingDir ?? '/',
         stdio: ['ignore', 'pipe', 'pipe'],
         newNamespaces: own,
         mounts,
@@ -899,7 +1004,7 @@ export class PodRunner extends EventEmitter {
       pause: this.#sandbox!.pause,
       env: Object.fromEntries(env),
       podIP: '127.0.0.1',
-      cwd: r.spec.workingDir ?? '/',
+      cwd: r.spec.workingDir ?? pulled?.config.config?.WorkingDir ?? '/',
       ports: r.spec.ports ?? [],
       ...confinement,
     };
@@ -1063,7 +1168,9 @@ export class PodRunner extends EventEmitter {
         this.#emitEvent('Warning', 'FailedPreStopHook', (error as Error).message, r.spec.name);
       }
       try {
-        proc.kill((r.spec.lifecycle?.stopSignal ?? 'SIGTERM') as Signal);
+        // lifecycle.stopSignal > the image's StopSignal > SIGTERM (containerd's order)
+        const imageSignal = this.#pulled.get(r.spec.image ?? '')?.config.config?.StopSignal;
+        proc.kill((r.spec.lifecycle?.stopSignal ?? imageStopSignal(imageSignal) ?? 'SIGTERM') as Signal);
       } catch {
         proc.kill('SIGTERM'); // a stop signal this host does not know
       }
@@ -1122,6 +1229,7 @@ export class PodRunner extends EventEmitter {
       volumes: this.#volumes,
       etcFiles: this.#etcFiles,
       images: this.#images,
+      pulled: new Map([...this.#pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
       view: this.#podView(),
       userNamespace: this.#sandbox!.namespaces.includes('user'),

@@ -25,6 +25,8 @@ export interface EnvVarSpec {
 export interface ContainerSpec {
   name: string;
   image?: string;
+  /** `Always`, `IfNotPresent`, `Never`: for images pulled from a registry (src/image/ensure.ts). */
+  imagePullPolicy?: string;
   command?: string[];
   args?: string[];
   workingDir?: string;

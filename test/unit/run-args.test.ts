@@ -74,6 +74,21 @@ describe("pod-init run's arguments without commander", () => {
 });
 
 describe('pod-init run: security flags', () => {
+  it('reads --image-store, --insecure-registry (repeatable) and --authfile', () => {
+    const o = parseRunArgs([
+      'pod.yaml',
+      '--image-store',
+      '/s',
+      '--insecure-registry',
+      'a:5000',
+      '--insecure-registry=b',
+      '--authfile',
+      '/auth.json',
+    ]);
+    expect(o.imagePull).toEqual({ storeDir: '/s', insecureRegistries: ['a:5000', 'b'], authFiles: ['/auth.json'] });
+    expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
+  });
+
   it('reads --pod-pids-limit, --cgroup-root and --allow-privilege-escalation', () => {
     const o = parseRunArgs([
       'pod.yaml',

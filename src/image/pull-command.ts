@@ -1,0 +1,114 @@
+/**
+ * `pod-init pull IMAGE`: pulls an image into the store, as `crictl pull` does. Reads the
+ * environment for the store's and the auth files' default places (lower layers read none).
+ * @module
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { PodOptionError } from '../errors';
+import { defaultStateRoot } from '../pod/runner';
+import { credentialsFrom, defaultAuthFiles } from './credentials';
+import { pullImage } from './pull';
+import { ImageReferenceError, parseReference } from './reference';
+import { RegistryClient, type RegistryOptions } from './registry';
+import { defaultImageStoreDir, ImageStore } from './store';
+
+/** Options every command that pulls shares. */
+export interface ImageOptions {
+  /** `--image-store DIR`. */
+  storeDir: string;
+  /** `--insecure-registry HOST` (repeatable). */
+  insecureRegistries: string[];
+  /** `--authfile FILE`, else the default auth files. */
+  authFiles: string[];
+}
+
+/**
+ * The registry client's options from {@link ImageOptions}.
+ *
+ * @example
+ * new RegistryClient(registryOptions(options));
+ */
+export function registryOptions(options: ImageOptions): RegistryOptions {
+  return { insecureRegistries: options.insecureRegistries, credentials: credentialsFrom(options.authFiles) };
+}
+
+/** How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr otherwise. */
+export function unpackOptions(warn: (m: string) => void) {
+  const root = process.geteuid?.() === 0;
+  return { chown: root, devices: root, xattrNamespace: root ? ('trusted' as const) : ('user' as const), warn };
+}
+
+function pullProgram(): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command } = require('commander') as typeof import('commander');
+  return new Command('pod-init pull')
+    .usage('[options] IMAGE')
+    .description('Pull an image from its registry into the image store (as crictl pull).')
+    .argument('<image>', 'a reference: nginx, user/app:tag, host:5000/x@sha256:…')
+    .option('--image-store <dir>', 'the image store (default: <state root>/images)')
+    .option(
+      '--insecure-registry <host>',
+      'speak plain HTTP to HOST (repeatable; localhost and 127.0.0.0/8 always are)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+}
+
+/**
+ * Parses `pull`'s arguments into the image and {@link ImageOptions}.
+ *
+ * @example
+ * parsePullArgs(['127.0.0.1:5000/bb:1', '--image-store', '/tmp/s']).image; // '127.0.0.1:5000/bb:1'
+ */
+export function parsePullArgs(args: string[]): { image: string; options: ImageOptions } {
+  const program = pullProgram();
+  program.parse(args, { from: 'user' });
+  const o = program.opts<{ imageStore?: string; insecureRegistry: string[]; authfile?: string }>();
+  const image = program.args[0]!;
+  try {
+    parseReference(image);
+  } catch (error) {
+    if (error instanceof ImageReferenceError)
+      throw new PodOptionError('IMAGE', 'an image reference', `${image}: ${error.message}`);
+    throw error;
+  }
+  return {
+    image,
+    options: {
+      storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir(defaultStateRoot())),
+      insecureRegistries: o.insecureRegistry,
+      authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
+    },
+  };
+}
+
+/**
+ * Pulls and prints the image's reference and digest; resolves with the exit code.
+ *
+ * @example
+ * process.exitCode = await runPull(parsePullArgs(['busybox:1.36']));
+ */
+export async function runPull({ image, options }: { image: string; options: ImageOptions }): Promise<number> {
+  const store = new ImageStore(options.storeDir);
+  const started = Date.now();
+  try {
+    const pulled = await pullImage(image, {
+      store,
+      client: new RegistryClient(registryOptions(options)),
+      unpack: unpackOptions((m) => process.stderr.write(`pod-init: warning: ${m}\n`)),
+    });
+    process.stdout.write(
+      `${pulled.reference} ${pulled.record.digest} (${pulled.record.size} bytes, ${Date.now() - started} ms)\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof Error) || !['RegistryError', 'LayerError', 'TarFormatError'].includes(error.name))
+      throw error;
+    process.stderr.write(`pod-init: failed to pull image ${JSON.stringify(image)}: ${error.message}\n`);
+    return 1;
+  }
+}

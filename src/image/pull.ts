@@ -1,0 +1,291 @@
+/**
+ * Pulling an image into the store: the manifest (an index resolved to this host's platform), the
+ * config, then the layers, three at a time, each streamed from the registry through sha256 (the
+ * blob digest), the decompressor, sha256 again (the diff_id) and the tar reader into a temp dir of
+ * the store, renamed to its diff_id only once both digests and the size match. A layer present is
+ * never fetched again; a layer another pull (in this process or another) is fetching is waited for.
+ * @module
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { type ImageReference, parseReference, referenceString } from './reference';
+import { manifestTypes, RegistryClient, RegistryError } from './registry';
+import type { ImageRecord, ImageStore } from './store';
+import { TarReader } from './tar';
+import { LayerWriter, type UnpackOptions } from './unpack';
+
+/** The parts of an image config (OCI image-spec config.md) a container uses. */
+export interface ImageConfig {
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    StopSignal?: string;
+  };
+  rootfs?: { type?: string; diff_ids?: string[] };
+  architecture?: string;
+  os?: string;
+}
+
+/** An image in the store, ready to run. */
+export interface StoredImage {
+  /** The normalized reference it is recorded under. */
+  reference: string;
+  record: ImageRecord;
+  config: ImageConfig;
+  /** The layers' directories, bottom first. */
+  layers: string[];
+}
+
+/** What a pull needs. */
+export interface PullContext {
+  store: ImageStore;
+  client: RegistryClient;
+  unpack: UnpackOptions;
+  /** Layers fetched at once (default 3, as containerd). */
+  parallel?: number;
+}
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size: number;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+interface Manifest {
+  schemaVersion?: number;
+  mediaType?: string;
+  manifests?: Descriptor[];
+  config?: Descriptor;
+  layers?: Descriptor[];
+}
+
+/** Manifests and configs larger than this are refused (our cap). */
+const maxJsonBytes = 4 << 20;
+
+/** This host's platform as image indexes name it. */
+export function hostPlatform(): { architecture: string; variant?: string } {
+  switch (process.arch) {
+    case 'x64':
+      return { architecture: 'amd64' };
+    case 'arm64':
+      return { architecture: 'arm64', variant: 'v8' };
+    case 'arm':
+      return { architecture: 'arm', variant: 'v7' };
+    case 'ia32':
+      return { architecture: '386' };
+    default:
+      return { architecture: process.arch };
+  }
+}
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+async function readCapped(res: Response, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > limit) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new RegistryError(`${what}: larger than ${limit} bytes`);
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+async function getManifest(
+  client: RegistryClient,
+  ref: ImageReference,
+  selector: string,
+): Promise<{ digest: string; manifest: Manifest; mediaType: string }> {
+  const res = await client.request(ref.domain, ref.path, `/manifests/${selector}`, { accept: manifestTypes });
+  const bytes = await readCapped(res, maxJsonBytes, `manifest ${selector}`);
+  const digest = sha256(bytes);
+  if (selector.startsWith('sha256:') && digest !== selector)
+    throw new RegistryError(`manifest ${selector}: digest mismatch: got ${digest}`);
+  const manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
+  const mediaType = manifest.mediaType ?? res.headers.get('content-type')?.split(';')[0] ?? '';
+  if (manifest.schemaVersion === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1'))
+    throw new RegistryError(`manifest ${selector}: Docker schema 1 manifests are not supported`);
+  return { digest, manifest, mediaType };
+}
+
+/**
+ * The digest the reference resolves to at the registry now: a HEAD (GET when the registry sends no
+ * `Docker-Content-Digest`), for `imagePullPolicy: Always` with the image present.
+ *
+ * @example
+ * await remoteDigest(client, '127.0.0.1:5000/bb:1'); // 'sha256:…'
+ */
+export async function remoteDigest(client: RegistryClient, image: string): Promise<string> {
+  const ref = parseReference(image);
+  if (ref.digest) return ref.digest;
+  const res = await client.request(ref.domain, ref.path, `/manifests/${ref.tag}`, {
+    method: 'HEAD',
+    accept: manifestTypes,
+  });
+  const header = res.headers.get('docker-content-digest');
+  if (header && /^sha256:[a-f0-9]{64}$/.test(header)) return header;
+  return (await getManifest(client, ref, ref.tag!)).digest;
+}
+
+/**
+ * The image recorded for `image` with all its layers present, or undefined.
+ *
+ * @example
+ * storedImage(store, 'nginx'); // looks up docker.io/library/nginx:latest
+ */
+export function storedImage(store: ImageStore, image: string): StoredImage | undefined {
+  const reference = referenceString(parseReference(image));
+  const record = store.image(reference);
+  if (!record || !store.hasBlob(record.config)) return undefined;
+  const layers = record.diffIds.map((d) => store.layerDir(d));
+  if (layers.some((l) => l === undefined)) return undefined;
+  const config = JSON.parse(store.readBlob(record.config).toString('utf8')) as ImageConfig;
+  return { reference, record, config, layers: layers as string[] };
+}
+
+/**
+ * Pulls `image` into the store (what is there already is not fetched again).
+ *
+ * @example
+ * const image = await pullImage('127.0.0.1:5000/bb:1', { store, client, unpack });
+ * image.layers; // ['/…/layers/<diff_id hex>/diff', …]
+ */
+export async function pullImage(image: string, ctx: PullContext): Promise<StoredImage> {
+  const ref = parseReference(image);
+  const reference = referenceString(ref);
+  const top = await getManifest(ctx.client, ref, ref.digest ?? ref.tag!);
+  let { manifest, digest: manifestDigest } = top;
+  if (manifest.manifests !== undefined) {
+    const want = hostPlatform();
+    const pick = manifest.manifests.find(
+      (m) =>
+        m.platform?.os === 'linux' &&
+        m.platform.architecture === want.architecture &&
+        (want.variant === undefined || m.platform.variant === undefined || m.platform.variant === want.variant),
+    );
+    if (!pick)
+      throw new RegistryError(
+        `no matching manifest for linux/${want.architecture}${want.variant ? `/${want.variant}` : ''} in the manifest list entries`,
+      );
+    ({ manifest, digest: manifestDigest } = await getManifest(ctx.client, ref, pick.digest));
+  }
+  if (!manifest.config || !manifest.layers) throw new RegistryError(`manifest ${manifestDigest}: no config or layers`);
+  const configDesc = manifest.config;
+  if (!ctx.store.hasBlob(configDesc.digest)) {
+    const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${configDesc.digest}`);
+    const bytes = await readCapped(res, maxJsonBytes, `config ${configDesc.digest}`);
+    try {
+      ctx.store.writeBlob(configDesc.digest, bytes);
+    } catch (error) {
+      throw new RegistryError(`config ${configDesc.digest}: ${(error as Error).message}`);
+    }
+  }
+  const config = JSON.parse(ctx.store.readBlob(configDesc.digest).toString('utf8')) as ImageConfig;
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const layers = manifest.layers;
+  if (diffIds.length !== layers.length)
+    throw new RegistryError(`image config has ${diffIds.length} diff_ids for ${layers.length} layers`);
+  const dirs: string[] = new Array<string>(layers.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < layers.length && !failed) {
+      const i = next++;
+      try {
+        dirs[i] = await ensureLayer(ctx, ref, layers[i]!, diffIds[i]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  // Every fetch in flight ends (and cleans up) before a failure is reported.
+  const results = await Promise.allSettled(Array.from({ length: Math.min(ctx.parallel ?? 3, layers.length) }, worker));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  const record: ImageRecord = {
+    digest: top.digest,
+    manifest: manifestDigest,
+    config: configDesc.digest,
+    diffIds,
+    size: configDesc.size + layers.reduce((sum, l) => sum + l.size, 0),
+    pulledAt: new Date().toISOString(),
+  };
+  await ctx.store.recordImage(reference, record);
+  return { reference, record, config, layers: dirs };
+}
+
+async function ensureLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
+  const present = ctx.store.layerDir(diffId);
+  if (present) return present;
+  return ctx.store.withLock(`layer-${diffId.slice(7)}`, async () => {
+    const now = ctx.store.layerDir(diffId); // another pull made it while this one waited
+    if (now) return now;
+    return fetchLayer(ctx, ref, desc, diffId);
+  });
+}
+
+async function fetchLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
+  const type = desc.mediaType ?? '';
+  if (type.endsWith('+zstd'))
+    throw new RegistryError(`layer ${desc.digest}: zstd-compressed layers are not supported yet`);
+  const gzip = type.endsWith('+gzip') || type.endsWith('.tar.gzip');
+  const temp = ctx.store.newLayer();
+  const writer = new LayerWriter(temp.diff, ctx.unpack);
+  const reader = new TarReader(writer);
+  const compressed = createHash('sha256');
+  const uncompressed: Hash = createHash('sha256');
+  let size = 0;
+  try {
+    const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${desc.digest}`);
+    if (!res.body) throw new RegistryError('empty body');
+    // Every byte is hashed, even after the unpack failed: bad bytes are reported as a digest
+    // mismatch (what they are) rather than as the gzip or tar error they cause.
+    const decompress: Transform = gzip ? zlib.createGunzip() : new PassThrough();
+    let failure: unknown;
+    const consumed = (async () => {
+      for await (const chunk of decompress as AsyncIterable<Buffer>) {
+        uncompressed.update(chunk);
+        reader.write(chunk);
+      }
+    })().catch((error: unknown) => {
+      failure ??= error;
+    });
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > desc.size) {
+        await res.body.cancel().catch(() => undefined);
+        throw new RegistryError(`more than the ${desc.size} bytes the manifest gives`);
+      }
+      compressed.update(chunk);
+      if (failure === undefined && !decompress.write(chunk)) await Promise.race([once(decompress, 'drain'), consumed]);
+    }
+    decompress.end();
+    await consumed;
+    if (size !== desc.size) throw new RegistryError(`${size} bytes, the manifest gives ${desc.size}`);
+    const got = `sha256:${compressed.digest('hex')}`;
+    if (got !== desc.digest) throw new RegistryError(`digest mismatch: got ${got}`);
+    if (failure !== undefined) throw failure;
+    const gotDiff = `sha256:${uncompressed.digest('hex')}`;
+    if (gotDiff !== diffId) throw new RegistryError(`diff_id mismatch: the config gives ${diffId}, got ${gotDiff}`);
+    reader.finish();
+    writer.finish();
+  } catch (error) {
+    writer.abort();
+    ctx.store.discardLayer(temp);
+    const why = error instanceof Error ? error.message : String(error);
+    const status = error instanceof RegistryError ? error.status : undefined;
+    const code = error instanceof RegistryError ? error.code : undefined;
+    throw new RegistryError(`layer ${desc.digest}: ${why}`, status, code);
+  }
+  return ctx.store.commitLayer(temp, diffId, { digest: desc.digest, size: desc.size });
+}

@@ -1,0 +1,197 @@
+/**
+ * The image store: content-addressed and shared by every pod-init of one user.
+ *
+ * ```
+ * <dir>/blobs/sha256/<hex>          manifests, indexes and configs (verified, written by rename)
+ * <dir>/layers/<hex>/diff/          one unpacked layer, keyed by its diff_id (an overlayfs lower)
+ * <dir>/layers/<hex>/layer.json     {diffId, digest, size}: written last, inside the temp dir
+ * <dir>/layers/.tmp-<rand>/         a layer being unpacked (renamed to its final name when complete)
+ * <dir>/images.json                 reference → ImageRecord
+ * <dir>/locks/<name>.lock           flock: one writer per layer and for images.json
+ * ```
+ * Nothing under a final name is ever partial: a crash mid-unpack leaves a `.tmp-*`, removed by the
+ * next open once no live process holds its lock.
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomically } from '../atomic-file';
+import { native } from '../native';
+import { withFileLock } from './lock';
+
+/** What the store knows of a pulled image. */
+export interface ImageRecord {
+  /** The digest of what the reference resolved to (an index or a manifest): a HEAD compares it. */
+  digest: string;
+  /** The platform's manifest. */
+  manifest: string;
+  /** The image config blob. */
+  config: string;
+  /** The layers' diff_ids, bottom first. */
+  diffIds: string[];
+  /** Config plus compressed layer sizes, as the kubelet reports them. */
+  size: number;
+  pulledAt: string;
+}
+
+/** A layer being unpacked: `diff` is where its files go. */
+export interface LayerTemp {
+  dir: string;
+  diff: string;
+  /** Held while unpacking: the next open leaves a temp dir alone while it is held. */
+  lockFd: number;
+}
+
+const digestHex = (digest: string): string => {
+  const match = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!match) throw new Error(`unsupported digest ${JSON.stringify(digest)}`);
+  return match[1]!;
+};
+
+/**
+ * The store at `dir` (made if missing).
+ *
+ * @example
+ * const store = new ImageStore('/run/pod-init/images');
+ * store.image('127.0.0.1:5000/bb:1')?.diffIds;
+ */
+export class ImageStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+    for (const sub of ['blobs/sha256', 'layers', 'locks'])
+      fs.mkdirSync(path.join(this.dir, sub), { recursive: true, mode: 0o700 });
+    this.#removeAbandoned();
+  }
+
+  /** Where a verified blob is. */
+  blobPath(digest: string): string {
+    return path.join(this.dir, 'blobs', 'sha256', digestHex(digest));
+  }
+
+  hasBlob(digest: string): boolean {
+    return fs.existsSync(this.blobPath(digest));
+  }
+
+  readBlob(digest: string): Buffer {
+    return fs.readFileSync(this.blobPath(digest));
+  }
+
+  /** Stores `bytes` under `digest`, refusing them unless they hash to it. */
+  writeBlob(digest: string, bytes: Buffer): void {
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (actual !== digest) throw new Error(`digest mismatch: expected ${digest}, got ${actual}`);
+    const file = this.blobPath(digest);
+    if (fs.existsSync(file)) return;
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, bytes, { mode: 0o444, flag: 'wx' });
+    fs.renameSync(tmp, file);
+  }
+
+  /** The overlayfs lower directory of a layer, once it is complete; undefined before. */
+  layerDir(diffId: string): string | undefined {
+    const dir = path.join(this.dir, 'layers', digestHex(diffId));
+    return fs.existsSync(path.join(dir, 'layer.json')) ? path.join(dir, 'diff') : undefined;
+  }
+
+  /** A fresh temp dir to unpack a layer into ({@link commitLayer} or {@link discardLayer} it). */
+  newLayer(): LayerTemp {
+    const dir = path.join(this.dir, 'layers', `.tmp-${randomBytes(8).toString('hex')}`);
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const lockFd = fs.openSync(`${dir}.lock`, 'w', 0o600);
+    native.flock(lockFd, true);
+    const diff = path.join(dir, 'diff');
+    fs.mkdirSync(diff, { mode: 0o755 });
+    return { dir, diff, lockFd };
+  }
+
+  /** Makes a completely unpacked layer visible under its diff_id. */
+  commitLayer(temp: LayerTemp, diffId: string, info: { digest: string; size: number }): string {
+    fs.writeFileSync(path.join(temp.dir, 'layer.json'), JSON.stringify({ diffId, ...info }));
+    const final = path.join(this.dir, 'layers', digestHex(diffId));
+    try {
+      fs.renameSync(temp.dir, final);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
+      this.discardLayer(temp); // another process unpacked it first
+      return path.join(final, 'diff');
+    }
+    fs.closeSync(temp.lockFd);
+    fs.rmSync(`${temp.dir}.lock`, { force: true });
+    return path.join(final, 'diff');
+  }
+
+  discardLayer(temp: LayerTemp): void {
+    fs.rmSync(temp.dir, { recursive: true, force: true });
+    fs.closeSync(temp.lockFd);
+    fs.rmSync(`${temp.dir}.lock`, { force: true });
+  }
+
+  /** The image recorded for a normalized reference (`docker.io/library/nginx:latest`). */
+  image(reference: string): ImageRecord | undefined {
+    return this.#images()[reference];
+  }
+
+  /** All recorded images by reference. */
+  images(): Record<string, ImageRecord> {
+    return this.#images();
+  }
+
+  /** Records (or replaces) an image, under the store's lock. */
+  async recordImage(reference: string, record: ImageRecord): Promise<void> {
+    await this.withLock('images', async () => {
+      const all = this.#images();
+      all[reference] = record;
+      writeFileAtomically(path.join(this.dir, 'images.json'), JSON.stringify(all, null, 2));
+    });
+  }
+
+  /** Runs `fn` holding the store's lock `name` (in-process and across processes). */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(path.join(this.dir, 'locks', `${name}.lock`), fn);
+  }
+
+  #images(): Record<string, ImageRecord> {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, 'images.json'), 'utf8')) as Record<string, ImageRecord>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+  }
+
+  /** Removes the temp dirs of unpacks that died (their lock is free), and stray temp blobs. */
+  #removeAbandoned(): void {
+    const layers = path.join(this.dir, 'layers');
+    for (const name of fs.readdirSync(layers)) {
+      if (!name.startsWith('.tmp-') || name.endsWith('.lock')) continue;
+      const lock = path.join(layers, `${name}.lock`);
+      let fd: number;
+      try {
+        fd = fs.openSync(lock, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+      } catch {
+        continue;
+      }
+      try {
+        if (!native.tryFlock(fd, true)) continue;
+        fs.rmSync(path.join(layers, name), { recursive: true, force: true });
+        fs.rmSync(lock, { force: true });
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+}
+
+/**
+ * The default store: `<state root>/images`.
+ *
+ * @example
+ * defaultImageStoreDir('/run/pod-init'); // '/run/pod-init/images'
+ */
+export function defaultImageStoreDir(stateRoot: string): string {
+  return path.join(stateRoot, 'images');
+}
