@@ -42,6 +42,9 @@ Examples:
 
   cli.command('run <file>').description("run a v1 Pod manifest with the kubelet's lifecycle (pod-init run --help)");
 
+  cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
+  cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
+
   cli
     .command('pause')
     .description(
@@ -62,7 +65,7 @@ function execPause(): never {
 
 const helpTopics = new Set(['run', 'init', 'pause']);
 
-const subcommands = new Set(['pause', 'run', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set(['pause', 'run', 'get', 'logs', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -89,6 +92,7 @@ export async function main(args: string[]): Promise<number> {
       const { parseRunArgs, runPod } = await import('./run-command');
       return await runPod(parseRunArgs(args.slice(1)));
     }
+    if (args[0] === 'get' || args[0] === 'logs') return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isPodAlive, isPodGone } from '../pod/owners';
-import { isFinalStatus } from '../pod/sweep-state';
+import { isFinalStatus } from '../pod/final-status';
 import type { PodObject } from './pod-status-text';
 
 /** Where pods are kept. */

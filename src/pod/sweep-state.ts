@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mountFlags, umount } from '../syscalls';
 import { removeInstanceRoot } from './container-root';
+import { isFinalStatus } from './final-status';
 import { isPodGone } from './owners';
 
 /** One swept state directory. */
@@ -132,21 +133,6 @@ function readStatus(file: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether a status.json is a pod's last one: the runner rewrites it at every change while the pod runs
- * (status-file.ts), so only a terminal phase with no container running is final.
- *
- * @example
- * isFinalStatus({ status: { phase: 'Succeeded', containerStatuses: [] } }); // true
- */
-export function isFinalStatus(pod: Record<string, unknown>): boolean {
-  const status = pod.status as
-    { phase?: string; reason?: string; containerStatuses?: unknown[]; initContainerStatuses?: unknown[] } | undefined;
-  if (status?.phase !== 'Succeeded' && status?.phase !== 'Failed') return false;
-  const all = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
-  return all.every((c) => (c as { state?: { running?: unknown } }).state?.running === undefined);
 }
 
 /**

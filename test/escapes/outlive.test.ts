@@ -24,7 +24,7 @@ import { tempDir } from '../helpers/escape';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { lineReader, pollUntil } from '../helpers/wait';
-import { isFinalStatus } from '../../src/pod/sweep-state';
+import { isFinalStatus } from '../../src/pod/final-status';
 
 const reason = privilegeSkipReason();
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimPod } from '../../src/pod/owners';
-import { isFinalStatus, sweepStaleState } from '../../src/pod/sweep-state';
+import { isFinalStatus } from '../../src/pod/final-status';
+import { sweepStaleState } from '../../src/pod/sweep-state';
 import { isPodGone } from '../../src/pod/owners';
 
 let root: string;
