@@ -102,8 +102,8 @@ export function logTarget(listed: ListedPod, options: TargetOptions): LogTarget 
   return { container, file, instance: count };
 }
 
-/** The rotated files of `file`, oldest first (`<file>.<stamp>` or its `.gz`). */
-function rotatedFiles(file: string): string[] {
+/** The rotated files of `file` by stamp, oldest first (`<file>.<stamp>` or its `.gz`). */
+function rotatedFiles(file: string): Array<{ stamp: string; file: string }> {
   let names: string[];
   try {
     names = fs.readdirSync(path.dirname(file));
@@ -112,7 +112,10 @@ function rotatedFiles(file: string): string[] {
   }
   const base = path.basename(file);
   const stamps = [...new Set(names.map((n) => rotatedStamp(base, n)).filter((s) => s !== undefined))].sort();
-  return stamps.map((stamp) => (names.includes(`${base}.${stamp}`) ? `${file}.${stamp}` : `${file}.${stamp}.gz`));
+  return stamps.map((stamp) => ({
+    stamp,
+    file: names.includes(`${base}.${stamp}`) ? `${file}.${stamp}` : `${file}.${stamp}.gz`,
+  }));
 }
 
 function readRotated(file: string): string {
@@ -149,6 +152,8 @@ export interface LogCursor {
   ino: number;
   decoder: StringDecoder;
   joiner: CriRecordJoiner;
+  /** The rotated files already read (or open): a rotation adds newer ones. */
+  stamps: Set<string>;
 }
 
 function drain(cursor: LogCursor): LogRecord[] {
@@ -194,11 +199,15 @@ export function openLog(file: string, filter: LogFilter = {}): OpenLog {
     ino: 0,
     decoder: new StringDecoder('utf8'),
     joiner: new CriRecordJoiner(),
+    stamps: new Set(),
   };
   // The current file first: a rotation while the rotated ones are read then shows up as a new inode.
   openCurrent(cursor);
   const lines: LogRecord[] = [];
-  for (const rotated of rotatedFiles(file)) lines.push(...cursor.joiner.push(readRotated(rotated)));
+  for (const rotated of rotatedFiles(file)) {
+    cursor.stamps.add(rotated.stamp);
+    lines.push(...cursor.joiner.push(readRotated(rotated.file)));
+  }
   lines.push(...drain(cursor));
   return { lines: filtered(lines, filter), cursor };
 }
@@ -225,6 +234,13 @@ export function readOn(cursor: LogCursor): LogRecord[] {
     ino = undefined;
   }
   if (ino !== undefined && ino !== cursor.ino) {
+    // The open file was rotated: it is the oldest new rotated file (drained above); the ones after it,
+    // when it rotated more than once since the last read, are read whole, then the new current file.
+    const fresh = rotatedFiles(cursor.file).filter((r) => !cursor.stamps.has(r.stamp));
+    for (const [i, rotated] of fresh.entries()) {
+      cursor.stamps.add(rotated.stamp);
+      if (i > 0 || cursor.fd === undefined) out.push(...cursor.joiner.push(readRotated(rotated.file)));
+    }
     closeLog(cursor);
     openCurrent(cursor);
     out.push(...drain(cursor));
