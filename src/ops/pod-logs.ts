@@ -130,6 +130,14 @@ function readRotated(file: string): string {
   }
 }
 
+function inode(file: string): number | undefined {
+  try {
+    return fs.statSync(file).ino;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Filters of what is shown. */
 export interface LogFilter {
   /** `--tail N`: the last N lines of the history (negative: all). */
@@ -206,6 +214,8 @@ export function openLog(file: string, filter: LogFilter = {}): OpenLog {
   const lines: LogRecord[] = [];
   for (const rotated of rotatedFiles(file)) {
     cursor.stamps.add(rotated.stamp);
+    // Rotated since it was opened: it is the open file, read below.
+    if (cursor.fd !== undefined && inode(rotated.file) === cursor.ino) continue;
     lines.push(...cursor.joiner.push(readRotated(rotated.file)));
   }
   lines.push(...drain(cursor));
