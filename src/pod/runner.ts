@@ -419,6 +419,13 @@ export class PodRunner extends EventEmitter {
   delete(graceSeconds?: number): void {
     this.#deleted = true;
     const grace = graceSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    const m = this.pod.metadata;
+    if (m.deletionTimestamp === undefined && !this.#done) {
+      // As the API server marks a deleted pod (kubectl shows it Terminating until its phase is terminal).
+      m.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      m.deletionGracePeriodSeconds = grace;
+      this.#changed();
+    }
     if (this.#terminating) {
       if (grace === 0) for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
       return;

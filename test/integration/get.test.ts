@@ -156,6 +156,31 @@ describe.skipIf(reason)(titled('pod-init get', reason), () => {
     expect(rowOf((await podInit(stateRoot, ['get', 'orphan'])).stdout, 'orphan')).toMatchObject({ STATUS: 'NodeLost' });
   }, 60_000);
 
+  it('a deleted pod shows Terminating during its grace period, then its final status', async () => {
+    let child: import('node:child_process').ChildProcess | undefined;
+    const done = run(
+      ['-q'],
+      podManifest(
+        'stopping',
+        `  terminationGracePeriodSeconds: 60\n${flagVolume}  containers:\n    - { name: app, image: x, command: [sh, -c, "trap '' TERM; ${waitFor('never')}"]${flagMount} }\n`,
+      ),
+      (c) => (child = c),
+    );
+    await rowWhen('stopping', (r) => r.STATUS === 'Running', 'Running');
+    child!.kill('SIGTERM'); // pod-init deletes the pod gracefully: the container ignores SIGTERM
+    await rowWhen('stopping', (r) => r.STATUS === 'Terminating', 'Terminating');
+    const pod = JSON.parse((await podInit(stateRoot, ['get', 'stopping', '-o', 'json'])).stdout) as {
+      metadata: { deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
+    };
+    expect(pod.metadata.deletionTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(pod.metadata.deletionGracePeriodSeconds).toBe(60);
+    child!.kill('SIGINT'); // again: killed now
+    await done;
+    const row = rowOf((await podInit(stateRoot, ['get', 'stopping'])).stdout, 'stopping');
+    expect(row?.STATUS).not.toBe('Terminating');
+    expect(row?.STATUS).toMatch(/^(Error|Completed|ExitCode:\d+|Signal:\d+|Failed)$/);
+  }, 60_000);
+
   it("kubectl's words for a missing pod (exit 1), an empty namespace, and a bad -o (exit 2)", async () => {
     const missing = await podInit(stateRoot, ['get', 'pods', 'nosuch']);
     expect(missing).toMatchObject({
