@@ -104,6 +104,27 @@ describe.skipIf(reason)(titled('pod-init logs', reason), () => {
     });
   }, 60_000);
 
+  it('the default container (with a note), and --all-containers --prefix', async () => {
+    const two = await run(
+      ['-q'],
+      podManifest(
+        'two',
+        '  restartPolicy: Never\n  initContainers:\n    - { name: setup, image: x, command: [echo, S] }\n' +
+          '  containers:\n    - { name: a, image: x, command: [echo, A] }\n    - { name: b, image: x, command: [echo, B] }\n',
+      ),
+    );
+    expect(two.code).toBe(0);
+    expect(await podInit(stateRoot, ['logs', 'two'])).toMatchObject({
+      code: 0,
+      stdout: 'A\n',
+      stderr: 'Defaulted container "a" out of: a, b, setup\n',
+    });
+    expect(await podInit(stateRoot, ['logs', 'two', '-c', 'b'])).toMatchObject({ code: 0, stdout: 'B\n', stderr: '' });
+    expect((await podInit(stateRoot, ['logs', 'two', '--all-containers', '--prefix'])).stdout).toBe(
+      '[pod/two/setup] S\n[pod/two/a] A\n[pod/two/b] B\n',
+    );
+  }, 60_000);
+
   it('-f prints a line written later, and ends when the instance ends', async () => {
     const script = `echo first; ${waitFor('follow-1')}; echo second; ${waitFor('follow-2')}; exit 0`;
     const done = run(['-q'], podManifest('follow', `  restartPolicy: Never\n${flagVolume}${container(script)}`));
