@@ -45,6 +45,9 @@ Examples:
     .command('pull <image>')
     .description('pull an image from its registry into the image store (pod-init pull --help)');
 
+  cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
+  cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
+
   cli
     .command('pause')
     .description(
@@ -65,7 +68,7 @@ function execPause(): never {
 
 const helpTopics = new Set(['run', 'pull', 'init', 'pause']);
 
-const subcommands = new Set(['pause', 'run', 'pull', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set(['pause', 'run', 'pull', 'get', 'logs', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -96,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
       const { parsePullArgs, runPull } = await import('./image/pull-command');
       return await runPull(parsePullArgs(args.slice(1)));
     }
+    if (args[0] === 'get' || args[0] === 'logs') return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);

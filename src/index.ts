@@ -43,3 +43,24 @@ export {
   SeccompProfileError,
 } from './security/seccomp';
 export { defaultCapabilities } from './pod/security/capabilities';
+export { age, humanDuration } from './ops/age';
+export { CriRecordJoiner, type LogRecord } from './ops/cri-records';
+export { KubectlError, podNotFound } from './ops/errors';
+export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
+export {
+  closeLog,
+  defaultContainer,
+  followLog,
+  type FollowOptions,
+  type LogCursor,
+  type LogFilter,
+  type LogTarget,
+  logTarget,
+  type OpenLog,
+  openLog,
+  readOn,
+  type TargetOptions,
+} from './ops/pod-logs';
+export { type PodColumns, podColumns, type PodObject } from './ops/pod-status-text';
+export { alignColumns, formatPods, type GetOutput, type PodTableOptions } from './ops/pod-table';
+export { stateLocation } from './cli/state-location';

@@ -72,6 +72,7 @@ import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
+import { StatusFile } from './status-file';
 import { sweepStaleState } from './sweep-state';
 import { givePodTree } from './userns-files';
 import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
@@ -237,6 +238,8 @@ export class PodRunner extends EventEmitter {
   #conditions: Condition[] = [];
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
+  /** status.json, rewritten at every change (status-file.ts): what `pod-init get` reads. */
+  readonly #statusFile: StatusFile;
   #hostname: string;
   readonly #options: PodRunnerOptions;
   readonly #ownersDir: string;
@@ -286,6 +289,9 @@ export class PodRunner extends EventEmitter {
       : (this.pod.spec.hostname ?? m.name.slice(0, 63).replace(/[-.]+$/, ''));
     this.#shm = this.pod.spec.hostIPC ? undefined : path.join(this.stateDir, 'shm');
     this.finished = new Promise((resolve) => (this.#resolve = resolve));
+    this.#statusFile = new StatusFile(path.join(this.stateDir, 'status.json'), (error) =>
+      this.#emitEvent('Warning', 'FailedStatusWrite', `Writing status.json: ${error.message}`),
+    );
   }
 
   /** `name_namespace(uid)`, as the kubelet writes it in messages. */
@@ -338,6 +344,7 @@ export class PodRunner extends EventEmitter {
       throw error;
     }
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    this.#statusFile.schedule(() => this.object());
     sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
       this.#emitEvent('Normal', 'SweptLeftovers', m),
     );
@@ -429,6 +436,13 @@ export class PodRunner extends EventEmitter {
   delete(graceSeconds?: number): void {
     this.#deleted = true;
     const grace = graceSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    const m = this.pod.metadata;
+    if (m.deletionTimestamp === undefined && !this.#done) {
+      // As the API server marks a deleted pod (kubectl shows it Terminating until its phase is terminal).
+      m.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      m.deletionGracePeriodSeconds = grace;
+      this.#changed();
+    }
     if (this.#terminating) {
       if (grace === 0) for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
       return;
@@ -694,6 +708,7 @@ export class PodRunner extends EventEmitter {
 
   #changed(): void {
     this.emit('status', this.object());
+    this.#statusFile.schedule(() => this.object());
   }
 
   #later(ms: number, run: () => void): void {
@@ -1348,14 +1363,15 @@ export class PodRunner extends EventEmitter {
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
-    releasePod(this.#ownersDir, this.pod.metadata.uid!);
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
     for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
       fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
     this.#done = true;
     const final = this.object();
-    fs.writeFileSync(path.join(this.stateDir, 'status.json'), JSON.stringify(final, null, 2) + '\n');
+    // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
+    this.#statusFile.close(final);
+    releasePod(this.#ownersDir, this.pod.metadata.uid!);
     this.#changed();
     this.#resolve(final);
   }

@@ -1,8 +1,9 @@
 /**
  * State directories left by a pod-init that is gone (kill -9, a crash, a reboot of /run aside): the
  * next pod-init to start sweeps them, as it sweeps their cgroups (pod-cgroups.ts). A directory is
- * stale when its pod's owner record (owners.ts) names a process that is no longer running and it
- * has no final status.json (a pod that ended wrote one and released its record). What a user wants
+ * stale when its pod's owner record (owners.ts) names a process that is no longer running and its
+ * status.json (rewritten at every change while the pod runs) is not a final one (a pod that ended wrote
+ * one, then released its record). What a user wants
  * of such a pod is what `kubectl` shows for a pod whose node was lost: its logs, and a final status
  * saying it failed and why. So the logs stay (`<container>/<n>.log`), everything else goes (the
  * writable layers of its containers, emptyDirs, /dev/shm, etc-hosts, hostname, and any mount left
@@ -14,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mountFlags, umount } from '../syscalls';
 import { removeInstanceRoot } from './container-root';
+import { isFinalStatus } from './final-status';
 import { isPodGone } from './owners';
 
 /** One swept state directory. */
@@ -102,11 +104,13 @@ export function sweepStaleState(
     const [, namespace, podName, podUid] = m as unknown as [string, string, string, string];
     const dir = path.join(stateRoot, name);
     if (!isPodGone(ownersDir, podUid)) continue;
-    if (fs.existsSync(path.join(dir, 'status.json')) || !fs.statSync(dir).isDirectory()) continue;
+    if (!fs.statSync(dir).isDirectory()) continue;
+    const last = readStatus(path.join(dir, 'status.json'));
+    if (last !== undefined && isFinalStatus(last)) continue;
     const removed = sweepOne(dir);
     fs.writeFileSync(
       path.join(dir, 'status.json'),
-      JSON.stringify(lostPod(namespace, podName, podUid), null, 2) + '\n',
+      JSON.stringify(lostPod(namespace, podName, podUid, last), null, 2) + '\n',
     );
     // The record stays: it still says the pod is gone, for the cgroup sweep and the user namespace
     // blocks (a pod without a record counts as someone else's, never swept).
@@ -121,13 +125,34 @@ export function sweepStaleState(
   return swept;
 }
 
-/** The final status of a pod whose pod-init died: what the API server shows for a lost node's pod. */
-function lostPod(namespace: string, name: string, uid: string): Record<string, unknown> {
+/** The Pod object of a status.json; undefined when there is none (or half of one, from an older pod-init). */
+function readStatus(file: string): Record<string, unknown> | undefined {
+  try {
+    const object: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof object === 'object' && object !== null ? (object as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The final status of a pod whose pod-init died: what the API server shows for a lost node's pod
+ * (its metadata and spec kept from the last status.json, when there was one).
+ */
+function lostPod(
+  namespace: string,
+  name: string,
+  uid: string,
+  last?: Record<string, unknown>,
+): Record<string, unknown> {
+  const lastStatus = (last?.status ?? {}) as { startTime?: string };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, uid },
+    ...last,
+    metadata: { ...(last?.metadata as object | undefined), name, namespace, uid },
     status: {
+      ...(lastStatus.startTime !== undefined ? { startTime: lastStatus.startTime } : {}),
       phase: 'Failed',
       reason: 'NodeLost',
       message:

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimPod } from '../../src/pod/owners';
+import { isFinalStatus } from '../../src/pod/final-status';
 import { sweepStaleState } from '../../src/pod/sweep-state';
 import { isPodGone } from '../../src/pod/owners';
 
@@ -57,11 +58,36 @@ describe('sweepStaleState', () => {
     claimPod(owners, 'live-uid');
     const starting = stateDir('starting', 'no-record');
     const finished = stateDir('finished', 'finished-uid');
-    fs.writeFileSync(path.join(finished, 'status.json'), '{}\n');
+    fs.writeFileSync(path.join(finished, 'status.json'), '{"status":{"phase":"Succeeded"}}\n');
     fs.writeFileSync(path.join(owners, 'finished-uid'), '999999999 12345\n');
     const before = [live, starting, finished].map((d) => fs.readdirSync(d).sort());
     expect(sweepStaleState(path.join(root, 'state'), owners, () => undefined)).toEqual([]);
     expect([live, starting, finished].map((d) => fs.readdirSync(d).sort())).toEqual(before);
+  });
+
+  it('sweeps a pod whose owner died while its status.json said Running, keeping its spec', () => {
+    const dir = stateDir('busy', 'busy-uid');
+    const running = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'busy', namespace: 'default', uid: 'busy-uid' },
+      spec: { containers: [{ name: 'web' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'web', state: { running: {} } }] },
+    };
+    fs.writeFileSync(path.join(dir, 'status.json'), JSON.stringify(running));
+    fs.writeFileSync(path.join(owners, 'busy-uid'), '999999999 12345\n');
+    expect(sweepStaleState(path.join(root, 'state'), owners, () => undefined)).toHaveLength(1);
+    const status = JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8'));
+    expect(status).toMatchObject({ spec: running.spec, status: { phase: 'Failed', reason: 'NodeLost' } });
+    expect(isFinalStatus(status)).toBe(true);
+  });
+
+  it('a terminal phase with a container still running is not final', () => {
+    expect(isFinalStatus({ status: { phase: 'Failed', containerStatuses: [{ state: { running: {} } }] } })).toBe(false);
+    expect(isFinalStatus({ status: { phase: 'Failed', containerStatuses: [{ state: { terminated: {} } }] } })).toBe(
+      true,
+    );
+    expect(isFinalStatus({})).toBe(false);
   });
 
   it('a missing state root is nothing to sweep', () => {
