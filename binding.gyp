@@ -10,6 +10,8 @@
         "native/errors.cc",
         "native/exit.cc",
         "native/idmap.cc",
+        "native/netlink.cc",
+        "native/netlink_binding.cc",
         "native/plan.cc",
         "native/reap.cc",
         "native/seccomp.cc",
