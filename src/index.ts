@@ -43,3 +43,7 @@ export {
   SeccompProfileError,
 } from './security/seccomp';
 export { defaultCapabilities } from './pod/security/capabilities';
+export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';
+export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes';
+export { type Link, type LinkChange, RouteSocket, type VethOptions } from './net/netlink';
+export { linkSysctl, setLinkSysctl } from './net/sysctl';
