@@ -12,6 +12,7 @@ import { native } from '../../src/native';
 import { RouteSocket } from '../../src/net/netlink';
 import { linkSysctl, setLinkSysctl } from '../../src/net/sysctl';
 import { testNetns, type TestNetns } from '../helpers/netns';
+import { stagePackage } from '../helpers/stage';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 
 const reason = privilegeSkipReason();
@@ -207,3 +208,32 @@ describe.skipIf(reason !== undefined)(
     });
   },
 );
+
+describe.skipIf(reason !== undefined)(titled('netlink as uid 65534', reason), () => {
+  it('lists links but may not create one: EPERM naming the operation, with the hint (as root the same succeeds above)', () => {
+    const staged = stagePackage();
+    try {
+      const script = `
+        const { RouteSocket } = require('./dist/net/netlink.js');
+        const host = RouteSocket.open();
+        const out = { links: host.links().length };
+        try { host.createBridge(${JSON.stringify(bridge)}); } catch (e) { out.create = { code: e.code, syscall: e.syscall, hint: e.hint }; }
+        host.close();
+        console.log(JSON.stringify(out));`;
+      const run = spawnSync(process.execPath, ['-e', script], {
+        cwd: staged,
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as { links: number; create?: { code: string; syscall: string; hint: string } };
+      expect(out.links).toBeGreaterThan(0);
+      expect(out.create).toMatchObject({ code: 'EPERM', syscall: 'netlink RTM_NEWLINK (bridge)' });
+      expect(out.create!.hint).toMatch(/CAP_NET_ADMIN/);
+      expect(linkNames()).not.toContain(bridge);
+    } finally {
+      fs.rmSync(staged, { recursive: true, force: true });
+    }
+  });
+});
