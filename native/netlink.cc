@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace podinit {
 
 namespace {
@@ -59,7 +61,8 @@ class Message {
   std::vector<uint8_t> buffer_;
 };
 
-uint32_t next_seq = 1;
+// Sequence numbers match replies to requests; atomic, as worker threads each load the addon in one process.
+std::atomic<uint32_t> next_seq{1};
 
 void Send(int fd, Message& message, uint32_t seq, const char* operation) {
   nlmsghdr* header = message.Finish(seq);
