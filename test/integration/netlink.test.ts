@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PodOptionError, PodSystemError } from '../../src/errors';
 import { native } from '../../src/native';
+import { checkPodCidr, readHostRoutes } from '../../src/net/host-routes';
 import { RouteSocket } from '../../src/net/netlink';
 import { linkSysctl, setLinkSysctl } from '../../src/net/sysctl';
 import { testNetns, type TestNetns } from '../helpers/netns';
@@ -144,6 +145,13 @@ describe.skipIf(reason !== undefined)(
       // The server sees the namespace's address: the connection crossed the veth and the bridge.
       expect(await connectFromNamespace(ns, v4.gateway, 4)).toBe(v4.pod);
       expect(await connectFromNamespace(ns, v6.gateway, 6)).toBe(v6.pod);
+
+      // The bridge's route is now one of the host's: a range over it clashes, named; the bridge's own does not.
+      expect(() => checkPodCidr('10.231.0.0/16', '--cidr', readHostRoutes())).toThrow(
+        `(10.231.${n}.0/24 dev ${bridge} does; choose another)`,
+      );
+      expect(() => checkPodCidr(`fd4e:7a1b:${n}::/48`, '--cidr', readHostRoutes())).toThrow(`dev ${bridge} does`);
+      expect(checkPodCidr('10.231.0.0/16', '--cidr', readHostRoutes(), bridge).prefix).toBe(16);
 
       // Deleting the host side takes the peer with it.
       host.deleteLink(veth);
