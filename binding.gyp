@@ -11,6 +11,8 @@
         "native/exit.cc",
         "native/idmap.cc",
         "native/image_fs.cc",
+        "native/netlink.cc",
+        "native/netlink_binding.cc",
         "native/plan.cc",
         "native/reap.cc",
         "native/seccomp.cc",

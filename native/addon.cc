@@ -11,6 +11,7 @@ namespace podinit {
 
 void InitSeccomp(Napi::Env env, Napi::Object exports);       // seccomp.cc
 void InitDeviceFilter(Napi::Env env, Napi::Object exports);  // device_filter.cc
+void InitNetlink(Napi::Env env, Napi::Object exports);       // netlink_binding.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
@@ -47,6 +48,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitDeviceFilter(env, exports);
   InitIdmap(env, exports);
   InitImageFs(env, exports);
+  InitNetlink(env, exports);
   return exports;
 }
 

@@ -175,6 +175,32 @@ const hints: Array<[match: (e: SystemErrorFields) => boolean, hint: string]> = [
       '(nosuid, nodev, noexec, ro) cannot be dropped.',
   ],
   [
+    (e) => e.code === 'EEXIST' && e.syscall.startsWith('netlink '),
+    'That link, address or route already exists in this network namespace (left by a crashed pod? the ' +
+      "start-up sweep removes pod-init's own): pick another name or remove the old one.",
+  ],
+  [
+    (e) => e.code === 'EPERM' && e.syscall.startsWith('netlink '),
+    'Changing links, addresses and routes needs CAP_NET_ADMIN over the network namespace: root, or the ' +
+      'user namespace that owns it (rootless pods get no veth; see NETWORKING.md).',
+  ],
+  [
+    (e) => e.code === 'ENODEV' && e.syscall.startsWith('netlink '),
+    'No link of that name in this network namespace (a veth goes away with its peer or its namespace).',
+  ],
+  [
+    (e) => e.code === 'EOPNOTSUPP' && e.syscall.startsWith('netlink RTM_NEWLINK'),
+    'This kernel cannot make that kind of link: the bridge or veth module is missing (modprobe bridge veth).',
+  ],
+  [
+    (e) => e.code === 'ENETUNREACH' && e.syscall.startsWith('netlink RTM_NEWROUTE'),
+    "The gateway is on none of the link's subnets: add the address (with its prefix) and set the link up first.",
+  ],
+  [
+    (e) => e.code === 'EINVAL' && e.syscall.startsWith('netlink RTM_NEWLINK (veth)'),
+    'The peer namespace fd must be an open /proc/PID/ns/net (or a pidfd), and the peer name free there.',
+  ],
+  [
     (e) => e.code === 'EPERM' && e.syscall === 'bpf(BPF_PROG_LOAD)',
     'Loading a cgroup device program needs CAP_SYS_ADMIN (or CAP_BPF and CAP_NET_ADMIN) in the initial user ' +
       'namespace: root only, never rootless or in a user namespace (kernel.unprivileged_bpf_disabled does not ' +

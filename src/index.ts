@@ -64,3 +64,7 @@ export {
 export { type PodColumns, podColumns, type PodObject } from './ops/pod-status-text';
 export { alignColumns, formatPods, type GetOutput, type PodTableOptions } from './ops/pod-table';
 export { stateLocation } from './cli/state-location';
+export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';
+export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes';
+export { type Link, type LinkChange, RouteSocket, type VethOptions } from './net/netlink';
+export { linkSysctl, setLinkSysctl } from './net/sysctl';

@@ -82,6 +82,25 @@ export interface NativeDeviceRule {
   access: string;
 }
 
+/** One link of a network namespace (native/netlink_binding.cc). */
+export interface NativeLink {
+  index: number;
+  name: string;
+  /** The ifindex of its bridge, 0 for none. */
+  master: number;
+  up: boolean;
+  mtu: number;
+  /** IFLA_INFO_KIND: `bridge`, `veth`, ... (empty for loopback and physical links). */
+  kind: string;
+}
+
+/** What a netlink link change sets (each field optional; `master: 0` detaches). */
+export interface NativeLinkChange {
+  up?: boolean;
+  master?: number;
+  mtu?: number;
+}
+
 /** A native exit watcher: calls back once with the exit code or the signal number. */
 export interface NativeExitWatcher {
   ref(): void;
@@ -164,6 +183,16 @@ export interface NativeBinding {
   loadDeviceFilter(rules: readonly NativeDeviceRule[]): number;
   /** Attaches a device program to a cgroup v2 directory (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI). */
   attachDeviceFilter(cgroupDir: string, programFd: number): void;
+  /** A NETLINK_ROUTE socket of this network namespace, or of the one a netns fd or pidfd names. */
+  netlinkOpen(netnsFd?: number): number;
+  netlinkLinkIndex(fd: number, name: string): number;
+  netlinkCreateBridge(fd: number, name: string, mac: Buffer | undefined, mtu: number): void;
+  netlinkCreateVeth(fd: number, name: string, peer: string, peerNetnsFd: number, hostSide: NativeLinkChange): void;
+  netlinkChangeLink(fd: number, name: string, change: NativeLinkChange): void;
+  netlinkDeleteLink(fd: number, name: string): void;
+  netlinkAddAddress(fd: number, ifindex: number, address: string, prefix: number): void;
+  netlinkAddDefaultRoute(fd: number, gateway: string, ifindex: number): void;
+  netlinkListLinks(fd: number): NativeLink[];
   /** Detaches that program from the directory again. */
   detachDeviceFilter(cgroupDir: string, programFd: number): void;
   /** How many device programs are attached to the directory itself (BPF_PROG_QUERY). */
