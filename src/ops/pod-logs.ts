@@ -244,12 +244,14 @@ export function readOn(cursor: LogCursor): LogRecord[] {
     ino = undefined;
   }
   if (ino !== undefined && ino !== cursor.ino) {
-    // The open file was rotated: it is the oldest new rotated file (drained above); the ones after it,
-    // when it rotated more than once since the last read, are read whole, then the new current file.
+    // The open file was rotated: it is the oldest new rotated file, read on through the open fd to its
+    // end (what was written between the drain above and the rotation too); the ones after it, when it
+    // rotated more than once since the last read, are read whole, then the new current file.
     const fresh = rotatedFiles(cursor.file).filter((r) => !cursor.stamps.has(r.stamp));
     for (const [i, rotated] of fresh.entries()) {
       cursor.stamps.add(rotated.stamp);
-      if (i > 0 || cursor.fd === undefined) out.push(...cursor.joiner.push(readRotated(rotated.file)));
+      if (i === 0 && cursor.fd !== undefined) out.push(...drain(cursor));
+      else out.push(...cursor.joiner.push(readRotated(rotated.file)));
     }
     closeLog(cursor);
     openCurrent(cursor);
