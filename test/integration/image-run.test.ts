@@ -17,7 +17,7 @@ import {
 } from '../helpers/oci';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { pollUntil } from '../helpers/wait';
+import { pollUntil, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const busybox = staticBusybox();
@@ -68,7 +68,7 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
       layers: [busyboxLayer(busybox!, ['sh', 'echo', 'sleep', 'touch'])],
       config: {
         Entrypoint: ['/bin/sh', '-c'],
-        Cmd: ["trap 'echo got USR1; exit 0' USR1; touch /tmp/trapped; while true; do sleep 0.05; done"],
+        Cmd: ["trap 'echo got USR1; exit 0' USR1; echo trapped; while true; do sleep 0.05; done"],
         StopSignal: 'SIGUSR1',
       },
     });
@@ -144,18 +144,11 @@ describe.skipIf(skip)(titled('running an image pulled from a registry on 127.0.0
         `  terminationGracePeriodSeconds: 30\n  containers:\n    - name: c\n      image: ${registry.host}/test/stop:1\n`,
       ),
       (child) => {
-        // Deleted (SIGTERM to pod-init) once the trap is set: the container's /tmp/trapped in its upper layer.
-        void pollUntil(
-          () => {
-            const pods = fs.readdirSync(cli.stateRoot).filter((d) => d.startsWith('default_stop_'));
-            const roots = pods.length === 1 ? path.join(cli.stateRoot, pods[0]!, 'roots', 'c') : undefined;
-            return roots !== undefined && fs.existsSync(roots)
-              ? fs.readdirSync(roots).some((id) => fs.existsSync(path.join(roots, id, 'upper/tmp/trapped')))
-              : false;
-          },
-          'the trap to be set',
-          30_000,
-        ).finally(() => child.kill('SIGTERM'));
+        // Deleted (SIGTERM to pod-init) once the container says its trap is set.
+        void waitForLine(child.stdout!, /^c \| trapped$/).then(
+          () => child.kill('SIGTERM'),
+          () => child.kill('SIGKILL'),
+        );
       },
     );
     expect(r.stdout).toContain('c | got USR1');
