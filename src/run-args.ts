@@ -71,7 +71,10 @@ function runProgram(): Command {
       '--allowed-unsafe-sysctls <list>',
       "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
     )
-    .option('--image-store <dir>', 'where pulled images are kept (default: <state root>/images)')
+    .option(
+      '--image-store <dir>',
+      'where pulled images are kept (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
+    )
     .option(
       '--insecure-registry <host>',
       'pull from HOST over plain HTTP (repeatable; localhost and 127.0.0.0/8 always are)',

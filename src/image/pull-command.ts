@@ -6,7 +6,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
-import { defaultStateRoot } from '../pod/runner';
 import { credentialsFrom, defaultAuthFiles } from './credentials';
 import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
@@ -46,7 +45,10 @@ function pullProgram(): Command {
     .usage('[options] IMAGE')
     .description('Pull an image from its registry into the image store (as crictl pull).')
     .argument('<image>', 'a reference: nginx, user/app:tag, host:5000/x@sha256:…')
-    .option('--image-store <dir>', 'the image store (default: <state root>/images)')
+    .option(
+      '--image-store <dir>',
+      'the image store (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
+    )
     .option(
       '--insecure-registry <host>',
       'speak plain HTTP to HOST (repeatable; localhost and 127.0.0.0/8 always are)',
@@ -79,7 +81,7 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
   return {
     image,
     options: {
-      storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir(defaultStateRoot())),
+      storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
       insecureRegistries: o.insecureRegistry,
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
     },

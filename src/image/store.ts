@@ -15,6 +15,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file';
 import { native } from '../native';
@@ -187,11 +188,16 @@ export class ImageStore {
 }
 
 /**
- * The default store: `<state root>/images`.
+ * The default store: on disk, not under the state root (/run is a tmpfs: images would fill memory and go
+ * with a reboot) — /var/lib/pod-init/images as root (containers/storage keeps /var/lib/containers), else
+ * `$XDG_DATA_HOME/pod-init/images` (~/.local/share/…).
  *
  * @example
- * defaultImageStoreDir('/run/pod-init'); // '/run/pod-init/images'
+ * defaultImageStoreDir(); // '/var/lib/pod-init/images' as root
  */
-export function defaultImageStoreDir(stateRoot: string): string {
-  return path.join(stateRoot, 'images');
+export function defaultImageStoreDir(
+  euid: number = process.geteuid?.() ?? 0,
+  dataHome: string = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'),
+): string {
+  return euid === 0 ? '/var/lib/pod-init/images' : path.join(dataHome, 'pod-init', 'images');
 }

@@ -148,7 +148,7 @@ export interface PodRunnerOptions {
   guard?: boolean;
   /**
    * Pulling images that name a registry (`host:port/x`, `a.b/x`, `localhost/x`), src/image/: the store
-   * (default `<state root>/images`), `--insecure-registry` hosts, auth files (default none).
+   * (default {@link defaultImageStoreDir}), `--insecure-registry` hosts, auth files (default none).
    */
   imagePull?: { storeDir?: string; insecureRegistries?: readonly string[]; authFiles?: readonly string[] };
 }
@@ -832,7 +832,7 @@ export class PodRunner extends EventEmitter {
     const pull = this.#options.imagePull ?? {};
     const root = runningAsRoot();
     return {
-      store: new ImageStore(pull.storeDir ?? defaultImageStoreDir(path.dirname(this.stateDir))),
+      store: new ImageStore(pull.storeDir ?? defaultImageStoreDir()),
       client: new RegistryClient({
         insecureRegistries: pull.insecureRegistries ?? [],
         credentials: credentialsFrom(pull.authFiles ?? []),

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImageStore } from '../../../src/image/store';
+import { defaultImageStoreDir, ImageStore } from '../../../src/image/store';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -93,5 +93,12 @@ describe('ImageStore', () => {
     await once(holder, 'exit');
     await Promise.all([first, second]);
     expect(order).toEqual(['a-in', 'a-out', 'b-in']);
+  });
+});
+
+describe('defaultImageStoreDir', () => {
+  it('is on disk, never under the state root: /var/lib as root, the XDG data home otherwise', () => {
+    expect(defaultImageStoreDir(0, '/home/u/.local/share')).toBe('/var/lib/pod-init/images');
+    expect(defaultImageStoreDir(1000, '/home/u/.local/share')).toBe('/home/u/.local/share/pod-init/images');
   });
 });
