@@ -13,6 +13,7 @@ const initBenches = require('./init');
 const podBenches = require('./pod');
 const cliBenches = require('./cli');
 const rootfsBenches = require('./rootfs');
+const imageBenches = require('./image');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -133,6 +134,7 @@ async function main() {
     ...podBenches(report, { runs, log }),
     ...cliBenches(report, { runs, log }),
     ...rootfsBenches(report, { iterations, log }),
+    ...imageBenches(report, { runs, log }),
   };
   delete all.cleanup;
   try {

@@ -1,0 +1,222 @@
+// image-pull (issue 12): `pod-init pull` of an image from a registry on 127.0.0.1 into an empty store —
+// manifest, blobs, digests, unpacked layers — against `podman pull` into an empty storage (which also
+// unpacks) and `skopeo copy` into an OCI layout (which does not unpack: a floor, not a peer). The image:
+// 4 gzip layers made from this host's files (python3.11, zoneinfo, gconv, perl5: ~25 MB compressed), pushed with skopeo to Debian's
+// docker-registry. Skipped with a reason when docker-registry or skopeo is missing; podman when absent.
+'use strict';
+const { spawn: cpSpawn, spawnSync, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { summarize } = require('./stats');
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+function timed(file, args, env) {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = cpSpawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+        : reject(new Error(`${[file, ...args].join(' ')} exited ${code}: ${err}`)),
+    );
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function blob(dir, bytes) {
+  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
+  fs.writeFileSync(path.join(dir, 'blobs', 'sha256', digest), bytes);
+  return { digest: `sha256:${digest}`, size: bytes.length };
+}
+
+/** An OCI image layout of `layers` (directories tarred with tar(1)), tagged `tag`. */
+function ociLayout(dir, layerDirs, tag) {
+  fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const layers = [];
+  const diffIds = [];
+  for (const source of layerDirs) {
+    const tar = execFileSync('tar', ['-C', path.dirname(source), '-cf', '-', path.basename(source)], {
+      maxBuffer: 1 << 30,
+    });
+    diffIds.push(`sha256:${crypto.createHash('sha256').update(tar).digest('hex')}`);
+    const gz = zlib.gzipSync(tar, { level: 6 });
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...blob(dir, gz) });
+  }
+  const config = blob(
+    dir,
+    Buffer.from(
+      JSON.stringify({
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+        os: 'linux',
+        config: { Cmd: ['true'] },
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    ),
+  );
+  const manifest = blob(
+    dir,
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers,
+      }),
+    ),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
+  return layers.reduce((sum, l) => sum + l.size, 0);
+}
+
+async function startRegistry(dir) {
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${dir}/data}}\nhttp: {addr: 127.0.0.1:${port}}\n`,
+  );
+  const child = cpSpawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  const host = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const up = await fetch(`http://${host}/v2/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error('docker-registry did not start');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { host, stop: () => child.kill('SIGKILL') };
+}
+
+module.exports = function imageBenches(report, { runs, log }) {
+  return {
+    async 'image-pull'() {
+      for (const tool of ['docker-registry', 'skopeo'])
+        if (!has(tool)) return report.skip('image-pull', `${tool} not found (apt-get install docker-registry skopeo)`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-bench-image-'));
+      let registry;
+      try {
+        // Four layers of this host's files: many small ones (python, zoneinfo) and some large (gconv).
+        const sources = [
+          '/usr/lib/python3.11',
+          '/usr/share/zoneinfo',
+          '/usr/lib/x86_64-linux-gnu/gconv',
+          '/usr/share/perl5',
+        ].filter((p) => fs.existsSync(p));
+        if (sources.length === 0)
+          return report.skip('image-pull', 'none of the source directories of the test image exist');
+        const layout = path.join(dir, 'layout');
+        const size = ociLayout(layout, sources.slice(0, 4), 'v1');
+        log(`  image: ${sources.slice(0, 4).length} layers, ${(size / 1e6).toFixed(1)} MB compressed`);
+        registry = await startRegistry(dir);
+        execFileSync('skopeo', [
+          'copy',
+          '--quiet',
+          '--dest-tls-verify=false',
+          `oci:${layout}:v1`,
+          `docker://${registry.host}/bench/img:1`,
+        ]);
+        const ref = `${registry.host}/bench/img:1`;
+        const cli = path.join(__dirname, '..', 'pod-init.js');
+        const env = { ...process.env, POD_INIT_STATE_DIR: path.join(dir, 'state') };
+        let n = 0;
+        const fresh = (name) => path.join(dir, `${name}-${n++}`);
+        const ours = () => {
+          const store = fresh('store');
+          return timed(process.execPath, [cli, 'pull', ref, '--image-store', store], env).finally(() =>
+            fs.rmSync(store, { recursive: true, force: true }),
+          );
+        };
+        const skopeo = () => {
+          const out = fresh('oci');
+          return timed('skopeo', [
+            'copy',
+            '--quiet',
+            '--src-tls-verify=false',
+            `docker://${ref}`,
+            `oci:${out}:v1`,
+          ]).finally(() => fs.rmSync(out, { recursive: true, force: true }));
+        };
+        const podman = has('podman')
+          ? () => {
+              const root = fresh('podman');
+              return timed('podman', [
+                '--root',
+                path.join(root, 'root'),
+                '--runroot',
+                path.join(root, 'run'),
+                '--storage-driver',
+                'overlay',
+                'pull',
+                '--quiet',
+                '--tls-verify=false',
+                ref,
+              ]).finally(() => {
+                spawnSync(
+                  'podman',
+                  ['--root', path.join(root, 'root'), '--runroot', path.join(root, 'run'), 'system', 'reset', '-f'],
+                  {
+                    stdio: 'ignore',
+                  },
+                );
+                spawnSync('umount', ['-R', path.join(root, 'root', 'overlay')], { stdio: 'ignore' });
+                fs.rmSync(root, { recursive: true, force: true });
+              });
+            }
+          : undefined;
+        await ours(); // warm: page cache, code cache
+        await skopeo();
+        if (podman) await podman();
+        const count = Math.max(5, Math.ceil(runs / 2));
+        const a = [];
+        const b = [];
+        const c = [];
+        for (let i = 0; i < count; i++) {
+          a.push(await ours());
+          b.push(await skopeo());
+          if (podman) c.push(await podman());
+        }
+        const mine = summarize(a).median;
+        if (podman) report.add('image-pull', 'ms', mine, 'podman pull (empty storage, unpacked)', summarize(c).median);
+        else report.skip('image-pull', 'podman not found (bash ../shared/bench/podman-setup.sh)');
+        report.add('image-pull-vs-skopeo', 'ms', mine, 'skopeo copy to an OCI layout (no unpack)', summarize(b).median);
+      } finally {
+        registry?.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+};
