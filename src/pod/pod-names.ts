@@ -8,8 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from '../native';
 import { isPodAlive } from './owners';
+import { withDirLock } from './dir-lock';
 
 /**
  * A pod with this namespace/name runs on this host already (the API server's AlreadyExists).
@@ -37,18 +37,6 @@ export interface PodNameRegistry {
   ownersDir: string;
 }
 
-function withNamesLock<T>(dir: string, run: () => T): T {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
-  const fd = fs.openSync(path.join(dir, '.lock'), O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
-  try {
-    native.flock(fd, true);
-    return run();
-  } finally {
-    fs.closeSync(fd); // releases the lock
-  }
-}
-
 function holder(file: string): string | undefined {
   try {
     const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -73,7 +61,7 @@ function holder(file: string): string | undefined {
 export function claimPodName(registry: PodNameRegistry, namespace: string, name: string, uid: string): void {
   if (/[/\0]/.test(namespace + name) || namespace.startsWith('.'))
     throw new TypeError(`not a valid namespace/name: ${namespace}/${name}`);
-  withNamesLock(registry.dir, () => {
+  withDirLock(registry.dir, () => {
     const file = path.join(registry.dir, `${namespace}_${name}`);
     const other = holder(file);
     if (other !== undefined && other !== uid && isPodAlive(registry.ownersDir, other))
@@ -92,7 +80,7 @@ export function claimPodName(registry: PodNameRegistry, namespace: string, name:
  * releasePodName({ dir: '/run/pod-init/.names', ownersDir }, 'default', 'web', uid);
  */
 export function releasePodName(registry: PodNameRegistry, namespace: string, name: string, uid: string): void {
-  withNamesLock(registry.dir, () => {
+  withDirLock(registry.dir, () => {
     const file = path.join(registry.dir, `${namespace}_${name}`);
     if (holder(file) === uid) fs.rmSync(file, { force: true });
   });

@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from '../native';
 import type { IdMapping } from '../spawn';
+import { withDirLock } from './dir-lock';
 
 /** Ids per pod: the kubelet's `userNsLength`. */
 export const userNamespaceSize = 65536;
@@ -94,18 +94,6 @@ function readClaims(dir: string): Map<number, string> {
   return claims;
 }
 
-function withLock<T>(dir: string, run: () => T): T {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
-  const fd = fs.openSync(path.join(dir, '.lock'), O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
-  try {
-    native.flock(fd, true);
-    return run();
-  } finally {
-    fs.closeSync(fd); // releases the lock
-  }
-}
-
 /**
  * Takes a block for pod `podUid` in registry `dir` (see the module's description); throws
  * {@link RangesExhaustedError} when all 1024 are held by live pods.
@@ -115,7 +103,7 @@ function withLock<T>(dir: string, run: () => T): T {
  * // { block: 1, hostId: 65536, size: 65536 }
  */
 export function allocateRange(dir: string, podUid: string, isAlive: (podUid: string) => boolean): UserNamespaceRange {
-  return withLock(dir, () => {
+  return withDirLock(dir, () => {
     const claims = readClaims(dir);
     const block = chooseBlock(claims, podUid, isAlive);
     if (block === undefined)
@@ -142,7 +130,7 @@ export function allocateRange(dir: string, podUid: string, isAlive: (podUid: str
  * releaseRange('/run/pod-init/userns', range, pod.metadata.uid);
  */
 export function releaseRange(dir: string, range: UserNamespaceRange, podUid: string): void {
-  withLock(dir, () => {
+  withDirLock(dir, () => {
     const file = path.join(dir, String(range.block));
     if (readClaims(dir).get(range.block) === podUid) fs.rmSync(file, { force: true });
   });
