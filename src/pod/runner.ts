@@ -59,7 +59,8 @@ import { runtimeCapabilities } from './security/capabilities';
 import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
 import { credentialsFrom } from '../image/credentials';
-import { ensureImage, isRegistryImage } from '../image/ensure';
+import { isRegistryImage } from '../image/ensure';
+import { ImagePullBackOff } from '../image/pull-backoff';
 import { defaultPullPolicy } from '../image/reference';
 import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
@@ -103,6 +104,8 @@ export interface PodRunnerOptions {
   related?: RelatedObjects;
   /** Crash-loop backoff (default: the kubelet's 10 s doubling to 300 s). */
   backoff?: BackoffSettings;
+  /** Image pull back-off (default: the kubelet's 10 s doubling to 300 s); shorter only in tests. */
+  imageBackoff?: BackoffSettings;
   /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot}. */
   stateRoot?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
@@ -257,6 +260,8 @@ export class PodRunner extends EventEmitter {
   /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
   readonly #pulled = new Map<string, StoredImage>();
   readonly #imageErrors = new Map<string, { reason: string; message: string }>();
+  readonly #imagePullBackOff: ImagePullBackOff;
+  #imageRetry: Promise<void> = Promise.resolve();
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -266,6 +271,7 @@ export class PodRunner extends EventEmitter {
     this.pod.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
+    this.#imagePullBackOff = new ImagePullBackOff(options.imageBackoff ?? kubeletBackoff);
     this.#images = options.images ?? new Map();
     this.#allowedUnsafeSysctls = options.allowedUnsafeSysctls ?? [];
     this.#seccompProfileRoot = options.seccompProfileRoot;
@@ -797,14 +803,21 @@ export class PodRunner extends EventEmitter {
   /**
    * The image step of every container whose image names a registry, before the sandbox (src/image/
    * ensure.ts): pulled into the store as its imagePullPolicy says, one image at a time (the kubelet's
-   * serialized pulls); a failure is the container's waiting reason (the pod stays Pending).
+   * serialized pulls); a failure is the container's waiting reason (the pod stays Pending). A failed
+   * pull is retried with the kubelet's image back-off (src/image/pull-backoff.ts): ErrImagePull, then
+   * ImagePullBackOff from half-way through the back-off, then a pull again; a pull that succeeds
+   * starts the container.
    */
   async #ensureImages(): Promise<void> {
     const specs = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
     let ctx: PullContext | undefined;
+    const retry = new Set<number>();
     for (const spec of specs) {
       const image = spec.image ?? '';
-      if (image === '' || this.#images.has(image)) continue;
+      if (image === '' || this.#images.has(image) || this.#pulled.has(image)) continue;
+      if (this.#deleted || this.#done) return;
+      const previous = this.#imageErrors.get(spec.name)?.reason;
+      if (previous !== undefined && previous !== 'ErrImagePull' && previous !== 'ImagePullBackOff') continue;
       let registry: boolean;
       try {
         registry = isRegistryImage(image);
@@ -813,19 +826,43 @@ export class PodRunner extends EventEmitter {
       }
       if (!registry) continue;
       ctx ??= this.#pullContext();
-      const result = await ensureImage(
+      const result = await this.#imagePullBackOff.ensure(
         image,
         spec.imagePullPolicy ?? defaultPullPolicy(image),
         ctx,
         (type, reason, message) => this.#emitEvent(type, reason, message, spec.name),
       );
-      if ('image' in result) this.#pulled.set(image, result.image);
-      else {
+      const r = this.#records.find((x) => x.spec.name === spec.name);
+      if ('image' in result) {
+        this.#pulled.set(image, result.image);
+        this.#imageErrors.delete(spec.name);
+        if (r?.waiting?.reason === 'ErrImagePull' || r?.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
+      } else {
         this.#imageErrors.set(spec.name, result.waiting);
-        const r = this.#records.find((x) => x.spec.name === spec.name);
         if (r) r.waiting = result.waiting;
+        if (result.backOffAt !== undefined) retry.add(result.backOffAt);
+        if (result.retryAt !== undefined) retry.add(result.retryAt);
       }
     }
+    const now = Date.now();
+    for (const at of retry) this.#later(Math.max(0, at - now), () => void this.#retryImages());
+  }
+
+  /** The image step again (one at a time), then whatever it made startable. */
+  #retryImages(): Promise<void> {
+    this.#imageRetry = this.#imageRetry
+      .then(async () => {
+        if (this.#deleted || this.#done) return;
+        await this.#ensureImages();
+        if (this.#deleted || this.#done) return;
+        this.#changed();
+        this.#sync();
+      })
+      .catch((error: unknown) => {
+        // Not a pull failure (ensureImage reports those): the store itself failed. Said, not thrown.
+        this.#emitEvent('Warning', 'Failed', `Error: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    return this.#imageRetry;
   }
 
   #pullContext(): PullContext {
@@ -850,7 +887,7 @@ export class PodRunner extends EventEmitter {
   #start(r: ContainerRecord, now: number): boolean {
     const imageError = this.#imageErrors.get(r.spec.name);
     if (imageError !== undefined) {
-      r.waiting = imageError; // no back-off and retry of pulls yet: the pod stays Pending
+      r.waiting = imageError; // the pod stays Pending; #ensureImages retries a failed pull
       return false;
     }
     if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
