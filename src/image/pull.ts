@@ -6,15 +6,12 @@
  * never fetched again; a layer another pull (in this process or another) is fetching is waited for.
  * @module
  */
-import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
-import { PassThrough, type Transform } from 'node:stream';
-import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { type ImageReference, parseReference, referenceString } from './reference';
 import { manifestTypes, RegistryClient, RegistryError } from './registry';
 import type { ImageRecord, ImageStore } from './store';
-import { TarReader } from './tar';
-import { LayerWriter, type UnpackOptions } from './unpack';
+import { unpackLayerStream } from './layer-stream';
+import type { UnpackOptions } from './unpack';
 
 /** The parts of an image config (OCI image-spec config.md) a container uses. */
 export interface ImageConfig {
@@ -234,58 +231,11 @@ async function ensureLayer(ctx: PullContext, ref: ImageReference, desc: Descript
   });
 }
 
-async function fetchLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
-  const type = desc.mediaType ?? '';
-  if (type.endsWith('+zstd'))
-    throw new RegistryError(`layer ${desc.digest}: zstd-compressed layers are not supported yet`);
-  const gzip = type.endsWith('+gzip') || type.endsWith('.tar.gzip');
-  const temp = ctx.store.newLayer();
-  const writer = new LayerWriter(temp.diff, ctx.unpack);
-  const reader = new TarReader(writer);
-  const compressed = createHash('sha256');
-  const uncompressed: Hash = createHash('sha256');
-  let size = 0;
-  try {
+function fetchLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
+  return unpackLayerStream(ctx.store, ctx.unpack, desc, diffId, async () => {
     const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${desc.digest}`);
     if (!res.body) throw new RegistryError('empty body');
-    // Every byte is hashed, even after the unpack failed: bad bytes are reported as a digest
-    // mismatch (what they are) rather than as the gzip or tar error they cause.
-    const decompress: Transform = gzip ? zlib.createGunzip() : new PassThrough();
-    let failure: unknown;
-    const consumed = (async () => {
-      for await (const chunk of decompress as AsyncIterable<Buffer>) {
-        uncompressed.update(chunk);
-        reader.write(chunk);
-      }
-    })().catch((error: unknown) => {
-      failure ??= error;
-    });
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.length;
-      if (size > desc.size) {
-        await res.body.cancel().catch(() => undefined);
-        throw new RegistryError(`more than the ${desc.size} bytes the manifest gives`);
-      }
-      compressed.update(chunk);
-      if (failure === undefined && !decompress.write(chunk)) await Promise.race([once(decompress, 'drain'), consumed]);
-    }
-    decompress.end();
-    await consumed;
-    if (size !== desc.size) throw new RegistryError(`${size} bytes, the manifest gives ${desc.size}`);
-    const got = `sha256:${compressed.digest('hex')}`;
-    if (got !== desc.digest) throw new RegistryError(`digest mismatch: got ${got}`);
-    if (failure !== undefined) throw failure;
-    const gotDiff = `sha256:${uncompressed.digest('hex')}`;
-    if (gotDiff !== diffId) throw new RegistryError(`diff_id mismatch: the config gives ${diffId}, got ${gotDiff}`);
-    reader.finish();
-    writer.finish();
-  } catch (error) {
-    writer.abort();
-    ctx.store.discardLayer(temp);
-    const why = error instanceof Error ? error.message : String(error);
-    const status = error instanceof RegistryError ? error.status : undefined;
-    const code = error instanceof RegistryError ? error.code : undefined;
-    throw new RegistryError(`layer ${desc.digest}: ${why}`, status, code);
-  }
-  return ctx.store.commitLayer(temp, diffId, { digest: desc.digest, size: desc.size });
+    const body = res.body;
+    return { body: body as unknown as AsyncIterable<Uint8Array>, cancel: () => body.cancel() };
+  });
 }
