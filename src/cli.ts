@@ -44,6 +44,7 @@ Examples:
   cli
     .command('pull <image>')
     .description('pull an image from its registry into the image store (pod-init pull --help)');
+  cli.command('load').description('load an OCI or docker save archive into the image store (pod-init load --help)');
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
@@ -66,9 +67,9 @@ function execPause(): never {
   addon.native.execve(addon.pausePath, ['pod-pause'], [], true);
 }
 
-const helpTopics = new Set(['run', 'pull', 'init', 'pause']);
+const helpTopics = new Set(['run', 'pull', 'load', 'init', 'pause']);
 
-const subcommands = new Set(['pause', 'run', 'pull', 'get', 'logs', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set(['pause', 'run', 'pull', 'load', 'get', 'logs', 'help', '-h', '--help', '-V', '--version']);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -98,6 +99,10 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'pull') {
       const { parsePullArgs, runPull } = await import('./image/pull-command');
       return await runPull(parsePullArgs(args.slice(1)));
+    }
+    if (args[0] === 'load') {
+      const { parseLoadArgs, runLoad } = await import('./image/load-command');
+      return await runLoad(parseLoadArgs(args.slice(1)));
     }
     if (args[0] === 'get' || args[0] === 'logs') return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {

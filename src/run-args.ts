@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { defaultAuthFiles } from './image/credentials';
+import { type LocalSource, parseLocalSource } from './image/local-image';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -37,7 +38,13 @@ export interface RunOptions {
   /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
   dryRun: boolean;
   /** `--image-store`, `--insecure-registry`, `--authfile`: pulling images that name a registry. */
-  imagePull: { storeDir?: string; insecureRegistries: string[]; authFiles: string[] };
+  imagePull: {
+    storeDir?: string;
+    insecureRegistries: string[];
+    authFiles: string[];
+    /** `--image NAME=oci:PATH[:TAG]`, `=oci-archive:PATH[:TAG]`, `=docker-archive:PATH`: loaded into the store. */
+    localImages: Map<string, LocalSource>;
+  };
 }
 
 function runProgram(): Command {
@@ -63,7 +70,7 @@ function runProgram(): Command {
     .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
     .option(
       '--image <name=dir>',
-      'a root filesystem directory for an image name (repeatable); other images run on the host filesystem',
+      'a root filesystem directory for an image name, or an image archive: oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH (repeatable); other images run on the host filesystem',
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
@@ -247,8 +254,16 @@ export function parseRunArgs(args: string[]): RunOptions {
   )
     throw new PodOptionError('--restart-backoff', 'INITIAL[,MAX] in seconds, MAX >= INITIAL >= 0', o.restartBackoff);
   const images = new Map<string, string>();
+  const localImages = new Map<string, LocalSource>();
   for (const mapping of o.image) {
     const at = mapping.indexOf('=');
+    const local = at > 0 ? parseLocalSource(mapping.slice(at + 1)) : undefined;
+    if (local !== undefined) {
+      if (!fs.existsSync(local.path))
+        throw new PodOptionError('--image', `NAME=${local.transport}:PATH with an existing PATH`, mapping);
+      localImages.set(mapping.slice(0, at), local);
+      continue;
+    }
     const dir = at > 0 ? path.resolve(mapping.slice(at + 1)) : '';
     if (at <= 0 || !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory())
       throw new PodOptionError('--image', 'NAME=DIR with an existing directory', mapping);
@@ -297,6 +312,7 @@ export function parseRunArgs(args: string[]): RunOptions {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
       insecureRegistries: o.insecureRegistry ?? [],
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
+      localImages,
     },
     statusFile: o.statusFile,
     timeoutMs,

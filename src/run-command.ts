@@ -58,7 +58,7 @@ export async function runPod(options: RunOptions): Promise<number> {
   const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
-  ].filter((image) => !options.images.has(image) && !namesRegistry(image));
+  ].filter((image) => !options.images.has(image) && !options.imagePull.localImages.has(image) && !namesRegistry(image));
   if (unmapped.length > 0 && !options.quiet)
     print(
       process.stderr,

@@ -60,6 +60,7 @@ import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
 import { credentialsFrom } from '../image/credentials';
 import { isRegistryImage } from '../image/ensure';
+import { type LocalSource, loadLocalImages } from '../image/local-image';
 import { ImagePullBackOff } from '../image/pull-backoff';
 import { defaultPullPolicy } from '../image/reference';
 import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
@@ -153,7 +154,13 @@ export interface PodRunnerOptions {
    * Pulling images that name a registry (`host:port/x`, `a.b/x`, `localhost/x`), src/image/: the store
    * (default {@link defaultImageStoreDir}), `--insecure-registry` hosts, auth files (default none).
    */
-  imagePull?: { storeDir?: string; insecureRegistries?: readonly string[]; authFiles?: readonly string[] };
+  imagePull?: {
+    storeDir?: string;
+    insecureRegistries?: readonly string[];
+    authFiles?: readonly string[];
+    /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
+    localImages?: ReadonlyMap<string, LocalSource>;
+  };
 }
 
 const configRetryMs = 10_000;
@@ -816,6 +823,13 @@ export class PodRunner extends EventEmitter {
       const image = spec.image ?? '';
       if (image === '' || this.#images.has(image) || this.#pulled.has(image)) continue;
       if (this.#deleted || this.#done) return;
+      const local = this.#options.imagePull?.localImages?.get(image);
+      if (local !== undefined) {
+        if (this.#imageErrors.has(spec.name)) continue; // a bad archive stays bad: not loaded again
+        ctx ??= this.#pullContext();
+        await this.#loadLocalImage(spec.name, image, local, ctx);
+        continue;
+      }
       const previous = this.#imageErrors.get(spec.name)?.reason;
       if (previous !== undefined && previous !== 'ErrImagePull' && previous !== 'ImagePullBackOff') continue;
       let registry: boolean;
@@ -846,6 +860,26 @@ export class PodRunner extends EventEmitter {
     }
     const now = Date.now();
     for (const at of retry) this.#later(Math.max(0, at - now), () => void this.#retryImages());
+  }
+
+  /** The image step of an image from a local archive (src/image/local-image.ts): loaded, verified, into the store. */
+  async #loadLocalImage(container: string, image: string, source: LocalSource, ctx: PullContext): Promise<void> {
+    const quoted = JSON.stringify(image);
+    try {
+      const [loaded] = await loadLocalImages(source, ctx, image);
+      this.#pulled.set(image, loaded!);
+      this.#emitEvent('Normal', 'Pulled', `Container image ${quoted} already present on machine`, container);
+    } catch (error) {
+      if (!(error instanceof Error) || !['LocalImageError', 'ArchiveError', 'ImageReferenceError'].includes(error.name))
+        throw error;
+      const message = `${source.transport}:${source.path}: ${error.message}`;
+      this.#emitEvent('Warning', 'Failed', `Failed to pull image ${quoted}: ${message}`, container);
+      this.#emitEvent('Warning', 'Failed', 'Error: ErrImagePull', container);
+      const waiting = { reason: 'ErrImagePull', message };
+      this.#imageErrors.set(container, waiting);
+      const r = this.#records.find((x) => x.spec.name === container);
+      if (r) r.waiting = waiting;
+    }
   }
 
   /** The image step again (one at a time), then whatever it made startable. */

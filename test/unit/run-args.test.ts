@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commanderRunArgs, parseRunArgs, quickRunArgs } from '../../src/run-args';
 
@@ -85,8 +88,44 @@ describe('pod-init run: security flags', () => {
       '--authfile',
       '/auth.json',
     ]);
-    expect(o.imagePull).toEqual({ storeDir: '/s', insecureRegistries: ['a:5000', 'b'], authFiles: ['/auth.json'] });
+    expect(o.imagePull).toEqual({
+      storeDir: '/s',
+      insecureRegistries: ['a:5000', 'b'],
+      authFiles: ['/auth.json'],
+      localImages: new Map(),
+    });
     expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
+  });
+
+  it('reads --image NAME=oci:PATH[:TAG], =oci-archive:PATH[:TAG], =docker-archive:PATH as local images', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-run-args-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.tar'), '');
+      const o = parseRunArgs([
+        'pod.yaml',
+        '--image',
+        `a=oci:${dir}:v1`,
+        '--image',
+        `b=oci-archive:${dir}/a.tar`,
+        '--image',
+        `c=docker-archive:${dir}/a.tar`,
+        '--image',
+        `d=${dir}`,
+      ]);
+      expect(o.imagePull.localImages).toEqual(
+        new Map([
+          ['a', { transport: 'oci', path: dir, tag: 'v1' }],
+          ['b', { transport: 'oci-archive', path: `${dir}/a.tar` }],
+          ['c', { transport: 'docker-archive', path: `${dir}/a.tar` }],
+        ]),
+      );
+      expect(o.images).toEqual(new Map([['d', dir]]));
+      expect(() => parseRunArgs(['pod.yaml', '--image', `x=oci-archive:${dir}/missing.tar`])).toThrow(
+        /--image must be NAME=oci-archive:PATH with an existing PATH/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads --pod-pids-limit, --cgroup-root and --allow-privilege-escalation', () => {

@@ -1,0 +1,164 @@
+// Local image sources into the store, offline: an OCI image layout built here from busybox-static
+// (a whiteout in its upper layer), turned by skopeo into an oci-archive and a docker save archive;
+// each loaded gives the layout's diff_ids and the same unpacked tree, a byte flipped in a layer is
+// refused naming it with nothing kept, `pod-init load -i` tells the formats apart and prints the
+// names, and a pod runs each with `--image NAME=oci:…|oci-archive:…|docker-archive:…`.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalSource, loadLocalImages, parseLocalSource } from '../../src/image/local-image';
+import { ImageStore } from '../../src/image/store';
+import { staticBusybox } from '../helpers/image';
+import { busyboxLayer, makeTar, registryToolsMissing, writeOciLayout } from '../helpers/oci';
+import { type PodObject, startPod } from '../helpers/pod-runner';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+
+const run = promisify(execFile);
+const reason = privilegeSkipReason();
+const busybox = staticBusybox();
+const tools = registryToolsMissing();
+if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
+  throw new Error(tools ?? 'busybox-static is needed');
+const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+const cli = path.resolve(__dirname, '../../pod-init.js');
+const unpack = { chown: true, devices: true, xattrNamespace: 'trusted' as const };
+
+describe.skipIf(skip)(titled('loading OCI layouts, OCI archives and docker save archives', skip), () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-load-'));
+  const layout = path.join(dir, 'layout');
+  const ociArchive = path.join(dir, 'bb-oci.tar');
+  const dockerArchive = path.join(dir, 'bb-docker.tar');
+  let diffIds: string[];
+  beforeAll(async () => {
+    const base = busyboxLayer(busybox!, ['sh', 'cat', 'echo']);
+    const upper = makeTar([
+      { path: 'etc', type: '5' },
+      { path: 'etc/.wh.group', data: '' },
+      { path: 'hello', data: 'from the archive\n' },
+    ]);
+    writeOciLayout(layout, 'v1', {
+      layers: [base, upper],
+      config: { Entrypoint: ['/bin/sh', '-c'], Cmd: ['cat /hello; cat /etc/group 2>/dev/null || echo group-gone'] },
+    });
+    const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
+    const blob = (d: string) => JSON.parse(fs.readFileSync(path.join(layout, 'blobs/sha256', d.slice(7)), 'utf8'));
+    diffIds = blob(blob(index.manifests[0]!.digest).config.digest).rootfs.diff_ids;
+    const copy = (to: string) => run('skopeo', ['copy', '--quiet', `oci:${layout}:v1`, to], { timeout: 60_000 });
+    await copy(`oci-archive:${ociArchive}:v1`);
+    await copy(`docker-archive:${dockerArchive}:test/bb:v1`);
+  }, 60_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const sources: Array<[string, () => LocalSource]> = [
+    ['oci', () => parseLocalSource(`oci:${layout}:v1`)!],
+    ['oci-archive', () => parseLocalSource(`oci-archive:${ociArchive}`)!],
+    ['docker-archive', () => parseLocalSource(`docker-archive:${dockerArchive}`)!],
+  ];
+
+  it.each(sources)('%s: the layout’s diff_ids, unpacked as a pull unpacks (a whiteout)', async (_, source) => {
+    const store = new ImageStore(fs.mkdtempSync(path.join(dir, 'store-')));
+    const [image, ...more] = await loadLocalImages(source(), { store, unpack }, 'test/bb:v1');
+    expect(more).toEqual([]);
+    expect(image!.reference).toBe('docker.io/test/bb:v1');
+    expect(image!.record.diffIds).toEqual(diffIds);
+    expect(store.image('docker.io/test/bb:v1')?.diffIds).toEqual(diffIds);
+    const [lower, top] = image!.layers as [string, string];
+    expect(fs.statSync(path.join(lower, 'bin/busybox')).size).toBe(fs.statSync(busybox!).size);
+    expect(fs.readFileSync(path.join(top, 'hello'), 'utf8')).toBe('from the archive\n');
+    const whiteout = fs.lstatSync(path.join(top, 'etc/group'));
+    expect(whiteout.isCharacterDevice() && whiteout.rdev === 0).toBe(true);
+    expect(image!.config.config?.Entrypoint).toEqual(['/bin/sh', '-c']);
+  });
+
+  it.each([
+    ['oci', (copy: string) => `oci:${copy}:v1`],
+    ['docker-archive', (copy: string) => `docker-archive:${copy}`],
+  ])('%s: a byte flipped in a layer is refused naming it, nothing kept', async (kind, spec) => {
+    const copy = path.join(dir, `flipped-${kind}`);
+    fs.cpSync(kind === 'oci' ? layout : dockerArchive, copy, { recursive: true });
+    // A byte of the base layer: the biggest blob of the layout (gzipped), or past the busybox binary's
+    // ELF header in the docker archive (uncompressed layers).
+    const target =
+      kind === 'oci'
+        ? fs
+            .readdirSync(path.join(copy, 'blobs/sha256'))
+            .map((f) => path.join(copy, 'blobs/sha256', f))
+            .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!
+        : copy;
+    const bytes = fs.readFileSync(target);
+    const at = kind === 'oci' ? bytes.length >> 1 : bytes.indexOf(Buffer.from('\x7fELF', 'latin1')) + 100;
+    bytes[at] = bytes[at]! ^ 0xff;
+    fs.writeFileSync(target, bytes);
+    const storeDir = fs.mkdtempSync(path.join(dir, 'store-'));
+    const store = new ImageStore(storeDir);
+    const load = loadLocalImages(parseLocalSource(spec(copy))!, { store, unpack }, 'test/bb:v1');
+    await expect(load).rejects.toThrow(/layer sha256:[a-f0-9]{64}: digest mismatch/);
+    expect(fs.readdirSync(path.join(storeDir, 'layers'))).toEqual([]);
+    expect(store.image('docker.io/test/bb:v1')).toBeUndefined();
+    // The negative control: the same store loads the intact archive.
+    const ok = await loadLocalImages(
+      parseLocalSource(kind === 'oci' ? `oci:${layout}:v1` : `docker-archive:${dockerArchive}`)!,
+      { store, unpack },
+      'test/bb:v1',
+    );
+    expect(ok[0]!.record.diffIds).toEqual(diffIds);
+  });
+
+  it('pod-init load -i tells the formats apart and prints the names loaded', async () => {
+    const storeDir = path.join(dir, 'cli-store');
+    const load = (input: string) => run(process.execPath, [cli, 'load', '-i', input, '--image-store', storeDir]);
+    expect((await load(dockerArchive)).stdout).toBe('Loaded image: docker.io/test/bb:v1\n');
+    expect((await load(ociArchive)).stdout).toBe('Loaded image: localhost/bb-oci:v1\n');
+    expect((await load(layout)).stdout).toBe('Loaded image: localhost/layout:v1\n');
+    const images = JSON.parse(fs.readFileSync(path.join(storeDir, 'images.json'), 'utf8')) as Record<
+      string,
+      { diffIds: string[] }
+    >;
+    expect(Object.keys(images).sort()).toEqual(['docker.io/test/bb:v1', 'localhost/bb-oci:v1', 'localhost/layout:v1']);
+    const bad = await load(path.join(dir, 'missing.tar')).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(bad?.code).toBe(1);
+    expect(bad?.stderr).toMatch(
+      /^pod-init: failed to load ".*missing\.tar": .*missing\.tar: no such file or directory\n$/,
+    );
+  }, 60_000);
+
+  it.each(sources)(
+    '%s: a pod runs the image with --image NAME=%s:…',
+    async (kind, source) => {
+      const name = `test/bb:${kind}`;
+      const pod = startPod(
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: local-${kind}}\nspec:\n  restartPolicy: Never\n  containers:\n` +
+          `    - name: c\n      image: ${name}\n`,
+        path.join(dir, `state-${kind}`),
+        {
+          imagePull: {
+            storeDir: fs.mkdtempSync(path.join(dir, 'store-')),
+            localImages: new Map([[name, source()]]),
+          },
+        },
+      );
+      try {
+        await pod.started;
+        const final = (await pod.runner.finished) as PodObject;
+        expect(final.status.phase).toBe('Succeeded');
+        expect(pod.timeline).toContain('c: from the archive');
+        expect(pod.timeline).toContain('c: group-gone');
+        expect(pod.events.find((e) => e.reason === 'Pulled')?.message).toBe(
+          `Container image "${name}" already present on machine`,
+        );
+      } finally {
+        pod.runner.delete(0);
+        await pod.runner.finished;
+      }
+    },
+    60_000,
+  );
+});
