@@ -56,7 +56,11 @@ export class ImagePullBackOff {
       const message = `Back-off pulling image ${quoted}`;
       emit('Normal', 'BackOff', message);
       emit('Warning', 'Failed', 'Error: ImagePullBackOff');
-      return { waiting: { reason: 'ImagePullBackOff', message: `${message}: ${failure.error}` } };
+      // The retry time again: a timer may fire a little early, and the runner must try again then.
+      return {
+        waiting: { reason: 'ImagePullBackOff', message: `${message}: ${failure.error}` },
+        retryAt: failure.at + this.#backoff.currentMs(image),
+      };
     }
     const result = await ensureImage(image, policy, ctx, emit);
     if ('image' in result) {

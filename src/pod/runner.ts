@@ -269,6 +269,8 @@ export class PodRunner extends EventEmitter {
   readonly #imageErrors = new Map<string, { reason: string; message: string }>();
   readonly #imagePullBackOff: ImagePullBackOff;
   #imageRetry: Promise<void> = Promise.resolve();
+  /** When image steps are due again (each time once). */
+  readonly #imageRetries = new Set<number>();
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -859,7 +861,14 @@ export class PodRunner extends EventEmitter {
       }
     }
     const now = Date.now();
-    for (const at of retry) this.#later(Math.max(0, at - now), () => void this.#retryImages());
+    for (const at of retry) {
+      if (this.#imageRetries.has(at)) continue;
+      this.#imageRetries.add(at);
+      this.#later(Math.max(0, at - now), () => {
+        this.#imageRetries.delete(at);
+        void this.#retryImages();
+      });
+    }
   }
 
   /** The image step of an image from a local archive (src/image/local-image.ts): loaded, verified, into the store. */
