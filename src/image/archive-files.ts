@@ -48,7 +48,13 @@ export function directoryFiles(dir: string): ArchiveFiles {
   const stat = (name: string) => fs.statSync(resolve(name), { throwIfNoEntry: false });
   return {
     where: dir,
-    has: (name) => stat(name)?.isFile() === true,
+    has: (name) => {
+      try {
+        return stat(name)?.isFile() === true;
+      } catch {
+        return false;
+      }
+    },
     size: (name) => stat(name)?.size ?? 0,
     read(name, limit) {
       const size = this.size(name);
