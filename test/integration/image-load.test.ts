@@ -2,8 +2,9 @@
 // (a whiteout in its upper layer), turned by skopeo into an oci-archive and a docker save archive;
 // each loaded gives the layout's diff_ids and the same unpacked tree, a byte flipped in a layer is
 // refused naming it with nothing kept, `pod-init load -i` tells the formats apart and prints the
-// names, and a pod runs each with `--image NAME=oci:…|oci-archive:…|docker-archive:…`.
-import { execFile } from 'node:child_process';
+// names, and a pod runs each with `--image NAME=oci:…|oci-archive:…|docker-archive:…`; as uid 65534
+// a load fills that user's own store (whiteouts and opaque dirs as a user namespace's overlay reads them).
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { staticBusybox } from '../helpers/image';
 import { busyboxLayer, makeTar, registryToolsMissing, writeOciLayout } from '../helpers/oci';
 import { type PodObject, startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { stagePackage } from '../helpers/stage';
 
 const run = promisify(execFile);
 const reason = privilegeSkipReason();
@@ -161,4 +163,61 @@ describe.skipIf(skip)(titled('loading OCI layouts, OCI archives and docker save 
     },
     60_000,
   );
+});
+
+describe.skipIf(skip)(titled('loading an archive as uid 65534', skip), () => {
+  let staged: string;
+  beforeAll(async () => {
+    staged = stagePackage();
+    fs.chmodSync(staged, 0o755);
+    const layout = path.join(staged, 'layout');
+    writeOciLayout(layout, 'v1', {
+      layers: [
+        busyboxLayer(busybox!, ['sh']),
+        makeTar([
+          { path: 'etc', type: '5' },
+          { path: 'etc/.wh.group', data: '' },
+          { path: 'data', type: '5', uid: 1000, gid: 1000 },
+          { path: 'data/.wh..wh..opq', data: '' },
+        ]),
+      ],
+    });
+    await run('skopeo', ['copy', '--quiet', `oci:${layout}:v1`, `docker-archive:${staged}/bb.tar:test/bb:v1`], {
+      timeout: 60_000,
+    });
+    fs.chmodSync(path.join(staged, 'bb.tar'), 0o644);
+    fs.mkdirSync(path.join(staged, 'home'), { mode: 0o755 });
+    fs.chownSync(path.join(staged, 'home'), 65534, 65534);
+  }, 60_000);
+  afterAll(() => fs.rmSync(staged, { recursive: true, force: true }));
+
+  it('loads into its own store: the whiteout a 0/0 device, the opaque dir user.overlay.opaque', async () => {
+    const home = path.join(staged, 'home');
+    const r = await run(
+      process.execPath,
+      [path.join(staged, 'pod-init.js'), 'load', '-i', path.join(staged, 'bb.tar')],
+      {
+        uid: 65534,
+        gid: 65534,
+        cwd: staged,
+        env: { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: path.join(home, 'data') },
+      },
+    );
+    expect(r.stdout).toBe('Loaded image: docker.io/test/bb:v1\n');
+    const store = path.join(home, 'data/pod-init/images');
+    const images = JSON.parse(fs.readFileSync(path.join(store, 'images.json'), 'utf8')) as Record<
+      string,
+      { diffIds: string[] }
+    >;
+    const top = path.join(store, 'layers', images['docker.io/test/bb:v1']!.diffIds[1]!.slice(7), 'diff');
+    const whiteout = fs.lstatSync(path.join(top, 'etc/group'));
+    expect(whiteout.isCharacterDevice() && whiteout.rdev === 0 && whiteout.uid === 65534).toBe(true);
+    expect(fs.statSync(path.join(top, 'data')).uid).toBe(65534); // owners are not kept without root
+    const opaque = execFileSync('python3', [
+      '-c',
+      'import os,sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())',
+      path.join(top, 'data'),
+    ]);
+    expect(opaque.toString().trim()).toBe('y');
+  }, 60_000);
 });
