@@ -29,12 +29,17 @@ const cli = path.resolve(__dirname, '../../pod-init.js');
 const unpack = { chown: true, devices: true, xattrNamespace: 'trusted' as const };
 
 describe.skipIf(skip)(titled('loading OCI layouts, OCI archives and docker save archives', skip), () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-load-'));
-  const layout = path.join(dir, 'layout');
-  const ociArchive = path.join(dir, 'bb-oci.tar');
-  const dockerArchive = path.join(dir, 'bb-docker.tar');
+  // Made in beforeAll: a skipped suite's body still runs, its afterAll does not.
+  let dir = '';
+  let layout = '';
+  let ociArchive = '';
+  let dockerArchive = '';
   let diffIds: string[];
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-load-'));
+    layout = path.join(dir, 'layout');
+    ociArchive = path.join(dir, 'bb-oci.tar');
+    dockerArchive = path.join(dir, 'bb-docker.tar');
     const base = busyboxLayer(busybox!, ['sh', 'cat', 'echo']);
     const upper = makeTar([
       { path: 'etc', type: '5' },
@@ -54,7 +59,9 @@ describe.skipIf(skip)(titled('loading OCI layouts, OCI archives and docker save 
     await copy(`oci-archive:${ociArchive}:v1`);
     await copy(`docker-archive:${dockerArchive}:test/bb:v1`);
   }, 60_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const sources: Array<[string, () => LocalSource]> = [
     ['oci', () => parseLocalSource(`oci:${layout}:v1`)!],
@@ -189,7 +196,9 @@ describe.skipIf(skip)(titled('loading an archive as uid 65534', skip), () => {
     fs.mkdirSync(path.join(staged, 'home'), { mode: 0o755 });
     fs.chownSync(path.join(staged, 'home'), 65534, 65534);
   }, 60_000);
-  afterAll(() => fs.rmSync(staged, { recursive: true, force: true }));
+  afterAll(() => {
+    if (staged) fs.rmSync(staged, { recursive: true, force: true });
+  });
 
   it('loads into its own store: the whiteout a 0/0 device, the opaque dir user.overlay.opaque', async () => {
     const home = path.join(staged, 'home');

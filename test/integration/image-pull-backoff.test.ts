@@ -22,14 +22,15 @@ if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
 const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
 
 describe.skipIf(skip)(titled('image pull back-off against a registry on 127.0.0.1', skip), () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-pull-backoff-'));
+  let dir = ''; // made in beforeAll: a skipped suite's body still runs, its afterAll does not
   let registry: TestRegistry;
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-pull-backoff-'));
     registry = await startRegistry();
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('ErrImagePull, then ImagePullBackOff, retried at 1.5 s then 3 s; the image pushed meanwhile runs', async () => {
