@@ -1,0 +1,218 @@
+/**
+ * A root pod's IP on pod-init's bridge (NETWORKING.md §6.2–6.3): a lease from the IPAM held by the pod's uid,
+ * the bridge `pod-init0` made on first use (its address the range's gateway, the range checked against the
+ * host's routes), a veth whose peer is the pod's `eth0` with the address and a default route via the bridge,
+ * and `lo` up. The host side's name comes from the pod uid (`pi` + 10 hex digits), so a sweep can map links
+ * to leases. No nftables, ports or egress here.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { isPodGone } from '../pod/owners';
+import { checkPodCidr, readHostRoutes } from './host-routes';
+import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
+import { RouteSocket } from './netlink';
+
+/** The bridge's default name. */
+export const defaultBridge = 'pod-init0';
+
+/** Options of {@link PodNetwork.reserve} and {@link sweepPodNetworks}. */
+export interface PodNetworkOptions {
+  /** The owners registry (owners.ts): whose pod-init still runs. */
+  ownersDir: string;
+  /** The IPv4 range (`--pod-cidr`); default {@link defaultIpv4Cidr}. */
+  cidr?: string;
+  /** The lease directory; default {@link defaultLeaseDir}. */
+  leaseDir?: string;
+  /** The bridge's name; default {@link defaultBridge}. */
+  bridge?: string;
+}
+
+/**
+ * The host side's name of a pod's veth: `pi` and 10 hex digits of the uid's SHA-256.
+ *
+ * @example
+ * vethName('0b5f…'); // 'pi3fa2c81d0e'
+ */
+export function vethName(podUid: string): string {
+  return `pi${createHash('sha256').update(podUid).digest('hex').slice(0, 10)}`;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
+}
+
+/** Deletes a link; true when it was there. */
+function deleteIfPresent(host: RouteSocket, name: string): boolean {
+  try {
+    host.deleteLink(name);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'ENODEV')) return false;
+    throw error;
+  }
+}
+
+/** Creates the bridge with the gateway address and sets it up, unless it is there already. */
+function ensureBridge(host: RouteSocket, bridge: string, lease: Lease): void {
+  try {
+    host.index(bridge);
+    return;
+  } catch (error) {
+    if (!isErrno(error, 'ENODEV')) throw error;
+  }
+  try {
+    host.createBridge(bridge);
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST')) throw error; // another pod-init made it just now
+  }
+  try {
+    host.addAddress(bridge, `${lease.gateway}/${lease.prefix}`);
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST')) throw error;
+  }
+  host.setLink(bridge, { up: true });
+}
+
+/**
+ * One pod's network: reserved (lease, bridge) before the sandbox exists, so /etc/hosts can carry the
+ * address; attached to each pause the pod gets; released at its end.
+ *
+ * @example
+ * const network = PodNetwork.reserve(pod.metadata.uid, { ownersDir });
+ * writeHosts(network.address);
+ * network.attach(sandbox.pid);
+ * // ... the pod runs ...
+ * network.release();
+ */
+export class PodNetwork {
+  readonly lease: Lease;
+  readonly veth: string;
+  readonly bridge: string;
+  readonly #ipam: Ipam;
+  #released = false;
+
+  private constructor(ipam: Ipam, lease: Lease, bridge: string) {
+    this.#ipam = ipam;
+    this.lease = lease;
+    this.bridge = bridge;
+    this.veth = vethName(lease.podUid);
+  }
+
+  /** The pod's IPv4 address. */
+  get address(): string {
+    return this.lease.address;
+  }
+
+  /**
+   * Leases an address for `podUid` and makes sure the bridge exists. The range is checked against the
+   * host's routes first (a clash is a PodOptionError naming `--pod-cidr` and the route).
+   */
+  static reserve(podUid: string, options: PodNetworkOptions): PodNetwork {
+    const bridge = options.bridge ?? defaultBridge;
+    const cidr = options.cidr ?? defaultIpv4Cidr;
+    checkPodCidr(cidr, '--pod-cidr', readHostRoutes(), bridge);
+    const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
+    const lease = ipam.allocate(podUid);
+    const network = new PodNetwork(ipam, lease, bridge);
+    try {
+      const host = RouteSocket.open();
+      try {
+        ensureBridge(host, bridge, lease);
+      } finally {
+        host.close();
+      }
+    } catch (error) {
+      network.release();
+      throw error;
+    }
+    return network;
+  }
+
+  /**
+   * Gives the pause `pausePid`'s network namespace its `eth0` on the bridge: the veth (a previous
+   * sandbox's, if the kernel has not removed it yet, is deleted first), lo and eth0 up, the address, the
+   * default route via the gateway.
+   */
+  attach(pausePid: number): void {
+    const netns = fs.openSync(`/proc/${pausePid}/ns/net`, 'r');
+    try {
+      const host = RouteSocket.open();
+      try {
+        deleteIfPresent(host, this.veth);
+        host.createVeth({ name: this.veth, peer: 'eth0', peerNetnsFd: netns, master: this.bridge, up: true });
+      } finally {
+        host.close();
+      }
+      const pod = RouteSocket.open(netns);
+      try {
+        pod.setLink('lo', { up: true });
+        pod.setLink('eth0', { up: true });
+        pod.addAddress('eth0', `${this.lease.address}/${this.lease.prefix}`);
+        pod.addDefaultRoute(this.lease.gateway, 'eth0');
+      } finally {
+        pod.close();
+      }
+    } finally {
+      fs.closeSync(netns);
+    }
+  }
+
+  /** Deletes the veth (gone already when its namespace went) and frees the lease; idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      const host = RouteSocket.open();
+      try {
+        deleteIfPresent(host, this.veth);
+      } finally {
+        host.close();
+      }
+    } finally {
+      this.#ipam.release(this.lease.address, this.lease.podUid);
+    }
+  }
+}
+
+/**
+ * The start-up sweep: the leases of pods whose pod-init is gone (owners registry) are freed and their veths
+ * deleted, and any `pi…` veth on the bridge without a lease goes too (a lease is taken before its veth is
+ * made and freed after it is deleted, so a live pod's veth always has one). `say` gets one line per pod.
+ *
+ * @example
+ * sweepPodNetworks({ ownersDir }, (m) => emit('SweptLeftovers', m));
+ */
+export function sweepPodNetworks(options: PodNetworkOptions, say: (message: string) => void): void {
+  const dir = options.leaseDir ?? defaultLeaseDir;
+  if (!fs.existsSync(dir)) return;
+  const bridge = options.bridge ?? defaultBridge;
+  const ipam = new Ipam({ dir, cidr: options.cidr ?? defaultIpv4Cidr, ownersDir: options.ownersDir });
+  const host = RouteSocket.open();
+  try {
+    // Links before leases: a veth listed here had its lease before it was made.
+    const links = host.links();
+    const leased = new Set<string>();
+    for (const lease of ipam.leases()) {
+      const veth = vethName(lease.podUid);
+      if (!isPodGone(options.ownersDir, lease.podUid)) {
+        leased.add(veth);
+        continue;
+      }
+      const deleted = deleteIfPresent(host, veth);
+      leased.add(veth);
+      if (ipam.release(lease.address, lease.podUid))
+        say(
+          `Removed the network of pod ${lease.podUid} (address ${lease.address}${deleted ? `, veth ${veth}` : ''}), left behind by a pod-init that is gone`,
+        );
+    }
+    const bridgeIndex = links.find((link) => link.name === bridge)?.index;
+    if (bridgeIndex === undefined) return;
+    for (const link of links) {
+      if (link.master !== bridgeIndex || !/^pi[0-9a-f]{10}$/.test(link.name) || leased.has(link.name)) continue;
+      if (deleteIfPresent(host, link.name)) say(`Removed veth ${link.name}, whose pod has no address lease`);
+    }
+  } finally {
+    host.close();
+  }
+}
