@@ -3,6 +3,7 @@
  * {@link RunOptions}. The plain spellings are read without commander; help and mistakes are commander's.
  * @module
  */
+import { parseCidr } from './net/cidr';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -35,6 +36,10 @@ export interface RunOptions {
   podPidsLimit: number | undefined;
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
+  /** `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (opt-in); `loopback` (default) does not. */
+  podNetwork: 'loopback' | 'bridge';
+  /** `--pod-cidr`: the bridge's IPv4 range; undefined: 10.88.0.0/16. */
+  podCidr: string | undefined;
   /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
   dryRun: boolean;
   /** `--image-store`, `--insecure-registry`, `--authfile`: pulling images that name a registry. */
@@ -93,6 +98,11 @@ function runProgram(): Command {
     .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
     .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
     .option(
+      '--pod-network <mode>',
+      'bridge: root pods get an IP on the bridge pod-init0 (opt-in); loopback: the default',
+    )
+    .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
+    .option(
       '--container-log-max-size <quantity>',
       "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
       '10Mi',
@@ -138,6 +148,8 @@ export interface RawRunArgs {
   seccompProfileRoot: string;
   podPidsLimit?: string;
   cgroupRoot?: string;
+  podNetwork?: string;
+  podCidr?: string;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
@@ -163,7 +175,9 @@ type ValueFlag =
   | 'allowedUnsafeSysctls'
   | 'seccompProfileRoot'
   | 'podPidsLimit'
-  | 'cgroupRoot';
+  | 'cgroupRoot'
+  | 'podNetwork'
+  | 'podCidr';
 const valueFlags: Record<string, ValueFlag> = {
   '-o': 'output',
   '--output': 'output',
@@ -175,6 +189,8 @@ const valueFlags: Record<string, ValueFlag> = {
   '--seccomp-profile-root': 'seccompProfileRoot',
   '--pod-pids-limit': 'podPidsLimit',
   '--cgroup-root': 'cgroupRoot',
+  '--pod-network': 'podNetwork',
+  '--pod-cidr': 'podCidr',
   '--container-log-max-size': 'containerLogMaxSize',
   '--container-log-max-files': 'containerLogMaxFiles',
 };
@@ -289,6 +305,13 @@ export function parseRunArgs(args: string[]): RunOptions {
       'an absolute path inside each cgroup hierarchy (such as /pod-init)',
       o.cgroupRoot,
     );
+  if (o.podNetwork !== undefined && o.podNetwork !== 'bridge' && o.podNetwork !== 'loopback')
+    throw new PodOptionError('--pod-network', 'bridge or loopback', o.podNetwork);
+  if (
+    o.podCidr !== undefined &&
+    (parseCidr(o.podCidr, '--pod-cidr').family !== 4 || !/\/(\d|[12]\d|30)$/.test(o.podCidr))
+  )
+    throw new PodOptionError('--pod-cidr', 'an IPv4 range of /30 or wider, like 10.88.0.0/16', o.podCidr);
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -308,6 +331,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,
+    podNetwork: o.podNetwork === 'bridge' ? 'bridge' : 'loopback',
+    podCidr: o.podCidr,
     imagePull: {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
       insecureRegistries: o.insecureRegistry ?? [],

@@ -74,6 +74,8 @@ export async function runPod(options: RunOptions): Promise<number> {
     noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
     ...(options.podPidsLimit !== undefined ? { podPidsLimit: options.podPidsLimit } : {}),
     ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
+    ...(options.podNetwork === 'bridge' ? { podNetwork: 'bridge' as const } : {}),
+    ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
     imagePull: options.imagePull,
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);

@@ -76,6 +76,7 @@ import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names'
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { StatusFile } from './status-file';
 import { sweepStaleState } from './sweep-state';
+import { PodNetwork, sweepPodNetworks } from '../net/pod-network';
 import { givePodTree } from './userns-files';
 import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
 
@@ -133,6 +134,15 @@ export interface PodRunnerOptions {
   cgroupRoot?: string;
   /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
   ownersDir?: string;
+  /**
+   * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
+   * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
+   */
+  podNetwork?: 'loopback' | 'bridge';
+  /** The bridge's IPv4 range (`--pod-cidr`); default 10.88.0.0/16. */
+  podCidr?: string;
+  /** The pod IP lease directory; default /run/pod-init/net/leases. */
+  podLeaseDir?: string;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
@@ -262,6 +272,8 @@ export class PodRunner extends EventEmitter {
   /** Kills the pod if pod-init dies (pod-guard.ts); released at the clean end. */
   #guard: PodGuard | undefined;
   #guardStarting: Promise<void> | undefined;
+  /** The pod's IP on the bridge (podNetwork `bridge`), released at its end. */
+  #network: PodNetwork | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
   /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
@@ -400,6 +412,7 @@ export class PodRunner extends EventEmitter {
     const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
     if (!spec.hostNetwork) options.hostname = this.#hostname;
     if (!this.#allocateIdRange(options)) return;
+    if (!this.#reserveNetwork()) return;
     this.#writeEtcFiles();
     const memoryLimit = podMemoryLimit(this.#records);
     const node = nodeAllocatable(this.stateDir);
@@ -463,6 +476,37 @@ export class PodRunner extends EventEmitter {
       return;
     }
     void this.#terminate(grace);
+  }
+
+  /**
+   * podNetwork `bridge`: the leftovers of dead pod-inits swept (and said), then this pod's address leased
+   * and the bridge made if it is not there; false when that fails (the pod fails, as a CNI ADD failure
+   * fails the kubelet's sandbox). Without root the pod keeps loopback only, and an event says so.
+   */
+  #reserveNetwork(): boolean {
+    if (this.#options.podNetwork !== 'bridge' || this.pod.spec.hostNetwork) return true;
+    if (!runningAsRoot()) {
+      this.#emitEvent('Warning', 'PodNetworkUnavailable', '--pod-network bridge needs root: the pod has only loopback');
+      return true;
+    }
+    const options = {
+      ownersDir: this.#ownersDir,
+      ...(this.#options.podCidr !== undefined ? { cidr: this.#options.podCidr } : {}),
+      ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
+    };
+    try {
+      sweepPodNetworks(options, (m) => this.#emitEvent('Normal', 'SweptLeftovers', m));
+      this.#network = PodNetwork.reserve(this.pod.metadata.uid!, options);
+    } catch (error) {
+      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The pod's IP: its address on the bridge, or loopback's. */
+  get #podIP(): string {
+    return this.#network?.address ?? '127.0.0.1';
   }
 
   /** The names of the live pods of this state root (pod-names.ts). */
@@ -618,7 +662,7 @@ export class PodRunner extends EventEmitter {
     const fqdn = spec.subdomain ? `${this.#hostname}.${spec.subdomain}.${m.namespace}.svc.cluster.local` : undefined;
     const hosts = path.join(this.stateDir, 'etc-hosts');
     const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
-    fs.writeFileSync(hosts, hostsFile('127.0.0.1', this.#hostname, fqdn, hostHosts), { mode: 0o644 });
+    fs.writeFileSync(hosts, hostsFile(this.#podIP, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
     this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
@@ -650,6 +694,12 @@ export class PodRunner extends EventEmitter {
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
   async #createSandbox(): Promise<Sandbox> {
     const sandbox = await Sandbox.create(this.#sandboxOptions);
+    try {
+      this.#network?.attach(sandbox.pid);
+    } catch (error) {
+      await sandbox.destroy();
+      throw error;
+    }
     this.#guard?.watch(sandbox.pid);
     this.#applyFsGroup(sandbox);
     this.#generation++;
@@ -711,7 +761,7 @@ export class PodRunner extends EventEmitter {
       ...(this.#startTime ? { startTime: this.#startTime } : {}),
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
-      podIP: '127.0.0.1',
+      podIP: this.#podIP,
       qosClass: this.#qosClass,
       ...(this.#cgroupNotice !== undefined ? { sandboxMessage: this.#cgroupNotice } : {}),
       previousConditions: this.#conditions,
@@ -960,7 +1010,7 @@ export class PodRunner extends EventEmitter {
     let env: Map<string, string>;
     let argv: string[];
     try {
-      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, '127.0.0.1', nodeAllocatable(this.stateDir));
+      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, this.#podIP, nodeAllocatable(this.stateDir));
       argv = containerArgv(r.spec, env);
       if (pulled !== undefined) {
         // The image config, as the kubelet and containerd apply it (src/image/image-config.ts).
@@ -1437,6 +1487,11 @@ export class PodRunner extends EventEmitter {
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
     await this.#cgroups?.remove().catch(() => undefined);
+    try {
+      this.#network?.release();
+    } catch (error) {
+      this.#emitEvent('Warning', 'FailedPodNetworkTeardown', `Releasing the pod network: ${(error as Error).message}`);
+    }
     if (this.#idRange)
       releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
     // Everything of the pod is gone: the guard may go, killing nothing.
