@@ -1,0 +1,200 @@
+// --pod-network bridge (src/net/pod-network.ts, PodRunner's podNetwork) on the real kernel, as root: a pod gets
+// an address of 10.88.0.0/16 on eth0 (veth to the bridge pod-init0), status.podIP and /etc/hosts carry it; a
+// python3 TCP server in the pod is reached from the host at podIP:port, and from a second pod; after the pods
+// end neither their veths nor their leases are left. kill -9 of a pod-init leaves its lease (shown), and the
+// next run sweeps it and says so. Negative control: without the option a pod has only lo. Each test keeps its
+// own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
+// pod-init0 stays (made on first use, as podman's).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PodRunnerOptions } from '../../src';
+import { addressValue, parseCidr } from '../../src/net/cidr';
+import { RouteSocket } from '../../src/net/netlink';
+import { vethName } from '../../src/net/pod-network';
+import { startPod } from '../helpers/pod-runner';
+import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { lineReader, pollUntil } from '../helpers/wait';
+
+const reason = privilegeSkipReason();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-podnet-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const fixture = path.resolve(__dirname, '../fixtures/run-net-pod.js');
+
+let roots = 0;
+/** A state root, owners registry and lease directory of the test's own. */
+function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'>> & { stateRoot: string } {
+  const dir = path.join(tmp, `r${roots++}`);
+  return {
+    stateRoot: path.join(dir, 'state'),
+    ownersDir: path.join(dir, 'owners'),
+    podLeaseDir: path.join(dir, 'leases'),
+  };
+}
+
+function linkNames(): string[] {
+  const host = RouteSocket.open();
+  try {
+    return host.links().map((link) => link.name);
+  } finally {
+    host.close();
+  }
+}
+
+function leaseFiles(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIP(name) !== 0) : [];
+}
+
+function inRange(address: string): boolean {
+  const cidr = parseCidr('10.88.0.0/16', 'test');
+  return net.isIPv4(address) && addressValue(address) >> 16n === cidr.network >> 16n;
+}
+
+/** A container running python3: a TCP server on 8080 that answers `hello from HOSTNAME` and closes. */
+const server = `
+    - name: server
+      image: busybox
+      command:
+        - python3
+        - -c
+        - |
+          import os, socket
+          s = socket.socket()
+          s.bind(("0.0.0.0", 8080))
+          s.listen()
+          print("listening", flush=True)
+          while True:
+              c, _ = s.accept()
+              c.sendall(b"hello from " + os.uname().nodename.encode())
+              c.close()`;
+
+function manifest(name: string, containers: string): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:${containers}\n`;
+}
+
+/** A pod with --pod-network bridge under `roots`. */
+function bridgedPod(name: string, containers: string, roots: ReturnType<typeof ownRoots>) {
+  return startPod(manifest(name, containers), roots.stateRoot, { ...roots, podNetwork: 'bridge' });
+}
+
+/** The negative control's pod: the default network (loopback only). */
+function plainPod() {
+  const roots = ownRoots();
+  return startPod(manifest('netplain', listInterfaces), roots.stateRoot, { ownersDir: roots.ownersDir });
+}
+
+/** What a TCP server at address:port says before it closes. */
+function fetchGreeting(address: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = net.connect({ host: address, port, timeout: 10_000 });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(text));
+    socket.on('timeout', () => socket.destroy(new Error(`no answer from ${address}:${port}`)));
+    socket.on('error', reject);
+  });
+}
+
+/** The interfaces of a pod's network namespace, from a container's /proc/net/dev. */
+const listInterfaces = `
+    - name: ifaces
+      image: busybox
+      command: ["sh", "-c", "echo $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort); cat /etc/hosts"]`;
+
+describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)', reason), () => {
+  it('a pod gets an address of the range on eth0; status.podIP and /etc/hosts carry it; without the option only lo', async () => {
+    const bridged = bridgedPod('netifaces', listInterfaces, ownRoots());
+    await bridged.started;
+    const final = (await bridged.runner.finished) as { status: { podIP: string; podIPs: Array<{ ip: string }> } };
+    const podIP = final.status.podIP;
+    expect(inRange(podIP)).toBe(true);
+    expect(final.status.podIPs).toEqual([{ ip: podIP }]);
+    expect(bridged.timeline).toContain('ifaces: eth0 lo');
+    expect(bridged.timeline).toContain(`ifaces: ${podIP}\tnetifaces`);
+
+    // Negative control: the default pod has loopback only, and 127.0.0.1 as its IP.
+    const plain = plainPod();
+    await plain.started;
+    const plainFinal = (await plain.runner.finished) as { status: { podIP: string } };
+    expect(plain.timeline).toContain('ifaces: lo');
+    expect(plainFinal.status.podIP).toBe('127.0.0.1');
+  });
+
+  it('the host reaches a server in the pod at podIP:port, a second pod reaches it too; nothing is left after', async () => {
+    const roots = ownRoots();
+    const before = linkNames().filter((name) => name !== 'pod-init0');
+    const a = bridgedPod('netserver', server, roots);
+    try {
+      await a.started;
+      await pollUntil(() => a.timeline.includes('server: listening'), 'the server listens', 30_000);
+      const podIP = (a.runner.object().status as { podIP: string }).podIP;
+      expect(inRange(podIP)).toBe(true);
+      const uidA = a.runner.pod.metadata.uid!;
+      expect(linkNames()).toContain(vethName(uidA));
+      expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
+
+      expect(await fetchGreeting(podIP, 8080)).toBe('hello from netserver');
+
+      const client = `
+    - name: client
+      image: busybox
+      command:
+        - python3
+        - -c
+        - |
+          import socket
+          c = socket.create_connection(("${podIP}", 8080), timeout=10)
+          print("got", c.recv(100).decode(), "from", c.getsockname()[0], flush=True)`;
+      const b = bridgedPod('netclient', client, roots);
+      await b.started;
+      const bFinal = (await b.runner.finished) as { status: { podIP: string } };
+      const bIP = bFinal.status.podIP;
+      expect(inRange(bIP) && bIP !== podIP).toBe(true);
+      expect(b.timeline).toContain(`client: got hello from netserver from ${bIP}`);
+      // B ended: its veth and lease are gone, A's are still there.
+      expect(linkNames()).not.toContain(vethName(b.runner.pod.metadata.uid!));
+      expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
+    } finally {
+      a.runner.delete(0);
+      await a.runner.finished;
+    }
+    expect(linkNames().filter((name) => name !== 'pod-init0')).toEqual(before);
+    expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+  });
+
+  it('after kill -9 of pod-init its lease is left, and the next run removes it and says so', async () => {
+    const roots = ownRoots();
+    const file = path.join(tmp, 'sleeper.yaml');
+    fs.writeFileSync(file, manifest('netsleeper', '\n    - { name: c, image: busybox, command: ["sleep", "600"] }'));
+    const child = spawn(process.execPath, [fixture, file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const out = lineReader(child.stdout);
+    let podIP: string;
+    let uid: string;
+    try {
+      [, podIP, uid] = (await out.waitFor(/^podIP /, 'the pod runs')).split(' ') as [string, string, string];
+      await out.waitFor(/"reason":"Started"/, 'the container started');
+      expect(inRange(podIP)).toBe(true);
+      expect(linkNames()).toContain(vethName(uid));
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // Negative control: nothing removed the lease (the kernel took the veth with the pod's namespace, or will).
+    expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
+
+    const next = bridgedPod('netnext', listInterfaces, roots);
+    await next.started;
+    await next.runner.finished;
+    const swept = next.events.filter((e) => e.reason === 'SweptLeftovers').map((e) => e.message);
+    expect(swept.some((m) => m.includes(`pod ${uid}`) && m.includes(`address ${podIP}`))).toBe(true);
+    expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+    expect(linkNames()).not.toContain(vethName(uid));
+  });
+});
