@@ -123,6 +123,7 @@ export async function runPod(options: RunOptions): Promise<number> {
     if (options.output === 'json') print(process.stdout, JSON.stringify(final, null, 2) + '\n');
     if (options.output === 'yaml') print(process.stdout, toYaml(final));
     const phase = (final.status as { phase?: string }).phase;
+    await runner.closed; // the pod's veth goes after its end is reported, before pod-init exits
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);

@@ -221,6 +221,16 @@ export class PodRunner extends EventEmitter {
   readonly pod: PodSpecObject;
   /** Resolves with the final Pod object once the pod is terminal and everything is cleaned up. */
   readonly finished: Promise<PodSpecObject>;
+  /**
+   * Resolves after `finished`, once nothing of the pod is left: with podNetwork `bridge` its veth is
+   * deleted and its lease freed just after `finished` (the delete takes up to ~20 ms while the kernel
+   * dismantles the pod's network namespace). The same moment as `finished` otherwise.
+   *
+   * @example
+   * await runner.finished; // report the pod's end
+   * await runner.closed; // before exiting
+   */
+  readonly closed: Promise<void>;
   /** The pod's state directory (logs, status.json). */
   readonly stateDir: string;
 
@@ -258,6 +268,7 @@ export class PodRunner extends EventEmitter {
   #conditions: Condition[] = [];
   #syncQueued = false;
   #resolve!: (pod: PodSpecObject) => void;
+  #resolveClosed!: () => void;
   /** status.json, rewritten at every change (status-file.ts): what `pod-init get` reads. */
   readonly #statusFile: StatusFile;
   #hostname: string;
@@ -316,6 +327,7 @@ export class PodRunner extends EventEmitter {
       : (this.pod.spec.hostname ?? m.name.slice(0, 63).replace(/[-.]+$/, ''));
     this.#shm = this.pod.spec.hostIPC ? undefined : path.join(this.stateDir, 'shm');
     this.finished = new Promise((resolve) => (this.#resolve = resolve));
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#statusFile = new StatusFile(path.join(this.stateDir, 'status.json'), (error) =>
       this.#emitEvent('Warning', 'FailedStatusWrite', `Writing status.json: ${error.message}`),
     );
@@ -1487,11 +1499,6 @@ export class PodRunner extends EventEmitter {
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
     await this.#cgroups?.remove().catch(() => undefined);
-    try {
-      this.#network?.release();
-    } catch (error) {
-      this.#emitEvent('Warning', 'FailedPodNetworkTeardown', `Releasing the pod network: ${(error as Error).message}`);
-    }
     if (this.#idRange)
       releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
     // Everything of the pod is gone: the guard may go, killing nothing.
@@ -1506,8 +1513,24 @@ export class PodRunner extends EventEmitter {
     const final = this.object();
     // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
     this.#statusFile.close(final);
-    releasePod(this.#ownersDir, this.pod.metadata.uid!);
+    if (this.#network === undefined) releasePod(this.#ownersDir, this.pod.metadata.uid!);
     this.#changed();
     this.#resolve(final);
+    if (this.#network !== undefined) {
+      // The veth's synchronous delete after `finished` is reported; the owner record goes after it, so a
+      // pod-init that dies in between leaves a lease the next start sweeps.
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        this.#network.release();
+      } catch (error) {
+        this.#emitEvent(
+          'Warning',
+          'FailedPodNetworkTeardown',
+          `Releasing the pod network: ${(error as Error).message}`,
+        );
+      }
+      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+    }
+    this.#resolveClosed();
   }
 }

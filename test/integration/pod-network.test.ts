@@ -110,6 +110,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const bridged = bridgedPod('netifaces', listInterfaces, ownRoots());
     await bridged.started;
     const final = (await bridged.runner.finished) as { status: { podIP: string; podIPs: Array<{ ip: string }> } };
+    await bridged.runner.closed;
     const podIP = final.status.podIP;
     expect(inRange(podIP)).toBe(true);
     expect(final.status.podIPs).toEqual([{ ip: podIP }]);
@@ -152,6 +153,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       const b = bridgedPod('netclient', client, roots);
       await b.started;
       const bFinal = (await b.runner.finished) as { status: { podIP: string } };
+      await b.runner.closed; // the veth is deleted just after the end is reported
       const bIP = bFinal.status.podIP;
       expect(inRange(bIP) && bIP !== podIP).toBe(true);
       expect(b.timeline).toContain(`client: got hello from netserver from ${bIP}`);
@@ -160,7 +162,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
     } finally {
       a.runner.delete(0);
-      await a.runner.finished;
+      await a.runner.closed;
     }
     expect(linkNames().filter((name) => name !== 'pod-init0')).toEqual(before);
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
@@ -191,7 +193,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
 
     const next = bridgedPod('netnext', listInterfaces, roots);
     await next.started;
-    await next.runner.finished;
+    await next.runner.closed;
     const swept = next.events.filter((e) => e.reason === 'SweptLeftovers').map((e) => e.message);
     expect(swept.some((m) => m.includes(`pod ${uid}`) && m.includes(`address ${podIP}`))).toBe(true);
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);

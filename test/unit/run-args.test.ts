@@ -23,6 +23,7 @@ describe("pod-init run's arguments without commander", () => {
     [['--container-log-max-size=bad', 'pod.yaml']],
     [['--pod-pids-limit', '100', '--cgroup-root=/pod-init', '--allow-privilege-escalation', 'pod.yaml']],
     [['--dry-run', 'pod.yaml', '-o', 'json']],
+    [['--pod-network', 'bridge', '--pod-cidr=10.77.0.0/16', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
     expect(quick).toBeDefined();
@@ -142,6 +143,18 @@ describe('pod-init run: security flags', () => {
     expect(parseRunArgs(['pod.yaml'])).toMatchObject({ podPidsLimit: undefined, allowPrivilegeEscalation: false });
     expect(() => parseRunArgs(['pod.yaml', '--pod-pids-limit', '0'])).toThrow(/--pod-pids-limit.*positive integer/);
     expect(() => parseRunArgs(['pod.yaml', '--cgroup-root', 'rel'])).toThrow(/--cgroup-root.*absolute/);
+  });
+
+  it('reads --pod-network and --pod-cidr (loopback unless asked)', () => {
+    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ podNetwork: 'loopback', podCidr: undefined });
+    expect(parseRunArgs(['pod.yaml', '--pod-network', 'bridge', '--pod-cidr', '10.77.0.0/16'])).toMatchObject({
+      podNetwork: 'bridge',
+      podCidr: '10.77.0.0/16',
+    });
+    expect(() => parseRunArgs(['pod.yaml', '--pod-network', 'slirp'])).toThrow(/--pod-network.*bridge or loopback/);
+    expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', '10.77.0.1/16'])).toThrow(/--pod-cidr/);
+    expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', 'fd00::/64'])).toThrow(/--pod-cidr.*IPv4/);
+    expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', '10.77.0.0/31'])).toThrow(/--pod-cidr.*\/30 or wider/);
   });
 
   it('reads --allowed-unsafe-sysctls and --seccomp-profile-root', () => {
