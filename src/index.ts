@@ -67,4 +67,5 @@ export { stateLocation } from './cli/state-location';
 export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';
 export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes';
 export { type Link, type LinkChange, RouteSocket, type VethOptions } from './net/netlink';
+export { defaultBridge, PodNetwork, type PodNetworkOptions, sweepPodNetworks, vethName } from './net/pod-network';
 export { linkSysctl, setLinkSysctl } from './net/sysctl';
