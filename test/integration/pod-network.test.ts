@@ -4,7 +4,8 @@
 // end neither their veths nor their leases are left. kill -9 of a pod-init leaves its lease (shown), and the
 // next run sweeps it and says so. Negative control: without the option a pod has only lo. Each test keeps its
 // own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
-// pod-init0 stays (made on first use, as podman's).
+// pod-init0 stays (made on first use, as podman's). `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
+// -o json, and its veth and lease are gone when it exits.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,8 +14,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PodRunnerOptions } from '../../src';
 import { addressValue, parseCidr } from '../../src/net/cidr';
+import { defaultLeaseDir } from '../../src/net/ipam';
 import { RouteSocket } from '../../src/net/netlink';
 import { vethName } from '../../src/net/pod-network';
+import { podCli } from '../helpers/pod-cli';
 import { startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { lineReader, pollUntil } from '../helpers/wait';
@@ -166,6 +169,24 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     }
     expect(linkNames().filter((name) => name !== 'pod-init0')).toEqual(before);
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+  });
+
+  it('pod-init run --pod-network bridge: the pod IP in -o json and /etc/hosts; its veth and lease are gone when it exits', async () => {
+    const cli = podCli();
+    try {
+      const result = await cli.run(['--pod-network', 'bridge', '-q', '-o', 'json'], manifest('netcli', listInterfaces));
+      expect(result.code, result.stderr).toBe(0);
+      const final = JSON.parse(result.stdout) as { metadata: { uid: string }; status: { podIP: string } };
+      expect(inRange(final.status.podIP)).toBe(true);
+      // Gone by the time pod-init exited: the veth named after the uid, and a lease holding the uid.
+      expect(linkNames()).not.toContain(vethName(final.metadata.uid));
+      const held = leaseFiles(defaultLeaseDir).filter((address) =>
+        fs.readFileSync(path.join(defaultLeaseDir, address), 'utf8').includes(final.metadata.uid),
+      );
+      expect(held).toEqual([]);
+    } finally {
+      cli.cleanup();
+    }
   });
 
   it('after kill -9 of pod-init its lease is left, and the next run removes it and says so', async () => {
