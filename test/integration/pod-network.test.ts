@@ -16,7 +16,9 @@ import type { PodRunnerOptions } from '../../src';
 import { addressValue, parseCidr } from '../../src/net/cidr';
 import { defaultLeaseDir } from '../../src/net/ipam';
 import { RouteSocket } from '../../src/net/netlink';
-import { vethName } from '../../src/net/pod-network';
+import { defaultBridge, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
+import { claimPod, releasePod } from '../../src/pod/owners';
+import { testNetns } from '../helpers/netns';
 import { podCli } from '../helpers/pod-cli';
 import { startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
@@ -169,6 +171,46 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     }
     expect(linkNames().filter((name) => name !== 'pod-init0')).toEqual(before);
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+  });
+
+  it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
+    const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
+    const options = { ownersDir, leaseDir };
+    claimPod(ownersDir, 'live-pod'); // owned by this process
+    fs.writeFileSync(path.join(ownersDir, 'dead-pod'), '999999999 1\n'); // a pod-init that is gone
+    const namespaces = await Promise.all([testNetns(), testNetns(), testNetns()]);
+    const [liveNs, deadNs, strayNs] = namespaces;
+    const live = PodNetwork.reserve('live-pod', options);
+    try {
+      live.attach(liveNs!.child.pid!);
+      const dead = PodNetwork.reserve('dead-pod', options);
+      dead.attach(deadNs!.child.pid!);
+      const host = RouteSocket.open();
+      try {
+        host.createVeth({ name: vethName('stray-pod'), peer: 'eth0', peerNetnsFd: strayNs!.fd, master: defaultBridge });
+      } finally {
+        host.close();
+      }
+      expect(linkNames()).toEqual(expect.arrayContaining([live.veth, dead.veth, vethName('stray-pod')]));
+
+      const said: string[] = [];
+      sweepPodNetworks(options, (m) => said.push(m));
+      expect(said.sort()).toEqual([
+        `Removed the network of pod dead-pod (address ${dead.address}, veth ${dead.veth}), left behind by a pod-init that is gone`,
+        `Removed veth ${vethName('stray-pod')}, whose pod has no address lease`,
+      ]);
+      const links = linkNames();
+      expect(links).toContain(live.veth);
+      expect(links).not.toContain(dead.veth);
+      expect(links).not.toContain(vethName('stray-pod'));
+      expect(leaseFiles(leaseDir)).toEqual([live.address]);
+    } finally {
+      live.release();
+      releasePod(ownersDir, 'live-pod');
+      await Promise.all(namespaces.map((ns) => ns.close()));
+    }
+    expect(leaseFiles(leaseDir)).toEqual([]);
+    expect(linkNames()).not.toContain(live.veth);
   });
 
   it('pod-init run --pod-network bridge: the pod IP in -o json and /etc/hosts; its veth and lease are gone when it exits', async () => {
