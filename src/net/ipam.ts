@@ -115,11 +115,16 @@ export class Ipam {
     });
   }
 
-  /** Frees `address` if `podUid` holds it (a lease someone else got since is left alone). */
-  release(address: string, podUid: string): boolean {
+  /**
+   * Frees `address` if `podUid` holds it (a lease someone else got since is left alone). `lastGone` runs
+   * next, still under the lock, when no lease of the range is left (the bridge goes with the last pod; an
+   * allocation waits for it, so it never sees a bridge about to go).
+   */
+  release(address: string, podUid: string, lastGone?: () => void): boolean {
     return this.#locked(() => {
       if (this.#holder(address) !== podUid) return false;
       fs.rmSync(path.join(this.dir, address), { force: true });
+      if (lastGone !== undefined && this.leases().length === 0) lastGone();
       return true;
     });
   }

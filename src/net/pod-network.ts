@@ -1,7 +1,7 @@
 /**
  * A root pod's IP on pod-init's bridge (NETWORKING.md §6.2–6.3): a lease from the IPAM held by the pod's uid,
  * the bridge `pod-init0` made on first use (its address the range's gateway, the range checked against the
- * host's routes), a veth whose peer is the pod's `eth0` with the address and a default route via the bridge,
+ * host's routes; deleted with the last lease), a veth whose peer is the pod's `eth0` with the address and a default route via the bridge,
  * and `lo` up. The host side's name comes from the pod uid (`pi` + 10 hex digits), so a sweep can map links
  * to leases. No nftables, ports or egress here.
  * @module
@@ -51,6 +51,13 @@ function deleteIfPresent(host: RouteSocket, name: string): boolean {
     if (isErrno(error, 'ENODEV')) return false;
     throw error;
   }
+}
+
+/** Deletes the bridge unless a link is attached to it (a pod of another lease directory, say). */
+function deleteIdleBridge(host: RouteSocket, bridge: string): void {
+  const links = host.links();
+  const index = links.find((link) => link.name === bridge)?.index;
+  if (index !== undefined && !links.some((link) => link.master === index)) deleteIfPresent(host, bridge);
 }
 
 /** Creates the bridge with the gateway address and sets it up, unless it is there already. */
@@ -158,19 +165,22 @@ export class PodNetwork {
     }
   }
 
-  /** Deletes the veth (gone already when its namespace went) and frees the lease; idempotent. */
+  /**
+   * Deletes the veth (gone already when its namespace went) and frees the lease; the bridge goes with the
+   * last lease when no link is attached to it, so `ip link` is as it was before the first pod. Idempotent.
+   */
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    const host = RouteSocket.open();
     try {
-      const host = RouteSocket.open();
       try {
         deleteIfPresent(host, this.veth);
       } finally {
-        host.close();
+        this.#ipam.release(this.lease.address, this.lease.podUid, () => deleteIdleBridge(host, this.bridge));
       }
     } finally {
-      this.#ipam.release(this.lease.address, this.lease.podUid);
+      host.close();
     }
   }
 }

@@ -41,6 +41,17 @@ describe('Ipam', () => {
     expect(fs.readdirSync(dir).filter((name) => name.startsWith('.10'))).toEqual([]);
   });
 
+  it('calls lastGone when the last lease of the range goes, and only then', () => {
+    const { ipam } = fresh('10.55.0.0/24');
+    const a = ipam.allocate('pod-a');
+    const b = ipam.allocate('pod-b');
+    const calls: string[] = [];
+    expect(ipam.release(a.address, 'pod-a', () => calls.push('after a'))).toBe(true);
+    expect(ipam.release(a.address, 'pod-a', () => calls.push('a again'))).toBe(false);
+    expect(ipam.release(b.address, 'pod-b', () => calls.push('after b'))).toBe(true);
+    expect(calls).toEqual(['after b']);
+  });
+
   it("releases only the holder's lease, and does not reuse a freed address at once", () => {
     const { ipam, dir } = fresh('10.88.0.0/16');
     const a = ipam.allocate('pod-a');
