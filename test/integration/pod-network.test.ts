@@ -20,6 +20,7 @@ import { defaultBridge, PodNetwork, sweepPodNetworks, vethName } from '../../src
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { testNetns } from '../helpers/netns';
 import { podCli } from '../helpers/pod-cli';
+import { pausesOf } from '../helpers/procfs';
 import { startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { lineReader, pollUntil } from '../helpers/wait';
@@ -76,8 +77,8 @@ const server = `
               c.sendall(b"hello from " + os.uname().nodename.encode())
               c.close()`;
 
-function manifest(name: string, containers: string): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:${containers}\n`;
+function manifest(name: string, containers: string, restartPolicy = 'Never'): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  restartPolicy: ${restartPolicy}\n  terminationGracePeriodSeconds: 1\n  containers:${containers}\n`;
 }
 
 /** A pod with --pod-network bridge under `roots`. */
@@ -171,6 +172,37 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     }
     expect(linkNames()).toEqual(before); // the bridge went with the last lease
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+  });
+
+  it('a new sandbox (its pause killed) gets eth0 again, with the same address', async () => {
+    const roots = ownRoots();
+    const containers = `
+    - name: c
+      image: busybox
+      command: ["sh", "-c", "echo up $(ip -4 -o addr show dev eth0 | awk '{print $4}'); exec sleep 600"]`;
+    const p = startPod(manifest('netresandbox', containers, 'Always'), roots.stateRoot, {
+      ...roots,
+      podNetwork: 'bridge',
+    });
+    try {
+      await p.started;
+      const podIP = (p.runner.object().status as { podIP: string }).podIP;
+      const up = () => p.timeline.filter((line) => line === `c: up ${podIP}/16`).length;
+      await pollUntil(() => up() === 1, 'the container runs with its address', 30_000);
+      const pauses = pausesOf(process.pid);
+      expect(pauses).toHaveLength(1);
+      process.kill(pauses[0]!, 'SIGKILL');
+      await pollUntil(() => up() === 2, 'the container runs again in the new sandbox, with its address', 30_000);
+      expect(p.timeline).toContain('SandboxChanged');
+      expect((p.runner.object().status as { podIP: string }).podIP).toBe(podIP);
+      expect(linkNames()).toContain(vethName(p.runner.pod.metadata.uid!));
+      expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
+    } finally {
+      p.runner.delete(0);
+      await p.runner.closed;
+    }
+    expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+    expect(linkNames()).not.toContain(vethName(p.runner.pod.metadata.uid!));
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
