@@ -14,6 +14,7 @@ const podBenches = require('./pod');
 const cliBenches = require('./cli');
 const rootfsBenches = require('./rootfs');
 const imageBenches = require('./image');
+const netBenches = require('./net');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -135,6 +136,7 @@ async function main() {
     ...cliBenches(report, { runs, log }),
     ...rootfsBenches(report, { iterations, log }),
     ...imageBenches(report, { runs, log }),
+    ...netBenches(report, { runs, log }),
   };
   delete all.cleanup;
   try {
