@@ -5,7 +5,8 @@
 // next run sweeps it and says so. Negative control: without the option a pod has only lo. Each test keeps its
 // own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
 // pod-init0 is made on first use and goes with the last lease. `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
-// -o json, and its veth and lease are gone when it exits.
+// -o json, and its veth and lease are gone when it exits. A --pod-cidr overlapping a host route (a bridge the test
+// makes) fails the pod naming the route; the same range works without it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -203,6 +204,51 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     }
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
     expect(linkNames()).not.toContain(vethName(p.runner.pod.metadata.uid!));
+  });
+
+  it('a --pod-cidr that overlaps a host route fails the pod, naming the route; nothing is made', async () => {
+    // A host route the test makes: its own bridge with an address of 10.232.N.0/24 (up, so the route exists).
+    const n = process.pid % 250;
+    const clashing = `ptc${(process.pid % 0xfffff).toString(16)}`;
+    const host = RouteSocket.open();
+    const before = linkNames();
+    host.createBridge(clashing);
+    try {
+      host.addAddress(clashing, `10.232.${n}.1/24`);
+      host.setLink(clashing, { up: true });
+      const roots = ownRoots();
+      const p = startPod(manifest('netclash', listInterfaces), roots.stateRoot, {
+        ...roots,
+        podNetwork: 'bridge',
+        podCidr: '10.232.0.0/16',
+      });
+      await p.started;
+      const final = (await p.runner.finished) as { status: { phase: string; reason?: string; message?: string } };
+      await p.runner.closed;
+      expect(final.status).toMatchObject({ phase: 'Failed', reason: 'FailedCreatePodSandBox' });
+      expect(final.status.message).toContain(
+        `--pod-cidr must be a range no host route overlaps (10.232.${n}.0/24 dev ${clashing} does`,
+      );
+      expect(p.timeline).not.toContain('Started ifaces');
+      expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+      expect(linkNames().filter((name) => name !== clashing)).toEqual(before);
+    } finally {
+      host.deleteLink(clashing);
+      host.close();
+    }
+    // Control: without the clashing route the same range works.
+    const roots = ownRoots();
+    const p = startPod(manifest('netnoclash', listInterfaces), roots.stateRoot, {
+      ...roots,
+      podNetwork: 'bridge',
+      podCidr: '10.232.0.0/16',
+    });
+    await p.started;
+    const final = (await p.runner.finished) as { status: { phase: string; podIP: string } };
+    await p.runner.closed;
+    expect(final.status.phase).toBe('Succeeded');
+    expect(final.status.podIP).toMatch(/^10\.232\./);
+    expect(linkNames()).toEqual(before);
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
