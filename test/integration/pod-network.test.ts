@@ -6,7 +6,8 @@
 // own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
 // pod-init0 is made on first use and goes with the last lease. `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
 // -o json, and its veth and lease are gone when it exits. A --pod-cidr overlapping a host route (a bridge the test
-// makes) fails the pod naming the route; the same range works without it.
+// makes) fails the pod naming the route; the same range works without it. Without root (uid 65534, a staged copy)
+// the option leaves loopback only, with a PodNetworkUnavailable event.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -24,7 +25,8 @@ import { podCli } from '../helpers/pod-cli';
 import { pausesOf } from '../helpers/procfs';
 import { startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { lineReader, pollUntil } from '../helpers/wait';
+import { stagePackage } from '../helpers/stage';
+import { lineReader, pollUntil, readAll } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-podnet-'));
@@ -249,6 +251,41 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     expect(final.status.phase).toBe('Succeeded');
     expect(final.status.podIP).toMatch(/^10\.232\./);
     expect(linkNames()).toEqual(before);
+  });
+
+  it('without root, --pod-network bridge leaves the pod loopback only and says so (uid 65534)', async () => {
+    const staged = stagePackage();
+    const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-tmpdir-'));
+    fs.chmodSync(tmpdir, 0o1777);
+    const before = linkNames();
+    try {
+      const child = spawn(
+        process.execPath,
+        [path.join(staged, 'pod-init.js'), 'run', '--pod-network', 'bridge', '-o', 'json', '-'],
+        {
+          uid: 65534,
+          gid: 65534,
+          cwd: staged,
+          env: { PATH: process.env.PATH, TMPDIR: tmpdir },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      child.stdin!.end(manifest('netrootless', listInterfaces));
+      const [stdout, stderr, code] = await Promise.all([
+        readAll(child.stdout),
+        readAll(child.stderr),
+        new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('PodNetworkUnavailable');
+      expect(stderr).toContain('--pod-network bridge needs root: the pod has only loopback');
+      expect(stderr).toMatch(/ifaces +\| lo$/m);
+      expect((JSON.parse(stdout) as { status: { podIP: string } }).status.podIP).toBe('127.0.0.1');
+      expect(linkNames()).toEqual(before);
+    } finally {
+      fs.rmSync(staged, { recursive: true, force: true });
+      fs.rmSync(tmpdir, { recursive: true, force: true });
+    }
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
