@@ -8,6 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
 import { checkPodCidr, readHostRoutes } from './host-routes';
 import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
@@ -60,13 +62,28 @@ function deleteIdleBridge(host: RouteSocket, bridge: string): void {
   if (index !== undefined && !links.some((link) => link.master === index)) deleteIfPresent(host, bridge);
 }
 
-/** Creates the bridge with the gateway address and sets it up, unless it is there already. */
-function ensureBridge(host: RouteSocket, bridge: string, lease: Lease): void {
+/**
+ * Creates the bridge with the gateway address and sets it up, unless it is there already. A bridge that has
+ * another range's address (made with another `--pod-cidr`) is refused, as CNI's bridge plugin refuses it.
+ */
+function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): void {
+  let exists = true;
   try {
     host.index(bridge);
-    return;
   } catch (error) {
     if (!isErrno(error, 'ENODEV')) throw error;
+    exists = false;
+  }
+  if (exists) {
+    const addresses = (os.networkInterfaces()[bridge] ?? []).filter((a) => a.family === 'IPv4');
+    if (addresses.some((a) => a.address === lease.gateway)) return;
+    if (addresses.length > 0) {
+      throw new PodOptionError(
+        '--pod-cidr',
+        `the range of the bridge ${bridge}, which has ${addresses.map((a) => a.cidr).join(', ')} (pods of another range are running)`,
+        cidr,
+      );
+    }
   }
   try {
     host.createBridge(bridge);
@@ -125,7 +142,7 @@ export class PodNetwork {
     try {
       const host = RouteSocket.open();
       try {
-        ensureBridge(host, bridge, lease);
+        ensureBridge(host, bridge, lease, cidr);
       } finally {
         host.close();
       }

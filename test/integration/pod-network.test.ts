@@ -7,7 +7,7 @@
 // pod-init0 is made on first use and goes with the last lease. `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
 // -o json, and its veth and lease are gone when it exits. A --pod-cidr overlapping a host route (a bridge the test
 // makes) fails the pod naming the route; the same range works without it. Without root (uid 65534, a staged copy)
-// the option leaves loopback only, with a PodNetworkUnavailable event.
+// the option leaves loopback only, with a PodNetworkUnavailable event. A range other than the bridge's is refused.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -286,6 +286,35 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       fs.rmSync(staged, { recursive: true, force: true });
       fs.rmSync(tmpdir, { recursive: true, force: true });
     }
+  });
+
+  it("a --pod-cidr other than the existing bridge's range fails the pod, naming the bridge's address", async () => {
+    const anchorRoots = ownRoots();
+    claimPod(anchorRoots.ownersDir, 'anchor-pod');
+    const anchor = PodNetwork.reserve('anchor-pod', {
+      ownersDir: anchorRoots.ownersDir,
+      leaseDir: anchorRoots.podLeaseDir,
+    });
+    try {
+      const roots = ownRoots();
+      const p = startPod(manifest('netother', listInterfaces), roots.stateRoot, {
+        ...roots,
+        podNetwork: 'bridge',
+        podCidr: '10.233.0.0/16',
+      });
+      await p.started;
+      const final = (await p.runner.finished) as { status: { phase: string; reason?: string; message?: string } };
+      await p.runner.closed;
+      expect(final.status).toMatchObject({ phase: 'Failed', reason: 'FailedCreatePodSandBox' });
+      expect(final.status.message).toContain(
+        "--pod-cidr must be the range of the bridge pod-init0, which has 10.88.0.1/16 (pods of another range are running), received '10.233.0.0/16'",
+      );
+      expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
+    } finally {
+      anchor.release();
+      releasePod(anchorRoots.ownersDir, 'anchor-pod');
+    }
+    expect(linkNames()).not.toContain('pod-init0');
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
