@@ -48,6 +48,7 @@ Examples:
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
+  cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
 
   cli
     .command('pause')
@@ -69,7 +70,20 @@ function execPause(): never {
 
 const helpTopics = new Set(['run', 'pull', 'load', 'init', 'pause']);
 
-const subcommands = new Set(['pause', 'run', 'pull', 'load', 'get', 'logs', 'help', '-h', '--help', '-V', '--version']);
+const subcommands = new Set([
+  'pause',
+  'run',
+  'pull',
+  'load',
+  'get',
+  'logs',
+  'delete',
+  'help',
+  '-h',
+  '--help',
+  '-V',
+  '--version',
+]);
 
 /** `pod-init [init] [options] -- CMD`: anything that is not another subcommand. */
 function isInitMode(args: string[]): boolean {
@@ -104,7 +118,8 @@ export async function main(args: string[]): Promise<number> {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
     }
-    if (args[0] === 'get' || args[0] === 'logs') return await (await import('./cli/ops-commands')).runOpsCommand(args);
+    if (['get', 'logs', 'delete'].includes(args[0]!))
+      return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);

@@ -11,6 +11,7 @@ import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
 import { isRegistryImage } from './image/ensure';
 import type { RunOptions } from './run-args';
+import { takeDeleteRequest } from './pod/delete-request';
 import { loadPod } from './pod/load';
 import type { LogLine, PodEvent } from './pod/runner';
 
@@ -110,7 +111,9 @@ export async function runPod(options: RunOptions): Promise<number> {
         out,
         `pod-init: ${signal}: deleting the pod${interrupts > 1 ? ' now' : ' gracefully (again to kill now)'}\n`,
       );
-    runner.delete(interrupts > 1 && signal === 'SIGINT' ? 0 : undefined);
+    // `pod-init delete` says its grace in a request file before its SIGTERM (delete-request.ts).
+    const requested = takeDeleteRequest(runner.stateDir);
+    runner.delete(requested ?? (interrupts > 1 && signal === 'SIGINT' ? 0 : undefined));
   };
   // SIGHUP (the terminal closed) deletes the pod like SIGTERM; the console may be gone by then.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -1,19 +1,22 @@
 /**
- * The read-only verbs over the state directory (`get`, `logs`), loaded only when used.
+ * The verbs over the state directory (`get`, `logs`, `describe` read it; `delete` asks a pod's
+ * pod-init), loaded only when used.
  * @module
  */
+import { deletePods, parseDeleteArgs } from './delete-command';
 import { getPods, parseGetArgs } from './get-command';
 import { parseLogsArgs, podLogs } from './logs-command';
 import { stateLocation } from './state-location';
 
 /**
- * Runs `pod-init get ...` or `pod-init logs ...` (`args` from the verb on); resolves with the exit code.
+ * Runs `pod-init get|logs|delete ...` (`args` from the verb on); resolves with the exit code.
  *
  * @example
  * process.exitCode = await runOpsCommand(['get', 'pods', '-o', 'wide']);
  */
 export async function runOpsCommand(args: string[]): Promise<number> {
   const location = stateLocation(process.env, process.geteuid?.() ?? 0);
+  if (args[0] === 'delete') return deletePods(parseDeleteArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'get') return getPods(parseGetArgs(args.slice(1)), location, process.stdout, process.stderr);
   return podLogs(parseLogsArgs(args.slice(1)), location, process.stdout, process.stderr);
 }

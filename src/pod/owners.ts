@@ -56,6 +56,17 @@ export function releasePod(dir: string, podUid: string): void {
  * isPodAlive('/run/pod-init/owners', uid); // false once its pod-init is gone, even after kill -9
  */
 export function isPodAlive(dir: string, podUid: string): boolean {
+  return ownerPid(dir, podUid) !== undefined;
+}
+
+/**
+ * The pid of a pod's live pod-init (the process to signal), undefined when it is gone.
+ *
+ * @example
+ * const pid = ownerPid('/run/pod-init/owners', uid);
+ * if (pid !== undefined) process.kill(pid, 'SIGTERM');
+ */
+export function ownerPid(dir: string, podUid: string): number | undefined {
   let text: string;
   try {
     const fd = fs.openSync(path.join(dir, podUid), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -65,11 +76,11 @@ export function isPodAlive(dir: string, podUid: string): boolean {
       fs.closeSync(fd);
     }
   } catch {
-    return false;
+    return undefined;
   }
   const [pid, started] = text.trim().split(' ');
   const n = Number(pid);
-  return Number.isInteger(n) && n > 0 && started !== undefined && startTime(n) === started;
+  return Number.isInteger(n) && n > 0 && started !== undefined && startTime(n) === started ? n : undefined;
 }
 
 /**

@@ -1,0 +1,164 @@
+/**
+ * `pod-init delete [pod] NAME... | -f FILE [--grace-period N] [--now] [--force] [--wait=false] [-n NS]`:
+ * kubectl's delete of pods run by `pod-init run`. The pod's own pod-init deletes it (SIGTERM, preStop,
+ * the grace, SIGKILL); this command only asks it (delete-request.ts) and, with --wait (the default, as
+ * kubectl's), waits until that pod-init has finished.
+ * @module
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { PodOptionError } from '../errors';
+import { parseManifests } from '../manifest';
+import { KubectlError, podNotFound } from '../ops/errors';
+import { findPod, type StateLocation } from '../ops/pod-list';
+import { writeDeleteRequest } from '../pod/delete-request';
+import { isFinalStatus } from '../pod/final-status';
+import { isPodAlive, ownerPid } from '../pod/owners';
+
+/** Options of `pod-init delete`. */
+export interface DeleteOptions {
+  /** The pods, each with its namespace. */
+  pods: Array<{ namespace: string; name: string }>;
+  /** Seconds; undefined: the pod's terminationGracePeriodSeconds. */
+  gracePeriod: number | undefined;
+  wait: boolean;
+}
+
+const podResources = new Set(['pods', 'pod', 'po']);
+
+function deleteProgram(): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command } = require('commander') as typeof import('commander');
+  return new Command('pod-init delete')
+    .usage('[pod] NAME... [options] | -f FILE [options]')
+    .description("Delete pods as `kubectl delete pod` does: the pod's pod-init stops it gracefully.")
+    .argument('[args...]', '`pod` (optional), then pod names')
+    .option('-f, --filename <file>', 'the manifest of the pod to delete (its metadata.name and namespace)')
+    .option('--grace-period <seconds>', "seconds for the pod to stop (-1: the pod's own; 0 means 1 unless --force)")
+    .option('--now', 'the same as --grace-period=1')
+    .option('--force', 'with --grace-period=0: kill at once')
+    .option('--wait [bool]', 'wait until the pod has finished (true|false)', 'true')
+    .option('-n, --namespace <namespace>', 'the namespace', 'default')
+    .exitOverride()
+    .showHelpAfterError('(run pod-init delete --help for usage)');
+}
+
+function parseBool(option: string, value: string | boolean): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new PodOptionError(option, 'true or false', value);
+}
+
+/**
+ * Parses `pod-init delete`'s arguments (without `delete`); the grace as kubectl computes it.
+ *
+ * @example
+ * parseDeleteArgs(['web', '--now']); // { pods: [{ namespace: 'default', name: 'web' }], gracePeriod: 1, wait: true }
+ */
+export function parseDeleteArgs(args: string[]): DeleteOptions {
+  const program = deleteProgram();
+  program.parse(args, { from: 'user' });
+  const o = program.opts<{
+    filename?: string;
+    gracePeriod?: string;
+    now?: boolean;
+    force?: boolean;
+    wait: string | boolean;
+    namespace: string;
+  }>();
+  let names = program.args;
+  if (names.length > 0 && names.every((n) => n.includes('/'))) {
+    for (const n of names) if (!/^(pods?|po)\/./.test(n)) throw new PodOptionError('NAME', 'a pod (pod/NAME)', n);
+    names = names.map((n) => n.slice(n.indexOf('/') + 1));
+  } else if (names.length > 0 && podResources.has(names[0]!)) names = names.slice(1);
+  let pods = names.map((name) => ({ namespace: o.namespace, name }));
+  if (o.filename !== undefined) {
+    if (names.length > 0)
+      throw new PodOptionError('NAME', 'absent with --filename (the manifest names the pod)', names[0]);
+    pods = [podOfFile(o.filename, o.namespace)];
+  }
+  if (pods.length === 0) throw new PodOptionError('NAME', 'one or more pod names, or -f FILE', '');
+  let grace: number | undefined;
+  if (o.gracePeriod !== undefined) {
+    const n = Number(o.gracePeriod);
+    if (!/^-?\d+$/.test(o.gracePeriod) || n < -1)
+      throw new PodOptionError('--grace-period', 'an integer ≥ -1', o.gracePeriod);
+    if (o.now && n !== -1) throw new PodOptionError('--now', 'absent with --grace-period (they set the same)', true);
+    grace = n === -1 ? undefined : n;
+  }
+  if (o.now) grace = 1;
+  // kubectl: 0 without --force becomes 1 (no accidental kill); --force alone means 0.
+  if (grace === 0 && !o.force) grace = 1;
+  if (o.force && grace === undefined) grace = 0;
+  return { pods, gracePeriod: grace, wait: parseBool('--wait', o.wait) };
+}
+
+function podOfFile(file: string, namespace: string): { namespace: string; name: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new PodOptionError('--filename', 'a readable manifest (YAML or JSON; - for stdin)', `${file} (${why})`);
+  }
+  const { pod } = parseManifests(text, file === '-' ? '<stdin>' : file);
+  const name = pod.metadata?.name;
+  if (typeof name !== 'string' || name === '') throw new PodOptionError('--filename', 'a Pod with metadata.name', file);
+  return { namespace: pod.metadata?.namespace ?? namespace, name };
+}
+
+/** Resolves once `done()` holds, polling (a pod-init ends when its pod has finished). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/**
+ * Runs `pod-init delete`: asks each pod's pod-init to delete it, prints `pod "NAME" deleted`, waits
+ * (--wait) until they have finished; resolves with the exit code (1 when a pod is missing or could not
+ * be asked, after the others).
+ *
+ * @example
+ * process.exitCode = await deletePods(parseDeleteArgs(['web']), location, process.stdout, process.stderr);
+ */
+export async function deletePods(
+  options: DeleteOptions,
+  location: StateLocation,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  let failed = false;
+  const waiting: string[] = [];
+  for (const { namespace, name } of options.pods) {
+    const found = findPod(location, namespace, name);
+    const uid = found?.pod.metadata.uid;
+    const pid = uid === undefined ? undefined : ownerPid(location.ownersDir, uid);
+    if (found === undefined || uid === undefined) {
+      err.write(`${podNotFound(name).message}\n`);
+      failed = true;
+      continue;
+    }
+    if (pid === undefined) {
+      // Its pod-init is gone: nothing runs. Its logs and last status stay until `pod-init prune`.
+      const phase = found.pod.status?.phase ?? 'Unknown';
+      const why = isFinalStatus(found.pod as never) ? `it has finished (phase ${phase})` : 'its pod-init is gone';
+      err.write(`pod "${name}" is not running: ${why}; its logs and status stay readable\n`);
+      continue;
+    }
+    try {
+      writeDeleteRequest(found.dir, options.gracePeriod);
+      process.kill(pid, 'SIGTERM');
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      err.write(
+        `${new KubectlError(`error: deleting pod "${name}": ${e.code ?? ''} ${e.syscall ?? ''} ${e.message}`.replace(/ +/g, ' ')).message}\n` +
+          'hint: only the user who runs a pod (or root) may delete it\n',
+      );
+      failed = true;
+      continue;
+    }
+    out.write(`pod "${name}" deleted\n`);
+    waiting.push(uid);
+  }
+  if (options.wait) await until(() => waiting.every((uid) => !isPodAlive(location.ownersDir, uid)));
+  return failed ? 1 : 0;
+}
