@@ -71,6 +71,7 @@ import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
+import { EventLog } from './event-log';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
@@ -274,6 +275,8 @@ export class PodRunner extends EventEmitter {
   #hostname: string;
   readonly #options: PodRunnerOptions;
   readonly #ownersDir: string;
+  /** events.jsonl: the events `pod-init describe` shows. */
+  readonly #eventLog: EventLog;
   #cgroups: PodCgroups | undefined;
   #qosClass: string = 'BestEffort';
   /** Why cgroup limits are not (fully) applied, for the PodReadyToStartContainers condition. */
@@ -328,6 +331,7 @@ export class PodRunner extends EventEmitter {
     this.#shm = this.pod.spec.hostIPC ? undefined : path.join(this.stateDir, 'shm');
     this.finished = new Promise((resolve) => (this.#resolve = resolve));
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#eventLog = new EventLog(path.join(this.stateDir, 'events.jsonl'));
     this.#statusFile = new StatusFile(path.join(this.stateDir, 'status.json'), (error) =>
       this.#emitEvent('Warning', 'FailedStatusWrite', `Writing status.json: ${error.message}`),
     );
@@ -759,6 +763,8 @@ export class PodRunner extends EventEmitter {
   #emitEvent(type: PodEvent['type'], reason: string, message: string, container?: string): void {
     const event: PodEvent = { type, reason, message, time: new Date() };
     if (container !== undefined) event.container = container;
+    // Kept for `pod-init describe` (event-log.ts); the Date as JSON is the RFC 3339 time.
+    this.#eventLog.append({ ...event, time: event.time.toISOString() });
     this.emit('event', event);
   }
 

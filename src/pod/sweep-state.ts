@@ -62,6 +62,7 @@ function sweepOne(dir: string): string[] {
       removed.push(entry.name);
       continue;
     }
+    if (entry.name === 'events.jsonl') continue; // kept with the logs: `pod-init describe` shows them
     const isLogDir =
       entry.isDirectory() && !['volumes', 'containers', 'shm'].includes(entry.name) && isLogDirectory(at);
     if (isLogDir) continue;

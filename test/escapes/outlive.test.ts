@@ -210,7 +210,7 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
         );
         await pollUntil(() => marked(marker).length === 0, 'the survivors to be killed by the sweep', 10_000);
         expect(cgroupsOf(uid)).toEqual([]);
-        expect(fs.readdirSync(stateDir).sort()).toEqual(['main', 'status.json']);
+        expect(fs.readdirSync(stateDir).sort()).toEqual(['events.jsonl', 'main', 'status.json']);
         expect(fs.readdirSync(path.join(stateDir, 'main'))).toEqual(['0.log']);
         expect(fs.readFileSync(path.join(stateDir, 'main', '0.log'), 'utf8')).toMatch(/ stdout F started$/m);
         const status = JSON.parse(fs.readFileSync(path.join(stateDir, 'status.json'), 'utf8')) as {

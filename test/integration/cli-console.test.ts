@@ -101,7 +101,7 @@ describe.skipIf(reason)(titled('pod-init run and its console', reason), () => {
     expect(text).not.toMatch(/EPIPE|\n\s+at /);
     const state = path.dirname(path.dirname(log));
     expect(fs.readFileSync(log, 'utf8')).toMatch(/ stdout F bye\n/);
-    expect(fs.readdirSync(state).sort()).toEqual(['c', 'status.json']);
+    expect(fs.readdirSync(state).sort()).toEqual(['c', 'events.jsonl', 'status.json']);
     const status = JSON.parse(fs.readFileSync(path.join(state, 'status.json'), 'utf8')) as {
       status: { phase: string };
     };

@@ -91,6 +91,6 @@ describe.skipIf(reason)(titled('PodRunner', reason), () => {
     expect(phases[0]).toBe('Pending');
     expect(phases).toContain('Running');
     expect(alive(pause[0]!)).toBe(false);
-    expect(fs.readdirSync(runner.stateDir).sort()).toEqual(['crash', 'serve', 'status.json']);
+    expect(fs.readdirSync(runner.stateDir).sort()).toEqual(['crash', 'events.jsonl', 'serve', 'status.json']);
   });
 });

@@ -205,7 +205,7 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
       expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout F out|stderr F err)$/);
     expect(JSON.parse(fs.readFileSync(`${state}/status.json`, 'utf8')).status.phase).toBe('Succeeded');
     expect(JSON.parse(fs.readFileSync(statusFile, 'utf8')).status.phase).toBe('Succeeded');
-    expect(fs.readdirSync(state).sort()).toEqual(['c', 'status.json']); // only logs and the final status
+    expect(fs.readdirSync(state).sort()).toEqual(['c', 'events.jsonl', 'status.json']); // only logs and the final status
   });
 
   it('--image NAME=DIR runs the container in that root filesystem (pivot_root), with /proc, /dev and volumes', async () => {

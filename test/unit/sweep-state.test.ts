@@ -25,6 +25,7 @@ function stateDir(name: string, uid: string): string {
   fs.mkdirSync(path.join(dir, 'roots', 'web', 'x'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'volumes', 'scratch'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'etc-hosts'), '127.0.0.1 localhost\n');
+  fs.writeFileSync(path.join(dir, 'events.jsonl'), '{"type":"Normal","reason":"Started"}\n');
   return dir;
 }
 
@@ -37,7 +38,7 @@ describe('sweepStaleState', () => {
     expect(swept).toHaveLength(1);
     expect(swept[0]).toMatchObject({ dir, podUid: 'dead-uid' });
     expect([...swept[0]!.removed].sort()).toEqual(['etc-hosts', 'roots', 'volumes']);
-    expect(fs.readdirSync(dir).sort()).toEqual(['status.json', 'web']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['events.jsonl', 'status.json', 'web']); // describe shows the events
     expect(fs.readFileSync(path.join(dir, 'web', '0.log'), 'utf8')).toBe('line\n');
     const status = JSON.parse(fs.readFileSync(path.join(dir, 'status.json'), 'utf8'));
     expect(status).toMatchObject({
