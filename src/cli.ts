@@ -48,6 +48,7 @@ Examples:
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
+  cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
 
   cli
@@ -77,6 +78,7 @@ const subcommands = new Set([
   'load',
   'get',
   'logs',
+  'describe',
   'delete',
   'help',
   '-h',
@@ -118,7 +120,7 @@ export async function main(args: string[]): Promise<number> {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
     }
-    if (['get', 'logs', 'delete'].includes(args[0]!))
+    if (['get', 'logs', 'describe', 'delete'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');

@@ -4,12 +4,13 @@
  * @module
  */
 import { deletePods, parseDeleteArgs } from './delete-command';
+import { describePods, parseDescribeArgs } from './describe-command';
 import { getPods, parseGetArgs } from './get-command';
 import { parseLogsArgs, podLogs } from './logs-command';
 import { stateLocation } from './state-location';
 
 /**
- * Runs `pod-init get|logs|delete ...` (`args` from the verb on); resolves with the exit code.
+ * Runs `pod-init get|logs|describe|delete ...` (`args` from the verb on); resolves with the exit code.
  *
  * @example
  * process.exitCode = await runOpsCommand(['get', 'pods', '-o', 'wide']);
@@ -17,6 +18,8 @@ import { stateLocation } from './state-location';
 export async function runOpsCommand(args: string[]): Promise<number> {
   const location = stateLocation(process.env, process.geteuid?.() ?? 0);
   if (args[0] === 'delete') return deletePods(parseDeleteArgs(args.slice(1)), location, process.stdout, process.stderr);
+  if (args[0] === 'describe')
+    return describePods(parseDescribeArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'get') return getPods(parseGetArgs(args.slice(1)), location, process.stdout, process.stderr);
   return podLogs(parseLogsArgs(args.slice(1)), location, process.stdout, process.stderr);
 }
