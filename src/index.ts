@@ -45,6 +45,7 @@ export {
 export { defaultCapabilities } from './pod/security/capabilities';
 export { age, humanDuration } from './ops/age';
 export { CriRecordJoiner, type LogRecord } from './ops/cri-records';
+export { type DescribedPod, describePod, foldEvents, rfc1123z } from './ops/describe-pod';
 export { KubectlError, podNotFound } from './ops/errors';
 export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
 export {
@@ -63,6 +64,9 @@ export {
 } from './ops/pod-logs';
 export { type PodColumns, podColumns, type PodObject } from './ops/pod-status-text';
 export { alignColumns, formatPods, type GetOutput, type PodTableOptions } from './ops/pod-table';
+export { tabwrite } from './ops/tab-writer';
+export { takeDeleteRequest, writeDeleteRequest } from './pod/delete-request';
+export { EventLog, type LoggedEvent, readEvents } from './pod/event-log';
 export { stateLocation } from './cli/state-location';
 export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';
 export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes';
