@@ -87,6 +87,20 @@ describe.skipIf(reason)(titled('pod-init delete', reason), () => {
     expect((await done).code).toBe(1);
   }, 90_000);
 
+  it('deletes a pod in a crash loop (its container waiting in back-off) at once', async () => {
+    const done = run(
+      ['-q', '--restart-backoff', '30,60'],
+      podManifest('looping', '  containers:\n    - { name: app, image: x, command: [sh, -c, "exit 1"] }\n'),
+    );
+    await statusWhen('looping', 'CrashLoopBackOff');
+    const started = Date.now();
+    const deleted = await podInit(stateRoot, ['delete', 'looping']);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'pod "looping" deleted\n' });
+    expect(Date.now() - started).toBeLessThan(25_000); // not after the 30 s back-off
+    expect(rowOf((await podInit(stateRoot, ['get', 'looping'])).stdout, 'looping')?.STATUS).toBe('Error');
+    expect((await done).code).toBe(1);
+  }, 90_000);
+
   it("kubectl's NotFound (exit 1), a finished pod, and bad flags (exit 2)", async () => {
     const missing = await podInit(stateRoot, ['delete', 'nosuch']);
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nosuch" not found\n' });
