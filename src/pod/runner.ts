@@ -256,6 +256,8 @@ export class PodRunner extends EventEmitter {
   #initialized = false;
   #anyStarted = false;
   #terminating = false;
+  /** When the grace of a delete() ends (ms); a later delete() may only bring it forward. */
+  #graceEnds = Infinity;
   #deleted = false;
   #done = false;
   #startTime: Date | undefined;
@@ -471,7 +473,8 @@ export class PodRunner extends EventEmitter {
 
   /**
    * Deletes the pod gracefully, as `kubectl delete` would: SIGTERM to every container, then SIGKILL
-   * after the grace period (default: terminationGracePeriodSeconds). A second call with 0 kills at once.
+   * after the grace period (default: terminationGracePeriodSeconds). A second call with a shorter grace
+   * shortens it; with 0 it kills at once.
    *
    * @example
    * runner.delete();   // graceful
@@ -488,9 +491,21 @@ export class PodRunner extends EventEmitter {
       this.#changed();
     }
     if (this.#terminating) {
-      if (grace === 0) for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
+      const killRunning = () => {
+        for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
+      };
+      if (grace === 0) killRunning();
+      else if (Date.now() + grace * 1000 < this.#graceEnds) {
+        // A second delete with a shorter grace shortens it, as the API server and kubelet do (`pod-init
+        // delete --now` on a Terminating pod): what still runs then is killed.
+        this.#graceEnds = Date.now() + grace * 1000;
+        m.deletionGracePeriodSeconds = grace;
+        this.#changed();
+        setTimeout(killRunning, grace * 1000).unref();
+      }
       return;
     }
+    this.#graceEnds = Date.now() + Math.max(1, grace) * 1000;
     void this.#terminate(grace);
   }
 

@@ -87,6 +87,21 @@ describe.skipIf(reason)(titled('pod-init delete', reason), () => {
     expect((await done).code).toBe(1);
   }, 90_000);
 
+  it('a second delete with a shorter grace shortens it (--now on a Terminating pod)', async () => {
+    const done = run(['-q'], stubborn('twice'));
+    await statusWhen('twice', 'Running');
+    const first = await podInit(stateRoot, ['delete', 'twice', '--wait=false']);
+    expect(first).toMatchObject({ code: 0, stdout: 'pod "twice" deleted\n' });
+    await statusWhen('twice', 'Terminating');
+    expect((await metadataOf('twice')).deletionGracePeriodSeconds).toBe(120);
+    const started = Date.now();
+    const second = await podInit(stateRoot, ['delete', 'twice', '--now']);
+    expect(second).toMatchObject({ code: 0, stdout: 'pod "twice" deleted\n' });
+    expect(Date.now() - started).toBeLessThan(60_000); // not the 120 s of the first delete
+    expect((await metadataOf('twice')).deletionGracePeriodSeconds).toBe(1);
+    expect((await done).code).toBe(1);
+  }, 90_000);
+
   it('deletes a pod in a crash loop (its container waiting in back-off) at once', async () => {
     const done = run(
       ['-q', '--restart-backoff', '30,60'],
