@@ -285,14 +285,14 @@ describe.skipIf(reason)(titled('pod-init run: container roots', reason), () => {
     }
   });
 
-  it('leaves only logs and status.json in the state directories', () => {
+  it('leaves only logs, status.json and events.jsonl in the state directories', () => {
     // .cache holds what pods share across runs (compiled seccomp filters), .names the names of live
     // pods (pod-names.ts): not a pod's state.
     const pods = fs.readdirSync(stateRoot).filter((name) => name !== '.cache' && name !== '.names');
     expect(fs.readdirSync(stateRoot)).toContain('.cache');
     expect(pods.length).toBeGreaterThanOrEqual(8);
     for (const pod of pods) {
-      const left = fs.readdirSync(path.join(stateRoot, pod)).filter((e) => e !== 'status.json');
+      const left = fs.readdirSync(path.join(stateRoot, pod)).filter((e) => e !== 'status.json' && e !== 'events.jsonl');
       // What is left are the containers' log directories, holding only <restartCount>.log files.
       for (const entry of left)
         expect(
