@@ -50,6 +50,9 @@ Examples:
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
+  cli
+    .command('volumes')
+    .description('list the persistentVolumeClaim volumes kept on this host (pod-init volumes --help)');
 
   cli
     .command('pause')
@@ -80,6 +83,7 @@ const subcommands = new Set([
   'logs',
   'describe',
   'delete',
+  'volumes',
   'help',
   '-h',
   '--help',
@@ -119,6 +123,10 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'load') {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
+    }
+    if (args[0] === 'volumes') {
+      const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');
+      return listVolumes(parseVolumesArgs(args.slice(1)), process.stdout, process.stderr);
     }
     if (['get', 'logs', 'describe', 'delete'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);

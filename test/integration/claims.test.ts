@@ -1,5 +1,6 @@
 // persistentVolumeClaim volumes: a directory of this host per namespace and claim, made on first use and
 // kept across runs (podman kube play's named volumes); readOnly honoured; a name no claim can have fails.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { pollUntil } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
+const cli = path.resolve(__dirname, '../../pod-init.js');
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-claims-state-'));
 const claimsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-claims-'));
 afterAll(() => {
@@ -50,6 +52,16 @@ describe.skipIf(reason)(titled('persistentVolumeClaim volumes', reason), () => {
     // Another claim is another directory (negative control: it does not see the note).
     const other = await runToEnd(claimPod('other', 'ls -A /data | wc -l', 'other'));
     expect(other.lines).toEqual(['0']);
+    // `pod-init volumes` lists them, after every pod that used them is gone.
+    const listed = execFileSync(process.execPath, [cli, 'volumes', '--claims-dir', claimsDir, '-o', 'json'], {
+      encoding: 'utf8',
+    });
+    expect(
+      (JSON.parse(listed) as Array<{ namespace: string; name: string }>).map((c) => `${c.namespace}/${c.name}`),
+    ).toEqual(['default/data', 'default/other']);
+    const table = execFileSync(process.execPath, [cli, 'volumes', '--claims-dir', claimsDir], { encoding: 'utf8' });
+    expect(table.split('\n')[0]).toMatch(/^NAME +PATH +AGE$/);
+    expect(table).toContain(path.join(claimsDir, 'default', 'data'));
   });
 
   it('readOnly: true mounts the claim read-only', async () => {
