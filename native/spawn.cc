@@ -495,8 +495,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     ssize_t n = ReadFull(info_r.get(), &g, sizeof g, deadline);
     if (n == -2) kill(pid, SIGKILL);  // pod-pause enter is stuck joining: our own unreaped child
     ReapSync(pid);                    // pod-pause enter: exits right after writing (or after failing)
+    if (n == -2) {
+      // It may have made the child and reported it just before it died: that child is ours to kill.
+      // (Killed between its clone and its report, the child is not known here: a narrow window.)
+      struct pollfd ready = {info_r.get(), POLLIN, 0};
+      if (poll(&ready, 1, 0) == 1 && read(info_r.get(), &g, sizeof g) == static_cast<ssize_t>(sizeof g) && g > 0) {
+        kill(g, SIGKILL);
+        ReapSync(g);
+      }
+      ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
+    }
     child = n == sizeof g ? g : 0;
-    if (n == -2) ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
   }
 
   ChildReport report;

@@ -134,7 +134,9 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
     const before = new Set(childrenOf(process.pid));
     let error: unknown;
     try {
-      pod.spawn({ file: 'true', newNamespaces: ['mnt'], mounts, setupTimeoutMs: 2 });
+      // 60 ms: past pod-pause enter's join (a few ms), within the child's mounts (~170 ms idle): the deadline
+      // hits the child's setup, whose pid is known.
+      pod.spawn({ file: 'true', newNamespaces: ['mnt'], mounts, setupTimeoutMs: 60 });
     } catch (e) {
       error = e;
     }
