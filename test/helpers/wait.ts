@@ -17,6 +17,31 @@ export async function pollUntil<T>(
   }
 }
 
+/**
+ * Whether `promise` settles within `ms` (a deadline for something that must end on its own, not a
+ * synchronisation: a pass never waits for the deadline).
+ */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A window of `ms` to measure over (CPU use, wake-ups): a measurement, never used to order events. */
+export function measurementWindow(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Everything a stream yields until it ends, as text. */
 export async function readAll(stream: Readable | null): Promise<string> {
   if (stream === null) throw new Error('no stream (stdio was not "pipe")');

@@ -30,7 +30,7 @@ import { sweepLeftovers } from '../../src/cgroups/sweep';
 import { pidsIn, removeCgroupTree } from '../../src/cgroups/tree';
 import type { Container, Pod } from '../../src/manifest/types';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { pollUntil, waitForLine } from '../helpers/wait';
+import { measurementWindow, pollUntil, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const layout: CgroupLayout | undefined = reason === undefined ? readCgroupLayout() : undefined;
@@ -290,7 +290,7 @@ describe.skipIf(reason)(titled('pod cgroups on this host (real kernel)', reason)
       await pollUntil(() => (cgroups.usage()[name]?.cpuNanos ?? 0) > 0, `${name} running`);
       const t0 = process.hrtime.bigint();
       const u0 = cgroups.usage()[name]!.cpuNanos!;
-      await new Promise((resolve) => setTimeout(resolve, 2000)); // the measurement window, not synchronisation
+      await measurementWindow(2000);
       const u1 = cgroups.usage()[name]!.cpuNanos!;
       const wall = Number(process.hrtime.bigint() - t0);
       await cgroups.killAll(name);

@@ -3,11 +3,10 @@
 // control: the same count sees a Node process with a 100 ms timer wake up.
 import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { waitForLine } from '../helpers/wait';
+import { measurementWindow, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const { run, cleanup } = podCli();
@@ -26,7 +25,7 @@ function switches(pid: number): number {
 /** How often `pid` was scheduled during one second (a measurement window, not a synchronisation). */
 async function wakeupsPerSecond(pid: number): Promise<number> {
   const before = switches(pid);
-  await delay(1000);
+  await measurementWindow(1000);
   return switches(pid) - before;
 }
 

@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/escape';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
-import { lineReader, pollUntil } from '../helpers/wait';
+import { lineReader, pollUntil, settlesWithin } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 
@@ -376,12 +376,7 @@ describe.skipIf(reason)(titled('deleting a pod while it starts', reason), () => 
         if (attempt > 0) await new Promise((r) => setImmediate(r));
         child.kill('SIGTERM');
         // It ends (without the fix a delete during the start never finished: the start went on after it).
-        let timer: NodeJS.Timeout | undefined;
-        const ended = await Promise.race([
-          exited.then(() => true),
-          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
-        ]);
-        clearTimeout(timer);
+        const ended = await settlesWithin(exited, 20_000);
         if (!ended) child.kill('SIGKILL');
         expect(ended).toBe(true);
         expect(withEnv(`POD_INIT_TAG=${tag}`)).toEqual([]);

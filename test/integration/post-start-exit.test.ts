@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { settlesWithin } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const { run, cleanup } = podCli();
@@ -29,12 +30,10 @@ describe.skipIf(reason)(titled('a container exiting during its postStart hook', 
 `,
     );
     let child: ChildProcess | undefined;
+    const running = run(['-o', 'json'], manifest, (c) => (child = c));
     // A generous deadline: without the fix pod-init never ends; then it is killed and the test says so.
-    let timer: NodeJS.Timeout | undefined;
-    const r = await run(['-o', 'json'], manifest, (c) => {
-      child = c;
-      timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
-    }).finally(() => clearTimeout(timer));
+    if (!(await settlesWithin(running, 20_000))) child!.kill('SIGKILL');
+    const r = await running;
     expect(r.code, `pod-init did not end by itself:\n${r.stderr}`).toBe(0);
     expect(r.stderr).toContain('c | exiting');
     expect(r.stderr).not.toMatch(/Readiness probe/);

@@ -23,7 +23,7 @@ describe('CriLogWriter', () => {
     const file = path.join(tempDir(), 'web', '0.log');
     const log = new CriLogWriter(file);
     for (let i = 0; i < 1000; i++) log.write(time, i % 2 ? 'stderr' : 'stdout', `line ${i}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop between writes
     log.write(time, 'stdout', 'é€😀 last');
     await log.close();
     log.write(time, 'stdout', 'after close');

@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { native } from '../../../src/native';
+import { pollUntil } from '../../helpers/wait';
 import { defaultImageStoreDir, ImageStore } from '../../../src/image/store';
 
 const dirs: string[] = [];
@@ -78,6 +80,7 @@ describe('ImageStore', () => {
   it('runs one holder of a lock at a time, in this process and across processes', async () => {
     const store = new ImageStore(tempDir());
     const order: string[] = [];
+    const refused = vi.spyOn(native, 'tryFlock');
     const holder = await holdLock(path.join(store.dir, 'locks', 'x.lock'));
     const first = store.withLock('x', async () => {
       order.push('a-in');
@@ -87,12 +90,14 @@ describe('ImageStore', () => {
     const second = store.withLock('x', async () => {
       order.push('b-in');
     });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(order).toEqual([]); // the other process holds it
+    // Both wait: the first has found the lock taken at least twice (the other process holds it).
+    await pollUntil(() => refused.mock.results.filter((r) => r.value === false).length >= 2, 'a refused try');
+    expect(order).toEqual([]);
     holder.stdin!.end();
     await once(holder, 'exit');
     await Promise.all([first, second]);
     expect(order).toEqual(['a-in', 'a-out', 'b-in']);
+    refused.mockRestore();
   });
 });
 
