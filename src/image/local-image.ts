@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ArchiveFiles, directoryFiles, tarFiles } from './archive-files';
 import { type LayerDescriptor, unpackLayerStream } from './layer-stream';
-import { hostPlatform, type ImageConfig, type StoredImage } from './pull';
+import { hostManifest, hostPlatform, type ImageConfig, type StoredImage } from './pull';
 import { parseReference, referenceString } from './reference';
 import { RegistryError } from './registry';
 import type { ImageRecord, ImageStore } from './store';
@@ -154,12 +154,7 @@ function ociImages(files: ArchiveFiles, source: LocalSource): Found[] {
     let manifestDigest = entry.digest;
     if (manifest.manifests !== undefined) {
       const want = hostPlatform();
-      const pick = manifest.manifests.find(
-        (m) =>
-          m.platform?.os === 'linux' &&
-          m.platform.architecture === want.architecture &&
-          (want.variant === undefined || m.platform.variant === undefined || m.platform.variant === want.variant),
-      );
+      const pick = hostManifest(manifest.manifests);
       if (!pick) throw new LocalImageError(`${files.where}: no manifest for linux/${want.architecture}`);
       manifest = readJson<typeof manifest>(files, blobName(pick.digest), pick.digest).value;
       manifestDigest = pick.digest;

@@ -81,6 +81,25 @@ export function hostPlatform(): { architecture: string; variant?: string } {
   }
 }
 
+/**
+ * The entry of a manifest list (OCI index, Docker manifest list) for linux on this host's architecture
+ * and variant (an entry without a variant matches any), or undefined.
+ *
+ * @example
+ * hostManifest(index.manifests)?.digest; // the linux/amd64 manifest's digest on an x86-64 host
+ */
+export function hostManifest<T extends { platform?: { os?: string; architecture?: string; variant?: string } }>(
+  manifests: readonly T[],
+): T | undefined {
+  const want = hostPlatform();
+  return manifests.find(
+    (m) =>
+      m.platform?.os === 'linux' &&
+      m.platform.architecture === want.architecture &&
+      (want.variant === undefined || m.platform.variant === undefined || m.platform.variant === want.variant),
+  );
+}
+
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 async function readCapped(res: Response, limit: number, what: string): Promise<Buffer> {
@@ -163,12 +182,7 @@ export async function pullImage(image: string, ctx: PullContext): Promise<Stored
   let { manifest, digest: manifestDigest } = top;
   if (manifest.manifests !== undefined) {
     const want = hostPlatform();
-    const pick = manifest.manifests.find(
-      (m) =>
-        m.platform?.os === 'linux' &&
-        m.platform.architecture === want.architecture &&
-        (want.variant === undefined || m.platform.variant === undefined || m.platform.variant === want.variant),
-    );
+    const pick = hostManifest(manifest.manifests);
     if (!pick)
       throw new RegistryError(
         `no matching manifest for linux/${want.architecture}${want.variant ? `/${want.variant}` : ''} in the manifest list entries`,
