@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { staticBusybox } from './image';
+import { privilegeSkipReason } from './privileges';
 import { pollUntil } from './wait';
 
 /** One tar member. */
@@ -187,6 +189,20 @@ export function registryToolsMissing(): string | undefined {
       return `${tool} is not installed (apt-get install docker-registry skopeo)`;
     }
   return undefined;
+}
+
+/**
+ * What the image tests need — privileges, docker-registry and skopeo, a static busybox — and why they
+ * skip without it (in CI, where POD_INIT_REQUIRE_PRIVILEGES=1, a missing tool fails instead).
+ */
+export function imageTestNeeds(): { skip: string | undefined; busybox: string | undefined } {
+  const busybox = staticBusybox();
+  const tools = registryToolsMissing();
+  if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
+    throw new Error(tools ?? 'busybox-static is needed');
+  const skip =
+    privilegeSkipReason() ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+  return { skip, busybox };
 }
 
 /** A running registry. */

@@ -12,19 +12,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSource, loadLocalImages, parseLocalSource } from '../../src/image/local-image';
 import { ImageStore } from '../../src/image/store';
-import { staticBusybox } from '../helpers/image';
-import { busyboxLayer, makeTar, registryToolsMissing, writeOciLayout } from '../helpers/oci';
+import { busyboxLayer, makeTar, imageTestNeeds, writeOciLayout } from '../helpers/oci';
 import { type PodObject, startPod } from '../helpers/pod-runner';
-import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { titled } from '../helpers/privileges';
 import { stagePackage } from '../helpers/stage';
 
 const run = promisify(execFile);
-const reason = privilegeSkipReason();
-const busybox = staticBusybox();
-const tools = registryToolsMissing();
-if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
-  throw new Error(tools ?? 'busybox-static is needed');
-const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+const { skip, busybox } = imageTestNeeds();
 const cli = path.resolve(__dirname, '../../pod-init.js');
 const unpack = { chown: true, devices: true, xattrNamespace: 'trusted' as const };
 

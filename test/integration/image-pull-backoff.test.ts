@@ -8,18 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodEvent } from '../../src';
-import { staticBusybox } from '../helpers/image';
-import { busyboxLayer, registryToolsMissing, startRegistry, type TestRegistry, writeOciLayout } from '../helpers/oci';
+import { busyboxLayer, imageTestNeeds, startRegistry, type TestRegistry, writeOciLayout } from '../helpers/oci';
 import { type PodObject, startPod } from '../helpers/pod-runner';
-import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { titled } from '../helpers/privileges';
 import { pollUntil } from '../helpers/wait';
 
-const reason = privilegeSkipReason();
-const busybox = staticBusybox();
-const tools = registryToolsMissing();
-if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
-  throw new Error(tools ?? 'busybox-static is needed');
-const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+const { skip, busybox } = imageTestNeeds();
 
 describe.skipIf(skip)(titled('image pull back-off against a registry on 127.0.0.1', skip), () => {
   let dir = ''; // made in beforeAll: a skipped suite's body still runs, its afterAll does not

@@ -14,24 +14,18 @@ import { ensureImage } from '../../src/image/ensure';
 import { pullImage } from '../../src/image/pull';
 import { RegistryClient } from '../../src/image/registry';
 import { ImageStore } from '../../src/image/store';
-import { staticBusybox } from '../helpers/image';
 import {
   busyboxLayer,
   makeTar,
-  registryToolsMissing,
+  imageTestNeeds,
   startRegistry,
   type TestRegistry,
   writeOciLayout,
 } from '../helpers/oci';
-import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { titled } from '../helpers/privileges';
 
 const run = promisify(execFile);
-const reason = privilegeSkipReason();
-const busybox = staticBusybox();
-const tools = registryToolsMissing();
-if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
-  throw new Error(tools ?? 'busybox-static is needed');
-const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+const { skip, busybox } = imageTestNeeds();
 const cli = path.resolve(__dirname, '../../pod-init.js');
 const unpack = { chown: true, devices: true, xattrNamespace: 'trusted' as const };
 

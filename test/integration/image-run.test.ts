@@ -6,25 +6,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { staticBusybox, treeHash } from '../helpers/image';
+import { treeHash } from '../helpers/image';
 import {
   busyboxLayer,
   makeTar,
-  registryToolsMissing,
+  imageTestNeeds,
   startRegistry,
   type TestRegistry,
   writeOciLayout,
 } from '../helpers/oci';
 import { podCli, podManifest } from '../helpers/pod-cli';
-import { privilegeSkipReason, titled } from '../helpers/privileges';
+import { titled } from '../helpers/privileges';
 import { pollUntil, waitForLine } from '../helpers/wait';
 
-const reason = privilegeSkipReason();
-const busybox = staticBusybox();
-const tools = registryToolsMissing();
-if ((tools || !busybox) && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1')
-  throw new Error(tools ?? 'busybox-static is needed');
-const skip = reason ?? tools ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
+const { skip, busybox } = imageTestNeeds();
 
 const script =
   'echo "cmd ran as $(id -u):$(id -g) groups=$(id -G) in $(pwd) greeting=$GREETING path=$PATH"; ' +
