@@ -10,16 +10,21 @@ const path = require('node:path');
 const { loadPod, PodRunner } = require(path.join(__dirname, '..', 'dist'));
 const { summarize } = require('./stats');
 
-const manifest = (image) => `apiVersion: v1
+// `unconfined`: every container privileged (all capabilities, no seccomp, no masks, the host's /dev),
+// for what confinement costs a pod (with `cgroups: false` in-process).
+const manifest = (image, unconfined = false) => `apiVersion: v1
 kind: Pod
 metadata:
   name: bench-pod
 spec:
   restartPolicy: Never
   containers:
-    - { name: a, image: ${image}, command: ["true"] }
-    - { name: b, image: ${image}, command: ["true"] }
-    - { name: c, image: ${image}, command: ["true"] }
+${['a', 'b', 'c']
+  .map(
+    (name) =>
+      `    - { name: ${name}, image: ${image}, command: ["true"]${unconfined ? ', securityContext: { privileged: true }' : ''} }`,
+  )
+  .join('\n')}
 `;
 
 function run(file, args) {
@@ -94,8 +99,15 @@ module.exports = function podBenches(report, { runs, log }) {
         // Also the whole run in-process with and without the pod's cgroups (PodRunnerOptions.cgroups:
         // false), interleaved: what the cgroup defence costs a pod.
         const phases = { parse: [], sandbox: [], firstStarted: [], teardown: [] };
-        const whole = { cgroups: [], noCgroups: [] };
+        const whole = { cgroups: [], noCgroups: [], unconfined: [] };
+        const unconfinedPod = manifest('busybox', true);
         for (let i = 0; i < n; i++) {
+          const t00 = process.hrtime.bigint();
+          const { pod: bare } = loadPod(unconfinedPod, ours);
+          const unconfined = new PodRunner(bare, { stateRoot: path.join(dir, 'state'), cgroups: false });
+          await unconfined.start();
+          await unconfined.finished;
+          whole.unconfined.push(Number(process.hrtime.bigint() - t00) / 1e6);
           const t0 = process.hrtime.bigint();
           const { pod: plain } = loadPod(fs.readFileSync(ours, 'utf8'), ours);
           const noCg = new PodRunner(plain, { stateRoot: path.join(dir, 'state'), cgroups: false });
@@ -138,6 +150,14 @@ module.exports = function podBenches(report, { runs, log }) {
           'the same without the pod cgroups',
           summarize(whole.noCgroups).median,
           { runs: n },
+        );
+        report.add(
+          'pod-run-confinement',
+          'ms',
+          summarize(whole.cgroups).median,
+          'the same pod unconfined (privileged containers, no cgroups)',
+          summarize(whole.unconfined).median,
+          { runs: n, note: "in-process: the defences' share of a pod's run" },
         );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

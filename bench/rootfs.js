@@ -261,6 +261,30 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
       const pod = await Sandbox.create();
       try {
         const { filter } = c.seccompDefault();
+        // The kernel's floor: a filter of one instruction (allow everything). Its cost is what any
+        // runtime pays to attach a filter to a process here; bwrap with and without it shows the same.
+        const allowAll = Buffer.alloc(8);
+        allowAll.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K
+        allowAll.writeUInt32LE(0x7fff0000, 4); // SECCOMP_RET_ALLOW
+        const trivial = { bpf: allowAll, unknownSyscalls: [] };
+        const bwrap = which('bwrap');
+        const bwrapRun = (seccomp) =>
+          new Promise((resolve, reject) => {
+            const args = ['--bind', '/', '/', '--unshare-pid', ...(seccomp ? ['--seccomp', '3'] : []), '/bin/true'];
+            const stdio = ['ignore', 'ignore', 'ignore'];
+            let fd;
+            if (seccomp) {
+              const file = path.join(require('node:os').tmpdir(), `pod-init-bench-allow-${process.pid}.bpf`);
+              fs.writeFileSync(file, allowAll);
+              fd = fs.openSync(file, 'r');
+              fs.rmSync(file);
+              stdio.push(fd);
+            }
+            const child = cpSpawn(bwrap, args, { stdio });
+            if (fd !== undefined) fs.closeSync(fd);
+            child.on('error', reject);
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bwrap exited ${code}`))));
+          });
         const masks = c.maskSteps();
         const made = cgroups.fresh();
         const run = (extra) => mustSucceed(pod.spawn({ file: '/bin/true', stdio: 'ignore', ...extra }), 'spawn');
@@ -284,6 +308,8 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           caps: () => run({ capabilities: c.capabilitySets }),
           nnp: () => run({ noNewPrivileges: true }),
           seccomp: () => run({ seccomp: filter }),
+          seccompTrivial: () => run({ seccomp: trivial }),
+          ...(bwrap ? { bwrapPlain: () => bwrapRun(false), bwrapTrivial: () => bwrapRun(true) } : {}),
           cgroupEnter: () => run({ cgroups: made }),
           cgroupFresh: () => withFresh({}),
           mntns: () => run({ newNamespaces: ['mnt'] }),
@@ -302,6 +328,10 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           ['defence-caps', 'caps', 'none', "containerd's 14 capabilities (all five sets)"],
           ['defence-no-new-privs', 'nnp', 'none', 'no_new_privs'],
           ['defence-seccomp', 'seccomp', 'none', 'RuntimeDefault filter (compiled once)'],
+          ['defence-seccomp-floor', 'seccompTrivial', 'none', "a one-instruction filter: the kernel's floor"],
+          ...(bwrap
+            ? [['defence-seccomp-floor-bwrap', 'bwrapTrivial', 'bwrapPlain', 'the same floor under bwrap']]
+            : []),
           ['defence-cgroup-enter', 'cgroupEnter', 'none', 'enter an existing pids+memory cgroup'],
           ['defence-cgroup-fresh', 'cgroupFresh', 'none', 'fresh pids+memory cgroup (mkdir, enter, rmdir)'],
           ['defence-mnt-ns', 'mntns', 'none', 'own copy of the pod mount namespace'],
@@ -312,6 +342,7 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
         const labels = {
           none: 'spawn-join (no defence)',
           mntns: 'spawn-join + own mount ns',
+          bwrapPlain: 'bwrap --unshare-pid /bin/true',
           podPlain: 'Sandbox.create + destroy, confine: false',
         };
         for (const [name, key, base, what] of rows) {
