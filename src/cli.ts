@@ -48,6 +48,9 @@ Examples:
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
+  cli
+    .command('top')
+    .description("show pods' CPU and memory as kubectl top pod does, from their cgroups (pod-init top --help)");
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
   cli
@@ -72,7 +75,19 @@ function execPause(): never {
   addon.native.execve(addon.pausePath, ['pod-pause'], [], true);
 }
 
-const helpTopics = new Set(['run', 'pull', 'load', 'init', 'pause']);
+const helpTopics = new Set([
+  'run',
+  'pull',
+  'load',
+  'init',
+  'pause',
+  'get',
+  'logs',
+  'describe',
+  'delete',
+  'top',
+  'volumes',
+]);
 
 const subcommands = new Set([
   'pause',
@@ -82,6 +97,7 @@ const subcommands = new Set([
   'get',
   'logs',
   'describe',
+  'top',
   'delete',
   'volumes',
   'help',
@@ -128,7 +144,7 @@ export async function main(args: string[]): Promise<number> {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');
       return listVolumes(parseVolumesArgs(args.slice(1)), process.stdout, process.stderr);
     }
-    if (['get', 'logs', 'describe', 'delete'].includes(args[0]!))
+    if (['get', 'logs', 'describe', 'delete', 'top'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');

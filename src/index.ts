@@ -64,6 +64,8 @@ export {
 } from './ops/pod-logs';
 export { type PodColumns, podColumns, type PodObject } from './ops/pod-status-text';
 export { alignColumns, formatPods, type GetOutput, type PodTableOptions } from './ops/pod-table';
+export { formatTop, type PodUsage, type TopOptions } from './ops/pod-top';
+export { podCgroupDir, sampleContainers, type UsageSample } from './cgroups/usage';
 export { tabwrite } from './ops/tab-writer';
 export { takeDeleteRequest, writeDeleteRequest } from './pod/delete-request';
 export { EventLog, type LoggedEvent, readEvents } from './pod/event-log';

@@ -1,5 +1,5 @@
 /**
- * The verbs over the state directory (`get`, `logs`, `describe` read it; `delete` asks a pod's
+ * The verbs over the state directory (`get`, `logs`, `describe`, `top` read it; `delete` asks a pod's
  * pod-init), loaded only when used.
  * @module
  */
@@ -8,6 +8,7 @@ import { describePods, parseDescribeArgs } from './describe-command';
 import { getPods, parseGetArgs } from './get-command';
 import { parseLogsArgs, podLogs } from './logs-command';
 import { stateLocation } from './state-location';
+import { parseTopArgs, topPods } from './top-command';
 
 /**
  * Runs `pod-init get|logs|describe|delete ...` (`args` from the verb on); resolves with the exit code.
@@ -20,6 +21,7 @@ export async function runOpsCommand(args: string[]): Promise<number> {
   if (args[0] === 'delete') return deletePods(parseDeleteArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'describe')
     return describePods(parseDescribeArgs(args.slice(1)), location, process.stdout, process.stderr);
+  if (args[0] === 'top') return topPods(parseTopArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'get') return getPods(parseGetArgs(args.slice(1)), location, process.stdout, process.stderr);
   return podLogs(parseLogsArgs(args.slice(1)), location, process.stdout, process.stderr);
 }
