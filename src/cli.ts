@@ -98,6 +98,7 @@ const subcommands = new Set([
   'logs',
   'describe',
   'top',
+  'prune',
   'delete',
   'volumes',
   'help',
@@ -144,7 +145,7 @@ export async function main(args: string[]): Promise<number> {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');
       return listVolumes(parseVolumesArgs(args.slice(1)), process.stdout, process.stderr);
     }
-    if (['get', 'logs', 'describe', 'delete', 'top'].includes(args[0]!))
+    if (['get', 'logs', 'describe', 'delete', 'top', 'prune'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');

@@ -7,6 +7,7 @@ import { deletePods, parseDeleteArgs } from './delete-command';
 import { describePods, parseDescribeArgs } from './describe-command';
 import { getPods, parseGetArgs } from './get-command';
 import { parseLogsArgs, podLogs } from './logs-command';
+import { parsePruneArgs, prunePods } from './prune-command';
 import { stateLocation } from './state-location';
 import { parseTopArgs, topPods } from './top-command';
 
@@ -21,6 +22,7 @@ export async function runOpsCommand(args: string[]): Promise<number> {
   if (args[0] === 'delete') return deletePods(parseDeleteArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'describe')
     return describePods(parseDescribeArgs(args.slice(1)), location, process.stdout, process.stderr);
+  if (args[0] === 'prune') return prunePods(parsePruneArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'top') return topPods(parseTopArgs(args.slice(1)), location, process.stdout, process.stderr);
   if (args[0] === 'get') return getPods(parseGetArgs(args.slice(1)), location, process.stdout, process.stderr);
   return podLogs(parseLogsArgs(args.slice(1)), location, process.stdout, process.stderr);

@@ -84,20 +84,9 @@ function readOne(location: StateLocation, entry: string): ListedPod | undefined 
  *   .map((p) => p.pod.metadata.name); // ['db', 'web']
  */
 export function listPods(location: StateLocation, namespace?: string): ListedPod[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(location.stateRoot);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
   const byName = new Map<string, ListedPod>();
-  for (const entry of entries) {
-    const m = stateDirName.exec(entry);
-    if (!m || (namespace !== undefined && m[1] !== namespace)) continue;
-    const found = readOne(location, entry);
-    if (!found) continue;
-    const key = `${m[1]}/${m[2]}`;
+  for (const found of listPodRuns(location, namespace)) {
+    const key = `${found.pod.metadata.namespace ?? 'default'}/${found.pod.metadata.name}`;
     const other = byName.get(key);
     if (other === undefined || newer(found, other)) byName.set(key, found);
   }
@@ -107,6 +96,31 @@ export function listPods(location: StateLocation, namespace?: string): ListedPod
     const [nb, b1] = key(b);
     return na === nb ? (a1 < b1 ? -1 : a1 > b1 ? 1 : 0) : na < nb ? -1 : 1;
   });
+}
+
+/**
+ * Every run kept under the state root (a name run several times has a state directory per run), in
+ * `namespace` (every namespace when undefined), unsorted.
+ *
+ * @example
+ * listPodRuns(location).filter((p) => !p.live).map((p) => p.dir); // what `pod-init prune` removes
+ */
+export function listPodRuns(location: StateLocation, namespace?: string): ListedPod[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(location.stateRoot);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const runs: ListedPod[] = [];
+  for (const entry of entries) {
+    const m = stateDirName.exec(entry);
+    if (!m || (namespace !== undefined && m[1] !== namespace)) continue;
+    const found = readOne(location, entry);
+    if (found) runs.push(found);
+  }
+  return runs;
 }
 
 /** Whether `a` should be shown rather than `b` (same namespace and name): the live one, else the newest. */

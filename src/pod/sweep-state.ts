@@ -30,8 +30,13 @@ export interface SweptState {
 /** `<namespace>_<name>_<uid>`: namespaces and names are DNS labels/subdomains, never with `_`. */
 const stateDirName = /^([a-z0-9-]+)_([a-z0-9.-]+)_([A-Za-z0-9-]+)$/;
 
-/** Mount points at or under `dir` in this mount namespace, deepest first. */
-function mountsUnder(dir: string): string[] {
+/**
+ * Mount points at or under `dir` in this mount namespace, deepest first.
+ *
+ * @example
+ * mountsUnder('/run/pod-init/default_web_c0ffee'); // [] once nothing is mounted there
+ */
+export function mountsUnder(dir: string): string[] {
   const unescape = (field: string) =>
     field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
   return fs
