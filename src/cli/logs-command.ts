@@ -17,7 +17,8 @@ export interface LogsOptions {
   name: string;
   namespace: string;
   container: string | undefined;
-  previous: boolean;
+  /** 0: the current instance; 1 (`-p`): the one before; N (`--previous=N`): N instances back. */
+  previous: number;
   timestamps: boolean;
   /** -1: all. */
   tail: number;
@@ -36,7 +37,10 @@ function logsProgram(): Command {
     .description("Print a container's logs as `kubectl logs` does, from the CRI log files (rotated ones included).")
     .argument('<name>', 'the pod (NAME or pod/NAME)')
     .option('-c, --container <name>', 'the container (default: the annotated default container, else the first)')
-    .option('-p, --previous', "the container's previous instance (the one that ended last)")
+    .option(
+      '-p, --previous',
+      "the container's previous instance (the one that ended last); --previous=N: N instances back, =0 the current",
+    )
     .option('--timestamps', 'each line after its RFC 3339 time')
     .option('--tail <lines>', 'the last N lines (-1: all)', '-1')
     .option('--since <duration>', 'only lines of the last DURATION (Go style: 5s, 2m, 3h)')
@@ -56,6 +60,17 @@ function logsProgram(): Command {
  */
 export function parseLogsArgs(args: string[]): LogsOptions {
   const program = logsProgram();
+  // kubectl's `--previous=true|false`, and beyond kubectl `--previous=N` (kubectl#1622): how far back.
+  let back: number | undefined;
+  args = args.filter((arg) => {
+    const m = /^--previous=(.*)$/.exec(arg);
+    if (!m) return true;
+    const value = m[1]!;
+    back = value === 'true' ? 1 : value === 'false' ? 0 : /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(back))
+      throw new PodOptionError('--previous', 'true, false or a number of instances back (0 or more)', value);
+    return false;
+  });
   program.parse(args, { from: 'user' });
   const o = program.opts<{
     container?: string;
@@ -81,7 +96,7 @@ export function parseLogsArgs(args: string[]): LogsOptions {
     name: program.args[0]!.replace(/^(pods?|po)\//, ''),
     namespace: o.namespace,
     container: o.container,
-    previous: o.previous === true,
+    previous: back ?? (o.previous === true ? 1 : 0),
     timestamps: o.timestamps === true,
     tail,
     sinceMs,

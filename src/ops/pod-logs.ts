@@ -24,11 +24,12 @@ export interface LogTarget {
   instance: number;
 }
 
-/** Which instance: the current one, or the one before it (`--previous`). */
+/** Which instance: the current one, or one before it (`--previous`, `--previous=N`). */
 export interface TargetOptions {
   /** The container; without it, the pod's only container (else an error naming the choices). */
   container?: string;
-  previous?: boolean;
+  /** `true` or 1: the instance before the current one; N: the one N instances back (0: the current). */
+  previous?: boolean | number;
 }
 
 const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
@@ -67,6 +68,7 @@ function statusOf(listed: ListedPod, container: string): ContainerStatusView | u
  *
  * @example
  * logTarget(listed, { container: 'app', previous: true }).file; // '/run/pod-init/default_web_uid/app/2.log'
+ * logTarget(listed, { container: 'app', previous: 3 }).file; // '/run/pod-init/default_web_uid/app/0.log'
  */
 export function logTarget(listed: ListedPod, options: TargetOptions): LogTarget {
   const pod = listed.pod.metadata.name;
@@ -85,13 +87,19 @@ export function logTarget(listed: ListedPod, options: TargetOptions): LogTarget 
     throw new KubectlError(`Error from server (BadRequest): container ${container} is not valid for pod ${pod}`);
   const status = statusOf(listed, container);
   const count = status?.restartCount ?? 0;
-  if (options.previous) {
-    const file = path.join(listed.dir, container, `${count - 1}.log`);
-    if (count < 1 || !fs.existsSync(file))
+  const back = options.previous === true ? 1 : options.previous === false ? 0 : (options.previous ?? 0);
+  if (back > 0) {
+    const instance = count - back;
+    const file = path.join(listed.dir, container, `${instance}.log`);
+    if (instance < 0 || !fs.existsSync(file)) {
+      const which = back === 1 ? 'previous' : `${back} instances back`;
       throw new KubectlError(
-        `Error from server (BadRequest): previous terminated container "${container}" in pod "${pod}" not found`,
+        back === 1
+          ? `Error from server (BadRequest): previous terminated container "${container}" in pod "${pod}" not found`
+          : `Error from server (BadRequest): terminated container "${container}" ${which} in pod "${pod}" not found (it has restarted ${count} times)`,
       );
-    return { container, file, instance: count - 1 };
+    }
+    return { container, file, instance };
   }
   const file = path.join(listed.dir, container, `${count}.log`);
   const waiting = status?.state?.waiting?.reason ?? (status === undefined ? 'ContainerCreating' : undefined);

@@ -46,8 +46,9 @@ async function logsUntil(args: string[], pattern: RegExp, what: string): Promise
 describe.skipIf(reason)(titled('pod-init logs', reason), () => {
   it('the current and the previous instance, --tail, --timestamps, --prefix, long lines whole', async () => {
     const script =
-      `if [ -e ${flag('prev-ran')} ]; then echo instance 2; head -c 40000 /dev/zero | tr "\\\\0" a; echo; ` +
+      `if [ -e ${flag('prev-ran2')} ]; then echo instance 3; head -c 40000 /dev/zero | tr "\\\\0" a; echo; ` +
       `i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo line $i; done; ${waitFor('prev-end')}; exit 0; fi; ` +
+      `if [ -e ${flag('prev-ran')} ]; then touch ${flag('prev-ran2')}; echo instance 2; exit 1; fi; ` +
       `touch ${flag('prev-ran')}; echo instance 1; echo oops >&2; exit 1`;
     const done = run(
       ['-q', '--restart-backoff', '0.2,1'],
@@ -55,14 +56,30 @@ describe.skipIf(reason)(titled('pod-init logs', reason), () => {
     );
     const current = await logsUntil(['prev'], /^line 50$/m, 'the second instance to write line 50');
     const lines = current.trimEnd().split('\n');
-    expect(lines[0]).toBe('instance 2');
+    expect(lines[0]).toBe('instance 3');
     expect(lines[1]).toBe('a'.repeat(40000)); // joined from 16 KiB partial records:
-    const raw = fs.readFileSync(path.join(stateOf('prev'), 'app', '1.log'), 'utf8');
+    const raw = fs.readFileSync(path.join(stateOf('prev'), 'app', '2.log'), 'utf8');
     expect(raw.split('\n').filter((l) => / stdout P a+$/.test(l)).length).toBeGreaterThanOrEqual(2);
     expect(lines).toHaveLength(52);
 
     const previous = await podInit(stateRoot, ['logs', 'prev', '--previous']);
-    expect(previous).toMatchObject({ code: 0, stdout: 'instance 1\noops\n' });
+    expect(previous).toMatchObject({ code: 0, stdout: 'instance 2\n' });
+    expect(await podInit(stateRoot, ['logs', 'prev', '--previous=true'])).toMatchObject(previous);
+    // Beyond kubectl (kubectl#1622): older instances by how far back, 0 the current one.
+    expect(await podInit(stateRoot, ['logs', 'prev', '--previous=2'])).toMatchObject({
+      code: 0,
+      stdout: 'instance 1\noops\n',
+    });
+    expect((await podInit(stateRoot, ['logs', 'prev', '--previous=0'])).stdout).toBe(current);
+    expect((await podInit(stateRoot, ['logs', 'prev', '--previous=false'])).stdout).toBe(current);
+    expect(await podInit(stateRoot, ['logs', 'prev', '--previous=3'])).toMatchObject({
+      code: 1,
+      stderr:
+        'Error from server (BadRequest): terminated container "app" 3 instances back in pod "prev" not found (it has restarted 2 times)\n',
+    });
+    const badBack = await podInit(stateRoot, ['logs', 'prev', '--previous=last']);
+    expect(badBack.code).toBe(2);
+    expect(badBack.stderr).toContain('--previous');
     expect((await podInit(stateRoot, ['logs', 'pod/prev', '--tail', '3'])).stdout).toBe('line 48\nline 49\nline 50\n');
     expect((await podInit(stateRoot, ['logs', 'prev', '--tail', '0'])).stdout).toBe('');
     const stamped = await podInit(stateRoot, ['logs', 'prev', '--tail', '1', '--timestamps']);
