@@ -1,7 +1,7 @@
 /**
  * Where `pod-init run` keeps its pods, for the read-only verbs: the same defaults as the runner's
  * (runner.ts defaultStateRoot): $POD_INIT_STATE_DIR, else /run/pod-init as root, else
- * $XDG_RUNTIME_DIR/pod-init (or the temp dir's); the owners registry is owners.ts's default.
+ * $XDG_RUNTIME_DIR/pod-init, else /tmp/pod-init-<uid> (one per user); the owners registry is owners.ts's default.
  * @module
  */
 import os from 'node:os';
@@ -18,6 +18,10 @@ import type { StateLocation } from '../ops/pod-list';
 export function stateLocation(env: NodeJS.ProcessEnv, euid: number): StateLocation {
   const stateRoot =
     env.POD_INIT_STATE_DIR ||
-    (euid === 0 ? '/run/pod-init' : path.join(env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init'));
+    (euid === 0
+      ? '/run/pod-init'
+      : env.XDG_RUNTIME_DIR
+        ? path.join(env.XDG_RUNTIME_DIR, 'pod-init')
+        : path.join(os.tmpdir(), `pod-init-${euid}`));
   return { stateRoot, ownersDir: defaultOwnersDir(os.tmpdir(), euid) };
 }

@@ -6,8 +6,8 @@
  * @module
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { homeDirectory } from '../home-dir';
 import type { Credentials } from './registry';
 
 interface AuthFile {
@@ -67,11 +67,15 @@ export function credentialsFrom(files: readonly string[]): (domain: string) => C
  * defaultAuthFiles(process.env);
  */
 export function defaultAuthFiles(env: NodeJS.ProcessEnv): string[] {
-  const home = env.HOME ?? os.homedir();
+  const home = homeDirectory(env); // undefined for a uid with no passwd entry and no $HOME
+  const under = (dir: string | undefined, fallback: string) =>
+    dir ?? (home === undefined ? undefined : path.join(home, fallback));
+  const config = under(env.XDG_CONFIG_HOME, '.config');
+  const docker = under(env.DOCKER_CONFIG, '.docker');
   return [
     env.REGISTRY_AUTH_FILE,
     env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'containers/auth.json') : undefined,
-    path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'containers/auth.json'),
-    path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
+    config === undefined ? undefined : path.join(config, 'containers/auth.json'),
+    docker === undefined ? undefined : path.join(docker, 'config.json'),
   ].filter((f): f is string => f !== undefined);
 }

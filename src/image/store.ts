@@ -15,8 +15,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { dataHome } from '../home-dir';
 import { writeFileAtomically } from '../atomic-file';
 import { native } from '../native';
 import { withFileLock } from './lock';
@@ -195,9 +195,6 @@ export class ImageStore {
  * @example
  * defaultImageStoreDir(); // '/var/lib/pod-init/images' as root
  */
-export function defaultImageStoreDir(
-  euid: number = process.geteuid?.() ?? 0,
-  dataHome: string = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'),
-): string {
-  return euid === 0 ? '/var/lib/pod-init/images' : path.join(dataHome, 'pod-init', 'images');
+export function defaultImageStoreDir(euid: number = process.geteuid?.() ?? 0, data?: string): string {
+  return euid === 0 ? '/var/lib/pod-init/images' : path.join(data ?? dataHome(process.env, euid), 'pod-init', 'images');
 }

@@ -67,6 +67,7 @@ import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
 import type { PullContext, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
+import { dataHome } from '../home-dir';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -181,12 +182,17 @@ const runningAsRoot = (): boolean => process.geteuid?.() === 0;
 function defaultRoot(): { dir: string; chosen: boolean } {
   if (process.env.POD_INIT_STATE_DIR) return { dir: process.env.POD_INIT_STATE_DIR, chosen: false };
   if (process.geteuid?.() === 0) return { dir: '/run/pod-init', chosen: true };
-  return { dir: path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'pod-init'), chosen: true };
+  // Without a runtime dir, one per user in the temp dir: users must not share (or be refused) one root.
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  return {
+    dir: runtime ? path.join(runtime, 'pod-init') : path.join(os.tmpdir(), `pod-init-${process.geteuid?.() ?? 0}`),
+    chosen: true,
+  };
 }
 
 /**
  * The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else
- * $XDG_RUNTIME_DIR/pod-init (or the temp dir's). The last three are made 0700 and refused unless they
+ * $XDG_RUNTIME_DIR/pod-init, else /tmp/pod-init-<uid>. The last three are made 0700 and refused unless they
  * are directories of ours that nobody else can write (private-dir.ts).
  *
  * @example
@@ -205,8 +211,7 @@ export function defaultStateRoot(): string {
  */
 export function defaultClaimsDir(): string {
   if (process.geteuid?.() === 0) return '/var/lib/pod-init/volumes';
-  const data = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
-  return path.join(data, 'pod-init', 'volumes');
+  return path.join(dataHome(process.env, process.geteuid?.() ?? 0), 'pod-init', 'volumes');
 }
 
 /**

@@ -242,4 +242,63 @@ spec:
     }
     expect(becameReady, `${await out}\n${await err}`).toBe(true); // Ready only through both probes: sockets of the pod's network
   });
+
+  it("two users' pods do not see each other: each user has a state root of their own by default", async () => {
+    // No POD_INIT_STATE_DIR and no XDG_RUNTIME_DIR: the fallback in the temp dir must be per user (a
+    // shared /tmp/pod-init would belong to whoever came first, and the other user would be refused).
+    const users = [65534, 65533];
+    const made = users.flatMap((uid) =>
+      [`pod-init-${uid}`, `pod-init-owners-${uid}`].map((d) => path.join(os.tmpdir(), d)),
+    );
+    const existed = made.filter((d) => fs.existsSync(d));
+    const cli = (uid: number, args: string[], stdin?: string) => {
+      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), ...args], {
+        uid,
+        gid: uid,
+        cwd: staged,
+        env: { PATH: process.env.PATH },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      child.stdin!.end(stdin ?? '');
+      const done = Promise.all([
+        readAll(child.stdout!),
+        readAll(child.stderr!),
+        new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      ]).then(([stdout, stderr, code]) => ({ stdout, stderr, code }));
+      return { child, done };
+    };
+    const manifest = (name: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  terminationGracePeriodSeconds: 0\n  containers:\n    - { name: c, image: x, command: [sleep, "600"] }\n`;
+    const runs = users.map((uid) => cli(uid, ['run', '-q', '-'], manifest(`of-${uid}`)));
+    try {
+      for (const uid of users)
+        await pollUntil(
+          async () => / Running /.test((await cli(uid, ['get', `of-${uid}`]).done).stdout),
+          `user ${uid}'s pod to run`,
+          30_000,
+        );
+      for (const uid of users) {
+        const listed = await cli(uid, ['get', '-A', '-o', 'name']).done;
+        expect(listed.stdout, `user ${uid} sees only its own pod`).toBe(`pod/of-${uid}\n`);
+      }
+      const other = await cli(65533, ['delete', 'of-65534', '--now']).done;
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('pods "of-65534" not found');
+      const rootEnv = { ...process.env };
+      delete rootEnv.POD_INIT_STATE_DIR;
+      const asRoot = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), 'get', '-A', '-o', 'name'], {
+        env: rootEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const rootList = await readAll(asRoot.stdout);
+      expect(rootList).not.toMatch(/of-6553[34]/);
+      for (const uid of users) expect((await cli(uid, ['delete', `of-${uid}`, '--now']).done).code).toBe(0);
+      // Each run ends by itself once deleted (1: its container was killed, the pod Failed).
+      for (const run of runs) expect((await run.done).code).toBe(1);
+    } finally {
+      for (const run of runs) run.child.kill('SIGKILL');
+      await Promise.all(runs.map((r) => r.done));
+      for (const dir of made) if (!existed.includes(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
