@@ -1,5 +1,6 @@
 // cli-start (issue 11 §5): what `pod-init run` costs before any pod, as `pod-init run --dry-run FILE`
 // (read, validate, default and print the Pod; start nothing) against `node -e 0`, Node's own start.
+// get-latency (issue 14): `pod-init get` over a state root holding 100 pods, against `node -e 0`.
 // Interleaved, so machine noise hits both alike; both with and without NODE_EXTRA_CA_CERTS as the
 // environment has it (Node 20 parses that bundle before any JavaScript, for both alike).
 'use strict';
@@ -61,6 +62,64 @@ module.exports = function cliBenches(report, { runs, log }) {
         const [x, y] = [summarize(a), summarize(b)];
         report.add('cli-start', 'ms', x.median, 'node -e 0', y.median, { p99: x.p99, peerP99: y.p99, n });
         log(`  cli-start: ${x.median.toFixed(1)} ms vs node -e 0 ${y.median.toFixed(1)} ms`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+
+    async 'get-latency'() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-bench-get-'));
+      try {
+        // 100 pods as `pod-init run` leaves them once ended: a state directory each with its status.json
+        // (what `get` reads: one file per pod, no daemon). Ended pods need no live pod-init behind them.
+        const stateRoot = path.join(dir, 'state');
+        for (let i = 0; i < 100; i++) {
+          const uid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+          const name = `pod-${i}`;
+          const podDir = path.join(stateRoot, `default_${name}_${uid}`);
+          fs.mkdirSync(podDir, { recursive: true });
+          const terminated = { exitCode: 0, reason: 'Completed', startedAt: '2026-12-06T10:00:00Z' };
+          const status = {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name, namespace: 'default', uid, creationTimestamp: '2026-12-06T10:00:00Z' },
+            spec: {
+              containers: [
+                { name: 'a', image: 'busybox' },
+                { name: 'b', image: 'busybox' },
+              ],
+            },
+            status: {
+              phase: 'Succeeded',
+              podIP: '127.0.0.1',
+              containerStatuses: ['a', 'b'].map((c) => ({
+                name: c,
+                ready: false,
+                restartCount: 0,
+                state: { terminated: { ...terminated, finishedAt: '2026-12-06T10:00:01Z' } },
+              })),
+            },
+          };
+          fs.writeFileSync(path.join(podDir, 'status.json'), JSON.stringify(status, null, 2));
+        }
+        const cli = path.join(__dirname, '..', 'pod-init.js');
+        const env = { ...process.env, POD_INIT_STATE_DIR: stateRoot };
+        const ours = () => timed(process.execPath, [cli, 'get'], env);
+        const theirs = () => timed(process.execPath, ['-e', '0'], env);
+        for (let i = 0; i < 3; i++) {
+          await ours();
+          await theirs();
+        }
+        const n = Math.max(20, runs * 2);
+        const a = [];
+        const b = [];
+        for (let i = 0; i < n; i++) {
+          a.push(await ours());
+          b.push(await theirs());
+        }
+        const [x, y] = [summarize(a), summarize(b)];
+        report.add('get-latency', 'ms', x.median, 'node -e 0 (100 pods listed)', y.median, { p99: x.p99, n });
+        log(`  get-latency (100 pods): ${x.median.toFixed(1)} ms vs node -e 0 ${y.median.toFixed(1)} ms`);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -1,29 +1,45 @@
 /**
  * The verbs over the state directory (`get`, `logs`, `describe`, `top` read it; `delete` asks a pod's
- * pod-init), loaded only when used.
+ * pod-init; `prune` removes ended pods), each loaded only when used: `get` must not pay for the
+ * manifest layer that `delete -f` needs.
  * @module
  */
-import { deletePods, parseDeleteArgs } from './delete-command';
-import { describePods, parseDescribeArgs } from './describe-command';
-import { getPods, parseGetArgs } from './get-command';
-import { parseLogsArgs, podLogs } from './logs-command';
-import { parsePruneArgs, prunePods } from './prune-command';
 import { stateLocation } from './state-location';
-import { parseTopArgs, topPods } from './top-command';
 
 /**
- * Runs `pod-init get|logs|describe|delete ...` (`args` from the verb on); resolves with the exit code.
+ * Runs `pod-init get|logs|describe|top|prune|delete ...` (`args` from the verb on); resolves with the exit code.
  *
  * @example
  * process.exitCode = await runOpsCommand(['get', 'pods', '-o', 'wide']);
  */
 export async function runOpsCommand(args: string[]): Promise<number> {
   const location = stateLocation(process.env, process.geteuid?.() ?? 0);
-  if (args[0] === 'delete') return deletePods(parseDeleteArgs(args.slice(1)), location, process.stdout, process.stderr);
-  if (args[0] === 'describe')
-    return describePods(parseDescribeArgs(args.slice(1)), location, process.stdout, process.stderr);
-  if (args[0] === 'prune') return prunePods(parsePruneArgs(args.slice(1)), location, process.stdout, process.stderr);
-  if (args[0] === 'top') return topPods(parseTopArgs(args.slice(1)), location, process.stdout, process.stderr);
-  if (args[0] === 'get') return getPods(parseGetArgs(args.slice(1)), location, process.stdout, process.stderr);
-  return podLogs(parseLogsArgs(args.slice(1)), location, process.stdout, process.stderr);
+  const rest = args.slice(1);
+  const { stdout, stderr } = process;
+  switch (args[0]) {
+    case 'delete': {
+      const { deletePods, parseDeleteArgs } = await import('./delete-command');
+      return deletePods(parseDeleteArgs(rest), location, stdout, stderr);
+    }
+    case 'describe': {
+      const { describePods, parseDescribeArgs } = await import('./describe-command');
+      return describePods(parseDescribeArgs(rest), location, stdout, stderr);
+    }
+    case 'prune': {
+      const { parsePruneArgs, prunePods } = await import('./prune-command');
+      return prunePods(parsePruneArgs(rest), location, stdout, stderr);
+    }
+    case 'top': {
+      const { parseTopArgs, topPods } = await import('./top-command');
+      return topPods(parseTopArgs(rest), location, stdout, stderr);
+    }
+    case 'get': {
+      const { getPods, parseGetArgs } = await import('./get-command');
+      return getPods(parseGetArgs(rest), location, stdout, stderr);
+    }
+    default: {
+      const { parseLogsArgs, podLogs } = await import('./logs-command');
+      return podLogs(parseLogsArgs(rest), location, stdout, stderr);
+    }
+  }
 }
