@@ -14,6 +14,7 @@
         "native/netlink.cc",
         "native/netlink_binding.cc",
         "native/plan.cc",
+        "native/pty.cc",
         "native/reap.cc",
         "native/seccomp.cc",
         "native/spawn.cc",

@@ -48,6 +48,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitDeviceFilter(env, exports);
   InitIdmap(env, exports);
   InitImageFs(env, exports);
+  InitPty(env, exports);
   InitNetlink(env, exports);
   return exports;
 }

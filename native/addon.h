@@ -18,5 +18,6 @@ void InitReap(Napi::Env env, Napi::Object exports);
 void InitBeneath(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitImageFs(Napi::Env env, Napi::Object exports);
+void InitPty(Napi::Env env, Napi::Object exports);
 
 }  // namespace podinit

@@ -436,6 +436,10 @@ static void child_cgroups(const ChildPlan& plan) {
 
 static void child_session(const ChildPlan& plan) {
   if (plan.new_session && setsid() < 0) child_fail(plan, STEP_NEW_SESSION, errno, nullptr);
+  // `exec -t`: the pty slave (stdin-to-be) is the new session's terminal, its group the foreground one,
+  // so Ctrl-C typed on the client reaches the command through the pty (runc's console, setsid + TIOCSCTTY).
+  if (plan.controlling_tty && ioctl(plan.stdio[0], TIOCSCTTY, 0) < 0)
+    child_fail(plan, STEP_CONTROLLING_TTY, errno, nullptr);
   if (plan.new_process_group) {
     if (setpgid(0, 0) < 0) child_fail(plan, STEP_PROCESS_GROUP, errno, nullptr);
     // Take the terminal's foreground so job control works (tini, catatonit). SIGTTOU is at its

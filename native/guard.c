@@ -331,6 +331,28 @@ static int handle(char *line) {
   return 0;
 }
 
+/* pod-init is dead: read the lines still in the pipe (a P written just before its death) up to EOF. */
+static void drain_lines(char *buf, size_t used) {
+  /* Never block here: a write end left open elsewhere must not keep the pod alive. */
+  fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, buf + used, 8191 - used);
+    char *line = buf, *end;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    used += (size_t)n;
+    buf[used] = '\0';
+    while ((end = strchr(line, '\n')) != NULL) {
+      *end = '\0';
+      if (line[0] == 'P') handle(line);
+      line = end + 1;
+    }
+    used = strlen(line);
+    memmove(buf, line, used);
+    if (used == 8191) used = 0;
+  }
+}
+
 int guard_main(int argc, char **argv) {
   static char buf[8192];
   size_t used = 0;
@@ -354,7 +376,10 @@ int guard_main(int argc, char **argv) {
       if (errno == EINTR) continue;
       return 3;
     }
-    if (fds[1].revents != 0) break; /* pod-init exited */
+    if (fds[1].revents != 0) { /* pod-init exited: what it wrote just before still counts */
+      drain_lines(buf, used);
+      break;
+    }
     if (fds[0].revents == 0) continue;
     n = read(STDIN_FILENO, buf + used, sizeof buf - 1 - used);
     if (n < 0 && errno == EINTR) continue;

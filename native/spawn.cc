@@ -194,6 +194,7 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   c.new_session = Bool(o, "newSession");
   c.new_process_group = Bool(o, "newProcessGroup");
   c.foreground = Bool(o, "foreground");
+  c.controlling_tty = Bool(o, "controllingTerminal");
   c.set_ids = Has(o, "uid");
   c.uid = static_cast<uid_t>(Int(o, "uid", 0));
   c.gid = static_cast<gid_t>(Int(o, "gid", 0));

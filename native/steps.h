@@ -29,6 +29,7 @@ namespace podinit {
   X(SET_HOSTNAME, "set-hostname", "sethostname")     \
   X(LOOPBACK, "loopback", "ioctl")                   \
   X(NEW_SESSION, "new-session", "setsid")            \
+  X(CONTROLLING_TTY, "controlling-tty", "ioctl")     \
   X(PROCESS_GROUP, "process-group", "setpgid")       \
   X(CHDIR, "chdir", "chdir")                         \
   X(VERIFY_CWD, "verify-cwd", "getcwd")              \

@@ -53,6 +53,7 @@ Examples:
     .description("show pods' CPU and memory as kubectl top pod does, from their cgroups (pod-init top --help)");
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
+  cli.command('exec').description('run a command in a running container, as kubectl exec does (pod-init exec --help)');
   cli
     .command('volumes')
     .description('list the persistentVolumeClaim volumes kept on this host (pod-init volumes --help)');
@@ -85,6 +86,7 @@ const helpTopics = new Set([
   'logs',
   'describe',
   'delete',
+  'exec',
   'top',
   'volumes',
 ]);
@@ -100,6 +102,7 @@ const subcommands = new Set([
   'top',
   'prune',
   'delete',
+  'exec',
   'volumes',
   'help',
   '-h',
@@ -144,6 +147,12 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'volumes') {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');
       return listVolumes(parseVolumesArgs(args.slice(1)), process.stdout, process.stderr);
+    }
+    if (args[0] === 'exec') {
+      const { execCommand, parseExecArgs } = await import('./cli/exec-command');
+      const { stateLocation } = await import('./cli/state-location');
+      const location = stateLocation(process.env, process.geteuid?.() ?? 0);
+      return await execCommand(parseExecArgs(args.slice(1)), location, process.stdout, process.stderr);
     }
     if (['get', 'logs', 'describe', 'delete', 'top', 'prune'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);

@@ -29,6 +29,7 @@ export const setupSteps = [
   'set-hostname',
   'loopback',
   'new-session',
+  'controlling-tty',
   'process-group',
   'chdir',
   'verify-cwd',

@@ -10,6 +10,7 @@ export { type MemberOptions, Sandbox, type SandboxOptions } from './sandbox';
 export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber } from './signals';
 export {
   type IdMapping,
+  type JoinableProcess,
   type JoinTarget,
   type MountGuard,
   type MountStep,
@@ -47,6 +48,8 @@ export { age, humanDuration } from './ops/age';
 export { CriRecordJoiner, type LogRecord } from './ops/cri-records';
 export { type DescribedPod, describePod, foldEvents, rfc1123z } from './ops/describe-pod';
 export { KubectlError, podNotFound } from './ops/errors';
+export { type ExecOptions, type ExecSession, ExecStartError, execInPod } from './ops/exec';
+export { type ExecSpec, readExecSpec } from './pod/exec-spec';
 export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
 export {
   closeLog,

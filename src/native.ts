@@ -50,6 +50,8 @@ export interface NativeSpawnPlan {
   newSession?: boolean;
   newProcessGroup?: boolean;
   foreground?: boolean;
+  /** With newSession: stdio[0], a pty slave, becomes the controlling terminal (TIOCSCTTY). */
+  controllingTerminal?: boolean;
   uid?: number;
   gid?: number;
   groups?: number[];
@@ -135,6 +137,14 @@ export interface NativeBinding {
   pivotRoot(newRoot: string, putOld: string): void;
   prctl(option: number, arg: number): number;
   pidfdOpen(pid: number): number;
+  /**
+   * A pty from the devpts under `root` (a container's root, `/proc/PID/root`): its `dev/pts/ptmx`
+   * opened beneath it without following symlinks and checked to be a devpts ptmx, unlocked, the slave
+   * opened from the master (TIOCGPTPEER), the window size set. Both fds close-on-exec.
+   */
+  openPty(root: string, rows: number, cols: number): { master: number; slave: number; index: number };
+  /** TIOCSWINSZ on a terminal fd. */
+  setWinsize(fd: number, rows: number, cols: number): void;
   /** A non-blocking TCP socket (family 4 or 6) made in the network namespace of the process behind a pidfd. */
   socketInNetns(pidfd: number, family: 4 | 6): number;
   /** A connected pair of close-on-exec unix stream sockets. */

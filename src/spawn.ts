@@ -102,10 +102,16 @@ export interface UserNamespaceOptions {
   gidMappings?: IdMapping[];
 }
 
+/**
+ * What joining needs of a process: a {@link PodProcess}, or a process another pod-init started (a
+ * container found through the state directory, `pod-init exec`), held by a pidfd of its own.
+ */
+export type JoinableProcess = Pick<PodProcess, 'pidfd' | 'running' | 'exitStatus' | 'cachedNamespaceId'>;
+
 /** A process whose namespaces to join. */
 export interface JoinTarget {
   /** The process (for a pod: its pause, `sandbox.pause`). */
-  process: PodProcess;
+  process: JoinableProcess;
   /** Which of its namespaces to join; default: every kind it does not share with Node. */
   namespaces?: NamespaceKind[];
 }
@@ -136,6 +142,11 @@ export interface SpawnOptions {
   newProcessGroup?: boolean;
   /** With `newProcessGroup`: take the terminal's foreground (job control). Default false. */
   foreground?: boolean;
+  /**
+   * With `newSession`: stdin (a pty slave, see `native.openPty`) becomes the new session's controlling
+   * terminal (TIOCSCTTY), so the pty's Ctrl-C and SIGWINCH reach the program. Default false.
+   */
+  controllingTerminal?: boolean;
   /** Signal the child gets when Node's main thread dies (`true` = SIGKILL). Default false. */
   dieWithParent?: boolean | Signal;
   /** `PR_SET_NO_NEW_PRIVS`: set-uid binaries gain nothing. Default false. */
@@ -185,7 +196,7 @@ export interface SpawnOptions {
 const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const knownOptions = new Set<string>([
   'file', 'args', 'argv0', 'env', 'cwd', 'uid', 'gid', 'groups', 'stdio', 'newSession', 'newProcessGroup',
-  'foreground', 'dieWithParent', 'noNewPrivileges', 'newNamespaces', 'join', 'userNamespace', 'hostname',
+  'foreground', 'controllingTerminal', 'dieWithParent', 'noNewPrivileges', 'newNamespaces', 'join', 'userNamespace', 'hostname',
   'loopback', 'mountProc', 'mountPropagation', 'mounts', 'signalMask', 'ignoredSignals', 'capabilities',
   'seccomp', 'cgroups', 'execFd', 'setupTimeoutMs',
 ]); // prettier-ignore
@@ -259,6 +270,11 @@ function buildPlan(
   if (options.newSession) plan.newSession = true;
   if (options.newProcessGroup) plan.newProcessGroup = true;
   if (options.foreground) plan.foreground = true;
+  if (options.controllingTerminal) {
+    if (!options.newSession)
+      throw new PodOptionError('options.controllingTerminal', 'newSession: true with it', options.newSession);
+    plan.controllingTerminal = true;
+  }
   if (options.noNewPrivileges) plan.noNewPrivs = true;
   if (options.dieWithParent !== undefined && options.dieWithParent !== false)
     plan.deathSignal =

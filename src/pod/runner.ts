@@ -24,7 +24,7 @@ import { containerArgv, ContainerConfigError, containerEnv } from './environment
 import { readLines } from './lines';
 import { nodeAllocatable } from './node-allocatable';
 import { type HookHandler, runHook } from './hooks';
-import { runProbe } from './probe-handlers';
+import { type ProbeTarget, runProbe } from './probe-handlers';
 import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
 import { kubeletLogRotation, type LogRotation } from './log-rotation';
 import { ensurePrivateDir } from './private-dir';
@@ -73,6 +73,7 @@ import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
 import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
 import { EventLog } from './event-log';
+import { forgetExecSpec, processStartTime, writeExecSpec } from './exec-spec';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { startPodCgroups, terminationReason } from './pod-cgroups';
@@ -1191,6 +1192,7 @@ export class PodRunner extends EventEmitter {
       ports: r.spec.ports ?? [],
       ...confinement,
     };
+    this.#recordExecSpec(name, current.target, this.#cgroupOption(name).cgroups);
     const postStart = r.spec.lifecycle?.postStart;
     if (postStart) void this.#postStart(r, current, postStart, () => this.#startProbes(r, current));
     else this.#startProbes(r, current);
@@ -1201,6 +1203,7 @@ export class PodRunner extends EventEmitter {
     void process.exited.then(async (status) => {
       // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
       current.exitSeen = true;
+      forgetExecSpec(this.stateDir, name, process.pid);
       // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
       for (const worker of Object.values(current.probes ?? {})) worker.stop();
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
@@ -1430,6 +1433,30 @@ export class PodRunner extends EventEmitter {
   #podView(): (p: string) => string {
     const root = this.#sandbox!.root;
     return (p) => `${root}${p}`;
+  }
+
+  /** What `pod-init exec` needs to enter a started instance as its own process runs (exec-spec.ts). */
+  #recordExecSpec(name: string, target: ProbeTarget, cgroups: string[] | undefined): void {
+    const startTime = processStartTime(target.process.pid);
+    if (startTime === undefined) return; // gone already
+    try {
+      writeExecSpec(this.stateDir, name, {
+        pid: target.process.pid,
+        startTime,
+        env: target.env,
+        cwd: target.cwd ?? '/',
+        ...(target.uid !== undefined ? { uid: target.uid } : {}),
+        ...(target.gid !== undefined ? { gid: target.gid } : {}),
+        ...(target.groups !== undefined ? { groups: target.groups } : {}),
+        ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
+        ...(target.noNewPrivileges ? { noNewPrivileges: true } : {}),
+        ...(target.seccomp !== undefined ? { seccomp: target.seccomp.bpf.toString('base64') } : {}),
+        ...(cgroups !== undefined ? { cgroups } : {}),
+      });
+    } catch (error) {
+      // exec then says the container is not running; the pod itself goes on.
+      this.#emitEvent('Warning', 'ExecSpecNotWritten', `pod-init exec cannot enter it: ${String(error)}`, name);
+    }
   }
 
   /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */

@@ -1,0 +1,202 @@
+/**
+ * `exec` into a running container of a pod on this host, found through the state directory. The
+ * command runs as the container's own process does (exec-spec.ts: its namespaces — its mount namespace
+ * and root included — its cgroups, user and groups, capabilities, no_new_privs, seccomp filter,
+ * environment and working directory) with argv replaced, as containerd's exec does. It enters through
+ * spawn()'s joined path: `pod-pause enter`, exec'd first and non-dumpable, never a copy of Node
+ * (issue 10, escape 1). It is a child of the caller, whose death kills it with every descendant: a
+ * `pod-pause guard` of its own (a uid change clears a parent-death signal; kubernetes#89031).
+ * @module
+ */
+import { PodSystemError } from '../errors';
+import { type NamespaceKind, namespaceId } from '../namespaces';
+import { native } from '../native';
+import { exitStatusCode, type PodProcess } from '../process';
+import { type ExecSpec, processStartTime, readExecSpec } from '../pod/exec-spec';
+import { PodGuard } from '../pod/pod-guard';
+import { startErrorMessage } from '../pod/start-error';
+import { type JoinableProcess, spawn, type SpawnOptions, type StdioOption } from '../spawn';
+import { KubectlError, podNotFound } from './errors';
+import { findPod, type StateLocation } from './pod-list';
+import { defaultContainer } from './pod-logs';
+
+/** What to run where, for {@link execInPod}. */
+export interface ExecOptions {
+  /** The pod's namespace; default `default`. */
+  namespace?: string;
+  /** The pod's name. */
+  name: string;
+  /** The container; default the pod's default container (kubectl's annotation, else the first). */
+  container?: string;
+  /** The command and its arguments (looked up in the container's PATH, in its root). */
+  command: string[];
+  /** stdin, stdout, stderr of the command, without `tty`; default `['ignore', 'inherit', 'inherit']`. */
+  stdio?: [StdioOption, StdioOption, StdioOption];
+  /**
+   * A pty from the container's own devpts, `rows` × `cols` before the command starts: its slave is the
+   * command's stdin, stdout, stderr and controlling terminal (`stdio` is ignored); the master is
+   * {@link ExecSession.ptyMaster}. `TERM=xterm` unless the container's environment sets TERM.
+   */
+  tty?: { rows: number; cols: number };
+  /** Kill the command (with its descendants) if this process dies, even by SIGKILL. Default true. */
+  dieWithCaller?: boolean;
+}
+
+/** A command running in a container. */
+export interface ExecSession {
+  /** The container it runs in (the default one when none was named). */
+  container: string;
+  /** What kubectl prints on stderr when it picked the container (`Defaulted container ...`). */
+  note?: string;
+  /** The command's process, a child of this one (its streams when stdio was `'pipe'`). */
+  process: PodProcess;
+  /** With `tty`: the pty master, yours to read, write, resize (`native.setWinsize`) and close. */
+  ptyMaster?: number;
+  /** Resolves with the command's exit code (128 + n for signal n) once it has ended. */
+  exitCode: Promise<number>;
+}
+
+/**
+ * The command could not start: `exitCode` is what a shell or kubectl reports (127 not found, 126 not
+ * executable, 125 anything else pod-init could not do), the message is runc's wording.
+ */
+export class ExecStartError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+Object.defineProperty(ExecStartError.prototype, 'name', { value: 'ExecStartError', enumerable: false });
+
+const terminalPhases = new Set(['Succeeded', 'Failed']);
+
+function containerNotFound(container: string): KubectlError {
+  return new KubectlError(`error: unable to upgrade connection: container not found ("${container}")`);
+}
+
+/** The running container's spec and a pidfd that holds its process (checked against its start time). */
+function openContainer(dir: string, container: string): { spec: ExecSpec; target: JoinableProcess } {
+  const spec = readExecSpec(dir, container);
+  if (spec === undefined) throw containerNotFound(container);
+  let pidfd: number;
+  try {
+    pidfd = native.pidfdOpen(spec.pid);
+  } catch {
+    throw containerNotFound(container); // ended meanwhile
+  }
+  // Checked after the pidfd exists: from then on that pid cannot be recycled under us.
+  if (processStartTime(spec.pid) !== spec.startTime) {
+    native.close(pidfd);
+    throw containerNotFound(container);
+  }
+  const ids: Partial<Record<NamespaceKind, number>> = {};
+  const target: JoinableProcess = {
+    pidfd,
+    running: true,
+    exitStatus: undefined,
+    cachedNamespaceId: (kind) => (ids[kind] ??= namespaceId(spec.pid, kind)),
+  };
+  return { spec, target };
+}
+
+function startError(error: PodSystemError, command: string, cwd: string): ExecStartError {
+  const message = startErrorMessage(error, command, cwd);
+  if (error.step === 'exec') return new ExecStartError(message, error.code === 'ENOENT' ? 127 : 126);
+  return new ExecStartError(message, 125);
+}
+
+/**
+ * Runs a command in a running container of a pod on this host. Rejects with a `KubectlError` (kubectl's
+ * words: no such pod, container, or a completed pod) or an {@link ExecStartError} (127, 126, 125).
+ *
+ * @example
+ * const location = stateLocation(process.env, process.geteuid!());
+ * const session = await execInPod(location, { name: 'web', command: ['ls', '/'], stdio: ['ignore', 'pipe', 'inherit'] });
+ * session.process.stdout!.pipe(process.stdout);
+ * process.exitCode = await session.exitCode; // the command's own code
+ */
+export async function execInPod(location: StateLocation, options: ExecOptions): Promise<ExecSession> {
+  const namespace = options.namespace ?? 'default';
+  const listed = findPod(location, namespace, options.name);
+  if (listed === undefined) throw podNotFound(options.name);
+  const phase = listed.pod.status?.phase ?? 'Pending';
+  if (terminalPhases.has(phase) || !listed.live)
+    throw new KubectlError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);
+  let container = options.container;
+  let note: string | undefined;
+  if (container === undefined) ({ name: container, note } = defaultContainer(listed));
+  const spec = listed.pod.spec ?? {};
+  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name);
+  if (!names.includes(container))
+    throw new KubectlError(
+      `Error from server (BadRequest): container ${container} is not valid for pod ${options.name}`,
+    );
+  if (options.command.length === 0) throw new ExecStartError('exec: no command given', 125);
+
+  const dieWithCaller = options.dieWithCaller ?? true;
+  // Started first: once the command exists, it is told at once (a window of one write, not of a start).
+  const guard = dieWithCaller ? await PodGuard.start().catch(() => undefined) : undefined;
+  const release = () => guard?.release();
+  const { spec: exec, target } = (() => {
+    try {
+      return openContainer(listed.dir, container);
+    } catch (error) {
+      void release();
+      throw error;
+    }
+  })();
+  let pty: { master: number; slave: number } | undefined;
+  let child: PodProcess;
+  try {
+    const env = { ...exec.env };
+    if (options.tty) {
+      env.TERM ??= 'xterm';
+      pty = native.openPty(`/proc/${exec.pid}/root`, options.tty.rows, options.tty.cols);
+    }
+    const spawnOptions: SpawnOptions = {
+      file: options.command[0]!,
+      args: options.command.slice(1),
+      env,
+      cwd: exec.cwd,
+      join: { process: target },
+      stdio: pty ? [pty.slave, pty.slave, pty.slave] : (options.stdio ?? ['ignore', 'inherit', 'inherit']),
+      newSession: true,
+      ...(pty ? { controllingTerminal: true } : {}),
+      // Without a guard, a parent-death signal at least ends the command itself; with one, the guard
+      // stops the whole tree first (a parent-death signal would orphan the descendants before that).
+      dieWithParent: dieWithCaller && guard === undefined,
+      ...(exec.uid !== undefined ? { uid: exec.uid } : {}),
+      ...(exec.gid !== undefined ? { gid: exec.gid } : {}),
+      ...(exec.groups !== undefined ? { groups: exec.groups } : {}),
+      ...(exec.capabilities !== undefined ? { capabilities: exec.capabilities } : {}),
+      ...(exec.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(exec.seccomp !== undefined ? { seccomp: { bpf: Buffer.from(exec.seccomp, 'base64') } } : {}),
+      ...(exec.cgroups !== undefined ? { cgroups: exec.cgroups } : {}),
+    };
+    child = spawn(spawnOptions);
+    guard?.watch(child.pid);
+  } catch (error) {
+    if (pty) native.close(pty.master);
+    void release();
+    if (error instanceof PodSystemError) {
+      if (error.step === 'join-namespaces' || error.step === 'cgroup') throw containerNotFound(container);
+      throw startError(error, options.command[0]!, exec.cwd);
+    }
+    throw error;
+  } finally {
+    native.close(target.pidfd);
+    if (pty) native.close(pty.slave);
+  }
+  const exitCode = child.exited.then(async (status) => {
+    await release();
+    return exitStatusCode(status);
+  });
+  return {
+    container,
+    ...(note !== undefined ? { note } : {}),
+    process: child,
+    ...(pty ? { ptyMaster: pty.master } : {}),
+    exitCode,
+  };
+}
