@@ -97,7 +97,7 @@ struct ChildPlan {
   // Process attributes.
   bool new_session;
   bool new_process_group;
-  bool foreground;  // with new_process_group: tcsetpgrp() on the terminal at fd 0
+  bool foreground;       // with new_process_group: tcsetpgrp() on the terminal at fd 0
   bool controlling_tty;  // with new_session: stdio[0] (a pty slave) becomes its controlling terminal
   bool set_ids;
   uid_t uid;
