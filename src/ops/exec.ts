@@ -117,8 +117,82 @@ function startError(error: PodSystemError, command: string, cwd: string): ExecSt
  * process.exitCode = await session.exitCode; // the command's own code
  */
 export async function execInPod(location: StateLocation, options: ExecOptions): Promise<ExecSession> {
-  const namespace = options.namespace ?? 'default';
-  const listed = findPod(location, namespace, options.name);
+  // Started first, while the state is read: once the command exists, it is told at once (a window of
+  // one write, not of a start).
+  const guardStarting =
+    (options.dieWithCaller ?? true) ? PodGuard.start().catch(() => undefined) : Promise.resolve(undefined);
+  const releaseGuard = () => void guardStarting.then((guard) => guard?.release());
+  let found: ReturnType<typeof findContainer>;
+  try {
+    found = findContainer(location, options);
+  } catch (error) {
+    releaseGuard();
+    throw error;
+  }
+  const { container, note, exec, target } = found;
+  let pty: { master: number; slave: number } | undefined;
+  let child: PodProcess;
+  let guard: PodGuard | undefined;
+  try {
+    const env = { ...exec.env };
+    if (options.tty) {
+      env.TERM ??= 'xterm';
+      pty = native.openPty(`/proc/${exec.pid}/root`, options.tty.rows, options.tty.cols);
+    }
+    guard = await guardStarting;
+    const spawnOptions: SpawnOptions = {
+      file: options.command[0]!,
+      args: options.command.slice(1),
+      env,
+      cwd: exec.cwd,
+      join: { process: target },
+      stdio: pty ? [pty.slave, pty.slave, pty.slave] : (options.stdio ?? ['ignore', 'inherit', 'inherit']),
+      newSession: true,
+      ...(pty ? { controllingTerminal: true } : {}),
+      // Without a guard, a parent-death signal at least ends the command itself; with one, the guard
+      // stops the whole tree first (a parent-death signal would orphan the descendants before that).
+      dieWithParent: (options.dieWithCaller ?? true) && guard === undefined,
+      ...(exec.uid !== undefined ? { uid: exec.uid } : {}),
+      ...(exec.gid !== undefined ? { gid: exec.gid } : {}),
+      ...(exec.groups !== undefined ? { groups: exec.groups } : {}),
+      ...(exec.capabilities !== undefined ? { capabilities: exec.capabilities } : {}),
+      ...(exec.noNewPrivileges ? { noNewPrivileges: true } : {}),
+      ...(exec.seccomp !== undefined ? { seccomp: { bpf: Buffer.from(exec.seccomp, 'base64') } } : {}),
+      ...(exec.cgroups !== undefined ? { cgroups: exec.cgroups } : {}),
+    };
+    child = spawn(spawnOptions);
+    guard?.watch(child.pid);
+  } catch (error) {
+    if (pty) native.close(pty.master);
+    releaseGuard();
+    if (error instanceof PodSystemError) {
+      if (error.step === 'join-namespaces' || error.step === 'cgroup') throw containerNotFound(container);
+      throw startError(error, options.command[0]!, exec.cwd);
+    }
+    throw error;
+  } finally {
+    native.close(target.pidfd);
+    if (pty) native.close(pty.slave);
+  }
+  const exitCode = child.exited.then(async (status) => {
+    await guard?.release();
+    return exitStatusCode(status);
+  });
+  return {
+    container,
+    ...(note !== undefined ? { note } : {}),
+    process: child,
+    ...(pty ? { ptyMaster: pty.master } : {}),
+    exitCode,
+  };
+}
+
+/** The pod, its container (kubectl's checks and words) and the running container's spec and pidfd. */
+function findContainer(
+  location: StateLocation,
+  options: ExecOptions,
+): { container: string; note: string | undefined; exec: ExecSpec; target: JoinableProcess } {
+  const listed = findPod(location, options.namespace ?? 'default', options.name);
   if (listed === undefined) throw podNotFound(options.name);
   const phase = listed.pod.status?.phase ?? 'Pending';
   if (terminalPhases.has(phase) || !listed.live)
@@ -133,70 +207,6 @@ export async function execInPod(location: StateLocation, options: ExecOptions): 
       `Error from server (BadRequest): container ${container} is not valid for pod ${options.name}`,
     );
   if (options.command.length === 0) throw new ExecStartError('exec: no command given', 125);
-
-  const dieWithCaller = options.dieWithCaller ?? true;
-  // Started first: once the command exists, it is told at once (a window of one write, not of a start).
-  const guard = dieWithCaller ? await PodGuard.start().catch(() => undefined) : undefined;
-  const release = () => guard?.release();
-  const { spec: exec, target } = (() => {
-    try {
-      return openContainer(listed.dir, container);
-    } catch (error) {
-      void release();
-      throw error;
-    }
-  })();
-  let pty: { master: number; slave: number } | undefined;
-  let child: PodProcess;
-  try {
-    const env = { ...exec.env };
-    if (options.tty) {
-      env.TERM ??= 'xterm';
-      pty = native.openPty(`/proc/${exec.pid}/root`, options.tty.rows, options.tty.cols);
-    }
-    const spawnOptions: SpawnOptions = {
-      file: options.command[0]!,
-      args: options.command.slice(1),
-      env,
-      cwd: exec.cwd,
-      join: { process: target },
-      stdio: pty ? [pty.slave, pty.slave, pty.slave] : (options.stdio ?? ['ignore', 'inherit', 'inherit']),
-      newSession: true,
-      ...(pty ? { controllingTerminal: true } : {}),
-      // Without a guard, a parent-death signal at least ends the command itself; with one, the guard
-      // stops the whole tree first (a parent-death signal would orphan the descendants before that).
-      dieWithParent: dieWithCaller && guard === undefined,
-      ...(exec.uid !== undefined ? { uid: exec.uid } : {}),
-      ...(exec.gid !== undefined ? { gid: exec.gid } : {}),
-      ...(exec.groups !== undefined ? { groups: exec.groups } : {}),
-      ...(exec.capabilities !== undefined ? { capabilities: exec.capabilities } : {}),
-      ...(exec.noNewPrivileges ? { noNewPrivileges: true } : {}),
-      ...(exec.seccomp !== undefined ? { seccomp: { bpf: Buffer.from(exec.seccomp, 'base64') } } : {}),
-      ...(exec.cgroups !== undefined ? { cgroups: exec.cgroups } : {}),
-    };
-    child = spawn(spawnOptions);
-    guard?.watch(child.pid);
-  } catch (error) {
-    if (pty) native.close(pty.master);
-    void release();
-    if (error instanceof PodSystemError) {
-      if (error.step === 'join-namespaces' || error.step === 'cgroup') throw containerNotFound(container);
-      throw startError(error, options.command[0]!, exec.cwd);
-    }
-    throw error;
-  } finally {
-    native.close(target.pidfd);
-    if (pty) native.close(pty.slave);
-  }
-  const exitCode = child.exited.then(async (status) => {
-    await release();
-    return exitStatusCode(status);
-  });
-  return {
-    container,
-    ...(note !== undefined ? { note } : {}),
-    process: child,
-    ...(pty ? { ptyMaster: pty.master } : {}),
-    exitCode,
-  };
+  const { spec: exec, target } = openContainer(listed.dir, container);
+  return { container, note, exec, target };
 }
