@@ -3,7 +3,7 @@
 // no cgroup, user, capabilities or seccomp — the floor), `node -e 0` (Node's start, which every
 // pod-init verb pays) and `podman exec` (podman set up offline by ../shared/bench/podman-setup.sh;
 // skipped with the reason otherwise). Also execInPod() in-process: pod-init's own part without Node's
-// start (read the state, start the guard, enter, run, wait). Interleaved, so machine noise hits all alike.
+// start (read the state, start the guard, enter, run, wait), and the same without the guard. Interleaved, so machine noise hits all alike.
 'use strict';
 const { spawn: cpSpawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -125,12 +125,18 @@ module.exports = function execBenches(report, { runs, log }) {
           if (code !== 0) throw new Error(`execInPod true exited ${code}`);
           return Number(process.hrtime.bigint() - t0) / 1e6;
         };
-        const steps = [ours, nsenter, node, inProcess, ...(peer.run ? [peer.run] : [])];
+        const unguarded = async () => {
+          const t0 = process.hrtime.bigint();
+          const session = await execInPod(location, { name: 'bench-exec', command: ['true'], dieWithCaller: false });
+          if ((await session.exitCode) !== 0) throw new Error('execInPod true failed');
+          return Number(process.hrtime.bigint() - t0) / 1e6;
+        };
+        const steps = [ours, nsenter, node, inProcess, unguarded, ...(peer.run ? [peer.run] : [])];
         for (let i = 0; i < 5; i++) for (const step of steps) await step();
         const n = Math.max(30, runs * 3);
         const samples = steps.map(() => []);
         for (let i = 0; i < n; i++) for (const [k, step] of steps.entries()) samples[k].push(await step());
-        const [a, b, c, d, e] = samples.map((s) => summarize(s));
+        const [a, b, c, d, g, e] = samples.map((s) => summarize(s));
         report.add('exec-latency', 'ms', a.median, 'nsenter -t PID -a true', b.median, {
           p99: a.p99,
           peerP99: b.p99,
@@ -138,11 +144,13 @@ module.exports = function execBenches(report, { runs, log }) {
         });
         report.add('exec-latency-node', 'ms', a.median, 'node -e 0', c.median, { p99: a.p99, peerP99: c.p99, n });
         report.add('exec-in-process', 'ms', d.median, 'nsenter -t PID -a true', b.median, { p99: d.p99, n });
+        report.add('exec-in-process-unguarded', 'ms', g.median, 'nsenter -t PID -a true', b.median, { p99: g.p99, n });
         if (e)
           report.add('exec-latency-podman', 'ms', a.median, 'podman exec', e.median, { p99: a.p99, peerP99: e.p99, n });
         else report.skip('exec-latency-podman', peer.why);
         log(
           `  exec-latency: pod-init exec ${a.median.toFixed(1)} ms (execInPod in-process ${d.median.toFixed(1)} ms, ` +
+            `without the guard ${g.median.toFixed(1)} ms, ` +
             `node -e 0 ${c.median.toFixed(1)} ms) vs nsenter ${b.median.toFixed(1)} ms` +
             (e ? `, podman exec ${e.median.toFixed(1)} ms` : `; podman: ${peer.why}`),
         );
