@@ -4,12 +4,12 @@
  * is never joined), and what its own process got — environment, working directory, user and groups,
  * capabilities, no_new_privs, the seccomp filter as loaded, cgroups — as containerd's exec reuses the
  * container's process spec with only argv replaced. Written by the pod's pod-init when an instance
- * starts, removed when it ends.
+ * starts, removed when it ends (exec-spec-writer.ts: the reader here loads no crypto, `pod-init exec`
+ * starts faster).
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomically } from '../atomic-file';
 import type { CapabilitySets } from '../security/capabilities';
 
 /** What `exec` gives the command: the container's own process spec. */
@@ -52,37 +52,6 @@ export function processStartTime(pid: number): string | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
-
-/**
- * Records a container instance's spec (written as a whole, readable by its owner only).
- *
- * @example
- * writeExecSpec('/run/pod-init/default_web_uid', 'app', { pid, startTime, env, cwd: '/' });
- */
-export function writeExecSpec(stateDir: string, container: string, spec: ExecSpec): void {
-  const file = execSpecFile(stateDir, container);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const old = process.umask(0o077);
-  try {
-    writeFileAtomically(file, JSON.stringify(spec));
-  } finally {
-    process.umask(old);
-  }
-}
-
-/**
- * Forgets the spec of the instance whose process was `pid` (it ended); a newer one's stays.
- *
- * @example
- * forgetExecSpec(stateDir, 'app', 4242);
- */
-export function forgetExecSpec(stateDir: string, container: string, pid: number): void {
-  try {
-    if (readExecSpec(stateDir, container)?.pid === pid) fs.rmSync(execSpecFile(stateDir, container), { force: true });
-  } catch {
-    // unreadable: the start time check keeps exec from joining a recycled pid anyway
-  }
 }
 
 /**
