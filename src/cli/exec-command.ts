@@ -251,6 +251,7 @@ export async function execCommand(
       ...(args.container !== undefined ? { container: args.container } : {}),
       command: args.command,
       ...(useTty ? { tty: terminalSize() } : { stdio: plain.stdio }),
+      ...(args.quiet ? {} : { onNote: (note: string) => err.write(`${note}\n`) }),
     });
   } catch (error) {
     if (error instanceof KubectlError) {
@@ -263,6 +264,5 @@ export async function execCommand(
     }
     throw error;
   }
-  if (session.note !== undefined && !args.quiet) err.write(`${session.note}\n`);
   return useTty ? runWithPty(session, args.stdin, err) : runPlain(session, plain.relay);
 }

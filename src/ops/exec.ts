@@ -40,6 +40,8 @@ export interface ExecOptions {
   tty?: { rows: number; cols: number };
   /** Kill the command (with its descendants) if this process dies, even by SIGKILL. Default true. */
   dieWithCaller?: boolean;
+  /** Called before the command starts with kubectl's `Defaulted container ...` note, when one applies. */
+  onNote?: (note: string) => void;
 }
 
 /** A command running in a container. */
@@ -130,6 +132,7 @@ export async function execInPod(location: StateLocation, options: ExecOptions): 
     throw error;
   }
   const { container, note, exec, target } = found;
+  if (note !== undefined) options.onNote?.(note);
   let pty: { master: number; slave: number } | undefined;
   let child: PodProcess;
   let guard: PodGuard | undefined;
