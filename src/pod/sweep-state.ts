@@ -68,6 +68,11 @@ function sweepOne(dir: string): string[] {
       continue;
     }
     if (entry.name === 'events.jsonl') continue; // kept with the logs: `pod-init describe` shows them
+    // A container's exec spec (exec-spec.ts) names a process that is gone: it goes, its logs stay.
+    if (entry.isDirectory() && fs.existsSync(path.join(at, 'exec.json'))) {
+      fs.rmSync(path.join(at, 'exec.json'), { force: true });
+      removed.push(`${entry.name}/exec.json`);
+    }
     const isLogDir =
       entry.isDirectory() && !['volumes', 'containers', 'shm'].includes(entry.name) && isLogDirectory(at);
     if (isLogDir) continue;

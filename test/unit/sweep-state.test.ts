@@ -54,6 +54,15 @@ describe('sweepStaleState', () => {
     expect(isPodGone(owners, 'dead-uid')).toBe(true);
   });
 
+  it("removes a running container's exec spec (its process is gone) and keeps the container's logs", () => {
+    const dir = stateDir('exec', 'exec-uid');
+    fs.writeFileSync(path.join(dir, 'web', 'exec.json'), '{"pid":999999999,"startTime":"1","env":{},"cwd":"/"}');
+    fs.writeFileSync(path.join(owners, 'exec-uid'), '999999999 12345\n');
+    const swept = sweepStaleState(path.join(root, 'state'), owners, () => undefined);
+    expect(swept[0]!.removed).toContain('web/exec.json');
+    expect(fs.readdirSync(path.join(dir, 'web'))).toEqual(['0.log']);
+  });
+
   it('leaves alone a live owner, a pod without an owner record (starting), and a finished pod', () => {
     const live = stateDir('live', 'live-uid');
     claimPod(owners, 'live-uid');
