@@ -61,6 +61,13 @@ export interface ExecSession {
 /**
  * The command could not start: `exitCode` is what a shell or kubectl reports (127 not found, 126 not
  * executable, 125 anything else pod-init could not do), the message is runc's wording.
+ *
+ * @example
+ * try {
+ *   await execInPod(location, { name: 'web', command: ['nosuch'] });
+ * } catch (error) {
+ *   if (error instanceof ExecStartError) process.exitCode = error.exitCode; // 127
+ * }
  */
 export class ExecStartError extends Error {
   readonly exitCode: number;
