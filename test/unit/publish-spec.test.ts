@@ -37,8 +37,8 @@ describe('--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]', () => {
 });
 
 describe("a pod's published ports", () => {
-  const spec = (ports: object[], extra: object = {}) =>
-    ({ containers: [{ name: 'a', ports }], ...extra }) as Parameters<typeof podPortMappings>[0];
+  type Port = { containerPort: number; hostPort?: number; hostIP?: string; protocol?: string };
+  const spec = (ports: Port[], extra: { hostNetwork?: boolean } = {}) => ({ containers: [{ ports }], ...extra });
 
   it("takes the regular containers' hostPorts (hostPort 0 dropped, TCP by default, hostIP honoured), then --publish, each host side once", () => {
     const mappings = podPortMappings(
