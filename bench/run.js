@@ -15,6 +15,7 @@ const cliBenches = require('./cli');
 const rootfsBenches = require('./rootfs');
 const imageBenches = require('./image');
 const netBenches = require('./net');
+const netRootlessBenches = require('./net-rootless');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -137,6 +138,7 @@ async function main() {
     ...rootfsBenches(report, { iterations, log }),
     ...imageBenches(report, { runs, log }),
     ...netBenches(report, { runs, log }),
+    ...netRootlessBenches(report, { runs, log }),
   };
   delete all.cleanup;
   try {

@@ -116,8 +116,8 @@ function runProgram(): Command {
         'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
     )
     .option(
-      '--publish <[hostip:]hostport:podport[/udp]>',
-      "publish a pod port on the host, as a hostPort does (repeatable; without root through the pod's helper)",
+      '--publish <spec>',
+      "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; without root through the pod's helper)",
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
