@@ -194,6 +194,67 @@ spec:
     });
   }
 
+  it('a host port in use fails the pod before any container starts, naming the port; the host listener keeps it', async () => {
+    const holder = net.createServer((socket) => socket.end('the host listener'));
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const child = runAsNobody(['--pod-network', 'pasta'], webPod(port), stateDir());
+      const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
+      expect(code, err).toBe(1);
+      expect(out).toContain(
+        `Warning FailedCreatePodSandBox pod/web: Failed to set up the pod network (pasta): host port 127.0.0.1:${port}/tcp is in use: free it or publish another port`,
+      );
+      expect(out).not.toContain('Started container');
+      expect(await fetchFrom(port)).toBe('the host listener'); // untouched
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('pasta: a helper killed while the pod runs is a warning; a new sandbox gets a new helper and the port works again', async () => {
+    const hostPort = await freePort();
+    const manifest = webPod(hostPort).replace(
+      'terminationGracePeriodSeconds: 1',
+      'terminationGracePeriodSeconds: 1\n  restartPolicy: Always',
+    );
+    const child = runAsNobody(['--pod-network', 'pasta'], manifest, stateDir());
+    const out = readAll(child.stdout);
+    const reach = (what: string) =>
+      pollUntil(async () => (await fetchFrom(hostPort)).includes('hello from the pod'), what, 20_000);
+    let first: number | undefined;
+    let second: number | undefined;
+    try {
+      await reach(`the pod's server on 127.0.0.1:${hostPort}`);
+      first = helperOf(child.pid!)!;
+      expect(first).toBeDefined();
+      // The pause dies: the pod gets a new sandbox, whose namespace the old helper cannot serve.
+      const pause = childrenOf(child.pid!).find(
+        (pid) =>
+          procStatus(pid)?.Name === 'pod-pause' && !fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('guard'),
+      );
+      expect(pause).toBeDefined();
+      process.kill(pause!, 'SIGKILL');
+      second = await pollUntil(() => {
+        const pid = helperOf(child.pid!);
+        return pid !== undefined && pid !== first ? pid : undefined;
+      }, 'a new helper for the new sandbox');
+      await reach(`the new sandbox's server on 127.0.0.1:${hostPort}`);
+      expect(running(first)).toBe(false);
+      // Killed from outside: said, not hidden.
+      process.kill(second, 'SIGKILL');
+      await pollUntil(() => !running(second!), 'the second helper to be gone');
+    } finally {
+      child.kill('SIGINT');
+    }
+    await exitOf(child);
+    const text = await out;
+    expect(text).toContain('SandboxChanged');
+    expect(text.split('\n').filter((l) => l.includes('PodNetworkHelperExited'))).toEqual([
+      `event: Warning PodNetworkHelperExited pod/web: pasta (pid ${second}) exited: the pod has no outbound traffic or published ports any more`,
+    ]);
+  });
+
   it('without pasta and slirp4netns on PATH: one notice saying what to install, and the pod runs with loopback only', async () => {
     const empty = fs.mkdtempSync(path.join(work, 'bin-'));
     fs.chmodSync(empty, 0o755);
@@ -214,7 +275,7 @@ spec:
     });
     child.stdin!.end(manifest);
     const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
-    expect(code, err).toBe(0);
+    expect(code, `${out}\n${err}`).toBe(0);
     expect(out).toContain('c | running');
     const notices = out.split('\n').filter((l) => l.includes('PodNetworkUnavailable'));
     expect(notices).toEqual([
@@ -237,7 +298,7 @@ spec:
     for (const mode of [0o600, 0o666]) {
       const child = runAsNobody(['--pod-network', 'pasta'], manifest, stateDir(), mode);
       const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
-      expect(code, err).toBe(0);
+      expect(code, `${out}\n${err}`).toBe(0);
       expect(out).toContain('c | running');
       results[mode.toString(8)] = out.split('\n').filter((l) => l.includes('PodNetwork'));
     }
