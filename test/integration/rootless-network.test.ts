@@ -255,6 +255,37 @@ spec:
     ]);
   });
 
+  it('as root, --pod-network rootless serves through slirp4netns (pasta cannot join a root pod)', async () => {
+    const hostPort = await freePort();
+    const child = cpSpawn(
+      process.execPath,
+      [path.join(staged, 'pod-init.js'), 'run', '--pod-network', 'rootless', '-'],
+      {
+        cwd: staged,
+        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: stateDir() },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stdin!.end(webPod(hostPort));
+    const out = readAll(child.stdout);
+    let reached = false;
+    let helper: string | undefined;
+    try {
+      reached = await pollUntil(
+        async () => (await fetchFrom(hostPort)).includes('hello from the pod'),
+        `the pod's server on 127.0.0.1:${hostPort}`,
+        20_000,
+      ).catch(() => false);
+      const pid = helperOf(child.pid!);
+      helper = pid === undefined ? undefined : procStatus(pid)?.Name;
+    } finally {
+      child.kill('SIGINT');
+    }
+    await exitOf(child);
+    expect(reached, await out).toBe(true);
+    expect(helper).toBe('slirp4netns');
+  });
+
   it('without pasta and slirp4netns on PATH: one notice saying what to install, and the pod runs with loopback only', async () => {
     const empty = fs.mkdtempSync(path.join(work, 'bin-'));
     fs.chmodSync(empty, 0o755);
