@@ -75,7 +75,15 @@ export class RootlessPodNetwork {
     const mappings = podPortMappings(spec, options.publish);
     const explicit = options.mode === 'rootless' || options.mode === 'pasta' || options.mode === 'slirp4netns';
     const implied = !options.root && (options.mode === undefined || options.mode === 'loopback') && mappings.length > 0;
-    if (!explicit && !implied) return {};
+    if (!explicit && !implied) {
+      if (options.root && options.mode !== 'bridge' && mappings.length > 0)
+        return {
+          notice:
+            'hostPort and --publish as root are published only with --pod-network rootless (slirp4netns) here: ' +
+            'the ports are not published',
+        };
+      return {};
+    }
     const mode = explicit ? (options.mode as HelperNetworkMode) : 'rootless';
     const choice = chooseRootlessHelper(mode, options.searchPath, options.root);
     if ('notice' in choice) return choice;
