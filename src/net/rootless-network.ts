@@ -168,11 +168,16 @@ interface Helper {
 
 function pastaHelper(proc: PodProcess, stderr: () => string): Helper {
   return {
+    // Without a syslog socket (a container, a minimal host) pasta says so before each message.
+    stderr: () =>
+      stderr()
+        .split('\n')
+        .filter((line) => !/^Failed to send \d+ bytes to syslog/.test(line))
+        .join('\n'),
     pid: proc.pid,
     exited: proc.exited.then(() => undefined),
     stop: () => proc.kill('SIGTERM'),
     kill: () => proc.kill('SIGKILL'),
-    stderr,
   };
 }
 

@@ -286,6 +286,31 @@ spec:
     expect(helper).toBe('slirp4netns');
   });
 
+  it('a helper that fails to start fails the pod with its message (no syslog noise), before any container starts', async () => {
+    const bin = fs.mkdtempSync(path.join(work, 'fake-'));
+    fs.chmodSync(bin, 0o755);
+    fs.writeFileSync(
+      path.join(bin, 'pasta'),
+      '#!/bin/sh\necho "Failed to send 42 bytes to syslog" >&2\necho "Failed to bind any port for \'-t 1:2\', exiting" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const child = asNobodyWithTun(
+      [process.execPath, path.join(staged, 'pod-init.js'), 'run', '--pod-network', 'pasta', '-'],
+      {
+        tunMode: 0o666,
+        cwd: staged,
+        env: { PATH: `${bin}:${process.env.PATH}`, POD_INIT_STATE_DIR: stateDir() },
+      },
+    );
+    child.stdin!.end(webPod(await freePort()));
+    const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
+    expect(code, err).toBe(1);
+    expect(out).toContain(
+      "Warning FailedCreatePodSandBox pod/web: Failed to set up the pod network (pasta): pasta exited: Failed to bind any port for '-t 1:2', exiting\n",
+    );
+    expect(out).not.toContain('Started container');
+  });
+
   it('without pasta and slirp4netns on PATH: one notice saying what to install, and the pod runs with loopback only', async () => {
     const empty = fs.mkdtempSync(path.join(work, 'bin-'));
     fs.chmodSync(empty, 0o755);
