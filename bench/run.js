@@ -16,6 +16,7 @@ const rootfsBenches = require('./rootfs');
 const imageBenches = require('./image');
 const netBenches = require('./net');
 const execBenches = require('./exec');
+const netRootlessBenches = require('./net-rootless');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -139,6 +140,7 @@ async function main() {
     ...imageBenches(report, { runs, log }),
     ...netBenches(report, { runs, log }),
     ...execBenches(report, { runs, log }),
+    ...netRootlessBenches(report, { runs, log }),
   };
   delete all.cleanup;
   try {

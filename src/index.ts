@@ -78,3 +78,11 @@ export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes'
 export { type Link, type LinkChange, RouteSocket, type VethOptions } from './net/netlink';
 export { defaultBridge, PodNetwork, type PodNetworkOptions, sweepPodNetworks, vethName } from './net/pod-network';
 export { linkSysctl, setLinkSysctl } from './net/sysctl';
+export { hostSide, parsePublish, podPortMappings, type PortMapping } from './net/publish-spec';
+export {
+  chooseRootlessHelper,
+  type RootlessHelper,
+  RootlessNetwork,
+  type RootlessNetworkOptions,
+  tunProblem,
+} from './net/rootless-network';

@@ -4,6 +4,7 @@
  * @module
  */
 import { parseCidr } from './net/cidr';
+import { parsePublish, type PortMapping } from './net/publish-spec';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -36,8 +37,16 @@ export interface RunOptions {
   podPidsLimit: number | undefined;
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
-  /** `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (opt-in); `loopback` (default) does not. */
-  podNetwork: 'loopback' | 'bridge';
+  /**
+   * `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (opt-in); `loopback` (default) does not;
+   * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports through
+   * a user-space helper.
+   */
+  podNetwork: PodNetworkMode;
+  /** `--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]` (repeatable). */
+  publish: PortMapping[];
+  /** `--host-loopback`: a rootless helper's gateway address reaches the host's loopback. */
+  hostLoopback: boolean;
   /** `--pod-cidr`: the bridge's IPv4 range; undefined: 10.88.0.0/16. */
   podCidr: string | undefined;
   /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
@@ -51,6 +60,10 @@ export interface RunOptions {
     localImages: Map<string, LocalSource>;
   };
 }
+
+/** The `--pod-network` modes. */
+export type PodNetworkMode = 'loopback' | 'bridge' | 'rootless' | 'pasta' | 'slirp4netns';
+const podNetworkModes: readonly string[] = ['loopback', 'bridge', 'rootless', 'pasta', 'slirp4netns'];
 
 function runProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -99,8 +112,16 @@ function runProgram(): Command {
     .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
     .option(
       '--pod-network <mode>',
-      'bridge: root pods get an IP on the bridge pod-init0 (opt-in); loopback: the default',
+      'bridge: root pods get an IP on the bridge pod-init0 (opt-in); rootless: outbound traffic and published ' +
+        'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
     )
+    .option(
+      '--publish <spec>',
+      "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; without root through the pod's helper)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option('--host-loopback', "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2")
     .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
     .option(
       '--container-log-max-size <quantity>',
@@ -150,6 +171,8 @@ export interface RawRunArgs {
   cgroupRoot?: string;
   podNetwork?: string;
   podCidr?: string;
+  publish?: string[];
+  hostLoopback?: boolean;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
@@ -170,6 +193,7 @@ type ValueFlag =
   | 'timeout'
   | 'restartBackoff'
   | 'image'
+  | 'publish'
   | 'containerLogMaxSize'
   | 'containerLogMaxFiles'
   | 'allowedUnsafeSysctls'
@@ -185,6 +209,7 @@ const valueFlags: Record<string, ValueFlag> = {
   '--timeout': 'timeout',
   '--restart-backoff': 'restartBackoff',
   '--image': 'image',
+  '--publish': 'publish',
   '--allowed-unsafe-sysctls': 'allowedUnsafeSysctls',
   '--seccomp-profile-root': 'seccompProfileRoot',
   '--pod-pids-limit': 'podPidsLimit',
@@ -204,6 +229,7 @@ const valueFlags: Record<string, ValueFlag> = {
 export function quickRunArgs(args: string[]): RawRunArgs | undefined {
   const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
     image: [],
+    publish: [],
     insecureRegistry: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
@@ -230,12 +256,16 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
       raw.allowPrivilegeEscalation = true;
       continue;
     }
+    if (arg === '--host-loopback') {
+      raw.hostLoopback = true;
+      continue;
+    }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const key = valueFlags[eq > 0 ? arg.slice(0, eq) : arg];
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (key === undefined || value === undefined || value === '' || value.startsWith('-')) return undefined;
-    if (key === 'image') {
-      raw.image.push(value);
+    if (key === 'image' || key === 'publish') {
+      (key === 'image' ? raw.image : raw.publish!).push(value);
       continue;
     }
     if (seen.has(key) || (key === 'output' && value !== 'json' && value !== 'yaml')) return undefined;
@@ -305,8 +335,8 @@ export function parseRunArgs(args: string[]): RunOptions {
       'an absolute path inside each cgroup hierarchy (such as /pod-init)',
       o.cgroupRoot,
     );
-  if (o.podNetwork !== undefined && o.podNetwork !== 'bridge' && o.podNetwork !== 'loopback')
-    throw new PodOptionError('--pod-network', 'bridge or loopback', o.podNetwork);
+  if (o.podNetwork !== undefined && !podNetworkModes.includes(o.podNetwork))
+    throw new PodOptionError('--pod-network', podNetworkModes.join(', ').replace(/, (?=[^,]*$)/, ' or '), o.podNetwork);
   if (
     o.podCidr !== undefined &&
     (parseCidr(o.podCidr, '--pod-cidr').family !== 4 || !/\/(\d|[12]\d|30)$/.test(o.podCidr))
@@ -331,7 +361,9 @@ export function parseRunArgs(args: string[]): RunOptions {
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,
-    podNetwork: o.podNetwork === 'bridge' ? 'bridge' : 'loopback',
+    podNetwork: (o.podNetwork ?? 'loopback') as PodNetworkMode,
+    publish: (o.publish ?? []).map(parsePublish),
+    hostLoopback: o.hostLoopback ?? false,
     podCidr: o.podCidr,
     imagePull: {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),

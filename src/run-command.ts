@@ -75,7 +75,9 @@ export async function runPod(options: RunOptions): Promise<number> {
     noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
     ...(options.podPidsLimit !== undefined ? { podPidsLimit: options.podPidsLimit } : {}),
     ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
-    ...(options.podNetwork === 'bridge' ? { podNetwork: 'bridge' as const } : {}),
+    ...(options.podNetwork !== 'loopback' ? { podNetwork: options.podNetwork } : {}),
+    ...(options.publish.length > 0 ? { publish: options.publish } : {}),
+    ...(options.hostLoopback ? { hostLoopback: true } : {}),
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
     imagePull: options.imagePull,
   });

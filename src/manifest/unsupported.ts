@@ -88,10 +88,12 @@ function containerPaths(c: Container, p: string, regular: boolean): string[] {
       if (name !== 'cpu' && name !== 'memory' && !name.startsWith('hugepages-'))
         out.push(child(child(child(p, 'resources'), kind), name));
   if (isSet(res?.claims)) out.push(child(child(p, 'resources'), 'claims'));
-  (c.ports ?? []).forEach((port, i) => {
-    if ((port.hostPort ?? 0) !== 0) out.push(child(at(child(p, 'ports'), i), 'hostPort'));
-    if ((port.hostIP ?? '') !== '') out.push(child(at(child(p, 'ports'), i), 'hostIP'));
-  });
+  // A regular container's hostPort is published (rootless: through the pod's helper, src/net/rootless-network.ts).
+  if (!regular)
+    (c.ports ?? []).forEach((port, i) => {
+      if ((port.hostPort ?? 0) !== 0) out.push(child(at(child(p, 'ports'), i), 'hostPort'));
+      if ((port.hostIP ?? '') !== '') out.push(child(at(child(p, 'ports'), i), 'hostIP'));
+    });
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
     if (c[probe]?.grpc !== undefined) out.push(child(child(p, probe), 'grpc'));
   }

@@ -81,6 +81,8 @@ import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { StatusFile } from './status-file';
 import { sweepStaleState } from './sweep-state';
 import { PodNetwork, sweepPodNetworks } from '../net/pod-network';
+import type { PortMapping } from '../net/publish-spec';
+import { type HelperNetworkMode, RootlessPodNetwork } from './rootless-pod-network';
 import { givePodTree } from './userns-files';
 import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
 
@@ -141,8 +143,14 @@ export interface PodRunnerOptions {
   /**
    * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
    * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
+   * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports
+   * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
    */
-  podNetwork?: 'loopback' | 'bridge';
+  podNetwork?: 'loopback' | 'bridge' | HelperNetworkMode;
+  /** Host ports published besides the manifest's `hostPort`s (`--publish`). */
+  publish?: readonly PortMapping[];
+  /** Rootless helpers: the gateway address 10.0.2.2 reaches the host's loopback (`--host-loopback`). */
+  hostLoopback?: boolean;
   /** The bridge's IPv4 range (`--pod-cidr`); default 10.88.0.0/16. */
   podCidr?: string;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
@@ -297,6 +305,8 @@ export class PodRunner extends EventEmitter {
   #guardStarting: Promise<void> | undefined;
   /** The pod's IP on the bridge (podNetwork `bridge`), released at its end. */
   #network: PodNetwork | undefined;
+  /** The pod's user-space network helper (podNetwork `rootless`, `pasta`, `slirp4netns`), one per pause. */
+  #rootless: RootlessPodNetwork | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
   /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
@@ -469,6 +479,7 @@ export class PodRunner extends EventEmitter {
     await this.#ensureImages();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
+    if (!(await this.#rootlessReady())) return;
     await this.#guardStarting;
     this.#guard?.watch(this.#sandbox.pid);
     this.#startTime = new Date();
@@ -522,6 +533,7 @@ export class PodRunner extends EventEmitter {
    * fails the kubelet's sandbox). Without root the pod keeps loopback only, and an event says so.
    */
   #reserveNetwork(): boolean {
+    if (!this.#planRootlessNetwork()) return false;
     if (this.#options.podNetwork !== 'bridge' || this.pod.spec.hostNetwork) return true;
     if (!runningAsRoot()) {
       this.#emitEvent('Warning', 'PodNetworkUnavailable', '--pod-network bridge needs root: the pod has only loopback');
@@ -542,9 +554,43 @@ export class PodRunner extends EventEmitter {
     return true;
   }
 
-  /** The pod's IP: its address on the bridge, or loopback's. */
+  /**
+   * A user-space network helper for the pod (rootless-pod-network.ts), or the one notice saying why it has
+   * only loopback; false when the pod is rejected (a hostPort that cannot be published).
+   */
+  #planRootlessNetwork(): boolean {
+    try {
+      const plan = RootlessPodNetwork.plan(this.pod.spec, {
+        mode: this.#options.podNetwork,
+        ...(this.#options.publish !== undefined ? { publish: this.#options.publish } : {}),
+        hostLoopback: this.#options.hostLoopback === true,
+        searchPath: process.env.PATH ?? '',
+        root: runningAsRoot(),
+      });
+      if ('notice' in plan) this.#emitEvent('Warning', 'PodNetworkUnavailable', plan.notice);
+      else this.#rootless = plan.network;
+    } catch (error) {
+      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The helper serves the new sandbox; false when it cannot (the pod fails, as a failed CNI ADD fails it). */
+  async #rootlessReady(): Promise<boolean> {
+    try {
+      await this.#rootless?.ready();
+    } catch (error) {
+      const kind = this.#rootless!.helper.kind;
+      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network (${kind}): ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The pod's IP: its address on the bridge or behind its helper (not reachable from the host), or loopback's. */
   get #podIP(): string {
-    return this.#network?.address ?? '127.0.0.1';
+    return this.#network?.address ?? this.#rootless?.address ?? '127.0.0.1';
   }
 
   /** The names of the live pods of this state root (pod-names.ts). */
@@ -734,6 +780,9 @@ export class PodRunner extends EventEmitter {
     const sandbox = await Sandbox.create(this.#sandboxOptions);
     try {
       this.#network?.attach(sandbox.pid);
+      this.#rootless?.attach(sandbox.pid, sandbox.pause.exited, this.stateDir, {
+        warning: (reason, message) => this.#emitEvent('Warning', reason, message),
+      });
     } catch (error) {
       await sandbox.destroy();
       throw error;
@@ -769,6 +818,9 @@ export class PodRunner extends EventEmitter {
     if (this.#terminating) return; // deleted meanwhile: #terminate finishes the pod
     this.#initialized = false;
     this.#sandbox = await this.#createSandbox();
+    void this.#rootless?.ready().catch((error: Error) => {
+      this.#emitEvent('Warning', 'FailedPodNetwork', `The new sandbox has only loopback: ${error.message}`);
+    });
     this.#replacing = false;
     this.#changed();
     this.#sync();
@@ -1549,7 +1601,7 @@ export class PodRunner extends EventEmitter {
     ]);
     // The pipes end once every process holding them is gone (the pause takes any orphan with it):
     // wait for both together, then close the log files together.
-    await Promise.all([this.#sandbox?.destroy(), ...this.#streamEnds]);
+    await Promise.all([this.#sandbox?.destroy(), this.#rootless?.stop(), ...this.#streamEnds]);
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
     await this.#cgroups?.remove().catch(() => undefined);

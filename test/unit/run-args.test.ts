@@ -151,10 +151,35 @@ describe('pod-init run: security flags', () => {
       podNetwork: 'bridge',
       podCidr: '10.77.0.0/16',
     });
-    expect(() => parseRunArgs(['pod.yaml', '--pod-network', 'slirp'])).toThrow(/--pod-network.*bridge or loopback/);
+    expect(() => parseRunArgs(['pod.yaml', '--pod-network', 'slirp'])).toThrow(
+      "--pod-network must be loopback, bridge, rootless, pasta or slirp4netns, received 'slirp'",
+    );
     expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', '10.77.0.1/16'])).toThrow(/--pod-cidr/);
     expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', 'fd00::/64'])).toThrow(/--pod-cidr.*IPv4/);
     expect(() => parseRunArgs(['pod.yaml', '--pod-cidr', '10.77.0.0/31'])).toThrow(/--pod-cidr.*\/30 or wider/);
+  });
+
+  it('reads the rootless helpers, --publish (repeatable, quick and commander spellings) and --host-loopback', () => {
+    for (const mode of ['rootless', 'pasta', 'slirp4netns'])
+      expect(parseRunArgs(['pod.yaml', '--pod-network', mode]).podNetwork).toBe(mode);
+    const quick = ['pod.yaml', '--publish', '127.0.0.1:8080:80', '--publish=5353:53/udp', '--host-loopback'];
+    const expected = {
+      publish: [
+        { protocol: 'tcp', hostIP: '127.0.0.1', hostPort: 8080, podPort: 80 },
+        { protocol: 'udp', hostIP: '0.0.0.0', hostPort: 5353, podPort: 53 },
+      ],
+      hostLoopback: true,
+    };
+    expect(quickRunArgs(quick)).toBeDefined();
+    expect(parseRunArgs(quick)).toMatchObject(expected);
+    expect(commanderRunArgs(quick)).toMatchObject({
+      publish: ['127.0.0.1:8080:80', '5353:53/udp'],
+      hostLoopback: true,
+    });
+    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ publish: [], hostLoopback: false });
+    expect(() => parseRunArgs(['pod.yaml', '--publish', '80'])).toThrow(
+      /--publish must be \[HOSTIP:\]HOSTPORT:PODPORT/,
+    );
   });
 
   it('reads --allowed-unsafe-sysctls and --seccomp-profile-root', () => {
