@@ -130,8 +130,7 @@ export async function main(args: string[]): Promise<number> {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.
     if (args[0] === 'run') {
-      const { parseRunArgs, runPod } = await import('./run-command');
-      return await runPod(parseRunArgs(args.slice(1)));
+      return await (await import('./run-command')).runCommand(args.slice(1));
     }
     if (args[0] === 'pull') {
       const { parsePullArgs, runPull } = await import('./image/pull-command');

@@ -67,7 +67,8 @@ function sweepOne(dir: string): string[] {
       removed.push(entry.name);
       continue;
     }
-    if (entry.name === 'events.jsonl') continue; // kept with the logs: `pod-init describe` shows them
+    // Kept with the logs: `pod-init describe` shows the events; a detached supervisor's log says how it ended.
+    if (entry.name === 'events.jsonl' || entry.name === 'supervisor.log') continue;
     const isLogDir =
       entry.isDirectory() && !['volumes', 'containers', 'shm'].includes(entry.name) && isLogDirectory(at);
     if (isLogDir) continue;
