@@ -53,6 +53,8 @@ Examples:
     .description("show pods' CPU and memory as kubectl top pod does, from their cgroups (pod-init top --help)");
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
+  cli.command('apply').description('create a pod in the background, or check a change to it (pod-init apply --help)');
+  cli.command('events').description("list pods' events as kubectl get events does (pod-init events --help)");
   cli
     .command('volumes')
     .description('list the persistentVolumeClaim volumes kept on this host (pod-init volumes --help)');
@@ -100,6 +102,8 @@ const subcommands = new Set([
   'top',
   'prune',
   'delete',
+  'apply',
+  'events',
   'volumes',
   'help',
   '-h',
@@ -144,7 +148,7 @@ export async function main(args: string[]): Promise<number> {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');
       return listVolumes(parseVolumesArgs(args.slice(1)), process.stdout, process.stderr);
     }
-    if (['get', 'logs', 'describe', 'delete', 'top', 'prune'].includes(args[0]!))
+    if (['get', 'logs', 'describe', 'delete', 'top', 'prune', 'apply', 'events'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');

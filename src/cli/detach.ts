@@ -80,13 +80,13 @@ function hintOf(error: Error): { hint?: string } {
 /**
  * Starts the pod under a detached supervisor and resolves with the exit code once it is admitted
  * (`pod/NAME created`, 0) or refused (the error thrown, as a foreground run throws it). `args` are
- * `pod-init run`'s (with `-d`), passed on to the supervisor.
+ * `pod-init run`'s (with `-d`), passed on to the supervisor; `manifest`, the text when read already.
  *
  * @example
  * process.exitCode = await runDetached(parseRunArgs(['-d', 'pod.yaml']), ['-d', 'pod.yaml']);
  */
-export async function runDetached(options: RunOptions, args: string[]): Promise<number> {
-  const text = readManifest(options.file);
+export async function runDetached(options: RunOptions, args: string[], manifest?: string): Promise<number> {
+  const text = manifest ?? readManifest(options.file);
   // Validation here, in the command: a bad manifest exits 2 and nothing starts.
   const { pod, warnings } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
   for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
