@@ -11,6 +11,7 @@ import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
 import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
+import { applySignal, takeApplyRequest } from './pod/apply-request';
 import { takeDeleteRequest } from './pod/delete-request';
 import { loadPod } from './pod/load';
 import type { LogLine, PodEvent } from './pod/runner';
@@ -157,6 +158,13 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onHangUp = () => print(out, 'pod-init: SIGHUP ignored: a detached pod is deleted with pod-init delete\n');
   for (const signal of signals) process.on(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
+  // `pod-init apply` of new images: a request file, then SIGUSR2 (apply-request.ts).
+  const onApply = () => {
+    const images = takeApplyRequest(runner.stateDir);
+    if (images !== undefined)
+      runner.changeImages(images).catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
+  };
+  process.on(applySignal, onApply);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => runner.delete(), options.timeoutMs);
   try {
     if (supervised) {
@@ -175,6 +183,7 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);
+    process.off(applySignal, onApply);
     for (const signal of signals) process.off(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
   }
 }

@@ -2,9 +2,11 @@
  * `pod-init apply -f FILE [run's flags]`: kubectl's apply for one pod. No live pod of that namespace
  * and name: `run -d` (`pod/NAME created`). A live one: the manifest is compared with its spec as the
  * API server compares an update (ops/pod-update.ts): the same → `pod/NAME unchanged`; a change it
- * forbids → its message and a diff, exit 1. A change it allows (a new image, labels, a lower
- * activeDeadlineSeconds) is not carried out into a running pod yet: said so, exit 1, nothing changed
- * (delete and apply again). A pod that has finished is a record, not a running pod: apply starts a new
+ * forbids → its message and a diff, exit 1. New container images → `pod/NAME configured`: the pod's
+ * pod-init restarts those containers (apply-request.ts, runner.changeImages), as the kubelet does. The
+ * other changes the API server allows (labels, annotations, a lower activeDeadlineSeconds, added
+ * tolerations) are not carried out into a running pod yet: said so, exit 1, nothing changed (delete
+ * and apply again). A pod that has finished is a record, not a running pod: apply starts a new
  * one, as `run` does.
  * @module
  */
@@ -12,7 +14,9 @@ import { PodOptionError } from '../errors';
 import { KubectlError } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { comparePods, type ComparedPod } from '../ops/pod-update';
+import { applySignal, writeApplyRequest } from '../pod/apply-request';
 import { loadPod } from '../pod/load';
+import { ownerPid } from '../pod/owners';
 import { parseRunArgs, type RunOptions } from '../run-args';
 import { readManifest } from '../run-command';
 import { runDetached } from './detach';
@@ -98,9 +102,29 @@ export async function applyPod(
     err.write(`${new KubectlError(verdict.message).message.trimEnd()}\n`);
     return 1;
   }
-  err.write(
-    `error: pod-init does not carry out changes to a running pod yet (${verdict.changes.join(', ')}): nothing was changed\n` +
-      `hint: pod-init delete ${pod.metadata.name} --wait, then apply again\n`,
-  );
-  return 1;
+  const imagesOnly = verdict.changes.every((c) => /^spec\.(initContainers|containers)\[\d+\]\.image$/.test(c));
+  const owner = ownerPid(location.ownersDir, found.pod.metadata.uid ?? '');
+  if (!imagesOnly || owner === undefined) {
+    err.write(
+      `error: pod-init does not carry out these changes to a running pod yet (${verdict.changes.join(', ')}): nothing was changed\n` +
+        `hint: pod-init delete ${pod.metadata.name} --wait, then apply again\n`,
+    );
+    return 1;
+  }
+  // The pod's pod-init restarts the containers whose image changed (runner.changeImages).
+  const images: Record<string, string> = {};
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) images[c.name] = c.image ?? '';
+  try {
+    writeApplyRequest(found.dir, images);
+    process.kill(owner, applySignal);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    err.write(
+      `error: applying pod "${pod.metadata.name}": ${[e.code, e.syscall, e.message].filter(Boolean).join(' ')}\n` +
+        'hint: only the user who runs a pod (or root) may change it\n',
+    );
+    return 1;
+  }
+  out.write(`pod/${pod.metadata.name} configured\n`);
+  return 0;
 }

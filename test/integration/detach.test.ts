@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { podInit, rowOf, startPodInit } from '../helpers/ops-cli';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { lineReader } from '../helpers/wait';
+import { lineReader, pollUntil } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const cli = path.resolve(__dirname, '../../pod-init.js');
@@ -267,5 +267,45 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
       stdout: 'pod "applied" deleted\n',
     });
     expect(supervisorOf(uid)).toEqual([]);
+  }, 60_000);
+
+  it("apply of a new image restarts only that container (the kubelet's definition change), whatever the policy", async () => {
+    const loop = "trap 'exit 0' TERM; while true; do sleep 0.1; done";
+    const two = (imageOfB: string) =>
+      podManifest(
+        'images',
+        `  restartPolicy: Never\n  terminationGracePeriodSeconds: 30\n  containers:\n    - { name: a, image: x, command: [sh, -c, "${loop}"] }\n    - { name: b, image: ${imageOfB}, command: [sh, -c, "${loop}"] }\n`,
+      );
+    const file = manifestFile('images', two('x'));
+    expect(await podInit(stateRoot, ['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'pod/images created\n' });
+    const changed = manifestFile('images-b', two('busybox'));
+    expect(await podInit(stateRoot, ['apply', '-f', changed])).toMatchObject({
+      code: 0,
+      stdout: 'pod/images configured\n',
+    });
+    type Status = { name: string; image: string; restartCount: number; state: { running?: object } };
+    const statuses = async () =>
+      (
+        JSON.parse((await podInit(stateRoot, ['get', 'images', '-o', 'json'])).stdout) as {
+          status: { containerStatuses: Status[] };
+        }
+      ).status.containerStatuses;
+    const after = await pollUntil(
+      async () => {
+        const s = await statuses();
+        return s.find((c) => c.name === 'b' && c.restartCount === 1 && c.state.running) ? s : undefined;
+      },
+      'b restarted with its new image',
+      30_000,
+    );
+    expect(after.map((c) => [c.name, c.image, c.restartCount])).toEqual([
+      ['a', 'x', 0],
+      ['b', 'busybox', 1],
+    ]);
+    expect(await podInit(stateRoot, ['apply', '-f', changed])).toMatchObject({ stdout: 'pod/images unchanged\n' });
+    const events = (await podInit(stateRoot, ['events'])).stdout;
+    expect(events).toMatch(/Normal +Killing +pod\/images +Container b definition changed, will be restarted$/m);
+    expect(events).not.toMatch(/Killing +pod\/images +Container a /);
+    await podInit(stateRoot, ['delete', 'images', '--now']);
   }, 60_000);
 });
