@@ -48,6 +48,7 @@ export { CriRecordJoiner, type LogRecord } from './ops/cri-records';
 export { type DescribedPod, describePod, foldEvents, rfc1123z } from './ops/describe-pod';
 export { KubectlError, podNotFound } from './ops/errors';
 export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
+export { comparePods, type ComparedPod, type PodUpdate, unifiedDiff } from './ops/pod-update';
 export {
   closeLog,
   defaultContainer,
@@ -68,6 +69,7 @@ export { formatTop, type PodUsage, type TopOptions } from './ops/pod-top';
 export { podCgroupDir, sampleContainers, type UsageSample } from './cgroups/usage';
 export { tabwrite } from './ops/tab-writer';
 export { takeDeleteRequest, writeDeleteRequest } from './pod/delete-request';
+export { applySignal, takeApplyRequest, writeApplyRequest } from './pod/apply-request';
 export { EventLog, type LoggedEvent, readEvents } from './pod/event-log';
 export { stateLocation } from './cli/state-location';
 export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';
