@@ -89,6 +89,8 @@ const helpTopics = new Set([
   'delete',
   'top',
   'volumes',
+  'apply',
+  'events',
 ]);
 
 const subcommands = new Set([

@@ -31,6 +31,31 @@ export interface ApplyOptions {
   runArgs: string[];
 }
 
+/** Prints apply's help (commander's helpDisplayed: the CLI exits 0). */
+function applyHelp(): never {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command } = require('commander') as typeof import('commander');
+  new Command('pod-init apply')
+    .usage('-f FILE [-n NS] [pod-init run options]')
+    .description(
+      'Create the pod in the background (as pod-init run -d) or, when it runs, compare the manifest with it as the API server compares an update.',
+    )
+    .option('-f, --filename <file>', 'the Pod manifest (YAML or JSON; - for stdin)')
+    .option('-n, --namespace <namespace>', "must match the manifest's metadata.namespace")
+    .addHelpText(
+      'after',
+      `
+Prints pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images: those
+containers are restarted, as the kubelet does). A change the API server forbids in a running pod is
+refused with its message and a diff of the spec (exit 1); other allowed changes (labels, annotations,
+activeDeadlineSeconds, tolerations) are not carried out yet (exit 1, nothing changed). pod-init run's
+options (--image, --restart-backoff, ...) apply to a pod that is created.`,
+    )
+    .exitOverride()
+    .parse(['--help'], { from: 'user' });
+  throw new Error('unreachable: commander prints the help and throws');
+}
+
 /**
  * Parses `pod-init apply`'s arguments (without `apply`): `-f FILE` (`--filename`), `-n NS`, and any of
  * `pod-init run`'s flags for a pod it creates.
@@ -39,6 +64,7 @@ export interface ApplyOptions {
  * parseApplyArgs(['-f', 'pod.yaml']).file; // 'pod.yaml'
  */
 export function parseApplyArgs(args: string[]): ApplyOptions {
+  if (args.includes('-h') || args.includes('--help')) applyHelp();
   let file: string | undefined;
   let namespace: string | undefined;
   const rest: string[] = [];
