@@ -182,7 +182,7 @@ export async function main(args: string[]): Promise<number> {
       // kubectl's "Error from server (AlreadyExists): pods "web" already exists", and its exit code.
       print(
         process.stderr,
-        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (Ctrl-C or SIGTERM to it)\n`,
+        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (pod-init delete NAME, or Ctrl-C to its pod-init run)\n`,
       );
       return exitCodes.failed;
     }

@@ -93,12 +93,24 @@ export async function runDetached(options: RunOptions, args: string[], manifest?
   const uid = randomUUID();
   const namespace = pod.metadata.namespace ?? 'default';
   const { stateRoot } = stateLocation(process.env, process.geteuid?.() ?? 0);
-  // The runner's own checks of a default root (runner.ts defaultRoot), before anything is written in it.
-  if (!process.env.POD_INIT_STATE_DIR) ensurePrivateDir(stateRoot, process.geteuid?.() ?? 0);
   const stateDir = path.join(stateRoot, `${namespace}_${pod.metadata.name}_${uid}`);
-  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const logFile = path.join(stateDir, supervisorLogName);
-  const log = fs.openSync(logFile, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  let log: number;
+  try {
+    // The runner's own checks of a default root (runner.ts defaultRoot), before anything is written in it.
+    if (!process.env.POD_INIT_STATE_DIR) ensurePrivateDir(stateRoot, process.geteuid?.() ?? 0);
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    log = fs.openSync(logFile, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UnsafeDirectoryError') throw error;
+    const e = error as NodeJS.ErrnoException;
+    print(
+      process.stderr,
+      `pod-init: making the pod's state directory ${stateDir}: ${e.code ?? ''} ${e.syscall ?? ''} ${e.message}\n` +
+        'hint: set POD_INIT_STATE_DIR (or XDG_RUNTIME_DIR) to a directory of yours\n',
+    );
+    return 1;
+  }
   let child;
   try {
     child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'run', '--supervise', uid, ...args], {
