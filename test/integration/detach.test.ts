@@ -185,11 +185,14 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     });
   }, 60_000);
 
-  it('get -w streams a restart; events lists Started (x2), Killing', async () => {
+  it('get -w streams a restart, events -w its events; events lists Started (x2), Killing', async () => {
     const flags = fs.mkdtempSync(path.join(work, 'flags-'));
     const watch = startPodInit(stateRoot, ['get', 'pods', '-w']);
     watchers.add(watch);
     const rows = lineReader(watch.stdout);
+    const eventWatch = startPodInit(stateRoot, ['events', '-w']);
+    watchers.add(eventWatch);
+    const eventRows = lineReader(eventWatch.stdout);
     const file = manifestFile(
       'restarter',
       podManifest(
@@ -205,6 +208,11 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(rows.lines[0]).toMatch(/^NAME +READY +STATUS +RESTARTS +AGE$/);
     expect(rows.lines.filter((l) => l.startsWith('NAME'))).toHaveLength(1); // the header once
     watch.kill('SIGTERM');
+    // events -w: each event as it comes, a repeated one again with its count.
+    await eventRows.waitFor(/^\S+ \(x2 over \S+\) +Normal +Started +pod\/restarter +Started container app$/);
+    expect(eventRows.lines.filter((l) => /Normal +Started +pod\/restarter/.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(eventRows.lines.filter((l) => l.startsWith('LAST SEEN'))).toHaveLength(1);
+    eventWatch.kill('SIGTERM');
 
     expect(await podInit(stateRoot, ['delete', 'restarter', '--now'])).toMatchObject({ code: 0 });
     const events = await podInit(stateRoot, ['events']);
