@@ -179,10 +179,15 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(again.stdout).toBe('');
     // The refused pod's state directory went with it.
     expect(fs.readdirSync(stateRoot).filter((d) => d.startsWith('default_twice_'))).toEqual(dirs);
-    expect(await podInit(stateRoot, ['delete', '-f', file, '--now'])).toMatchObject({
+    expect(await podInit(stateRoot, ['delete', '-f', file, '--grace-period', '2'])).toMatchObject({
       code: 0,
       stdout: 'pod "twice" deleted\n',
     });
+    // The asked grace reached the detached pod's supervisor (its final status says so).
+    const final = JSON.parse((await podInit(stateRoot, ['get', 'twice', '-o', 'json'])).stdout) as {
+      metadata: { deletionGracePeriodSeconds?: number };
+    };
+    expect(final.metadata.deletionGracePeriodSeconds).toBe(2);
   }, 60_000);
 
   it('get -w streams a restart, events -w its events; events lists Started (x2), Killing', async () => {
