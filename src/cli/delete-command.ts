@@ -141,8 +141,12 @@ export async function deletePods(
     if (pid === undefined) {
       // Its pod-init is gone: nothing runs. Its logs and last status stay until `pod-init prune`.
       const phase = found.pod.status?.phase ?? 'Unknown';
-      const why = isFinalStatus(found.pod as never) ? `it has finished (phase ${phase})` : 'its pod-init is gone';
-      err.write(`pod "${name}" is not running: ${why}; its logs and status stay readable\n`);
+      const finished = isFinalStatus(found.pod as never);
+      const why = finished ? `it has finished (phase ${phase})` : 'its pod-init is gone (killed or crashed)';
+      err.write(
+        `pod "${name}" is not running: ${why}; its logs and status stay readable` +
+          `${finished ? '' : '\nhint: pod-init prune removes what it left (cgroups, mounts) and its state'}\n`,
+      );
       continue;
     }
     try {

@@ -108,7 +108,8 @@ export function ownerProcess(dir: string, podUid: string): { pid: number; starte
   }
   const [pid, started] = text.trim().split(' ');
   const n = Number(pid);
-  return Number.isInteger(n) && n > 0 && started !== undefined && startTime(n) === started
+  // A zombie runs nothing: a pod-init killed but not yet reaped (a detached one's new parent may be slow) is gone.
+  return Number.isInteger(n) && n > 0 && started !== undefined && isProcessRunning(n, started)
     ? { pid: n, started }
     : undefined;
 }

@@ -26,6 +26,8 @@ async function deleteAll(): Promise<void> {
   const items = (JSON.parse(listed.stdout || '{"items":[]}') as { items: PodJson[] }).items;
   for (const pod of items)
     await podInit(stateRoot, ['delete', '-n', pod.metadata.namespace, pod.metadata.name, '--now', '--wait']);
+  // What a supervisor that died (or was killed by a test) left: swept, as the next pod-init would.
+  await podInit(stateRoot, ['prune', '-A']);
 }
 afterAll(async () => {
   await deleteAll();
@@ -320,5 +322,27 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(events).toMatch(/Normal +Killing +pod\/images +Container b definition changed, will be restarted$/m);
     expect(events).not.toMatch(/Killing +pod\/images +Container a /);
     await podInit(stateRoot, ['delete', 'images', '--now']);
+  }, 60_000);
+
+  it("a killed supervisor: the pod's guard takes the pod with it, get says Unknown, delete says so, prune sweeps it", async () => {
+    const file = manifestFile('orphan', trapping('orphan'));
+    expect(await podInit(stateRoot, ['run', '-d', file])).toMatchObject({ code: 0, stdout: 'pod/orphan created\n' });
+    const { uid } = (await podJson('orphan')).metadata;
+    const [supervisor] = supervisorOf(uid);
+    const [pause] = pauseOf(uid);
+    expect(supervisor).toBeDefined();
+    expect(pause).toBeDefined();
+    process.kill(supervisor!, 'SIGKILL');
+    await pollUntil(() => !running(pause!), 'the pause killed by the guard', 10_000);
+    expect(await statusOf('orphan')).toBe('Unknown');
+    const deleted = await podInit(stateRoot, ['delete', 'orphan']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stderr).toContain('pod "orphan" is not running: its pod-init is gone (killed or crashed)');
+    expect(deleted.stderr).toContain('hint: pod-init prune');
+    expect(podCgroupsOf(uid).length).toBeGreaterThan(0); // what the dead supervisor could not remove
+    const pruned = await podInit(stateRoot, ['prune']);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout.split('\n')).toContain('pod/orphan pruned'); // with the finished pods of earlier tests
+    expect(podCgroupsOf(uid)).toEqual([]);
   }, 60_000);
 });
