@@ -54,6 +54,8 @@ Examples:
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
   cli.command('exec').description('run a command in a running container, as kubectl exec does (pod-init exec --help)');
+  cli.command('apply').description('create a pod in the background, or check a change to it (pod-init apply --help)');
+  cli.command('events').description("list pods' events as kubectl get events does (pod-init events --help)");
   cli
     .command('volumes')
     .description('list the persistentVolumeClaim volumes kept on this host (pod-init volumes --help)');
@@ -89,6 +91,8 @@ const helpTopics = new Set([
   'exec',
   'top',
   'volumes',
+  'apply',
+  'events',
 ]);
 
 const subcommands = new Set([
@@ -103,6 +107,8 @@ const subcommands = new Set([
   'prune',
   'delete',
   'exec',
+  'apply',
+  'events',
   'volumes',
   'help',
   '-h',
@@ -133,8 +139,7 @@ export async function main(args: string[]): Promise<number> {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.
     if (args[0] === 'run') {
-      const { parseRunArgs, runPod } = await import('./run-command');
-      return await runPod(parseRunArgs(args.slice(1)));
+      return await (await import('./run-command')).runCommand(args.slice(1));
     }
     if (args[0] === 'pull') {
       const { parsePullArgs, runPull } = await import('./image/pull-command');
@@ -154,7 +159,7 @@ export async function main(args: string[]): Promise<number> {
       const location = stateLocation(process.env, process.geteuid?.() ?? 0);
       return await execCommand(parseExecArgs(args.slice(1)), location, process.stdout, process.stderr);
     }
-    if (['get', 'logs', 'describe', 'delete', 'top', 'prune'].includes(args[0]!))
+    if (['get', 'logs', 'describe', 'delete', 'top', 'prune', 'apply', 'events'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
       const { execInit, parseInitArgs } = await import('./init-command');
@@ -186,7 +191,7 @@ export async function main(args: string[]): Promise<number> {
       // kubectl's "Error from server (AlreadyExists): pods "web" already exists", and its exit code.
       print(
         process.stderr,
-        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (Ctrl-C or SIGTERM to it)\n`,
+        `pod-init: ${error.message}\nhint: a pod-init on this host runs a pod of this namespace and name; delete it first (pod-init delete NAME, or Ctrl-C to its pod-init run)\n`,
       );
       return exitCodes.failed;
     }

@@ -51,6 +51,7 @@ export { KubectlError, podNotFound } from './ops/errors';
 export { type ExecOptions, type ExecSession, ExecStartError, execInPod } from './ops/exec';
 export { type ExecSpec, readExecSpec } from './pod/exec-spec';
 export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
+export { comparePods, type ComparedPod, type PodUpdate, unifiedDiff } from './ops/pod-update';
 export {
   closeLog,
   defaultContainer,
@@ -71,6 +72,7 @@ export { formatTop, type PodUsage, type TopOptions } from './ops/pod-top';
 export { podCgroupDir, sampleContainers, type UsageSample } from './cgroups/usage';
 export { tabwrite } from './ops/tab-writer';
 export { takeDeleteRequest, writeDeleteRequest } from './pod/delete-request';
+export { applySignal, takeApplyRequest, writeApplyRequest } from './pod/apply-request';
 export { EventLog, type LoggedEvent, readEvents } from './pod/event-log';
 export { stateLocation } from './cli/state-location';
 export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr, defaultIpv6Cidr } from './net/ipam';

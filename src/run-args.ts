@@ -51,6 +51,8 @@ export interface RunOptions {
   podCidr: string | undefined;
   /** `--dry-run`: validate, print the defaulted Pod, start nothing. */
   dryRun: boolean;
+  /** `-d`, `--detach`: hand the pod to a supervisor that outlives the command (detach.ts). */
+  detach: boolean;
   /** `--image-store`, `--insecure-registry`, `--authfile`: pulling images that name a registry. */
   imagePull: {
     storeDir?: string;
@@ -74,6 +76,10 @@ function runProgram(): Command {
     .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
     .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
     .option('-q, --quiet', 'do not stream logs and events')
+    .option(
+      '-d, --detach',
+      "run the pod in the background: its own pod-init supervises it (logs: supervisor.log in the pod's state directory); prints pod/NAME created once it is admitted",
+    )
     .option(
       '--dry-run',
       "validate and print the defaulted Pod (YAML, or -o json), start nothing (kubectl's --dry-run=client -o yaml)",
@@ -160,6 +166,7 @@ export interface RawRunArgs {
   image: string[];
   output?: 'json' | 'yaml';
   quiet?: boolean;
+  detach?: boolean;
   dryRun?: boolean;
   allowPrivilegeEscalation?: boolean;
   statusFile?: string;
@@ -250,6 +257,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '--dry-run') {
       raw.dryRun = true;
+      continue;
+    }
+    if (arg === '-d' || arg === '--detach') {
+      raw.detach = true;
       continue;
     }
     if (arg === '--allow-privilege-escalation') {
@@ -349,6 +360,12 @@ export function parseRunArgs(args: string[]): RunOptions {
       logRotation.expected,
       logRotation.flag === '--container-log-max-size' ? o.containerLogMaxSize : o.containerLogMaxFiles,
     );
+  if (o.detach && o.output !== undefined)
+    throw new PodOptionError(
+      '--output',
+      'absent with --detach (the final Pod is `pod-init get NAME -o json` once it has finished)',
+      o.output,
+    );
   return {
     images,
     logRotation,
@@ -358,6 +375,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     output: o.output,
     quiet: o.quiet ?? false,
     dryRun: o.dryRun ?? false,
+    detach: o.detach ?? false,
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,

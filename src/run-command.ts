@@ -10,7 +10,8 @@ import { writeFileAtomically } from './atomic-file';
 import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
 import { isRegistryImage } from './image/ensure';
-import type { RunOptions } from './run-args';
+import { parseRunArgs, type RunOptions } from './run-args';
+import { applySignal, takeApplyRequest } from './pod/apply-request';
 import { takeDeleteRequest } from './pod/delete-request';
 import { loadPod } from './pod/load';
 import type { LogLine, PodEvent } from './pod/runner';
@@ -32,20 +33,55 @@ const palette = [36, 35, 32, 33, 34, 31];
 const toYaml = (object: unknown): string => YAML.stringify(object, { version: '1.1', lineWidth: 0 });
 
 /**
+ * The manifest's text: FILE, or stdin for `-`.
+ *
+ * @example
+ * const text = readManifest('pod.yaml');
+ */
+export function readManifest(file: string): string {
+  try {
+    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new PodOptionError('FILE', 'a readable manifest (YAML or JSON; - for stdin)', `${file} (${why})`);
+  }
+}
+
+/**
+ * A pod run by a detached supervisor (cli/detach.ts): the manifest text the launching command read
+ * and checked, the uid it chose (its state directory is made already), and the readiness report.
+ */
+export interface Supervised {
+  text: string;
+  uid: string;
+  /** Called once: without an error when the pod is admitted (its sandbox started), else with the error. */
+  ready: (error?: Error) => void;
+}
+
+/**
+ * `pod-init run ARGS`: in the foreground, detached (`-d`: cli/detach.ts), or as the supervisor a
+ * detached run started (`--supervise UID`, internal). Resolves with the exit code.
+ *
+ * @example
+ * process.exitCode = await runCommand(['pod.yaml', '-d']);
+ */
+export async function runCommand(args: string[]): Promise<number> {
+  if (args[0] === '--supervise') return (await import('./cli/detach')).supervise(args[1] ?? '', args.slice(2));
+  const options = parseRunArgs(args);
+  if (options.detach && !options.dryRun) return (await import('./cli/detach')).runDetached(options, args);
+  return runPod(options);
+}
+
+/**
  * Runs the pod; resolves with the exit code.
  *
  * @example
  * process.exitCode = await runPod(parseRunArgs(['pod.yaml']));
  */
-export async function runPod(options: RunOptions): Promise<number> {
-  let text: string;
-  try {
-    text = options.file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(options.file, 'utf8');
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new PodOptionError('FILE', 'a readable manifest (YAML or JSON; - for stdin)', `${options.file} (${why})`);
-  }
+export async function runPod(options: RunOptions, supervised?: Supervised): Promise<number> {
+  const text = supervised?.text ?? readManifest(options.file);
   const { pod, related, warnings } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
+  if (supervised) pod.metadata.uid = supervised.uid;
   const out = options.output ? process.stderr : process.stdout;
   const tty = out.isTTY === true;
   for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
@@ -91,7 +127,9 @@ export async function runPod(options: RunOptions): Promise<number> {
       `pod-init: ${n} log lines not shown: the console fell behind (the CRI logs under ${runner.stateDir} have them)\n`,
   );
   if (!options.quiet) {
-    runner.on('log', (l: LogLine) => shown.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
+    // A supervisor's console is its log file: the containers' lines are in their CRI logs already.
+    if (!supervised)
+      runner.on('log', (l: LogLine) => shown.write(`${color(l.container, l.container.padEnd(width))} | ${l.line}\n`));
     runner.on('event', (e: PodEvent) => {
       const object = e.container ? `pod/${pod.metadata.name} (${e.container})` : `pod/${pod.metadata.name}`;
       print(
@@ -117,12 +155,27 @@ export async function runPod(options: RunOptions): Promise<number> {
     const requested = takeDeleteRequest(runner.stateDir);
     runner.delete(requested ?? (interrupts > 1 && signal === 'SIGINT' ? 0 : undefined));
   };
-  // SIGHUP (the terminal closed) deletes the pod like SIGTERM; the console may be gone by then.
+  // SIGHUP (the terminal closed) deletes the pod like SIGTERM; the console may be gone by then. A
+  // supervisor has no terminal (its own session): a SIGHUP someone sends it is said and ignored.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const signal of signals) process.on(signal, onSignal);
+  const onHangUp = () => print(out, 'pod-init: SIGHUP ignored: a detached pod is deleted with pod-init delete\n');
+  for (const signal of signals) process.on(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
+  // `pod-init apply` of new images: a request file, then SIGUSR2 (apply-request.ts).
+  const onApply = () => {
+    const images = takeApplyRequest(runner.stateDir);
+    if (images !== undefined)
+      runner.changeImages(images).catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
+  };
+  process.on(applySignal, onApply);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => runner.delete(), options.timeoutMs);
   try {
-    await runner.start();
+    if (supervised) {
+      await runner.start().catch((error: Error) => {
+        supervised.ready(error);
+        throw error;
+      });
+      supervised.ready();
+    } else await runner.start();
     const final = await runner.finished;
     shown.flush();
     if (options.output === 'json') print(process.stdout, JSON.stringify(final, null, 2) + '\n');
@@ -132,6 +185,7 @@ export async function runPod(options: RunOptions): Promise<number> {
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);
-    for (const signal of signals) process.off(signal, onSignal);
+    process.off(applySignal, onApply);
+    for (const signal of signals) process.off(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
   }
 }

@@ -13,7 +13,7 @@ import { KubectlError, podNotFound } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { writeDeleteRequest } from '../pod/delete-request';
 import { isFinalStatus } from '../pod/final-status';
-import { isPodAlive, ownerPid } from '../pod/owners';
+import { isProcessRunning, ownerProcess } from '../pod/owners';
 
 /** Options of `pod-init delete`. */
 export interface DeleteOptions {
@@ -127,11 +127,12 @@ export async function deletePods(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   let failed = false;
-  const waiting: string[] = [];
+  const waiting: Array<{ pid: number; started: string }> = [];
   for (const { namespace, name } of options.pods) {
     const found = findPod(location, namespace, name);
     const uid = found?.pod.metadata.uid;
-    const pid = uid === undefined ? undefined : ownerPid(location.ownersDir, uid);
+    const owner = uid === undefined ? undefined : ownerProcess(location.ownersDir, uid);
+    const pid = owner?.pid;
     if (found === undefined || uid === undefined) {
       err.write(`${podNotFound(name).message}\n`);
       failed = true;
@@ -140,8 +141,12 @@ export async function deletePods(
     if (pid === undefined) {
       // Its pod-init is gone: nothing runs. Its logs and last status stay until `pod-init prune`.
       const phase = found.pod.status?.phase ?? 'Unknown';
-      const why = isFinalStatus(found.pod as never) ? `it has finished (phase ${phase})` : 'its pod-init is gone';
-      err.write(`pod "${name}" is not running: ${why}; its logs and status stay readable\n`);
+      const finished = isFinalStatus(found.pod as never);
+      const why = finished ? `it has finished (phase ${phase})` : 'its pod-init is gone (killed or crashed)';
+      err.write(
+        `pod "${name}" is not running: ${why}; its logs and status stay readable` +
+          `${finished ? '' : '\nhint: pod-init prune removes what it left (cgroups, mounts) and its state'}\n`,
+      );
       continue;
     }
     try {
@@ -157,8 +162,9 @@ export async function deletePods(
       continue;
     }
     out.write(`pod "${name}" deleted\n`);
-    waiting.push(uid);
+    waiting.push(owner!);
   }
-  if (options.wait) await until(() => waiting.every((uid) => !isPodAlive(location.ownersDir, uid)));
+  // Until each pod's pod-init has exited (a detached supervisor included), not only released the pod.
+  if (options.wait) await until(() => waiting.every((o) => !isProcessRunning(o.pid, o.started)));
   return failed ? 1 : 0;
 }

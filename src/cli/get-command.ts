@@ -15,6 +15,8 @@ export interface GetOptions {
   output: GetOutput;
   namespace: string;
   allNamespaces: boolean;
+  /** `-w`: after the list, a row per change, until the output closes or the command is interrupted. */
+  watch: boolean;
 }
 
 const outputs = ['wide', 'json', 'yaml', 'name'] as const;
@@ -30,6 +32,7 @@ function getProgram(): Command {
     .option('-o, --output <format>', `one of ${outputs.join(', ')} (default: the table)`)
     .option('-n, --namespace <namespace>', 'the namespace', 'default')
     .option('-A, --all-namespaces', 'pods of every namespace (a NAMESPACE column first)')
+    .option('-w, --watch', 'after listing, print a row for each pod that changes (until Ctrl-C)')
     .exitOverride()
     .showHelpAfterError('(run pod-init get --help for usage)');
 }
@@ -43,7 +46,7 @@ function getProgram(): Command {
 export function parseGetArgs(args: string[]): GetOptions {
   const program = getProgram();
   program.parse(args, { from: 'user' });
-  const o = program.opts<{ output?: string; namespace: string; allNamespaces?: boolean }>();
+  const o = program.opts<{ output?: string; namespace: string; allNamespaces?: boolean; watch?: boolean }>();
   let names = program.args;
   if (names.length > 0 && names[0]!.includes('/')) names = names.map((n) => n.replace(/^(pods?|po)\//, ''));
   else if (names.length > 0 && podResources.has(names[0]!)) names = names.slice(1);
@@ -56,6 +59,7 @@ export function parseGetArgs(args: string[]): GetOptions {
     output: (o.output ?? 'table') as GetOutput,
     namespace: o.namespace,
     allNamespaces: o.allNamespaces === true,
+    watch: o.watch === true,
   };
 }
 

@@ -1,13 +1,13 @@
 /**
- * The verbs over the state directory (`get`, `logs`, `describe`, `top` read it; `delete` asks a pod's
- * pod-init; `prune` removes ended pods), each loaded only when used: `get` must not pay for the
+ * The verbs over the state directory (`get`, `logs`, `describe`, `top`, `events` read it; `delete`
+ * and `apply` ask a pod's pod-init, or start one; `prune` removes ended pods), each loaded only when used: `get` must not pay for the
  * manifest layer that `delete -f` needs.
  * @module
  */
 import { stateLocation } from './state-location';
 
 /**
- * Runs `pod-init get|logs|describe|top|prune|delete ...` (`args` from the verb on); resolves with the exit code.
+ * Runs `pod-init get|logs|describe|top|prune|delete|events|apply ...` (`args` from the verb on); resolves with the exit code.
  *
  * @example
  * process.exitCode = await runOpsCommand(['get', 'pods', '-o', 'wide']);
@@ -35,7 +35,17 @@ export async function runOpsCommand(args: string[]): Promise<number> {
     }
     case 'get': {
       const { getPods, parseGetArgs } = await import('./get-command');
-      return getPods(parseGetArgs(rest), location, stdout, stderr);
+      const options = parseGetArgs(rest);
+      if (options.watch) return (await import('./get-watch')).watchPods(options, location, stdout, stderr);
+      return getPods(options, location, stdout, stderr);
+    }
+    case 'events': {
+      const { listEvents, parseEventsArgs } = await import('./events-command');
+      return listEvents(parseEventsArgs(rest), location, stdout, stderr);
+    }
+    case 'apply': {
+      const { applyPod, parseApplyArgs } = await import('./apply-command');
+      return applyPod(parseApplyArgs(rest), location, stdout, stderr);
     }
     default: {
       const { parseLogsArgs, podLogs } = await import('./logs-command');

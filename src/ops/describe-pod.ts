@@ -216,7 +216,7 @@ function describeVolume(v: Volume): string {
 }
 
 /** One line of the events table: identical events folded, as the kubelet's event correlator counts them. */
-interface FoldedEvent {
+export interface FoldedEvent {
   type: string;
   reason: string;
   message: string;

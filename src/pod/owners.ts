@@ -25,6 +25,24 @@ function startTime(pid: number): string | undefined {
 }
 
 /**
+ * Whether process `pid`, started at `started` (field 22 of /proc/PID/stat, as in an owner record), still
+ * runs: false once it has exited (a zombie included) or its pid was reused.
+ *
+ * @example
+ * const owner = ownerProcess(ownersDir, uid);
+ * if (owner && !isProcessRunning(owner.pid, owner.started)) console.log('its pod-init has exited');
+ */
+export function isProcessRunning(pid: number, started: string): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && fields[0] !== 'X' && fields[19] === started;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Records this process as the owner of a pod.
  *
  * @example
@@ -67,6 +85,16 @@ export function isPodAlive(dir: string, podUid: string): boolean {
  * if (pid !== undefined) process.kill(pid, 'SIGTERM');
  */
 export function ownerPid(dir: string, podUid: string): number | undefined {
+  return ownerProcess(dir, podUid)?.pid;
+}
+
+/**
+ * A pod's live pod-init with its start time, to tell later whether that very process has exited.
+ *
+ * @example
+ * const owner = ownerProcess('/run/pod-init/owners', uid); // { pid: 4242, started: '1234567' }
+ */
+export function ownerProcess(dir: string, podUid: string): { pid: number; started: string } | undefined {
   let text: string;
   try {
     const fd = fs.openSync(path.join(dir, podUid), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -80,7 +108,10 @@ export function ownerPid(dir: string, podUid: string): number | undefined {
   }
   const [pid, started] = text.trim().split(' ');
   const n = Number(pid);
-  return Number.isInteger(n) && n > 0 && started !== undefined && startTime(n) === started ? n : undefined;
+  // A zombie runs nothing: a pod-init killed but not yet reaped (a detached one's new parent may be slow) is gone.
+  return Number.isInteger(n) && n > 0 && started !== undefined && isProcessRunning(n, started)
+    ? { pid: n, started }
+    : undefined;
 }
 
 /**

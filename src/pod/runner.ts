@@ -490,6 +490,42 @@ export class PodRunner extends EventEmitter {
   }
 
   /**
+   * Carries out an applied change of container images (the API server lets a running pod change only
+   * those, apply-command.ts checks the rest): the new images are pulled as for a start, then each
+   * running container whose image changed is killed (`Killing`: "Container NAME definition changed,
+   * will be restarted", its grace the pod's) and started again with its new image whatever the restart
+   * policy, as the kubelet does when a container's hash changes. An init container that has run is not
+   * run again (KUBERNETES.md D.9); one that has not runs with the new image. Resolves with the names
+   * of the containers whose image changed.
+   *
+   * @example
+   * await runner.changeImages(new Map([['app', 'registry.local/app:2']])); // ['app']
+   */
+  async changeImages(images: ReadonlyMap<string, string>): Promise<string[]> {
+    if (this.#terminating || this.#done) return [];
+    await this.#starting;
+    const changed = this.#records.filter((r) => {
+      const image = images.get(r.spec.name);
+      if (image === undefined || image === r.spec.image) return false;
+      r.spec.image = image; // the pod's spec itself (records share its container objects)
+      return true;
+    });
+    if (changed.length === 0) return [];
+    this.#changed();
+    await this.#ensureImages();
+    const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    for (const r of changed) {
+      // Only a running container is restarted for it; one that has ended goes on by the policy (kubelet).
+      if (r.kind === 'init' || this.#terminating || !isRunning(r)) continue;
+      r.definitionChanged = true;
+      const message = `Container ${r.spec.name} definition changed, will be restarted`;
+      void this.#killContainer(r, Date.now() + grace * 1000, message);
+    }
+    this.#queueSync();
+    return changed.map((r) => r.spec.name);
+  }
+
+  /**
    * Deletes the pod gracefully, as `kubectl delete` would: SIGTERM to every container, then SIGKILL
    * after the grace period (default: terminationGracePeriodSeconds). A second call with a shorter grace
    * shortens it; with 0 it kills at once.
@@ -896,7 +932,8 @@ export class PodRunner extends EventEmitter {
       };
       // A regular init container that ran in an earlier sandbox counts as never run: it runs again.
       const earlier = r.kind === 'init' && r.current !== undefined && r.current.generation !== this.#generation;
-      if (r.current?.finishedAt && !earlier)
+      // A container whose definition changed is started again at once, whatever the policy (kubelet's hash check).
+      if (r.current?.finishedAt && !earlier && !r.definitionChanged)
         v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
       return v;
     };
@@ -1195,6 +1232,7 @@ export class PodRunner extends EventEmitter {
       this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
       r.restartCount++;
     }
+    r.definitionChanged = undefined;
     r.backOffUntil = undefined;
     // A mount namespace of its own (a copy of the pod's) for its root; a pid namespace unless shared.
     const own: Array<'pid' | 'mnt'> =
@@ -1277,7 +1315,7 @@ export class PodRunner extends EventEmitter {
       if (
         this.#cgroups &&
         !this.#terminating &&
-        shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode)
+        (r.definitionChanged || shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode))
       )
         await this.#cgroups.prepareContainer(name).catch(() => undefined);
       const message = terminationMessage({

@@ -67,7 +67,8 @@ function sweepOne(dir: string): string[] {
       removed.push(entry.name);
       continue;
     }
-    if (entry.name === 'events.jsonl') continue; // kept with the logs: `pod-init describe` shows them
+    // Kept with the logs: `pod-init describe` shows the events; a detached supervisor's log says how it ended.
+    if (entry.name === 'events.jsonl' || entry.name === 'supervisor.log') continue;
     // A container's exec spec (exec-spec.ts) names a process that is gone: it goes, its logs stay.
     if (entry.isDirectory() && fs.existsSync(path.join(at, 'exec.json'))) {
       fs.rmSync(path.join(at, 'exec.json'), { force: true });

@@ -23,6 +23,8 @@ describe("pod-init run's arguments without commander", () => {
     [['--container-log-max-size=bad', 'pod.yaml']],
     [['--pod-pids-limit', '100', '--cgroup-root=/pod-init', '--allow-privilege-escalation', 'pod.yaml']],
     [['--dry-run', 'pod.yaml', '-o', 'json']],
+    [['-d', 'pod.yaml']],
+    [['pod.yaml', '--detach', '-q']],
     [['--pod-network', 'bridge', '--pod-cidr=10.77.0.0/16', 'pod.yaml']],
   ])('%j: as commander reads it', (args) => {
     const quick = quickRunArgs(args);
@@ -58,6 +60,8 @@ describe("pod-init run's arguments without commander", () => {
     });
     expect(() => parseRunArgs(['--timeout', 'soon', 'pod.yaml'])).toThrow(/--timeout/);
     expect([parseRunArgs(['pod.yaml']).dryRun, parseRunArgs(['--dry-run', 'pod.yaml']).dryRun]).toEqual([false, true]);
+    expect([parseRunArgs(['pod.yaml']).detach, parseRunArgs(['-d', 'pod.yaml']).detach]).toEqual([false, true]);
+    expect(() => parseRunArgs(['-d', 'pod.yaml', '-o', 'json'])).toThrow(/--output must be absent with --detach/);
   });
 
   it('CRI log rotation: the kubelet defaults (10Mi, 5 files), quantities, at least 2 files', () => {

@@ -1,0 +1,156 @@
+/**
+ * `pod-init apply -f FILE [run's flags]`: kubectl's apply for one pod. No live pod of that namespace
+ * and name: `run -d` (`pod/NAME created`). A live one: the manifest is compared with its spec as the
+ * API server compares an update (ops/pod-update.ts): the same → `pod/NAME unchanged`; a change it
+ * forbids → its message and a diff, exit 1. New container images → `pod/NAME configured`: the pod's
+ * pod-init restarts those containers (apply-request.ts, runner.changeImages), as the kubelet does. The
+ * other changes the API server allows (labels, annotations, a lower activeDeadlineSeconds, added
+ * tolerations) are not carried out into a running pod yet: said so, exit 1, nothing changed (delete
+ * and apply again). A pod that has finished is a record, not a running pod: apply starts a new
+ * one, as `run` does.
+ * @module
+ */
+import { PodOptionError } from '../errors';
+import { KubectlError } from '../ops/errors';
+import { findPod, type StateLocation } from '../ops/pod-list';
+import { comparePods, type ComparedPod } from '../ops/pod-update';
+import { applySignal, writeApplyRequest } from '../pod/apply-request';
+import { loadPod } from '../pod/load';
+import { ownerPid } from '../pod/owners';
+import { parseRunArgs, type RunOptions } from '../run-args';
+import { readManifest } from '../run-command';
+import { runDetached } from './detach';
+
+/** Options of `pod-init apply`. */
+export interface ApplyOptions {
+  file: string;
+  /** `-n`: must match the manifest's namespace when both are given. */
+  namespace: string | undefined;
+  /** run's options (`-d` implied) and its arguments, for a pod that is created. */
+  run: RunOptions;
+  runArgs: string[];
+}
+
+/** Prints apply's help (commander's helpDisplayed: the CLI exits 0). */
+function applyHelp(): never {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command } = require('commander') as typeof import('commander');
+  new Command('pod-init apply')
+    .usage('-f FILE [-n NS] [pod-init run options]')
+    .description(
+      'Create the pod in the background (as pod-init run -d) or, when it runs, compare the manifest with it as the API server compares an update.',
+    )
+    .option('-f, --filename <file>', 'the Pod manifest (YAML or JSON; - for stdin)')
+    .option('-n, --namespace <namespace>', "must match the manifest's metadata.namespace")
+    .addHelpText(
+      'after',
+      `
+Prints pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images: those
+containers are restarted, as the kubelet does). A change the API server forbids in a running pod is
+refused with its message and a diff of the spec (exit 1); other allowed changes (labels, annotations,
+activeDeadlineSeconds, tolerations) are not carried out yet (exit 1, nothing changed). pod-init run's
+options (--image, --restart-backoff, ...) apply to a pod that is created.`,
+    )
+    .exitOverride()
+    .parse(['--help'], { from: 'user' });
+  throw new Error('unreachable: commander prints the help and throws');
+}
+
+/**
+ * Parses `pod-init apply`'s arguments (without `apply`): `-f FILE` (`--filename`), `-n NS`, and any of
+ * `pod-init run`'s flags for a pod it creates.
+ *
+ * @example
+ * parseApplyArgs(['-f', 'pod.yaml']).file; // 'pod.yaml'
+ */
+export function parseApplyArgs(args: string[]): ApplyOptions {
+  if (args.includes('-h') || args.includes('--help')) applyHelp();
+  let file: string | undefined;
+  let namespace: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^(-f|--filename|-n|--namespace)(?:=(.*))?$/.exec(arg);
+    if (m) {
+      const value = m[2] ?? args[++i];
+      if (value === undefined || value === '') throw new PodOptionError(m[1]!, 'a value', '');
+      if (m[1] === '-f' || m[1] === '--filename') {
+        if (file !== undefined) throw new PodOptionError('--filename', 'one manifest', value);
+        file = value;
+      } else namespace = value;
+    } else rest.push(arg);
+  }
+  if (file === undefined)
+    throw new PodOptionError('--filename', 'the manifest to apply: pod-init apply -f FILE', 'missing');
+  const runArgs = [...rest, '-d', file];
+  const run = parseRunArgs(runArgs);
+  if (run.dryRun)
+    throw new PodOptionError('--dry-run', 'absent with apply (pod-init run --dry-run prints the pod)', true);
+  return { file, namespace, run, runArgs };
+}
+
+/**
+ * Runs `pod-init apply`; resolves with the exit code.
+ *
+ * @example
+ * process.exitCode = await applyPod(parseApplyArgs(['-f', 'pod.yaml']), location, process.stdout, process.stderr);
+ */
+export async function applyPod(
+  options: ApplyOptions,
+  location: StateLocation,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const text = readManifest(options.file);
+  const { pod } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
+  const inManifest = pod.metadata.namespace;
+  if (inManifest !== undefined && options.namespace !== undefined && inManifest !== options.namespace) {
+    err.write(
+      `error: the namespace from the provided object "${inManifest}" does not match the namespace "${options.namespace}". You must pass '--namespace=${inManifest}' to perform this operation.\n`,
+    );
+    return 1;
+  }
+  if (inManifest === undefined && options.namespace !== undefined && options.namespace !== 'default')
+    throw new PodOptionError(
+      '--namespace',
+      "the manifest's metadata.namespace (pod-init takes a new pod's namespace from its manifest)",
+      options.namespace,
+    );
+  const namespace = inManifest ?? 'default';
+  const found = findPod(location, namespace, pod.metadata.name);
+  if (found === undefined || !found.live) return runDetached(options.run, options.runArgs, text);
+  const verdict = comparePods(found.pod as unknown as ComparedPod, pod as unknown as ComparedPod);
+  if (verdict.kind === 'unchanged') {
+    out.write(`pod/${pod.metadata.name} unchanged\n`);
+    return 0;
+  }
+  if (verdict.kind === 'forbidden') {
+    err.write(`${new KubectlError(verdict.message).message.trimEnd()}\n`);
+    return 1;
+  }
+  const imagesOnly = verdict.changes.every((c) => /^spec\.(initContainers|containers)\[\d+\]\.image$/.test(c));
+  const owner = ownerPid(location.ownersDir, found.pod.metadata.uid ?? '');
+  if (!imagesOnly || owner === undefined) {
+    err.write(
+      `error: pod-init does not carry out these changes to a running pod yet (${verdict.changes.join(', ')}): nothing was changed\n` +
+        `hint: pod-init delete ${pod.metadata.name} --wait, then apply again\n`,
+    );
+    return 1;
+  }
+  // The pod's pod-init restarts the containers whose image changed (runner.changeImages).
+  const images: Record<string, string> = {};
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) images[c.name] = c.image ?? '';
+  try {
+    writeApplyRequest(found.dir, images);
+    process.kill(owner, applySignal);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    err.write(
+      `error: applying pod "${pod.metadata.name}": ${[e.code, e.syscall, e.message].filter(Boolean).join(' ')}\n` +
+        'hint: only the user who runs a pod (or root) may change it\n',
+    );
+    return 1;
+  }
+  out.write(`pod/${pod.metadata.name} configured\n`);
+  return 0;
+}
