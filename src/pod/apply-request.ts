@@ -6,11 +6,9 @@
  * the API server lets change in a running pod and pod-init carries out travels here: container images.
  * @module
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomically } from '../atomic-file';
+import { takeRequest, writeRequest } from './request-file';
 
-const requestFile = (stateDir: string): string => path.join(stateDir, 'apply-request');
+const requestName = 'apply-request';
 
 /** The signal that says a request is waiting (SIGUSR1 is Node's inspector's). */
 export const applySignal = 'SIGUSR2';
@@ -23,7 +21,7 @@ export const applySignal = 'SIGUSR2';
  * process.kill(ownerPid, applySignal);
  */
 export function writeApplyRequest(stateDir: string, images: Record<string, string>): void {
-  writeFileAtomically(requestFile(stateDir), `${JSON.stringify({ images })}\n`);
+  writeRequest(stateDir, requestName, { images });
 }
 
 /**
@@ -35,27 +33,7 @@ export function writeApplyRequest(stateDir: string, images: Record<string, strin
  * if (images) await runner.changeImages(images);
  */
 export function takeApplyRequest(stateDir: string): Map<string, string> | undefined {
-  const file = requestFile(stateDir);
-  let text: string;
-  try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      text = fs.readFileSync(fd, 'utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.rmSync(file, { force: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    const images = (JSON.parse(text) as { images?: unknown }).images;
-    if (typeof images !== 'object' || images === null) return undefined;
-    const entries = Object.entries(images).filter(
-      (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
-    );
-    return new Map(entries);
-  } catch {
-    return undefined;
-  }
+  const images = takeRequest(stateDir, requestName)?.images;
+  if (typeof images !== 'object' || images === null) return undefined;
+  return new Map(Object.entries(images).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }

@@ -7,11 +7,9 @@
  * a lost request (pod-init gone) is harmless, and a plain `kill` still deletes with the pod's own grace.
  * @module
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomically } from '../atomic-file';
+import { takeRequest, writeRequest } from './request-file';
 
-const requestFile = (stateDir: string): string => path.join(stateDir, 'delete-request');
+const requestName = 'delete-request';
 
 /**
  * Asks for a deletion with `graceSeconds` (undefined: the pod's terminationGracePeriodSeconds); the
@@ -22,7 +20,7 @@ const requestFile = (stateDir: string): string => path.join(stateDir, 'delete-re
  * process.kill(ownerPid, 'SIGTERM');
  */
 export function writeDeleteRequest(stateDir: string, graceSeconds: number | undefined): void {
-  writeFileAtomically(requestFile(stateDir), `${JSON.stringify({ gracePeriodSeconds: graceSeconds ?? null })}\n`);
+  writeRequest(stateDir, requestName, { gracePeriodSeconds: graceSeconds ?? null });
 }
 
 /**
@@ -33,24 +31,9 @@ export function writeDeleteRequest(stateDir: string, graceSeconds: number | unde
  * runner.delete(takeDeleteRequest(runner.stateDir) ?? undefined);
  */
 export function takeDeleteRequest(stateDir: string): number | null | undefined {
-  const file = requestFile(stateDir);
-  let text: string;
-  try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      text = fs.readFileSync(fd, 'utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.rmSync(file, { force: true });
-  } catch {
-    return undefined;
-  }
-  try {
-    const grace = (JSON.parse(text) as { gracePeriodSeconds?: unknown }).gracePeriodSeconds;
-    if (grace === null) return null;
-    return typeof grace === 'number' && Number.isSafeInteger(grace) && grace >= 0 ? grace : undefined;
-  } catch {
-    return undefined;
-  }
+  const body = takeRequest(stateDir, requestName);
+  if (body === undefined) return undefined;
+  const grace = body.gracePeriodSeconds;
+  if (grace === null) return null;
+  return typeof grace === 'number' && Number.isSafeInteger(grace) && grace >= 0 ? grace : undefined;
 }
