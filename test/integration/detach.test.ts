@@ -339,7 +339,8 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(deleted.code).toBe(0);
     expect(deleted.stderr).toContain('pod "orphan" is not running: its pod-init is gone (killed or crashed)');
     expect(deleted.stderr).toContain('hint: pod-init prune');
-    expect(podCgroupsOf(uid).length).toBeGreaterThan(0); // what the dead supervisor could not remove
+    // (What the dead supervisor could not remove: its cgroups. Any pod-init starting meanwhile on this host
+    // sweeps them too, so only their absence after the prune is asserted.)
     const pruned = await podInit(stateRoot, ['prune']);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout.split('\n')).toContain('pod/orphan pruned'); // with the finished pods of earlier tests

@@ -61,18 +61,17 @@ describe.skipIf(reason)(titled('pod-init prune', reason), () => {
       expect(podCgroups(lostUid).length).toBeGreaterThan(0);
       lostRun!.kill('SIGKILL');
       await lost;
-      // Its pod-init is gone: shown as such, its cgroups still there (only a sweep removes them).
+      // Its pod-init is gone: shown as such. Its cgroups stay until a sweep: this prune, or any pod-init
+      // starting meanwhile on this host (other tests), so only their absence after the prune is asserted.
       await pollUntil(
         async () => rowOf((await podInit(stateRoot, ['get', 'lost'])).stdout, 'lost')?.STATUS === 'Unknown',
         'lost to show its pod-init gone',
       );
-      expect(podCgroups(lostUid).length).toBeGreaterThan(0);
 
       const pruned = await podInit(stateRoot, ['prune']);
       expect(pruned.code).toBe(0);
       expect(pruned.stdout.split('\n').sort()).toEqual(['', 'pod/ended pruned', 'pod/lost pruned']);
       expect(pruned.stderr).toContain(`Removed the state of pod default/lost (${lostUid})`);
-      expect(pruned.stderr).toContain(`Removed the cgroups of pod ${lostUid}`);
       expect(podCgroups(lostUid)).toEqual([]);
       for (const name of ['ended', 'lost']) {
         const r = await podInit(stateRoot, ['get', name]);
