@@ -53,6 +53,7 @@ Examples:
     .description("show pods' CPU and memory as kubectl top pod does, from their cgroups (pod-init top --help)");
   cli.command('describe').description('show pods in detail as kubectl describe pod does (pod-init describe --help)');
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
+  cli.command('prune').description('remove the logs and status of pods that have ended (pod-init prune --help)');
   cli.command('exec').description('run a command in a running container, as kubectl exec does (pod-init exec --help)');
   cli.command('apply').description('create a pod in the background, or check a change to it (pod-init apply --help)');
   cli.command('events').description("list pods' events as kubectl get events does (pod-init events --help)");
