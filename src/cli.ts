@@ -91,6 +91,7 @@ const helpTopics = new Set([
   'delete',
   'exec',
   'top',
+  'prune',
   'volumes',
   'apply',
   'events',
