@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { defaultAuthFiles } from './image/credentials';
 import { type LocalSource, parseLocalSource } from './image/local-image';
+import { parseRegistryMirrors } from './image/mirrors';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -58,6 +59,8 @@ export interface RunOptions {
     storeDir?: string;
     insecureRegistries: string[];
     authFiles: string[];
+    /** `--registry-mirror [DOMAIN=]URL`: mirrors by registry domain (their names are then pulled). */
+    mirrors: Map<string, string[]>;
     /** `--image NAME=oci:PATH[:TAG]`, `=oci-archive:PATH[:TAG]`, `=docker-archive:PATH`: loaded into the store. */
     localImages: Map<string, LocalSource>;
   };
@@ -113,6 +116,12 @@ function runProgram(): Command {
       [],
     )
     .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
+    .option(
+      '--registry-mirror <[domain=]url>',
+      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order); bare names such as busybox:1 are pulled only when docker.io has one",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
     .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
     .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
@@ -185,6 +194,7 @@ export interface RawRunArgs {
   imageStore?: string;
   insecureRegistry?: string[];
   authfile?: string;
+  registryMirror?: string[];
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -238,6 +248,7 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     image: [],
     publish: [],
     insecureRegistry: [],
+    registryMirror: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
     containerLogMaxSize: '10Mi',
@@ -353,6 +364,12 @@ export function parseRunArgs(args: string[]): RunOptions {
     (parseCidr(o.podCidr, '--pod-cidr').family !== 4 || !/\/(\d|[12]\d|30)$/.test(o.podCidr))
   )
     throw new PodOptionError('--pod-cidr', 'an IPv4 range of /30 or wider, like 10.88.0.0/16', o.podCidr);
+  let mirrors: Map<string, string[]>;
+  try {
+    mirrors = parseRegistryMirrors(o.registryMirror ?? []);
+  } catch (error) {
+    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
+  }
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -387,6 +404,7 @@ export function parseRunArgs(args: string[]): RunOptions {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
       insecureRegistries: o.insecureRegistry ?? [],
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
+      mirrors,
       localImages,
     },
     statusFile: o.statusFile,

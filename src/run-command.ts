@@ -19,9 +19,9 @@ import type { LogLine, PodEvent } from './pod/runner';
 export { parseRunArgs, type RunOptions } from './run-args';
 
 /** The image names a registry (pulled, src/image/); an invalid name is the runner's to report. */
-function namesRegistry(image: string): boolean {
+function namesRegistry(image: string, mirrors: ReadonlyMap<string, readonly string[]>): boolean {
   try {
-    return isRegistryImage(image);
+    return isRegistryImage(image, mirrors);
   } catch {
     return true;
   }
@@ -95,7 +95,12 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
   const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
-  ].filter((image) => !options.images.has(image) && !options.imagePull.localImages.has(image) && !namesRegistry(image));
+  ].filter(
+    (image) =>
+      !options.images.has(image) &&
+      !options.imagePull.localImages.has(image) &&
+      !namesRegistry(image, options.imagePull.mirrors),
+  );
   if (unmapped.length > 0 && !options.quiet)
     print(
       process.stderr,

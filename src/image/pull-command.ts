@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
 import { credentialsFrom, defaultAuthFiles } from './credentials';
+import { parseRegistryMirrors } from './mirrors';
 import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
 import { RegistryClient, type RegistryOptions } from './registry';
@@ -20,6 +21,8 @@ export interface ImageOptions {
   insecureRegistries: string[];
   /** `--authfile FILE`, else the default auth files. */
   authFiles: string[];
+  /** `--registry-mirror [DOMAIN=]URL` (repeatable). */
+  mirrors: Map<string, string[]>;
 }
 
 /**
@@ -29,7 +32,11 @@ export interface ImageOptions {
  * new RegistryClient(registryOptions(options));
  */
 export function registryOptions(options: ImageOptions): RegistryOptions {
-  return { insecureRegistries: options.insecureRegistries, credentials: credentialsFrom(options.authFiles) };
+  return {
+    insecureRegistries: options.insecureRegistries,
+    credentials: credentialsFrom(options.authFiles),
+    mirrors: options.mirrors,
+  };
 }
 
 /** How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr otherwise. */
@@ -56,6 +63,12 @@ function pullProgram(): Command {
       [],
     )
     .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
+    .option(
+      '--registry-mirror <[domain=]url>',
+      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -69,7 +82,12 @@ function pullProgram(): Command {
 export function parsePullArgs(args: string[]): { image: string; options: ImageOptions } {
   const program = pullProgram();
   program.parse(args, { from: 'user' });
-  const o = program.opts<{ imageStore?: string; insecureRegistry: string[]; authfile?: string }>();
+  const o = program.opts<{
+    imageStore?: string;
+    insecureRegistry: string[];
+    authfile?: string;
+    registryMirror: string[];
+  }>();
   const image = program.args[0]!;
   try {
     parseReference(image);
@@ -78,9 +96,16 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
       throw new PodOptionError('IMAGE', 'an image reference', `${image}: ${error.message}`);
     throw error;
   }
+  let mirrors: Map<string, string[]>;
+  try {
+    mirrors = parseRegistryMirrors(o.registryMirror);
+  } catch (error) {
+    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
+  }
   return {
     image,
     options: {
+      mirrors,
       storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
       insecureRegistries: o.insecureRegistry,
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),

@@ -180,6 +180,8 @@ export interface PodRunnerOptions {
     storeDir?: string;
     insecureRegistries?: readonly string[];
     authFiles?: readonly string[];
+    /** Mirrors by registry domain (`--registry-mirror`): a bare name is pulled when docker.io has one. */
+    mirrors?: ReadonlyMap<string, readonly string[]>;
     /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
     localImages?: ReadonlyMap<string, LocalSource>;
   };
@@ -1015,7 +1017,7 @@ export class PodRunner extends EventEmitter {
       if (previous !== undefined && previous !== 'ErrImagePull' && previous !== 'ImagePullBackOff') continue;
       let registry: boolean;
       try {
-        registry = isRegistryImage(image);
+        registry = isRegistryImage(image, this.#options.imagePull?.mirrors);
       } catch {
         registry = true; // ensureImage reports it (InvalidImageName)
       }
@@ -1095,6 +1097,7 @@ export class PodRunner extends EventEmitter {
       client: new RegistryClient({
         insecureRegistries: pull.insecureRegistries ?? [],
         credentials: credentialsFrom(pull.authFiles ?? []),
+        ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
       }),
       unpack: {
         chown: root,

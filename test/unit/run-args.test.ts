@@ -98,6 +98,7 @@ describe('pod-init run: security flags', () => {
       insecureRegistries: ['a:5000', 'b'],
       authFiles: ['/auth.json'],
       localImages: new Map(),
+      mirrors: new Map(),
     });
     expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
   });
