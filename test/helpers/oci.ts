@@ -118,11 +118,18 @@ export function busyboxLayer(
   ]);
 }
 
-/** An image for an OCI layout: layer tars (bottom first, gzipped unless `uncompressed`) and config. */
+/** An image for an OCI layout: layer tars (bottom first, gzipped unless `uncompressed` or `zstd`) and config. */
 export interface TestImage {
   layers: Buffer[];
   config?: Record<string, unknown>;
   uncompressed?: boolean;
+  /** zstd layers (`zstd -3` of the host: skopeo 1.9.3 keeps gzip even when asked for zstd). */
+  zstd?: boolean;
+}
+
+/** `tar` compressed by the host's `zstd` (apt-get install zstd). */
+export function zstdCompress(tar: Buffer, level = 3): Buffer {
+  return execFileSync('zstd', [`-${level}`, '-q', '-c'], { input: tar, maxBuffer: 1 << 30 });
 }
 
 /** Writes `image` as an OCI image layout at `dir` tagged `tag`; returns its manifest's digest. */
@@ -135,9 +142,10 @@ export function writeOciLayout(dir: string, tag: string, image: TestImage): stri
     return { digest: d, size: b.length };
   };
   const layers = image.layers.map((tar) => {
-    const blob = image.uncompressed ? tar : zlib.gzipSync(tar);
+    const blob = image.uncompressed ? tar : image.zstd ? zstdCompress(tar) : zlib.gzipSync(tar);
+    const suffix = image.uncompressed ? '' : image.zstd ? '+zstd' : '+gzip';
     return {
-      mediaType: `application/vnd.oci.image.layer.v1.tar${image.uncompressed ? '' : '+gzip'}`,
+      mediaType: `application/vnd.oci.image.layer.v1.tar${suffix}`,
       ...put(blob),
     };
   });
