@@ -58,7 +58,7 @@ import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
 import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
-import { credentialsFrom } from '../image/credentials';
+import { credentialsFrom, credentialsFromPullSecrets, firstCredentials } from '../image/credentials';
 import { isRegistryImage } from '../image/ensure';
 import { type LocalSource, loadLocalImages } from '../image/local-image';
 import { ImagePullBackOff } from '../image/pull-backoff';
@@ -1089,6 +1089,32 @@ export class PodRunner extends EventEmitter {
     return this.#imageRetry;
   }
 
+  /**
+   * Credentials from the pod's imagePullSecrets (the Secrets of its input), as the kubelet's keyring:
+   * missing ones get its `FailedToRetrieveImagePullSecret` warning, unusable ones a warning saying why.
+   */
+  #pullSecretCredentials(): ReturnType<typeof credentialsFromPullSecrets>['credentials'] {
+    const names = (this.pod.spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter((n) => n !== '');
+    const found = names.filter((n) => this.#related.secrets.has(n));
+    const missing = names.filter((n) => !this.#related.secrets.has(n));
+    if (missing.length > 0)
+      this.#emitEvent(
+        'Warning',
+        'FailedToRetrieveImagePullSecret',
+        `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
+      );
+    const { credentials, problems } = credentialsFromPullSecrets(
+      found.map((name) => ({
+        name,
+        data:
+          this.#related.bytes?.secrets.get(name) ??
+          Object.fromEntries(Object.entries(this.#related.secrets.get(name)!).map(([k, v]) => [k, Buffer.from(v)])),
+      })),
+    );
+    for (const problem of problems) this.#emitEvent('Warning', 'FailedToRetrieveImagePullSecret', problem);
+    return credentials;
+  }
+
   #pullContext(): PullContext {
     const pull = this.#options.imagePull ?? {};
     const root = runningAsRoot();
@@ -1096,7 +1122,7 @@ export class PodRunner extends EventEmitter {
       store: new ImageStore(pull.storeDir ?? defaultImageStoreDir()),
       client: new RegistryClient({
         insecureRegistries: pull.insecureRegistries ?? [],
-        credentials: credentialsFrom(pull.authFiles ?? []),
+        credentials: firstCredentials(this.#pullSecretCredentials(), credentialsFrom(pull.authFiles ?? [])),
         ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
       }),
       unpack: {
