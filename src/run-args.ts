@@ -12,6 +12,7 @@ import { parseDuration } from './duration';
 import { defaultAuthFiles } from './image/credentials';
 import { type LocalSource, parseLocalSource } from './image/local-image';
 import { parseRegistryMirrors } from './image/mirrors';
+import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './image/tls';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -61,6 +62,8 @@ export interface RunOptions {
     authFiles: string[];
     /** `--registry-mirror [DOMAIN=]URL`: mirrors by registry domain (their names are then pulled). */
     mirrors: Map<string, string[]>;
+    /** `--registry-ca FILE`, `--registry-certs-dir DIR`: CAs for https registries. */
+    trust: RegistryTrust;
     /** `--image NAME=oci:PATH[:TAG]`, `=oci-archive:PATH[:TAG]`, `=docker-archive:PATH`: loaded into the store. */
     localImages: Map<string, LocalSource>;
   };
@@ -119,6 +122,18 @@ function runProgram(): Command {
     .option(
       '--registry-mirror <[domain=]url>',
       "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order); bare names such as busybox:1 are pulled only when docker.io has one",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-ca <file>',
+      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-certs-dir <dir>',
+      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
@@ -195,6 +210,8 @@ export interface RawRunArgs {
   insecureRegistry?: string[];
   authfile?: string;
   registryMirror?: string[];
+  registryCa?: string[];
+  registryCertsDir?: string[];
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -249,6 +266,8 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     publish: [],
     insecureRegistry: [],
     registryMirror: [],
+    registryCa: [],
+    registryCertsDir: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
     containerLogMaxSize: '10Mi',
@@ -370,6 +389,12 @@ export function parseRunArgs(args: string[]): RunOptions {
   } catch (error) {
     throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
   }
+  for (const file of o.registryCa ?? []) {
+    const problem = checkCaFile(file);
+    if (problem !== undefined)
+      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
+  }
+  const certsDirs = (o.registryCertsDir ?? []).map((d) => path.resolve(d));
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -405,6 +430,10 @@ export function parseRunArgs(args: string[]): RunOptions {
       insecureRegistries: o.insecureRegistry ?? [],
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
       mirrors,
+      trust: {
+        caFiles: (o.registryCa ?? []).map((f) => path.resolve(f)),
+        certsDirs: certsDirs.length > 0 ? certsDirs : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
+      },
       localImages,
     },
     statusFile: o.statusFile,

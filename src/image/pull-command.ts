@@ -12,6 +12,7 @@ import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
 import { RegistryClient, type RegistryOptions } from './registry';
 import { defaultImageStoreDir, ImageStore } from './store';
+import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './tls';
 
 /** Options every command that pulls shares. */
 export interface ImageOptions {
@@ -23,6 +24,8 @@ export interface ImageOptions {
   authFiles: string[];
   /** `--registry-mirror [DOMAIN=]URL` (repeatable). */
   mirrors: Map<string, string[]>;
+  /** `--registry-ca FILE`, `--registry-certs-dir DIR`. */
+  trust: RegistryTrust;
 }
 
 /**
@@ -36,6 +39,7 @@ export function registryOptions(options: ImageOptions): RegistryOptions {
     insecureRegistries: options.insecureRegistries,
     credentials: credentialsFrom(options.authFiles),
     mirrors: options.mirrors,
+    trust: options.trust,
   };
 }
 
@@ -69,6 +73,18 @@ function pullProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option(
+      '--registry-ca <file>',
+      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-certs-dir <dir>',
+      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -87,7 +103,14 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
     insecureRegistry: string[];
     authfile?: string;
     registryMirror: string[];
+    registryCa: string[];
+    registryCertsDir: string[];
   }>();
+  for (const file of o.registryCa) {
+    const problem = checkCaFile(file);
+    if (problem !== undefined)
+      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
+  }
   const image = program.args[0]!;
   try {
     parseReference(image);
@@ -106,6 +129,13 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
     image,
     options: {
       mirrors,
+      trust: {
+        caFiles: o.registryCa.map((f) => path.resolve(f)),
+        certsDirs:
+          o.registryCertsDir.length > 0
+            ? o.registryCertsDir.map((d) => path.resolve(d))
+            : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
+      },
       storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
       insecureRegistries: o.insecureRegistry,
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),

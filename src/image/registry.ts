@@ -10,6 +10,7 @@
  * @module
  */
 import { registryHost } from './reference';
+import { hostCAs, httpsFetch, type RegistryTrust, trustFor } from './tls';
 
 /** A registry failure: `code` is the registry's error code when it sent one (MANIFEST_UNKNOWN, …). */
 export class RegistryError extends Error {
@@ -43,6 +44,8 @@ export interface RegistryOptions {
    * the API under `<path>/v2`) used instead of the registry's own endpoint, in order.
    */
   mirrors?: ReadonlyMap<string, readonly string[]>;
+  /** CAs for https registries beyond Node's roots (tls.ts); a host with a certs directory is https even when local. */
+  trust?: RegistryTrust;
 }
 
 /** One place a registry's API is reached. */
@@ -125,6 +128,8 @@ export class RegistryClient {
   readonly #schemes = new Map<string, { scheme: string; params: Record<string, string> }>();
   /** The endpoint of a domain that answered last. */
   readonly #current = new Map<string, number>();
+  /** CAs by host (undefined: Node's defaults), read once per client. */
+  readonly #cas = new Map<string, string[] | undefined>();
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
@@ -143,7 +148,8 @@ export class RegistryClient {
         return { base, credentialsFor: new URL(base).host };
       });
     const host = registryHost(domain);
-    const scheme = isInsecureHost(host, this.#options.insecureRegistries) ? 'http' : 'https';
+    const ownCAs = hostCAs(this.#options.trust?.certsDirs ?? [], host) !== undefined;
+    const scheme = !ownCAs && isInsecureHost(host, this.#options.insecureRegistries) ? 'http' : 'https';
     return [{ base: `${scheme}://${host}/v2`, credentialsFor: domain }];
   }
 
@@ -208,14 +214,18 @@ export class RegistryClient {
     for (let hops = 0; hops < 10; hops++) {
       let res: Response;
       try {
-        res = await fetch(current, { method, headers, redirect: 'manual' });
+        const ca = current.startsWith('https:') ? this.#trust(new URL(current).host) : undefined;
+        res = ca
+          ? await httpsFetch(current, method, headers, ca)
+          : await fetch(current, { method, headers, redirect: 'manual' });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new RegistryError(
-          `${method} ${current}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-          undefined,
-          'UNAVAILABLE',
-        );
+        const why = cause?.code ?? cause?.message ?? (error as Error).message;
+        // A certificate nobody here vouches for: say where trust comes from.
+        const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(why)
+          ? ' (trust its CA with --registry-ca FILE or <certs dir>/HOST/ca.crt)'
+          : '';
+        throw new RegistryError(`${method} ${current}: ${why}${hint}`, undefined, 'UNAVAILABLE');
       }
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location) return res;
@@ -225,6 +235,11 @@ export class RegistryClient {
       current = next.toString();
     }
     throw new RegistryError(`${url}: too many redirects`);
+  }
+
+  #trust(host: string): string[] | undefined {
+    if (!this.#cas.has(host)) this.#cas.set(host, trustFor(this.#options.trust ?? {}, host));
+    return this.#cas.get(host);
   }
 
   async #authorization(endpoint: Endpoint, scope: string, renew: boolean): Promise<string | undefined> {

@@ -68,6 +68,7 @@ import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
 import type { PullContext, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
+import type { RegistryTrust } from '../image/tls';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -182,6 +183,8 @@ export interface PodRunnerOptions {
     authFiles?: readonly string[];
     /** Mirrors by registry domain (`--registry-mirror`): a bare name is pulled when docker.io has one. */
     mirrors?: ReadonlyMap<string, readonly string[]>;
+    /** CAs for https registries (`--registry-ca`, certs directories; default: Node's roots alone). */
+    trust?: RegistryTrust;
     /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
     localImages?: ReadonlyMap<string, LocalSource>;
   };
@@ -1124,6 +1127,7 @@ export class PodRunner extends EventEmitter {
         insecureRegistries: pull.insecureRegistries ?? [],
         credentials: firstCredentials(this.#pullSecretCredentials(), credentialsFrom(pull.authFiles ?? [])),
         ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
+        ...(pull.trust !== undefined ? { trust: pull.trust } : {}),
       }),
       unpack: {
         chown: root,

@@ -225,6 +225,39 @@ export interface TestRegistry {
 }
 
 /**
+ * A self-signed certificate for 127.0.0.1 (subjectAltName IP:127.0.0.1) and its key, in `dir`: what a
+ * registry serving https on the loopback presents, trusted by nobody until told.
+ */
+export function selfSignedCertificate(dir: string): { certificate: string; key: string } {
+  const certificate = path.join(dir, 'registry.crt');
+  const key = path.join(dir, 'registry.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      certificate,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certificate, key };
+}
+
+/**
  * A token server as the registry's token auth expects (distribution's token.md): anyone gets an ES256
  * JWT, its header carrying the self-signed certificate the registry trusts (x5c), for the scope asked.
  */
@@ -289,6 +322,7 @@ async function tokenServer(dir: string, requests: string[]) {
 export async function startRegistry(
   htpasswd?: { user: string; password: string },
   token = false,
+  tls?: { certificate: string; key: string },
 ): Promise<TestRegistry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-registry-'));
   const port = await freePort();
@@ -315,7 +349,7 @@ export async function startRegistry(
   fs.writeFileSync(
     path.join(dir, 'config.yml'),
     `version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: ${dir}/data}, delete: {enabled: true}}\n` +
-      `http: {addr: 127.0.0.1:${port}}\n${auth}`,
+      `http: {addr: 127.0.0.1:${port}${tls ? `, tls: {certificate: ${tls.certificate}, key: ${tls.key}}` : ''}}\n${auth}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -99,6 +99,7 @@ describe('pod-init run: security flags', () => {
       authFiles: ['/auth.json'],
       localImages: new Map(),
       mirrors: new Map(),
+      trust: { caFiles: [], certsDirs: ['/etc/containers/certs.d', '/etc/docker/certs.d'] },
     });
     expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
   });
