@@ -45,6 +45,9 @@ Examples:
     .command('pull <image>')
     .description('pull an image from its registry into the image store (pod-init pull --help)');
   cli.command('load').description('load an OCI or docker save archive into the image store (pod-init load --help)');
+  cli.command('images').description('list the images in the image store, as podman images (pod-init images --help)');
+  cli.command('rmi').description('remove images no running pod uses from the image store (pod-init rmi --help)');
+  cli.command('prune').description('remove every image no running pod uses, and unused layers (pod-init prune --help)');
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
@@ -82,6 +85,9 @@ const helpTopics = new Set([
   'run',
   'pull',
   'load',
+  'images',
+  'rmi',
+  'prune',
   'init',
   'pause',
   'get',
@@ -100,6 +106,9 @@ const subcommands = new Set([
   'run',
   'pull',
   'load',
+  'images',
+  'rmi',
+  'prune',
   'get',
   'logs',
   'describe',
@@ -148,6 +157,10 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'load') {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
+    }
+    if (args[0] === 'images' || args[0] === 'rmi' || args[0] === 'prune') {
+      const { parseImagesArgs, runImagesVerb } = await import('./image/images-command');
+      return await runImagesVerb(parseImagesArgs(args[0], args.slice(1)), process.stdout, process.stderr);
     }
     if (args[0] === 'volumes') {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');

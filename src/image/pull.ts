@@ -175,7 +175,11 @@ export function storedImage(store: ImageStore, image: string): StoredImage | und
  * const image = await pullImage('127.0.0.1:5000/bb:1', { store, client, unpack });
  * image.layers; // ['/…/layers/<diff_id hex>/diff', …]
  */
-export async function pullImage(image: string, ctx: PullContext): Promise<StoredImage> {
+export function pullImage(image: string, ctx: PullContext): Promise<StoredImage> {
+  return ctx.store.whilePulling(() => pull(image, ctx));
+}
+
+async function pull(image: string, ctx: PullContext): Promise<StoredImage> {
   const ref = parseReference(image);
   const reference = referenceString(ref);
   const top = await getManifest(ctx.client, ref, ref.digest ?? ref.tag!);

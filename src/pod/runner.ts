@@ -69,6 +69,8 @@ import type { PullContext, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
 import type { RegistryTrust } from '../image/tls';
+import { ImageLease } from '../image/leases';
+import { parseReference, referenceString } from '../image/reference';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -318,6 +320,8 @@ export class PodRunner extends EventEmitter {
   readonly #pulled = new Map<string, StoredImage>();
   readonly #imageErrors = new Map<string, { reason: string; message: string }>();
   readonly #imagePullBackOff: ImagePullBackOff;
+  /** This pod's lease on the store's images it uses (leases.ts): `rmi` and `prune` spare them. */
+  #imageLease: ImageLease | undefined;
   #imageRetry: Promise<void> = Promise.resolve();
   /** When image steps are due again (each time once). */
   readonly #imageRetries = new Set<number>();
@@ -1026,6 +1030,7 @@ export class PodRunner extends EventEmitter {
       }
       if (!registry) continue;
       ctx ??= this.#pullContext();
+      this.#leaseImage(ctx, image);
       const result = await this.#imagePullBackOff.ensure(
         image,
         spec.imagePullPolicy ?? defaultPullPolicy(image),
@@ -1035,6 +1040,7 @@ export class PodRunner extends EventEmitter {
       const r = this.#records.find((x) => x.spec.name === spec.name);
       if ('image' in result) {
         this.#pulled.set(image, result.image);
+        this.#imageLease?.hold(result.image.reference, result.image.record);
         this.#imageErrors.delete(spec.name);
         if (r?.waiting?.reason === 'ErrImagePull' || r?.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
       } else {
@@ -1061,6 +1067,7 @@ export class PodRunner extends EventEmitter {
     try {
       const [loaded] = await loadLocalImages(source, ctx, image);
       this.#pulled.set(image, loaded!);
+      this.#leaseImage(ctx, loaded!.reference, loaded!.record);
       this.#emitEvent('Normal', 'Pulled', `Container image ${quoted} already present on machine`, container);
     } catch (error) {
       if (!(error instanceof Error) || !['LocalImageError', 'ArchiveError', 'ImageReferenceError'].includes(error.name))
@@ -1073,6 +1080,21 @@ export class PodRunner extends EventEmitter {
       const r = this.#records.find((x) => x.spec.name === container);
       if (r) r.waiting = waiting;
     }
+  }
+
+  /**
+   * Leases `image` for this pod before it is pulled (so GC never takes it between the pull and the
+   * start) and with its layers once known; released at the pod's end.
+   */
+  #leaseImage(ctx: PullContext, image: string, record?: { config: string; diffIds: string[] }): void {
+    let reference: string;
+    try {
+      reference = referenceString(parseReference(image));
+    } catch {
+      return; // InvalidImageName: nothing to lease
+    }
+    this.#imageLease ??= new ImageLease(ctx.store.dir, `${this.pod.metadata.namespace}/${this.pod.metadata.name}`);
+    this.#imageLease.hold(reference, record ?? { config: '', diffIds: [] });
   }
 
   /** The image step again (one at a time), then whatever it made startable. */
@@ -1682,6 +1704,7 @@ export class PodRunner extends EventEmitter {
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    this.#imageLease?.release();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
     for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
