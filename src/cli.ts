@@ -46,8 +46,9 @@ Examples:
     .description('pull an image from its registry into the image store (pod-init pull --help)');
   cli.command('load').description('load an OCI or docker save archive into the image store (pod-init load --help)');
   cli.command('images').description('list the images in the image store, as podman images (pod-init images --help)');
-  cli.command('rmi').description('remove images no running pod uses from the image store (pod-init rmi --help)');
-  cli.command('prune').description('remove every image no running pod uses, and unused layers (pod-init prune --help)');
+  cli
+    .command('rmi')
+    .description('remove images no running pod uses (--prune: all of them) from the image store (pod-init rmi --help)');
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
@@ -87,7 +88,6 @@ const helpTopics = new Set([
   'load',
   'images',
   'rmi',
-  'prune',
   'init',
   'pause',
   'get',
@@ -108,7 +108,6 @@ const subcommands = new Set([
   'load',
   'images',
   'rmi',
-  'prune',
   'get',
   'logs',
   'describe',
@@ -158,7 +157,7 @@ export async function main(args: string[]): Promise<number> {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
     }
-    if (args[0] === 'images' || args[0] === 'rmi' || args[0] === 'prune') {
+    if (args[0] === 'images' || args[0] === 'rmi') {
       const { parseImagesArgs, runImagesVerb } = await import('./image/images-command');
       return await runImagesVerb(parseImagesArgs(args[0], args.slice(1)), process.stdout, process.stderr);
     }

@@ -1,9 +1,10 @@
 /**
- * `pod-init images`, `pod-init rmi NAME...` and `pod-init prune`: the image store as podman shows and
+ * `pod-init images` and `pod-init rmi NAME... | --prune`: the image store as podman shows it and crictl
  * trims it. `images` prints REPOSITORY TAG IMAGE ID CREATED SIZE (podman's columns and units; `-q` the
  * IDs, `-o json` the rows); `rmi` refuses an image a running pod uses (exit 1, naming the pod);
- * `prune` removes every image no running pod uses and older than 2 min (the kubelet's
- * ImageMinimumGCAge; `--min-age 0s` for all), then the layers nothing refers to. Reads the environment
+ * `rmi --prune` (crictl's spelling; `pod-init prune` is the pods' state) removes every image no running
+ * pod uses and older than 2 min (the kubelet's ImageMinimumGCAge; `--min-age 0s` for all), then the
+ * layers nothing refers to. Reads the environment
  * for the store's default place (lower layers read none).
  * @module
  */
@@ -18,14 +19,14 @@ import { defaultImageStoreDir, ImageStore } from './store';
 export type ImagesVerb =
   | { verb: 'images'; storeDir: string; quiet: boolean; json: boolean }
   | { verb: 'rmi'; storeDir: string; names: string[] }
-  | { verb: 'prune'; storeDir: string; minAgeMs: number };
+  | { verb: 'rmi --prune'; storeDir: string; minAgeMs: number };
 
 const storeOption = [
   '--image-store <dir>',
   'the image store (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
 ] as const;
 
-function program(verb: ImagesVerb['verb']): Command {
+function program(verb: 'images' | 'rmi'): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command } = require('commander') as typeof import('commander');
   const p = new Command(`pod-init ${verb}`)
@@ -37,13 +38,14 @@ function program(verb: ImagesVerb['verb']): Command {
       .option('-q, --quiet', 'print the IMAGE IDs only')
       .option('-o, --output <format>', 'json (default: a table)');
   if (verb === 'rmi')
-    p.description('Remove images from the store (refused for an image a running pod uses), and their unused layers.')
-      .usage('[options] NAME...')
-      .argument('<name...>', 'a reference (busybox:1, host:5000/x:tag) or an IMAGE ID (prefix)');
-  if (verb === 'prune')
     p.description(
-      "Remove every image no running pod uses, pulled more than --min-age ago (the kubelet's image GC), and unused layers.",
-    ).option('--min-age <duration>', "spare images pulled more recently (the kubelet's ImageMinimumGCAge)", '2m');
+      'Remove images from the store (refused for an image a running pod uses), and their unused layers; ' +
+        "--prune: every image no running pod uses, pulled more than --min-age ago (the kubelet's image GC).",
+    )
+      .usage('[options] NAME... | --prune')
+      .argument('[name...]', 'a reference (busybox:1, host:5000/x:tag) or an IMAGE ID (prefix)')
+      .option('--prune', 'remove every image no running pod uses (as crictl rmi --prune)')
+      .option('--min-age <duration>', 'with --prune: spare images pulled more recently (ImageMinimumGCAge)', '2m');
   return p;
 }
 
@@ -53,19 +55,23 @@ function program(verb: ImagesVerb['verb']): Command {
  * @example
  * parseImagesArgs('rmi', ['busybox:1']); // { verb: 'rmi', names: ['busybox:1'], storeDir: … }
  */
-export function parseImagesArgs(verb: ImagesVerb['verb'], args: string[]): ImagesVerb {
+export function parseImagesArgs(verb: 'images' | 'rmi', args: string[]): ImagesVerb {
   const p = program(verb);
   p.parse(args, { from: 'user' });
-  const o = p.opts<{ imageStore?: string; quiet?: boolean; output?: string; minAge?: string }>();
+  const o = p.opts<{ imageStore?: string; quiet?: boolean; output?: string; minAge?: string; prune?: boolean }>();
   const storeDir = path.resolve(o.imageStore ?? defaultImageStoreDir());
   if (verb === 'images') {
     if (o.output !== undefined && o.output !== 'json') throw new PodOptionError('--output', 'json', o.output);
     return { verb, storeDir, quiet: o.quiet === true, json: o.output === 'json' };
   }
-  if (verb === 'rmi') return { verb, storeDir, names: p.args };
+  if (o.prune !== true) {
+    if (p.args.length === 0) throw new PodOptionError('NAME', 'one image or more, or --prune', '(none)');
+    return { verb: 'rmi', storeDir, names: p.args };
+  }
+  if (p.args.length > 0) throw new PodOptionError('--prune', 'no NAME with it', p.args.join(' '));
   const minAgeMs = o.minAge === undefined ? minimumGcAgeMs : parseDuration(o.minAge);
   if (minAgeMs === undefined) throw new PodOptionError('--min-age', 'a duration such as 2m, 1h or 0s', o.minAge);
-  return { verb, storeDir, minAgeMs };
+  return { verb: 'rmi --prune', storeDir, minAgeMs };
 }
 
 /**
@@ -155,7 +161,7 @@ export async function runImagesVerb(
       );
     return 0;
   }
-  if (options.verb === 'prune') {
+  if (options.verb === 'rmi --prune') {
     removed(out, await pruneImages(store, options.minAgeMs, now));
     return 0;
   }

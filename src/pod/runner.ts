@@ -62,7 +62,7 @@ import { credentialsFrom, credentialsFromPullSecrets, firstCredentials } from '.
 import { isRegistryImage } from '../image/ensure';
 import { type LocalSource, loadLocalImages } from '../image/local-image';
 import { ImagePullBackOff } from '../image/pull-backoff';
-import { defaultPullPolicy } from '../image/reference';
+import { defaultPullPolicy, parseReference, referenceString } from '../image/reference';
 import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
 import type { PullContext, StoredImage } from '../image/pull';
@@ -70,7 +70,6 @@ import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
 import type { RegistryTrust } from '../image/tls';
 import { ImageLease } from '../image/leases';
-import { parseReference, referenceString } from '../image/reference';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';

@@ -1,5 +1,5 @@
-// `pod-init images`, `rmi` and `prune` on a store filled from a registry on 127.0.0.1: podman's
-// columns; an image a running pod uses is never removed (rmi refused naming the pod, prune spares it
+// `pod-init images`, `rmi` and `rmi --prune` on a store filled from a registry on 127.0.0.1: podman's
+// columns; an image a running pod uses is never removed (rmi refused naming the pod, rmi --prune spares it
 // and the layers it shares), and is removable once the pod has ended; a lease left by a dead process
 // pins nothing (the negative control for the lease check).
 import { type ChildProcess, execFile } from 'node:child_process';
@@ -26,7 +26,7 @@ const execFileP = promisify(execFile);
 const cli = path.resolve(__dirname, '../../pod-init.js');
 const { skip, busybox } = imageTestNeeds();
 
-describe.skipIf(skip)(titled('pod-init images, rmi and prune', skip), () => {
+describe.skipIf(skip)(titled('pod-init images, rmi and rmi --prune', skip), () => {
   let dir = '';
   let storeDir = '';
   let registry: TestRegistry;
@@ -72,7 +72,7 @@ describe.skipIf(skip)(titled('pod-init images, rmi and prune', skip), () => {
     expect(ids.every((id) => /^[a-f0-9]{12}$/.test(id))).toBe(true);
   });
 
-  it('refuses to remove an image a running pod uses; prune spares it and its layers; both work once it ended', async () => {
+  it('refuses to remove an image a running pod uses; rmi --prune spares it and its layers; rmi works once it ended', async () => {
     expect(layerDirs()).toHaveLength(3); // the shared base, a's and b's upper layers
     const c = podCli();
     clis.push(c);
@@ -96,7 +96,7 @@ describe.skipIf(skip)(titled('pod-init images, rmi and prune', skip), () => {
     const refused = await run('rmi', `${registry.host}/test/a:1`);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/image is in use by a running pod: default\/user \(pid \d+\)/);
-    const pruned = await run('prune', '--min-age', '0s');
+    const pruned = await run('rmi', '--prune', '--min-age', '0s');
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toContain(`Untagged: ${registry.host}/test/b:1`);
     expect(pruned.stdout).not.toContain('test/a:1');

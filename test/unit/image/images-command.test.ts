@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { humanDuration, humanSize, parseImagesArgs } from '../../../src/image/images-command';
 
-describe('pod-init images, rmi, prune', () => {
+describe('pod-init images, rmi, rmi --prune', () => {
   it.each([
     [0, 'Less than a second'],
     [1000, '1 second'],
@@ -40,12 +40,14 @@ describe('pod-init images, rmi, prune', () => {
       storeDir: '/s',
       names: ['a', 'b'],
     });
-    expect(parseImagesArgs('prune', ['--min-age', '0s', '--image-store', '/s'])).toEqual({
-      verb: 'prune',
+    expect(parseImagesArgs('rmi', ['--prune', '--min-age', '0s', '--image-store', '/s'])).toEqual({
+      verb: 'rmi --prune',
       storeDir: '/s',
       minAgeMs: 0,
     });
-    expect(parseImagesArgs('prune', ['--image-store', '/s'])).toMatchObject({ minAgeMs: 120_000 });
-    expect(() => parseImagesArgs('prune', ['--min-age', 'soon'])).toThrow('--min-age');
+    expect(parseImagesArgs('rmi', ['--prune', '--image-store', '/s'])).toMatchObject({ minAgeMs: 120_000 });
+    expect(() => parseImagesArgs('rmi', ['--prune', '--min-age', 'soon'])).toThrow('--min-age');
+    expect(() => parseImagesArgs('rmi', ['--prune', 'x'])).toThrow('--prune');
+    expect(() => parseImagesArgs('rmi', [])).toThrow('NAME');
   });
 });
