@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { writeFileAtomically } from './atomic-file';
 import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
+import { progressLine } from './cli/pull-progress';
 import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
 import { applySignal, takeApplyRequest } from './pod/apply-request';
@@ -120,7 +121,11 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
     ...(options.publish.length > 0 ? { publish: options.publish } : {}),
     ...(options.hostLoopback ? { hostLoopback: true } : {}),
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
-    imagePull: options.imagePull,
+    imagePull: {
+      ...options.imagePull,
+      // One line updated in place while layers arrive; nothing when stderr is not a terminal or with -q.
+      ...(process.stderr.isTTY && !options.quiet ? { onProgress: progressLine(process.stderr) } : {}),
+    },
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));

@@ -42,6 +42,7 @@ export async function unpackLayerStream(
   desc: LayerDescriptor,
   diffId: string,
   open: () => Promise<LayerBody>,
+  onBytes?: (bytes: number) => void,
 ): Promise<string> {
   const type = desc.mediaType ?? '';
   const gzip = type.endsWith('+gzip') || type.endsWith('.tar.gzip');
@@ -73,6 +74,7 @@ export async function unpackLayerStream(
         throw new RegistryError(`more than the ${desc.size} bytes the manifest gives`);
       }
       compressed.update(chunk);
+      onBytes?.(chunk.length);
       if (failure === undefined && !decompress.write(chunk)) await Promise.race([once(decompress, 'drain'), consumed]);
     }
     decompress.end();

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
+import { progressLine } from '../cli/pull-progress';
 import { credentialsFrom, defaultAuthFiles } from './credentials';
 import { parseRegistryMirrors } from './mirrors';
 import { pullImage } from './pull';
@@ -66,6 +67,7 @@ function pullProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option('-q, --quiet', 'no progress line on a terminal')
     .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
     .option(
       '--registry-mirror <[domain=]url>',
@@ -95,7 +97,7 @@ function pullProgram(): Command {
  * @example
  * parsePullArgs(['127.0.0.1:5000/bb:1', '--image-store', '/tmp/s']).image; // '127.0.0.1:5000/bb:1'
  */
-export function parsePullArgs(args: string[]): { image: string; options: ImageOptions } {
+export function parsePullArgs(args: string[]): { image: string; options: ImageOptions; quiet: boolean } {
   const program = pullProgram();
   program.parse(args, { from: 'user' });
   const o = program.opts<{
@@ -103,6 +105,7 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
     insecureRegistry: string[];
     authfile?: string;
     registryMirror: string[];
+    quiet?: boolean;
     registryCa: string[];
     registryCertsDir: string[];
   }>();
@@ -127,6 +130,7 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
   }
   return {
     image,
+    quiet: o.quiet === true,
     options: {
       mirrors,
       trust: {
@@ -149,7 +153,15 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
  * @example
  * process.exitCode = await runPull(parsePullArgs(['busybox:1.36']));
  */
-export async function runPull({ image, options }: { image: string; options: ImageOptions }): Promise<number> {
+export async function runPull({
+  image,
+  options,
+  quiet = false,
+}: {
+  image: string;
+  options: ImageOptions;
+  quiet?: boolean;
+}): Promise<number> {
   const store = new ImageStore(options.storeDir);
   const started = Date.now();
   try {
@@ -157,6 +169,7 @@ export async function runPull({ image, options }: { image: string; options: Imag
       store,
       client: new RegistryClient(registryOptions(options)),
       unpack: unpackOptions((m) => process.stderr.write(`pod-init: warning: ${m}\n`)),
+      ...(process.stderr.isTTY && !quiet ? { onProgress: progressLine(process.stderr) } : {}),
     });
     process.stdout.write(
       `${pulled.reference} ${pulled.record.digest} (${pulled.record.size} bytes, ${Date.now() - started} ms)\n`,

@@ -45,6 +45,14 @@ export interface PullContext {
   unpack: UnpackOptions;
   /** Layers fetched at once (default 3, as containerd). */
   parallel?: number;
+  /** Told of the layers' progress as bytes arrive (the caller decides whether and how to show it). */
+  onProgress?: (progress: PullProgress) => void;
+}
+
+/** Where a pull is: each layer's bytes so far (`present`: in the store already, not fetched). */
+export interface PullProgress {
+  image: string;
+  layers: Array<{ digest: string; size: number; received: number; state: 'waiting' | 'fetching' | 'done' | 'present' }>;
 }
 
 interface Descriptor {
@@ -210,13 +218,31 @@ async function pull(image: string, ctx: PullContext): Promise<StoredImage> {
   if (diffIds.length !== layers.length)
     throw new RegistryError(`image config has ${diffIds.length} diff_ids for ${layers.length} layers`);
   const dirs: string[] = new Array<string>(layers.length);
+  const progress: PullProgress = {
+    image,
+    layers: layers.map((l, i) => ({
+      digest: l.digest,
+      size: l.size,
+      received: 0,
+      state: ctx.store.layerDir(diffIds[i]!) !== undefined ? ('present' as const) : ('waiting' as const),
+    })),
+  };
+  const report = () => ctx.onProgress?.(progress);
+  report();
   let next = 0;
   let failed = false;
   const worker = async () => {
     while (next < layers.length && !failed) {
       const i = next++;
       try {
-        dirs[i] = await ensureLayer(ctx, ref, layers[i]!, diffIds[i]!);
+        const entry = progress.layers[i]!;
+        dirs[i] = await ensureLayer(ctx, ref, layers[i]!, diffIds[i]!, (n) => {
+          entry.state = 'fetching';
+          entry.received += n;
+          report();
+        });
+        if (entry.state !== 'present') entry.state = 'done';
+        report();
       } catch (error) {
         failed = true;
         throw error;
@@ -239,21 +265,40 @@ async function pull(image: string, ctx: PullContext): Promise<StoredImage> {
   return { reference, record, config, layers: dirs };
 }
 
-async function ensureLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
+async function ensureLayer(
+  ctx: PullContext,
+  ref: ImageReference,
+  desc: Descriptor,
+  diffId: string,
+  onBytes: (n: number) => void,
+): Promise<string> {
   const present = ctx.store.layerDir(diffId);
   if (present) return present;
   return ctx.store.withLock(`layer-${diffId.slice(7)}`, async () => {
     const now = ctx.store.layerDir(diffId); // another pull made it while this one waited
     if (now) return now;
-    return fetchLayer(ctx, ref, desc, diffId);
+    return fetchLayer(ctx, ref, desc, diffId, onBytes);
   });
 }
 
-function fetchLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
-  return unpackLayerStream(ctx.store, ctx.unpack, desc, diffId, async () => {
-    const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${desc.digest}`);
-    if (!res.body) throw new RegistryError('empty body');
-    const body = res.body;
-    return { body: body as unknown as AsyncIterable<Uint8Array>, cancel: () => body.cancel() };
-  });
+function fetchLayer(
+  ctx: PullContext,
+  ref: ImageReference,
+  desc: Descriptor,
+  diffId: string,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  return unpackLayerStream(
+    ctx.store,
+    ctx.unpack,
+    desc,
+    diffId,
+    async () => {
+      const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${desc.digest}`);
+      if (!res.body) throw new RegistryError('empty body');
+      const body = res.body;
+      return { body: body as unknown as AsyncIterable<Uint8Array>, cancel: () => body.cancel() };
+    },
+    onBytes,
+  );
 }

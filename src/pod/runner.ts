@@ -65,7 +65,7 @@ import { ImagePullBackOff } from '../image/pull-backoff';
 import { defaultPullPolicy, parseReference, referenceString } from '../image/reference';
 import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
-import type { PullContext, StoredImage } from '../image/pull';
+import type { PullContext, PullProgress, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
 import type { RegistryTrust } from '../image/tls';
@@ -186,6 +186,8 @@ export interface PodRunnerOptions {
     mirrors?: ReadonlyMap<string, readonly string[]>;
     /** CAs for https registries (`--registry-ca`, certs directories; default: Node's roots alone). */
     trust?: RegistryTrust;
+    /** Told of each pull's layer progress (the CLI draws a line on a terminal). */
+    onProgress?: (progress: PullProgress) => void;
     /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
     localImages?: ReadonlyMap<string, LocalSource>;
   };
@@ -1150,6 +1152,7 @@ export class PodRunner extends EventEmitter {
         ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
         ...(pull.trust !== undefined ? { trust: pull.trust } : {}),
       }),
+      ...(pull.onProgress !== undefined ? { onProgress: pull.onProgress } : {}),
       unpack: {
         chown: root,
         devices: root,

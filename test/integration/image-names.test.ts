@@ -102,6 +102,27 @@ describe.skipIf(skip)(titled('bare image names through a registry mirror on 127.
     expect(Object.keys(new ImageStore(storeDir).images())).toEqual(['docker.io/team/app:2']);
   }, 60_000);
 
+  it('draws one progress line on a terminal (script(1) gives it one); nothing when not a TTY or with -q', async () => {
+    const pull = (store: string, ...extra: string[]) => [
+      cli,
+      'pull',
+      `${registry.host}/team/app:2`,
+      '--image-store',
+      path.join(dir, store),
+      ...extra,
+    ];
+    const quote = (args: string[]) => args.map((a) => `'${a}'`).join(' ');
+    const tty = await run('script', ['-qec', `${quote([process.execPath, ...pull('store-tty')])}`, '/dev/null']);
+    const esc = String.fromCharCode(27);
+    expect(tty.stdout).toMatch(new RegExp(`\\r[^\\r\\n]*team/app:2: 0/1 layers, 0\\.0/\\d+\\.\\d MB${esc}\\[K`));
+    expect(tty.stdout).toContain('\r\x1b[K'); // cleared once the layer is in
+    const quiet = await run('script', ['-qec', `${quote([process.execPath, ...pull('store-q', '-q')])}`, '/dev/null']);
+    expect(quiet.stdout).not.toContain('layers,');
+    const piped = await run(process.execPath, pull('store-pipe'));
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toContain('layers,');
+  }, 60_000);
+
   it('refuses a mirror that is not an http(s) URL, naming the flag (exit 2)', async () => {
     const failed = await run(process.execPath, [cli, 'pull', 'busybox', '--registry-mirror', 'docker.io=ftp://x']).then(
       () => undefined,
