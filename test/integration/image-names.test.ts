@@ -28,10 +28,11 @@ async function deadPort(): Promise<number> {
 }
 
 describe.skipIf(skip)(titled('bare image names through a registry mirror on 127.0.0.1', skip), () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-image-names-'));
+  let dir = ''; // made in beforeAll: a skipped suite's body still runs, its afterAll does not
   const clis: Array<ReturnType<typeof podCli>> = [];
   let registry: TestRegistry;
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-image-names-'));
     registry = await startRegistry();
     const layout = path.join(dir, 'layout');
     writeOciLayout(layout, 'bb', {
@@ -44,7 +45,7 @@ describe.skipIf(skip)(titled('bare image names through a registry mirror on 127.
   afterAll(async () => {
     for (const c of clis) c.cleanup();
     await registry?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs `image: busybox:1` pulled as docker.io/library/busybox:1 from the mirror, past a dead one', async () => {
