@@ -18,9 +18,10 @@
         "native/reap.cc",
         "native/seccomp.cc",
         "native/spawn.cc",
-        "native/syscalls.cc"
+        "native/syscalls.cc",
+        "native/zstd.cc"
       ],
-      "libraries": ["-lseccomp"],
+      "libraries": ["-lseccomp", "-lzstd"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],

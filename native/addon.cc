@@ -12,6 +12,7 @@ namespace podinit {
 void InitSeccomp(Napi::Env env, Napi::Object exports);       // seccomp.cc
 void InitDeviceFilter(Napi::Env env, Napi::Object exports);  // device_filter.cc
 void InitNetlink(Napi::Env env, Napi::Object exports);       // netlink_binding.cc
+void InitZstd(Napi::Env env, Napi::Object exports);          // zstd.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
@@ -50,6 +51,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitImageFs(env, exports);
   InitPty(env, exports);
   InitNetlink(env, exports);
+  InitZstd(env, exports);
   return exports;
 }
 

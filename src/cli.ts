@@ -45,6 +45,10 @@ Examples:
     .command('pull <image>')
     .description('pull an image from its registry into the image store (pod-init pull --help)');
   cli.command('load').description('load an OCI or docker save archive into the image store (pod-init load --help)');
+  cli.command('images').description('list the images in the image store, as podman images (pod-init images --help)');
+  cli
+    .command('rmi')
+    .description('remove images no running pod uses (--prune: all of them) from the image store (pod-init rmi --help)');
 
   cli.command('get').description('list pods as kubectl get pods does, from the state directory (pod-init get --help)');
   cli.command('logs').description("print a container's logs as kubectl logs does (pod-init logs --help)");
@@ -83,6 +87,8 @@ const helpTopics = new Set([
   'run',
   'pull',
   'load',
+  'images',
+  'rmi',
   'init',
   'pause',
   'get',
@@ -102,6 +108,8 @@ const subcommands = new Set([
   'run',
   'pull',
   'load',
+  'images',
+  'rmi',
   'get',
   'logs',
   'describe',
@@ -150,6 +158,10 @@ export async function main(args: string[]): Promise<number> {
     if (args[0] === 'load') {
       const { parseLoadArgs, runLoad } = await import('./image/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
+    }
+    if (args[0] === 'images' || args[0] === 'rmi') {
+      const { parseImagesArgs, runImagesVerb } = await import('./image/images-command');
+      return await runImagesVerb(parseImagesArgs(args[0], args.slice(1)), process.stdout, process.stderr);
     }
     if (args[0] === 'volumes') {
       const { listVolumes, parseVolumesArgs } = await import('./cli/volumes-command');

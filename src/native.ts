@@ -110,6 +110,18 @@ export interface NativeExitWatcher {
   close(): void;
 }
 
+/**
+ * One zstd stream being decoded: `decode` takes input and calls back with up to ~1 MiB of output,
+ * how many input bytes it consumed, whether more output is waiting (call again, even with no input)
+ * and whether the last frame ended there. One decode at a time.
+ */
+export interface NativeZstdDecoder {
+  decode(
+    input: Buffer,
+    callback: (error: Error | null, output?: Buffer, consumed?: number, more?: boolean, frameEnd?: boolean) => void,
+  ): void;
+}
+
 export interface NativeBinding {
   setErrorClass(ctor: new (fields: object) => Error): void;
   readonly steps: readonly string[];
@@ -187,6 +199,8 @@ export interface NativeBinding {
   lgetxattr(path: string, name: string): Buffer | undefined;
   /** flock(2) without waiting: true when had, false when another open file holds it. */
   tryFlock(fd: number, exclusive: boolean): boolean;
+  /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
+  ZstdDecoder: new () => NativeZstdDecoder;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /** A loaded BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` (first match wins, else deny): its fd. */

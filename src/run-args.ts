@@ -11,6 +11,8 @@ import type { Command } from 'commander';
 import { parseDuration } from './duration';
 import { defaultAuthFiles } from './image/credentials';
 import { type LocalSource, parseLocalSource } from './image/local-image';
+import { parseRegistryMirrors } from './image/mirrors';
+import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './image/tls';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -58,6 +60,10 @@ export interface RunOptions {
     storeDir?: string;
     insecureRegistries: string[];
     authFiles: string[];
+    /** `--registry-mirror [DOMAIN=]URL`: mirrors by registry domain (their names are then pulled). */
+    mirrors: Map<string, string[]>;
+    /** `--registry-ca FILE`, `--registry-certs-dir DIR`: CAs for https registries. */
+    trust: RegistryTrust;
     /** `--image NAME=oci:PATH[:TAG]`, `=oci-archive:PATH[:TAG]`, `=docker-archive:PATH`: loaded into the store. */
     localImages: Map<string, LocalSource>;
   };
@@ -113,6 +119,24 @@ function runProgram(): Command {
       [],
     )
     .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
+    .option(
+      '--registry-mirror <[domain=]url>',
+      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order); bare names such as busybox:1 are pulled only when docker.io has one",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-ca <file>',
+      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-certs-dir <dir>',
+      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
     .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
     .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
@@ -185,6 +209,9 @@ export interface RawRunArgs {
   imageStore?: string;
   insecureRegistry?: string[];
   authfile?: string;
+  registryMirror?: string[];
+  registryCa?: string[];
+  registryCertsDir?: string[];
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
@@ -238,6 +265,9 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     image: [],
     publish: [],
     insecureRegistry: [],
+    registryMirror: [],
+    registryCa: [],
+    registryCertsDir: [],
     restartBackoff: '10,300',
     seccompProfileRoot: '/var/lib/kubelet/seccomp',
     containerLogMaxSize: '10Mi',
@@ -353,6 +383,18 @@ export function parseRunArgs(args: string[]): RunOptions {
     (parseCidr(o.podCidr, '--pod-cidr').family !== 4 || !/\/(\d|[12]\d|30)$/.test(o.podCidr))
   )
     throw new PodOptionError('--pod-cidr', 'an IPv4 range of /30 or wider, like 10.88.0.0/16', o.podCidr);
+  let mirrors: Map<string, string[]>;
+  try {
+    mirrors = parseRegistryMirrors(o.registryMirror ?? []);
+  } catch (error) {
+    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
+  }
+  for (const file of o.registryCa ?? []) {
+    const problem = checkCaFile(file);
+    if (problem !== undefined)
+      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
+  }
+  const certsDirs = (o.registryCertsDir ?? []).map((d) => path.resolve(d));
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -387,6 +429,11 @@ export function parseRunArgs(args: string[]): RunOptions {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
       insecureRegistries: o.insecureRegistry ?? [],
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
+      mirrors,
+      trust: {
+        caFiles: (o.registryCa ?? []).map((f) => path.resolve(f)),
+        certsDirs: certsDirs.length > 0 ? certsDirs : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
+      },
       localImages,
     },
     statusFile: o.statusFile,

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { writeFileAtomically } from './atomic-file';
 import { consoleLines, print } from './console-output';
 import { PodOptionError } from './errors';
+import { progressLine } from './cli/pull-progress';
 import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
 import { applySignal, takeApplyRequest } from './pod/apply-request';
@@ -19,9 +20,9 @@ import type { LogLine, PodEvent } from './pod/runner';
 export { parseRunArgs, type RunOptions } from './run-args';
 
 /** The image names a registry (pulled, src/image/); an invalid name is the runner's to report. */
-function namesRegistry(image: string): boolean {
+function namesRegistry(image: string, mirrors: ReadonlyMap<string, readonly string[]>): boolean {
   try {
-    return isRegistryImage(image);
+    return isRegistryImage(image, mirrors);
   } catch {
     return true;
   }
@@ -95,7 +96,12 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
   const { PodRunner } = await import('./pod/runner');
   const unmapped = [
     ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
-  ].filter((image) => !options.images.has(image) && !options.imagePull.localImages.has(image) && !namesRegistry(image));
+  ].filter(
+    (image) =>
+      !options.images.has(image) &&
+      !options.imagePull.localImages.has(image) &&
+      !namesRegistry(image, options.imagePull.mirrors),
+  );
   if (unmapped.length > 0 && !options.quiet)
     print(
       process.stderr,
@@ -115,7 +121,11 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
     ...(options.publish.length > 0 ? { publish: options.publish } : {}),
     ...(options.hostLoopback ? { hostLoopback: true } : {}),
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
-    imagePull: options.imagePull,
+    imagePull: {
+      ...options.imagePull,
+      // One line updated in place while layers arrive; nothing when stderr is not a terminal or with -q.
+      ...(process.stderr.isTTY && !options.quiet ? { onProgress: progressLine(process.stderr) } : {}),
+    },
   });
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));

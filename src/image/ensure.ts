@@ -31,16 +31,19 @@ export function goDuration(ms: number): string {
 }
 
 /**
- * Whether the runner pulls `image` (it names a registry: `host:port/x`, `a.b/x`, `localhost/x`);
- * other names run on the host's filesystem (or an `--image` directory). Throws
- * {@link ImageReferenceError} for a name that is not a reference.
+ * Whether the runner pulls `image`: it names a registry (`host:port/x`, `a.b/x`, `localhost/x`), or its
+ * registry (docker.io for a bare `busybox:1`, `user/app`) has mirrors configured. Other names run on the
+ * host's filesystem (or an `--image` directory). Throws {@link ImageReferenceError} for a name that is
+ * not a reference.
  *
  * @example
  * isRegistryImage('127.0.0.1:5000/bb:1'); // true
  * isRegistryImage('busybox'); // false
+ * isRegistryImage('busybox', new Map([['docker.io', ['http://127.0.0.1:5000']]])); // true
  */
-export function isRegistryImage(image: string): boolean {
-  return parseReference(image).explicitDomain;
+export function isRegistryImage(image: string, mirrors?: ReadonlyMap<string, readonly string[]>): boolean {
+  const ref = parseReference(image);
+  return ref.explicitDomain || (mirrors?.get(ref.domain)?.length ?? 0) > 0;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * One layer from a byte stream into the store: the blob through sha256 (its digest), the
- * decompressor (gzip, or none), sha256 again (its diff_id) and the tar reader into a temp dir of the
+ * decompressor (gzip, zstd — libzstd in the addon, zstd.ts — or none), sha256 again (its diff_id) and the tar reader into a temp dir of the
  * store, renamed to its diff_id only once both digests and the size match. Whatever the bytes come
  * from — a registry (pull.ts) or a local archive (local-image.ts) — they are verified the same way.
  * @module
@@ -13,6 +13,7 @@ import { RegistryError } from './registry';
 import type { ImageStore } from './store';
 import { TarReader } from './tar';
 import { LayerWriter, type UnpackOptions } from './unpack';
+import { ZstdDecompress } from './zstd';
 
 /** A layer as a manifest describes it. */
 export interface LayerDescriptor {
@@ -41,11 +42,11 @@ export async function unpackLayerStream(
   desc: LayerDescriptor,
   diffId: string,
   open: () => Promise<LayerBody>,
+  onBytes?: (bytes: number) => void,
 ): Promise<string> {
   const type = desc.mediaType ?? '';
-  if (type.endsWith('+zstd'))
-    throw new RegistryError(`layer ${desc.digest}: zstd-compressed layers are not supported yet`);
   const gzip = type.endsWith('+gzip') || type.endsWith('.tar.gzip');
+  const zstd = type.endsWith('+zstd');
   const temp = store.newLayer();
   const writer = new LayerWriter(temp.diff, unpack);
   const reader = new TarReader(writer);
@@ -56,7 +57,7 @@ export async function unpackLayerStream(
     const { body, cancel } = await open();
     // Every byte is hashed, even after the unpack failed: bad bytes are reported as a digest
     // mismatch (what they are) rather than as the gzip or tar error they cause.
-    const decompress: Transform = gzip ? zlib.createGunzip() : new PassThrough();
+    const decompress: Transform = gzip ? zlib.createGunzip() : zstd ? new ZstdDecompress() : new PassThrough();
     let failure: unknown;
     const consumed = (async () => {
       for await (const chunk of decompress as AsyncIterable<Buffer>) {
@@ -73,6 +74,7 @@ export async function unpackLayerStream(
         throw new RegistryError(`more than the ${desc.size} bytes the manifest gives`);
       }
       compressed.update(chunk);
+      onBytes?.(chunk.length);
       if (failure === undefined && !decompress.write(chunk)) await Promise.race([once(decompress, 'drain'), consumed]);
     }
     decompress.end();

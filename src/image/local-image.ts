@@ -296,7 +296,11 @@ async function storeImage(
  * const [image] = await loadLocalImages({ transport: 'oci-archive', path: 'bb.tar' }, ctx, 'bb:1');
  * image.reference; // 'docker.io/library/bb:1'
  */
-export async function loadLocalImages(source: LocalSource, ctx: LoadContext, name?: string): Promise<StoredImage[]> {
+export function loadLocalImages(source: LocalSource, ctx: LoadContext, name?: string): Promise<StoredImage[]> {
+  return ctx.store.whilePulling(() => load(source, ctx, name));
+}
+
+async function load(source: LocalSource, ctx: LoadContext, name?: string): Promise<StoredImage[]> {
   let files: ArchiveFiles;
   try {
     files = source.transport === 'oci' ? directoryFiles(source.path) : tarFiles(source.path);

@@ -13,11 +13,11 @@ const queues = new Map<string, Promise<unknown>>();
 const firstWaitMs = 10;
 const maxWaitMs = 200;
 
-async function acquire(file: string): Promise<number> {
+async function acquire(file: string, exclusive = true): Promise<number> {
   const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
   let wait = firstWaitMs;
   try {
-    while (!native.tryFlock(fd, true)) {
+    while (!native.tryFlock(fd, exclusive)) {
       await new Promise((resolve) => setTimeout(resolve, wait));
       wait = Math.min(wait * 2, maxWaitMs);
     }
@@ -52,4 +52,21 @@ export function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> 
     if (queues.get(file) === tail) queues.delete(file);
   });
   return run;
+}
+
+/**
+ * Runs `fn` holding the lock `file` shared: any number of shared holders (in this process or others)
+ * at once, none while someone holds it exclusively ({@link withFileLock}). Pulls hold the store's
+ * `gc` lock shared; image GC takes it exclusively, so it never sweeps what a pull is making.
+ *
+ * @example
+ * await withSharedFileLock('/var/lib/pod-init/images/locks/gc.lock', () => pull());
+ */
+export async function withSharedFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const fd = await acquire(file, false);
+  try {
+    return await fn();
+  } finally {
+    fs.closeSync(fd);
+  }
 }

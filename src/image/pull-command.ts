@@ -6,11 +6,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
+import { progressLine } from '../cli/pull-progress';
 import { credentialsFrom, defaultAuthFiles } from './credentials';
+import { parseRegistryMirrors } from './mirrors';
 import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
 import { RegistryClient, type RegistryOptions } from './registry';
 import { defaultImageStoreDir, ImageStore } from './store';
+import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './tls';
 
 /** Options every command that pulls shares. */
 export interface ImageOptions {
@@ -20,6 +23,10 @@ export interface ImageOptions {
   insecureRegistries: string[];
   /** `--authfile FILE`, else the default auth files. */
   authFiles: string[];
+  /** `--registry-mirror [DOMAIN=]URL` (repeatable). */
+  mirrors: Map<string, string[]>;
+  /** `--registry-ca FILE`, `--registry-certs-dir DIR`. */
+  trust: RegistryTrust;
 }
 
 /**
@@ -29,7 +36,12 @@ export interface ImageOptions {
  * new RegistryClient(registryOptions(options));
  */
 export function registryOptions(options: ImageOptions): RegistryOptions {
-  return { insecureRegistries: options.insecureRegistries, credentials: credentialsFrom(options.authFiles) };
+  return {
+    insecureRegistries: options.insecureRegistries,
+    credentials: credentialsFrom(options.authFiles),
+    mirrors: options.mirrors,
+    trust: options.trust,
+  };
 }
 
 /** How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr otherwise. */
@@ -55,7 +67,26 @@ function pullProgram(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
+    .option('-q, --quiet', 'no progress line on a terminal')
     .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
+    .option(
+      '--registry-mirror <[domain=]url>',
+      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-ca <file>',
+      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .option(
+      '--registry-certs-dir <dir>',
+      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -66,10 +97,23 @@ function pullProgram(): Command {
  * @example
  * parsePullArgs(['127.0.0.1:5000/bb:1', '--image-store', '/tmp/s']).image; // '127.0.0.1:5000/bb:1'
  */
-export function parsePullArgs(args: string[]): { image: string; options: ImageOptions } {
+export function parsePullArgs(args: string[]): { image: string; options: ImageOptions; quiet: boolean } {
   const program = pullProgram();
   program.parse(args, { from: 'user' });
-  const o = program.opts<{ imageStore?: string; insecureRegistry: string[]; authfile?: string }>();
+  const o = program.opts<{
+    imageStore?: string;
+    insecureRegistry: string[];
+    authfile?: string;
+    registryMirror: string[];
+    quiet?: boolean;
+    registryCa: string[];
+    registryCertsDir: string[];
+  }>();
+  for (const file of o.registryCa) {
+    const problem = checkCaFile(file);
+    if (problem !== undefined)
+      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
+  }
   const image = program.args[0]!;
   try {
     parseReference(image);
@@ -78,9 +122,24 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
       throw new PodOptionError('IMAGE', 'an image reference', `${image}: ${error.message}`);
     throw error;
   }
+  let mirrors: Map<string, string[]>;
+  try {
+    mirrors = parseRegistryMirrors(o.registryMirror);
+  } catch (error) {
+    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
+  }
   return {
     image,
+    quiet: o.quiet === true,
     options: {
+      mirrors,
+      trust: {
+        caFiles: o.registryCa.map((f) => path.resolve(f)),
+        certsDirs:
+          o.registryCertsDir.length > 0
+            ? o.registryCertsDir.map((d) => path.resolve(d))
+            : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
+      },
       storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
       insecureRegistries: o.insecureRegistry,
       authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
@@ -94,7 +153,15 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
  * @example
  * process.exitCode = await runPull(parsePullArgs(['busybox:1.36']));
  */
-export async function runPull({ image, options }: { image: string; options: ImageOptions }): Promise<number> {
+export async function runPull({
+  image,
+  options,
+  quiet = false,
+}: {
+  image: string;
+  options: ImageOptions;
+  quiet?: boolean;
+}): Promise<number> {
   const store = new ImageStore(options.storeDir);
   const started = Date.now();
   try {
@@ -102,6 +169,7 @@ export async function runPull({ image, options }: { image: string; options: Imag
       store,
       client: new RegistryClient(registryOptions(options)),
       unpack: unpackOptions((m) => process.stderr.write(`pod-init: warning: ${m}\n`)),
+      ...(process.stderr.isTTY && !quiet ? { onProgress: progressLine(process.stderr) } : {}),
     });
     process.stdout.write(
       `${pulled.reference} ${pulled.record.digest} (${pulled.record.size} bytes, ${Date.now() - started} ms)\n`,

@@ -45,6 +45,19 @@ export interface PullContext {
   unpack: UnpackOptions;
   /** Layers fetched at once (default 3, as containerd). */
   parallel?: number;
+  /**
+   * A layer transfer that yields no byte for this long is aborted and resumed with `Range` (default
+   * 60 s, containerd's and the kubelet's order of magnitude for "no progress").
+   */
+  stallTimeoutMs?: number;
+  /** Told of the layers' progress as bytes arrive (the caller decides whether and how to show it). */
+  onProgress?: (progress: PullProgress) => void;
+}
+
+/** Where a pull is: each layer's bytes so far (`present`: in the store already, not fetched). */
+export interface PullProgress {
+  image: string;
+  layers: Array<{ digest: string; size: number; received: number; state: 'waiting' | 'fetching' | 'done' | 'present' }>;
 }
 
 interface Descriptor {
@@ -175,7 +188,11 @@ export function storedImage(store: ImageStore, image: string): StoredImage | und
  * const image = await pullImage('127.0.0.1:5000/bb:1', { store, client, unpack });
  * image.layers; // ['/…/layers/<diff_id hex>/diff', …]
  */
-export async function pullImage(image: string, ctx: PullContext): Promise<StoredImage> {
+export function pullImage(image: string, ctx: PullContext): Promise<StoredImage> {
+  return ctx.store.whilePulling(() => pull(image, ctx));
+}
+
+async function pull(image: string, ctx: PullContext): Promise<StoredImage> {
   const ref = parseReference(image);
   const reference = referenceString(ref);
   const top = await getManifest(ctx.client, ref, ref.digest ?? ref.tag!);
@@ -206,13 +223,31 @@ export async function pullImage(image: string, ctx: PullContext): Promise<Stored
   if (diffIds.length !== layers.length)
     throw new RegistryError(`image config has ${diffIds.length} diff_ids for ${layers.length} layers`);
   const dirs: string[] = new Array<string>(layers.length);
+  const progress: PullProgress = {
+    image,
+    layers: layers.map((l, i) => ({
+      digest: l.digest,
+      size: l.size,
+      received: 0,
+      state: ctx.store.layerDir(diffIds[i]!) !== undefined ? ('present' as const) : ('waiting' as const),
+    })),
+  };
+  const report = () => ctx.onProgress?.(progress);
+  report();
   let next = 0;
   let failed = false;
   const worker = async () => {
     while (next < layers.length && !failed) {
       const i = next++;
       try {
-        dirs[i] = await ensureLayer(ctx, ref, layers[i]!, diffIds[i]!);
+        const entry = progress.layers[i]!;
+        dirs[i] = await ensureLayer(ctx, ref, layers[i]!, diffIds[i]!, (n) => {
+          entry.state = 'fetching';
+          entry.received += n;
+          report();
+        });
+        if (entry.state !== 'present') entry.state = 'done';
+        report();
       } catch (error) {
         failed = true;
         throw error;
@@ -235,21 +270,91 @@ export async function pullImage(image: string, ctx: PullContext): Promise<Stored
   return { reference, record, config, layers: dirs };
 }
 
-async function ensureLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
+async function ensureLayer(
+  ctx: PullContext,
+  ref: ImageReference,
+  desc: Descriptor,
+  diffId: string,
+  onBytes: (n: number) => void,
+): Promise<string> {
   const present = ctx.store.layerDir(diffId);
   if (present) return present;
   return ctx.store.withLock(`layer-${diffId.slice(7)}`, async () => {
     const now = ctx.store.layerDir(diffId); // another pull made it while this one waited
     if (now) return now;
-    return fetchLayer(ctx, ref, desc, diffId);
+    return fetchLayer(ctx, ref, desc, diffId, onBytes);
   });
 }
 
-function fetchLayer(ctx: PullContext, ref: ImageReference, desc: Descriptor, diffId: string): Promise<string> {
-  return unpackLayerStream(ctx.store, ctx.unpack, desc, diffId, async () => {
-    const res = await ctx.client.request(ref.domain, ref.path, `/blobs/${desc.digest}`);
-    if (!res.body) throw new RegistryError('empty body');
-    const body = res.body;
-    return { body: body as unknown as AsyncIterable<Uint8Array>, cancel: () => body.cancel() };
+function fetchLayer(
+  ctx: PullContext,
+  ref: ImageReference,
+  desc: Descriptor,
+  diffId: string,
+  onBytes: (n: number) => void,
+): Promise<string> {
+  return unpackLayerStream(ctx.store, ctx.unpack, desc, diffId, async () => resumableBody(ctx, ref, desc), onBytes);
+}
+
+/** Resumes after this many failed tries in a row (a try that moved 1 MiB or more starts the count again). */
+const maxResumes = 3;
+
+class Stalled extends Error {}
+
+type ReadResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
+
+function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Stalled(`no data for ${ms} ms`)), ms);
   });
+  return Promise.race([reader.read() as Promise<ReadResult>, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A blob's body that survives a cut or a stall: the rest is asked for with `Range: bytes=<received>-`
+ * and must come back as 206 from that offset (a registry that ignores the range fails the layer: what
+ * was unpacked cannot be unread). The digest and diff_id hashes go on over the joined bytes.
+ */
+async function resumableBody(ctx: PullContext, ref: ImageReference, desc: Descriptor) {
+  const stallMs = ctx.stallTimeoutMs ?? 60_000;
+  let received = 0;
+  const open = async (from: number): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
+    const res = await ctx.client.request(
+      ref.domain,
+      ref.path,
+      `/blobs/${desc.digest}`,
+      from > 0 ? { headers: { range: `bytes=${from}-` } } : {},
+    );
+    if (from > 0 && (res.status !== 206 || !res.headers.get('content-range')?.startsWith(`bytes ${from}-`))) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new RegistryError(`the registry ignored Range: bytes=${from}- (status ${res.status}): cannot resume`);
+    }
+    if (!res.body) throw new RegistryError('empty body');
+    return res.body.getReader();
+  };
+  let reader = await open(0);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    let failures = 0;
+    let since = 0;
+    for (;;) {
+      let result: ReadResult;
+      try {
+        result = await readWithin(reader, stallMs);
+      } catch (error) {
+        const why = error instanceof Stalled ? error.message : ((error as Error).cause as Error | undefined)?.message;
+        if (received - since >= 1 << 20) failures = 0;
+        if (++failures > maxResumes)
+          throw new RegistryError(`transfer failed at ${received} of ${desc.size} bytes (${why ?? String(error)})`);
+        since = received;
+        await reader.cancel().catch(() => undefined);
+        reader = await open(received);
+        continue;
+      }
+      if (result.done) return;
+      received += result.value.length;
+      yield result.value;
+    }
+  }
+  return { body: chunks(), cancel: () => reader.cancel().catch(() => undefined) };
 }

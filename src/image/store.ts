@@ -19,7 +19,7 @@ import path from 'node:path';
 import { dataHome } from '../home-dir';
 import { writeFileAtomically } from '../atomic-file';
 import { native } from '../native';
-import { withFileLock } from './lock';
+import { withFileLock, withSharedFileLock } from './lock';
 
 /** What the store knows of a pulled image. */
 export interface ImageRecord {
@@ -153,6 +153,20 @@ export class ImageStore {
   /** Runs `fn` holding the store's lock `name` (in-process and across processes). */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return withFileLock(path.join(this.dir, 'locks', `${name}.lock`), fn);
+  }
+
+  /** Runs `fn` (a pull or a load) holding the `gc` lock shared: image GC waits until it is over. */
+  whilePulling<T>(fn: () => Promise<T>): Promise<T> {
+    return withSharedFileLock(path.join(this.dir, 'locks', 'gc.lock'), fn);
+  }
+
+  /** Removes images by reference (under the `images` lock); their layers stay until gc.ts sweeps them. */
+  async forgetImages(references: readonly string[]): Promise<void> {
+    await this.withLock('images', async () => {
+      const gone = new Set(references);
+      const kept = Object.fromEntries(Object.entries(this.#images()).filter(([r]) => !gone.has(r)));
+      writeFileAtomically(path.join(this.dir, 'images.json'), JSON.stringify(kept, null, 2));
+    });
   }
 
   #images(): Record<string, ImageRecord> {

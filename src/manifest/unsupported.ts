@@ -27,7 +27,6 @@ const podFields = [
   'serviceAccountName',
   'serviceAccount',
   'automountServiceAccountToken',
-  'imagePullSecrets',
   'resources',
   'hostnameOverride',
 ] as const;

@@ -58,16 +58,18 @@ import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
 import { seccompFilter } from './security/seccomp-filter';
 import { readUserDatabase } from './security/identity';
-import { credentialsFrom } from '../image/credentials';
+import { credentialsFrom, credentialsFromPullSecrets, firstCredentials } from '../image/credentials';
 import { isRegistryImage } from '../image/ensure';
 import { type LocalSource, loadLocalImages } from '../image/local-image';
 import { ImagePullBackOff } from '../image/pull-backoff';
-import { defaultPullPolicy } from '../image/reference';
+import { defaultPullPolicy, parseReference, referenceString } from '../image/reference';
 import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
 import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
-import type { PullContext, StoredImage } from '../image/pull';
+import type { PullContext, PullProgress, StoredImage } from '../image/pull';
 import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
+import type { RegistryTrust } from '../image/tls';
+import { ImageLease } from '../image/leases';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
 import { setVolumeOwnership } from './security/volume-ownership';
@@ -180,6 +182,12 @@ export interface PodRunnerOptions {
     storeDir?: string;
     insecureRegistries?: readonly string[];
     authFiles?: readonly string[];
+    /** Mirrors by registry domain (`--registry-mirror`): a bare name is pulled when docker.io has one. */
+    mirrors?: ReadonlyMap<string, readonly string[]>;
+    /** CAs for https registries (`--registry-ca`, certs directories; default: Node's roots alone). */
+    trust?: RegistryTrust;
+    /** Told of each pull's layer progress (the CLI draws a line on a terminal). */
+    onProgress?: (progress: PullProgress) => void;
     /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
     localImages?: ReadonlyMap<string, LocalSource>;
   };
@@ -313,6 +321,8 @@ export class PodRunner extends EventEmitter {
   readonly #pulled = new Map<string, StoredImage>();
   readonly #imageErrors = new Map<string, { reason: string; message: string }>();
   readonly #imagePullBackOff: ImagePullBackOff;
+  /** This pod's lease on the store's images it uses (leases.ts): `rmi` and `prune` spare them. */
+  #imageLease: ImageLease | undefined;
   #imageRetry: Promise<void> = Promise.resolve();
   /** When image steps are due again (each time once). */
   readonly #imageRetries = new Set<number>();
@@ -1015,12 +1025,13 @@ export class PodRunner extends EventEmitter {
       if (previous !== undefined && previous !== 'ErrImagePull' && previous !== 'ImagePullBackOff') continue;
       let registry: boolean;
       try {
-        registry = isRegistryImage(image);
+        registry = isRegistryImage(image, this.#options.imagePull?.mirrors);
       } catch {
         registry = true; // ensureImage reports it (InvalidImageName)
       }
       if (!registry) continue;
       ctx ??= this.#pullContext();
+      this.#leaseImage(ctx, image);
       const result = await this.#imagePullBackOff.ensure(
         image,
         spec.imagePullPolicy ?? defaultPullPolicy(image),
@@ -1030,6 +1041,7 @@ export class PodRunner extends EventEmitter {
       const r = this.#records.find((x) => x.spec.name === spec.name);
       if ('image' in result) {
         this.#pulled.set(image, result.image);
+        this.#imageLease?.hold(result.image.reference, result.image.record);
         this.#imageErrors.delete(spec.name);
         if (r?.waiting?.reason === 'ErrImagePull' || r?.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
       } else {
@@ -1056,6 +1068,7 @@ export class PodRunner extends EventEmitter {
     try {
       const [loaded] = await loadLocalImages(source, ctx, image);
       this.#pulled.set(image, loaded!);
+      this.#leaseImage(ctx, loaded!.reference, loaded!.record);
       this.#emitEvent('Normal', 'Pulled', `Container image ${quoted} already present on machine`, container);
     } catch (error) {
       if (!(error instanceof Error) || !['LocalImageError', 'ArchiveError', 'ImageReferenceError'].includes(error.name))
@@ -1068,6 +1081,21 @@ export class PodRunner extends EventEmitter {
       const r = this.#records.find((x) => x.spec.name === container);
       if (r) r.waiting = waiting;
     }
+  }
+
+  /**
+   * Leases `image` for this pod before it is pulled (so GC never takes it between the pull and the
+   * start) and with its layers once known; released at the pod's end.
+   */
+  #leaseImage(ctx: PullContext, image: string, record?: { config: string; diffIds: string[] }): void {
+    let reference: string;
+    try {
+      reference = referenceString(parseReference(image));
+    } catch {
+      return; // InvalidImageName: nothing to lease
+    }
+    this.#imageLease ??= new ImageLease(ctx.store.dir, `${this.pod.metadata.namespace}/${this.pod.metadata.name}`);
+    this.#imageLease.hold(reference, record ?? { config: '', diffIds: [] });
   }
 
   /** The image step again (one at a time), then whatever it made startable. */
@@ -1087,6 +1115,32 @@ export class PodRunner extends EventEmitter {
     return this.#imageRetry;
   }
 
+  /**
+   * Credentials from the pod's imagePullSecrets (the Secrets of its input), as the kubelet's keyring:
+   * missing ones get its `FailedToRetrieveImagePullSecret` warning, unusable ones a warning saying why.
+   */
+  #pullSecretCredentials(): ReturnType<typeof credentialsFromPullSecrets>['credentials'] {
+    const names = (this.pod.spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter((n) => n !== '');
+    const found = names.filter((n) => this.#related.secrets.has(n));
+    const missing = names.filter((n) => !this.#related.secrets.has(n));
+    if (missing.length > 0)
+      this.#emitEvent(
+        'Warning',
+        'FailedToRetrieveImagePullSecret',
+        `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
+      );
+    const { credentials, problems } = credentialsFromPullSecrets(
+      found.map((name) => ({
+        name,
+        data:
+          this.#related.bytes?.secrets.get(name) ??
+          Object.fromEntries(Object.entries(this.#related.secrets.get(name)!).map(([k, v]) => [k, Buffer.from(v)])),
+      })),
+    );
+    for (const problem of problems) this.#emitEvent('Warning', 'FailedToRetrieveImagePullSecret', problem);
+    return credentials;
+  }
+
   #pullContext(): PullContext {
     const pull = this.#options.imagePull ?? {};
     const root = runningAsRoot();
@@ -1094,8 +1148,11 @@ export class PodRunner extends EventEmitter {
       store: new ImageStore(pull.storeDir ?? defaultImageStoreDir()),
       client: new RegistryClient({
         insecureRegistries: pull.insecureRegistries ?? [],
-        credentials: credentialsFrom(pull.authFiles ?? []),
+        credentials: firstCredentials(this.#pullSecretCredentials(), credentialsFrom(pull.authFiles ?? [])),
+        ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
+        ...(pull.trust !== undefined ? { trust: pull.trust } : {}),
       }),
+      ...(pull.onProgress !== undefined ? { onProgress: pull.onProgress } : {}),
       unpack: {
         chown: root,
         devices: root,
@@ -1649,6 +1706,7 @@ export class PodRunner extends EventEmitter {
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    this.#imageLease?.release();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
     for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])

@@ -81,6 +81,8 @@ export interface PodSpecObject {
       sysctls?: Array<{ name: string; value: string }>;
     };
     volumes?: VolumeSpec[];
+    /** Secrets (of the same input) whose docker configs authorize this pod's pulls. */
+    imagePullSecrets?: Array<{ name?: string }>;
     [key: string]: unknown;
   };
   status?: unknown;

@@ -118,11 +118,18 @@ export function busyboxLayer(
   ]);
 }
 
-/** An image for an OCI layout: layer tars (bottom first, gzipped unless `uncompressed`) and config. */
+/** An image for an OCI layout: layer tars (bottom first, gzipped unless `uncompressed` or `zstd`) and config. */
 export interface TestImage {
   layers: Buffer[];
   config?: Record<string, unknown>;
   uncompressed?: boolean;
+  /** zstd layers (`zstd -3` of the host: skopeo 1.9.3 keeps gzip even when asked for zstd). */
+  zstd?: boolean;
+}
+
+/** `tar` compressed by the host's `zstd` (apt-get install zstd). */
+export function zstdCompress(tar: Buffer, level = 3): Buffer {
+  return execFileSync('zstd', [`-${level}`, '-q', '-c'], { input: tar, maxBuffer: 1 << 30 });
 }
 
 /** Writes `image` as an OCI image layout at `dir` tagged `tag`; returns its manifest's digest. */
@@ -135,9 +142,10 @@ export function writeOciLayout(dir: string, tag: string, image: TestImage): stri
     return { digest: d, size: b.length };
   };
   const layers = image.layers.map((tar) => {
-    const blob = image.uncompressed ? tar : zlib.gzipSync(tar);
+    const blob = image.uncompressed ? tar : image.zstd ? zstdCompress(tar) : zlib.gzipSync(tar);
+    const suffix = image.uncompressed ? '' : image.zstd ? '+zstd' : '+gzip';
     return {
-      mediaType: `application/vnd.oci.image.layer.v1.tar${image.uncompressed ? '' : '+gzip'}`,
+      mediaType: `application/vnd.oci.image.layer.v1.tar${suffix}`,
       ...put(blob),
     };
   });
@@ -217,6 +225,39 @@ export interface TestRegistry {
 }
 
 /**
+ * A self-signed certificate for 127.0.0.1 (subjectAltName IP:127.0.0.1) and its key, in `dir`: what a
+ * registry serving https on the loopback presents, trusted by nobody until told.
+ */
+export function selfSignedCertificate(dir: string): { certificate: string; key: string } {
+  const certificate = path.join(dir, 'registry.crt');
+  const key = path.join(dir, 'registry.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      certificate,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certificate, key };
+}
+
+/**
  * A token server as the registry's token auth expects (distribution's token.md): anyone gets an ES256
  * JWT, its header carrying the self-signed certificate the registry trusts (x5c), for the scope asked.
  */
@@ -281,6 +322,7 @@ async function tokenServer(dir: string, requests: string[]) {
 export async function startRegistry(
   htpasswd?: { user: string; password: string },
   token = false,
+  tls?: { certificate: string; key: string },
 ): Promise<TestRegistry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-registry-'));
   const port = await freePort();
@@ -307,7 +349,7 @@ export async function startRegistry(
   fs.writeFileSync(
     path.join(dir, 'config.yml'),
     `version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: ${dir}/data}, delete: {enabled: true}}\n` +
-      `http: {addr: 127.0.0.1:${port}}\n${auth}`,
+      `http: {addr: 127.0.0.1:${port}${tls ? `, tls: {certificate: ${tls.certificate}, key: ${tls.key}}` : ''}}\n${auth}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -98,6 +98,8 @@ describe('pod-init run: security flags', () => {
       insecureRegistries: ['a:5000', 'b'],
       authFiles: ['/auth.json'],
       localImages: new Map(),
+      mirrors: new Map(),
+      trust: { caFiles: [], certsDirs: ['/etc/containers/certs.d', '/etc/docker/certs.d'] },
     });
     expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
   });
