@@ -17,6 +17,7 @@ const imageBenches = require('./image');
 const netBenches = require('./net');
 const execBenches = require('./exec');
 const netRootlessBenches = require('./net-rootless');
+const portBenches = require('./ports');
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -141,6 +142,7 @@ async function main() {
     ...netBenches(report, { runs, log }),
     ...execBenches(report, { runs, log }),
     ...netRootlessBenches(report, { runs, log }),
+    ...portBenches(report, { runs, log }),
   };
   delete all.cleanup;
   try {

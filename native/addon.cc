@@ -52,6 +52,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPty(env, exports);
   InitNetlink(env, exports);
   InitZstd(env, exports);
+  InitHostPort(env, exports);
+  InitNftables(env, exports);
   return exports;
 }
 

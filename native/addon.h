@@ -19,5 +19,7 @@ void InitBeneath(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitImageFs(Napi::Env env, Napi::Object exports);
 void InitPty(Napi::Env env, Napi::Object exports);
+void InitHostPort(Napi::Env env, Napi::Object exports);  // host_port.cc
+void InitNftables(Napi::Env env, Napi::Object exports);  // nftables.cc
 
 }  // namespace podinit

@@ -193,7 +193,10 @@ export async function main(args: string[]): Promise<number> {
         return exitCodes.ok;
       return exitCodes.usage;
     }
-    if (error instanceof Error && (error.name === 'ManifestError' || error.name === 'UnsafeDirectoryError')) {
+    if (
+      error instanceof Error &&
+      (error.name === 'ManifestError' || error.name === 'UnsafeDirectoryError' || error.name === 'HostPortInUseError')
+    ) {
       print(process.stderr, `pod-init: ${error.message}\n`);
       return exitCodes.usage;
     }

@@ -79,6 +79,9 @@ export { Ipam, IpamExhaustedError, type IpamOptions, type Lease, defaultIpv4Cidr
 export { checkPodCidr, readHostRoutes, type HostRoute } from './net/host-routes';
 export { type Link, type LinkChange, RouteSocket, type VethOptions } from './net/netlink';
 export { defaultBridge, PodNetwork, type PodNetworkOptions, sweepPodNetworks, vethName } from './net/pod-network';
+export { formatMapping, portsConflict } from './net/port-mappings';
+export { HostPortInUseError, portHolder } from './net/host-ports';
+export { nodePortsMessage, PodPorts, type PodPortsOptions, sweepPodPorts } from './net/pod-ports';
 export { linkSysctl, setLinkSysctl } from './net/sysctl';
 export { hostSide, parsePublish, podPortMappings, type PortMapping } from './net/publish-spec';
 export {

@@ -161,6 +161,14 @@ export interface NativeBinding {
   socketInNetns(pidfd: number, family: 4 | 6): number;
   /** A connected pair of close-on-exec unix stream sockets. */
   socketPair(): [number, number];
+  /** A close-on-exec socket bound (never listening) to address:port: a held host port (host_port.cc). */
+  bindHostPort(protocol: 'tcp' | 'udp', address: string, port: number): number;
+  /** Whether libnftables.so.1 could be loaded (nftables.cc). */
+  nftAvailable(): boolean;
+  /** Runs an nft script in this process as one transaction; throws an Error with nft's message. */
+  nftRun(script: string): void;
+  /** The same on a libuv pool thread (a commit can wait on the kernel). */
+  nftRunAsync(script: string): Promise<void>;
   /** The fd queued on a unix socket with SCM_RIGHTS, or -1 (never waits). */
   receiveFd(fd: number): number;
   pidfdSendSignal(pidfd: number, signal: number): boolean;

@@ -47,6 +47,8 @@ export interface RunOptions {
   podNetwork: PodNetworkMode;
   /** `--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]` (repeatable). */
   publish: PortMapping[];
+  /** `--egress`: masquerade the pod's outbound traffic (root; implies a pod IP on the bridge). */
+  egress: boolean;
   /** `--host-loopback`: a rootless helper's gateway address reaches the host's loopback. */
   hostLoopback: boolean;
   /** `--pod-cidr`: the bridge's IPv4 range; undefined: 10.88.0.0/16. */
@@ -147,11 +149,12 @@ function runProgram(): Command {
     )
     .option(
       '--publish <spec>',
-      "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; without root through the pod's helper)",
+      "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; as root on the bridge, implying --pod-network bridge; without root through the pod's helper)",
       (v: string, prev: string[]) => [...prev, v],
       [],
     )
     .option('--host-loopback', "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2")
+    .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
     .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
     .option(
       '--container-log-max-size <quantity>',
@@ -204,6 +207,7 @@ export interface RawRunArgs {
   podCidr?: string;
   publish?: string[];
   hostLoopback?: boolean;
+  egress?: boolean;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
@@ -299,6 +303,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '--host-loopback') {
       raw.hostLoopback = true;
+      continue;
+    }
+    if (arg === '--egress') {
+      raw.egress = true;
       continue;
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -423,6 +431,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     cgroupRoot: o.cgroupRoot,
     podNetwork: (o.podNetwork ?? 'loopback') as PodNetworkMode,
     publish: (o.publish ?? []).map(parsePublish),
+    egress: o.egress === true,
     hostLoopback: o.hostLoopback ?? false,
     podCidr: o.podCidr,
     imagePull: {

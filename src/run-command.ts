@@ -121,6 +121,7 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
     ...(options.publish.length > 0 ? { publish: options.publish } : {}),
     ...(options.hostLoopback ? { hostLoopback: true } : {}),
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
+    ...(options.egress ? { egress: true } : {}),
     imagePull: {
       ...options.imagePull,
       // One line updated in place while layers arrive; nothing when stderr is not a terminal or with -q.

@@ -9,11 +9,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
 import { checkPodCidr, readHostRoutes } from './host-routes';
 import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
+import { dropLoopbackGuard } from './pod-ports';
 
 /** The bridge's default name. */
 export const defaultBridge = 'pod-init0';
@@ -55,11 +57,16 @@ function deleteIfPresent(host: RouteSocket, name: string): boolean {
   }
 }
 
-/** Deletes the bridge unless a link is attached to it (a pod of another lease directory, say). */
-function deleteIdleBridge(host: RouteSocket, bridge: string): void {
+/**
+ * Deletes the bridge unless a link is attached to it (a pod of another lease directory, say), and then its
+ * loopback guard (pod-ports.ts) if it had one.
+ */
+function deleteIdleBridge(host: RouteSocket, bridge: string, leaseDir: string): void {
   const links = host.links();
   const index = links.find((link) => link.name === bridge)?.index;
-  if (index !== undefined && !links.some((link) => link.master === index)) deleteIfPresent(host, bridge);
+  if (index !== undefined && links.some((link) => link.master === index)) return;
+  if (index !== undefined) deleteIfPresent(host, bridge);
+  dropLoopbackGuard(path.dirname(leaseDir));
 }
 
 /**
@@ -194,7 +201,9 @@ export class PodNetwork {
       try {
         deleteIfPresent(host, this.veth);
       } finally {
-        this.#ipam.release(this.lease.address, this.lease.podUid, () => deleteIdleBridge(host, this.bridge));
+        this.#ipam.release(this.lease.address, this.lease.podUid, () =>
+          deleteIdleBridge(host, this.bridge, this.#ipam.dir),
+        );
       }
     } finally {
       host.close();
@@ -234,7 +243,10 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
         );
     }
     const bridgeIndex = links.find((link) => link.name === bridge)?.index;
-    if (bridgeIndex === undefined) return;
+    if (bridgeIndex === undefined) {
+      if (dropLoopbackGuard(path.dirname(dir))) say(`Removed the nft table of bridge ${bridge}, which is gone`);
+      return;
+    }
     for (const link of links) {
       if (link.master !== bridgeIndex || !/^pi[0-9a-f]{10}$/.test(link.name) || leased.has(link.name)) continue;
       if (deleteIfPresent(host, link.name)) say(`Removed veth ${link.name}, whose pod has no address lease`);

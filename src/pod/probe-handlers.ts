@@ -57,6 +57,11 @@ export interface ProbeTarget {
   noNewPrivileges?: boolean;
   seccomp?: SeccompFilter;
   podIP: string;
+  /**
+   * The pod's IP is reachable from the host's network namespace (a root pod on the bridge): TCP and HTTP
+   * probes and hooks dial from the host, as the kubelet's do, instead of from a socket inside the pod.
+   */
+  fromHost?: boolean;
   /** The container's workingDir: where exec probes and hooks run. */
   cwd?: string;
   /** The container's ports, for named probe ports. */
@@ -175,8 +180,9 @@ async function podSocketFd(pause: PodProcess, family: 4 | 6): Promise<number> {
   }
 }
 
-/** A TCP connection from the pod's network namespace, to an IP address (names are resolved first). */
+/** A TCP connection to an IP address (names are resolved first): from the host when the pod IP is reachable there, else from the pod's network namespace. */
 async function podSocket(target: ProbeTarget, ip: string, port: number): Promise<net.Socket> {
+  if (target.fromHost === true) return net.connect({ port, host: ip, autoSelectFamily: false });
   const fd = await podSocketFd(target.pause, net.isIPv6(ip) ? 6 : 4);
   const socket = new net.Socket({ fd, readable: true, writable: true });
   return socket.connect({ port, host: ip, autoSelectFamily: false });

@@ -75,15 +75,9 @@ export class RootlessPodNetwork {
     const mappings = podPortMappings(spec, options.publish);
     const explicit = options.mode === 'rootless' || options.mode === 'pasta' || options.mode === 'slirp4netns';
     const implied = !options.root && (options.mode === undefined || options.mode === 'loopback') && mappings.length > 0;
-    if (!explicit && !implied) {
-      if (options.root && options.mode !== 'bridge' && mappings.length > 0)
-        return {
-          notice:
-            'hostPort and --publish as root are published only with --pod-network rootless (slirp4netns) here: ' +
-            'the ports are not published',
-        };
-      return {};
-    }
+    // As root without a helper mode, published ports are the bridge's (they imply --pod-network bridge:
+    // src/net/pod-ports.ts).
+    if (!explicit && !implied) return {};
     const mode = explicit ? (options.mode as HelperNetworkMode) : 'rootless';
     const choice = chooseRootlessHelper(mode, options.searchPath, options.root);
     if ('notice' in choice) return choice;

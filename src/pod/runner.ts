@@ -82,9 +82,11 @@ import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names'
 import { startPodCgroups, terminationReason } from './pod-cgroups';
 import { StatusFile } from './status-file';
 import { sweepStaleState } from './sweep-state';
-import { PodNetwork, sweepPodNetworks } from '../net/pod-network';
-import type { PortMapping } from '../net/publish-spec';
+import { defaultBridge, PodNetwork, sweepPodNetworks } from '../net/pod-network';
+import { podPortMappings, type PortMapping } from '../net/publish-spec';
 import { type HelperNetworkMode, RootlessPodNetwork } from './rootless-pod-network';
+import { defaultLeaseDir } from '../net/ipam';
+import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
 import { givePodTree } from './userns-files';
 import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
 
@@ -149,12 +151,18 @@ export interface PodRunnerOptions {
    * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
    */
   podNetwork?: 'loopback' | 'bridge' | HelperNetworkMode;
-  /** Host ports published besides the manifest's `hostPort`s (`--publish`). */
+  /**
+   * Host ports published besides the manifest's `hostPort`s (`--publish`). As root, publishing (these or a
+   * `hostPort`) and `egress` need a pod IP: they imply podNetwork `bridge` (src/net/pod-ports.ts) unless a
+   * helper mode is asked for.
+   */
   publish?: readonly PortMapping[];
   /** Rootless helpers: the gateway address 10.0.2.2 reaches the host's loopback (`--host-loopback`). */
   hostLoopback?: boolean;
   /** The bridge's IPv4 range (`--pod-cidr`); default 10.88.0.0/16. */
   podCidr?: string;
+  /** Masquerade the pod's outbound traffic (`--egress`; turns on the host's ip_forward); implies `bridge`. */
+  egress?: boolean;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
   podLeaseDir?: string;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
@@ -315,6 +323,9 @@ export class PodRunner extends EventEmitter {
   #network: PodNetwork | undefined;
   /** The pod's user-space network helper (podNetwork `rootless`, `pasta`, `slirp4netns`), one per pause. */
   #rootless: RootlessPodNetwork | undefined;
+  /** Its host ports, held from the start, and its nftables table (publish, hostPort, egress). */
+  #ports: PodPorts | undefined;
+  #portsReady: Promise<string[]> | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
   /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
@@ -415,6 +426,13 @@ export class PodRunner extends EventEmitter {
       releasePod(this.#ownersDir, this.pod.metadata.uid!);
       throw error;
     }
+    try {
+      this.#holdPorts(); // a host port in use is an error before anything of the pod is made
+    } catch (error) {
+      releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+      throw error;
+    }
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     this.#statusFile.schedule(() => this.object());
     sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
@@ -490,6 +508,7 @@ export class PodRunner extends EventEmitter {
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     if (!(await this.#rootlessReady())) return;
+    if (!(await this.#portsPublished())) return;
     await this.#guardStarting;
     this.#guard?.watch(this.#sandbox.pid);
     this.#startTime = new Date();
@@ -580,10 +599,14 @@ export class PodRunner extends EventEmitter {
    */
   #reserveNetwork(): boolean {
     if (!this.#planRootlessNetwork()) return false;
-    if (this.#options.podNetwork !== 'bridge' || this.pod.spec.hostNetwork) return true;
+    if (!this.#wantsBridge()) return true;
     if (!runningAsRoot()) {
       this.#emitEvent('Warning', 'PodNetworkUnavailable', '--pod-network bridge needs root: the pod has only loopback');
       return true;
+    }
+    if (this.#ports?.conflict !== undefined) {
+      this.#reject('NodePorts', nodePortsMessage(this.#ports.conflict));
+      return false;
     }
     const options = {
       ownersDir: this.#ownersDir,
@@ -591,8 +614,17 @@ export class PodRunner extends EventEmitter {
       ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
     };
     try {
-      sweepPodNetworks(options, (m) => this.#emitEvent('Normal', 'SweptLeftovers', m));
+      const say = (m: string) => this.#emitEvent('Normal', 'SweptLeftovers', m);
+      sweepPodNetworks(options, say);
+      sweepPodPorts({ netDir: this.#netDir(), ownersDir: this.#ownersDir }, say);
       this.#network = PodNetwork.reserve(this.pod.metadata.uid!, options);
+      const conflict = this.#ports?.claim();
+      if (conflict !== undefined) {
+        this.#reject('NodePorts', nodePortsMessage(conflict));
+        return false;
+      }
+      this.#portsReady = this.#ports?.apply(this.#network.address);
+      this.#portsReady?.catch(() => undefined); // awaited once the sandbox is made, and at the end
     } catch (error) {
       this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
       return false;
@@ -617,6 +649,57 @@ export class PodRunner extends EventEmitter {
       else this.#rootless = plan.network;
     } catch (error) {
       this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A pod IP on the bridge: `--pod-network bridge`, or, as root without a helper mode, published ports
+   * (hostPort, --publish) or --egress, which need one (without root, published ports go through a helper).
+   */
+  #wantsBridge(): boolean {
+    if (this.pod.spec.hostNetwork) return false;
+    const mode = this.#options.podNetwork;
+    if (mode === 'bridge') return true;
+    if (mode !== undefined && mode !== 'loopback') return false; // a rootless helper's mode
+    return (
+      runningAsRoot() &&
+      (this.#options.egress === true || podPortMappings(this.pod.spec, this.#options.publish).length > 0)
+    );
+  }
+
+  /** Where the network's state lives: the lease directory's parent (/run/pod-init/net). */
+  #netDir(): string {
+    return path.dirname(this.#options.podLeaseDir ?? defaultLeaseDir);
+  }
+
+  /**
+   * As root, the pod's host ports bound (held until its end) before anything of it is made: a port a host
+   * process holds throws HostPortInUseError; one another pod publishes is kept for the NodePorts rejection.
+   */
+  #holdPorts(): void {
+    const mappings = podPortMappings(this.pod.spec, this.#options.publish);
+    if (!this.#wantsBridge() || !runningAsRoot()) return;
+    this.#ports = PodPorts.hold({
+      podUid: this.pod.metadata.uid!,
+      namespace: this.pod.metadata.namespace!,
+      name: this.pod.metadata.name,
+      mappings,
+      egress: this.#options.egress === true,
+      ownersDir: this.#ownersDir,
+      netDir: this.#netDir(),
+      bridge: defaultBridge,
+    });
+  }
+
+  /** The pod's nftables table is there (it was made while the sandbox was); false when that failed. */
+  async #portsPublished(): Promise<boolean> {
+    if (this.#portsReady === undefined) return true;
+    try {
+      for (const notice of await this.#portsReady) this.#emitEvent('Normal', 'PortsPublished', notice);
+    } catch (error) {
+      this.#reject('FailedCreatePodSandBox', `Failed to publish the pod's ports: ${(error as Error).message}`);
       return false;
     }
     return true;
@@ -1335,7 +1418,8 @@ export class PodRunner extends EventEmitter {
       process,
       pause: this.#sandbox!.pause,
       env: Object.fromEntries(env),
-      podIP: '127.0.0.1',
+      podIP: this.#podIP,
+      ...(this.#network !== undefined ? { fromHost: true } : {}),
       cwd: r.spec.workingDir ?? pulled?.config.config?.WorkingDir ?? '/',
       ports: r.spec.ports ?? [],
       ...confinement,
@@ -1715,15 +1799,26 @@ export class PodRunner extends EventEmitter {
     const final = this.object();
     // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
     this.#statusFile.close(final);
-    if (this.#network === undefined) releasePod(this.#ownersDir, this.pod.metadata.uid!);
+    const networked = this.#network !== undefined || this.#ports !== undefined;
+    if (!networked) releasePod(this.#ownersDir, this.pod.metadata.uid!);
     this.#changed();
     this.#resolve(final);
-    if (this.#network !== undefined) {
+    if (networked) {
       // The veth's synchronous delete after `finished` is reported; the owner record goes after it, so a
-      // pod-init that dies in between leaves a lease the next start sweeps.
+      // pod-init that dies in between leaves a lease the next start sweeps. The ports' rules go first.
       await new Promise((resolve) => setImmediate(resolve));
+      await this.#portsReady?.catch(() => undefined);
       try {
-        this.#network.release();
+        this.#ports?.release();
+      } catch (error) {
+        this.#emitEvent(
+          'Warning',
+          'FailedPodNetworkTeardown',
+          `Releasing the pod's ports: ${(error as Error).message}`,
+        );
+      }
+      try {
+        this.#network?.release();
       } catch (error) {
         this.#emitEvent(
           'Warning',

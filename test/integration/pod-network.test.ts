@@ -21,6 +21,7 @@ import { RouteSocket } from '../../src/net/netlink';
 import { defaultBridge, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { testNetns } from '../helpers/netns';
+import { useBridgeLock } from '../helpers/bridge-lock';
 import { podCli } from '../helpers/pod-cli';
 import { pausesOf } from '../helpers/procfs';
 import { startPod } from '../helpers/pod-runner';
@@ -32,6 +33,7 @@ const reason = privilegeSkipReason();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-podnet-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const fixture = path.resolve(__dirname, '../fixtures/run-net-pod.js');
+useBridgeLock(); // one file at a time on pod-init0 (bridge-lock.ts)
 
 let roots = 0;
 /** A state root, owners registry and lease directory of the test's own. */

@@ -1,0 +1,121 @@
+// Published ports as the kubelet gathers them (src/net/port-mappings.ts) and the nft script of a pod's table
+// (src/net/nft.ts): pure functions.
+import { describe, expect, it } from 'vitest';
+import { PodOptionError } from '../../src/errors';
+import { guardTableScript, podTableName, podTableScript } from '../../src/net/nft';
+import { formatMapping, parsePublish, podPortMappings, portsConflict } from '../../src/net/port-mappings';
+
+describe('parsePublish', () => {
+  it('reads [HOSTIP:]HOSTPORT:PODPORT[/udp]', () => {
+    expect(parsePublish('8080:80')).toEqual({ protocol: 'tcp', hostIP: '0.0.0.0', hostPort: 8080, podPort: 80 });
+    expect(parsePublish('127.0.0.1:8080:80')).toEqual({
+      protocol: 'tcp',
+      hostIP: '127.0.0.1',
+      hostPort: 8080,
+      podPort: 80,
+    });
+    expect(parsePublish('5353:53/udp')).toMatchObject({ protocol: 'udp', hostPort: 5353, podPort: 53 });
+    expect(parsePublish('5353:53/TCP').protocol).toBe('tcp');
+  });
+
+  it.each(['80', '0:80', '8080:70000', '::1:8080:80', 'x:8080:80', '300.1.1.1:80:80', '8080:80/sctp', ''])(
+    'refuses %j naming --publish',
+    (value) => {
+      expect(() => parsePublish(value)).toThrow(PodOptionError);
+      expect(() => parsePublish(value)).toThrow(/^--publish must be \[HOSTIP:\]HOSTPORT:PODPORT\[\/udp\]/);
+    },
+  );
+});
+
+describe('podPortMappings', () => {
+  const spec = (ports: object[], hostNetwork = false) => ({
+    hostNetwork,
+    containers: [{ name: 'c', ports: ports as never }],
+  });
+
+  it('takes hostPorts (TCP by default, hostIP or the wildcard), drops hostPort 0 and duplicates, adds --publish', () => {
+    const mappings = podPortMappings(
+      spec([
+        { containerPort: 80, hostPort: 8080 },
+        { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' },
+        { containerPort: 81 },
+        { containerPort: 82, hostIP: '127.0.0.1' },
+      ]),
+      [parsePublish('8080:80'), parsePublish('9090:90')],
+    );
+    expect(mappings.map(formatMapping)).toEqual([
+      '0.0.0.0:8080/tcp -> 80',
+      '127.0.0.1:5353/udp -> 53',
+      '0.0.0.0:9090/tcp -> 90',
+    ]);
+  });
+
+  it('publishes nothing for a hostNetwork pod', () => {
+    expect(podPortMappings(spec([{ containerPort: 80, hostPort: 80 }], true), [parsePublish('1:1')])).toEqual([]);
+  });
+
+  it('refuses SCTP and IPv6 host addresses naming the field', () => {
+    expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, protocol: 'SCTP' }]))).toThrow(
+      'spec.containers[0].ports[0].protocol must be TCP or UDP for a hostPort',
+    );
+    expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, hostIP: '::1' }]))).toThrow(
+      'spec.containers[0].ports[0].hostIP must be an IPv4 address',
+    );
+  });
+});
+
+describe('portsConflict (the scheduler NodePorts rule)', () => {
+  it('same protocol and port, and the same address or either the wildcard', () => {
+    expect(portsConflict(parsePublish('8080:80'), parsePublish('127.0.0.1:8080:81'))).toBe(true);
+    expect(portsConflict(parsePublish('127.0.0.1:8080:80'), parsePublish('127.0.0.1:8080:81'))).toBe(true);
+    expect(portsConflict(parsePublish('127.0.0.1:8080:80'), parsePublish('127.0.0.2:8080:81'))).toBe(false);
+    expect(portsConflict(parsePublish('8080:80'), parsePublish('8080:80/udp'))).toBe(false);
+    expect(portsConflict(parsePublish('8080:80'), parsePublish('8081:80'))).toBe(false);
+  });
+});
+
+describe('nft scripts', () => {
+  const options = {
+    podUid: 'uid-1',
+    address: '10.88.0.2',
+    bridge: 'pod-init0',
+    mappings: [parsePublish('8080:80'), parsePublish('127.0.0.1:5353:53/udp')],
+    egress: false,
+  };
+
+  it("a pod's table: DNAT in prerouting and output, masquerade of 127/8 and hairpin", () => {
+    const table = podTableName('uid-1');
+    expect(table).toMatch(/^pod_init_[0-9a-f]{10}$/);
+    const script = podTableScript(options);
+    expect(script.split('\n')[0]).toEqual(`table ip ${table} {`);
+    const dnat = [
+      'fib daddr type local tcp dport 8080 dnat to 10.88.0.2:80',
+      'ip daddr 127.0.0.1 udp dport 5353 dnat to 10.88.0.2:53',
+    ];
+    for (const hook of ['prerouting', 'output'])
+      expect(script).toContain(
+        `  chain ${hook} {\n    type nat hook ${hook} priority -100; policy accept;\n    ${dnat.join('\n    ')}\n  }`,
+      );
+    expect(script).toContain('oifname "pod-init0" ip daddr 10.88.0.2 ip saddr 127.0.0.0/8 masquerade');
+    expect(script).toContain('oifname "pod-init0" ip daddr 10.88.0.2 iifname "pod-init0" ct status dnat masquerade');
+    expect(script).not.toContain('oifname != "pod-init0"');
+  });
+
+  it('egress masquerades what the pod sends out of other interfaces; no ports, no DNAT chains', () => {
+    const script = podTableScript({ ...options, mappings: [], egress: true });
+    expect(script).toContain('ip saddr 10.88.0.2 oifname != "pod-init0" masquerade');
+    expect(script).not.toContain('dnat to');
+    expect(script).not.toContain('chain prerouting');
+  });
+
+  it('the guard drops what comes from the bridge to 127.0.0.0/8, before routing', () => {
+    expect(guardTableScript('pod-init0')).toContain(
+      'type filter hook prerouting priority -300; policy accept;\n    iifname "pod-init0" ip daddr 127.0.0.0/8 counter drop',
+    );
+  });
+
+  it('refuses what would not be an address or an interface name in the script', () => {
+    expect(() => podTableScript({ ...options, address: '10.88.0.2; flush ruleset' })).toThrow('not an IPv4 address');
+    expect(() => podTableScript({ ...options, bridge: 'a" b' })).toThrow('not an interface name');
+  });
+});
