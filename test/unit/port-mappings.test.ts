@@ -1,70 +1,14 @@
-// Published ports as the kubelet gathers them (src/net/port-mappings.ts) and the nft script of a pod's table
-// (src/net/nft.ts): pure functions.
+// The NodePorts rule between pods and how a mapping is shown (src/net/port-mappings.ts; parsing and gathering
+// are publish-spec.test.ts's), and the nft script of a pod's table (src/net/nft.ts): pure functions.
 import { describe, expect, it } from 'vitest';
-import { PodOptionError } from '../../src/errors';
 import { guardTableScript, podTableName, podTableScript } from '../../src/net/nft';
-import { formatMapping, parsePublish, podPortMappings, portsConflict } from '../../src/net/port-mappings';
+import { formatMapping, parsePublish, portsConflict } from '../../src/net/port-mappings';
 
-describe('parsePublish', () => {
-  it('reads [HOSTIP:]HOSTPORT:PODPORT[/udp]', () => {
-    expect(parsePublish('8080:80')).toEqual({ protocol: 'tcp', hostIP: '0.0.0.0', hostPort: 8080, podPort: 80 });
-    expect(parsePublish('127.0.0.1:8080:80')).toEqual({
-      protocol: 'tcp',
-      hostIP: '127.0.0.1',
-      hostPort: 8080,
-      podPort: 80,
-    });
-    expect(parsePublish('5353:53/udp')).toMatchObject({ protocol: 'udp', hostPort: 5353, podPort: 53 });
-    expect(parsePublish('5353:53/TCP').protocol).toBe('tcp');
+describe('portsConflict (the scheduler NodePorts rule), formatMapping', () => {
+  it('shows the host side, then the pod port', () => {
+    expect(formatMapping(parsePublish('127.0.0.1:5353:53/udp'))).toBe('127.0.0.1:5353/udp -> 53');
   });
 
-  it.each(['80', '0:80', '8080:70000', '::1:8080:80', 'x:8080:80', '300.1.1.1:80:80', '8080:80/sctp', ''])(
-    'refuses %j naming --publish',
-    (value) => {
-      expect(() => parsePublish(value)).toThrow(PodOptionError);
-      expect(() => parsePublish(value)).toThrow(/^--publish must be \[HOSTIP:\]HOSTPORT:PODPORT\[\/udp\]/);
-    },
-  );
-});
-
-describe('podPortMappings', () => {
-  const spec = (ports: object[], hostNetwork = false) => ({
-    hostNetwork,
-    containers: [{ name: 'c', ports: ports as never }],
-  });
-
-  it('takes hostPorts (TCP by default, hostIP or the wildcard), drops hostPort 0 and duplicates, adds --publish', () => {
-    const mappings = podPortMappings(
-      spec([
-        { containerPort: 80, hostPort: 8080 },
-        { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' },
-        { containerPort: 81 },
-        { containerPort: 82, hostIP: '127.0.0.1' },
-      ]),
-      [parsePublish('8080:80'), parsePublish('9090:90')],
-    );
-    expect(mappings.map(formatMapping)).toEqual([
-      '0.0.0.0:8080/tcp -> 80',
-      '127.0.0.1:5353/udp -> 53',
-      '0.0.0.0:9090/tcp -> 90',
-    ]);
-  });
-
-  it('publishes nothing for a hostNetwork pod', () => {
-    expect(podPortMappings(spec([{ containerPort: 80, hostPort: 80 }], true), [parsePublish('1:1')])).toEqual([]);
-  });
-
-  it('refuses SCTP and IPv6 host addresses naming the field', () => {
-    expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, protocol: 'SCTP' }]))).toThrow(
-      'spec.containers[0].ports[0].protocol must be TCP or UDP for a hostPort',
-    );
-    expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, hostIP: '::1' }]))).toThrow(
-      'spec.containers[0].ports[0].hostIP must be an IPv4 address',
-    );
-  });
-});
-
-describe('portsConflict (the scheduler NodePorts rule)', () => {
   it('same protocol and port, and the same address or either the wildcard', () => {
     expect(portsConflict(parsePublish('8080:80'), parsePublish('127.0.0.1:8080:81'))).toBe(true);
     expect(portsConflict(parsePublish('127.0.0.1:8080:80'), parsePublish('127.0.0.1:8080:81'))).toBe(true);
