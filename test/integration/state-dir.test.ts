@@ -1,4 +1,4 @@
-// The default state root of a rootless pod-init without $XDG_RUNTIME_DIR is <tmp>/pod-init, in a
+// The default state root of a rootless pod-init without $XDG_RUNTIME_DIR is <tmp>/pod-init-<uid>, in a
 // directory every user can write: made 0700, and refused (exit 2, nothing written) when another user
 // planted a symlink or a directory of their own there. Run through the CLI as uid 65534 and 1000,
 // with TMPDIR a sticky world-writable directory standing in for /tmp.
@@ -56,15 +56,15 @@ describe.skipIf(reason)(titled('the /tmp state fallback', reason), () => {
       const r = await runAs(65534, dir, manifest);
       expect(r.stderr).not.toContain('refusing');
       expect(r.code).toBe(0);
-      const stat = fs.lstatSync(path.join(dir, 'pod-init'));
+      const stat = fs.lstatSync(path.join(dir, 'pod-init-65534'));
       expect([stat.isDirectory(), stat.uid, stat.mode & 0o7777]).toEqual([true, 65534, 0o700]);
       // The pod's state, the cache of compiled seccomp filters and the live pods' names beside it (also private).
-      expect(fs.readdirSync(path.join(dir, 'pod-init')).sort()).toEqual([
+      expect(fs.readdirSync(path.join(dir, 'pod-init-65534')).sort()).toEqual([
         '.cache',
         '.names',
         expect.stringMatching(/^default_fallback_/),
       ]);
-      const cache = fs.lstatSync(path.join(dir, 'pod-init', '.cache', 'seccomp'));
+      const cache = fs.lstatSync(path.join(dir, 'pod-init-65534', '.cache', 'seccomp'));
       expect([cache.uid, cache.mode & 0o7777]).toEqual([65534, 0o700]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -77,10 +77,12 @@ describe.skipIf(reason)(titled('the /tmp state fallback', reason), () => {
       const victim = path.join(dir, 'victim');
       fs.mkdirSync(victim, { mode: 0o700 });
       fs.chownSync(victim, 65534, 65534); // writable by the user: without the check, the state lands here
-      fs.symlinkSync(victim, path.join(dir, 'pod-init'));
+      fs.symlinkSync(victim, path.join(dir, 'pod-init-65534'));
       const r = await runAs(65534, dir, manifest);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`pod-init: state directory ${dir}/pod-init is a symbolic link: refusing to use it`);
+      expect(r.stderr).toContain(
+        `pod-init: state directory ${dir}/pod-init-65534 is a symbolic link: refusing to use it`,
+      );
       expect(fs.readdirSync(victim)).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -90,7 +92,7 @@ describe.skipIf(reason)(titled('the /tmp state fallback', reason), () => {
   it('a directory there owned by another uid is refused: exit 2, nothing written into it', async () => {
     const dir = stickyTmp();
     try {
-      const planted = path.join(dir, 'pod-init');
+      const planted = path.join(dir, 'pod-init-1000'); // the name user 1000 will look for
       fs.mkdirSync(planted, { mode: 0o777 });
       fs.chmodSync(planted, 0o777);
       fs.chownSync(planted, 65534, 65534);
