@@ -4,6 +4,7 @@
       "target_name": "pod_init",
       "sources": [
         "native/addon.cc",
+        "native/at.cc",
         "native/beneath.cc",
         "native/device_filter.cc",
         "native/child_setup.cc",

@@ -45,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSyscalls(env, exports);
   InitReap(env, exports);
   InitBeneath(env, exports);
+  InitAt(env, exports);
   InitSeccomp(env, exports);
   InitDeviceFilter(env, exports);
   InitIdmap(env, exports);

@@ -16,6 +16,7 @@ void InitExitWatcher(Napi::Env env, Napi::Object exports);
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);
 void InitBeneath(Napi::Env env, Napi::Object exports);
+void InitAt(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitImageFs(Napi::Env env, Napi::Object exports);
 void InitPty(Napi::Env env, Napi::Object exports);

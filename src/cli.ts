@@ -59,6 +59,7 @@ Examples:
   cli.command('delete').description('delete pods as kubectl delete does, gracefully (pod-init delete --help)');
   cli.command('prune').description('remove the logs and status of pods that have ended (pod-init prune --help)');
   cli.command('exec').description('run a command in a running container, as kubectl exec does (pod-init exec --help)');
+  cli.command('cp').description('copy files into or out of a running container, without tar (pod-init cp --help)');
   cli.command('apply').description('create a pod in the background, or check a change to it (pod-init apply --help)');
   cli.command('events').description("list pods' events as kubectl get events does (pod-init events --help)");
   cli
@@ -96,6 +97,7 @@ const helpTopics = new Set([
   'describe',
   'delete',
   'exec',
+  'cp',
   'top',
   'prune',
   'volumes',
@@ -117,6 +119,7 @@ const subcommands = new Set([
   'prune',
   'delete',
   'exec',
+  'cp',
   'apply',
   'events',
   'volumes',
@@ -172,6 +175,12 @@ export async function main(args: string[]): Promise<number> {
       const { stateLocation } = await import('./cli/state-location');
       const location = stateLocation(process.env, process.geteuid?.() ?? 0);
       return await execCommand(parseExecArgs(args.slice(1)), location, process.stdout, process.stderr);
+    }
+    if (args[0] === 'cp') {
+      const { cpCommand, parseCpArgs } = await import('./cli/cp-command');
+      const { stateLocation } = await import('./cli/state-location');
+      const location = stateLocation(process.env, process.geteuid?.() ?? 0);
+      return await cpCommand(parseCpArgs(args.slice(1)), location, process.stdout, process.stderr);
     }
     if (['get', 'logs', 'describe', 'delete', 'top', 'prune', 'apply', 'events'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);

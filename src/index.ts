@@ -50,6 +50,7 @@ export { type DescribedPod, describePod, foldEvents, rfc1123z } from './ops/desc
 export { KubectlError, podNotFound } from './ops/errors';
 export { type ExecOptions, type ExecSession, ExecStartError, execInPod } from './ops/exec';
 export { type ExecSpec, readExecSpec } from './pod/exec-spec';
+export { type CopyOptions, type CopyResult, checkContainerPath, copyFromPod, copyToPod } from './ops/copy';
 export { findPod, type ListedPod, listPods, type StateLocation } from './ops/pod-list';
 export { comparePods, type ComparedPod, type PodUpdate, unifiedDiff } from './ops/pod-update';
 export {

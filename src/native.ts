@@ -183,6 +183,28 @@ export interface NativeBinding {
    * directory's fd. A symlink on the way is ELOOP. Returns how many directories it made.
    */
   makeDirsBeneath(root: string, relative: string, mode: number, uid?: number, gid?: number): number;
+  /** openat2(2) relative to `dirfd` (undefined: the cwd) with `resolve` (atFlags.RESOLVE_*): an fd, close-on-exec. */
+  openAt(dirfd: number | undefined, path: string, flags: number, mode: number, resolve: number): number;
+  /** mkdirat(2): true when made, false when an entry of that name exists. */
+  mkdirAt(dirfd: number, name: string, mode: number): boolean;
+  /** symlinkat(2): a symlink `name` holding `target` under `dirfd`. */
+  symlinkAt(target: string, dirfd: number, name: string): void;
+  /** readlinkat(2) of the symlink an O_PATH|O_NOFOLLOW fd holds. */
+  readlinkAt(fd: number): string;
+  /** unlinkat(2) of one entry (AT_REMOVEDIR when `isDir`). */
+  unlinkAt(dirfd: number, name: string, isDir: boolean): void;
+  /** fchownat(fd, "", uid, gid, AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW): the entry the fd holds, a symlink itself. */
+  chownFd(fd: number, uid: number, gid: number): void;
+  /** The names in the directory an fd holds (O_PATH too), without `.` and `..`. */
+  listDir(fd: number): string[];
+  /** The open(2) and openat2(2) RESOLVE_* flags these take. */
+  readonly atFlags: Readonly<
+    Record<
+      | 'O_RDONLY' | 'O_WRONLY' | 'O_PATH' | 'O_DIRECTORY' | 'O_NOFOLLOW' | 'O_CREAT' | 'O_EXCL' | 'O_TRUNC' | 'O_NONBLOCK' | 'O_NOCTTY'
+      | 'RESOLVE_BENEATH' | 'RESOLVE_IN_ROOT' | 'RESOLVE_NO_SYMLINKS' | 'RESOLVE_NO_MAGICLINKS',
+      number
+    >
+  >; // prettier-ignore
   /**
    * Gives the tree at `root` to `uid`/`gid` (-1 keeps one) by fd (native/beneath.cc): each entry opened
    * O_PATH|O_NOFOLLOW beneath its directory's fd (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS),
