@@ -42,9 +42,9 @@ Options:
 Exit codes: 0 copied, 1 no such pod, container or path, or the copy failed; 2 bad usage.
 `;
 
-/** `[NS/]NAME:PATH` (a name has no `/` or `:`; `./a:b` is a local path), else a local path. */
+/** `[NS/]NAME:PATH` (a name has no `/` or `:`; `./a:b` and `/a:b` are local paths), else a local path. */
 function spec(arg: string): CopySpec {
-  const m = /^(?:([^/:]+)\/)?([^/:]+):(.*)$/s.exec(arg);
+  const m = /^(?:([^./:][^/:]*)\/)?([^./:][^/:]*):(.*)$/s.exec(arg);
   if (!m) return { local: arg };
   return { namespace: m[1], name: m[2]!.replace(/^(pods?|po)\//, ''), path: m[3]! };
 }

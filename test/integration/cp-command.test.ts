@@ -232,3 +232,53 @@ describe.skipIf(skip)(titled('pod-init cp', skip), () => {
     expect((await cp(['a', 'b'])).code).toBe(2);
   });
 });
+
+describe.skipIf(skip)(titled('pod-init cp into a hostUsers: false pod', skip), () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-userns-'));
+  const image = path.join(dir, 'image');
+  const { stateRoot, run, cleanup } = podCli();
+  const exec = (args: string[]) => podInit(stateRoot, ['exec', 'iso', '--', ...args]);
+  let pod: ReturnType<typeof run>;
+  beforeAll(async () => {
+    makeImage(image, busybox!, ['sh', 'cat', 'stat', 'sleep', 'true']);
+    pod = run(
+      ['-q', '--image', `bb=${image}`],
+      podManifest(
+        'iso',
+        `  hostUsers: false
+  securityContext: { runAsUser: 1000, runAsGroup: 3000 }
+  volumes: [{ name: data, emptyDir: {} }]
+  containers:
+    - name: app
+      image: bb
+      command: [sleep, "100000"]
+      env: [{ name: PATH, value: /bin }]
+      volumeMounts: [{ name: data, mountPath: /data }]
+`,
+      ),
+    );
+    await pollUntil(async () => (await exec(['true'])).code === 0, 'exec into iso works', 30_000);
+  }, 60_000);
+  afterAll(async () => {
+    await podInit(stateRoot, ['delete', 'iso', '--now']);
+    await pod;
+    cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gives what it copies in the ids the pod's user namespace maps its user to", async () => {
+    const file = path.join(dir, 'f.txt');
+    fs.writeFileSync(file, 'mapped\n');
+    expect(await podInit(stateRoot, ['cp', file, 'iso:/data/f.txt'])).toMatchObject({ code: 0, stderr: '' });
+    // Inside: the container's own user (an unmapped host id 1000 would show as the overflow id 65534).
+    expect((await exec(['stat', '-c', '%u:%g', '/data/f.txt'])).stdout).toBe('1000:3000\n');
+    expect((await exec(['cat', '/data/f.txt'])).stdout).toBe('mapped\n');
+    // Outside: the host's ids of the pod's range.
+    const podDir = fs.readdirSync(stateRoot).find((d) => d.startsWith('default_iso_'))!;
+    const { pid } = JSON.parse(fs.readFileSync(path.join(stateRoot, podDir, 'app', 'exec.json'), 'utf8')) as { pid: number }; // prettier-ignore
+    const base = (map: string) => Number(fs.readFileSync(`/proc/${pid}/${map}`, 'utf8').trim().split(/\s+/)[1]);
+    const stat = fs.lstatSync(`/proc/${pid}/root/data/f.txt`);
+    expect(base('uid_map')).toBeGreaterThan(0);
+    expect(`${stat.uid}:${stat.gid}`).toBe(`${base('uid_map') + 1000}:${base('gid_map') + 3000}`);
+  });
+});
