@@ -65,14 +65,14 @@ export function checkContainerPath(p: string): void {
   if (p.includes('\0')) throw new PodOptionError('NAME:PATH', 'a path without NUL bytes', p);
 }
 
-/** One id through a /proc/PID/{uid,gid}_map: the host's id for `id` inside. */
-function mapId(mapFile: string, id: number): number {
+/** One id through a /proc/PID/{uid,gid}_map: the host's id for `id` inside, undefined when unmapped. */
+function mapId(mapFile: string, id: number): number | undefined {
   for (const line of fs.readFileSync(mapFile, 'utf8').split('\n')) {
     const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
     if (count === undefined || Number.isNaN(count)) continue;
     if (id >= inside! && id < inside! + count) return outside! + (id - inside!);
   }
-  throw new KubectlError(`error: the container's id ${id} is not mapped to the host (${mapFile})`);
+  return undefined;
 }
 
 interface OpenRoot {
@@ -81,8 +81,8 @@ interface OpenRoot {
   spec: ExecSpec;
   /** O_PATH fd of the container's root. */
   root: number;
-  /** The host ids of the container's user. */
-  owner: { uid: number; gid: number };
+  /** The host ids of the container's user (undefined: not mapped to the host, nothing can be given to it). */
+  owner: { uid: number; gid: number } | undefined;
 }
 
 /** The pod and container (kubectl's checks and words) and an fd of the running container's root. */
@@ -112,10 +112,9 @@ function openRoot(location: StateLocation, options: CopyOptions): OpenRoot {
     // The pidfd first: from then on the start time names this process or none.
     if (processStartTime(spec.pid) !== spec.startTime) throw containerNotFound(container);
     root = native.openAt(undefined, `/proc/${spec.pid}/root`, f.O_PATH | f.O_DIRECTORY, 0, 0);
-    const owner = {
-      uid: mapId(`/proc/${spec.pid}/uid_map`, spec.uid ?? 0),
-      gid: mapId(`/proc/${spec.pid}/gid_map`, spec.gid ?? 0),
-    };
+    const uid = mapId(`/proc/${spec.pid}/uid_map`, spec.uid ?? 0);
+    const gid = mapId(`/proc/${spec.pid}/gid_map`, spec.gid ?? 0);
+    const owner = uid !== undefined && gid !== undefined ? { uid, gid } : undefined;
     // Still alive after the open: /proc/<pid> was that process when it was read.
     if (!native.pidfdSendSignal(pidfd, 0)) throw containerNotFound(container);
     return { container, note, spec, root, owner };
@@ -266,6 +265,9 @@ export function copyToPod(
     try {
       return withRoot(location, options, (opened) => {
         const context = where(opened, options);
+        if (opened.owner === undefined)
+          throw new KubectlError(`error: the user of container "${opened.container}" (${opened.spec.uid ?? 0}:${opened.spec.gid ?? 0}) is not mapped to a host id: its files cannot be given to it`); // prettier-ignore
+        const owner = opened.owner;
         const full = inContainer(opened.spec, options.target);
         const count = emptyCount();
         const existing = lookup(opened.root, full, 0);
@@ -284,7 +286,7 @@ export function copyToPod(
         }
         try {
           const at = existing === dir ? path.posix.join(full, name) : full;
-          copyEntry(source, dir, name, { from: options.local, at }, treeOptions(options, opened.owner), count);
+          copyEntry(source, dir, name, { from: options.local, at }, treeOptions(options, owner), count);
         } catch (error) {
           throw copyError(error, `copying ${options.local} to ${options.name}:${options.target}`);
         } finally {
