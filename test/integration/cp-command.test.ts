@@ -44,12 +44,9 @@ const naive = (dir: string, link: string, rest: string) =>
   path.join(path.resolve(dir, fs.readlinkSync(path.join(dir, link))), rest);
 
 describe.skipIf(skip)(titled('pod-init cp', skip), () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-'));
-  const image = path.join(dir, 'image');
-  const local = path.join(dir, 'local');
-  // A directory of the host's that the container's symlinks name: it must stay out of reach.
-  const host = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-host-'));
-  const up = `${'../'.repeat(16)}${host.slice(1)}`;
+  // Made in beforeAll (a filtered run skips both hooks): the image, the local side, and a directory of
+  // the host's that the container's symlinks name, which must stay out of reach.
+  let dir: string, image: string, local: string, host: string, up: string;
   const { stateRoot, run, cleanup } = podCli();
   const cp = (args: string[]) => podInit(stateRoot, ['cp', ...args]);
   const exec = (args: string[]) => podInit(stateRoot, ['exec', 'web', '-c', 'app', '--', ...args]);
@@ -61,6 +58,11 @@ describe.skipIf(skip)(titled('pod-init cp', skip), () => {
   };
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-'));
+    image = path.join(dir, 'image');
+    local = path.join(dir, 'local');
+    host = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-host-'));
+    up = `${'../'.repeat(16)}${host.slice(1)}`;
     makeImage(image, busybox!, ['sh', 'cat', 'ls', 'ln', 'mkdir', 'stat', 'readlink', 'sleep', 'true', 'test'], {
       'etc/in-image': 'image\n',
     });
@@ -234,12 +236,13 @@ describe.skipIf(skip)(titled('pod-init cp', skip), () => {
 });
 
 describe.skipIf(skip)(titled('pod-init cp into a hostUsers: false pod', skip), () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-userns-'));
-  const image = path.join(dir, 'image');
+  let dir: string;
   const { stateRoot, run, cleanup } = podCli();
   const exec = (args: string[]) => podInit(stateRoot, ['exec', 'iso', '--', ...args]);
   let pod: ReturnType<typeof run>;
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-cp-userns-'));
+    const image = path.join(dir, 'image');
     makeImage(image, busybox!, ['sh', 'cat', 'stat', 'sleep', 'true']);
     pod = run(
       ['-q', '--image', `bb=${image}`],
