@@ -189,16 +189,43 @@ async function runWithPty(session: ExecSession, stdin: boolean, err: NodeJS.Writ
   return code;
 }
 
+/**
+ * How one of our stdio fds reaches the command. Node made its stdio pipes and sockets non-blocking
+ * (O_NONBLOCK belongs to the open file description, which `inherit` would share), and a command writing
+ * into a full one got EAGAIN (`tar: write error`). So a pipe is handed over as a description of its own,
+ * opened again through /proc; a socket (which /proc cannot reopen: Node's own `child_process` pipes are
+ * socketpairs) is relayed through Node; a terminal too (a process holding it could inject keystrokes);
+ * anything else (a file, /dev/null) is inherited as it is.
+ */
+function handOver(fd: number): StdioOption | 'relay' {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch {
+    return 'inherit';
+  }
+  if (tty.isatty(fd) || stat.isSocket()) return 'relay';
+  if (!stat.isFIFO()) return 'inherit';
+  try {
+    return fs.openSync(`/proc/self/fd/${fd}`, fd === 0 ? fs.constants.O_RDONLY : fs.constants.O_WRONLY);
+  } catch {
+    return 'relay';
+  }
+}
+
 function stdioFor(args: ExecArgs): {
   stdio: [StdioOption, StdioOption, StdioOption];
   relay: [boolean, boolean, boolean];
 } {
-  const isTerminal = (fd: number) => tty.isatty(fd);
-  const relay: [boolean, boolean, boolean] = [args.stdin && isTerminal(0), isTerminal(1), isTerminal(2)];
-  return {
-    stdio: [args.stdin ? (relay[0] ? 'pipe' : 'inherit') : 'ignore', relay[1] ? 'pipe' : 'inherit', relay[2] ? 'pipe' : 'inherit'], // prettier-ignore
-    relay,
-  };
+  const ways = [args.stdin ? handOver(0) : 'ignore', handOver(1), handOver(2)] as const;
+  const relay = ways.map((way) => way === 'relay') as [boolean, boolean, boolean];
+  const stdio = ways.map((way) => (way === 'relay' ? 'pipe' : way)) as [StdioOption, StdioOption, StdioOption];
+  return { stdio, relay };
+}
+
+/** Closes the descriptions {@link handOver} opened (the command has its own copies by now). */
+function closeOwn(stdio: readonly StdioOption[]): void {
+  for (const option of stdio) if (typeof option === 'number') fs.closeSync(option);
 }
 
 async function runPlain(session: ExecSession, relay: [boolean, boolean, boolean]): Promise<number> {
@@ -242,7 +269,7 @@ export async function execCommand(
     if (!args.quiet) err.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
     useTty = false;
   }
-  const plain = stdioFor(args);
+  const plain = useTty ? undefined : stdioFor(args);
   let session: ExecSession;
   try {
     session = await execInPod(location, {
@@ -250,7 +277,7 @@ export async function execCommand(
       name: args.name,
       ...(args.container !== undefined ? { container: args.container } : {}),
       command: args.command,
-      ...(useTty ? { tty: terminalSize() } : { stdio: plain.stdio }),
+      ...(plain === undefined ? { tty: terminalSize() } : { stdio: plain.stdio }),
       ...(args.quiet ? {} : { onNote: (note: string) => err.write(`${note}\n`) }),
     });
   } catch (error) {
@@ -263,6 +290,8 @@ export async function execCommand(
       return error.exitCode;
     }
     throw error;
+  } finally {
+    if (plain !== undefined) closeOwn(plain.stdio);
   }
-  return useTty ? runWithPty(session, args.stdin, err) : runPlain(session, plain.relay);
+  return plain === undefined ? runWithPty(session, args.stdin, err) : runPlain(session, plain.relay);
 }

@@ -210,6 +210,22 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
     });
   }, 60_000);
 
+  it('a command writing more than a pipe holds into a piped stdout gets it all (a blocking pipe, not EAGAIN)', async () => {
+    // Node makes its own stdio pipes non-blocking; a command sharing that description got EAGAIN once the
+    // pipe was full (`tar cf - | tar xf -` broke). 4 MB through a 64 KiB pipe fills it many times.
+    const r = await exec(['web', '--', 'busybox', 'head', '-c', '4000000', '/dev/zero']);
+    expect(r.stderr).toBe('');
+    expect([r.code, r.stdout.length]).toEqual([0, 4_000_000]);
+    // The same into a shell's pipe (a FIFO, handed over as a description of its own), as `| tar xf -` is.
+    const shell = cpSpawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${cli}" exec web -- busybox head -c 4000000 /dev/zero | wc -c`],
+      { env: { ...process.env, POD_INIT_STATE_DIR: stateRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const [out, err] = await Promise.all([readAll(shell.stdout), readAll(shell.stderr)]);
+    expect([err, out.trim()]).toEqual(['', '4000000']);
+  }, 60_000);
+
   it("-t: a pty of the container's, the size at start and after a resize, Ctrl-C reaches the command, the terminal restored", async () => {
     const script =
       'trap "echo WINCH \\$(stty size)" WINCH; trap "echo GOT-INT; exit 7" INT; ' +
