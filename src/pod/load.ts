@@ -137,7 +137,8 @@ export interface LoadedSetPod extends LoadedPod {
 /**
  * Parses, validates and defaults several manifests as one input (`-f a.yaml -f b.yaml`): every Pod in them,
  * each with the ConfigMaps and Secrets of its namespace. Every Pod is checked before any is returned: one
- * {@link ManifestError} names each invalid Pod's place and field paths.
+ * {@link ManifestError} names each invalid Pod's place and field paths. `warnings` are the set's (skipped
+ * objects, when several Pods); each Pod has its own, naming it when there are several.
  *
  * @example
  * const { pods, warnings } = loadPods([{ text: fs.readFileSync('web.yaml', 'utf8'), source: 'web.yaml' }]);
@@ -177,10 +178,10 @@ export function loadPods(inputs: readonly ManifestInput[]): { pods: LoadedSetPod
     error.message = invalid.map((e) => e.message).join('\n');
     throw error;
   }
-  const warnings = pods.flatMap((p) => p.warnings);
+  const warnings: string[] = [];
   if (pods.length > 1 && parsed.skipped.length > 0)
     warnings.push(
       `skipped what pod-init does not run beside the Pods: ${parsed.skipped.join(', ')} (only Pods, the ConfigMaps and Secrets of their namespaces, PersistentVolumeClaims and ServiceAccounts are used)`,
     );
-  return { pods: pods.map((p) => ({ ...p, warnings: [] })), warnings };
+  return { pods, warnings };
 }
