@@ -13,7 +13,7 @@ const manifestExtensions = ['.yaml', '.yml', '.json'];
 
 function unreadable(file: string, error: unknown): PodOptionError {
   const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new PodOptionError('FILE', 'a readable manifest (YAML or JSON; - for stdin) or directory', `${file} (${why})`);
+  return new PodOptionError('FILE', 'a readable manifest (YAML or JSON; - for stdin)', `${file} (${why})`);
 }
 
 /** The manifest files of a directory, sorted; none is a mistake (kubectl: "no objects passed"). */
