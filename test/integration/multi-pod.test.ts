@@ -6,10 +6,11 @@ import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { podInit } from '../helpers/ops-cli';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { pausesOf } from '../helpers/procfs';
-import { lineReader, readAll } from '../helpers/wait';
+import { lineReader, pollUntil, readAll } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const cli = path.resolve(__dirname, '../../pod-init.js');
@@ -184,5 +185,35 @@ describe.skipIf(reason !== undefined)(titled('pod-init run with several Pods', r
       ['left', 'Succeeded'],
       ['right', 'Succeeded'],
     ]);
+  });
+
+  it('-d: one supervisor per Pod, each with the ConfigMap of another file; each deleted by its name', async () => {
+    const sleeper = (name: string) =>
+      podManifest(
+        name,
+        `  terminationGracePeriodSeconds: 1\n  containers:\n    - name: app\n      image: x\n` +
+          `      command: [sh, -c, 'echo "$(GREETING)"; exec sleep 1000']\n` +
+          `      env: [{ name: GREETING, valueFrom: { configMapKeyRef: { name: settings, key: greeting } } }]\n`,
+      );
+    const dir = files({ 'pods.yaml': `${sleeper('bg1')}---\n${sleeper('bg2')}`, 'settings.yaml': settings });
+    try {
+      const r = await run(['-d', '-f', 'pods.yaml', '-f', 'settings.yaml'], dir);
+      expect(r.stdout).toBe('pod/bg1 created\npod/bg2 created\n');
+      expect(r.code).toBe(0);
+      for (const name of ['bg1', 'bg2'])
+        await pollUntil(
+          async () => (await podInit(stateRoot, ['logs', name])).stdout === 'hello-from-c\n',
+          `${name} to log the ConfigMap's value`,
+        );
+      const listed = JSON.parse((await podInit(stateRoot, ['get', '-o', 'json'])).stdout) as ListJson;
+      const uids = listed.items.filter((p) => /^bg[12]$/.test(p.metadata.name)).map((p) => p.metadata.uid);
+      expect(new Set(uids).size).toBe(2);
+      // Deleting one leaves the other running: they are two pods, with two supervisors.
+      expect((await podInit(stateRoot, ['delete', 'bg1', '--wait'])).code).toBe(0);
+      const after = JSON.parse((await podInit(stateRoot, ['get', 'bg2', '-o', 'json'])).stdout) as PodJson;
+      expect(after.status.phase).toBe('Running');
+    } finally {
+      for (const name of ['bg1', 'bg2']) await podInit(stateRoot, ['delete', name, '--now', '--wait']);
+    }
   });
 });
