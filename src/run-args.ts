@@ -189,6 +189,9 @@ SIGHUP deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after
 sidecars after the containers); a second SIGINT kills at once. A closed stdout (| head) only stops
 the printing: the pod runs on and ends as usual.
 
+Several Pods (in one file, several files or -f DIR) run together: logs are prefixed POD/CONTAINER,
+-o prints a v1.List, a signal deletes them all, and the exit status is 0 only when all Succeeded.
+
 Exit status: 0 the pod Succeeded, 1 it Failed, or a pod of that namespace and name runs on this host
 already (pods "NAME" already exists: nothing was started), 2 invalid manifest or usage (nothing was
 started). The pod's uid is new for every run (one in the manifest is ignored, as the API server does).

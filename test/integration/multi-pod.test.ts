@@ -111,7 +111,7 @@ describe.skipIf(reason !== undefined)(titled('pod-init run with several Pods', r
     const dir = files({ 'both.yaml': `${once('one', 'true')}---\n${once('two', 'true')}` });
     const dry = await run(['both.yaml', '--dry-run', '-o', 'json'], dir);
     expect(dry.code).toBe(0);
-    const list = JSON.parse(dry.stdout) as ListJson & { items: Array<{ spec: { dnsPolicy: string } }> };
+    const list = JSON.parse(dry.stdout) as { kind: string; items: Array<PodJson & { spec: { dnsPolicy: string } }> };
     expect(list.kind).toBe('List');
     expect(list.items.map((p) => [p.metadata.name, p.spec.dnsPolicy])).toEqual([
       ['one', 'ClusterFirst'],
