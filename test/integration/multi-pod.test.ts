@@ -15,7 +15,7 @@ import { lineReader, pollUntil, readAll } from '../helpers/wait';
 const reason = privilegeSkipReason();
 const cli = path.resolve(__dirname, '../../pod-init.js');
 // podCli() for its temporary state root (and its removal); the runs here read files, not stdin.
-const { stateRoot, cleanup } = podCli();
+const { stateRoot, run: runStdin, cleanup } = podCli();
 const work = fs.mkdtempSync(path.join(stateRoot, '..', 'pod-init-multi-work-'));
 const started = new Set<ChildProcess>();
 afterAll(() => {
@@ -95,8 +95,15 @@ describe.skipIf(reason !== undefined)(titled('pod-init run with several Pods', r
     });
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'sub', 'other.yaml'), once('other', 'true'));
-    const r = await run(['-f', dir, '-o', 'json'], dir);
+    const statusFile = path.join(dir, 'status.json');
+    const r = await run(['-f', dir, '-o', 'json', '--status-file', statusFile], dir);
     expect(r.code).toBe(0);
+    const status = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as ListJson;
+    expect(status.kind).toBe('List');
+    expect(status.items.map((p) => [p.metadata.name, p.status.phase])).toEqual([
+      ['web', 'Succeeded'],
+      ['db', 'Succeeded'],
+    ]);
     const list = JSON.parse(r.stdout) as ListJson;
     expect([list.apiVersion, list.kind]).toEqual(['v1', 'List']);
     expect(list.items.map((p) => [p.metadata.name, p.status.phase])).toEqual([
@@ -215,5 +222,41 @@ describe.skipIf(reason !== undefined)(titled('pod-init run with several Pods', r
     } finally {
       for (const name of ['bg1', 'bg2']) await podInit(stateRoot, ['delete', name, '--now', '--wait']);
     }
+  });
+
+  it('- (stdin) with -f: the Pod from stdin, its ConfigMap from a file', async () => {
+    const dir = files({ 'settings.yaml': settings });
+    const r = await runStdin(['-f', path.join(dir, 'settings.yaml')], once('piped', 'echo "piped says $GREETING"'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^app \| piped says hello-from-c$/m); // one Pod: prefixed as always, by container
+  });
+
+  it('pod-init delete NAME deletes only that pod of a run with several; SIGTERM then ends the other', async () => {
+    const upUntilTerm = (name: string) =>
+      podManifest(
+        name,
+        `  containers:\n    - name: app\n      image: x\n      command: [sh, -c, 'trap "echo got TERM; exit 0" TERM; echo up; while :; do sleep 0.1; done']\n`,
+      );
+    const dir = files({ 'both.yaml': `${upUntilTerm('one')}---\n${upUntilTerm('other')}` });
+    let child: ChildProcess | undefined;
+    const result = run(['both.yaml', '-o', 'json'], dir, (c) => (child = c));
+    const log = lineReader(child!.stderr);
+    const stdout = readAll(child!.stdout);
+    await log.waitFor(/^one\/app {3}\| up$/);
+    await log.waitFor(/^other\/app \| up$/);
+    expect((await podInit(stateRoot, ['delete', 'one', '--wait'])).code).toBe(0);
+    await log.waitFor(/^one\/app {3}\| got TERM$/);
+    expect(pausesOf(child!.pid!)).toHaveLength(1); // one's sandbox is gone, other's stays
+    expect(log.lines.some((l) => l.startsWith('other/app | got TERM'))).toBe(false);
+    child!.kill('SIGTERM');
+    const r = await result;
+    await log.ended;
+    expect(log.lines).toContain('other/app | got TERM');
+    expect(r.code).toBe(0);
+    const list = JSON.parse(await stdout) as ListJson;
+    expect(list.items.map((p) => [p.metadata.name, p.status.phase])).toEqual([
+      ['one', 'Succeeded'],
+      ['other', 'Succeeded'],
+    ]);
   });
 });
