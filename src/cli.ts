@@ -40,7 +40,7 @@ Examples:
   node pod-init.js               # the same as pause, when started as PID 1 with no arguments`,
     );
 
-  cli.command('run <file>').description("run a v1 Pod manifest with the kubelet's lifecycle (pod-init run --help)");
+  cli.command('run [file]').description("run v1 Pod manifests with the kubelet's lifecycle (pod-init run --help)");
   cli
     .command('pull <image>')
     .description('pull an image from its registry into the image store (pod-init pull --help)');

@@ -19,7 +19,10 @@ import { type LogRotation, parseLogRotation } from './pod/log-rotation';
 
 /** Options of `pod-init run`. */
 export interface RunOptions {
+  /** The first input (FILE or the first `-f`), for messages of a single input. */
   file: string;
+  /** Every input in order: FILE, then each `-f` (a file, a directory of manifests, or `-` for stdin). */
+  files: string[];
   output: 'json' | 'yaml' | undefined;
   quiet: boolean;
   statusFile: string | undefined;
@@ -79,9 +82,17 @@ function runProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command, Option } = require('commander') as typeof import('commander');
   return new Command('pod-init run')
-    .usage('[options] FILE')
-    .description('Run a v1 Pod manifest (YAML or JSON, - for stdin) in the foreground, as the kubelet would.')
-    .argument('<file>', 'the manifest: one Pod, plus the ConfigMaps and Secrets it references')
+    .usage('[options] FILE | -f FILE|DIR...')
+    .description(
+      'Run v1 Pod manifests (YAML or JSON, - for stdin) in the foreground, as the kubelet would; several Pods run together.',
+    )
+    .argument('[file]', 'a manifest: Pods, plus the ConfigMaps, Secrets, claims and service accounts they use')
+    .option(
+      '-f, --filename <file|dir>',
+      "a manifest, - for stdin, or a directory: its .yaml, .yml and .json files, sorted, not its subdirectories (repeatable; kubectl's -f)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
     .option('-q, --quiet', 'do not stream logs and events')
     .option(
@@ -178,6 +189,9 @@ SIGHUP deletes the pod gracefully (preStop hooks, the stop signal, SIGKILL after
 sidecars after the containers); a second SIGINT kills at once. A closed stdout (| head) only stops
 the printing: the pod runs on and ends as usual.
 
+Several Pods (in one file, several files or -f DIR) run together: logs are prefixed POD/CONTAINER,
+-o prints a v1.List, a signal deletes them all, and the exit status is 0 only when all Succeeded.
+
 Exit status: 0 the pod Succeeded, 1 it Failed, or a pod of that namespace and name runs on this host
 already (pods "NAME" already exists: nothing was started), 2 invalid manifest or usage (nothing was
 started). The pod's uid is new for every run (one in the manifest is ignored, as the API server does).
@@ -189,7 +203,8 @@ Example:
 
 /** `pod-init run`'s arguments as commander gives them: the file, and the options as strings. */
 export interface RawRunArgs {
-  file: string;
+  file?: string;
+  filename: string[];
   image: string[];
   output?: 'json' | 'yaml';
   quiet?: boolean;
@@ -222,10 +237,12 @@ export interface RawRunArgs {
 export function commanderRunArgs(args: string[]): RawRunArgs {
   const program = runProgram();
   program.parse(args, { from: 'user' });
-  return { ...program.opts<Omit<RawRunArgs, 'file'>>(), file: program.args[0]! };
+  const file = program.args[0];
+  return { ...program.opts<Omit<RawRunArgs, 'file'>>(), ...(file !== undefined ? { file } : {}) };
 }
 
 type ValueFlag =
+  | 'filename'
   | 'output'
   | 'statusFile'
   | 'timeout'
@@ -241,6 +258,8 @@ type ValueFlag =
   | 'podNetwork'
   | 'podCidr';
 const valueFlags: Record<string, ValueFlag> = {
+  '-f': 'filename',
+  '--filename': 'filename',
   '-o': 'output',
   '--output': 'output',
   '--status-file': 'statusFile',
@@ -259,13 +278,14 @@ const valueFlags: Record<string, ValueFlag> = {
 };
 
 /**
- * @internal The plain spellings (one FILE; `-q`, `--quiet`, `--dry-run`; `-o V`, `--flag V`, `--flag=V` with V not
- * empty and not starting with `-`, each option once but `--image`), read without loading commander
+ * @internal The plain spellings (at most one FILE; `-q`, `--quiet`, `--dry-run`; `-o V`, `--flag V`, `--flag=V` with V not
+ * empty and not starting with `-`, each option once but `--image`, `--publish` and `-f`), read without loading commander
  * (~1/20 of a trivial run's start-up). Anything else is undefined, for {@link commanderRunArgs}: help,
  * mistakes and their messages stay commander's.
  */
 export function quickRunArgs(args: string[]): RawRunArgs | undefined {
-  const raw: Omit<RawRunArgs, 'file'> & { file?: string } = {
+  const raw: RawRunArgs = {
+    filename: [],
     image: [],
     publish: [],
     insecureRegistry: [],
@@ -313,8 +333,8 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     const key = valueFlags[eq > 0 ? arg.slice(0, eq) : arg];
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (key === undefined || value === undefined || value === '' || value.startsWith('-')) return undefined;
-    if (key === 'image' || key === 'publish') {
-      (key === 'image' ? raw.image : raw.publish!).push(value);
+    if (key === 'image' || key === 'publish' || key === 'filename') {
+      (key === 'image' ? raw.image : key === 'filename' ? raw.filename : raw.publish!).push(value);
       continue;
     }
     if (seen.has(key) || (key === 'output' && value !== 'json' && value !== 'yaml')) return undefined;
@@ -322,7 +342,7 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     if (key === 'output') raw.output = value as 'json' | 'yaml';
     else raw[key] = value;
   }
-  return raw.file === undefined ? undefined : { ...raw, file: raw.file };
+  return raw.file === undefined && raw.filename.length === 0 ? undefined : raw;
 }
 
 /**
@@ -333,6 +353,11 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
  */
 export function parseRunArgs(args: string[]): RunOptions {
   const o = quickRunArgs(args) ?? commanderRunArgs(args);
+  const files = [...(o.file !== undefined ? [o.file] : []), ...o.filename];
+  if (files.length === 0)
+    throw new PodOptionError('FILE', 'a manifest: FILE, or -f FILE|DIR (repeatable; - for stdin)', '(none)');
+  if (files.filter((f) => f === '-').length > 1)
+    throw new PodOptionError('-f', 'stdin (-) at most once', files.join(' '));
   let timeoutMs: number | undefined;
   if (o.timeout !== undefined) {
     timeoutMs = parseDuration(o.timeout);
@@ -421,7 +446,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     logRotation,
     allowedUnsafeSysctls,
     seccompProfileRoot: path.resolve(o.seccompProfileRoot),
-    file: o.file,
+    file: files[0]!,
+    files,
     output: o.output,
     quiet: o.quiet ?? false,
     dryRun: o.dryRun ?? false,

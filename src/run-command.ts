@@ -14,8 +14,10 @@ import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
 import { applySignal, takeApplyRequest } from './pod/apply-request';
 import { takeDeleteRequest } from './pod/delete-request';
-import { loadPod } from './pod/load';
-import type { LogLine, PodEvent } from './pod/runner';
+import { type LoadedPod, loadPod, loadPods } from './pod/load';
+import { readManifests } from './cli/manifest-files';
+import type { PodSpecObject, RelatedObjects } from './pod/types';
+import type { LogLine, PodEvent, PodRunnerOptions } from './pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
 
@@ -28,10 +30,11 @@ function namesRegistry(image: string, mirrors: ReadonlyMap<string, readonly stri
   }
 }
 
-const palette = [36, 35, 32, 33, 34, 31];
+/** Colours of the containers' log prefixes on a terminal. */
+export const palette = [36, 35, 32, 33, 34, 31];
 
 /** YAML that kubectl reads back as it was: YAML 1.1 quoting (`"yes"`, `"0644"` stay strings), no folding. */
-const toYaml = (object: unknown): string => YAML.stringify(object, { version: '1.1', lineWidth: 0 });
+export const toYaml = (object: unknown): string => YAML.stringify(object, { version: '1.1', lineWidth: 0 });
 
 /**
  * The manifest's text: FILE, or stdin for `-`.
@@ -69,33 +72,26 @@ export interface Supervised {
 export async function runCommand(args: string[]): Promise<number> {
   if (args[0] === '--supervise') return (await import('./cli/detach')).supervise(args[1] ?? '', args.slice(2));
   const options = parseRunArgs(args);
-  if (options.detach && !options.dryRun) return (await import('./cli/detach')).runDetached(options, args);
-  return runPod(options);
+  const inputs = readManifests(options.files);
+  const { pods, warnings } = loadPods(inputs);
+  if (pods.length > 1) return (await import('./cli/run-pods')).runPods(options, args, pods, warnings);
+  // One Pod (from one file or several): the detached supervisor reads it back from its stdin.
+  const manifest = inputs.length === 1 ? inputs[0]!.text : pods[0]!.manifest;
+  if (options.detach && !options.dryRun) return (await import('./cli/detach')).runDetached(options, args, manifest);
+  return runPod(options, undefined, { ...pods[0]!, warnings: [...pods[0]!.warnings, ...warnings] });
 }
 
 /**
- * Runs the pod; resolves with the exit code.
+ * Says once which images run on the host's filesystem (no --image, no registry), unless --quiet.
  *
  * @example
- * process.exitCode = await runPod(parseRunArgs(['pod.yaml']));
+ * sayUnmappedImages(options, [pod]); // pod-init: no --image for "busybox": running on the host's filesystem
  */
-export async function runPod(options: RunOptions, supervised?: Supervised): Promise<number> {
-  const text = supervised?.text ?? readManifest(options.file);
-  const { pod, related, warnings } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
-  if (supervised) pod.metadata.uid = supervised.uid;
-  const out = options.output ? process.stderr : process.stdout;
-  const tty = out.isTTY === true;
-  for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
-  if (options.dryRun) {
-    // kubectl's --dry-run=client -o yaml: the object as it would be created; nothing starts.
-    print(process.stdout, options.output === 'json' ? JSON.stringify(pod, null, 2) + '\n' : toYaml(pod));
-    return 0;
-  }
-
-  // The runner (and the native addon under it) only now: --dry-run and a bad manifest do without.
-  const { PodRunner } = await import('./pod/runner');
+export function sayUnmappedImages(options: RunOptions, pods: readonly PodSpecObject[]): void {
   const unmapped = [
-    ...new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.image ?? '')),
+    ...new Set(
+      pods.flatMap((pod) => [...(pod.spec.initContainers ?? []), ...pod.spec.containers]).map((c) => c.image ?? ''),
+    ),
   ].filter(
     (image) =>
       !options.images.has(image) &&
@@ -107,7 +103,16 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
       process.stderr,
       `pod-init: no --image for ${unmapped.map((i) => JSON.stringify(i)).join(', ')}: running on the host's filesystem\n`,
     );
-  const runner = new PodRunner(pod, {
+}
+
+/**
+ * The runner's options from `pod-init run`'s, with the pod's related objects.
+ *
+ * @example
+ * const runner = new PodRunner(pod, runnerOptions(options, related));
+ */
+export function runnerOptions(options: RunOptions, related: RelatedObjects): PodRunnerOptions {
+  return {
     related,
     backoff: options.backoff,
     images: options.images,
@@ -127,7 +132,32 @@ export async function runPod(options: RunOptions, supervised?: Supervised): Prom
       // One line updated in place while layers arrive; nothing when stderr is not a terminal or with -q.
       ...(process.stderr.isTTY && !options.quiet ? { onProgress: progressLine(process.stderr) } : {}),
     },
-  });
+  };
+}
+
+/**
+ * Runs the pod; resolves with the exit code.
+ *
+ * @example
+ * process.exitCode = await runPod(parseRunArgs(['pod.yaml']));
+ */
+export async function runPod(options: RunOptions, supervised?: Supervised, loaded?: LoadedPod): Promise<number> {
+  const { pod, related, warnings } =
+    loaded ?? loadPod(supervised?.text ?? readManifest(options.file), options.file === '-' ? '<stdin>' : options.file);
+  if (supervised) pod.metadata.uid = supervised.uid;
+  const out = options.output ? process.stderr : process.stdout;
+  const tty = out.isTTY === true;
+  for (const warning of warnings) print(process.stderr, `Warning: ${warning}\n`);
+  if (options.dryRun) {
+    // kubectl's --dry-run=client -o yaml: the object as it would be created; nothing starts.
+    print(process.stdout, options.output === 'json' ? JSON.stringify(pod, null, 2) + '\n' : toYaml(pod));
+    return 0;
+  }
+
+  // The runner (and the native addon under it) only now: --dry-run and a bad manifest do without.
+  const { PodRunner } = await import('./pod/runner');
+  sayUnmappedImages(options, [pod]);
+  const runner = new PodRunner(pod, runnerOptions(options, related));
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);
   const width = Math.max(...names.map((n) => n.length));
   const color = (name: string, text: string) =>

@@ -13,7 +13,7 @@ import { KubectlError, podNotFound } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { writeDeleteRequest } from '../pod/delete-request';
 import { isFinalStatus } from '../pod/final-status';
-import { isProcessRunning, ownerProcess } from '../pod/owners';
+import { isProcessRunning, ownedPods, ownerProcess } from '../pod/owners';
 
 /** Options of `pod-init delete`. */
 export interface DeleteOptions {
@@ -127,7 +127,7 @@ export async function deletePods(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   let failed = false;
-  const waiting: Array<{ pid: number; started: string }> = [];
+  const waiting: Array<{ pid: number; started: string; uid: string }> = [];
   for (const { namespace, name } of options.pods) {
     const found = findPod(location, namespace, name);
     const uid = found?.pod.metadata.uid;
@@ -162,9 +162,13 @@ export async function deletePods(
       continue;
     }
     out.write(`pod "${name}" deleted\n`);
-    waiting.push(owner!);
+    waiting.push({ ...owner!, uid });
   }
-  // Until each pod's pod-init has exited (a detached supervisor included), not only released the pod.
-  if (options.wait) await until(() => waiting.every((o) => !isProcessRunning(o.pid, o.started)));
+  // Until each pod's pod-init has exited (a detached supervisor included), not only released the pod —
+  // unless it runs other pods too (`run -f a.yaml -f b.yaml`): then until it has released this one.
+  const doneWith = (o: { pid: number; started: string; uid: string }) =>
+    !isProcessRunning(o.pid, o.started) ||
+    (ownerProcess(location.ownersDir, o.uid) === undefined && ownedPods(location.ownersDir, o.pid).length > 0);
+  if (options.wait) await until(() => waiting.every(doneWith));
   return failed ? 1 : 0;
 }

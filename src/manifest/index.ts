@@ -6,6 +6,7 @@
 export { applyDefaults, defaultPullPolicy } from './defaults';
 export { formatFieldError, UNKNOWN_FIELD, type FieldError, type FieldErrorType } from './field-error';
 export { ManifestError, parseManifests, type Manifests } from './parse';
+export { parseManifestSet, type ManifestInput, type PodManifests } from './manifest-set';
 export { parseQuantity, QuantityError, tryParseQuantity } from './quantity';
 export type { RelatedObjects } from './references';
 export type * from './types';

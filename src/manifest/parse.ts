@@ -45,8 +45,8 @@ export interface Manifests {
   skipped: string[];
 }
 
-/** `Kind/name` of an object, for messages; its place in the file when it has no name. */
-function objectRef(doc: Located): string {
+/** @internal `Kind/name` of an object, for messages; its place in the file when it has no name. */
+export function objectRef(doc: Located): string {
   const metadata = doc.value.metadata;
   const name = isObject(metadata) && typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : '';
   return `${String(doc.value.kind)}/${name === '' ? `(${doc.where})` : name}`;
@@ -61,7 +61,8 @@ const kubectlTags = (tags: Tags): Tags =>
 
 const maxDataSize = 1024 * 1024;
 
-interface Located {
+/** @internal A document's object and where it starts (`source:line`). */
+export interface Located {
   value: Record<string, unknown>;
   where: string;
 }
@@ -70,7 +71,8 @@ function dataErrors(data: Record<string, string>, path: string): FieldError[] {
   return Object.keys(data).flatMap((key) => isConfigMapKey(key).map((msg) => invalid(`${path}[${key}]`, key, msg)));
 }
 
-function checkConfigMap(raw: Record<string, unknown>): { object: ConfigMap; errors: FieldError[] } {
+/** @internal A ConfigMap checked as the API server would. */
+export function checkConfigMap(raw: Record<string, unknown>): { object: ConfigMap; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const cm = (checkObject(raw, 'ConfigMap', '', errors) ?? {}) as ConfigMap;
   errors.push(...validateTypeMeta(cm, 'ConfigMap'), ...validateObjectMeta(cm.metadata ?? {}));
@@ -112,7 +114,8 @@ function secretTypeErrors(secret: Secret): FieldError[] {
   }
 }
 
-function checkSecret(raw: Record<string, unknown>): { object: Secret; errors: FieldError[] } {
+/** @internal A Secret checked as the API server would, stringData merged into data. */
+export function checkSecret(raw: Record<string, unknown>): { object: Secret; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const secret = (checkObject(raw, 'Secret', '', errors) ?? {}) as Secret;
   errors.push(...validateTypeMeta(secret, 'Secret'), ...validateObjectMeta(secret.metadata ?? {}));
@@ -158,8 +161,12 @@ function composeDocuments(text: string, lineCounter: LineCounter): Document.Pars
   return docs;
 }
 
-/** Reads the YAML documents, unpacking `kind: List`; records syntax errors as problems. */
-function readDocuments(text: string, source: string, problems: string[]): { docs: Located[]; unreadable: number } {
+/** @internal Reads the YAML documents, unpacking `kind: List`; records syntax errors as problems. */
+export function readDocuments(
+  text: string,
+  source: string,
+  problems: string[],
+): { docs: Located[]; unreadable: number } {
   const lineCounter = new LineCounter();
   const docs: Located[] = [];
   let unreadable = 0;

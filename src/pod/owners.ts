@@ -125,3 +125,19 @@ export function ownerProcess(dir: string, podUid: string): { pid: number; starte
 export function isPodGone(dir: string, podUid: string): boolean {
   return fs.existsSync(path.join(dir, podUid)) && !isPodAlive(dir, podUid);
 }
+
+/**
+ * The pods a live process owns (their uids): a `pod-init run` of several Pods owns one record each.
+ *
+ * @example
+ * ownedPods('/run/pod-init/owners', 4242); // ['0b6f…', '9c1e…']
+ */
+export function ownedPods(dir: string, pid: number): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((uid) => !uid.startsWith('.') && ownerProcess(dir, uid)?.pid === pid);
+}

@@ -200,3 +200,39 @@ describe('pod-init run: security flags', () => {
     );
   });
 });
+
+describe('pod-init run: -f FILE|DIR|- (repeatable) and FILE', () => {
+  it.each([
+    [['-f', 'a.yaml']],
+    [['-f', 'a.yaml', '--filename', 'b.yaml', '--filename=dir']],
+    [['pod.yaml', '-f', 'cm.yaml', '-q']],
+  ])('%j: read without commander, as commander reads it', (args) => {
+    const quick = quickRunArgs(args);
+    expect(quick).toBeDefined();
+    expect(quick).toEqual(commanderRunArgs(args));
+  });
+
+  it('-f - (stdin) is left to commander, which reads it as a value', () => {
+    expect(quickRunArgs(['-f', '-'])).toBeUndefined();
+    expect(commanderRunArgs(['-f', '-', '-f', 'b.yaml'])).toMatchObject({ filename: ['-', 'b.yaml'] });
+    expect(parseRunArgs(['-f', '-']).files).toEqual(['-']);
+  });
+
+  it('lists every input, FILE first, then each -f in order; file is the first', () => {
+    expect(parseRunArgs(['-f', 'b.yaml', 'a.yaml', '-f', 'dir'])).toMatchObject({
+      file: 'a.yaml',
+      files: ['a.yaml', 'b.yaml', 'dir'],
+    });
+    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ file: 'pod.yaml', files: ['pod.yaml'] });
+  });
+
+  it('refuses no input at all, two positional files, and stdin twice', () => {
+    expect(() => parseRunArgs([])).toThrow(
+      "FILE must be a manifest: FILE, or -f FILE|DIR (repeatable; - for stdin), received '(none)'",
+    );
+    expect(() => parseRunArgs(['-q'])).toThrow(/FILE must be a manifest/);
+    expect(() => parseRunArgs(['a.yaml', 'b.yaml'])).toThrow(/too many arguments/);
+    expect(() => parseRunArgs(['-', '-f', '-'])).toThrow("-f must be stdin (-) at most once, received '- -'");
+    expect(() => parseRunArgs(['-f'])).toThrow(/argument missing/);
+  });
+});
