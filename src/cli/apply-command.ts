@@ -1,5 +1,6 @@
 /**
- * `pod-init apply -f FILE [run's flags]`: kubectl's apply for one pod. No live pod of that namespace
+ * `pod-init apply -f FILE|DIR|- ... [run's flags]`: kubectl's apply, each Pod of the inputs in turn (read and
+ * validated as `run -f` reads them, all before any is applied), one line each. No live pod of that namespace
  * and name: `run -d` (`pod/NAME created`). A live one: the manifest is compared with its spec as the
  * API server compares an update (ops/pod-update.ts): the same → `pod/NAME unchanged`; a change it
  * forbids → its message and a diff, exit 1. New container images → `pod/NAME configured`: the pod's
@@ -7,7 +8,7 @@
  * other changes the API server allows (labels, annotations, a lower activeDeadlineSeconds, added
  * tolerations) are not carried out into a running pod yet: said so, exit 1, nothing changed (delete
  * and apply again). A pod that has finished is a record, not a running pod: apply starts a new
- * one, as `run` does.
+ * one, as `run` does. A refused Pod does not stop the others; the exit code is then 1.
  * @module
  */
 import { PodOptionError } from '../errors';
@@ -15,15 +16,16 @@ import { KubectlError } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { comparePods, type ComparedPod } from '../ops/pod-update';
 import { applySignal, writeApplyRequest } from '../pod/apply-request';
-import { loadPod } from '../pod/load';
+import { type LoadedSetPod, loadPods } from '../pod/load';
 import { ownerPid } from '../pod/owners';
 import { parseRunArgs, type RunOptions } from '../run-args';
-import { readManifest } from '../run-command';
 import { runDetached } from './detach';
+import { readManifests } from './manifest-files';
 
 /** Options of `pod-init apply`. */
 export interface ApplyOptions {
-  file: string;
+  /** Every `-f` in order: a manifest, a directory of them, or `-` for stdin. */
+  files: string[];
   /** `-n`: must match the manifest's namespace when both are given. */
   namespace: string | undefined;
   /** run's options (`-d` implied) and its arguments, for a pod that is created. */
@@ -36,19 +38,20 @@ function applyHelp(): never {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command } = require('commander') as typeof import('commander');
   new Command('pod-init apply')
-    .usage('-f FILE [-n NS] [pod-init run options]')
+    .usage('-f FILE|DIR|- ... [-n NS] [pod-init run options]')
     .description(
-      'Create the pod in the background (as pod-init run -d) or, when it runs, compare the manifest with it as the API server compares an update.',
+      'Create each Pod in the background (as pod-init run -d) or, when it runs, compare its manifest with it as the API server compares an update.',
     )
-    .option('-f, --filename <file>', 'the Pod manifest (YAML or JSON; - for stdin)')
+    .option('-f, --filename <file>', 'a Pod manifest (YAML or JSON; - for stdin) or a directory of them; repeatable')
     .option('-n, --namespace <namespace>', "must match the manifest's metadata.namespace")
     .addHelpText(
       'after',
       `
-Prints pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images: those
+Prints, for each Pod, pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images: those
 containers are restarted, as the kubelet does). A change the API server forbids in a running pod is
 refused with its message and a diff of the spec (exit 1); other allowed changes (labels, annotations,
-activeDeadlineSeconds, tolerations) are not carried out yet (exit 1, nothing changed). pod-init run's
+activeDeadlineSeconds, tolerations) are not carried out yet (exit 1, nothing changed). A refused Pod does
+not stop the others (exit 1 at the end). pod-init run's
 options (--image, --restart-backoff, ...) apply to a pod that is created.`,
     )
     .exitOverride()
@@ -57,15 +60,15 @@ options (--image, --restart-backoff, ...) apply to a pod that is created.`,
 }
 
 /**
- * Parses `pod-init apply`'s arguments (without `apply`): `-f FILE` (`--filename`), `-n NS`, and any of
- * `pod-init run`'s flags for a pod it creates.
+ * Parses `pod-init apply`'s arguments (without `apply`): `-f FILE|DIR|-` (`--filename`, repeatable), `-n NS`,
+ * and any of `pod-init run`'s flags for a pod it creates.
  *
  * @example
- * parseApplyArgs(['-f', 'pod.yaml']).file; // 'pod.yaml'
+ * parseApplyArgs(['-f', 'pod.yaml', '-f', 'more/']).files; // ['pod.yaml', 'more/']
  */
 export function parseApplyArgs(args: string[]): ApplyOptions {
   if (args.includes('-h') || args.includes('--help')) applyHelp();
-  let file: string | undefined;
+  const files: string[] = [];
   let namespace: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -74,26 +77,24 @@ export function parseApplyArgs(args: string[]): ApplyOptions {
     if (m) {
       const value = m[2] ?? args[++i];
       if (value === undefined || value === '') throw new PodOptionError(m[1]!, 'a value', '');
-      if (m[1] === '-f' || m[1] === '--filename') {
-        if (file !== undefined) throw new PodOptionError('--filename', 'one manifest', value);
-        file = value;
-      } else namespace = value;
+      if (m[1] === '-f' || m[1] === '--filename') files.push(value);
+      else namespace = value;
     } else rest.push(arg);
   }
-  if (file === undefined)
-    throw new PodOptionError('--filename', 'the manifest to apply: pod-init apply -f FILE', 'missing');
-  const runArgs = [...rest, '-d', file];
+  if (files.length === 0)
+    throw new PodOptionError('--filename', 'the manifests to apply: pod-init apply -f FILE|DIR', 'missing');
+  const runArgs = [...rest, '-d', ...files.flatMap((f) => ['-f', f])];
   const run = parseRunArgs(runArgs);
   if (run.dryRun)
     throw new PodOptionError('--dry-run', 'absent with apply (pod-init run --dry-run prints the pod)', true);
-  return { file, namespace, run, runArgs };
+  return { files, namespace, run, runArgs };
 }
 
 /**
- * Runs `pod-init apply`; resolves with the exit code.
+ * Runs `pod-init apply`: every Pod of the inputs in turn; resolves with the exit code (1 when any was refused).
  *
  * @example
- * process.exitCode = await applyPod(parseApplyArgs(['-f', 'pod.yaml']), location, process.stdout, process.stderr);
+ * process.exitCode = await applyPod(parseApplyArgs(['-f', 'pods/']), location, process.stdout, process.stderr);
  */
 export async function applyPod(
   options: ApplyOptions,
@@ -101,8 +102,40 @@ export async function applyPod(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const text = readManifest(options.file);
-  const { pod } = loadPod(text, options.file === '-' ? '<stdin>' : options.file);
+  const inputs = readManifests(options.files);
+  const { pods, warnings } = loadPods(inputs);
+  for (const { pod } of pods)
+    if (pod.metadata.namespace === undefined && options.namespace !== undefined && options.namespace !== 'default')
+      throw new PodOptionError(
+        '--namespace',
+        "the manifest's metadata.namespace (pod-init takes a new pod's namespace from its manifest)",
+        options.namespace,
+      );
+  for (const warning of warnings) err.write(`Warning: ${warning}\n`);
+  // One Pod of one input: the supervisor reads that input as written (as `run -d` gives it).
+  if (pods.length === 1 && inputs.length === 1) return applyOne(options, location, out, err, pods[0]!, inputs[0]!.text);
+  let code = 0;
+  for (const one of pods) {
+    try {
+      code = Math.max(code, await applyOne(options, location, out, err, one, one.manifest));
+    } catch (error) {
+      // AlreadyExists and the like: said for this pod, the others go on (as run -d with several Pods).
+      err.write(`pod-init: pod/${one.pod.metadata.name}: ${(error as Error).message}\n`);
+      code = Math.max(code, 1);
+    }
+  }
+  return code;
+}
+
+/** Applies one Pod (`text`: its manifest for a supervisor); resolves with its exit code. */
+async function applyOne(
+  options: ApplyOptions,
+  location: StateLocation,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  { pod }: LoadedSetPod,
+  text: string,
+): Promise<number> {
   const inManifest = pod.metadata.namespace;
   if (inManifest !== undefined && options.namespace !== undefined && inManifest !== options.namespace) {
     err.write(
@@ -110,12 +143,6 @@ export async function applyPod(
     );
     return 1;
   }
-  if (inManifest === undefined && options.namespace !== undefined && options.namespace !== 'default')
-    throw new PodOptionError(
-      '--namespace',
-      "the manifest's metadata.namespace (pod-init takes a new pod's namespace from its manifest)",
-      options.namespace,
-    );
   const namespace = inManifest ?? 'default';
   const found = findPod(location, namespace, pod.metadata.name);
   if (found === undefined || !found.live) return runDetached(options.run, options.runArgs, text);

@@ -1,19 +1,20 @@
 /**
- * `pod-init delete [pod] NAME... | -f FILE [--grace-period N] [--now] [--force] [--wait=false] [-n NS]`:
- * kubectl's delete of pods run by `pod-init run`. The pod's own pod-init deletes it (SIGTERM, preStop,
+ * `pod-init delete [pod] NAME... | -f FILE|DIR|- ... [--grace-period N] [--now] [--force] [--wait=false] [-n NS]`:
+ * kubectl's delete of pods run by `pod-init run`; `-f` (repeatable) names every Pod of its inputs, read as
+ * `run -f` reads them (manifest-files.ts). The pod's own pod-init deletes it (SIGTERM, preStop,
  * the grace, SIGKILL); this command only asks it (delete-request.ts) and, with --wait (the default, as
  * kubectl's), waits until that pod-init has finished.
  * @module
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
-import { parseManifests } from '../manifest';
+import { parseManifestSet } from '../manifest';
 import { KubectlError, podNotFound } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { writeDeleteRequest } from '../pod/delete-request';
 import { isFinalStatus } from '../pod/final-status';
 import { isProcessRunning, ownedPods, ownerProcess } from '../pod/owners';
+import { readManifests } from './manifest-files';
 
 /** Options of `pod-init delete`. */
 export interface DeleteOptions {
@@ -30,10 +31,15 @@ function deleteProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command } = require('commander') as typeof import('commander');
   return new Command('pod-init delete')
-    .usage('[pod] NAME... [options] | -f FILE [options]')
+    .usage('[pod] NAME... [options] | -f FILE|DIR|- ... [options]')
     .description("Delete pods as `kubectl delete pod` does: the pod's pod-init stops it gracefully.")
     .argument('[args...]', '`pod` (optional), then pod names')
-    .option('-f, --filename <file>', 'the manifest of the pod to delete (its metadata.name and namespace)')
+    .option(
+      '-f, --filename <file>',
+      'a manifest, or a directory of them (repeatable): every Pod in them (its metadata.name and namespace)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--grace-period <seconds>', "seconds for the pod to stop (-1: the pod's own; 0 means 1 unless --force)")
     .option('--now', 'the same as --grace-period=1')
     .option('--force', 'with --grace-period=0: kill at once')
@@ -59,7 +65,7 @@ export function parseDeleteArgs(args: string[]): DeleteOptions {
   const program = deleteProgram();
   program.parse(args, { from: 'user' });
   const o = program.opts<{
-    filename?: string;
+    filename: string[];
     gracePeriod?: string;
     now?: boolean;
     force?: boolean;
@@ -72,10 +78,16 @@ export function parseDeleteArgs(args: string[]): DeleteOptions {
     names = names.map((n) => n.slice(n.indexOf('/') + 1));
   } else if (names.length > 0 && podResources.has(names[0]!)) names = names.slice(1);
   let pods = names.map((name) => ({ namespace: o.namespace, name }));
-  if (o.filename !== undefined) {
+  if (o.filename.length > 0) {
     if (names.length > 0)
       throw new PodOptionError('NAME', 'absent with --filename (the manifest names the pod)', names[0]);
-    pods = [podOfFile(o.filename, o.namespace)];
+    // Only the names are needed: the Pods are not validated (as kubectl's delete -f does not).
+    pods = parseManifestSet(readManifests(o.filename)).pods.map(({ pod, where }) => {
+      const name = pod.metadata?.name;
+      if (typeof name !== 'string' || name === '')
+        throw new PodOptionError('--filename', 'Pods with metadata.name', where);
+      return { namespace: pod.metadata?.namespace || o.namespace, name };
+    });
   }
   if (pods.length === 0) throw new PodOptionError('NAME', 'one or more pod names, or -f FILE', '');
   let grace: number | undefined;
@@ -91,20 +103,6 @@ export function parseDeleteArgs(args: string[]): DeleteOptions {
   if (grace === 0 && !o.force) grace = 1;
   if (o.force && grace === undefined) grace = 0;
   return { pods, gracePeriod: grace, wait: parseBool('--wait', o.wait) };
-}
-
-function podOfFile(file: string, namespace: string): { namespace: string; name: string } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new PodOptionError('--filename', 'a readable manifest (YAML or JSON; - for stdin)', `${file} (${why})`);
-  }
-  const { pod } = parseManifests(text, file === '-' ? '<stdin>' : file);
-  const name = pod.metadata?.name;
-  if (typeof name !== 'string' || name === '') throw new PodOptionError('--filename', 'a Pod with metadata.name', file);
-  return { namespace: pod.metadata?.namespace ?? namespace, name };
 }
 
 /** Resolves once `done()` holds, polling (a pod-init ends when its pod has finished). */

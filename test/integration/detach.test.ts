@@ -2,7 +2,7 @@
 // the shell that launched it — SIGHUP and SIGKILL to that shell's process group — and `delete --wait`
 // returns once that supervisor has exited, its pause and pod cgroups gone. `get -w` streams a restart,
 // `events` lists the kubelet's events, `apply` creates, says unchanged, refuses what the API server
-// forbids. Every test's pods are deleted in afterAll, failed tests' too.
+// forbids, and takes -f DIR with several Pods as delete -f does. Every test's pods are deleted in afterAll, failed tests' too.
 import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -282,6 +282,34 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
       stdout: 'pod "applied" deleted\n',
     });
     expect(supervisorOf(uid)).toEqual([]);
+  }, 60_000);
+
+  it('apply -f DIR of two pods: created, then unchanged twice; delete -f DIR -f missing deletes both, NotFound, exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'apply-dir-'));
+    fs.writeFileSync(path.join(dir, 'a.yaml'), trapping('dir-a'));
+    fs.writeFileSync(path.join(dir, 'b.yaml'), trapping('dir-b'));
+    const missing = manifestFile('dir-missing', trapping('dir-missing'));
+    expect(await podInit(stateRoot, ['apply', '-f', dir])).toMatchObject({
+      code: 0,
+      stdout: 'pod/dir-a created\npod/dir-b created\n',
+    });
+    const uids = [(await podJson('dir-a')).metadata.uid, (await podJson('dir-b')).metadata.uid];
+    for (const uid of uids) expect(pauseOf(uid)).toHaveLength(1);
+    expect(await podInit(stateRoot, ['apply', '-f', dir])).toMatchObject({
+      code: 0,
+      stdout: 'pod/dir-a unchanged\npod/dir-b unchanged\n',
+    });
+    // The missing pod first: its NotFound does not stop the others; the exit code says it at the end.
+    expect(await podInit(stateRoot, ['delete', '-f', missing, '-f', dir, '--now'])).toMatchObject({
+      code: 1,
+      stdout: 'pod "dir-a" deleted\npod "dir-b" deleted\n',
+      stderr: 'Error from server (NotFound): pods "dir-missing" not found\n',
+    });
+    for (const uid of uids) {
+      expect(supervisorOf(uid)).toEqual([]);
+      expect(pauseOf(uid)).toEqual([]);
+      expect(podCgroupsOf(uid)).toEqual([]);
+    }
   }, 60_000);
 
   it("apply of a new image restarts only that container (the kubelet's definition change), whatever the policy", async () => {
