@@ -284,7 +284,7 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(supervisorOf(uid)).toEqual([]);
   }, 60_000);
 
-  it('apply -f DIR of two pods: created, then unchanged twice; delete -f DIR -f missing deletes both, NotFound, exit 1', async () => {
+  it('apply -f DIR of two pods: created, unchanged twice, one refused; delete -f DIR -f missing deletes both, NotFound, exit 1', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'apply-dir-'));
     fs.writeFileSync(path.join(dir, 'a.yaml'), trapping('dir-a'));
     fs.writeFileSync(path.join(dir, 'b.yaml'), trapping('dir-b'));
@@ -299,6 +299,12 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
       code: 0,
       stdout: 'pod/dir-a unchanged\npod/dir-b unchanged\n',
     });
+    // A forbidden change to the first: refused (exit 1), the second still applied after it.
+    fs.writeFileSync(path.join(dir, 'a.yaml'), trapping('dir-a').replace('sleep 0.1', 'sleep 0.2'));
+    const refused = await podInit(stateRoot, ['apply', '-f', dir]);
+    expect(refused).toMatchObject({ code: 1, stdout: 'pod/dir-b unchanged\n' });
+    expect(refused.stderr).toMatch(/^The Pod "dir-a" is invalid: spec: Forbidden: /);
+    expect((await podJson('dir-a')).metadata.uid).toBe(uids[0]);
     // The missing pod first: its NotFound does not stop the others; the exit code says it at the end.
     expect(await podInit(stateRoot, ['delete', '-f', missing, '-f', dir, '--now'])).toMatchObject({
       code: 1,
