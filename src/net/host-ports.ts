@@ -2,13 +2,15 @@
  * Holding a pod's host ports (NETWORKING.md §6.4, the kubelet's old "hostport holder", podman's conmon):
  * each published host port gets a socket bound to it (never listening, close-on-exec) kept open for the
  * pod's life, so a host process cannot take a port whose traffic the DNAT sends to the pod, and a port
- * already in use is found before anything of the pod is made. The holder of a port in use is named from
- * /proc/net/{tcp,udp}{,6} (the socket's inode) and /proc/PID/fd.
+ * already in use is found before anything of the pod is made. The holder of a port in use is named by
+ * port-holder.ts.
  * @module
  */
-import fs from 'node:fs';
 import { native } from '../native';
+import { portHolder } from './port-holder';
 import { hostSide, type PortMapping } from './port-mappings';
+
+export { portHolder } from './port-holder';
 
 /** A host port is bound by someone else. */
 export class HostPortInUseError extends Error {
@@ -60,69 +62,4 @@ export function holdHostPorts(mappings: readonly PortMapping[]): HeldPorts {
     }
   }
   return { mappings, close };
-}
-
-/**
- * The inodes of this network namespace's sockets bound to `port` (any address) from
- * /proc/net/<protocol>{,6}.
- */
-function socketInodes(protocol: 'tcp' | 'udp', port: number): Set<string> {
-  const inodes = new Set<string>();
-  for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      const inode = fields[9];
-      if (local === undefined || inode === undefined || inode === '0') continue;
-      if (parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) inodes.add(inode);
-    }
-  }
-  return inodes;
-}
-
-/**
- * The process holding a host port: the first PID with an fd on one of the port's sockets, and its
- * command name; undefined when none is visible (another user's process without root, say).
- *
- * @example
- * portHolder(parsePublish('8080:80')); // { pid: 4242, command: 'python3' }
- */
-export function portHolder(
-  m: Pick<PortMapping, 'protocol' | 'hostPort'>,
-): { pid: number; command: string } | undefined {
-  const inodes = socketInodes(m.protocol, m.hostPort);
-  if (inodes.size === 0) return undefined;
-  const wanted = new Set([...inodes].map((inode) => `socket:[${inode}]`));
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
-    try {
-      fds = fs.readdirSync(`/proc/${entry}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = fs.readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (!wanted.has(target)) continue;
-      let command = '?';
-      try {
-        command = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      } catch {
-        // gone meanwhile
-      }
-      return { pid: Number(entry), command };
-    }
-  }
-  return undefined;
 }

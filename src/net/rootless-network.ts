@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { PodProcess } from '../process';
 import { startPasta } from './pasta';
+import { portHolder } from './port-holder';
 import { hostSide, type PortMapping } from './publish-spec';
 import { addHostForward, startSlirp4netns } from './slirp4netns';
 
@@ -107,11 +108,22 @@ export function tunProblem(device = '/dev/net/tun'): string | undefined {
   }
 }
 
+/**
+ * Who holds a port in use, as the message says it: `by PID 4242 (python3)`, or, when no fd of it is
+ * visible (another user's process: without root only one's own /proc/PID/fd can be read), that.
+ */
+function inUseBy(m: PortMapping): string {
+  const holder = portHolder(m);
+  return holder === undefined
+    ? 'by a process of another user (its PID is not visible to this user)'
+    : `by PID ${holder.pid} (${holder.command})`;
+}
+
 /** Binds and frees one host port: whether it is free now, as a message when not. */
 function checkHostPort(m: PortMapping): Promise<string | undefined> {
   const explain = (error: NodeJS.ErrnoException): string =>
     error.code === 'EADDRINUSE'
-      ? `host port ${hostSide(m)} is in use: free it or publish another port`
+      ? `host port ${hostSide(m)} is in use ${inUseBy(m)}: free it or publish another port`
       : error.code === 'EACCES'
         ? `host port ${hostSide(m)} needs privileges (ports below net.ipv4.ip_unprivileged_port_start, ` +
           'usually 1024, are root-only): publish a higher port'

@@ -12,7 +12,7 @@ import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { childrenOf, procStatus } from '../helpers/procfs';
 import { stagePackage } from '../helpers/stage';
 import { asNobodyWithTun } from '../helpers/tun';
-import { pollUntil, readAll } from '../helpers/wait';
+import { pollUntil, readAll, waitForLine } from '../helpers/wait';
 
 const reason = privilegeSkipReason(); // switching to uid 65534 and making a tun node need root
 
@@ -195,6 +195,7 @@ spec:
   }
 
   it('a host port in use fails the pod before any container starts, naming the port; the host listener keeps it', async () => {
+    // The listener is this test's (root's): uid 65534 cannot read root's /proc/PID/fd, so no PID is named.
     const holder = net.createServer((socket) => socket.end('the host listener'));
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as net.AddressInfo).port;
@@ -203,12 +204,39 @@ spec:
       const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
       expect(code, err).toBe(1);
       expect(out).toContain(
-        `Warning FailedCreatePodSandBox pod/web: Failed to set up the pod network (pasta): host port 127.0.0.1:${port}/tcp is in use: free it or publish another port`,
+        `Warning FailedCreatePodSandBox pod/web: Failed to set up the pod network (pasta): host port 127.0.0.1:${port}/tcp is in use by a process of another user (its PID is not visible to this user): free it or publish another port`,
       );
+      expect(out).not.toContain(`PID ${process.pid}`);
       expect(out).not.toContain('Started container');
       expect(await fetchFrom(port)).toBe('the host listener'); // untouched
     } finally {
       holder.close();
+    }
+  });
+
+  it("a host port held by the user's own process names its PID", async () => {
+    const script =
+      "const s = require('net').createServer((c) => c.end('the user listener'));" +
+      "s.listen(0, '127.0.0.1', () => console.log(`port ${s.address().port} ready`));";
+    const holder = cpSpawn(process.execPath, ['-e', script], {
+      uid: 65534,
+      gid: 65534,
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = Number((await waitForLine(holder.stdout, /^port \d+ ready$/)).split(' ')[1]);
+      const child = runAsNobody(['--pod-network', 'pasta'], webPod(port), stateDir());
+      const [out, err, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exitOf(child)]);
+      expect(code, err).toBe(1);
+      expect(out).toContain(
+        `Failed to set up the pod network (pasta): host port 127.0.0.1:${port}/tcp is in use by PID ${holder.pid} (node): free it or publish another port`,
+      );
+      expect(out).not.toContain('Started container');
+      expect(await fetchFrom(port)).toBe('the user listener');
+    } finally {
+      holder.kill('SIGKILL');
+      await exitOf(holder);
     }
   });
 
