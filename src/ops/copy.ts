@@ -18,6 +18,7 @@ import { native } from '../native';
 import { type ExecSpec, processStartTime, readExecSpec } from '../pod/exec-spec';
 import { copyChildren, copyEntry, emptyCount, type TreeCopyCount, type TreeCopyOptions } from './copy-tree';
 import { KubectlError, podNotFound } from './errors';
+import { refuseForeignPod } from './foreign-pod';
 import { findPod, type StateLocation } from './pod-list';
 import { defaultContainer } from './pod-logs';
 
@@ -89,6 +90,7 @@ interface OpenRoot {
 function openRoot(location: StateLocation, options: CopyOptions): OpenRoot {
   const listed = findPod(location, options.namespace ?? 'default', options.name);
   if (listed === undefined) throw podNotFound(options.name);
+  if (process.geteuid) refuseForeignPod(listed, options.name, process.geteuid());
   const phase = listed.pod.status?.phase ?? 'Pending';
   if (terminalPhases.has(phase) || !listed.live)
     throw new KubectlError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);

@@ -17,6 +17,7 @@ import { PodGuard } from '../pod/pod-guard';
 import { startErrorMessage } from '../pod/start-error';
 import { type JoinableProcess, spawn, type SpawnOptions, type StdioOption } from '../spawn';
 import { KubectlError, podNotFound } from './errors';
+import { refuseForeignPod } from './foreign-pod';
 import { findPod, type StateLocation } from './pod-list';
 import { defaultContainer } from './pod-logs';
 
@@ -204,6 +205,7 @@ function findContainer(
 ): { container: string; note: string | undefined; exec: ExecSpec; target: JoinableProcess } {
   const listed = findPod(location, options.namespace ?? 'default', options.name);
   if (listed === undefined) throw podNotFound(options.name);
+  if (process.geteuid) refuseForeignPod(listed, options.name, process.geteuid());
   const phase = listed.pod.status?.phase ?? 'Pending';
   if (terminalPhases.has(phase) || !listed.live)
     throw new KubectlError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);

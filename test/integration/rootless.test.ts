@@ -243,6 +243,62 @@ spec:
     expect(becameReady, `${await out}\n${await err}`).toBe(true); // Ready only through both probes: sockets of the pod's network
   });
 
+  it("pod-init exec by the pod's user: root inside its user namespace, the exit code passed through; another user is refused", async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-exec-'));
+    fs.chmodSync(state, 0o755);
+    fs.chownSync(state, 65534, 65534);
+    const cli = (uid: number, args: string[]) => {
+      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), ...args], {
+        uid,
+        gid: uid,
+        cwd: staged,
+        env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return Promise.all([
+        readAll(child.stdout),
+        readAll(child.stderr),
+        new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      ]).then(([stdout, stderr, code]) => ({ stdout, stderr, code }));
+    };
+    const run = podInitAsNobody(
+      ['-q'],
+      state,
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: sleeper }\nspec:\n  terminationGracePeriodSeconds: 0\n' +
+        '  containers:\n    - { name: c, image: x, command: [sleep, "600"] }\n',
+    );
+    const runDone = Promise.all([
+      readAll(run.stdout),
+      readAll(run.stderr),
+      new Promise<number | null>((resolve) => run.on('exit', resolve)),
+    ]);
+    try {
+      await pollUntil(
+        async () => / Running /.test((await cli(65534, ['get', 'sleeper'])).stdout),
+        'the pod to run',
+        30_000,
+      );
+      const id = await cli(65534, ['exec', 'sleeper', '--', 'id', '-u']);
+      expect(id, id.stderr).toEqual({ stdout: '0\n', stderr: '', code: 0 });
+      const seven = await cli(65534, ['exec', 'sleeper', '--', 'sh', '-c', 'exit 7']);
+      expect(seven.code, seven.stderr).toBe(7);
+      const other = await cli(65533, ['exec', 'sleeper', '--', 'id', '-u']);
+      // Same state root, but the pod is 65534's: refused by name (kubectl's Forbidden), not as a completed pod.
+      expect(other).toEqual({
+        stdout: '',
+        stderr:
+          'Error from server (Forbidden): pods "sleeper" is forbidden: it was started by uid 65534 and only that user can enter it; this is uid 65533\n',
+        code: 1,
+      });
+      expect((await cli(65534, ['delete', 'sleeper', '--now'])).code).toBe(0);
+      expect((await runDone)[2]).toBe(1); // its container was killed: the pod Failed
+    } finally {
+      run.kill('SIGKILL');
+      await runDone;
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("two users' pods do not see each other: each user has a state root of their own by default", async () => {
     // No POD_INIT_STATE_DIR and no XDG_RUNTIME_DIR: the fallback in the temp dir must be per user (a
     // shared /tmp/pod-init would belong to whoever came first, and the other user would be refused).
