@@ -17,10 +17,9 @@ import { PodOptionError, PodSystemError } from '../errors';
 import { native } from '../native';
 import { type ExecSpec, processStartTime, readExecSpec } from '../pod/exec-spec';
 import { copyChildren, copyEntry, emptyCount, type TreeCopyCount, type TreeCopyOptions } from './copy-tree';
-import { KubectlError, podNotFound } from './errors';
-import { refuseForeignPod } from './foreign-pod';
-import { findPod, type StateLocation } from './pod-list';
-import { defaultContainer } from './pod-logs';
+import { KubectlError } from './errors';
+import type { StateLocation } from './pod-list';
+import { containerNotFound, runningContainer } from './running-container';
 
 const f = native.atFlags;
 const inRoot = f.RESOLVE_IN_ROOT | f.RESOLVE_NO_MAGICLINKS;
@@ -43,12 +42,6 @@ export interface CopyOptions {
 export interface CopyResult extends TreeCopyCount {
   /** The container copied from or to. */
   container: string;
-}
-
-const terminalPhases = new Set(['Succeeded', 'Failed']);
-
-function containerNotFound(container: string): KubectlError {
-  return new KubectlError(`error: unable to upgrade connection: container not found ("${container}")`);
 }
 
 /**
@@ -88,19 +81,7 @@ interface OpenRoot {
 
 /** The pod and container (kubectl's checks and words) and an fd of the running container's root. */
 function openRoot(location: StateLocation, options: CopyOptions): OpenRoot {
-  const listed = findPod(location, options.namespace ?? 'default', options.name);
-  if (listed === undefined) throw podNotFound(options.name);
-  if (process.geteuid) refuseForeignPod(listed, options.name, process.geteuid());
-  const phase = listed.pod.status?.phase ?? 'Pending';
-  if (terminalPhases.has(phase) || !listed.live)
-    throw new KubectlError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);
-  let container = options.container;
-  let note: string | undefined;
-  if (container === undefined) ({ name: container, note } = defaultContainer(listed));
-  const podSpec = listed.pod.spec ?? {};
-  const names = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])].map((c) => c.name);
-  if (!names.includes(container))
-    throw new KubectlError(`Error from server (BadRequest): container ${container} is not valid for pod ${options.name}`); // prettier-ignore
+  const { listed, container, note } = runningContainer(location, options);
   const spec = readExecSpec(listed.dir, container);
   if (spec === undefined) throw containerNotFound(container);
   let pidfd: number;

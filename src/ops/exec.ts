@@ -16,10 +16,8 @@ import { type ExecSpec, processStartTime, readExecSpec } from '../pod/exec-spec'
 import { PodGuard } from '../pod/pod-guard';
 import { startErrorMessage } from '../pod/start-error';
 import { type JoinableProcess, spawn, type SpawnOptions, type StdioOption } from '../spawn';
-import { KubectlError, podNotFound } from './errors';
-import { refuseForeignPod } from './foreign-pod';
-import { findPod, type StateLocation } from './pod-list';
-import { defaultContainer } from './pod-logs';
+import type { StateLocation } from './pod-list';
+import { containerNotFound, runningContainer } from './running-container';
 
 /** What to run where, for {@link execInPod}. */
 export interface ExecOptions {
@@ -78,12 +76,6 @@ export class ExecStartError extends Error {
   }
 }
 Object.defineProperty(ExecStartError.prototype, 'name', { value: 'ExecStartError', enumerable: false });
-
-const terminalPhases = new Set(['Succeeded', 'Failed']);
-
-function containerNotFound(container: string): KubectlError {
-  return new KubectlError(`error: unable to upgrade connection: container not found ("${container}")`);
-}
 
 /** The running container's spec and a pidfd that holds its process (checked against its start time). */
 function openContainer(dir: string, container: string): { spec: ExecSpec; target: JoinableProcess } {
@@ -203,21 +195,7 @@ function findContainer(
   location: StateLocation,
   options: ExecOptions,
 ): { container: string; note: string | undefined; exec: ExecSpec; target: JoinableProcess } {
-  const listed = findPod(location, options.namespace ?? 'default', options.name);
-  if (listed === undefined) throw podNotFound(options.name);
-  if (process.geteuid) refuseForeignPod(listed, options.name, process.geteuid());
-  const phase = listed.pod.status?.phase ?? 'Pending';
-  if (terminalPhases.has(phase) || !listed.live)
-    throw new KubectlError(`error: cannot exec into a container in a completed pod; current phase is ${phase}`);
-  let container = options.container;
-  let note: string | undefined;
-  if (container === undefined) ({ name: container, note } = defaultContainer(listed));
-  const spec = listed.pod.spec ?? {};
-  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name);
-  if (!names.includes(container))
-    throw new KubectlError(
-      `Error from server (BadRequest): container ${container} is not valid for pod ${options.name}`,
-    );
+  const { listed, container, note } = runningContainer(location, options);
   if (options.command.length === 0) throw new ExecStartError('exec: no command given', 125);
   const { spec: exec, target } = openContainer(listed.dir, container);
   return { container, note, exec, target };
