@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from './duration';
-import { defaultAuthFiles } from './image/credentials';
 import { type LocalSource, parseLocalSource } from './image/local-image';
-import { parseRegistryMirrors } from './image/mirrors';
-import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './image/tls';
+import { addRegistryFlags, registryFlags } from './image/registry-flags';
+import type { RegistryTrust } from './image/tls';
 import { PodOptionError } from './errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
 import { type LogRotation, parseLogRotation } from './pod/log-rotation';
@@ -81,107 +80,86 @@ const podNetworkModes: readonly string[] = ['loopback', 'bridge', 'rootless', 'p
 function runProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command, Option } = require('commander') as typeof import('commander');
-  return new Command('pod-init run')
-    .usage('[options] FILE | -f FILE|DIR...')
-    .description(
-      'Run v1 Pod manifests (YAML or JSON, - for stdin) in the foreground, as the kubelet would; several Pods run together.',
-    )
-    .argument('[file]', 'a manifest: Pods, plus the ConfigMaps, Secrets, claims and service accounts they use')
-    .option(
-      '-f, --filename <file|dir>',
-      "a manifest, - for stdin, or a directory: its .yaml, .yml and .json files, sorted, not its subdirectories (repeatable; kubectl's -f)",
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
-    .option('-q, --quiet', 'do not stream logs and events')
-    .option(
-      '-d, --detach',
-      "run the pod in the background: its own pod-init supervises it (logs: supervisor.log in the pod's state directory); prints pod/NAME created once it is admitted",
-    )
-    .option(
-      '--dry-run',
-      "validate and print the defaulted Pod (YAML, or -o json), start nothing (kubectl's --dry-run=client -o yaml)",
-    )
-    .option(
-      '--allow-privilege-escalation',
-      'an unset securityContext.allowPrivilegeEscalation allows it (no no_new_privs), as the kubelet does; ' +
-        'default: no_new_privs unless it is true, the container is privileged or adds SYS_ADMIN',
-    )
-    .option('--status-file <file>', 'keep the current Pod object (JSON) in FILE, replaced atomically at every change')
-    .option('--timeout <duration>', 'delete the pod gracefully after DURATION (Go style: 30s, 2m, 1m30s)')
-    .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
-    .option(
-      '--image <name=dir>',
-      'a root filesystem directory for an image name, or an image archive: oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH (repeatable); other images run on the host filesystem',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option(
-      '--allowed-unsafe-sysctls <list>',
-      "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
-    )
-    .option(
-      '--image-store <dir>',
-      'where pulled images are kept (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
-    )
-    .option(
-      '--insecure-registry <host>',
-      'pull from HOST over plain HTTP (repeatable; localhost and 127.0.0.0/8 always are)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
-    .option(
-      '--registry-mirror <[domain=]url>',
-      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order); bare names such as busybox:1 are pulled only when docker.io has one",
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option(
-      '--registry-ca <file>',
-      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option(
-      '--registry-certs-dir <dir>',
-      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
-    .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
-    .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
-    .option(
-      '--pod-network <mode>',
-      'bridge: root pods get an IP on the bridge pod-init0 (opt-in); rootless: outbound traffic and published ' +
-        'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
-    )
-    .option(
-      '--publish <spec>',
-      "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; as root on the bridge, implying --pod-network bridge; without root through the pod's helper)",
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option('--host-loopback', "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2")
-    .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
-    .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
-    .option(
-      '--container-log-max-size <quantity>',
-      "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
-      '10Mi',
-    )
-    .option(
-      '--container-log-max-files <n>',
-      'CRI log files kept per container instance, the current one included (>= 2; older ones gzipped)',
-      '5',
-    )
-    .exitOverride()
-    .showHelpAfterError('(run pod-init run --help for usage)')
-    .addHelpText(
-      'after',
-      `
+  return addRegistryFlags(
+    new Command('pod-init run')
+      .usage('[options] FILE | -f FILE|DIR...')
+      .description(
+        'Run v1 Pod manifests (YAML or JSON, - for stdin) in the foreground, as the kubelet would; several Pods run together.',
+      )
+      .argument('[file]', 'a manifest: Pods, plus the ConfigMaps, Secrets, claims and service accounts they use')
+      .option(
+        '-f, --filename <file|dir>',
+        "a manifest, - for stdin, or a directory: its .yaml, .yml and .json files, sorted, not its subdirectories (repeatable; kubectl's -f)",
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
+      .addOption(new Option('-o, --output <format>', 'print the final Pod object on stdout').choices(['json', 'yaml']))
+      .option('-q, --quiet', 'do not stream logs and events')
+      .option(
+        '-d, --detach',
+        "run the pod in the background: its own pod-init supervises it (logs: supervisor.log in the pod's state directory); prints pod/NAME created once it is admitted",
+      )
+      .option(
+        '--dry-run',
+        "validate and print the defaulted Pod (YAML, or -o json), start nothing (kubectl's --dry-run=client -o yaml)",
+      )
+      .option(
+        '--allow-privilege-escalation',
+        'an unset securityContext.allowPrivilegeEscalation allows it (no no_new_privs), as the kubelet does; ' +
+          'default: no_new_privs unless it is true, the container is privileged or adds SYS_ADMIN',
+      )
+      .option('--status-file <file>', 'keep the current Pod object (JSON) in FILE, replaced atomically at every change')
+      .option('--timeout <duration>', 'delete the pod gracefully after DURATION (Go style: 30s, 2m, 1m30s)')
+      .option('--restart-backoff <initial[,max]>', 'crash-loop backoff in seconds', '10,300')
+      .option(
+        '--image <name=dir>',
+        'a root filesystem directory for an image name, or an image archive: oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH (repeatable); other images run on the host filesystem',
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
+      .option(
+        '--allowed-unsafe-sysctls <list>',
+        "comma list of unsafe, namespaced sysctls (or patterns ending in *) pods may set, as the kubelet's flag",
+      )
+      .option(
+        '--image-store <dir>',
+        'where pulled images are kept (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
+      )
+      .option('--seccomp-profile-root <dir>', 'where Localhost seccomp profiles are', '/var/lib/kubelet/seccomp')
+      .option('--pod-pids-limit <n>', "the pod's pids limit (the kubelet's --pod-max-pids; -1: unlimited, the default)")
+      .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
+      .option(
+        '--pod-network <mode>',
+        'bridge: root pods get an IP on the bridge pod-init0 (opt-in); rootless: outbound traffic and published ' +
+          'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
+      )
+      .option(
+        '--publish <spec>',
+        "[HOSTIP:]HOSTPORT:PODPORT[/udp]: publish a pod port on the host as a hostPort does (repeatable; as root on the bridge, implying --pod-network bridge; without root through the pod's helper)",
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
+      .option(
+        '--host-loopback',
+        "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2",
+      )
+      .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
+      .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
+      .option(
+        '--container-log-max-size <quantity>',
+        "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
+        '10Mi',
+      )
+      .option(
+        '--container-log-max-files <n>',
+        'CRI log files kept per container instance, the current one included (>= 2; older ones gzipped)',
+        '5',
+      )
+      .exitOverride()
+      .showHelpAfterError('(run pod-init run --help for usage)')
+      .addHelpText(
+        'after',
+        `
 Logs are prefixed with the container's name; a line longer than 16 KiB comes in 16 KiB pieces, as
 its CRI log records do (P records, then F); events use the kubelet's reasons (Pulled, Created,
 Started, Unhealthy, Killing, BackOff, ...). With -o, logs and events go to stderr. SIGINT, SIGTERM or
@@ -198,7 +176,9 @@ started). The pod's uid is new for every run (one in the manifest is ignored, as
 
 Example:
   pod-init run examples/demo-pod.yaml -o json --timeout 1m > final.json`,
-    );
+      ),
+    '; bare names such as busybox:1 are pulled only when docker.io has one',
+  );
 }
 
 /** `pod-init run`'s arguments as commander gives them: the file, and the options as strings. */
@@ -416,18 +396,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     (parseCidr(o.podCidr, '--pod-cidr').family !== 4 || !/\/(\d|[12]\d|30)$/.test(o.podCidr))
   )
     throw new PodOptionError('--pod-cidr', 'an IPv4 range of /30 or wider, like 10.88.0.0/16', o.podCidr);
-  let mirrors: Map<string, string[]>;
-  try {
-    mirrors = parseRegistryMirrors(o.registryMirror ?? []);
-  } catch (error) {
-    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
-  }
-  for (const file of o.registryCa ?? []) {
-    const problem = checkCaFile(file);
-    if (problem !== undefined)
-      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
-  }
-  const certsDirs = (o.registryCertsDir ?? []).map((d) => path.resolve(d));
+  const registry = registryFlags(o, process.env, process.geteuid?.() ?? 0);
   const logRotation = parseLogRotation(o.containerLogMaxSize, o.containerLogMaxFiles);
   if ('flag' in logRotation)
     throw new PodOptionError(
@@ -462,13 +431,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     podCidr: o.podCidr,
     imagePull: {
       ...(o.imageStore !== undefined ? { storeDir: path.resolve(o.imageStore) } : {}),
-      insecureRegistries: o.insecureRegistry ?? [],
-      authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
-      mirrors,
-      trust: {
-        caFiles: (o.registryCa ?? []).map((f) => path.resolve(f)),
-        certsDirs: certsDirs.length > 0 ? certsDirs : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
-      },
+      ...registry,
       localImages,
     },
     statusFile: o.statusFile,

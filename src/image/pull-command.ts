@@ -7,13 +7,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
 import { progressLine } from '../cli/pull-progress';
-import { credentialsFrom, defaultAuthFiles } from './credentials';
-import { parseRegistryMirrors } from './mirrors';
+import { credentialsFrom } from './credentials';
 import { pullImage } from './pull';
 import { ImageReferenceError, parseReference } from './reference';
 import { RegistryClient, type RegistryOptions } from './registry';
 import { defaultImageStoreDir, ImageStore } from './store';
-import { checkCaFile, defaultCertsDirs, type RegistryTrust } from './tls';
+import { addRegistryFlags, type RegistryFlagValues, registryFlags } from './registry-flags';
+import type { RegistryTrust } from './tls';
 
 /** Options every command that pulls shares. */
 export interface ImageOptions {
@@ -53,7 +53,7 @@ export function unpackOptions(warn: (m: string) => void) {
 function pullProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command } = require('commander') as typeof import('commander');
-  return new Command('pod-init pull')
+  const command = new Command('pod-init pull')
     .usage('[options] IMAGE')
     .description('Pull an image from its registry into the image store (as crictl pull).')
     .argument('<image>', 'a reference: nginx, user/app:tag, host:5000/x@sha256:…')
@@ -61,34 +61,10 @@ function pullProgram(): Command {
       '--image-store <dir>',
       'the image store (default: /var/lib/pod-init/images as root, else $XDG_DATA_HOME/pod-init/images)',
     )
-    .option(
-      '--insecure-registry <host>',
-      'speak plain HTTP to HOST (repeatable; localhost and 127.0.0.0/8 always are)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
     .option('-q, --quiet', 'no progress line on a terminal')
-    .option('--authfile <file>', 'registry credentials (auth.json format) instead of the default files')
-    .option(
-      '--registry-mirror <[domain=]url>',
-      "pull DOMAIN's images (docker.io without DOMAIN=) from URL (repeatable, tried in order)",
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option(
-      '--registry-ca <file>',
-      'a PEM CA bundle trusted for https registries, besides the system roots (repeatable)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
-    .option(
-      '--registry-certs-dir <dir>',
-      'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
-      (v: string, prev: string[]) => [...prev, v],
-      [],
-    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  return addRegistryFlags(command);
 }
 
 /**
@@ -100,20 +76,7 @@ function pullProgram(): Command {
 export function parsePullArgs(args: string[]): { image: string; options: ImageOptions; quiet: boolean } {
   const program = pullProgram();
   program.parse(args, { from: 'user' });
-  const o = program.opts<{
-    imageStore?: string;
-    insecureRegistry: string[];
-    authfile?: string;
-    registryMirror: string[];
-    quiet?: boolean;
-    registryCa: string[];
-    registryCertsDir: string[];
-  }>();
-  for (const file of o.registryCa) {
-    const problem = checkCaFile(file);
-    if (problem !== undefined)
-      throw new PodOptionError('--registry-ca', 'a readable PEM file of CA certificates', `${file} (${problem})`);
-  }
+  const o = program.opts<RegistryFlagValues & { imageStore?: string; quiet?: boolean }>();
   const image = program.args[0]!;
   try {
     parseReference(image);
@@ -122,27 +85,13 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
       throw new PodOptionError('IMAGE', 'an image reference', `${image}: ${error.message}`);
     throw error;
   }
-  let mirrors: Map<string, string[]>;
-  try {
-    mirrors = parseRegistryMirrors(o.registryMirror);
-  } catch (error) {
-    throw new PodOptionError('--registry-mirror', '[DOMAIN=]URL with an http or https URL', (error as Error).message);
-  }
+  const registry = registryFlags(o, process.env, process.geteuid?.() ?? 0);
   return {
     image,
     quiet: o.quiet === true,
     options: {
-      mirrors,
-      trust: {
-        caFiles: o.registryCa.map((f) => path.resolve(f)),
-        certsDirs:
-          o.registryCertsDir.length > 0
-            ? o.registryCertsDir.map((d) => path.resolve(d))
-            : defaultCertsDirs(process.env, process.geteuid?.() ?? 0),
-      },
+      ...registry,
       storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
-      insecureRegistries: o.insecureRegistry,
-      authFiles: o.authfile !== undefined ? [o.authfile] : defaultAuthFiles(process.env),
     },
   };
 }
