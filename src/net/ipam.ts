@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
-import { native } from '../native';
 import { isPodGone } from '../pod/owners';
+import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
 import { addressValue, type Cidr, formatAddress, formatCidr, lastAddress, parseCidr } from './cidr';
 
@@ -189,12 +189,6 @@ export class Ipam {
 
   #locked<T>(body: () => T): T {
     ensurePrivateDir(this.dir, process.geteuid!());
-    const fd = fs.openSync(path.join(this.dir, '.lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    try {
-      native.flock(fd, true);
-      return body();
-    } finally {
-      fs.closeSync(fd);
-    }
+    return withDirLock(this.dir, body);
   }
 }

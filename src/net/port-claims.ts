@@ -8,8 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from '../native';
 import { isPodGone } from '../pod/owners';
+import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
 import { portsConflict, type PortMapping } from './port-mappings';
 
@@ -124,12 +124,6 @@ export class PortClaims {
 
   #locked<T>(body: () => T): T {
     ensurePrivateDir(this.dir, process.geteuid!());
-    const fd = fs.openSync(path.join(this.dir, '.lock'), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    try {
-      native.flock(fd, true);
-      return body();
-    } finally {
-      fs.closeSync(fd);
-    }
+    return withDirLock(this.dir, body);
   }
 }
