@@ -4,10 +4,10 @@
 // Interleaved, so machine noise hits both alike; both with and without NODE_EXTRA_CA_CERTS as the
 // environment has it (Node 20 parses that bundle before any JavaScript, for both alike).
 'use strict';
-const { spawn: cpSpawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { timed } = require('./timed');
 const { summarize } = require('./stats');
 
 const manifest = `apiVersion: v1
@@ -21,20 +21,6 @@ spec:
     - { name: b, image: busybox, command: ["true"], readinessProbe: { exec: { command: ["true"] } } }
     - { name: c, image: busybox, command: ["true"], resources: { limits: { cpu: 100m, memory: 64Mi } } }
 `;
-
-/** Milliseconds from spawn to exit; rejects on a non-zero exit. */
-function timed(file, args, env) {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = cpSpawn(file, args, { stdio: 'ignore', env });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
-        : reject(new Error(`${[file, ...args].join(' ')} exited ${code}`)),
-    );
-  });
-}
 
 module.exports = function cliBenches(report, { runs, log }) {
   return {

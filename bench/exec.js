@@ -10,23 +10,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execInPod, stateLocation } = require(path.join(__dirname, '..', 'dist'));
+const { timed } = require('./timed');
 const { summarize } = require('./stats');
 
 const cli = path.join(__dirname, '..', 'pod-init.js');
-
-/** Milliseconds from spawn to exit; rejects on a non-zero exit. */
-function timed(file, args, env) {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = cpSpawn(file, args, { stdio: 'ignore', env });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
-        : reject(new Error(`${[file, ...args].join(' ')} exited ${code}`)),
-    );
-  });
-}
 
 function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;

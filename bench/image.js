@@ -11,24 +11,10 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
+const { timed } = require('./timed');
 const { summarize } = require('./stats');
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-function timed(file, args, env) {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = cpSpawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
-        : reject(new Error(`${[file, ...args].join(' ')} exited ${code}: ${err}`)),
-    );
-  });
-}
 
 function freePort() {
   return new Promise((resolve) => {
