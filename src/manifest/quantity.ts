@@ -79,6 +79,18 @@ function interpret(suffix: string): { base: 10 | 2; exponent: number } | undefin
   return undefined;
 }
 
+/** A quantity's parts and suffix power, or the API server's error for text that is not a quantity. */
+function decompose(input: string | number): { parts: Parts; power: { base: 10 | 2; exponent: number } } {
+  const str = String(input).trim();
+  const parts = str === '' ? undefined : split(str);
+  if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
+  const power = interpret(parts.suffix);
+  if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
+  // `m`, `Ki`, `e3`, `.` or a lone sign: the pattern matches, but there is no number to parse.
+  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
+  return { parts, power };
+}
+
 /**
  * Parses a quantity to a number in base units: cores for `cpu`, bytes for `memory` and storage. Like the API server
  * it trims spaces, accepts bare numbers, and rounds a non-zero value up to the nearest nano unit.
@@ -91,13 +103,7 @@ function interpret(suffix: string): { base: 10 | 2; exponent: number } | undefin
  * parseQuantity('1GB'); // throws QuantityError: invalid quantity "1GB": quantities must match the regular expression ...
  */
 export function parseQuantity(input: string | number): number {
-  const str = String(input).trim();
-  const parts = str === '' ? undefined : split(str);
-  if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
-  const power = interpret(parts.suffix);
-  if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
-  // `m`, `Ki`, `e3`, `.` or a lone sign: the pattern matches, but there is no number to parse.
-  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
+  const { parts, power } = decompose(input);
   let mantissa = BigInt(parts.digits);
   let scale = -parts.fractionDigits; // value = mantissa * 10^scale * base^exponent
   if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);
@@ -147,12 +153,7 @@ const int64Max = 2n ** 63n - 1n;
  * scaledValue('1.5Ki', 0); // 1536n
  */
 export function scaledValue(input: string | number, scale: 0 | 3): bigint {
-  const str = String(input).trim();
-  const parts = str === '' ? undefined : split(str);
-  if (parts === undefined) throw new QuantityError(str, quantityErrors.format);
-  const power = interpret(parts.suffix);
-  if (power === undefined) throw new QuantityError(str, quantityErrors.suffix);
-  if (parts.digits === '') throw new QuantityError(str, quantityErrors.numeric);
+  const { parts, power } = decompose(input);
   let mantissa = BigInt(parts.digits);
   let exponent = scale - parts.fractionDigits; // value × 10^scale = mantissa × 10^exponent (× 2^binary)
   if (power.base === 2) mantissa *= 2n ** BigInt(power.exponent);

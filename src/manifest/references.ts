@@ -38,51 +38,31 @@ interface Ref {
 const envConsequence = 'the container would wait in CreateContainerConfigError';
 const mountConsequence = 'the pod would wait in ContainerCreating (FailedMount)';
 
+/** A container's reference through env or envFrom: a missing object stops the container's start. */
+function envRef(path: string, kind: Kind, sel: { name?: string; optional?: boolean }, key?: string): Ref {
+  return {
+    path,
+    kind,
+    name: sel.name ?? '',
+    keys: key === undefined ? [] : [key],
+    optional: sel.optional === true,
+    consequence: envConsequence,
+  };
+}
+
 function containerRefs(c: Container, p: string): Ref[] {
   const refs: Ref[] = [];
   (c.env ?? []).forEach((env, i) => {
     const vp = child(at(child(p, 'env'), i), 'valueFrom');
     const cm = env.valueFrom?.configMapKeyRef;
-    if (cm !== undefined)
-      refs.push({
-        path: child(vp, 'configMapKeyRef'),
-        kind: 'ConfigMap',
-        name: cm.name ?? '',
-        keys: [cm.key],
-        optional: cm.optional === true,
-        consequence: envConsequence,
-      });
+    if (cm !== undefined) refs.push(envRef(child(vp, 'configMapKeyRef'), 'ConfigMap', cm, cm.key));
     const sk = env.valueFrom?.secretKeyRef;
-    if (sk !== undefined)
-      refs.push({
-        path: child(vp, 'secretKeyRef'),
-        kind: 'Secret',
-        name: sk.name ?? '',
-        keys: [sk.key],
-        optional: sk.optional === true,
-        consequence: envConsequence,
-      });
+    if (sk !== undefined) refs.push(envRef(child(vp, 'secretKeyRef'), 'Secret', sk, sk.key));
   });
   (c.envFrom ?? []).forEach((src, i) => {
     const fp = at(child(p, 'envFrom'), i);
-    if (src.configMapRef !== undefined)
-      refs.push({
-        path: child(fp, 'configMapRef'),
-        kind: 'ConfigMap',
-        name: src.configMapRef.name ?? '',
-        keys: [],
-        optional: src.configMapRef.optional === true,
-        consequence: envConsequence,
-      });
-    if (src.secretRef !== undefined)
-      refs.push({
-        path: child(fp, 'secretRef'),
-        kind: 'Secret',
-        name: src.secretRef.name ?? '',
-        keys: [],
-        optional: src.secretRef.optional === true,
-        consequence: envConsequence,
-      });
+    if (src.configMapRef !== undefined) refs.push(envRef(child(fp, 'configMapRef'), 'ConfigMap', src.configMapRef));
+    if (src.secretRef !== undefined) refs.push(envRef(child(fp, 'secretRef'), 'Secret', src.secretRef));
   });
   return refs;
 }

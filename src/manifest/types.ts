@@ -303,32 +303,8 @@ export interface EnvVarSource {
   fileKeyRef?: FileKeySelector;
 }
 
-export interface EphemeralContainer {
-  name: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  ports?: ContainerPort[];
-  envFrom?: EnvFromSource[];
-  env?: EnvVar[];
-  resources?: ResourceRequirements;
-  resizePolicy?: ContainerResizePolicy[];
-  restartPolicy?: ContainerRestartPolicy;
-  restartPolicyRules?: ContainerRestartRule[];
-  volumeMounts?: VolumeMount[];
-  volumeDevices?: VolumeDevice[];
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  lifecycle?: Lifecycle;
-  terminationMessagePath?: string;
-  terminationMessagePolicy?: TerminationMessagePolicy;
-  imagePullPolicy?: PullPolicy;
-  securityContext?: SecurityContext;
-  stdin?: boolean;
-  stdinOnce?: boolean;
-  tty?: boolean;
+/** A container added to a running pod for debugging: a Container's fields and the container it targets. */
+export interface EphemeralContainer extends Container {
   targetContainerName?: string;
 }
 

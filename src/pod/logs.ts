@@ -108,12 +108,21 @@ export class CriLogWriter {
 
   /** Gzips `name` to `name.gz` (through `name.tmp`, as the kubelet does) and removes it; once. */
   #compress(name: string): void {
-    if (this.#compressing.has(name) || !fs.existsSync(name)) return;
+    if (this.#compressing.has(name)) return;
     const tmp = `${name}.tmp`;
+    // Both files are opened here, synchronously: a stream's own open is asynchronous, and a `.tmp` created after
+    // the error path had removed it (the file dropped by a later rotation in the same tick) stayed behind.
+    let input: number;
+    try {
+      input = fs.openSync(name, 'r');
+    } catch {
+      return;
+    }
+    const output = fs.openSync(tmp, 'w', 0o600);
     const done = pipeline(
-      fs.createReadStream(name),
+      fs.createReadStream('', { fd: input }),
       zlib.createGzip(),
-      fs.createWriteStream(tmp, { flags: 'w', mode: 0o600 }),
+      fs.createWriteStream('', { fd: output }),
     ).then(
       () => {
         if (this.#dropped.delete(name)) fs.rmSync(tmp, { force: true });
