@@ -397,10 +397,59 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// seccompResolve(architectures, names) → { arches: [{ name, audit, x32 }], numbers: number[][], unknown: boolean[] }:
+// the filter's architectures as libseccomp orders them (the native one first, then the profile's, once each),
+// each name's number on each of them (negative: not a syscall there), and whether libseccomp knows the name at
+// all. What src/security/seccomp-ranges.ts needs to build the same filter as a search over ranges.
+Napi::Value SeccompResolve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "seccompResolve: expected (architectures, names)");
+  Napi::Array arches = info[0].As<Napi::Array>();
+  Napi::Array names = info[1].As<Napi::Array>();
+  std::vector<uint32_t> tokens = {seccomp_arch_native()};
+  for (uint32_t i = 0; i < arches.Length(); i++) {
+    std::string where = "architectures[" + std::to_string(i) + "]";
+    Napi::Value v = arches.Get(i);
+    if (!v.IsString()) Fail(env, where, "expected a string");
+    uint32_t token = ArchOf(env, v.As<Napi::String>().Utf8Value(), where);
+    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end()) tokens.push_back(token);
+  }
+  std::vector<std::string> list;
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    Napi::Value v = names.Get(i);
+    if (!v.IsString()) Fail(env, "names[" + std::to_string(i) + "]", "expected a string");
+    list.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  Napi::Array archOut = Napi::Array::New(env, tokens.size());
+  Napi::Array numbers = Napi::Array::New(env, tokens.size());
+  for (uint32_t a = 0; a < tokens.size(); a++) {
+    Napi::Object arch = Napi::Object::New(env);
+    arch.Set("token", Napi::Number::New(env, tokens[a]));
+    // Every SCMP_ARCH_* token is its AUDIT_ARCH_* value; x32 runs under x86_64's.
+    arch.Set("audit", Napi::Number::New(env, tokens[a] == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : tokens[a]));
+    arch.Set("x32", Napi::Boolean::New(env, tokens[a] == SCMP_ARCH_X32));
+    archOut.Set(a, arch);
+    Napi::Array row = Napi::Array::New(env, list.size());
+    for (uint32_t i = 0; i < list.size(); i++)
+      row.Set(i, Napi::Number::New(env, seccomp_syscall_resolve_name_arch(tokens[a], list[i].c_str())));
+    numbers.Set(a, row);
+  }
+  Napi::Array unknown = Napi::Array::New(env, list.size());
+  for (uint32_t i = 0; i < list.size(); i++)
+    unknown.Set(i, Napi::Boolean::New(env, seccomp_syscall_resolve_name(list[i].c_str()) == __NR_SCMP_ERROR));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("arches", archOut);
+  result.Set("numbers", numbers);
+  result.Set("unknown", unknown);
+  return result;
+}
+
 }  // namespace
 
 void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp, "compileSeccomp"));
+  exports.Set("seccompResolve", Napi::Function::New(env, SeccompResolve, "seccompResolve"));
 }
 
 }  // namespace podinit

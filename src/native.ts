@@ -233,6 +233,14 @@ export interface NativeBinding {
   ZstdDecoder: new () => NativeZstdDecoder;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
+  /**
+   * The filter's architectures as libseccomp orders them (native first), each name's syscall number on each
+   * (negative: none there), and whether libseccomp knows the name at all (src/security/seccomp-ranges.ts).
+   */
+  seccompResolve(
+    architectures: readonly string[],
+    names: readonly string[],
+  ): { arches: Array<{ token: number; audit: number; x32: boolean }>; numbers: number[][]; unknown: boolean[] };
   /** A loaded BPF_PROG_TYPE_CGROUP_DEVICE program allowing `rules` (first match wins, else deny): its fd. */
   loadDeviceFilter(rules: readonly NativeDeviceRule[]): number;
   /** Attaches a device program to a cgroup v2 directory (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI). */

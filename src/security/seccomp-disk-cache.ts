@@ -47,10 +47,15 @@ export function readCachedFilter(dir: string, key: string): SeccompFilter | unde
     const header = JSON.parse(data.subarray(magic.length, headerEnd).toString()) as {
       key: string;
       unknownSyscalls: string[];
+      compiledBy?: 'ranges' | 'libseccomp';
     };
     const bpf = Buffer.from(data.subarray(headerEnd + 1));
     if (header.key !== key || bpf.length === 0 || bpf.length % 8 !== 0) return undefined;
-    return Object.freeze({ bpf, unknownSyscalls: Object.freeze([...header.unknownSyscalls]) });
+    return Object.freeze({
+      bpf,
+      unknownSyscalls: Object.freeze([...header.unknownSyscalls]),
+      ...(header.compiledBy !== undefined ? { compiledBy: header.compiledBy } : {}),
+    });
   } catch {
     return undefined;
   } finally {
@@ -61,7 +66,11 @@ export function readCachedFilter(dir: string, key: string): SeccompFilter | unde
 /** Stores a filter under `key` (a new file, then renamed into place); failures are ignored. */
 export function writeCachedFilter(dir: string, key: string, filter: SeccompFilter): void {
   if (!privateDir(dir)) return;
-  const header = JSON.stringify({ key, unknownSyscalls: filter.unknownSyscalls });
+  const header = JSON.stringify({
+    key,
+    unknownSyscalls: filter.unknownSyscalls,
+    ...(filter.compiledBy !== undefined ? { compiledBy: filter.compiledBy } : {}),
+  });
   const tmp = path.join(dir, `.${key}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);

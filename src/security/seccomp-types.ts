@@ -108,4 +108,9 @@ export interface SeccompFilter {
   readonly bpf: Buffer;
   /** Names in the profile this libseccomp does not know: skipped (they get ENOSYS when newer than the filter). */
   readonly unknownSyscalls: readonly string[];
+  /**
+   * Which program `bpf` is: libseccomp's, or the range search shown to give the same verdicts
+   * (src/security/seccomp-ranges.ts). Absent in filters made by hand.
+   */
+  readonly compiledBy?: 'ranges' | 'libseccomp';
 }

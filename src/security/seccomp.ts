@@ -1,13 +1,16 @@
 /**
  * Seccomp for containers: profiles (OCI/Docker JSON files, containerd's RuntimeDefault) and their compilation
- * to a BPF program with libseccomp (native/seccomp.cc). A profile is compiled once and cached by its content:
- * building costs milliseconds, loading the prebuilt program in a child well under one.
+ * to a BPF program with libseccomp (native/seccomp.cc), then, where it is shown to give the same verdicts, as a
+ * much shorter search over syscall-number ranges (seccomp-ranges.ts). A profile is compiled once and cached by
+ * its content: building costs milliseconds, loading the prebuilt program in a child well under one.
  * @module
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { addonPath, native } from '../native';
+import { decodeBpf, firstDifference } from './bpf-interpreter';
 import { readCachedFilter, writeCachedFilter } from './seccomp-disk-cache';
+import { rangeFilter } from './seccomp-ranges';
 import type { SeccompFilter, SeccompProfile } from './seccomp-types';
 
 export type {
@@ -26,6 +29,8 @@ export { runtimeDefaultProfile } from './seccomp-default';
 /** How many compiled filters are kept (one per capability set or Localhost file in practice). */
 const cacheLimit = 64;
 const cache = new Map<string, SeccompFilter>();
+/** Changes whenever the way a profile becomes a program changes: filters cached on disk by an older way are not read. */
+const generation = 'ranges-1';
 
 /** A stable text of the profile: bigint values written as `"<digits>n"` (JSON has no 64-bit integers). */
 function canonical(profile: SeccompProfile): string {
@@ -78,19 +83,39 @@ function nativeShape(profile: SeccompProfile): object {
  * spawn({ file: 'sh', args: ['-c', 'true'], seccomp: filter });
  */
 export function compileSeccomp(profile: SeccompProfile, options: CompileOptions = {}): SeccompFilter {
-  const key = createHash('sha256').update(addonIdentity()).update(canonical(profile)).digest('hex');
+  const key = createHash('sha256').update(generation).update(addonIdentity()).update(canonical(profile)).digest('hex');
   const cached = cache.get(key) ?? (options.cacheDir ? readCachedFilter(options.cacheDir, key) : undefined);
   if (cached !== undefined) {
     cache.set(key, cached);
     return cached;
   }
   const compiled = native.compileSeccomp(nativeShape(profile));
+  const ranges = equivalentRanges(profile, compiled.bpf);
   const filter: SeccompFilter = Object.freeze({
-    bpf: compiled.bpf,
+    bpf: ranges ?? compiled.bpf,
     unknownSyscalls: Object.freeze([...compiled.unknownSyscalls]),
+    compiledBy: ranges !== undefined ? 'ranges' : 'libseccomp',
   });
   if (options.cacheDir) writeCachedFilter(options.cacheDir, key, filter);
   if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string);
   cache.set(key, filter);
   return filter;
+}
+
+/**
+ * The profile as a range search (seccomp-ranges.ts) when that is shorter than libseccomp's program `reference`
+ * and gives the same action for every syscall number region and argument value either program tells apart, on
+ * every architecture of the filter (bpf-interpreter.ts); else undefined (libseccomp's program is used).
+ */
+function equivalentRanges(profile: SeccompProfile, reference: Buffer): Buffer | undefined {
+  const names = [...new Set(profile.syscalls.flatMap((rule) => rule.names))];
+  const resolved = native.seccompResolve(profile.architectures, names);
+  const ranges = rangeFilter(profile, resolved, names);
+  if (ranges === undefined || ranges.length >= reference.length) return undefined;
+  const audits = [...new Set(resolved.arches.map((a) => a.audit))];
+  try {
+    return firstDifference(decodeBpf(ranges), decodeBpf(reference), audits) === undefined ? ranges : undefined;
+  } catch {
+    return undefined; // an opcode the interpreter does not know: not shown equal, so not used
+  }
 }

@@ -1,10 +1,12 @@
 // compileSeccomp on the real libseccomp (Debian 2.5.4): containerd's default profile for its 14 default
-// capabilities becomes a BPF program with the ENOSYS stub in front, the names this libseccomp does not know
+// capabilities becomes a BPF program with the ENOSYS stub in front (then the shorter range search shown to
+// give the same verdicts, seccomp-ranges.test.ts), the names this libseccomp does not know
 // are reported, a second compile of the same profile is the cached filter, and bad input names the rule.
 // The program is then loaded for real (seccomp(2) from python3's ctypes in a child, before it execs perl)
 // to check what the stub and the rules answer, with the same probe unfiltered as the negative control.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { native } from '../../src/native';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompProfile } from '../../src/security/seccomp';
 
 /** containerd's oci.DefaultCapabilities (src/pod/security/capabilities.ts). */
@@ -46,11 +48,25 @@ import { defaultCapabilities } from '../../src/pod/security/capabilities';
 const probe =
   'my $p = "/x"; for my $nr (462, 250, 435, 39) { $! = 0; syscall($nr, 0, 0, 0, 0); print "$nr=", 0 + $!, "\\n" }';
 
-function runProbe(bpf: Buffer | null): Record<string, number> {
+/**
+ * errno of argument-checked and x32 calls: socket(AF_VSOCK), socket(AF_INET), socket(AF_ALG), personality(query),
+ * personality(ADDR_NO_RANDOMIZE), clone(CLONE_NEWUSER) (a child exits at once when it is allowed), x32 getpid
+ * and x32 keyctl (bit 30 set: the filter's x32 branch; the kernel itself may not run x32 calls).
+ */
+const argumentProbe = [
+  'my @calls = (["vsock", 41, 40, 1, 0], ["inet", 41, 2, 2, 0], ["alg", 41, 38, 5, 0], ["query", 135, 0xffffffff],',
+  ' ["norandom", 135, 0x0040000], ["newuser", 56, 0x10000000 | 17, 0, 0, 0, 0], ["x32getpid", 0x40000027],',
+  ' ["x32keyctl", 0x400000fa, 0, 0, 0]);',
+  'for my $c (@calls) { my ($name, $nr, @a) = @$c; $! = 0; my $r = syscall($nr, @a);',
+  ' exit 0 if $r == 0 && $name eq "newuser";',
+  ' print "$name=", ($r < 0 ? 0 + $! : 0), "\n" }',
+].join('\n');
+
+function runProbe(bpf: Buffer | null, script = probe): Record<string, number> {
   const result =
     bpf === null
-      ? spawnSync('/usr/bin/perl', ['-e', probe], { encoding: 'utf8' })
-      : spawnSync('/usr/bin/python3', ['-c', loader, '/usr/bin/perl', '-e', probe], { input: bpf, encoding: 'utf8' });
+      ? spawnSync('/usr/bin/perl', ['-e', script], { encoding: 'utf8' })
+      : spawnSync('/usr/bin/python3', ['-c', loader, '/usr/bin/perl', '-e', script], { input: bpf, encoding: 'utf8' });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return Object.fromEntries(
@@ -63,11 +79,21 @@ function runProbe(bpf: Buffer | null): Record<string, number> {
 }
 
 describe('compileSeccomp', () => {
-  it("compiles containerd's default profile (14 caps) to a BPF program with the ENOSYS stub in front", () => {
-    const filter = compileSeccomp(runtimeDefaultProfile(defaultCaps, 'x64'));
-    expect(Buffer.isBuffer(filter.bpf)).toBe(true);
-    expect(filter.bpf.length % 8).toBe(0);
-    const program = instructions(filter.bpf);
+  it("compiles containerd's default profile (14 caps): libseccomp's program with the ENOSYS stub in front", () => {
+    const profile = runtimeDefaultProfile(defaultCaps, 'x64');
+    // libseccomp's build, straight from the addon (compileSeccomp then uses the range search, see below).
+    const { bpf } = native.compileSeccomp({
+      defaultAction: profile.defaultAction,
+      architectures: profile.architectures,
+      syscalls: profile.syscalls.map((r) => ({
+        names: r.names,
+        action: r.action,
+        errno: r.errnoRet,
+        args: r.args ?? [],
+      })),
+    });
+    expect(bpf.length % 8).toBe(0);
+    const program = instructions(bpf);
     expect(program.length).toBeGreaterThan(300);
     expect(program.length).toBeLessThanOrEqual(4096); // BPF_MAXINSNS
     expect(program[0]).toEqual({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: 4 }); // ld [arch]
@@ -76,6 +102,16 @@ describe('compileSeccomp', () => {
     expect(enosys).toBeLessThan(16);
     // After the stub, libseccomp's own program starts again with ld [arch].
     expect(program[enosys + 1]).toEqual({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: 4 });
+  });
+
+  it('uses the range search of the same profile: a third of the instructions, the same verdicts', () => {
+    const filter = compileSeccomp(runtimeDefaultProfile(defaultCaps, 'x64'));
+    expect(filter.compiledBy).toBe('ranges');
+    const program = instructions(filter.bpf);
+    expect(program.length).toBeLessThan(420);
+    expect(program[0]).toEqual({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: 4 }); // ld [arch]
+    expect(program.some((i) => i.code === BPF_RET_K && i.k === RET_ERRNO_ENOSYS)).toBe(true);
+    // Equivalence with libseccomp's program: test/integration/seccomp-ranges.test.ts; loaded for real below.
   });
 
   it('reports the names libseccomp 2.5.4 does not know, and only those', () => {
@@ -167,5 +203,29 @@ describe('compileSeccomp', () => {
     expect(plain['462']).not.toBe(38);
     expect(plain['250']).not.toBe(1);
     expect(plain['435']).not.toBe(38);
+  });
+
+  it("loaded in a real process: the argument rules and the x32 branch answer as libseccomp's program does", () => {
+    const profile = runtimeDefaultProfile(defaultCaps, 'x64');
+    const ranges = compileSeccomp(profile);
+    expect(ranges.compiledBy).toBe('ranges');
+    const reference = native.compileSeccomp({
+      defaultAction: profile.defaultAction,
+      architectures: profile.architectures,
+      syscalls: profile.syscalls.map((r) => ({
+        names: r.names,
+        action: r.action,
+        errno: r.errnoRet,
+        args: r.args ?? [],
+      })),
+    }).bpf;
+    const ours = runProbe(ranges.bpf, argumentProbe);
+    expect(ours).toEqual(runProbe(reference, argumentProbe));
+    expect(ours).toMatchObject({ vsock: 1, inet: 0, alg: 1, query: 0, norandom: 1, newuser: 1, x32keyctl: 1 });
+    // Negative control, no filter: the same calls get other answers from the kernel.
+    const plain = runProbe(null, argumentProbe);
+    expect(plain.norandom).toBe(0);
+    expect(plain.x32keyctl).not.toBe(1);
+    expect(plain.alg).not.toBe(1);
   });
 });
