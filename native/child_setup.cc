@@ -426,10 +426,12 @@ static void child_identity(const ChildPlan& plan) {
 }
 
 // Enter the cgroups first, before anything the child does can be charged elsewhere: writing "0" to
-// cgroup.procs moves the writer (runc writes its init's pid before it runs; v2's CLONE_INTO_CGROUP
-// would need one fd per process and does not exist on v1).
+// cgroup.procs moves the writer (runc writes its init's pid before it runs). A v2 cgroup the child was
+// cloned into (CLONE_INTO_CGROUP) it is in already: no migration, whose write lock on cgroup v1 and v2
+// alike (cgroup_threadgroup_rwsem) waits for an RCU grace period unless the hierarchy has favordynmods.
 static void child_cgroups(const ChildPlan& plan) {
   for (int i = 0; i < plan.cgroup_count; i++) {
+    if (plan.cgroup_cloned_into && i == plan.cgroup_into_index) continue;
     if (write(plan.cgroup_fds[i], "0", 1) != 1) child_fail(plan, STEP_CGROUP, errno, nullptr);
   }
 }
@@ -616,15 +618,21 @@ void RunChild(const ChildPlan& plan) {
   child_exec(plan);
 }
 
-void RunIntermediate(const ChildPlan& plan) {
+void RunIntermediate(ChildPlan& plan) {
   // One atomic setns for every kind (Linux >= 5.8): all or nothing (DESIGN.md A.2, pitfall 7/8).
   if (setns(plan.join_pidfd, plan.join_flags) < 0) child_fail(plan, STEP_JOIN_NAMESPACES, errno, nullptr);
   // exit_signal must be 0 with CLONE_PARENT (pitfall 9). The child's parent is Node, not us. It shares
   // this small process's memory (CLONE_VM) until execve, which outlives our exit. No CLONE_VFORK: Node
   // learns the child's pid at once, so a setup that hangs past the deadline is killed by pid, never
-  // left running untracked.
+  // left running untracked. Born in its v2 cgroup when there is one (CLONE_INTO_CGROUP), else clone().
   const unsigned long flags = CLONE_PARENT | CLONE_VM | plan.clone_flags;
-  pid_t child = clone(ChildMain, plan.child_stack, static_cast<int>(flags), const_cast<ChildPlan*>(&plan));
+  pid_t child = -1;
+  if (plan.cgroup_into_fd >= 0) {
+    plan.cgroup_cloned_into = true;  // the child shares this memory: it reads the flag as set here
+    child = clone3_run(flags, 0, plan.cgroup_into_fd, nullptr, plan.child_stack, kChildStackSize, ChildMain, &plan);
+    if (child < 0) plan.cgroup_cloned_into = false;  // an older kernel, another arch: it writes cgroup.procs
+  }
+  if (child < 0) child = clone(ChildMain, plan.child_stack, static_cast<int>(flags), &plan);
   if (child < 0) child_fail(plan, STEP_CLONE_CHILD, errno, nullptr);
   int32_t pid = child;
   ssize_t ignored = write(plan.info_fd, &pid, sizeof pid);
@@ -637,7 +645,7 @@ int ChildMain(void* plan) {
 }
 
 int IntermediateMain(void* plan) {
-  RunIntermediate(*static_cast<const ChildPlan*>(plan));
+  RunIntermediate(*static_cast<ChildPlan*>(plan));
 }
 
 }  // namespace podinit

@@ -118,6 +118,12 @@ struct ChildPlan {
   // cgroup.procs files (opened by the parent) the child writes "0" into before anything else.
   const int* cgroup_fds;
   int cgroup_count;
+  // A cgroup v2 directory (an fd) the child is cloned into with clone3(CLONE_INTO_CGROUP): born there, it
+  // never migrates, so cgroup_fds[cgroup_into_index] (the same cgroup's cgroup.procs) is not written. -1: none.
+  // Whoever clones sets cgroup_cloned_into when that clone3 succeeded (else the write is the fallback).
+  int cgroup_into_fd;
+  int cgroup_into_index;
+  bool cgroup_cloned_into;
   int death_signal;  // PR_SET_PDEATHSIG, 0 = none
   int parent_pidfd;  // pidfd of the expected parent, to close the PDEATHSIG race; -1 = none
 
@@ -145,7 +151,7 @@ void RelocatePlan(ChildPlan* plan);
 
 // Child side (child_setup.cc). Both never return. Their int-returning forms are clone(2) entry points.
 [[noreturn]] void RunChild(const ChildPlan& plan);
-[[noreturn]] void RunIntermediate(const ChildPlan& plan);
+[[noreturn]] void RunIntermediate(ChildPlan& plan);
 int ChildMain(void* plan);
 int IntermediateMain(void* plan);
 

@@ -223,6 +223,9 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   for (int64_t fd : IntArray(o, "cgroupFds")) cgroup_fds.push_back(static_cast<int>(fd));
   c.cgroup_fds = AsOffset<const int*>(blob.Array(cgroup_fds));
   c.cgroup_count = static_cast<int>(cgroup_fds.size());
+  c.cgroup_into_fd = static_cast<int>(Int(o, "cgroupIntoFd", -1));
+  c.cgroup_into_index = static_cast<int>(Int(o, "cgroupIntoIndex", -1));
+  c.cgroup_cloned_into = false;
   c.death_signal = static_cast<int>(Int(o, "deathSignal", 0));
   c.parent_pidfd = -1;
 
@@ -430,6 +433,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     const int* cgroup_fds =
         reinterpret_cast<const int*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.cgroup_fds));
     for (int i = 0; i < c.cgroup_count; i++) keep.push_back(cgroup_fds[i]);
+    if (c.cgroup_into_fd >= 0) keep.push_back(c.cgroup_into_fd);
     // The detached trees of idmapped binds (MOUNT_OP_MOVE_MOUNT) travel into pod-pause enter too.
     const MountOp* ops =
         reinterpret_cast<const MountOp*>(plan.blob.bytes().data() + reinterpret_cast<uintptr_t>(c.mounts));
@@ -456,14 +460,30 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     // and Node waits only until that execve). exit_signal 0: no SIGCHLD reaches libuv for it.
     pid = clone(EnterMain, stacks.intermediate, CLONE_VM | CLONE_VFORK, &enter);
   } else if (!copy) {
-    // Nothing for the parent to do between clone and execve: the vfork style again.
-    pid = clone(ChildMain, stacks.child,
-                static_cast<int>(c.clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD), &c, &pidfd);
+    // Nothing for the parent to do between clone and execve: the vfork style again. Born in its cgroup v2
+    // directory when it has one (CLONE_INTO_CGROUP, clone3 only), else clone() and a cgroup.procs write.
+    if (c.cgroup_into_fd >= 0) {
+      c.cgroup_cloned_into = true;  // shared memory: the child reads it as set here
+      pid = clone3_run(c.clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD, SIGCHLD, c.cgroup_into_fd, &pidfd,
+                       stacks.child, kChildStackSize, ChildMain, &c);
+      if (pid < 0) c.cgroup_cloned_into = false;
+    }
+    if (pid < 0)
+      pid = clone(ChildMain, stacks.child,
+                  static_cast<int>(c.clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD), &c, &pidfd);
   } else {
     // A real (copy-on-write) fork: the parent writes the id maps while the child waits, or the child
     // changes its ids in memory of its own.
-    pid = sys_clone3(c.clone_flags | CLONE_PIDFD, SIGCHLD, &pidfd);
-    if (pid == 0) RunChild(c);
+    if (c.cgroup_into_fd >= 0) {
+      c.cgroup_cloned_into = true;  // before the fork: the child's copy has it
+      pid = sys_clone3(c.clone_flags | CLONE_PIDFD, SIGCHLD, &pidfd, c.cgroup_into_fd);
+      if (pid == 0) RunChild(c);
+      if (pid < 0) c.cgroup_cloned_into = false;
+    }
+    if (pid < 0) {
+      pid = sys_clone3(c.clone_flags | CLONE_PIDFD, SIGCHLD, &pidfd);
+      if (pid == 0) RunChild(c);
+    }
   }
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);

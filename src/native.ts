@@ -73,6 +73,9 @@ export interface NativeSpawnPlan {
   };
   seccomp?: Buffer;
   cgroupFds?: number[];
+  /** A cgroup v2 directory fd the child is cloned into (CLONE_INTO_CGROUP) instead of writing cgroupFds[cgroupIntoIndex]. */
+  cgroupIntoFd?: number;
+  cgroupIntoIndex?: number;
 }
 
 /** One allow rule of a cgroup v2 device program (native/device_filter.cc); `null` is the `*` wildcard. */

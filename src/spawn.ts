@@ -184,7 +184,8 @@ export interface SpawnOptions {
   seccomp?: SeccompFilter;
   /**
    * cgroup directories the process enters before anything else (one per v1 hierarchy, or one v2
-   * directory): it writes "0" into each `cgroup.procs`, opened here.
+   * directory): it writes "0" into each `cgroup.procs`, opened here, except a v2 one, which it is cloned
+   * into (clone3 CLONE_INTO_CGROUP, x86-64; elsewhere, or on a kernel that refuses, it writes that one too).
    */
   cgroups?: string[];
   /** An open executable to run instead of `file` (execveat; `file` still names it in errors). */
@@ -322,13 +323,25 @@ function applyConfinement(options: SpawnOptions, plan: NativeSpawnPlan, opened: 
   if (options.cgroups !== undefined) {
     if (!Array.isArray(options.cgroups) || options.cgroups.some((d) => typeof d !== 'string' || !path.isAbsolute(d)))
       throw new PodOptionError('options.cgroups', 'an array of absolute cgroup directories', options.cgroups);
-    plan.cgroupFds = options.cgroups.map((dir) => {
+    plan.cgroupFds = options.cgroups.map((dir, index) => {
       const fd = fs.openSync(path.join(dir, 'cgroup.procs'), fs.constants.O_WRONLY);
       opened.push(fd);
+      // A cgroup v2 directory: the child is born there (clone3 CLONE_INTO_CGROUP) instead of migrating into it,
+      // a move that takes the kernel's cgroup_threadgroup_rwsem for writing (an RCU grace period). The
+      // cgroup.procs fd stays as the fallback where clone3 cannot do it (native/child_setup.cc).
+      if (plan.cgroupIntoFd === undefined && fs.statfsSync(dir).type === cgroup2SuperMagic) {
+        const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        opened.push(dirFd);
+        plan.cgroupIntoFd = dirFd;
+        plan.cgroupIntoIndex = index;
+      }
       return fd;
     });
   }
 }
+
+/** statfs(2) f_type of a cgroup2 filesystem (CGROUP2_SUPER_MAGIC, linux/magic.h). */
+const cgroup2SuperMagic = 0x63677270;
 
 /** The paths execve tries, in order (execvp's rules; tried in the child, after any pivot_root). */
 function candidates(file: string, searchPath: string): string[] {

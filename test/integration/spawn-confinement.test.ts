@@ -92,6 +92,39 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
     }
   });
 
+  it('is born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP), beside its v1 ones, joined and direct', async () => {
+    const unified = '/sys/fs/cgroup/unified';
+    const v2Root = fs.statfsSync('/sys/fs/cgroup').type === 0x63677270 ? '/sys/fs/cgroup' : unified;
+    if (!fs.existsSync(path.join(v2Root, 'cgroup.procs'))) throw new Error('no cgroup2 hierarchy mounted here');
+    const v2 = fs.mkdtempSync(path.join(v2Root, 'pod-init-test-'));
+    const v1 = fs.mkdtempSync('/sys/fs/cgroup/pids/pod-init-test-');
+    const cgroupLines = async (proc: ReturnType<typeof spawn>) => {
+      const text = await readAll(proc.stdout);
+      expect(await proc.exited).toEqual({ exitCode: 0, signal: null });
+      return text;
+    };
+    try {
+      const options = {
+        file: 'cat',
+        args: ['/proc/self/cgroup'],
+        stdio: ['ignore', 'pipe', 'inherit'] as ['ignore', 'pipe', 'inherit'],
+      };
+      const joined = await cgroupLines(pod.spawn({ ...options, cgroups: [v1, v2] }));
+      const direct = await cgroupLines(spawn({ ...options, newNamespaces: ['uts'], cgroups: [v2, v1] }));
+      for (const text of [joined, direct]) {
+        expect(text).toMatch(new RegExp(`^0::/${path.basename(v2)}$`, 'm')); // the v2 line: hierarchy 0
+        expect(text).toMatch(new RegExp(`:pids:/${path.basename(v1)}$`, 'm'));
+      }
+      // Negative control: without the option, neither.
+      const plain = await cgroupLines(pod.spawn(options));
+      expect(plain).not.toContain(path.basename(v2));
+      expect(plain).not.toContain(path.basename(v1));
+    } finally {
+      fs.rmdirSync(v2);
+      fs.rmdirSync(v1);
+    }
+  });
+
   it('writes a sysctl through its own procfs, in its own namespace; a non-procfs target is EXDEV', async () => {
     const file = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
     const host = fs.readFileSync(file, 'utf8');
