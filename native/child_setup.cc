@@ -425,10 +425,11 @@ static void child_identity(const ChildPlan& plan) {
   if (plan.loopback_up && bring_loopback_up() < 0) child_fail(plan, STEP_LOOPBACK, errno, "lo");
 }
 
-// Enter the cgroups first, before anything the child does can be charged elsewhere: writing "0" to
-// cgroup.procs moves the writer (runc writes its init's pid before it runs). A v2 cgroup the child was
-// cloned into (CLONE_INTO_CGROUP) it is in already: no migration, whose write lock on cgroup v1 and v2
-// alike (cgroup_threadgroup_rwsem) waits for an RCU grace period unless the hierarchy has favordynmods.
+// Enter the cgroups first, before anything the child does can be charged elsewhere: writing "0" moves the
+// writer (runc writes its init's pid before it runs). The fds are v1 `tasks` files (this child has one
+// thread, so moving it moves the process, without the global cgroup_threadgroup_rwsem that a cgroup.procs
+// write takes and whose writer waits for an RCU grace period) or a v2 cgroup.procs. A v2 cgroup the child
+// was cloned into (CLONE_INTO_CGROUP) it is in already: no migration at all.
 static void child_cgroups(const ChildPlan& plan) {
   for (int i = 0; i < plan.cgroup_count; i++) {
     if (plan.cgroup_cloned_into && i == plan.cgroup_into_index) continue;

@@ -115,7 +115,7 @@ struct ChildPlan {
   // else before the id and capability changes (which then still hold CAP_SYS_ADMIN to load it).
   const void* seccomp_filter;
   int seccomp_len;
-  // cgroup.procs files (opened by the parent) the child writes "0" into before anything else.
+  // cgroup files (opened by the parent: v1 `tasks`, v2 cgroup.procs) the child writes "0" into before anything else.
   const int* cgroup_fds;
   int cgroup_count;
   // A cgroup v2 directory (an fd) the child is cloned into with clone3(CLONE_INTO_CGROUP): born there, it

@@ -184,8 +184,9 @@ export interface SpawnOptions {
   seccomp?: SeccompFilter;
   /**
    * cgroup directories the process enters before anything else (one per v1 hierarchy, or one v2
-   * directory): it writes "0" into each `cgroup.procs`, opened here, except a v2 one, which it is cloned
-   * into (clone3 CLONE_INTO_CGROUP, x86-64; elsewhere, or on a kernel that refuses, it writes that one too).
+   * directory): it writes "0" into each v1 one's `tasks` (it has one thread then), opened here, and is cloned
+   * into the v2 one (clone3 CLONE_INTO_CGROUP, x86-64; elsewhere, or on a kernel that refuses, it writes its
+   * `cgroup.procs`).
    */
   cgroups?: string[];
   /** An open executable to run instead of `file` (execveat; `file` still names it in errors). */
@@ -324,12 +325,16 @@ function applyConfinement(options: SpawnOptions, plan: NativeSpawnPlan, opened: 
     if (!Array.isArray(options.cgroups) || options.cgroups.some((d) => typeof d !== 'string' || !path.isAbsolute(d)))
       throw new PodOptionError('options.cgroups', 'an array of absolute cgroup directories', options.cgroups);
     plan.cgroupFds = options.cgroups.map((dir, index) => {
-      const fd = fs.openSync(path.join(dir, 'cgroup.procs'), fs.constants.O_WRONLY);
+      const v2 = fs.statfsSync(dir).type === cgroup2SuperMagic;
+      // v1: the child writes "0" into `tasks`, which moves only the writing thread — the whole child, which has
+      // one thread then — and so, unlike `cgroup.procs`, does not take the kernel's global
+      // cgroup_threadgroup_rwsem for writing (cgroup_procs_write_start: pid 0 without threadgroup), whose
+      // writer sleeps for an RCU grace period. The same cgroup_attach_task, the same controllers' checks.
+      const fd = fs.openSync(path.join(dir, v2 ? 'cgroup.procs' : 'tasks'), fs.constants.O_WRONLY);
       opened.push(fd);
-      // A cgroup v2 directory: the child is born there (clone3 CLONE_INTO_CGROUP) instead of migrating into it,
-      // a move that takes the kernel's cgroup_threadgroup_rwsem for writing (an RCU grace period). The
-      // cgroup.procs fd stays as the fallback where clone3 cannot do it (native/child_setup.cc).
-      if (plan.cgroupIntoFd === undefined && fs.statfsSync(dir).type === cgroup2SuperMagic) {
+      // v2: the child is born there (clone3 CLONE_INTO_CGROUP) instead of migrating into it; the cgroup.procs
+      // fd stays as the fallback where clone3 cannot do it (native/child_setup.cc).
+      if (plan.cgroupIntoFd === undefined && v2) {
         const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
         opened.push(dirFd);
         plan.cgroupIntoFd = dirFd;

@@ -92,6 +92,35 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
     }
   });
 
+  it('moves the whole process on v1 (through `tasks`, as its only thread): its later threads and children too', async () => {
+    const dir = fs.mkdtempSync('/sys/fs/cgroup/pids/pod-init-test-');
+    const script = [
+      'import os, threading, subprocess',
+      'out = []',
+      "t = threading.Thread(target=lambda: out.append(open('/proc/thread-self/cgroup').read()))",
+      't.start(); t.join()',
+      "print(out[0] + subprocess.run(['cat', '/proc/self/cgroup'], capture_output=True, text=True).stdout)",
+      "procs = open('/sys/fs/cgroup/pids' + [l for l in open('/proc/self/cgroup') if ':pids:' in l][0].split(':')[2].strip() + '/cgroup.procs').read().split()",
+      "print('listed' if str(os.getpid()) in procs else 'missing')",
+    ].join('\n');
+    try {
+      const child = pod.spawn({
+        file: 'python3',
+        args: ['-c', script],
+        cgroups: [dir],
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const text = await readAll(child.stdout);
+      expect(await child.exited).toEqual({ exitCode: 0, signal: null });
+      const lines = text.split('\n').filter((l) => l.includes(':pids:'));
+      expect(lines).toHaveLength(2); // the thread's and the subprocess's
+      for (const line of lines) expect(line).toBe(`${line.split(':')[0]}:pids:/${path.basename(dir)}`);
+      expect(text).toContain('listed'); // the process (its thread group) is in cgroup.procs
+    } finally {
+      fs.rmdirSync(dir);
+    }
+  });
+
   it('is born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP), beside its v1 ones, joined and direct', async () => {
     const unified = '/sys/fs/cgroup/unified';
     const v2Root = fs.statfsSync('/sys/fs/cgroup').type === 0x63677270 ? '/sys/fs/cgroup' : unified;
