@@ -1,8 +1,10 @@
 // The default confinement of a container, as the rootfs-start and defence benchmarks apply it through
 // the library (and hand the same settings to crun and bwrap): containerd's 14 capabilities, the
-// RuntimeDefault seccomp filter (compiled once, as pod-init does), the kubelet's masked and read-only
-// /proc and /sys paths (pod-init's own steps, src/pod/security/masked-paths.ts), a fresh cgroup per start under a pids+memory parent made once; and a busybox root
-// filesystem in a temporary directory.
+// RuntimeDefault seccomp filter (compiled once, as pod-init does; and libseccomp's own program of it, for
+// comparison), the kubelet's masked and read-only /proc and /sys paths (pod-init's own steps,
+// src/pod/security/masked-paths.ts), a fresh cgroup per start under a pids+memory parent made once (or
+// under one in every hierarchy pod-init uses, as a container's cgroup is); and a busybox root filesystem
+// in a temporary directory.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -10,6 +12,7 @@ const path = require('node:path');
 const dist = path.join(__dirname, '..', 'dist');
 const { native } = require(path.join(dist, 'native'));
 const { compileSeccomp, runtimeDefaultProfile } = require(path.join(dist, 'security', 'seccomp'));
+const { readCgroupLayout } = require(path.join(dist, 'cgroups', 'layout'));
 
 const masks = require(path.join(dist, 'pod', 'security', 'masked-paths'));
 const { defaultCapabilities } = require(path.join(dist, 'pod', 'security', 'capabilities'));
@@ -120,21 +123,38 @@ function rootSteps(root, { masks = true } = {}) {
   return steps;
 }
 
-/** The RuntimeDefault profile for the default capabilities, and its filter compiled once. */
+/**
+ * The RuntimeDefault profile for the default capabilities, its filter compiled once (what pod-init loads:
+ * the range search, src/security/seccomp-ranges.ts), and libseccomp's program of the same profile.
+ */
 function seccompDefault() {
   const profile = runtimeDefaultProfile(defaultCapabilities);
-  return { profile, filter: compileSeccomp(profile) };
+  const libseccomp = native.compileSeccomp({
+    defaultAction: profile.defaultAction,
+    architectures: profile.architectures,
+    syscalls: profile.syscalls.map((r) => ({
+      names: r.names,
+      action: r.action,
+      errno: r.errnoRet,
+      args: r.args ?? [],
+    })),
+  });
+  return { profile, filter: compileSeccomp(profile), libseccomp: { bpf: libseccomp.bpf } };
 }
 
 /**
- * A cgroup parent in the v1 pids and memory hierarchies (made here, once), whose `fresh()` makes a new
- * child in both for one start and `release(dirs)` removes it; `remove()` removes the parent and
- * anything left below it (crun's cgroups too, in every hierarchy). Undefined without those hierarchies.
+ * A cgroup parent (made here, once) in the v1 pids and memory hierarchies, or with `all` in every hierarchy
+ * pod-init makes a container's cgroup in (src/cgroups/layout.ts: here 6 v1 ones and the cgroup2 mount), whose
+ * `fresh()` makes a new child in each for one start and `release(dirs)` removes it; `remove()` removes the
+ * parent and anything left below it (crun's cgroups too, in every hierarchy). Undefined without them.
  */
-function cgroupParent(name) {
+function cgroupParent(name, { all = false } = {}) {
   const base = '/sys/fs/cgroup';
-  const hierarchies = ['pids', 'memory'].map((c) => path.join(base, c));
-  if (!hierarchies.every((h) => fs.existsSync(path.join(h, 'cgroup.procs')))) return undefined;
+  const hierarchies = all
+    ? readCgroupLayout().hierarchies.map((h) => h.mountPoint)
+    : ['pids', 'memory'].map((c) => path.join(base, c));
+  if (hierarchies.length === 0 || !hierarchies.every((h) => fs.existsSync(path.join(h, 'cgroup.procs'))))
+    return undefined;
   for (const h of hierarchies) fs.mkdirSync(path.join(h, name));
   let n = 0;
   return {
@@ -148,6 +168,7 @@ function cgroupParent(name) {
     release(dirs) {
       for (const d of dirs) fs.rmdirSync(d);
     },
+    hierarchies,
     remove() {
       for (const h of fs.readdirSync(base)) {
         const dir = path.join(base, h, name);

@@ -4,7 +4,9 @@
 // (`rootfs-start`, what crun does: new namespaces every time, the pod destroyed after) and a start into
 // a pod made once (`rootfs-start-joined`), against `crun run` of an OCI bundle of the same root and
 // confinement, and `bwrap` with the same root, capabilities, filter and masks (no cgroup: bwrap has
-// none). And `defences`: what each defence adds to spawn-join, one at a time and all together.
+// none). And `defences`: what each defence adds to spawn-join, one at a time; all of them for a spawn into a
+// running container (exec, exec probes, hooks: its mount namespace is masked already) and for a container's
+// first process (own mount namespace, masks, fresh cgroup); and the kernel's cost of the cgroup moves.
 'use strict';
 const { spawn: cpSpawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -160,6 +162,115 @@ function bwrapArgs(root) {
   ];
 }
 
+/**
+ * The kernel's own cost of attaching each filter, timed around seccomp(2) in fresh children
+ * (bench/helpers/seccomp-load.c): the range search pod-init loads, libseccomp's program of the same profile, and
+ * a one-instruction filter. Rows `seccomp-kernel-*`, µs.
+ */
+function seccompKernelRows(report, programs, iterations, log) {
+  const cc = which('cc');
+  if (!cc) return report.skip('seccomp-kernel', 'no C compiler for bench/helpers (apt-get install gcc)');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pod-init-bench-sc-'));
+  try {
+    const exe = path.join(dir, 'seccomp-load');
+    const built = spawnSync(cc, ['-O2', '-o', exe, path.join(__dirname, 'helpers', 'seccomp-load.c')], {
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) return report.skip('seccomp-kernel', 'bench/helpers/seccomp-load.c did not compile');
+    const files = Object.entries(programs).map(([name, bpf]) => {
+      const file = path.join(dir, `${name}.bpf`);
+      fs.writeFileSync(file, bpf);
+      return file;
+    });
+    const run = spawnSync(exe, [String(Math.max(300, iterations)), ...files], { encoding: 'utf8' });
+    if (run.status !== 0) return report.skip('seccomp-kernel', `seccomp-load failed: ${run.stderr}`);
+    const [ranges, libseccomp, floor] = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    for (const [name, a, b, what] of [
+      [
+        'seccomp-kernel-ranges',
+        ranges,
+        libseccomp,
+        `attach the range search (${ranges.instructions} insns) vs libseccomp's`,
+      ],
+      ['seccomp-kernel-floor', floor, ranges, 'attach a one-instruction filter vs the range search'],
+    ]) {
+      report.add(name, 'µs', a.us, `${b.instructions} instructions`, b.us, {
+        p90: a.p90Us,
+        peerP90: b.p90Us,
+        cpuUs: a.cpuUs,
+        peerCpuUs: b.cpuUs,
+        what,
+      });
+      log(`  ${what}: ${a.us} vs ${b.us} µs (CPU ${a.cpuUs} vs ${b.cpuUs})`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The kernel's own cost of placing a process in cgroups, without pod-init around it (bench/helpers/cgroup-move.c,
+ * compiled here): a child migrated by a cgroup.procs write into a v2 cgroup vs born there (clone3
+ * CLONE_INTO_CGROUP), and moved into every v1 hierarchy through cgroup.procs (the global
+ * cgroup_threadgroup_rwsem) vs `tasks` (the writing thread only). Rows `cgroup-kernel-*`, µs.
+ */
+function cgroupKernelRows(report, parent, iterations, log) {
+  const cc = which('cc');
+  if (!cc) return report.skip('cgroup-kernel', 'no C compiler for bench/helpers (apt-get install gcc)');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pod-init-bench-cg-'));
+  const dirs = parent.fresh();
+  try {
+    const exe = path.join(dir, 'cgroup-move');
+    const built = spawnSync(cc, ['-O2', '-o', exe, path.join(__dirname, 'helpers', 'cgroup-move.c')], {
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) return report.skip('cgroup-kernel', 'bench/helpers/cgroup-move.c did not compile');
+    const v2 = dirs.find((d) => fs.statfsSync(d).type === 0x63677270);
+    if (!v2) return report.skip('cgroup-kernel', 'no cgroup2 hierarchy mounted');
+    const v1 = dirs.filter((d) => d !== v2);
+    const run = spawnSync(exe, [String(Math.max(200, iterations)), v2, ...v1], { encoding: 'utf8' });
+    if (run.status !== 0) return report.skip('cgroup-kernel', `cgroup-move failed: ${run.stderr}`);
+    const ways = Object.fromEntries(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((w) => [w.way, w]),
+    );
+    const pairs = [
+      [
+        'cgroup-kernel-v2',
+        'v2-into',
+        'v2-write',
+        'born in a v2 cgroup (CLONE_INTO_CGROUP) vs migrated by cgroup.procs',
+      ],
+      ['cgroup-kernel-v1', 'v1-tasks', 'v1-procs', `${v1.length} v1 hierarchies: tasks vs cgroup.procs`],
+    ];
+    for (const [name, ours, theirs, what] of pairs) {
+      const a = ways[ours];
+      const b = ways[theirs];
+      report.add(name, 'µs', a.stepUs, theirs, b.stepUs, {
+        p90: a.stepP90Us,
+        peerP90: b.stepP90Us,
+        cpuUs: a.stepCpuUs,
+        peerCpuUs: b.stepCpuUs,
+        forkToReapUs: a.totalUs,
+        peerForkToReapUs: b.totalUs,
+        what,
+      });
+      log(
+        `  ${what}: ${a.stepUs} vs ${b.stepUs} µs (p90 ${a.stepP90Us} vs ${b.stepP90Us}; CPU ${a.stepCpuUs} vs ${b.stepCpuUs})`,
+      );
+    }
+  } finally {
+    parent.release(dirs);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 module.exports = function rootfsBenches(report, { iterations, log }) {
   const pair = (name, peer, ours, theirs) => {
     report.add(name, 'ms', ours.median, peer, theirs.median, { p99: ours.p99, peerP99: theirs.p99, n: ours.n });
@@ -274,9 +385,12 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
       if (process.geteuid() !== 0) return report.skip('defences', 'needs root (cgroups, seccomp without no_new_privs)');
       const cgroups = c.cgroupParent(`pod-init-bench-${process.pid}`);
       if (!cgroups) return report.skip('defences', 'no cgroup v1 pids and memory hierarchies');
+      // Every hierarchy pod-init puts a container in (here 6 v1 ones and the cgroup2 mount).
+      const every = c.cgroupParent(`pod-init-bench-${process.pid}-all`, { all: true });
       const pod = await Sandbox.create();
+      let container;
       try {
-        const { filter } = c.seccompDefault();
+        const { filter, libseccomp } = c.seccompDefault();
         // The kernel's floor: a filter of one instruction (allow everything). Its cost is what any
         // runtime pays to attach a filter to a process here; bwrap with and without it shows the same.
         const allowAll = Buffer.alloc(8);
@@ -303,34 +417,46 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           });
         const masks = c.maskSteps();
         const made = cgroups.fresh();
+        const confinement = { capabilities: c.capabilitySets, noNewPrivileges: true, seccomp: filter };
+        // A running container of the pod, as pod-init starts one: a mount namespace of its own with the masks
+        // applied, its cgroup in every hierarchy, the confinement. What exec, exec probes and hooks join.
+        const containerDirs = every ? every.fresh() : made;
+        container = pod.spawn({
+          file: '/bin/sleep',
+          args: ['1000000'],
+          stdio: 'ignore',
+          newNamespaces: ['mnt'],
+          mounts: masks,
+          cgroups: containerDirs,
+          ...confinement,
+        });
         const run = (extra) => mustSucceed(pod.spawn({ file: '/bin/true', stdio: 'ignore', ...extra }), 'spawn');
-        const withFresh = async (extra) => {
-          const dirs = cgroups.fresh();
+        const exec = (extra) =>
+          mustSucceed(spawn({ file: '/bin/true', stdio: 'ignore', join: { process: container }, ...extra }), 'exec');
+        const withFresh = async (parent, extra) => {
+          const dirs = parent.fresh();
           try {
             await run({ ...extra, cgroups: dirs });
           } finally {
-            cgroups.release(dirs);
+            parent.release(dirs);
           }
-        };
-        const all = {
-          capabilities: c.capabilitySets,
-          noNewPrivileges: true,
-          seccomp: filter,
-          newNamespaces: ['mnt'],
-          mounts: masks,
         };
         const s = await interleave(iterations, {
           none: () => run({}),
           caps: () => run({ capabilities: c.capabilitySets }),
           nnp: () => run({ noNewPrivileges: true }),
           seccomp: () => run({ seccomp: filter }),
+          seccompLibseccomp: () => run({ seccomp: libseccomp }),
           seccompTrivial: () => run({ seccomp: trivial }),
           ...(bwrap ? { bwrapPlain: () => bwrapRun(false), bwrapTrivial: () => bwrapRun(true) } : {}),
           cgroupEnter: () => run({ cgroups: made }),
-          cgroupFresh: () => withFresh({}),
+          ...(every ? { cgroupEnterAll: () => run({ cgroups: containerDirs }) } : {}),
+          cgroupFresh: () => withFresh(cgroups, {}),
           mntns: () => run({ newNamespaces: ['mnt'] }),
           masks: () => run({ newNamespaces: ['mnt'], mounts: masks }),
-          all: () => withFresh(all),
+          start: () => withFresh(every ?? cgroups, { ...confinement, newNamespaces: ['mnt'], mounts: masks }),
+          execNone: () => exec({}),
+          execAll: () => exec({ ...confinement, cgroups: containerDirs }),
         });
         cgroups.release(made);
         // The pause confining itself (empty read-only root, no capabilities, its own user): a pod
@@ -343,21 +469,41 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
         const rows = [
           ['defence-caps', 'caps', 'none', "containerd's 14 capabilities (all five sets)"],
           ['defence-no-new-privs', 'nnp', 'none', 'no_new_privs'],
-          ['defence-seccomp', 'seccomp', 'none', 'RuntimeDefault filter (compiled once)'],
+          [
+            'defence-seccomp',
+            'seccomp',
+            'none',
+            'RuntimeDefault filter as pod-init loads it (range search, 372 insns)',
+          ],
+          ['defence-seccomp-libseccomp', 'seccompLibseccomp', 'none', "the same profile, libseccomp's program (1,257)"],
+          ['defence-seccomp-ranges-vs-libseccomp', 'seccomp', 'seccompLibseccomp', 'range search vs libseccomp'],
           ['defence-seccomp-floor', 'seccompTrivial', 'none', "a one-instruction filter: the kernel's floor"],
           ...(bwrap
             ? [['defence-seccomp-floor-bwrap', 'bwrapTrivial', 'bwrapPlain', 'the same floor under bwrap']]
             : []),
-          ['defence-cgroup-enter', 'cgroupEnter', 'none', 'enter an existing pids+memory cgroup'],
+          ['defence-cgroup-enter', 'cgroupEnter', 'none', 'enter an existing pids+memory cgroup (v1 tasks)'],
+          ...(every
+            ? [
+                [
+                  'defence-cgroup-enter-all',
+                  'cgroupEnterAll',
+                  'none',
+                  `enter a container's cgroup (${every.hierarchies.length} hierarchies; v2: born there)`,
+                ],
+              ]
+            : []),
           ['defence-cgroup-fresh', 'cgroupFresh', 'none', 'fresh pids+memory cgroup (mkdir, enter, rmdir)'],
-          ['defence-mnt-ns', 'mntns', 'none', 'own copy of the pod mount namespace'],
-          ['defence-masks', 'masks', 'mntns', 'masked + read-only /proc and /sys paths'],
-          ['defence-all', 'all', 'none', 'all of them'],
+          ['defence-exec-all', 'execAll', 'execNone', 'exec into a running container: caps, nnp, seccomp, cgroup'],
+          ['defence-mnt-ns', 'mntns', 'none', "a container's start: own copy of the pod mount namespace"],
+          ['defence-masks', 'masks', 'mntns', "a container's start: masked + read-only /proc and /sys paths"],
+          ['defence-start-all', 'start', 'none', "a container's start: all of them, fresh cgroup in every hierarchy"],
           ['defence-pause-confined', 'podConfined', 'podPlain', 'the pause confined (per pod)'],
         ];
         const labels = {
           none: 'spawn-join (no defence)',
           mntns: 'spawn-join + own mount ns',
+          seccompLibseccomp: "spawn-join + libseccomp's filter",
+          execNone: 'spawn joining the container (no defence)',
           bwrapPlain: 'bwrap --unshare-pid /bin/true',
           podPlain: 'Sandbox.create + destroy, confine: false',
         };
@@ -376,9 +522,16 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           const sign = (x) => (x >= 0 ? `+${x}` : String(x));
           log(`  ${what}: ${sign(deltaUs)} µs wall, ${sign(deltaCpuUs)} µs CPU (children: ${cpuMs} ms per start)`);
         }
+        seccompKernelRows(report, { ranges: filter.bpf, libseccomp: libseccomp.bpf, floor: allowAll }, iterations, log);
+        if (every) cgroupKernelRows(report, every, iterations, log);
       } finally {
+        if (container) {
+          container.kill('SIGKILL');
+          await container.exited;
+        }
         await pod.destroy();
         cgroups.remove();
+        if (every) every.remove();
       }
     },
   };

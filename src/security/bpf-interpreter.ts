@@ -18,8 +18,8 @@ export interface BpfVerdict {
   action: number;
   /** Argument indexes (0–5) whose words were loaded on the way. */
   argsRead: number[];
-  /** The constants an argument word was compared with or masked by on the way. */
-  argConstants: number[];
+  /** The constants an argument's low and high words were compared with or masked by on the way. */
+  argConstants: { low: number[]; high: number[] };
 }
 
 /** One decoded instruction (`struct sock_filter`). */
@@ -60,13 +60,15 @@ export function runSeccompBpf(program: readonly BpfInstruction[], data: SeccompD
   let a = 0;
   let x = 0;
   let mem: Uint32Array | undefined; // scratch memory, made on first use (libseccomp's programs use none)
-  // Whether A, X and each scratch word hold (a value computed from) an argument word.
-  let aArg = false;
-  let xArg = false;
-  let memArg = 0; // bit i: scratch word i
+  // Whether A, X and each scratch word hold (a value computed from) an argument word: 0 no, 1 a low word,
+  // 2 a high word.
+  let aArg = 0;
+  let xArg = 0;
+  let memArg: number[] | undefined;
   let read = 0; // bit i: argument i was loaded
   let words: Uint32Array | undefined; // the arguments as 32-bit words (low, high), made on first use
-  let argConstants: Set<number> | undefined;
+  let low: Set<number> | undefined;
+  let high: Set<number> | undefined;
   let pc = 0;
   for (let steps = 0; steps < maxSteps; steps++) {
     const insn = program[pc];
@@ -74,12 +76,14 @@ export function runSeccompBpf(program: readonly BpfInstruction[], data: SeccompD
     pc += 1;
     const { code, jt, jf } = insn;
     const k = insn.k >>> 0;
-    if (aArg && ((code & 0x07) === 0x05 || code === 0x54 || code === 0x44) && code !== 0x05)
-      (argConstants ??= new Set()).add(k);
+    if (aArg !== 0 && ((code & 0x07) === 0x05 || code === 0x54 || code === 0x44) && code !== 0x05) {
+      if (aArg === 1) (low ??= new Set()).add(k);
+      else (high ??= new Set()).add(k);
+    }
     switch (code) {
       case 0x20: // BPF_LD | BPF_W | BPF_ABS
         if (k % 4 !== 0 || k >= 64) throw new Error(`BPF load at offset ${k}`);
-        aArg = k >= 16;
+        aArg = k < 16 ? 0 : ((k - 16) >> 2) % 2 === 0 ? 1 : 2;
         if (k === 0) a = data.nr >>> 0;
         else if (k === 4) a = data.arch >>> 0;
         else if (k < 16)
@@ -99,27 +103,27 @@ export function runSeccompBpf(program: readonly BpfInstruction[], data: SeccompD
         break;
       case 0x00: // BPF_LD | BPF_IMM
         a = k;
-        aArg = false;
+        aArg = 0;
         break;
       case 0x01: // BPF_LDX | BPF_IMM
         x = k;
-        xArg = false;
+        xArg = 0;
         break;
       case 0x60: // BPF_LD | BPF_MEM
         a = (mem ??= new Uint32Array(16))[k & 15]!;
-        aArg = (memArg & (1 << (k & 15))) !== 0;
+        aArg = memArg?.[k & 15] ?? 0;
         break;
       case 0x61: // BPF_LDX | BPF_MEM
         x = (mem ??= new Uint32Array(16))[k & 15]!;
-        xArg = (memArg & (1 << (k & 15))) !== 0;
+        xArg = memArg?.[k & 15] ?? 0;
         break;
       case 0x02: // BPF_ST
         (mem ??= new Uint32Array(16))[k & 15] = a;
-        memArg = aArg ? memArg | (1 << (k & 15)) : memArg & ~(1 << (k & 15));
+        (memArg ??= new Array<number>(16).fill(0))[k & 15] = aArg;
         break;
       case 0x03: // BPF_STX
         (mem ??= new Uint32Array(16))[k & 15] = x;
-        memArg = xArg ? memArg | (1 << (k & 15)) : memArg & ~(1 << (k & 15));
+        (memArg ??= new Array<number>(16).fill(0))[k & 15] = xArg;
         break;
       case 0x54: // BPF_ALU | BPF_AND | BPF_K
         a = (a & k) >>> 0;
@@ -155,7 +159,11 @@ export function runSeccompBpf(program: readonly BpfInstruction[], data: SeccompD
         // BPF_RET | BPF_A
         const argsRead: number[] = [];
         for (let i = 0; i < 6; i++) if (read & (1 << i)) argsRead.push(i);
-        return { action: code === 0x06 ? k : a, argsRead, argConstants: argConstants ? [...argConstants] : [] };
+        return {
+          action: code === 0x06 ? k : a,
+          argsRead,
+          argConstants: { low: low ? [...low] : [], high: high ? [...high] : [] },
+        };
       }
       default:
         throw new Error(`BPF opcode 0x${code.toString(16)} at ${pc - 1} is not interpreted here`);
@@ -190,29 +198,26 @@ function syscallNumbers(programs: ReadonlyArray<readonly BpfInstruction[]>): num
 }
 
 /**
- * 64-bit argument values that tell apart every condition on an argument whose words were compared with or
- * masked by `words`: each constant and its neighbours as the low and as the high word (with 0, 1 and ~0),
- * and each constant with one of its bits flipped or complemented (masked comparisons). `wide` crosses every
- * low word with every high word; otherwise the high words go with the low word 0 and the constants only.
+ * 64-bit argument values that tell apart every condition on an argument whose low words were compared with or
+ * masked by `low` and high words by `high`: each constant and its neighbours, 0, 1, 2^31 and ~0 as the word,
+ * and for the low word each constant with one of its bits flipped and complemented (masked comparisons),
+ * every low word with every high word.
  */
-function argumentValues(words: readonly number[], wide: boolean): bigint[] {
-  const low = new Set<number>([0, 1, 0xffffffff, 0x7fffffff, 0x80000000]);
-  const high = new Set<number>([0, 1, 0xffffffff]);
-  for (const w of words) {
-    for (const d of [-1, 0, 1]) {
-      low.add((w + d) >>> 0);
-      high.add((w + d) >>> 0);
-    }
-    if (wide) {
-      for (let bit = 0; bit < 32; bit++) if (w & (1 << bit)) low.add((w ^ (1 << bit)) >>> 0);
-      low.add(~w >>> 0);
-    }
+function argumentValues(low: readonly number[], high: readonly number[]): bigint[] {
+  const lows = new Set<number>([0, 1, 0xffffffff, 0x7fffffff, 0x80000000]);
+  const highs = new Set<number>([0, 1, 0xffffffff]);
+  for (const w of low) {
+    for (const d of [-1, 0, 1]) lows.add((w + d) >>> 0);
+    for (let bit = 0; bit < 32; bit++) if (w & (1 << bit)) lows.add((w ^ (1 << bit)) >>> 0);
+    lows.add(~w >>> 0);
   }
-  const out = new Set<bigint>();
-  const lows = wide ? [...low] : [...low].slice(0, 5 + 3 * words.length);
-  for (const h of high) for (const l of wide ? lows : [0, ...lows]) out.add((BigInt(h) << 32n) | BigInt(l));
-  if (!wide) for (const l of lows) out.add(BigInt(l));
-  return [...out];
+  for (const w of high) {
+    for (const d of [-1, 0, 1]) highs.add((w + d) >>> 0);
+    for (let bit = 0; bit < 32; bit++) if (w & (1 << bit)) highs.add((w ^ (1 << bit)) >>> 0);
+  }
+  const out: bigint[] = [];
+  for (const h of highs) for (const l of lows) out.push((BigInt(h) << 32n) | BigInt(l));
+  return out;
 }
 
 /** A syscall on which two programs disagree. */
@@ -263,53 +268,49 @@ function argumentDifference(
 ): BpfDifference | undefined {
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   const indexes = new Set<number>();
-  const words = new Set<number>();
+  const low = new Set<number>();
+  const high = new Set<number>();
   const note = (v: BpfVerdict) => {
     for (const i of v.argsRead) indexes.add(i);
-    for (const k of v.argConstants) words.add(k);
+    for (const k of v.argConstants.low) low.add(k);
+    for (const k of v.argConstants.high) high.add(k);
+  };
+  const check = (args: bigint[]): BpfDifference | undefined => {
+    const data = { nr, arch, args };
+    const ra = runSeccompBpf(first, data);
+    const rb = runSeccompBpf(second, data);
+    note(ra);
+    note(rb);
+    return ra.action !== rb.action ? { data, first: ra.action, second: rb.action } : undefined;
   };
   start.forEach(note);
-  // Constants behind other constants' checks (a low word compared only once the high word matched) show up on
-  // the paths the first values take: gather until none is new (bounded: each round adds at least one).
-  for (let round = 0; round < 64; round++) {
-    const before = words.size + indexes.size * 1000;
-    const values = argumentValues([...words], false);
-    for (const i of indexes)
+  // Constants behind other checks (a low word compared only once the high word matched, a second argument
+  // looked at only when the first matched) show up on the paths the first values take: gather until no
+  // argument or constant is new (bounded: each round adds at least one, and programs have few).
+  for (let round = 0; round < 16; round++) {
+    const before = `${[...indexes]}|${[...low]}|${[...high]}`;
+    const values = argumentValues([...low], [...high]);
+    const list = [...indexes].sort();
+    for (const i of list)
       for (const v of values) {
         const args = [...zero];
         args[i] = v;
-        const data = { nr, arch, args };
-        const ra = runSeccompBpf(first, data);
-        const rb = runSeccompBpf(second, data);
-        if (ra.action !== rb.action) return { data, first: ra.action, second: rb.action };
-        note(ra);
-        note(rb);
+        const difference = check(args);
+        if (difference !== undefined) return difference;
       }
-    if (words.size + indexes.size * 1000 === before) break;
+    // Pairs of arguments (ANDed conditions): every constant's neighbourhood of one with the other's.
+    const narrow = [...new Set([0n, ...[...low].flatMap((w) => [-1, 0, 1].map((d) => BigInt((w + d) >>> 0)))])];
+    for (let n = 0; n < list.length; n++)
+      for (const j of list.slice(n + 1))
+        for (const vi of narrow)
+          for (const vj of narrow) {
+            const args = [...zero];
+            args[list[n]!] = vi;
+            args[j] = vj;
+            const difference = check(args);
+            if (difference !== undefined) return difference;
+          }
+    if (`${[...indexes]}|${[...low]}|${[...high]}` === before) break;
   }
-  const list = [...indexes].sort();
-  const wide = argumentValues([...words], true);
-  for (const i of list)
-    for (const v of wide) {
-      const args = [...zero];
-      args[i] = v;
-      const data = { nr, arch, args };
-      const ra = runSeccompBpf(first, data).action;
-      const rb = runSeccompBpf(second, data).action;
-      if (ra !== rb) return { data, first: ra, second: rb };
-    }
-  const narrow = argumentValues([...words], false);
-  for (let n = 0; n < list.length; n++)
-    for (const j of list.slice(n + 1))
-      for (const vi of narrow)
-        for (const vj of narrow) {
-          const args = [...zero];
-          args[list[n]!] = vi;
-          args[j] = vj;
-          const data = { nr, arch, args };
-          const ra = runSeccompBpf(first, data).action;
-          const rb = runSeccompBpf(second, data).action;
-          if (ra !== rb) return { data, first: ra, second: rb };
-        }
   return undefined;
 }
