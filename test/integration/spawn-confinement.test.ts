@@ -121,7 +121,7 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
     }
   });
 
-  it('is born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP), beside its v1 ones, joined and direct', async () => {
+  it('is born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP), beside its v1 ones: joined, direct, copied', async () => {
     const unified = '/sys/fs/cgroup/unified';
     const v2Root = fs.statfsSync('/sys/fs/cgroup').type === 0x63677270 ? '/sys/fs/cgroup' : unified;
     if (!fs.existsSync(path.join(v2Root, 'cgroup.procs'))) throw new Error('no cgroup2 hierarchy mounted here');
@@ -140,7 +140,9 @@ describe.skipIf(reason)(titled('spawn confinement', reason), () => {
       };
       const joined = await cgroupLines(pod.spawn({ ...options, cgroups: [v1, v2] }));
       const direct = await cgroupLines(spawn({ ...options, newNamespaces: ['uts'], cgroups: [v2, v1] }));
-      for (const text of [joined, direct]) {
+      // A child that changes its uid is a copy (clone3 without CLONE_VM), born there too.
+      const copied = await cgroupLines(spawn({ ...options, uid: 65534, cgroups: [v2, v1] }));
+      for (const text of [joined, direct, copied]) {
         expect(text).toMatch(new RegExp(`^0::/${path.basename(v2)}$`, 'm')); // the v2 line: hierarchy 0
         expect(text).toMatch(new RegExp(`:pids:/${path.basename(v1)}$`, 'm'));
       }
