@@ -512,15 +512,22 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
           // The children's CPU time per start, and what the defence adds to it (steadier when the host is busy).
           const cpuMs = Number(s[key].childCpuMs.toFixed(3));
           const deltaCpuUs = Math.round((s[key].childCpuMs - s[base].childCpuMs) * 1000);
+          // The 10th percentiles' difference: on a host loaded by other work, closer to the defence's own cost.
+          const deltaP10Us = Math.round((s[key].p10 - s[base].p10) * 1000);
           report.add(name, 'ms', s[key].median, labels[base], s[base].median, {
             p99: s[key].p99,
+            p10: s[key].p10,
+            peerP10: s[base].p10,
             deltaUs,
+            deltaP10Us,
             childCpuMs: cpuMs,
             deltaCpuUs,
             what,
           });
           const sign = (x) => (x >= 0 ? `+${x}` : String(x));
-          log(`  ${what}: ${sign(deltaUs)} µs wall, ${sign(deltaCpuUs)} µs CPU (children: ${cpuMs} ms per start)`);
+          log(
+            `  ${what}: ${sign(deltaUs)} µs wall (p10 ${sign(deltaP10Us)}), ${sign(deltaCpuUs)} µs CPU (children: ${cpuMs} ms per start)`,
+          );
         }
         seccompKernelRows(report, { ranges: filter.bpf, libseccomp: libseccomp.bpf, floor: allowAll }, iterations, log);
         if (every) cgroupKernelRows(report, every, iterations, log);
