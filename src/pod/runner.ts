@@ -10,196 +10,65 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PodCgroups } from '../cgroups/manager';
 import { sandboxCgroupName } from '../cgroups/spec';
-import type { Pod } from '../manifest/types';
 import { PodOptionError, PodSystemError } from '../errors';
-import type { NamespaceKind } from '../namespaces';
 import { Sandbox } from '../sandbox';
-import type { MountStep } from '../spawn';
-import { type Signal, signalNumber } from '../signals';
-import { Backoff, type BackoffSettings, kubeletBackoff } from './backoff';
-import { onlyLoopbackNameservers, parseResolvConf, podDNS, type ResolvConf, resolvConfText } from './dns';
-import { containerArgv, ContainerConfigError, containerEnv } from './environment';
-import { readLines } from './lines';
-import { nodeAllocatable } from './node-allocatable';
-import { type HookHandler, runHook } from './hooks';
-import { type ProbeTarget, runProbe } from './probe-handlers';
-import { type ProbeKind, type ProbeResult, type ProbeSpec, ProbeWorker } from './probes';
-import { kubeletLogRotation, type LogRotation } from './log-rotation';
-import { ensurePrivateDir } from './private-dir';
-import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
-import { type ContainerRecord, type Instance, isRunning } from './records';
-import { type ContainerView, decide, type PodView, shouldRestart } from './reconcile';
-import { type Condition, podStatus } from './status';
-import type { PodSpecObject, RelatedObjects } from './types';
-import {
-  closeMountFds,
-  containerRootMounts,
-  type PodFiles,
-  podMemoryLimit,
-  podTmpfsMounts,
-  removeInstanceRoot,
-} from './container-root';
-import { mountPointsOf } from './rootfs';
-import type { Bind } from './rootfs';
-import { startErrorMessage } from './start-error';
-import { lastBytes, terminationLimits, terminationMessage } from './termination';
-import {
-  hostsFile,
-  type PreparedVolume,
-  prepareVolume,
-  type VolumeContext,
-  VolumeError,
-  type VolumeSpec,
-} from './volumes';
-import { containerSecurity, type ContainerSecurity } from './security/container-security';
-import type { SeccompFilter } from '../security/seccomp';
-import { runtimeCapabilities } from './security/capabilities';
-import { seccompFilter } from './security/seccomp-filter';
-import { readUserDatabase } from './security/identity';
-import { credentialsFrom, credentialsFromPullSecrets, firstCredentials } from '../image/credentials';
-import { isRegistryImage } from '../image/ensure';
-import { type LocalSource, loadLocalImages } from '../image/local-image';
-import { ImagePullBackOff } from '../image/pull-backoff';
-import { defaultPullPolicy, parseReference, referenceString } from '../image/reference';
-import { imageArgv, imageEnv, imageStopSignal } from '../image/image-config';
-import { layeredUserDatabase, makeWorkingDir } from '../image/layers';
-import type { PullContext, PullProgress, StoredImage } from '../image/pull';
-import { RegistryClient } from '../image/registry';
 import { dataHome } from '../home-dir';
-import type { RegistryTrust } from '../image/tls';
-import { ImageLease } from '../image/leases';
-import { defaultImageStoreDir, ImageStore } from '../image/store';
-import { admitSysctls, sysctlAllowlist } from './security/sysctls';
-import { setVolumeOwnership } from './security/volume-ownership';
-import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
+import { imageStopSignal } from '../image/image-config';
+import type { PodPorts } from '../net/pod-ports';
+import { Backoff, kubeletBackoff } from './backoff';
+import { cgroupStep, type CgroupStep } from './cgroup-step';
+import { exitFacts } from './container/exit';
+import { recordExecSpec } from './container/exec-record';
+import { logFile, pipeLogs } from './container/output';
+import { prepareStart, pulledMessage, spawnRequest } from './container/start';
+import { killContainer, stopContainers } from './container/stop';
+import { closeMountFds, type PodFiles, podMemoryLimit, podTmpfsMounts, removeInstanceRoot } from './container-root';
+import type { PodEvent, Say } from './events';
+import { forgetExecSpec } from './exec-spec-writer';
 import { EventLog } from './event-log';
-import { processStartTime } from './exec-spec';
-import { forgetExecSpec, writeExecSpec } from './exec-spec-writer';
+import { afterStartup, startProbes, stopHealthProbes } from './health/probe-workers';
+import { runPostStart } from './health/post-start';
+import type { HookHandler } from './hooks';
+import { ImageStep } from './image-step';
+import { kubeletLogRotation, type LogRotation } from './log-rotation';
+import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
+import {
+  holdPorts,
+  type NetworkOptions,
+  networkReady,
+  type NetworkReservation,
+  type Rejection,
+  releaseNetwork,
+  reserveNetwork,
+} from './network-plan';
+import { nodeAllocatable } from './node-allocatable';
+import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
+import { terminationReason } from './pod-cgroups';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
-import { startPodCgroups, terminationReason } from './pod-cgroups';
+import { ensurePrivateDir } from './private-dir';
+import type { ProbeKind, ProbeResult } from './probes';
+import { type ContainerRecord, type Instance, isRunning } from './records';
+import { decide, shouldRestart } from './reconcile';
+import { applyFsGroup, givePodFiles, giveVolume } from './root/pod-files';
+import { writeEtcFiles } from './root/etc-files';
+import type { PodRunnerOptions } from './runner-options';
+import { mountPointsOf } from './rootfs';
+import type { Bind } from './rootfs';
+import { planSandbox, type SandboxOptions } from './sandbox-plan';
+import { startErrorMessage } from './start-error';
+import { type Condition, podStatus } from './status';
 import { StatusFile } from './status-file';
+import { backoffKey, reconcileView } from './status-view';
 import { sweepStaleState } from './sweep-state';
-import { defaultBridge, PodNetwork, sweepPodNetworks } from '../net/pod-network';
-import { podPortMappings, type PortMapping } from '../net/publish-spec';
-import { type HelperNetworkMode, RootlessPodNetwork } from './rootless-pod-network';
-import { defaultLeaseDir } from '../net/ipam';
-import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
-import { givePodTree } from './userns-files';
+import { terminationMessage } from './termination';
+import type { PodSpecObject, RelatedObjects } from './types';
 import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
+import { type PreparedVolume, prepareVolume, type VolumeContext, VolumeError, type VolumeSpec } from './volumes';
 
-/** An event, with the kubelet's reason strings (KUBERNETES.md B.12). */
-export interface PodEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** The container it is about, if any. */
-  container?: string;
-  time: Date;
-}
-
-/** A line a container wrote. */
-export interface LogLine {
-  container: string;
-  stream: 'stdout' | 'stderr';
-  line: string;
-  time: Date;
-  /** A piece of a longer line (at most 16 KiB, a CRI `P` record): the next piece of this stream continues it. */
-  partial?: boolean;
-}
-
-/** Options of {@link PodRunner}. */
-export interface PodRunnerOptions {
-  /** ConfigMaps and Secrets from the same file. */
-  related?: RelatedObjects;
-  /** Crash-loop backoff (default: the kubelet's 10 s doubling to 300 s). */
-  backoff?: BackoffSettings;
-  /** Image pull back-off (default: the kubelet's 10 s doubling to 300 s); shorter only in tests. */
-  imageBackoff?: BackoffSettings;
-  /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot}. */
-  stateRoot?: string;
-  /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
-  images?: ReadonlyMap<string, string>;
-  /** The node's `--allowed-unsafe-sysctls` (namespaced; `prefix*` patterns); the safe set is always allowed. */
-  allowedUnsafeSysctls?: readonly string[];
-  /** Where `Localhost` seccomp profiles are (default /var/lib/kubelet/seccomp). */
-  seccompProfileRoot?: string;
-  /**
-   * no_new_privs for every container unless `allowPrivilegeEscalation: true`, `privileged` or an added
-   * SYS_ADMIN (default true: pod-init's default, as strict as its RuntimeDefault seccomp). false: the
-   * kubelet's CRI rule, no_new_privs only for `allowPrivilegeEscalation: false`.
-   */
-  noNewPrivilegesByDefault?: boolean;
-  /**
-   * cgroups for the pod and its containers (default true): limits from `resources`, qosClass, OOMKilled
-   * from the kernel's counters, everything killed through them at the end. Without root and a
-   * delegated cgroup v2 subtree they are not applied, and the pod says so (an event and a condition).
-   */
-  cgroups?: boolean;
-  /** The pod's pids limit (kubelet --pod-max-pids): unset or -1 = unlimited. */
-  podPidsLimit?: number;
-  /** Where `kubepods` goes in each cgroup hierarchy (kubelet --cgroup-root); default `/`. */
-  cgroupRoot?: string;
-  /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
-  ownersDir?: string;
-  /**
-   * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
-   * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
-   * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports
-   * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
-   */
-  podNetwork?: 'loopback' | 'bridge' | HelperNetworkMode;
-  /**
-   * Host ports published besides the manifest's `hostPort`s (`--publish`). As root, publishing (these or a
-   * `hostPort`) and `egress` need a pod IP: they imply podNetwork `bridge` (src/net/pod-ports.ts) unless a
-   * helper mode is asked for.
-   */
-  publish?: readonly PortMapping[];
-  /** Rootless helpers: the gateway address 10.0.2.2 reaches the host's loopback (`--host-loopback`). */
-  hostLoopback?: boolean;
-  /** The bridge's IPv4 range (`--pod-cidr`); default 10.88.0.0/16. */
-  podCidr?: string;
-  /** Masquerade the pod's outbound traffic (`--egress`; turns on the host's ip_forward); implies `bridge`. */
-  egress?: boolean;
-  /** The pod IP lease directory; default /run/pod-init/net/leases. */
-  podLeaseDir?: string;
-  /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
-  logRotation?: LogRotation;
-  /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
-  userNamespaceRangesDir?: string;
-  /** The base of pods' /etc/resolv.conf (kubelet --resolv-conf); default /etc/resolv.conf. */
-  resolvConf?: string;
-  /**
-   * Where persistentVolumeClaim volumes are kept across runs (`DIR/<namespace>/<claimName>`); default
-   * {@link defaultClaimsDir}.
-   */
-  claimsDir?: string;
-  /**
-   * A guard process per pod (pod-guard.ts, default true) that kills the pod if pod-init dies, `kill -9`
-   * included: also processes that changed their uid, and hostPID pods. false only for tests (the negative
-   * control) and hosts where it cannot start.
-   */
-  guard?: boolean;
-  /**
-   * Pulling images that name a registry (`host:port/x`, `a.b/x`, `localhost/x`), src/image/: the store
-   * (default {@link defaultImageStoreDir}), `--insecure-registry` hosts, auth files (default none).
-   */
-  imagePull?: {
-    storeDir?: string;
-    insecureRegistries?: readonly string[];
-    authFiles?: readonly string[];
-    /** Mirrors by registry domain (`--registry-mirror`): a bare name is pulled when docker.io has one. */
-    mirrors?: ReadonlyMap<string, readonly string[]>;
-    /** CAs for https registries (`--registry-ca`, certs directories; default: Node's roots alone). */
-    trust?: RegistryTrust;
-    /** Told of each pull's layer progress (the CLI draws a line on a terminal). */
-    onProgress?: (progress: PullProgress) => void;
-    /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */
-    localImages?: ReadonlyMap<string, LocalSource>;
-  };
-}
+export type { LogLine, PodEvent } from './events';
+export type { PodRunnerOptions } from './runner-options';
 
 const configRetryMs = 10_000;
 const runningAsRoot = (): boolean => process.geteuid?.() === 0;
@@ -274,12 +143,10 @@ export class PodRunner extends EventEmitter {
   readonly #streamEnds: Array<Promise<void>> = [];
   readonly #volumes = new Map<string, PreparedVolume>();
   readonly #volumeErrors = new Map<string, string>();
-  readonly #etcFiles: Bind[] = [];
+  #etcFiles: Bind[] = [];
   /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
   readonly #shm: string | undefined;
   readonly #images: ReadonlyMap<string, string>;
-  readonly #allowedUnsafeSysctls: readonly string[];
-  readonly #seccompProfileRoot: string | undefined;
   readonly #logRotation: LogRotation;
   /** The state root pod-init chose, checked private before use. */
   readonly #privateRoot: string | undefined;
@@ -293,7 +160,7 @@ export class PodRunner extends EventEmitter {
   #done = false;
   #startTime: Date | undefined;
   #forcedPhase: { phase: 'Failed'; reason: string; message: string } | undefined;
-  #sandboxOptions: Parameters<typeof Sandbox.create>[0] = {};
+  #sandboxOptions: SandboxOptions = {};
   /** Counts sandboxes: regular init containers that ran in an earlier one run again. */
   #generation = 0;
   #replacing = false;
@@ -310,33 +177,21 @@ export class PodRunner extends EventEmitter {
   readonly #ownersDir: string;
   /** events.jsonl: the events `pod-init describe` shows. */
   readonly #eventLog: EventLog;
-  #cgroups: PodCgroups | undefined;
-  #qosClass: string = 'BestEffort';
-  /** Why cgroup limits are not (fully) applied, for the PodReadyToStartContainers condition. */
-  #cgroupNotice: string | undefined;
+  #cgroups: CgroupStep = { qosClass: 'BestEffort' };
   /** `hostUsers: false` as root: the pod's id range (userns-ranges.ts), given back at its end. */
   #idRange: UserNamespaceRange | undefined;
   /** Kills the pod if pod-init dies (pod-guard.ts); released at the clean end. */
   #guard: PodGuard | undefined;
   #guardStarting: Promise<void> | undefined;
-  /** The pod's IP on the bridge (podNetwork `bridge`), released at its end. */
-  #network: PodNetwork | undefined;
-  /** The pod's user-space network helper (podNetwork `rootless`, `pasta`, `slirp4netns`), one per pause. */
-  #rootless: RootlessPodNetwork | undefined;
-  /** Its host ports, held from the start, and its nftables table (publish, hostPort, egress). */
+  /** The pod's network: its IP on the bridge, its user-space helper, its ports' table (network-plan.ts). */
+  #net: NetworkReservation = {};
+  /** Its host ports, held from the start (publish, hostPort, egress). */
   #ports: PodPorts | undefined;
-  #portsReady: Promise<string[]> | undefined;
   /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
   #starting: Promise<void> | undefined;
-  /** Pulled images by image name (src/image/), and the waiting reasons of containers whose image step failed. */
-  readonly #pulled = new Map<string, StoredImage>();
-  readonly #imageErrors = new Map<string, { reason: string; message: string }>();
-  readonly #imagePullBackOff: ImagePullBackOff;
-  /** This pod's lease on the store's images it uses (leases.ts): `rmi` and `prune` spare them. */
-  #imageLease: ImageLease | undefined;
+  /** The image step (image-step.ts): pulled images, the containers' image errors, the pod's lease. */
+  readonly #imageStep: ImageStep;
   #imageRetry: Promise<void> = Promise.resolve();
-  /** When image steps are due again (each time once). */
-  readonly #imageRetries = new Set<number>();
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
@@ -346,10 +201,7 @@ export class PodRunner extends EventEmitter {
     this.pod.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
-    this.#imagePullBackOff = new ImagePullBackOff(options.imageBackoff ?? kubeletBackoff);
     this.#images = options.images ?? new Map();
-    this.#allowedUnsafeSysctls = options.allowedUnsafeSysctls ?? [];
-    this.#seccompProfileRoot = options.seccompProfileRoot;
     this.#options = options;
     this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
     this.#logRotation = options.logRotation ?? kubeletLogRotation;
@@ -373,8 +225,18 @@ export class PodRunner extends EventEmitter {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#eventLog = new EventLog(path.join(this.stateDir, 'events.jsonl'));
     this.#statusFile = new StatusFile(path.join(this.stateDir, 'status.json'), (error) =>
-      this.#emitEvent('Warning', 'FailedStatusWrite', `Writing status.json: ${error.message}`),
+      this.#say('Warning', 'FailedStatusWrite', `Writing status.json: ${error.message}`),
     );
+    this.#imageStep = new ImageStep({
+      pod: this.pod,
+      related: this.#related,
+      images: this.#images,
+      imagePull: options.imagePull,
+      imageBackoff: options.imageBackoff ?? kubeletBackoff,
+      root: runningAsRoot(),
+      euid: process.geteuid?.() ?? 0,
+      say: this.#say,
+    });
   }
 
   /** `name_namespace(uid)`, as the kubelet writes it in messages. */
@@ -402,7 +264,7 @@ export class PodRunner extends EventEmitter {
     if (!r)
       throw new PodOptionError('container', `one of ${this.#records.map((x) => x.spec.name).join(', ')}`, container);
     const count = options.previous ? r.restartCount - 1 : r.restartCount;
-    return count < 0 ? [] : readCriLog(path.join(this.stateDir, container, `${count}.log`), { rotated: true });
+    return count < 0 ? [] : readCriLog(logFile(this.stateDir, container, count), { rotated: true });
   }
 
   /**
@@ -418,104 +280,105 @@ export class PodRunner extends EventEmitter {
 
   async #startPod(): Promise<void> {
     if (this.#privateRoot !== undefined) ensurePrivateDir(this.#privateRoot, process.geteuid?.() ?? 0);
-    claimPod(this.#ownersDir, this.pod.metadata.uid!);
+    const m = this.pod.metadata;
+    claimPod(this.#ownersDir, m.uid!);
     try {
       // One live pod per namespace/name in a state root (pod-names.ts), before anything of it is made.
-      claimPodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+      claimPodName(this.#names(), m.namespace!, m.name, m.uid!);
     } catch (error) {
-      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+      releasePod(this.#ownersDir, m.uid!);
       throw error;
     }
     try {
-      this.#holdPorts(); // a host port in use is an error before anything of the pod is made
+      // a host port in use is an error before anything of the pod is made
+      this.#ports = holdPorts(this.pod, this.#networkOptions(), this.#ownersDir);
     } catch (error) {
-      releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
-      releasePod(this.#ownersDir, this.pod.metadata.uid!);
+      releasePodName(this.#names(), m.namespace!, m.name, m.uid!);
+      releasePod(this.#ownersDir, m.uid!);
       throw error;
     }
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     this.#statusFile.schedule(() => this.object());
-    sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (m) =>
-      this.#emitEvent('Normal', 'SweptLeftovers', m),
+    sweepStaleState(path.dirname(this.stateDir), this.#ownersDir, (message) =>
+      this.#say('Normal', 'SweptLeftovers', message),
     );
-    await this.#startCgroups();
-    // The guard starts alongside the sandbox (its ~5 ms off the start's path); it knows the pod's cgroups
-    // from the start, and each pause as it comes. One that cannot start fails the pod's start: the pod
-    // would outlive pod-init.
-    if (this.#options.guard !== false) {
-      this.#guardStarting = PodGuard.start({ cgroupDirs: this.#cgroups?.podCgroupDirs() ?? [] }).then((guard) => {
-        this.#guard = guard;
-        // Killed by someone (the guard never exits on its own before its release): said, not hidden.
-        void guard.exited.then(() => {
-          if (!guard.released)
-            this.#emitEvent(
-              'Warning',
-              'GuardExited',
-              `The pod's guard (pid ${guard.pid}) exited: if pod-init dies now, processes of this pod may outlive it`,
-            );
-        });
+    if (this.#options.cgroups !== false)
+      this.#cgroups = await cgroupStep(this.pod, {
+        ownersDir: this.#ownersDir,
+        ...(this.#options.podPidsLimit !== undefined ? { podPidsLimit: this.#options.podPidsLimit } : {}),
+        ...(this.#options.cgroupRoot !== undefined ? { cgroupRoot: this.#options.cgroupRoot } : {}),
+        say: this.#say,
       });
-      this.#guardStarting.catch(() => undefined); // awaited below, or by #terminate after an early return
-    }
+    this.#startGuard();
     if (this.#terminating) return;
-    const spec = this.pod.spec;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
-    const sysctls = admitSysctls(
-      { ...spec, sysctls: spec.securityContext?.sysctls ?? [] },
-      sysctlAllowlist(this.#allowedUnsafeSysctls, os.release()),
-    );
-    if (!sysctls.admitted) {
-      this.#reject(sysctls.reason, sysctls.message);
-      return;
-    }
-    const kinds: NamespaceKind[] = ['mnt'];
-    if (!spec.hostPID) kinds.push('pid');
-    if (!spec.hostIPC) kinds.push('ipc');
-    if (!spec.hostNetwork) kinds.push('net', 'uts');
-    const options: Parameters<typeof Sandbox.create>[0] = { namespaces: kinds };
-    if (!spec.hostNetwork) options.hostname = this.#hostname;
+    const plan = planSandbox(this.pod, this.#hostname, this.#options.allowedUnsafeSysctls ?? []);
+    if ('reason' in plan) return this.#reject(plan);
+    const options = plan.options;
     if (!this.#allocateIdRange(options)) return;
-    if (!this.#reserveNetwork()) return;
-    this.#writeEtcFiles();
+    const reserved = reserveNetwork(this.pod, this.#networkOptions(), {
+      ownersDir: this.#ownersDir,
+      ports: this.#ports,
+      say: this.#say,
+    });
+    const { reason, message, ...net } = reserved as Partial<Rejection> & NetworkReservation;
+    this.#net = net;
+    if (reason !== undefined) return this.#reject({ reason, message: message! });
+    this.#etcFiles = writeEtcFiles(this.pod, {
+      stateDir: this.stateDir,
+      hostname: this.#hostname,
+      podIP: this.#podIP,
+      ...(this.#options.resolvConf !== undefined ? { resolvConf: this.#options.resolvConf } : {}),
+      say: this.#say,
+    });
     const memoryLimit = podMemoryLimit(this.#records);
-    const node = nodeAllocatable(this.stateDir);
-    for (const volume of spec.volumes ?? []) {
+    const context = { pod: this.pod, node: nodeAllocatable(this.stateDir), claimsDir: this.#claimsDir() };
+    for (const volume of this.pod.spec.volumes ?? []) {
       try {
-        this.#volumes.set(
-          volume.name,
-          prepareVolume(volume, this.stateDir, this.#related, memoryLimit, {
-            pod: this.pod,
-            node,
-            claimsDir: this.#options.claimsDir ?? defaultClaimsDir(),
-          }),
-        );
+        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related, memoryLimit, context));
       } catch (error) {
-        this.#volumeFailed(
-          volume,
-          error,
-          0,
-          { pod: this.pod, node, claimsDir: this.#options.claimsDir ?? defaultClaimsDir() },
-          memoryLimit,
-        );
+        this.#volumeFailed(volume, error, 0, context, memoryLimit);
       }
     }
-    if (this.#idRange) this.#givePodFiles(this.#idRange.hostId);
+    if (this.#idRange) givePodFiles(this.stateDir, this.#etcFiles, this.#volumes, this.pod, this.#idRange.hostId);
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
-    options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...sysctls.steps];
-    const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
+    options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...plan.sysctlSteps];
+    const sandboxCgroups = this.#cgroups.cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
     await this.#ensureImages();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
-    if (!(await this.#rootlessReady())) return;
-    if (!(await this.#portsPublished())) return;
+    const rejected = await networkReady(this.#net, this.#say);
+    if (rejected !== undefined) return this.#reject(rejected);
     await this.#guardStarting;
     this.#guard?.watch(this.#sandbox.pid);
     this.#startTime = new Date();
-    const deadline = spec.activeDeadlineSeconds;
+    const deadline = this.pod.spec.activeDeadlineSeconds;
     if (deadline !== undefined) this.#later(deadline * 1000, () => this.#deadlineExceeded());
     this.#changed();
     this.#sync();
+  }
+
+  /**
+   * The guard starts alongside the sandbox (its ~5 ms off the start's path); it knows the pod's cgroups
+   * from the start, and each pause as it comes. One that cannot start fails the pod's start: the pod
+   * would outlive pod-init.
+   */
+  #startGuard(): void {
+    if (this.#options.guard === false) return;
+    this.#guardStarting = PodGuard.start({ cgroupDirs: this.#cgroups.cgroups?.podCgroupDirs() ?? [] }).then((guard) => {
+      this.#guard = guard;
+      // Killed by someone (the guard never exits on its own before its release): said, not hidden.
+      void guard.exited.then(() => {
+        if (!guard.released)
+          this.#say(
+            'Warning',
+            'GuardExited',
+            `The pod's guard (pid ${guard.pid}) exited: if pod-init dies now, processes of this pod may outlive it`,
+          );
+      });
+    });
+    this.#guardStarting.catch(() => undefined); // awaited by #startPod, or by #terminate after an early return
   }
 
   /**
@@ -542,7 +405,7 @@ export class PodRunner extends EventEmitter {
     if (changed.length === 0) return [];
     this.#changed();
     await this.#ensureImages();
-    const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    const grace = this.#grace();
     for (const r of changed) {
       // Only a running container is restarted for it; one that has ended goes on by the policy (kubelet).
       if (r.kind === 'init' || this.#terminating || !isRunning(r)) continue;
@@ -565,7 +428,7 @@ export class PodRunner extends EventEmitter {
    */
   delete(graceSeconds?: number): void {
     this.#deleted = true;
-    const grace = graceSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    const grace = graceSeconds ?? this.#grace();
     const m = this.pod.metadata;
     if (m.deletionTimestamp === undefined && !this.#done) {
       // As the API server marks a deleted pod (kubectl shows it Terminating until its phase is terminal).
@@ -592,134 +455,32 @@ export class PodRunner extends EventEmitter {
     void this.#terminate(grace);
   }
 
-  /**
-   * podNetwork `bridge`: the leftovers of dead pod-inits swept (and said), then this pod's address leased
-   * and the bridge made if it is not there; false when that fails (the pod fails, as a CNI ADD failure
-   * fails the kubelet's sandbox). Without root the pod keeps loopback only, and an event says so.
-   */
-  #reserveNetwork(): boolean {
-    if (!this.#planRootlessNetwork()) return false;
-    if (!this.#wantsBridge()) return true;
-    if (!runningAsRoot()) {
-      this.#emitEvent('Warning', 'PodNetworkUnavailable', '--pod-network bridge needs root: the pod has only loopback');
-      return true;
-    }
-    if (this.#ports?.conflict !== undefined) {
-      this.#reject('NodePorts', nodePortsMessage(this.#ports.conflict));
-      return false;
-    }
-    const options = {
-      ownersDir: this.#ownersDir,
-      ...(this.#options.podCidr !== undefined ? { cidr: this.#options.podCidr } : {}),
-      ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
+  /** The pod's terminationGracePeriodSeconds (the kubelet's default 30). */
+  #grace(): number {
+    return this.pod.spec.terminationGracePeriodSeconds ?? 30;
+  }
+
+  #networkOptions(): NetworkOptions {
+    const o = this.#options;
+    return {
+      ...(o.podNetwork !== undefined ? { podNetwork: o.podNetwork } : {}),
+      ...(o.publish !== undefined ? { publish: o.publish } : {}),
+      ...(o.hostLoopback !== undefined ? { hostLoopback: o.hostLoopback } : {}),
+      ...(o.podCidr !== undefined ? { podCidr: o.podCidr } : {}),
+      ...(o.egress !== undefined ? { egress: o.egress } : {}),
+      ...(o.podLeaseDir !== undefined ? { podLeaseDir: o.podLeaseDir } : {}),
+      searchPath: process.env.PATH ?? '',
+      root: runningAsRoot(),
     };
-    try {
-      const say = (m: string) => this.#emitEvent('Normal', 'SweptLeftovers', m);
-      sweepPodNetworks(options, say);
-      sweepPodPorts({ netDir: this.#netDir(), ownersDir: this.#ownersDir }, say);
-      this.#network = PodNetwork.reserve(this.pod.metadata.uid!, options);
-      const conflict = this.#ports?.claim();
-      if (conflict !== undefined) {
-        this.#reject('NodePorts', nodePortsMessage(conflict));
-        return false;
-      }
-      this.#portsReady = this.#ports?.apply(this.#network.address);
-      this.#portsReady?.catch(() => undefined); // awaited once the sandbox is made, and at the end
-    } catch (error) {
-      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
-      return false;
-    }
-    return true;
   }
 
-  /**
-   * A user-space network helper for the pod (rootless-pod-network.ts), or the one notice saying why it has
-   * only loopback; false when the pod is rejected (a hostPort that cannot be published).
-   */
-  #planRootlessNetwork(): boolean {
-    try {
-      const plan = RootlessPodNetwork.plan(this.pod.spec, {
-        mode: this.#options.podNetwork,
-        ...(this.#options.publish !== undefined ? { publish: this.#options.publish } : {}),
-        hostLoopback: this.#options.hostLoopback === true,
-        searchPath: process.env.PATH ?? '',
-        root: runningAsRoot(),
-      });
-      if ('notice' in plan) this.#emitEvent('Warning', 'PodNetworkUnavailable', plan.notice);
-      else this.#rootless = plan.network;
-    } catch (error) {
-      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network: ${(error as Error).message}`);
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * A pod IP on the bridge: `--pod-network bridge`, or, as root without a helper mode, published ports
-   * (hostPort, --publish) or --egress, which need one (without root, published ports go through a helper).
-   */
-  #wantsBridge(): boolean {
-    if (this.pod.spec.hostNetwork) return false;
-    const mode = this.#options.podNetwork;
-    if (mode === 'bridge') return true;
-    if (mode !== undefined && mode !== 'loopback') return false; // a rootless helper's mode
-    return (
-      runningAsRoot() &&
-      (this.#options.egress === true || podPortMappings(this.pod.spec, this.#options.publish).length > 0)
-    );
-  }
-
-  /** Where the network's state lives: the lease directory's parent (/run/pod-init/net). */
-  #netDir(): string {
-    return path.dirname(this.#options.podLeaseDir ?? defaultLeaseDir);
-  }
-
-  /**
-   * As root, the pod's host ports bound (held until its end) before anything of it is made: a port a host
-   * process holds throws HostPortInUseError; one another pod publishes is kept for the NodePorts rejection.
-   */
-  #holdPorts(): void {
-    const mappings = podPortMappings(this.pod.spec, this.#options.publish);
-    if (!this.#wantsBridge() || !runningAsRoot()) return;
-    this.#ports = PodPorts.hold({
-      podUid: this.pod.metadata.uid!,
-      namespace: this.pod.metadata.namespace!,
-      name: this.pod.metadata.name,
-      mappings,
-      egress: this.#options.egress === true,
-      ownersDir: this.#ownersDir,
-      netDir: this.#netDir(),
-      bridge: defaultBridge,
-    });
-  }
-
-  /** The pod's nftables table is there (it was made while the sandbox was); false when that failed. */
-  async #portsPublished(): Promise<boolean> {
-    if (this.#portsReady === undefined) return true;
-    try {
-      for (const notice of await this.#portsReady) this.#emitEvent('Normal', 'PortsPublished', notice);
-    } catch (error) {
-      this.#reject('FailedCreatePodSandBox', `Failed to publish the pod's ports: ${(error as Error).message}`);
-      return false;
-    }
-    return true;
-  }
-
-  /** The helper serves the new sandbox; false when it cannot (the pod fails, as a failed CNI ADD fails it). */
-  async #rootlessReady(): Promise<boolean> {
-    try {
-      await this.#rootless?.ready();
-    } catch (error) {
-      const kind = this.#rootless!.helper.kind;
-      this.#reject('FailedCreatePodSandBox', `Failed to set up the pod network (${kind}): ${(error as Error).message}`);
-      return false;
-    }
-    return true;
+  #claimsDir(): string {
+    return this.#options.claimsDir ?? defaultClaimsDir();
   }
 
   /** The pod's IP: its address on the bridge or behind its helper (not reachable from the host), or loopback's. */
   get #podIP(): string {
-    return this.#network?.address ?? this.#rootless?.address ?? '127.0.0.1';
+    return this.#net.network?.address ?? this.#net.rootless?.address ?? '127.0.0.1';
   }
 
   /** The names of the live pods of this state root (pod-names.ts). */
@@ -728,76 +489,14 @@ export class PodRunner extends EventEmitter {
   }
 
   /** Admission refused the pod (kubelet rejectPod): phase Failed, nothing started. */
-  #reject(reason: string, message: string): void {
-    this.#forcedPhase = { phase: 'Failed', reason, message: `Pod was rejected: ${message}` };
-    this.#emitEvent('Warning', reason, message);
+  #reject(rejection: Rejection): void {
+    this.#forcedPhase = {
+      phase: 'Failed',
+      reason: rejection.reason,
+      message: `Pod was rejected: ${rejection.message}`,
+    };
+    this.#say('Warning', rejection.reason, rejection.message);
     void this.#terminate(0, true);
-  }
-
-  /**
-   * fsGroup (K5): the pod's emptyDir, configMap, secret, downwardAPI and projected volumes given to the
-   * group before any container starts, read through the pod's mount namespace (a Memory emptyDir is its
-   * tmpfs there).
-   */
-  #applyFsGroup(sandbox: Sandbox): void {
-    const sc = this.pod.spec.securityContext;
-    if (sc?.fsGroup === undefined) return;
-    const root = sandbox.root; // the pod's mount namespace (the pause itself lives in an empty root)
-    for (const spec of this.pod.spec.volumes ?? []) {
-      const volume = this.#volumes.get(spec.name);
-      const owned = !!(
-        spec.emptyDir ??
-        spec.configMap ??
-        spec.secret ??
-        spec.downwardAPI ??
-        spec.projected ??
-        spec.persistentVolumeClaim
-      );
-      if (volume === undefined || !owned) continue;
-      try {
-        setVolumeOwnership(`${root}${volume.source}`, {
-          // In the pod's user namespace (hostUsers: false) the group is fsGroup there.
-          fsGroup: sc.fsGroup + (this.#idRange?.hostId ?? 0),
-          readOnly: volume.readOnly,
-          // configMap, secret, downwardAPI, projected: the kubelet passes no policy (always walked).
-          ...((spec.emptyDir ?? spec.persistentVolumeClaim) !== undefined && sc.fsGroupChangePolicy === 'OnRootMismatch'
-            ? { policy: 'OnRootMismatch' as const }
-            : {}),
-        });
-      } catch (error) {
-        this.#emitEvent(
-          'Warning',
-          'FailedMount',
-          `MountVolume.SetUp failed for volume "${spec.name}" : applying fsGroup: ${(error as Error).message}`,
-        );
-      }
-    }
-  }
-
-  /**
-   * The pod's cgroups (pod-cgroups.ts): what dead pod-inits left is swept first (and said), then this
-   * pod's are made with its limits; its QoS class is known from here on.
-   */
-  async #startCgroups(): Promise<void> {
-    if (this.#options.cgroups === false) return;
-    // The runner's PodSpecObject is the validated manifest's Pod (two views of one object, issue #11).
-    const started = await startPodCgroups(this.pod as unknown as Pod, {
-      isAlive: (uid) => !isPodGone(this.#ownersDir, uid),
-      ...(this.#options.podPidsLimit !== undefined ? { podPidsLimit: this.#options.podPidsLimit } : {}),
-      ...(this.#options.cgroupRoot !== undefined ? { cgroupRoot: this.#options.cgroupRoot } : {}),
-    });
-    this.#cgroups = started.cgroups;
-    this.#qosClass = started.qosClass;
-    for (const swept of started.swept)
-      this.#emitEvent(
-        'Normal',
-        'SweptLeftovers',
-        `Removed the cgroups of pod ${swept.podUid}, left behind by a pod-init that is gone`,
-      );
-    if (started.notice !== undefined) {
-      this.#cgroupNotice = started.notice;
-      this.#emitEvent('Warning', 'ResourcesNotEnforced', started.notice);
-    }
   }
 
   /**
@@ -805,7 +504,7 @@ export class PodRunner extends EventEmitter {
    * sandbox's user namespace mapping it; false when none is free (the pod fails, as the kubelet's
    * sandbox creation does). Without root the pod's user namespace is already one of its own.
    */
-  #allocateIdRange(options: NonNullable<Parameters<typeof Sandbox.create>[0]>): boolean {
+  #allocateIdRange(options: SandboxOptions): boolean {
     if (this.pod.spec.hostUsers !== false || !runningAsRoot()) return true;
     try {
       this.#idRange = allocateRange(
@@ -814,30 +513,11 @@ export class PodRunner extends EventEmitter {
         (uid) => !isPodGone(this.#ownersDir, uid),
       );
     } catch (error) {
-      this.#reject('FailedCreatePodSandBox', (error as Error).message);
+      this.#reject({ reason: 'FailedCreatePodSandBox', message: (error as Error).message });
       return false;
     }
     options.userNamespace = rangeMappings(this.#idRange);
     return true;
-  }
-
-  /**
-   * What pod-init made for a `hostUsers: false` pod and its containers read or write, given to the
-   * pod's root (userns-files.ts): /etc/hosts, /etc/hostname, emptyDir, configMap and secret volumes.
-   */
-  #givePodFiles(hostId: number): void {
-    // Its setup runs as the pod's root: through the state root (searchable, not listable: 0711, as
-    // Docker's userns-remap makes its root) into the pod's own state directory (its group, 0710).
-    const stateRoot = path.dirname(this.stateDir);
-    fs.chmodSync(stateRoot, (fs.statSync(stateRoot).mode & 0o7777) | 0o001);
-    fs.chownSync(this.stateDir, 0, hostId);
-    fs.chmodSync(this.stateDir, 0o710);
-    for (const file of this.#etcFiles) givePodTree(file.source, hostId);
-    for (const spec of this.pod.spec.volumes ?? []) {
-      const volume = this.#volumes.get(spec.name);
-      if (volume !== undefined && !volume.hostPath && volume.tmpfsBytes === undefined)
-        givePodTree(volume.source, hostId);
-    }
   }
 
   /**
@@ -849,7 +529,7 @@ export class PodRunner extends EventEmitter {
   #volumeFailed(volume: VolumeSpec, error: unknown, attempt: number, context: VolumeContext, memory?: number): void {
     const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
     this.#volumeErrors.set(volume.name, message);
-    this.#emitEvent('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
+    this.#say('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
     if (volume.emptyDir?.medium === 'Memory') return;
     this.#later(Math.min(500 * 2 ** attempt, 122_000), () => {
       if (this.#terminating) return;
@@ -860,64 +540,31 @@ export class PodRunner extends EventEmitter {
         this.#volumeFailed(volume, again, attempt + 1, context, memory);
         return;
       }
-      if (this.#idRange && !prepared.hostPath && prepared.tmpfsBytes === undefined)
-        givePodTree(prepared.source, this.#idRange.hostId);
+      if (this.#idRange) giveVolume(prepared, this.#idRange.hostId);
       this.#volumes.set(volume.name, prepared);
       this.#volumeErrors.delete(volume.name);
       this.#queueSync();
     });
   }
 
-  /** The pod's /etc/hosts (kubelet) and /etc/hostname (runtime), bound into every container. */
-  #writeEtcFiles(): void {
-    const spec = this.pod.spec;
-    const m = this.pod.metadata;
-    const fqdn = spec.subdomain ? `${this.#hostname}.${spec.subdomain}.${m.namespace}.svc.cluster.local` : undefined;
-    const hosts = path.join(this.stateDir, 'etc-hosts');
-    const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
-    fs.writeFileSync(hosts, hostsFile(this.#podIP, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
-    this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
-    const hostname = path.join(this.stateDir, 'hostname');
-    fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
-    this.#etcFiles.push({ source: hostname, target: '/etc/hostname' });
-    const resolv = path.join(this.stateDir, 'resolv.conf');
-    const { conf, warnings } = podDNS(spec, this.#dnsBase());
-    for (const warning of warnings) this.#emitEvent('Warning', warning.reason, warning.message);
-    fs.writeFileSync(resolv, resolvConfText(conf), { mode: 0o644 });
-    this.#etcFiles.push({ source: resolv, target: '/etc/resolv.conf' });
-  }
-
-  /**
-   * The host's resolv.conf as the DNS base. A pod with its own network cannot reach a loopback resolver
-   * (systemd-resolved's 127.0.0.53): then systemd-resolved's list of real servers, as kubeadm does.
-   */
-  #dnsBase(): ResolvConf {
-    const read = (file: string) => {
-      try {
-        return parseResolvConf(fs.readFileSync(file, 'utf8'));
-      } catch {
-        return undefined;
-      }
-    };
-    const base = read(this.#options.resolvConf ?? '/etc/resolv.conf') ?? parseResolvConf('');
-    if (this.pod.spec.hostNetwork || !onlyLoopbackNameservers(base)) return base;
-    return read('/run/systemd/resolve/resolv.conf') ?? base;
-  }
-
   /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
   async #createSandbox(): Promise<Sandbox> {
     const sandbox = await Sandbox.create(this.#sandboxOptions);
     try {
-      this.#network?.attach(sandbox.pid);
-      this.#rootless?.attach(sandbox.pid, sandbox.pause.exited, this.stateDir, {
-        warning: (reason, message) => this.#emitEvent('Warning', reason, message),
+      this.#net.network?.attach(sandbox.pid);
+      this.#net.rootless?.attach(sandbox.pid, sandbox.pause.exited, this.stateDir, {
+        warning: (reason, message) => this.#say('Warning', reason, message),
       });
     } catch (error) {
       await sandbox.destroy();
       throw error;
     }
     this.#guard?.watch(sandbox.pid);
-    this.#applyFsGroup(sandbox);
+    applyFsGroup(this.pod, this.#volumes, {
+      root: sandbox.root, // the pod's mount namespace (the pause itself lives in an empty root)
+      ...(this.#idRange ? { hostId: this.#idRange.hostId } : {}),
+      say: this.#say,
+    });
     this.#generation++;
     void sandbox.pause.exited.then(() => {
       if (!this.#terminating && this.#sandbox === sandbox) void this.#sandboxChanged();
@@ -931,7 +578,7 @@ export class PodRunner extends EventEmitter {
    * containers run again (restart counts go on).
    */
   async #sandboxChanged(): Promise<void> {
-    this.#emitEvent('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    this.#say('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     if (this.pod.spec.restartPolicy === 'Never' && this.#records.some((r) => r.current !== undefined)) {
       void this.#terminate(0, true); // the infrastructure died: the rest is killed at once
       return;
@@ -942,13 +589,13 @@ export class PodRunner extends EventEmitter {
     await Promise.all(running.map((r) => r.current!.process?.exited));
     // And whatever they left (a daemon of a hostPID pod, say): nothing of the old sandbox runs while
     // the new one is set up (its fsGroup walk, say).
-    await this.#cgroups?.killAll().catch(() => undefined);
+    await this.#cgroups.cgroups?.killAll().catch(() => undefined);
     await this.#sandbox?.destroy();
     if (this.#terminating) return; // deleted meanwhile: #terminate finishes the pod
     this.#initialized = false;
     this.#sandbox = await this.#createSandbox();
-    void this.#rootless?.ready().catch((error: Error) => {
-      this.#emitEvent('Warning', 'FailedPodNetwork', `The new sandbox has only loopback: ${error.message}`);
+    void this.#net.rootless?.ready().catch((error: Error) => {
+      this.#say('Warning', 'FailedPodNetwork', `The new sandbox has only loopback: ${error.message}`);
     });
     this.#replacing = false;
     this.#changed();
@@ -959,17 +606,18 @@ export class PodRunner extends EventEmitter {
   #deadlineExceeded(): void {
     const message = 'Pod was active on the node longer than the specified deadline';
     this.#forcedPhase = { phase: 'Failed', reason: 'DeadlineExceeded', message };
-    this.#emitEvent('Normal', 'DeadlineExceeded', message);
-    void this.#terminate(this.pod.spec.terminationGracePeriodSeconds ?? 30);
+    this.#say('Normal', 'DeadlineExceeded', message);
+    void this.#terminate(this.#grace());
   }
 
-  #emitEvent(type: PodEvent['type'], reason: string, message: string, container?: string): void {
+  /** Records and emits an event (an arrow: modules get it as their {@link Say}). */
+  readonly #say: Say = (type, reason, message, container) => {
     const event: PodEvent = { type, reason, message, time: new Date() };
     if (container !== undefined) event.container = container;
     // Kept for `pod-init describe` (event-log.ts); the Date as JSON is the RFC 3339 time.
     this.#eventLog.append({ ...event, time: event.time.toISOString() });
     this.emit('event', event);
-  }
+  };
 
   #status(): Record<string, unknown> {
     const status = podStatus(this.#records, {
@@ -983,8 +631,8 @@ export class PodRunner extends EventEmitter {
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: this.#podIP,
-      qosClass: this.#qosClass,
-      ...(this.#cgroupNotice !== undefined ? { sandboxMessage: this.#cgroupNotice } : {}),
+      qosClass: this.#cgroups.qosClass,
+      ...(this.#cgroups.notice !== undefined ? { sandboxMessage: this.#cgroups.notice } : {}),
       previousConditions: this.#conditions,
       now: new Date(),
     });
@@ -1014,30 +662,6 @@ export class PodRunner extends EventEmitter {
     });
   }
 
-  #view(): PodView {
-    const view = (r: ContainerRecord): ContainerView => {
-      const v: ContainerView = {
-        name: r.spec.name,
-        kind: r.kind,
-        running: isRunning(r),
-        started: isRunning(r) && r.current!.started !== false,
-        backoffKey: `${r.spec.name}@${JSON.stringify(r.spec)}`,
-      };
-      // A regular init container that ran in an earlier sandbox counts as never run: it runs again.
-      const earlier = r.kind === 'init' && r.current !== undefined && r.current.generation !== this.#generation;
-      // A container whose definition changed is started again at once, whatever the policy (kubelet's hash check).
-      if (r.current?.finishedAt && !earlier && !r.definitionChanged)
-        v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
-      return v;
-    };
-    return {
-      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
-      init: this.#records.filter((r) => r.kind !== 'regular').map(view),
-      regular: this.#records.filter((r) => r.kind === 'regular').map(view),
-      initialized: this.#initialized,
-    };
-  }
-
   #record(name: string): ContainerRecord {
     return this.#records.find((r) => r.spec.name === name)!;
   }
@@ -1045,7 +669,12 @@ export class PodRunner extends EventEmitter {
   #sync(): void {
     if (this.#terminating || this.#replacing || this.#done || !this.#sandbox || this.#postStartRunning) return;
     const now = Date.now();
-    for (const action of decide(this.#view(), this.#backoff, now)) {
+    const view = reconcileView(this.#records, {
+      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
+      initialized: this.#initialized,
+      generation: this.#generation,
+    });
+    for (const action of decide(view, this.#backoff, now)) {
       switch (action.type) {
         case 'initialized':
           this.#initialized = true;
@@ -1064,7 +693,7 @@ export class PodRunner extends EventEmitter {
             reason: 'CrashLoopBackOff',
             message: `back-off ${seconds}s restarting failed container=${r.spec.name} pod=${this.podRef}`,
           };
-          this.#emitEvent(
+          this.#say(
             'Warning',
             'BackOff',
             `Back-off restarting failed container ${r.spec.name} in pod ${this.podRef}`,
@@ -1075,110 +704,32 @@ export class PodRunner extends EventEmitter {
           break;
         }
         case 'kill-pod':
-          void this.#terminate(this.pod.spec.terminationGracePeriodSeconds ?? 30);
+          void this.#terminate(this.#grace());
           return;
       }
     }
   }
 
   /**
-   * The image step of every container whose image names a registry, before the sandbox (src/image/
-   * ensure.ts): pulled into the store as its imagePullPolicy says, one image at a time (the kubelet's
-   * serialized pulls); a failure is the container's waiting reason (the pod stays Pending). A failed
-   * pull is retried with the kubelet's image back-off (src/image/pull-backoff.ts): ErrImagePull, then
-   * ImagePullBackOff from half-way through the back-off, then a pull again; a pull that succeeds
-   * starts the container.
+   * The image step (image-step.ts) of every container not done yet; its outcomes are the containers'
+   * waiting reasons, and its retries are timers.
    */
   async #ensureImages(): Promise<void> {
-    const specs = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
-    let ctx: PullContext | undefined;
-    const retry = new Set<number>();
-    for (const spec of specs) {
-      const image = spec.image ?? '';
-      if (image === '' || this.#images.has(image) || this.#pulled.has(image)) continue;
-      if (this.#deleted || this.#done) return;
-      const local = this.#options.imagePull?.localImages?.get(image);
-      if (local !== undefined) {
-        if (this.#imageErrors.has(spec.name)) continue; // a bad archive stays bad: not loaded again
-        ctx ??= this.#pullContext();
-        await this.#loadLocalImage(spec.name, image, local, ctx);
-        continue;
-      }
-      const previous = this.#imageErrors.get(spec.name)?.reason;
-      if (previous !== undefined && previous !== 'ErrImagePull' && previous !== 'ImagePullBackOff') continue;
-      let registry: boolean;
-      try {
-        registry = isRegistryImage(image, this.#options.imagePull?.mirrors);
-      } catch {
-        registry = true; // ensureImage reports it (InvalidImageName)
-      }
-      if (!registry) continue;
-      ctx ??= this.#pullContext();
-      this.#leaseImage(ctx, image);
-      const result = await this.#imagePullBackOff.ensure(
-        image,
-        spec.imagePullPolicy ?? defaultPullPolicy(image),
-        ctx,
-        (type, reason, message) => this.#emitEvent(type, reason, message, spec.name),
-      );
-      const r = this.#records.find((x) => x.spec.name === spec.name);
-      if ('image' in result) {
-        this.#pulled.set(image, result.image);
-        this.#imageLease?.hold(result.image.reference, result.image.record);
-        this.#imageErrors.delete(spec.name);
-        if (r?.waiting?.reason === 'ErrImagePull' || r?.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
-      } else {
-        this.#imageErrors.set(spec.name, result.waiting);
-        if (r) r.waiting = result.waiting;
-        if (result.backOffAt !== undefined) retry.add(result.backOffAt);
-        if (result.retryAt !== undefined) retry.add(result.retryAt);
-      }
-    }
+    const { retryAt } = await this.#imageStep.ensure(
+      () => this.#deleted || this.#done,
+      (container, waiting) => {
+        const r = this.#records.find((x) => x.spec.name === container);
+        if (!r) return;
+        if (waiting !== undefined) r.waiting = waiting;
+        else if (r.waiting?.reason === 'ErrImagePull' || r.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
+      },
+    );
     const now = Date.now();
-    for (const at of retry) {
-      if (this.#imageRetries.has(at)) continue;
-      this.#imageRetries.add(at);
+    for (const at of retryAt)
       this.#later(Math.max(0, at - now), () => {
-        this.#imageRetries.delete(at);
+        this.#imageStep.retryFired(at);
         void this.#retryImages();
       });
-    }
-  }
-
-  /** The image step of an image from a local archive (src/image/local-image.ts): loaded, verified, into the store. */
-  async #loadLocalImage(container: string, image: string, source: LocalSource, ctx: PullContext): Promise<void> {
-    const quoted = JSON.stringify(image);
-    try {
-      const [loaded] = await loadLocalImages(source, ctx, image);
-      this.#pulled.set(image, loaded!);
-      this.#leaseImage(ctx, loaded!.reference, loaded!.record);
-      this.#emitEvent('Normal', 'Pulled', `Container image ${quoted} already present on machine`, container);
-    } catch (error) {
-      if (!(error instanceof Error) || !['LocalImageError', 'ArchiveError', 'ImageReferenceError'].includes(error.name))
-        throw error;
-      const message = `${source.transport}:${source.path}: ${error.message}`;
-      this.#emitEvent('Warning', 'Failed', `Failed to pull image ${quoted}: ${message}`, container);
-      this.#emitEvent('Warning', 'Failed', 'Error: ErrImagePull', container);
-      const waiting = { reason: 'ErrImagePull', message };
-      this.#imageErrors.set(container, waiting);
-      const r = this.#records.find((x) => x.spec.name === container);
-      if (r) r.waiting = waiting;
-    }
-  }
-
-  /**
-   * Leases `image` for this pod before it is pulled (so GC never takes it between the pull and the
-   * start) and with its layers once known; released at the pod's end.
-   */
-  #leaseImage(ctx: PullContext, image: string, record?: { config: string; diffIds: string[] }): void {
-    let reference: string;
-    try {
-      reference = referenceString(parseReference(image));
-    } catch {
-      return; // InvalidImageName: nothing to lease
-    }
-    this.#imageLease ??= new ImageLease(ctx.store.dir, `${this.pod.metadata.namespace}/${this.pod.metadata.name}`);
-    this.#imageLease.hold(reference, record ?? { config: '', diffIds: [] });
   }
 
   /** The image step again (one at a time), then whatever it made startable. */
@@ -1193,61 +744,14 @@ export class PodRunner extends EventEmitter {
       })
       .catch((error: unknown) => {
         // Not a pull failure (ensureImage reports those): the store itself failed. Said, not thrown.
-        this.#emitEvent('Warning', 'Failed', `Error: ${error instanceof Error ? error.message : String(error)}`);
+        this.#say('Warning', 'Failed', `Error: ${error instanceof Error ? error.message : String(error)}`);
       });
     return this.#imageRetry;
   }
 
-  /**
-   * Credentials from the pod's imagePullSecrets (the Secrets of its input), as the kubelet's keyring:
-   * missing ones get its `FailedToRetrieveImagePullSecret` warning, unusable ones a warning saying why.
-   */
-  #pullSecretCredentials(): ReturnType<typeof credentialsFromPullSecrets>['credentials'] {
-    const names = (this.pod.spec.imagePullSecrets ?? []).map((s) => s.name ?? '').filter((n) => n !== '');
-    const found = names.filter((n) => this.#related.secrets.has(n));
-    const missing = names.filter((n) => !this.#related.secrets.has(n));
-    if (missing.length > 0)
-      this.#emitEvent(
-        'Warning',
-        'FailedToRetrieveImagePullSecret',
-        `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
-      );
-    const { credentials, problems } = credentialsFromPullSecrets(
-      found.map((name) => ({
-        name,
-        data:
-          this.#related.bytes?.secrets.get(name) ??
-          Object.fromEntries(Object.entries(this.#related.secrets.get(name)!).map(([k, v]) => [k, Buffer.from(v)])),
-      })),
-    );
-    for (const problem of problems) this.#emitEvent('Warning', 'FailedToRetrieveImagePullSecret', problem);
-    return credentials;
-  }
-
-  #pullContext(): PullContext {
-    const pull = this.#options.imagePull ?? {};
-    const root = runningAsRoot();
-    return {
-      store: new ImageStore(pull.storeDir ?? defaultImageStoreDir()),
-      client: new RegistryClient({
-        insecureRegistries: pull.insecureRegistries ?? [],
-        credentials: firstCredentials(this.#pullSecretCredentials(), credentialsFrom(pull.authFiles ?? [])),
-        ...(pull.mirrors !== undefined ? { mirrors: pull.mirrors } : {}),
-        ...(pull.trust !== undefined ? { trust: pull.trust } : {}),
-      }),
-      ...(pull.onProgress !== undefined ? { onProgress: pull.onProgress } : {}),
-      unpack: {
-        chown: root,
-        devices: root,
-        xattrNamespace: root ? 'trusted' : 'user',
-        warn: (m) => this.#emitEvent('Warning', 'ImageUnpack', m),
-      },
-    };
-  }
-
   /** Starts a container; true when something started or failed to (state to decide on again). */
   #start(r: ContainerRecord, now: number): boolean {
-    const imageError = this.#imageErrors.get(r.spec.name);
+    const imageError = this.#imageStep.errors.get(r.spec.name);
     if (imageError !== undefined) {
       r.waiting = imageError; // the pod stays Pending; #ensureImages retries a failed pull
       return false;
@@ -1265,41 +769,10 @@ export class PodRunner extends EventEmitter {
     }
     // The kubelet's first step of every start (EnsureImageExists), before the container's config.
     const image = r.spec.image ?? '';
-    const pulled = this.#pulled.get(image);
-    // A pulled image's first start had its events from #ensureImages.
+    const pulled = this.#imageStep.pulled.get(image);
+    // A pulled image's first start had its events from the image step.
     if (pulled === undefined || finished)
-      this.#emitEvent(
-        'Normal',
-        'Pulled',
-        this.#images.has(image) || pulled !== undefined
-          ? `Container image ${JSON.stringify(image)} already present on machine`
-          : `Container image ${JSON.stringify(image)} not pulled: no --image for it, the container runs on the host's filesystem`,
-        name,
-      );
-    let env: Map<string, string>;
-    let argv: string[];
-    try {
-      env = containerEnv(this.pod, r.spec, this.#related, this.#hostname, this.#podIP, nodeAllocatable(this.stateDir));
-      argv = containerArgv(r.spec, env);
-      if (pulled !== undefined) {
-        // The image config, as the kubelet and containerd apply it (src/image/image-config.ts).
-        const ownPath = (r.spec.env ?? []).some((e) => e.name === 'PATH');
-        env = imageEnv(pulled.config, env, ownPath ? new Set() : new Set(['PATH']));
-        argv = imageArgv(
-          { hasCommand: r.spec.command !== undefined, hasArgs: r.spec.args !== undefined },
-          argv,
-          pulled.config,
-        );
-      }
-    } catch (error) {
-      if (!(error instanceof ContainerConfigError)) throw error;
-      this.#configError(r, 'CreateContainerConfigError', error.message, now);
-      return false;
-    }
-    if (argv.length === 0) {
-      this.#configError(r, 'CreateContainerError', 'no command specified', now);
-      return false;
-    }
+      this.#say('Normal', 'Pulled', pulledMessage(image, this.#images.has(image) || pulled !== undefined), name);
     const instance: Instance = {
       id: randomUUID().replace(/-/g, ''),
       generation: this.#generation,
@@ -1307,102 +780,47 @@ export class PodRunner extends EventEmitter {
       logTail: [],
     };
     const imageDir = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
-    const security = containerSecurity(this.pod, r.spec, {
-      users: pulled ? layeredUserDatabase([...pulled.layers].reverse()) : readUserDatabase(imageDir ?? '/'),
-      ...(pulled?.config.config?.User ? { imageUser: pulled.config.config.User } : {}),
-      rootful: runningAsRoot(),
-      availableCapabilities: runtimeCapabilities(),
-      // host mode binds the host's /sys read-only already (rootfs.ts)
-      freshSysfs: imageDir !== undefined || pulled !== undefined,
+    const prepared = prepareStart(r.spec, instance, {
+      pod: this.pod,
+      related: this.#related,
+      hostname: this.#hostname,
+      podIP: this.#podIP,
+      stateDir: this.stateDir,
+      ...(pulled !== undefined ? { pulled } : {}),
+      ...(imageDir !== undefined ? { imageDir } : {}),
+      root: runningAsRoot(),
+      userNamespace: this.#sandbox!.namespaces.includes('user'),
       noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
-      userNamespace: this.#sandbox!.namespaces.includes('user'), // procMount: Unmasked is honoured there
-      ...(this.#seccompProfileRoot !== undefined ? { seccompProfileRoot: this.#seccompProfileRoot } : {}),
+      ...(this.#options.seccompProfileRoot !== undefined
+        ? { seccompProfileRoot: this.#options.seccompProfileRoot }
+        : {}),
+      podFiles: () => this.#podFiles(),
     });
-    if (security.errors.length > 0) {
-      this.#configError(r, 'CreateContainerConfigError', security.errors[0]!, now);
+    if (!prepared.ok) {
+      this.#configError(r, prepared.reason, prepared.message, now);
       return false;
     }
-    let seccomp: SeccompFilter | undefined;
-    try {
-      seccomp = seccompFilter(security.seccomp, security.capabilities.bounding, {
-        // Kept across runs beside the pods' state (libseccomp takes ~20 ms per profile; a read, ~0.1 ms).
-        cacheDir: path.join(path.dirname(this.stateDir), '.cache', 'seccomp'),
-      });
-    } catch (error) {
-      // containerd: the profile cannot be generated, CreateContainer fails.
-      const why = error instanceof Error ? error.message : String(error);
-      this.#configError(r, 'CreateContainerError', `failed to generate seccomp spec opts: ${why}`, now);
-      return false;
-    }
-    const confinement = {
-      ...this.#identity(security),
-      capabilities: security.capabilities,
-      noNewPrivileges: security.noNewPrivileges,
-      ...(seccomp !== undefined ? { seccomp } : {}),
-    };
-    let mounts: MountStep[];
-    try {
-      // The root ends in pivot_root (and its read-only remounts); /sys and the masks come after it.
-      mounts = [
-        ...containerRootMounts(this.#podFiles(), r.spec, env, instance, { readOnlyRoot: security.readOnlyRoot }),
-        ...security.maskedSteps,
-      ];
-    } catch (error) {
-      if (!(error instanceof ContainerConfigError)) throw error;
-      this.#configError(r, 'CreateContainerConfigError', error.message, now);
-      return false;
-    }
-    const workingDir = r.spec.workingDir ?? pulled?.config.config?.WorkingDir;
-    if (pulled !== undefined && workingDir !== undefined && instance.rootDir !== undefined)
-      try {
-        makeWorkingDir(
-          [...pulled.layers].reverse(),
-          path.join(instance.rootDir, 'upper'),
-          workingDir,
-          runningAsRoot() ? { uid: security.uid, gid: security.gid } : undefined,
-        );
-      } catch (error) {
-        closeMountFds(instance);
-        removeInstanceRoot(instance.rootDir);
-        const why = error instanceof Error ? error.message : String(error);
-        this.#configError(r, 'CreateContainerError', `creating the working directory ${workingDir}: ${why}`, now);
-        return false;
-      }
     if (finished) {
-      this.#backoff.recordRestart(`${name}@${JSON.stringify(r.spec)}`, now, r.current!.finishedAt!.getTime());
+      this.#backoff.recordRestart(backoffKey(r), now, r.current!.finishedAt!.getTime());
       r.restartCount++;
     }
     r.definitionChanged = undefined;
     r.backOffUntil = undefined;
-    // A mount namespace of its own (a copy of the pod's) for its root; a pid namespace unless shared.
-    const own: Array<'pid' | 'mnt'> =
-      this.pod.spec.shareProcessNamespace || this.pod.spec.hostPID ? ['mnt'] : ['pid', 'mnt'];
     let process;
     try {
-      process = this.#sandbox!.spawn({
-        file: argv[0]!,
-        args: argv.slice(1),
-        env: Object.fromEntries(env),
-        cwd: r.spec.workingDir ?? pulled?.config.config?.WorkingDir ?? '/',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        newNamespaces: own,
-        mounts,
-        ...this.#cgroupOption(name),
-        ...confinement,
-        // hostPID: no pid namespace to die with the pause, so the guard kills the container's tree if
-        // pod-init dies; a parent-death signal would race it and orphan the tree before it is stopped.
-        ...(this.pod.spec.hostPID && this.#guard ? { dieWithParent: false } : {}),
-      });
+      process = this.#sandbox!.spawn(
+        spawnRequest(prepared, this.pod.spec, { ...this.#cgroupOption(name), guarded: this.#guard !== undefined }),
+      );
       if (this.pod.spec.hostPID) this.#guard?.watch(process.pid);
     } catch (error) {
       closeMountFds(instance);
       if (!(error instanceof PodSystemError)) throw error;
       if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
       if (r.current) r.previous = r.current;
-      const message = startErrorMessage(error, argv[0]!, r.spec.workingDir ?? '/');
+      const message = startErrorMessage(error, prepared.argv[0]!, r.spec.workingDir ?? '/');
       r.current = { ...instance, finishedAt: new Date(), exitCode: 128, reason: 'StartError', message };
       r.waiting = { reason: 'RunContainerError', message };
-      this.#emitEvent('Warning', 'Failed', `Error: ${message}`, name);
+      this.#say('Warning', 'Failed', `Error: ${message}`, name);
       this.#changed();
       return true;
     }
@@ -1411,22 +829,22 @@ export class PodRunner extends EventEmitter {
     r.current = { ...instance, process };
     r.waiting = undefined;
     if (r.kind === 'regular') this.#anyStarted = true;
-    this.#emitEvent('Normal', 'Created', `Created container: ${name}`, name);
-    this.#emitEvent('Normal', 'Started', `Started container ${name}`, name);
+    this.#say('Normal', 'Created', `Created container: ${name}`, name);
+    this.#say('Normal', 'Started', `Started container ${name}`, name);
     const current = r.current;
     current.target = {
       process,
       pause: this.#sandbox!.pause,
-      env: Object.fromEntries(env),
+      env: Object.fromEntries(prepared.env),
       podIP: this.#podIP,
-      ...(this.#network !== undefined ? { fromHost: true } : {}),
-      cwd: r.spec.workingDir ?? pulled?.config.config?.WorkingDir ?? '/',
+      ...(this.#net.network !== undefined ? { fromHost: true } : {}),
+      cwd: prepared.cwd,
       ports: r.spec.ports ?? [],
-      ...confinement,
+      ...prepared.confinement,
     };
-    this.#recordExecSpec(name, current.target, this.#cgroupOption(name).cgroups);
+    recordExecSpec(this.stateDir, name, current.target, this.#cgroupOption(name).cgroups, this.#say);
     const postStart = r.spec.lifecycle?.postStart;
-    if (postStart) void this.#postStart(r, current, postStart, () => this.#startProbes(r, current));
+    if (postStart) void this.#postStart(r, current, postStart);
     else this.#startProbes(r, current);
     const drained = Promise.all([
       this.#pipeLogs(r, current, process.stdout!, 'stdout'),
@@ -1442,27 +860,20 @@ export class PodRunner extends EventEmitter {
       current.finishedAt = new Date();
       // Its root's writable layer goes with it: a restart starts from the image again.
       if (current.rootDir !== undefined) removeInstanceRoot(current.rootDir);
-      if (status.signal !== null) {
-        current.signal = signalNumber(status.signal);
-        current.exitCode = 128 + current.signal;
-      } else current.exitCode = status.exitCode ?? 0;
-      current.reason = this.#cgroups
-        ? terminationReason(this.#cgroups, name, current.exitCode)
-        : current.exitCode === 0
-          ? 'Completed'
-          : 'Error';
+      const cgroups = this.#cgroups.cgroups;
+      Object.assign(current, exitFacts(status, cgroups ? (code) => terminationReason(cgroups, name, code) : undefined));
       // A fresh cgroup for the next start, if one may come: what the instance left is killed, the
       // counters start at 0. (A container that will not start again keeps its cgroup until the end.)
       if (
-        this.#cgroups &&
+        cgroups &&
         !this.#terminating &&
-        (r.definitionChanged || shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode))
+        (r.definitionChanged || shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode!))
       )
-        await this.#cgroups.prepareContainer(name).catch(() => undefined);
+        await cgroups.prepareContainer(name).catch(() => undefined);
       const message = terminationMessage({
         file: current.terminationFile,
         policy: r.spec.terminationMessagePolicy,
-        exitCode: current.exitCode,
+        exitCode: current.exitCode!,
         logTail: current.logTail,
       });
       if (message !== undefined) current.message = message;
@@ -1474,61 +885,19 @@ export class PodRunner extends EventEmitter {
     return true;
   }
 
-  /**
-   * The probe workers of a started instance (B.8): the startup probe first; liveness and readiness once
-   * it has succeeded (at once without one).
-   */
+  /** The probe workers of a started instance (health/probe-workers.ts). */
   #startProbes(r: ContainerRecord, instance: Instance): void {
     if (instance.exitSeen) return; // it ended while its postStart ran
-    const spec = r.spec;
-    const target = instance.target!;
-    const title = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' } as const;
-    const make = (kind: ProbeKind, probe: ProbeSpec | undefined) =>
-      probe &&
-      new ProbeWorker(kind, probe, () => runProbe(probe, target, (probe.timeoutSeconds ?? 1) * 1000), {
-        onFailedAttempt: (o) =>
-          this.#emitEvent('Warning', 'Unhealthy', `${title[kind]} probe failed: ${o.output}`, spec.name),
-        onWarning: (o) =>
-          this.#emitEvent('Warning', 'ProbeWarning', `${title[kind]} probe warning: ${o.output}`, spec.name),
-        onError: (o) =>
-          this.#emitEvent(
-            'Warning',
-            'Unhealthy',
-            `${title[kind]} probe errored and resulted in unknown state: ${o.output}`,
-            spec.name,
-          ),
-        onResult: (result) => this.#probeResult(r, instance, kind, result),
-      });
-    const probes: Partial<Record<ProbeKind, ProbeWorker>> = {};
-    for (const [kind, probe] of [
-      ['startup', spec.startupProbe],
-      ['liveness', spec.livenessProbe],
-      ['readiness', spec.readinessProbe],
-    ] as const) {
-      const worker = make(kind, probe);
-      if (worker) probes[kind] = worker;
-    }
-    instance.probes = probes;
-    instance.started = probes.startup === undefined;
-    instance.ready = probes.readiness === undefined;
-    const startedAt = instance.startedAt.getTime();
-    // During the pod's termination only readiness is probed (B.8).
-    if (this.#terminating) {
-      delete probes.startup;
-      delete probes.liveness;
-      instance.started = true;
-    }
-    if (probes.startup) probes.startup.start(startedAt);
-    else {
-      probes.liveness?.start(startedAt);
-      probes.readiness?.start(startedAt);
-    }
+    startProbes(r.spec, instance, {
+      terminating: this.#terminating,
+      say: this.#say,
+      onResult: (kind, result) => this.#probeResult(r, instance, kind, result),
+    });
   }
 
   /** A probe's settled result changed. */
   #probeResult(r: ContainerRecord, instance: Instance, kind: ProbeKind, result: ProbeResult): void {
     if (r.current !== instance || instance.finishedAt !== undefined) return;
-    const probes = instance.probes ?? {};
     if (kind === 'readiness') {
       instance.ready = result === 'success';
       this.#changed();
@@ -1536,10 +905,7 @@ export class PodRunner extends EventEmitter {
     }
     if (kind === 'startup' && result === 'success') {
       instance.started = true;
-      probes.startup!.stop();
-      const startedAt = instance.startedAt.getTime();
-      probes.liveness?.start(startedAt);
-      probes.readiness?.start(startedAt); // at once: its initial delay has passed, or it waits for it
+      afterStartup(instance);
       this.#changed();
       this.#queueSync(); // a started sidecar lets the next init container start
       return;
@@ -1547,56 +913,28 @@ export class PodRunner extends EventEmitter {
     if (result !== 'failure' || this.#terminating) return;
     // Liveness or startup failed: killed with the probe's grace (or the pod's), then restarted by policy;
     // readiness goes on probing until the container is gone.
-    probes.liveness?.stop();
-    probes.startup?.stop();
+    stopHealthProbes(instance);
     const probe = kind === 'startup' ? r.spec.startupProbe : r.spec.livenessProbe;
-    const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+    const grace = probe?.terminationGracePeriodSeconds ?? this.#grace();
     const message = `Container ${r.spec.name} failed ${kind} probe, will be restarted`;
     void this.#killContainer(r, Date.now() + grace * 1000, message);
   }
 
-  /**
-   * The kubelet's killContainer (B.10): a `Killing` event, the preStop hook within the grace, then
-   * (for a sidecar) waiting for the containers it serves, then the stop signal (lifecycle.stopSignal,
-   * else SIGTERM) and SIGKILL once the grace is over — at least 2 s after the signal.
-   */
+  /** killContainer (container/stop.ts) with the pod's podRef and the container's image stop signal. */
   #killContainer(
     r: ContainerRecord,
     deadline: number,
     message: string,
     waitFor?: () => Promise<unknown>,
   ): Promise<void> {
-    const instance = r.current;
-    const proc = instance?.process;
-    if (!instance || !proc || !isRunning(r)) return Promise.resolve();
-    // One kill per instance: a deletion during a probe's kill waits for that one (no second preStop).
-    instance.killing ??= (async () => {
-      this.#emitEvent('Normal', 'Killing', message, r.spec.name);
-      const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
-      const preStop = r.spec.lifecycle?.preStop;
-      try {
-        if (preStop && instance.target && deadline > Date.now()) {
-          const subject = { container: r.spec.name, pod: this.podRef };
-          const hook = runHook(preStop, instance.target, subject, deadline - Date.now());
-          const outcome = await Promise.race([hook, proc.exited.then(() => ({ ok: true }) as const)]);
-          if (!outcome.ok) this.#emitEvent('Warning', 'FailedPreStopHook', outcome.message, r.spec.name);
-        }
-        if (waitFor && deadline > Date.now()) await Promise.race([waitFor(), until(deadline - Date.now())]);
-      } catch (error) {
-        this.#emitEvent('Warning', 'FailedPreStopHook', (error as Error).message, r.spec.name);
-      }
-      try {
-        // lifecycle.stopSignal > the image's StopSignal > SIGTERM (containerd's order)
-        const imageSignal = this.#pulled.get(r.spec.image ?? '')?.config.config?.StopSignal;
-        proc.kill((r.spec.lifecycle?.stopSignal ?? imageStopSignal(imageSignal) ?? 'SIGTERM') as Signal);
-      } catch {
-        proc.kill('SIGTERM'); // a stop signal this host does not know
-      }
-      const kill = setTimeout(() => proc.kill('SIGKILL'), Math.max(deadline - Date.now(), 2000));
-      await proc.exited;
-      clearTimeout(kill);
-    })();
-    return instance.killing;
+    const imageSignal = imageStopSignal(this.#imageStep.pulled.get(r.spec.image ?? '')?.config.config?.StopSignal);
+    return killContainer(
+      r,
+      deadline,
+      message,
+      { podRef: this.podRef, ...(imageSignal !== undefined ? { imageStopSignal: imageSignal } : {}), say: this.#say },
+      waitFor,
+    );
   }
 
   /**
@@ -1604,52 +942,35 @@ export class PodRunner extends EventEmitter {
    * container is still ContainerCreating meanwhile. A failure is FailedPostStartHook: the container is
    * killed and the restart policy decides.
    */
-  async #postStart(r: ContainerRecord, instance: Instance, hook: HookHandler, startProbes: () => void): Promise<void> {
+  async #postStart(r: ContainerRecord, instance: Instance, hook: HookHandler): Promise<void> {
     this.#postStartRunning = true;
     r.waiting = { reason: 'ContainerCreating' };
     instance.started = false;
     instance.ready = false;
-    let outcome: { ok: true } | { ok: false; message: string };
-    try {
-      outcome = await Promise.race([
-        runHook(hook, instance.target!, { container: r.spec.name, pod: this.podRef }, Infinity),
-        instance.process!.exited.then(() => ({ ok: true }) as const),
-      ]);
-    } catch (error) {
-      outcome = { ok: false, message: (error as Error).message };
-    }
+    const outcome = await runPostStart(hook, instance, { container: r.spec.name, pod: this.podRef });
     this.#postStartRunning = false;
     if (r.current === instance) r.waiting = undefined;
     const alive = r.current === instance && !instance.exitSeen;
     if (!outcome.ok && alive) {
-      this.#emitEvent('Warning', 'FailedPostStartHook', outcome.message, r.spec.name);
-      const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
-      void this.#killContainer(r, Date.now() + grace * 1000, 'FailedPostStartHook');
-    } else if (alive) startProbes();
+      this.#say('Warning', 'FailedPostStartHook', outcome.message, r.spec.name);
+      void this.#killContainer(r, Date.now() + this.#grace() * 1000, 'FailedPostStartHook');
+    } else if (alive) this.#startProbes(r, instance);
     this.#changed();
     this.#queueSync();
   }
 
-  /**
-   * The ids to spawn a container (and its exec probes and hooks) with. Plain root is left as it is when
-   * pod-init is not root: a rootless pod's user namespace maps one id and cannot setgroups.
-   */
-  #identity(security: ContainerSecurity): { uid?: number; gid?: number; groups?: number[] } {
-    const plainRoot = security.uid === 0 && security.gid === 0 && security.groups.every((g) => g === 0);
-    if (plainRoot && !runningAsRoot()) return {};
-    return { uid: security.uid, gid: security.gid, groups: security.groups };
-  }
-
   /** What a container's root is made from. */
   #podFiles(): PodFiles {
+    const root = this.#sandbox!.root;
     return {
       stateDir: this.stateDir,
       volumes: this.#volumes,
       etcFiles: this.#etcFiles,
       images: this.#images,
-      pulled: new Map([...this.#pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
+      pulled: new Map([...this.#imageStep.pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
-      view: this.#podView(),
+      // Paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause.
+      view: (p) => `${root}${p}`,
       userNamespace: this.#sandbox!.namespaces.includes('user'),
       ...(this.#idRange
         ? { podUsers: { hostId: this.#idRange.hostId, userNamespace: `/proc/${this.#sandbox!.pid}/ns/user` } }
@@ -1661,87 +982,35 @@ export class PodRunner extends EventEmitter {
     };
   }
 
-  /** Reads paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause. */
-  #podView(): (p: string) => string {
-    const root = this.#sandbox!.root;
-    return (p) => `${root}${p}`;
-  }
-
-  /** What `pod-init exec` needs to enter a started instance as its own process runs (exec-spec.ts). */
-  #recordExecSpec(name: string, target: ProbeTarget, cgroups: string[] | undefined): void {
-    const startTime = processStartTime(target.process.pid);
-    if (startTime === undefined) return; // gone already
-    try {
-      writeExecSpec(this.stateDir, name, {
-        pid: target.process.pid,
-        startTime,
-        env: target.env,
-        cwd: target.cwd ?? '/',
-        ...(target.uid !== undefined ? { uid: target.uid } : {}),
-        ...(target.gid !== undefined ? { gid: target.gid } : {}),
-        ...(target.groups !== undefined ? { groups: target.groups } : {}),
-        ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
-        ...(target.noNewPrivileges ? { noNewPrivileges: true } : {}),
-        ...(target.seccomp !== undefined ? { seccomp: target.seccomp.bpf.toString('base64') } : {}),
-        ...(cgroups !== undefined ? { cgroups } : {}),
-      });
-    } catch (error) {
-      // exec then says the container is not running; the pod itself goes on.
-      this.#emitEvent('Warning', 'ExecSpecNotWritten', `pod-init exec cannot enter it: ${String(error)}`, name);
-    }
-  }
-
   /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
   #cgroupOption(name: string): { cgroups?: string[] } {
-    const dirs = this.#cgroups?.containerDirs(name) ?? [];
+    const dirs = this.#cgroups.cgroups?.containerDirs(name) ?? [];
     return dirs.length > 0 ? { cgroups: dirs } : {};
   }
 
   #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
     r.waiting = { reason, message };
     r.backOffUntil = now + configRetryMs;
-    if (event) this.#emitEvent('Warning', 'Failed', `Error: ${message}`, r.spec.name);
+    if (event) this.#say('Warning', 'Failed', `Error: ${message}`, r.spec.name);
     this.#later(configRetryMs, () => this.#sync());
     this.#changed();
   }
 
-  /** Streams one pipe of a container instance to its CRI log and to listeners; resolves at its end. */
-  #pipeLogs(
-    r: ContainerRecord,
-    instance: Instance,
-    stream: NodeJS.ReadableStream,
-    name: 'stdout' | 'stderr',
-  ): Promise<void> {
-    const container = r.spec.name;
-    const file = path.join(this.stateDir, container, `${r.restartCount}.log`);
-    let writer = this.#logs.get(file);
-    if (!writer) {
-      writer = new CriLogWriter(file, this.#logRotation);
-      this.#logs.set(file, writer);
+  /** Streams one pipe of a container instance to its CRI log and to listeners (container/output.ts). */
+  #pipeLogs(r: ContainerRecord, instance: Instance, stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') {
+    const file = logFile(this.stateDir, r.spec.name, r.restartCount);
+    let sink = this.#logs.get(file);
+    if (!sink) {
+      sink = new CriLogWriter(file, this.#logRotation);
+      this.#logs.set(file, sink);
     }
-    const sink = writer;
-    let ended!: () => void;
-    const end = new Promise<void>((resolve) => (ended = resolve));
+    const end = pipeLogs(stream, name, {
+      container: r.spec.name,
+      sink,
+      tail: instance.logTail,
+      onLine: (line) => this.emit('log', line),
+    });
     this.#streamEnds.push(end);
-    const tail = instance.logTail;
-    let continued = false;
-    readLines(
-      stream,
-      (line, partial) => {
-        const time = new Date();
-        sink.write(time, name, line, partial);
-        // The tail holds whole lines, as the kubelet's fallback reads them, of which only the last
-        // bytes can matter: a long line is kept to that many.
-        if (continued) tail[tail.length - 1] = lastBytes(tail[tail.length - 1]! + line, terminationLimits.logBytes);
-        else tail.push(line.length > terminationLimits.logBytes ? lastBytes(line, terminationLimits.logBytes) : line);
-        if (tail.length > terminationLimits.logLines) tail.shift();
-        continued = partial;
-        const record: LogLine = { container, stream: name, line, time };
-        if (partial) record.partial = true;
-        this.emit('log', record);
-      },
-      () => ended(),
-    );
     return end;
   }
 
@@ -1757,40 +1026,25 @@ export class PodRunner extends EventEmitter {
     // as the kubelet's final status does.
     for (const r of this.#records) if (!isRunning(r) && r.current) r.waiting = undefined;
     // Liveness and startup probes stop with the pod's termination; readiness goes on (B.8).
-    for (const r of this.#records) {
-      r.current?.probes?.liveness?.stop();
-      r.current?.probes?.startup?.stop();
-    }
-    // killContainer for every running container at once (B.10): preStop hooks (sidecars' too) start
-    // now; a sidecar's stop signal waits for every regular container and every later sidecar.
+    for (const r of this.#records) stopHealthProbes(r.current);
     // The pod's grace is at least 1 s (kubelet calculateEffectiveGracePeriod), so preStop hooks get a chance.
     const deadline = Date.now() + (immediate ? 0 : Math.max(1, graceSeconds)) * 1000;
-    const exited = (r: ContainerRecord) => r.current?.process?.exited ?? Promise.resolve();
     const running = this.#records.filter(isRunning);
     if (immediate) for (const r of running) r.current!.process?.kill('SIGKILL');
-    const regular = running.filter((r) => r.kind !== 'sidecar');
-    const sidecars = running.filter((r) => r.kind === 'sidecar');
-    await Promise.all([
-      ...regular.map((r) => this.#killContainer(r, deadline, `Stopping container ${r.spec.name}`)),
-      ...sidecars.map((r, i) =>
-        this.#killContainer(r, deadline, `Stopping container ${r.spec.name}`, () =>
-          Promise.all([...regular, ...sidecars.slice(i + 1)].map(exited)),
-        ),
-      ),
-    ]);
+    await stopContainers(running, (r, message, waitFor) => this.#killContainer(r, deadline, message, waitFor));
     // The pipes end once every process holding them is gone (the pause takes any orphan with it):
     // wait for both together, then close the log files together.
-    await Promise.all([this.#sandbox?.destroy(), this.#rootless?.stop(), ...this.#streamEnds]);
+    await Promise.all([this.#sandbox?.destroy(), this.#net.rootless?.stop(), ...this.#streamEnds]);
     await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
     // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
-    await this.#cgroups?.remove().catch(() => undefined);
+    await this.#cgroups.cgroups?.remove().catch(() => undefined);
     if (this.#idRange)
       releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
     // Everything of the pod is gone: the guard may go, killing nothing.
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
-    this.#imageLease?.release();
+    this.#imageStep.release();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
     for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
@@ -1799,7 +1053,7 @@ export class PodRunner extends EventEmitter {
     const final = this.object();
     // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
     this.#statusFile.close(final);
-    const networked = this.#network !== undefined || this.#ports !== undefined;
+    const networked = this.#net.network !== undefined || this.#ports !== undefined;
     if (!networked) releasePod(this.#ownersDir, this.pod.metadata.uid!);
     this.#changed();
     this.#resolve(final);
@@ -1807,25 +1061,7 @@ export class PodRunner extends EventEmitter {
       // The veth's synchronous delete after `finished` is reported; the owner record goes after it, so a
       // pod-init that dies in between leaves a lease the next start sweeps. The ports' rules go first.
       await new Promise((resolve) => setImmediate(resolve));
-      await this.#portsReady?.catch(() => undefined);
-      try {
-        this.#ports?.release();
-      } catch (error) {
-        this.#emitEvent(
-          'Warning',
-          'FailedPodNetworkTeardown',
-          `Releasing the pod's ports: ${(error as Error).message}`,
-        );
-      }
-      try {
-        this.#network?.release();
-      } catch (error) {
-        this.#emitEvent(
-          'Warning',
-          'FailedPodNetworkTeardown',
-          `Releasing the pod network: ${(error as Error).message}`,
-        );
-      }
+      await releaseNetwork(this.#net, this.#ports, this.#say);
       releasePod(this.#ownersDir, this.pod.metadata.uid!);
     }
     this.#resolveClosed();
