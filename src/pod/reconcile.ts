@@ -19,6 +19,8 @@ export interface ContainerView {
   lastExit?: { exitCode: number; finishedAt: number };
   /** The backoff key (name and spec hash). */
   backoffKey: string;
+  /** Running, and to be killed (a failed liveness or startup probe or postStart hook, a changed definition). */
+  kill?: { message: string; graceSeconds: number };
 }
 
 /** What {@link decide} needs. */
@@ -29,6 +31,8 @@ export interface PodView {
   regular: ContainerView[];
   /** Any regular container has ever been started: init containers never run again (B.2). */
   initialized: boolean;
+  /** No start now (a postStart hook runs, B.9; the sandbox is being replaced): kills only. */
+  blocked?: boolean;
 }
 
 /** One action for the executor. */
@@ -36,7 +40,8 @@ export type PodAction =
   | { type: 'start'; name: string }
   | { type: 'back-off'; name: string; until: number; backoffMs: number }
   | { type: 'initialized' }
-  | { type: 'kill-pod'; reason: 'Completed' | 'InitFailed' };
+  | { type: 'kill-pod'; reason: 'Completed' | 'InitFailed' }
+  | { type: 'kill'; name: string; message: string; graceSeconds: number };
 
 /**
  * Whether an exited container restarts (B.3): sidecars always; regular and init containers by the
@@ -65,6 +70,10 @@ export function shouldRestart(
  */
 export function decide(view: PodView, backoff: Backoff, now: number): PodAction[] {
   const actions: PodAction[] = [];
+  // Kills first, whatever else waits (B.8, B.9): the kubelet's killContainer for an unhealthy container.
+  for (const c of [...view.init, ...view.regular])
+    if (c.running && c.kill) actions.push({ type: 'kill', name: c.name, ...c.kill });
+  if (view.blocked) return actions;
   const start = (c: ContainerView) => {
     if (c.lastExit) {
       const delay = backoff.delayBeforeRestart(c.backoffKey, c.lastExit.finishedAt, now);

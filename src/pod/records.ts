@@ -5,7 +5,6 @@
  */
 import type { PodProcess } from '../process';
 import type { ProbeTarget } from './probe-handlers';
-import type { ProbeKind, ProbeWorker } from './probes';
 import type { ContainerSpec } from './types';
 
 /** One run of a container. */
@@ -36,10 +35,6 @@ export interface Instance {
   target?: ProbeTarget;
   /** Its exit was seen (set at once; finishedAt waits for its pipes). */
   exitSeen?: boolean;
-  /** Its stop, once begun (killContainer runs once per instance). */
-  killing?: Promise<void>;
-  /** Its probe workers, stopped when it ends. */
-  probes?: Partial<Record<ProbeKind, ProbeWorker>>;
 }
 
 /** One container of the pod. */

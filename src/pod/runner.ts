@@ -27,11 +27,11 @@ import { closeMountFds, type PodFiles, podMemoryLimit, podTmpfsMounts, removeIns
 import type { PodEvent, Say } from './events';
 import { forgetExecSpec } from './exec-spec-writer';
 import { EventLog } from './event-log';
-import { afterStartup, startProbes, stopHealthProbes } from './health/probe-workers';
+import { afterStartup, type ProbeWorkers, startProbes, stopHealthProbes } from './health/probe-workers';
 import { runPostStart } from './health/post-start';
 import type { HookHandler } from './hooks';
 import { ImageStep } from './image-step';
-import { kubeletLogRotation, type LogRotation } from './log-rotation';
+import { kubeletLogRotation } from './log-rotation';
 import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import {
   holdPorts,
@@ -50,6 +50,9 @@ import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names'
 import { ensurePrivateDir } from './private-dir';
 import type { ProbeKind, ProbeResult } from './probes';
 import { type ContainerRecord, type Instance, isRunning } from './records';
+import { type Observation, reduce } from './reduce';
+import { initialState, type PodState, recordOf } from './state';
+import type { ExitStatus, PodProcess } from '../process';
 import { decide, shouldRestart } from './reconcile';
 import { applyFsGroup, givePodFiles, giveVolume } from './root/pod-files';
 import { writeEtcFiles } from './root/etc-files';
@@ -135,48 +138,29 @@ export class PodRunner extends EventEmitter {
   /** The pod's state directory (logs, status.json). */
   readonly stateDir: string;
 
-  readonly #records: ContainerRecord[];
+  /** The pod as the loop knows it (state.ts): replaced by reduce.ts for every observation. */
+  #state: PodState;
   readonly #related: RelatedObjects;
+  /** `--image NAME=DIR` roots by image name. */
+  readonly #images: ReadonlyMap<string, string>;
   readonly #backoff: Backoff;
+  readonly #options: PodRunnerOptions;
+  readonly #ownersDir: string;
+  readonly #hostname: string;
+  /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
+  readonly #shm: string | undefined;
+  /** The state root pod-init chose, checked private before use. */
+  readonly #privateRoot: string | undefined;
+  /** What only the executor holds: timers, log writers and pipe ends, probe workers and kills by instance id. */
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #logs = new Map<string, CriLogWriter>();
   readonly #streamEnds: Array<Promise<void>> = [];
+  readonly #probes = new Map<string, ProbeWorkers>();
+  readonly #kills = new Map<string, Promise<void>>();
   readonly #volumes = new Map<string, PreparedVolume>();
-  readonly #volumeErrors = new Map<string, string>();
   #etcFiles: Bind[] = [];
-  /** The pod's /dev/shm, a tmpfs in its mount namespace (undefined with hostIPC: the host's). */
-  readonly #shm: string | undefined;
-  readonly #images: ReadonlyMap<string, string>;
-  readonly #logRotation: LogRotation;
-  /** The state root pod-init chose, checked private before use. */
-  readonly #privateRoot: string | undefined;
   #sandbox: Sandbox | undefined;
-  #initialized = false;
-  #anyStarted = false;
-  #terminating = false;
-  /** When the grace of a delete() ends (ms); a later delete() may only bring it forward. */
-  #graceEnds = Infinity;
-  #deleted = false;
-  #done = false;
-  #startTime: Date | undefined;
-  #forcedPhase: { phase: 'Failed'; reason: string; message: string } | undefined;
   #sandboxOptions: SandboxOptions = {};
-  /** Counts sandboxes: regular init containers that ran in an earlier one run again. */
-  #generation = 0;
-  #replacing = false;
-  /** A postStart hook runs: the next start waits (B.9). */
-  #postStartRunning = false;
-  #conditions: Condition[] = [];
-  #syncQueued = false;
-  #resolve!: (pod: PodSpecObject) => void;
-  #resolveClosed!: () => void;
-  /** status.json, rewritten at every change (status-file.ts): what `pod-init get` reads. */
-  readonly #statusFile: StatusFile;
-  #hostname: string;
-  readonly #options: PodRunnerOptions;
-  readonly #ownersDir: string;
-  /** events.jsonl: the events `pod-init describe` shows. */
-  readonly #eventLog: EventLog;
   #cgroups: CgroupStep = { qosClass: 'BestEffort' };
   /** `hostUsers: false` as root: the pod's id range (userns-ranges.ts), given back at its end. */
   #idRange: UserNamespaceRange | undefined;
@@ -187,36 +171,38 @@ export class PodRunner extends EventEmitter {
   #net: NetworkReservation = {};
   /** Its host ports, held from the start (publish, hostPort, egress). */
   #ports: PodPorts | undefined;
-  /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
-  #starting: Promise<void> | undefined;
-  /** The image step (image-step.ts): pulled images, the containers' image errors, the pod's lease. */
+  /** The image step (image-step.ts): pulled images, the pod's lease. */
   readonly #imageStep: ImageStep;
   #imageRetry: Promise<void> = Promise.resolve();
+  /** The start, which a delete during it waits for (so that nothing it makes afterwards is left behind). */
+  #starting: Promise<void> | undefined;
+  /** When the grace of a delete() ends (ms); a later delete() may only bring it forward. */
+  #graceEnds = Infinity;
+  #conditions: Condition[] = [];
+  #syncQueued = false;
+  #resolve!: (pod: PodSpecObject) => void;
+  #resolveClosed!: () => void;
+  /** status.json, rewritten at every change (status-file.ts): what `pod-init get` reads. */
+  readonly #statusFile: StatusFile;
+  /** events.jsonl: the events `pod-init describe` shows. */
+  readonly #eventLog: EventLog;
 
   constructor(pod: PodSpecObject, options: PodRunnerOptions = {}) {
     super();
     this.pod = structuredClone(pod);
-    this.pod.metadata.uid ??= randomUUID();
-    this.pod.metadata.namespace ??= 'default';
-    this.pod.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
-    this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
-    this.#images = options.images ?? new Map();
-    this.#options = options;
-    this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
-    this.#logRotation = options.logRotation ?? kubeletLogRotation;
     const m = this.pod.metadata;
+    m.uid ??= randomUUID();
+    m.namespace ??= 'default';
+    m.creationTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.#options = options;
+    this.#related = options.related ?? { configMaps: new Map(), secrets: new Map() };
+    this.#images = options.images ?? new Map();
+    this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
+    this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
     const root = options.stateRoot === undefined ? defaultRoot() : { dir: options.stateRoot, chosen: false };
     if (root.chosen) this.#privateRoot = root.dir;
     this.stateDir = path.join(root.dir, `${m.namespace}_${m.name}_${m.uid}`);
-    this.#records = [
-      ...(this.pod.spec.initContainers ?? []).map((spec): ContainerRecord => ({
-        spec,
-        kind: spec.restartPolicy === 'Always' ? 'sidecar' : 'init',
-        restartCount: 0,
-      })),
-      ...this.pod.spec.containers.map((spec): ContainerRecord => ({ spec, kind: 'regular', restartCount: 0 })),
-    ];
+    this.#state = initialState(this.pod, this.podRef);
     this.#hostname = this.pod.spec.hostNetwork
       ? os.hostname()
       : (this.pod.spec.hostname ?? m.name.slice(0, 63).replace(/[-.]+$/, ''));
@@ -260,9 +246,11 @@ export class PodRunner extends EventEmitter {
    * runner.logs('web', { previous: true }); // the instance that crashed
    */
   logs(container: string, options: { previous?: boolean } = {}): CriLogLine[] {
-    const r = this.#records.find((x) => x.spec.name === container);
-    if (!r)
-      throw new PodOptionError('container', `one of ${this.#records.map((x) => x.spec.name).join(', ')}`, container);
+    const r = recordOf(this.#state, container);
+    if (!r) {
+      const names = this.#state.records.map((x) => x.spec.name).join(', ');
+      throw new PodOptionError('container', `one of ${names}`, container);
+    }
     const count = options.previous ? r.restartCount - 1 : r.restartCount;
     return count < 0 ? [] : readCriLog(logFile(this.stateDir, container, count), { rotated: true });
   }
@@ -276,6 +264,143 @@ export class PodRunner extends EventEmitter {
   start(): Promise<void> {
     this.#starting ??= this.#startPod();
     return this.#starting;
+  }
+
+  /**
+   * Carries out an applied change of container images (the API server lets a running pod change only
+   * those, apply-command.ts checks the rest): the new images are pulled as for a start, then each
+   * running container whose image changed is killed (`Killing`: "Container NAME definition changed,
+   * will be restarted", its grace the pod's) and started again with its new image whatever the restart
+   * policy, as the kubelet does when a container's hash changes. An init container that has run is not
+   * run again (KUBERNETES.md D.9); one that has not runs with the new image. Resolves with the names
+   * of the containers whose image changed.
+   *
+   * @example
+   * await runner.changeImages(new Map([['app', 'registry.local/app:2']])); // ['app']
+   */
+  async changeImages(images: ReadonlyMap<string, string>): Promise<string[]> {
+    if (this.#state.terminating || this.#state.done) return [];
+    await this.#starting;
+    const changed = this.#state.records.filter((r) => {
+      const image = images.get(r.spec.name);
+      if (image === undefined || image === r.spec.image) return false;
+      r.spec.image = image; // the pod's spec itself (records share its container objects)
+      return true;
+    });
+    if (changed.length === 0) return [];
+    this.#changed();
+    await this.#ensureImages();
+    // Only a running container is restarted for it; one that has ended goes on by the policy (kubelet).
+    for (const r of changed) this.#observe({ type: 'definition-changed', container: r.spec.name });
+    this.#queueSync();
+    return changed.map((r) => r.spec.name);
+  }
+
+  /**
+   * Deletes the pod gracefully, as `kubectl delete` would: SIGTERM to every container, then SIGKILL
+   * after the grace period (default: terminationGracePeriodSeconds). A second call with a shorter grace
+   * shortens it; with 0 it kills at once.
+   *
+   * @example
+   * runner.delete();   // graceful
+   * runner.delete(0);  // now
+   */
+  delete(graceSeconds?: number): void {
+    this.#observe({ type: 'deleted' });
+    const grace = graceSeconds ?? this.#state.graceSeconds;
+    const m = this.pod.metadata;
+    if (m.deletionTimestamp === undefined && !this.#state.done) {
+      // As the API server marks a deleted pod (kubectl shows it Terminating until its phase is terminal).
+      m.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      m.deletionGracePeriodSeconds = grace;
+      this.#changed();
+    }
+    if (this.#state.terminating) {
+      const killRunning = () => {
+        for (const r of this.#state.records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
+      };
+      if (grace === 0) killRunning();
+      else if (Date.now() + grace * 1000 < this.#graceEnds) {
+        // A second delete with a shorter grace shortens it, as the API server and kubelet do (`pod-init
+        // delete --now` on a Terminating pod): what still runs then is killed.
+        this.#graceEnds = Date.now() + grace * 1000;
+        m.deletionGracePeriodSeconds = grace;
+        this.#changed();
+        setTimeout(killRunning, grace * 1000).unref();
+      }
+      return;
+    }
+    this.#graceEnds = Date.now() + Math.max(1, grace) * 1000;
+    this.#terminate(grace);
+  }
+
+  /** The loop's entry: a fact folded into the state; its events said; a termination it asks for begun. */
+  #observe(o: Observation): void {
+    const before = this.#state;
+    const { state, events } = reduce(before, o);
+    this.#state = state;
+    for (const e of events) this.#say(e.type, e.reason, e.message, e.container);
+    if (state.terminate !== undefined && before.terminate === undefined)
+      this.#terminate(state.terminate.graceSeconds, state.terminate.immediate);
+  }
+
+  /** Carries out an async action whose end is observed inside it; its failure comes back as an observation too. */
+  #run(action: Promise<unknown>, reason: string, fatal = false): void {
+    action.catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#observe({ type: 'failed', reason, message });
+      if (fatal) this.#observe({ type: 'rejected', reason: 'FailedCreatePodSandBox', message });
+    });
+  }
+
+  /** decide (reconcile.ts) on the current state, and its actions carried out. */
+  #sync(): void {
+    const s = this.#state;
+    if (s.terminating || s.done || !this.#sandbox) return;
+    const now = Date.now();
+    const view = reconcileView(s.records, {
+      restartPolicy: s.restartPolicy,
+      initialized: s.initialized,
+      generation: s.generation,
+      blocked: s.replacing || s.postStartRunning !== undefined,
+    });
+    for (const action of decide(view, this.#backoff, now)) {
+      switch (action.type) {
+        case 'initialized':
+          this.#observe({ type: 'initialized' });
+          break;
+        case 'start':
+          this.#start(action.name, now);
+          if (this.#state.postStartRunning !== undefined) return; // the next start waits for the hook
+          break;
+        case 'back-off': {
+          if (recordOf(this.#state, action.name)?.backOffUntil === action.until) break;
+          this.#observe({ type: 'back-off', container: action.name, until: action.until, backoffMs: action.backoffMs });
+          this.#later(action.until - now, () => this.#sync());
+          this.#changed();
+          break;
+        }
+        case 'kill': {
+          // Liveness or startup failed: the workers but readiness stop; then killContainer (B.10).
+          const r = recordOf(this.#state, action.name)!;
+          stopHealthProbes(this.#probes.get(r.current!.id));
+          this.#run(this.#kill(r, now + action.graceSeconds * 1000, action.message), 'FailedKillContainer');
+          break;
+        }
+        case 'kill-pod':
+          this.#terminate(this.#state.graceSeconds);
+          return;
+      }
+    }
+  }
+
+  #queueSync(): void {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    queueMicrotask(() => {
+      this.#syncQueued = false;
+      this.#sync();
+    });
   }
 
   async #startPod(): Promise<void> {
@@ -310,10 +435,10 @@ export class PodRunner extends EventEmitter {
         say: this.#say,
       });
     this.#startGuard();
-    if (this.#terminating) return;
+    if (this.#state.terminating) return;
     // The kubelet's admission (before anything is made): a forbidden sysctl rejects the pod.
     const plan = planSandbox(this.pod, this.#hostname, this.#options.allowedUnsafeSysctls ?? []);
-    if ('reason' in plan) return this.#reject(plan);
+    if ('reason' in plan) return this.#observe({ type: 'rejected', ...plan });
     const options = plan.options;
     if (!this.#allocateIdRange(options)) return;
     const reserved = reserveNetwork(this.pod, this.#networkOptions(), {
@@ -323,7 +448,7 @@ export class PodRunner extends EventEmitter {
     });
     const { reason, message, ...net } = reserved as Partial<Rejection> & NetworkReservation;
     this.#net = net;
-    if (reason !== undefined) return this.#reject({ reason, message: message! });
+    if (reason !== undefined) return this.#observe({ type: 'rejected', reason, message: message! });
     this.#etcFiles = writeEtcFiles(this.pod, {
       stateDir: this.stateDir,
       hostname: this.#hostname,
@@ -331,15 +456,9 @@ export class PodRunner extends EventEmitter {
       ...(this.#options.resolvConf !== undefined ? { resolvConf: this.#options.resolvConf } : {}),
       say: this.#say,
     });
-    const memoryLimit = podMemoryLimit(this.#records);
+    const memoryLimit = podMemoryLimit(this.#state.records);
     const context = { pod: this.pod, node: nodeAllocatable(this.stateDir), claimsDir: this.#claimsDir() };
-    for (const volume of this.pod.spec.volumes ?? []) {
-      try {
-        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related, memoryLimit, context));
-      } catch (error) {
-        this.#volumeFailed(volume, error, 0, context, memoryLimit);
-      }
-    }
+    for (const volume of this.pod.spec.volumes ?? []) this.#mount(volume, 0, context, memoryLimit, true);
     if (this.#idRange) givePodFiles(this.stateDir, this.#etcFiles, this.#volumes, this.pod, this.#idRange.hostId);
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
     options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...plan.sysctlSteps];
@@ -349,12 +468,12 @@ export class PodRunner extends EventEmitter {
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     const rejected = await networkReady(this.#net, this.#say);
-    if (rejected !== undefined) return this.#reject(rejected);
+    if (rejected !== undefined) return this.#observe({ type: 'rejected', ...rejected });
     await this.#guardStarting;
     this.#guard?.watch(this.#sandbox.pid);
-    this.#startTime = new Date();
+    this.#observe({ type: 'pod-started', at: new Date() });
     const deadline = this.pod.spec.activeDeadlineSeconds;
-    if (deadline !== undefined) this.#later(deadline * 1000, () => this.#deadlineExceeded());
+    if (deadline !== undefined) this.#later(deadline * 1000, () => this.#observe({ type: 'deadline' }));
     this.#changed();
     this.#sync();
   }
@@ -369,95 +488,505 @@ export class PodRunner extends EventEmitter {
     this.#guardStarting = PodGuard.start({ cgroupDirs: this.#cgroups.cgroups?.podCgroupDirs() ?? [] }).then((guard) => {
       this.#guard = guard;
       // Killed by someone (the guard never exits on its own before its release): said, not hidden.
-      void guard.exited.then(() => {
-        if (!guard.released)
-          this.#say(
-            'Warning',
-            'GuardExited',
-            `The pod's guard (pid ${guard.pid}) exited: if pod-init dies now, processes of this pod may outlive it`,
-          );
-      });
+      this.#run(
+        guard.exited.then(() => {
+          if (!guard.released)
+            this.#observe({
+              type: 'failed',
+              reason: 'GuardExited',
+              message: `The pod's guard (pid ${guard.pid}) exited: if pod-init dies now, processes of this pod may outlive it`,
+            });
+        }),
+        'GuardExited',
+      );
     });
     this.#guardStarting.catch(() => undefined); // awaited by #startPod, or by #terminate after an early return
   }
 
   /**
-   * Carries out an applied change of container images (the API server lets a running pod change only
-   * those, apply-command.ts checks the rest): the new images are pulled as for a start, then each
-   * running container whose image changed is killed (`Killing`: "Container NAME definition changed,
-   * will be restarted", its grace the pod's) and started again with its new image whatever the restart
-   * policy, as the kubelet does when a container's hash changes. An init container that has run is not
-   * run again (KUBERNETES.md D.9); one that has not runs with the new image. Resolves with the names
-   * of the containers whose image changed.
-   *
-   * @example
-   * await runner.changeImages(new Map([['app', 'registry.local/app:2']])); // ['app']
+   * `hostUsers: false` as root: a range of 65536 ids of the pod's own (userns-ranges.ts) and the
+   * sandbox's user namespace mapping it; false when none is free (the pod fails, as the kubelet's
+   * sandbox creation does). Without root the pod's user namespace is already one of its own.
    */
-  async changeImages(images: ReadonlyMap<string, string>): Promise<string[]> {
-    if (this.#terminating || this.#done) return [];
-    await this.#starting;
-    const changed = this.#records.filter((r) => {
-      const image = images.get(r.spec.name);
-      if (image === undefined || image === r.spec.image) return false;
-      r.spec.image = image; // the pod's spec itself (records share its container objects)
-      return true;
-    });
-    if (changed.length === 0) return [];
-    this.#changed();
-    await this.#ensureImages();
-    const grace = this.#grace();
-    for (const r of changed) {
-      // Only a running container is restarted for it; one that has ended goes on by the policy (kubelet).
-      if (r.kind === 'init' || this.#terminating || !isRunning(r)) continue;
-      r.definitionChanged = true;
-      const message = `Container ${r.spec.name} definition changed, will be restarted`;
-      void this.#killContainer(r, Date.now() + grace * 1000, message);
+  #allocateIdRange(options: SandboxOptions): boolean {
+    if (this.pod.spec.hostUsers !== false || !runningAsRoot()) return true;
+    try {
+      this.#idRange = allocateRange(
+        this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
+        this.pod.metadata.uid!,
+        (uid) => !isPodGone(this.#ownersDir, uid),
+      );
+    } catch (error) {
+      this.#observe({ type: 'rejected', reason: 'FailedCreatePodSandBox', message: (error as Error).message });
+      return false;
     }
-    this.#queueSync();
-    return changed.map((r) => r.spec.name);
+    options.userNamespace = rangeMappings(this.#idRange);
+    return true;
   }
 
   /**
-   * Deletes the pod gracefully, as `kubectl delete` would: SIGTERM to every container, then SIGKILL
-   * after the grace period (default: terminationGracePeriodSeconds). A second call with a shorter grace
-   * shortens it; with 0 it kills at once.
-   *
-   * @example
-   * runner.delete();   // graceful
-   * runner.delete(0);  // now
+   * A volume set up, or FailedMount and its containers wait while the kubelet's volume manager retries
+   * (0.5 s doubling to 2 min 2 s, its exponential backoff); the pod starts once the volume can be made —
+   * a hostPath of type File that appears later, say. A Memory emptyDir is mounted with the sandbox and
+   * cannot come later: it fails once.
    */
-  delete(graceSeconds?: number): void {
-    this.#deleted = true;
-    const grace = graceSeconds ?? this.#grace();
-    const m = this.pod.metadata;
-    if (m.deletionTimestamp === undefined && !this.#done) {
-      // As the API server marks a deleted pod (kubectl shows it Terminating until its phase is terminal).
-      m.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      m.deletionGracePeriodSeconds = grace;
-      this.#changed();
-    }
-    if (this.#terminating) {
-      const killRunning = () => {
-        for (const r of this.#records) if (isRunning(r)) r.current!.process?.kill('SIGKILL');
-      };
-      if (grace === 0) killRunning();
-      else if (Date.now() + grace * 1000 < this.#graceEnds) {
-        // A second delete with a shorter grace shortens it, as the API server and kubelet do (`pod-init
-        // delete --now` on a Terminating pod): what still runs then is killed.
-        this.#graceEnds = Date.now() + grace * 1000;
-        m.deletionGracePeriodSeconds = grace;
-        this.#changed();
-        setTimeout(killRunning, grace * 1000).unref();
-      }
+  #mount(volume: VolumeSpec, attempt: number, context: VolumeContext, memory: number | undefined, first = false) {
+    let prepared: PreparedVolume;
+    try {
+      prepared = prepareVolume(volume, this.stateDir, this.#related, memory, context);
+    } catch (error) {
+      const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
+      this.#observe({ type: 'mount-failed', volume: volume.name, message });
+      if (volume.emptyDir?.medium === 'Memory') return;
+      this.#later(Math.min(500 * 2 ** attempt, 122_000), () => {
+        if (!this.#state.terminating) this.#mount(volume, attempt + 1, context, memory);
+      });
       return;
     }
-    this.#graceEnds = Date.now() + Math.max(1, grace) * 1000;
-    void this.#terminate(grace);
+    if (this.#idRange && !first) giveVolume(prepared, this.#idRange.hostId);
+    this.#volumes.set(volume.name, prepared);
+    this.#observe({ type: 'mounted', volume: volume.name });
+    if (!first) this.#queueSync();
   }
 
-  /** The pod's terminationGracePeriodSeconds (the kubelet's default 30). */
-  #grace(): number {
-    return this.pod.spec.terminationGracePeriodSeconds ?? 30;
+  /** A sandbox whose unexpected end is observed (B.1 step 1: a dead pause means a new sandbox). */
+  async #createSandbox(): Promise<Sandbox> {
+    const sandbox = await Sandbox.create(this.#sandboxOptions);
+    try {
+      this.#net.network?.attach(sandbox.pid);
+      this.#net.rootless?.attach(sandbox.pid, sandbox.pause.exited, this.stateDir, {
+        warning: (reason, message) => this.#say('Warning', reason, message),
+      });
+    } catch (error) {
+      await sandbox.destroy();
+      throw error;
+    }
+    this.#guard?.watch(sandbox.pid);
+    applyFsGroup(this.pod, this.#volumes, {
+      root: sandbox.root, // the pod's mount namespace (the pause itself lives in an empty root)
+      ...(this.#idRange ? { hostId: this.#idRange.hostId } : {}),
+      say: this.#say,
+    });
+    this.#observe({ type: 'sandbox-created' });
+    this.#run(
+      sandbox.pause.exited.then(() => {
+        if (this.#state.terminating || this.#sandbox !== sandbox) return;
+        this.#observe({ type: 'sandbox-died' });
+        if (this.#state.replacing) this.#run(this.#replaceSandbox(), 'FailedCreatePodSandBox', true);
+      }),
+      'FailedCreatePodSandBox',
+    );
+    return sandbox;
+  }
+
+  /**
+   * The pause died while the pod ran (and the pod goes on): every container is killed, then a new
+   * sandbox is made, where the init containers run again (restart counts go on).
+   */
+  async #replaceSandbox(): Promise<void> {
+    const running = this.#state.records.filter(isRunning);
+    for (const r of running) r.current!.process?.kill('SIGKILL');
+    await Promise.all(running.map((r) => r.current!.process?.exited));
+    // And whatever they left (a daemon of a hostPID pod, say): nothing of the old sandbox runs while
+    // the new one is set up (its fsGroup walk, say).
+    await this.#cgroups.cgroups?.killAll().catch(() => undefined);
+    await this.#sandbox?.destroy();
+    if (this.#state.terminating) return; // deleted meanwhile: #terminate finishes the pod
+    this.#sandbox = await this.#createSandbox();
+    const rootless = this.#net.rootless;
+    if (rootless !== undefined)
+      this.#run(
+        rootless.ready().catch((error: Error) => {
+          throw new Error(`The new sandbox has only loopback: ${error.message}`);
+        }),
+        'FailedPodNetwork',
+      );
+    this.#changed();
+    this.#sync();
+  }
+
+  /** Records and emits an event (an arrow: modules get it as their {@link Say}). */
+  readonly #say: Say = (type, reason, message, container) => {
+    const event: PodEvent = { type, reason, message, time: new Date() };
+    if (container !== undefined) event.container = container;
+    // Kept for `pod-init describe` (event-log.ts); the Date as JSON is the RFC 3339 time.
+    this.#eventLog.append({ ...event, time: event.time.toISOString() });
+    this.emit('event', event);
+  };
+
+  /**
+   * Starts container `name` (the kubelet's startContainer): its volumes and image first, then what
+   * container/start.ts prepares, then the spawn; each outcome is an observation.
+   */
+  #start(name: string, now: number): void {
+    const r = recordOf(this.#state, name)!;
+    const imageError = this.#state.imageErrors.get(name);
+    if (imageError !== undefined) {
+      this.#observe({ type: 'image', container: name, waiting: imageError }); // Pending; the image step retries
+      return;
+    }
+    if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
+      return;
+    const finished = r.current?.finishedAt !== undefined;
+    // The kubelet waits for the pod's volumes before anything of the container (no image event before).
+    const missing = (r.spec.volumeMounts ?? []).find((m) => !this.#state.mounted.has(m.name));
+    if (missing) {
+      const why = this.#state.volumeErrors.get(missing.name) ?? 'not found';
+      return this.#blocked(name, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
+    }
+    // The kubelet's first step of every start (EnsureImageExists), before the container's config.
+    const image = r.spec.image ?? '';
+    const pulled = this.#imageStep.pulled.get(image);
+    // A pulled image's first start had its events from the image step.
+    if (pulled === undefined || finished)
+      this.#say('Normal', 'Pulled', pulledMessage(image, this.#images.has(image) || pulled !== undefined), name);
+    const instance: Instance = {
+      id: randomUUID().replace(/-/g, ''),
+      generation: this.#state.generation,
+      startedAt: new Date(),
+      logTail: [],
+    };
+    const imageDir = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
+    const sandbox = this.#sandbox!;
+    const prepared = prepareStart(r.spec, instance, {
+      pod: this.pod,
+      related: this.#related,
+      hostname: this.#hostname,
+      podIP: this.#podIP,
+      stateDir: this.stateDir,
+      ...(pulled !== undefined ? { pulled } : {}),
+      ...(imageDir !== undefined ? { imageDir } : {}),
+      root: runningAsRoot(),
+      userNamespace: sandbox.namespaces.includes('user'),
+      noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
+      ...(this.#options.seccompProfileRoot !== undefined
+        ? { seccompProfileRoot: this.#options.seccompProfileRoot }
+        : {}),
+      podFiles: () => this.#podFiles(),
+    });
+    if (!prepared.ok) return this.#blocked(name, prepared.reason, prepared.message, now, true);
+    if (finished) this.#backoff.recordRestart(backoffKey(r), now, r.current!.finishedAt!.getTime());
+    let process: PodProcess;
+    try {
+      process = sandbox.spawn(
+        spawnRequest(prepared, this.pod.spec, { ...this.#cgroupOption(name), guarded: this.#guard !== undefined }),
+      );
+      if (this.pod.spec.hostPID) this.#guard?.watch(process.pid);
+    } catch (error) {
+      closeMountFds(instance);
+      if (!(error instanceof PodSystemError)) throw error;
+      if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
+      const message = startErrorMessage(error, prepared.argv[0]!, r.spec.workingDir ?? '/');
+      this.#observe({ type: 'start-failed', container: name, instance, message, at: new Date() });
+      this.#changed();
+      this.#queueSync();
+      return;
+    }
+    closeMountFds(instance); // attached by the child: the pod's mount namespace holds them now
+    instance.process = process;
+    instance.target = {
+      process,
+      pause: sandbox.pause,
+      env: Object.fromEntries(prepared.env),
+      podIP: this.#podIP,
+      ...(this.#net.network !== undefined ? { fromHost: true } : {}),
+      cwd: prepared.cwd,
+      ports: r.spec.ports ?? [],
+      ...prepared.confinement,
+    };
+    const postStart = r.spec.lifecycle?.postStart;
+    this.#observe({ type: 'started', container: name, instance, postStart: postStart !== undefined });
+    recordExecSpec(this.stateDir, name, instance.target, this.#cgroupOption(name).cgroups, this.#say);
+    if (postStart) this.#run(this.#postStart(name, instance, postStart), 'FailedPostStartHook');
+    else this.#startProbes(name, instance);
+    const drained = Promise.all([
+      this.#pipeLogs(name, r.restartCount + (finished ? 1 : 0), instance, process.stdout!, 'stdout'),
+      this.#pipeLogs(name, r.restartCount + (finished ? 1 : 0), instance, process.stderr!, 'stderr'),
+    ]);
+    this.#run(
+      process.exited.then((status) => this.#exited(name, instance, status, drained)),
+      'FailedContainerExit',
+    );
+    this.#changed();
+    this.#queueSync();
+  }
+
+  /** A container cannot start now: it waits with `reason` and is tried again in 10 s. */
+  #blocked(name: string, reason: string, message: string, now: number, event: boolean): void {
+    this.#observe({ type: 'start-blocked', container: name, reason, message, until: now + configRetryMs, event });
+    this.#later(configRetryMs, () => this.#sync());
+    this.#changed();
+  }
+
+  /**
+   * An instance's process exited: its exec spec and probe workers go at once, its last lines are read
+   * (the fallback message reads them; unless something it left holds the pipes), its root's writable
+   * layer goes (a restart starts from the image again), and a fresh cgroup is made if it may start
+   * again; then its end is observed.
+   */
+  async #exited(name: string, instance: Instance, status: ExitStatus, drained: Promise<unknown>): Promise<void> {
+    // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
+    this.#observe({ type: 'exit-seen', container: name, id: instance.id });
+    forgetExecSpec(this.stateDir, name, instance.process!.pid);
+    for (const worker of Object.values(this.#probes.get(instance.id) ?? {})) worker.stop();
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    const at = new Date();
+    if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
+    const cgroups = this.#cgroups.cgroups;
+    const facts = exitFacts(status, cgroups ? (code) => terminationReason(cgroups, name, code) : undefined);
+    const r = recordOf(this.#state, name)!;
+    // A fresh cgroup for the next start, if one may come: what the instance left is killed, the
+    // counters start at 0. (A container that will not start again keeps its cgroup until the end.)
+    if (
+      cgroups &&
+      !this.#state.terminating &&
+      (r.definitionChanged || shouldRestart(this.#state.restartPolicy, r.kind, facts.exitCode))
+    )
+      await cgroups.prepareContainer(name).catch(() => undefined);
+    const message = terminationMessage({
+      file: instance.terminationFile,
+      policy: r.spec.terminationMessagePolicy,
+      exitCode: facts.exitCode,
+      logTail: instance.logTail,
+    });
+    this.#probes.delete(instance.id);
+    this.#observe({
+      type: 'exited',
+      container: name,
+      id: instance.id,
+      at,
+      ...facts,
+      ...(message !== undefined ? { message } : {}),
+    });
+    this.#changed();
+    this.#queueSync();
+  }
+
+  /** The probe workers of a started instance (health/probe-workers.ts), unless it has ended already. */
+  #startProbes(name: string, instance: Instance): void {
+    const current = recordOf(this.#state, name)?.current;
+    if (current?.id !== instance.id || current.exitSeen) return; // it ended while its postStart ran
+    const workers = startProbes(recordOf(this.#state, name)!.spec, instance, {
+      terminating: this.#state.terminating,
+      say: this.#say,
+      onResult: (kind, result) => this.#probeResult(name, instance, kind, result),
+    });
+    this.#probes.set(instance.id, workers);
+  }
+
+  /** A probe's settled result changed: observed; the workers follow (startup done, or a kill coming). */
+  #probeResult(name: string, instance: Instance, kind: ProbeKind, result: ProbeResult): void {
+    const current = recordOf(this.#state, name)?.current;
+    if (current?.id !== instance.id || current.finishedAt !== undefined) return;
+    this.#observe({ type: 'probe', container: name, id: instance.id, kind, result });
+    if (kind === 'readiness') return this.#changed();
+    if (kind === 'startup' && result === 'success') {
+      afterStartup(this.#probes.get(instance.id) ?? {}, instance.startedAt);
+      this.#changed();
+      this.#queueSync(); // a started sidecar lets the next init container start
+      return;
+    }
+    if (result === 'failure') this.#queueSync(); // decide kills it
+  }
+
+  /** killContainer (container/stop.ts) with the pod's podRef and the container's image stop signal. */
+  #kill(r: ContainerRecord, deadline: number, message: string, waitFor?: () => Promise<unknown>): Promise<void> {
+    const imageSignal = imageStopSignal(this.#imageStep.pulled.get(r.spec.image ?? '')?.config.config?.StopSignal);
+    const ctx = {
+      podRef: this.podRef,
+      ...(imageSignal !== undefined ? { imageStopSignal: imageSignal } : {}),
+      say: this.#say,
+      kills: this.#kills,
+    };
+    return killContainer(r, deadline, message, ctx, waitFor);
+  }
+
+  /**
+   * postStart (B.9): runs right after the start and blocks the pod's next start until it returns; the
+   * container is still ContainerCreating meanwhile. Its end is observed (a failure: FailedPostStartHook,
+   * and decide kills the container; the restart policy decides the rest).
+   */
+  async #postStart(name: string, instance: Instance, hook: HookHandler): Promise<void> {
+    const outcome = await runPostStart(hook, instance, { container: name, pod: this.podRef });
+    this.#observe({ type: 'post-start-ended', container: name, id: instance.id, outcome });
+    if (outcome.ok) this.#startProbes(name, instance);
+    this.#changed();
+    this.#queueSync();
+  }
+
+  /** The image step (image-step.ts) of every container not done yet: its outcomes observed, its retries timers. */
+  async #ensureImages(): Promise<void> {
+    const { retryAt } = await this.#imageStep.ensure(
+      () => this.#state.deleted || this.#state.done,
+      (container, waiting) => this.#observe({ type: 'image', container, ...(waiting ? { waiting } : {}) }),
+    );
+    const now = Date.now();
+    for (const at of retryAt)
+      this.#later(Math.max(0, at - now), () => {
+        this.#imageStep.retryFired(at);
+        this.#retryImages();
+      });
+  }
+
+  /** The image step again (one at a time), then whatever it made startable; a failure of the store is observed. */
+  #retryImages(): void {
+    this.#imageRetry = this.#imageRetry.then(async () => {
+      if (this.#state.deleted || this.#state.done) return;
+      await this.#ensureImages();
+      if (this.#state.deleted || this.#state.done) return;
+      this.#changed();
+      this.#sync();
+    });
+    // Not a pull failure (ensureImage reports those): the store itself failed. Said, not thrown.
+    this.#imageRetry = this.#imageRetry.catch((error: unknown) =>
+      this.#observe({
+        type: 'failed',
+        reason: 'Failed',
+        message: `Error: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    );
+  }
+
+  /** Stops every container (B.10), then the sandbox; resolves `finished`. Its failure is observed. */
+  #terminate(graceSeconds: number, immediate = false): void {
+    if (this.#state.terminating) return;
+    this.#observe({ type: 'terminating' });
+    this.#run(this.#teardown(graceSeconds, immediate), 'FailedKillPod');
+  }
+
+  async #teardown(graceSeconds: number, immediate: boolean): Promise<void> {
+    // Deleted while starting: the start finishes first (it starts no container now), then all it made goes.
+    await this.#starting?.catch(() => undefined);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    // Liveness and startup probes stop with the pod's termination; readiness goes on (B.8).
+    for (const workers of this.#probes.values()) stopHealthProbes(workers);
+    // The pod's grace is at least 1 s (kubelet calculateEffectiveGracePeriod), so preStop hooks get a chance.
+    const deadline = Date.now() + (immediate ? 0 : Math.max(1, graceSeconds)) * 1000;
+    const running = this.#state.records.filter(isRunning);
+    if (immediate) for (const r of running) r.current!.process?.kill('SIGKILL');
+    await stopContainers(running, (r, message, waitFor) => this.#kill(r, deadline, message, waitFor));
+    // The pipes end once every process holding them is gone (the pause takes any orphan with it):
+    // wait for both together, then close the log files together.
+    await Promise.all([this.#sandbox?.destroy(), this.#net.rootless?.stop(), ...this.#streamEnds]);
+    await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
+    // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
+    await this.#cgroups.cgroups?.remove().catch(() => undefined);
+    const m = this.pod.metadata;
+    if (this.#idRange) releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, m.uid!);
+    // Everything of the pod is gone: the guard may go, killing nothing.
+    await this.#guardStarting?.catch(() => undefined);
+    await this.#guard?.release();
+    releasePodName(this.#names(), m.namespace!, m.name, m.uid!);
+    this.#imageStep.release();
+    // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
+    removeInstanceRoot(path.join(this.stateDir, 'roots'));
+    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
+      fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
+    this.#observe({ type: 'done' });
+    const final = this.object();
+    // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
+    this.#statusFile.close(final);
+    const networked = this.#net.network !== undefined || this.#ports !== undefined;
+    if (!networked) releasePod(this.#ownersDir, m.uid!);
+    this.#changed();
+    this.#resolve(final);
+    if (networked) {
+      // The veth's synchronous delete after `finished` is reported; the owner record goes after it, so a
+      // pod-init that dies in between leaves a lease the next start sweeps. The ports' rules go first.
+      await new Promise((resolve) => setImmediate(resolve));
+      await releaseNetwork(this.#net, this.#ports, this.#say);
+      releasePod(this.#ownersDir, m.uid!);
+    }
+    this.#resolveClosed();
+  }
+
+  #status(): Record<string, unknown> {
+    const s = this.#state;
+    const status = podStatus([...s.records], {
+      restartPolicy: s.restartPolicy,
+      sandboxReady: this.#sandbox?.running === true && !s.done,
+      initialized: s.initialized,
+      anyContainerStarted: s.anyStarted,
+      terminal: s.deleted || s.forcedPhase !== undefined,
+      finished: s.done,
+      ...(s.startTime ? { startTime: s.startTime } : {}),
+      ...(s.forcedPhase ? { forcedPhase: s.forcedPhase } : {}),
+      hostIP: '127.0.0.1',
+      podIP: this.#podIP,
+      qosClass: this.#cgroups.qosClass,
+      ...(this.#cgroups.notice !== undefined ? { sandboxMessage: this.#cgroups.notice } : {}),
+      previousConditions: this.#conditions,
+      now: new Date(),
+    });
+    this.#conditions = status.conditions as Condition[];
+    return status;
+  }
+
+  #changed(): void {
+    this.emit('status', this.object());
+    this.#statusFile.schedule(() => this.object());
+  }
+
+  #later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** What a container's root is made from. */
+  #podFiles(): PodFiles {
+    const sandbox = this.#sandbox!;
+    return {
+      stateDir: this.stateDir,
+      volumes: this.#volumes,
+      etcFiles: this.#etcFiles,
+      images: this.#images,
+      pulled: new Map([...this.#imageStep.pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
+      ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
+      // Paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause.
+      view: (p) => `${sandbox.root}${p}`,
+      userNamespace: sandbox.namespaces.includes('user'),
+      ...(this.#idRange
+        ? { podUsers: { hostId: this.#idRange.hostId, userNamespace: `/proc/${sandbox.pid}/ns/user` } }
+        : {}),
+      // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
+      // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
+      // root, no longer lists them in its own mountinfo.
+      mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
+    };
+  }
+
+  /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
+  #cgroupOption(name: string): { cgroups?: string[] } {
+    const dirs = this.#cgroups.cgroups?.containerDirs(name) ?? [];
+    return dirs.length > 0 ? { cgroups: dirs } : {};
+  }
+
+  /** Streams one pipe of a container instance to its CRI log and to listeners (container/output.ts). */
+  #pipeLogs(
+    name: string,
+    count: number,
+    instance: Instance,
+    stream: NodeJS.ReadableStream,
+    which: 'stdout' | 'stderr',
+  ) {
+    const file = logFile(this.stateDir, name, count);
+    let sink = this.#logs.get(file);
+    if (!sink) {
+      sink = new CriLogWriter(file, this.#options.logRotation ?? kubeletLogRotation);
+      this.#logs.set(file, sink);
+    }
+    const end = pipeLogs(stream, which, {
+      container: name,
+      sink,
+      tail: instance.logTail,
+      onLine: (line) => this.emit('log', line),
+    });
+    this.#streamEnds.push(end);
+    return end;
   }
 
   #networkOptions(): NetworkOptions {
@@ -486,584 +1015,5 @@ export class PodRunner extends EventEmitter {
   /** The names of the live pods of this state root (pod-names.ts). */
   #names(): PodNameRegistry {
     return { dir: path.join(path.dirname(this.stateDir), '.names'), ownersDir: this.#ownersDir };
-  }
-
-  /** Admission refused the pod (kubelet rejectPod): phase Failed, nothing started. */
-  #reject(rejection: Rejection): void {
-    this.#forcedPhase = {
-      phase: 'Failed',
-      reason: rejection.reason,
-      message: `Pod was rejected: ${rejection.message}`,
-    };
-    this.#say('Warning', rejection.reason, rejection.message);
-    void this.#terminate(0, true);
-  }
-
-  /**
-   * `hostUsers: false` as root: a range of 65536 ids of the pod's own (userns-ranges.ts) and the
-   * sandbox's user namespace mapping it; false when none is free (the pod fails, as the kubelet's
-   * sandbox creation does). Without root the pod's user namespace is already one of its own.
-   */
-  #allocateIdRange(options: SandboxOptions): boolean {
-    if (this.pod.spec.hostUsers !== false || !runningAsRoot()) return true;
-    try {
-      this.#idRange = allocateRange(
-        this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
-        this.pod.metadata.uid!,
-        (uid) => !isPodGone(this.#ownersDir, uid),
-      );
-    } catch (error) {
-      this.#reject({ reason: 'FailedCreatePodSandBox', message: (error as Error).message });
-      return false;
-    }
-    options.userNamespace = rangeMappings(this.#idRange);
-    return true;
-  }
-
-  /**
-   * A volume that could not be set up: FailedMount, and its containers wait while the kubelet's volume
-   * manager retries (0.5 s doubling to 2 min 2 s, its exponential backoff); the pod starts once the
-   * volume can be made — a hostPath of type File that appears later, say. A Memory emptyDir is mounted with
-   * the sandbox and cannot come later: it fails once.
-   */
-  #volumeFailed(volume: VolumeSpec, error: unknown, attempt: number, context: VolumeContext, memory?: number): void {
-    const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
-    this.#volumeErrors.set(volume.name, message);
-    this.#say('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}" : ${message}`);
-    if (volume.emptyDir?.medium === 'Memory') return;
-    this.#later(Math.min(500 * 2 ** attempt, 122_000), () => {
-      if (this.#terminating) return;
-      let prepared: PreparedVolume;
-      try {
-        prepared = prepareVolume(volume, this.stateDir, this.#related, memory, context);
-      } catch (again) {
-        this.#volumeFailed(volume, again, attempt + 1, context, memory);
-        return;
-      }
-      if (this.#idRange) giveVolume(prepared, this.#idRange.hostId);
-      this.#volumes.set(volume.name, prepared);
-      this.#volumeErrors.delete(volume.name);
-      this.#queueSync();
-    });
-  }
-
-  /** A sandbox whose unexpected end is noticed (B.1 step 1: a dead pause means a new sandbox). */
-  async #createSandbox(): Promise<Sandbox> {
-    const sandbox = await Sandbox.create(this.#sandboxOptions);
-    try {
-      this.#net.network?.attach(sandbox.pid);
-      this.#net.rootless?.attach(sandbox.pid, sandbox.pause.exited, this.stateDir, {
-        warning: (reason, message) => this.#say('Warning', reason, message),
-      });
-    } catch (error) {
-      await sandbox.destroy();
-      throw error;
-    }
-    this.#guard?.watch(sandbox.pid);
-    applyFsGroup(this.pod, this.#volumes, {
-      root: sandbox.root, // the pod's mount namespace (the pause itself lives in an empty root)
-      ...(this.#idRange ? { hostId: this.#idRange.hostId } : {}),
-      say: this.#say,
-    });
-    this.#generation++;
-    void sandbox.pause.exited.then(() => {
-      if (!this.#terminating && this.#sandbox === sandbox) void this.#sandboxChanged();
-    });
-    return sandbox;
-  }
-
-  /**
-   * The pause died while the pod ran: every container is killed; with restartPolicy Never and
-   * containers that already ran the pod ends there, otherwise a new sandbox is made, where the init
-   * containers run again (restart counts go on).
-   */
-  async #sandboxChanged(): Promise<void> {
-    this.#say('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-    if (this.pod.spec.restartPolicy === 'Never' && this.#records.some((r) => r.current !== undefined)) {
-      void this.#terminate(0, true); // the infrastructure died: the rest is killed at once
-      return;
-    }
-    this.#replacing = true; // no starts while the sandbox is replaced
-    const running = this.#records.filter(isRunning);
-    for (const r of running) r.current!.process?.kill('SIGKILL');
-    await Promise.all(running.map((r) => r.current!.process?.exited));
-    // And whatever they left (a daemon of a hostPID pod, say): nothing of the old sandbox runs while
-    // the new one is set up (its fsGroup walk, say).
-    await this.#cgroups.cgroups?.killAll().catch(() => undefined);
-    await this.#sandbox?.destroy();
-    if (this.#terminating) return; // deleted meanwhile: #terminate finishes the pod
-    this.#initialized = false;
-    this.#sandbox = await this.#createSandbox();
-    void this.#net.rootless?.ready().catch((error: Error) => {
-      this.#say('Warning', 'FailedPodNetwork', `The new sandbox has only loopback: ${error.message}`);
-    });
-    this.#replacing = false;
-    this.#changed();
-    this.#sync();
-  }
-
-  /** activeDeadlineSeconds passed (counted from startTime, init containers included): the pod fails. */
-  #deadlineExceeded(): void {
-    const message = 'Pod was active on the node longer than the specified deadline';
-    this.#forcedPhase = { phase: 'Failed', reason: 'DeadlineExceeded', message };
-    this.#say('Normal', 'DeadlineExceeded', message);
-    void this.#terminate(this.#grace());
-  }
-
-  /** Records and emits an event (an arrow: modules get it as their {@link Say}). */
-  readonly #say: Say = (type, reason, message, container) => {
-    const event: PodEvent = { type, reason, message, time: new Date() };
-    if (container !== undefined) event.container = container;
-    // Kept for `pod-init describe` (event-log.ts); the Date as JSON is the RFC 3339 time.
-    this.#eventLog.append({ ...event, time: event.time.toISOString() });
-    this.emit('event', event);
-  };
-
-  #status(): Record<string, unknown> {
-    const status = podStatus(this.#records, {
-      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
-      sandboxReady: this.#sandbox?.running === true && !this.#done,
-      initialized: this.#initialized,
-      anyContainerStarted: this.#anyStarted,
-      terminal: this.#deleted || this.#forcedPhase !== undefined,
-      finished: this.#done,
-      ...(this.#startTime ? { startTime: this.#startTime } : {}),
-      ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
-      hostIP: '127.0.0.1',
-      podIP: this.#podIP,
-      qosClass: this.#cgroups.qosClass,
-      ...(this.#cgroups.notice !== undefined ? { sandboxMessage: this.#cgroups.notice } : {}),
-      previousConditions: this.#conditions,
-      now: new Date(),
-    });
-    this.#conditions = status.conditions as Condition[];
-    return status;
-  }
-
-  #changed(): void {
-    this.emit('status', this.object());
-    this.#statusFile.schedule(() => this.object());
-  }
-
-  #later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      run();
-    }, ms);
-    this.#timers.add(timer);
-  }
-
-  #queueSync(): void {
-    if (this.#syncQueued) return;
-    this.#syncQueued = true;
-    queueMicrotask(() => {
-      this.#syncQueued = false;
-      this.#sync();
-    });
-  }
-
-  #record(name: string): ContainerRecord {
-    return this.#records.find((r) => r.spec.name === name)!;
-  }
-
-  #sync(): void {
-    if (this.#terminating || this.#replacing || this.#done || !this.#sandbox || this.#postStartRunning) return;
-    const now = Date.now();
-    const view = reconcileView(this.#records, {
-      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
-      initialized: this.#initialized,
-      generation: this.#generation,
-    });
-    for (const action of decide(view, this.#backoff, now)) {
-      switch (action.type) {
-        case 'initialized':
-          this.#initialized = true;
-          break;
-        case 'start':
-          // What comes next may depend on it (the next init container, say): decide again.
-          if (this.#start(this.#record(action.name), now)) this.#queueSync();
-          if (this.#postStartRunning) return; // the next start waits for the hook
-          break;
-        case 'back-off': {
-          const r = this.#record(action.name);
-          if (r.backOffUntil === action.until) break;
-          r.backOffUntil = action.until;
-          const seconds = Math.round(action.backoffMs / 1000);
-          r.waiting = {
-            reason: 'CrashLoopBackOff',
-            message: `back-off ${seconds}s restarting failed container=${r.spec.name} pod=${this.podRef}`,
-          };
-          this.#say(
-            'Warning',
-            'BackOff',
-            `Back-off restarting failed container ${r.spec.name} in pod ${this.podRef}`,
-            r.spec.name,
-          );
-          this.#later(action.until - now, () => this.#sync());
-          this.#changed();
-          break;
-        }
-        case 'kill-pod':
-          void this.#terminate(this.#grace());
-          return;
-      }
-    }
-  }
-
-  /**
-   * The image step (image-step.ts) of every container not done yet; its outcomes are the containers'
-   * waiting reasons, and its retries are timers.
-   */
-  async #ensureImages(): Promise<void> {
-    const { retryAt } = await this.#imageStep.ensure(
-      () => this.#deleted || this.#done,
-      (container, waiting) => {
-        const r = this.#records.find((x) => x.spec.name === container);
-        if (!r) return;
-        if (waiting !== undefined) r.waiting = waiting;
-        else if (r.waiting?.reason === 'ErrImagePull' || r.waiting?.reason === 'ImagePullBackOff') delete r.waiting;
-      },
-    );
-    const now = Date.now();
-    for (const at of retryAt)
-      this.#later(Math.max(0, at - now), () => {
-        this.#imageStep.retryFired(at);
-        void this.#retryImages();
-      });
-  }
-
-  /** The image step again (one at a time), then whatever it made startable. */
-  #retryImages(): Promise<void> {
-    this.#imageRetry = this.#imageRetry
-      .then(async () => {
-        if (this.#deleted || this.#done) return;
-        await this.#ensureImages();
-        if (this.#deleted || this.#done) return;
-        this.#changed();
-        this.#sync();
-      })
-      .catch((error: unknown) => {
-        // Not a pull failure (ensureImage reports those): the store itself failed. Said, not thrown.
-        this.#say('Warning', 'Failed', `Error: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    return this.#imageRetry;
-  }
-
-  /** Starts a container; true when something started or failed to (state to decide on again). */
-  #start(r: ContainerRecord, now: number): boolean {
-    const imageError = this.#imageStep.errors.get(r.spec.name);
-    if (imageError !== undefined) {
-      r.waiting = imageError; // the pod stays Pending; #ensureImages retries a failed pull
-      return false;
-    }
-    if (r.waiting?.reason === 'CreateContainerConfigError' && r.backOffUntil !== undefined && r.backOffUntil > now)
-      return false;
-    const name = r.spec.name;
-    const finished = r.current?.finishedAt !== undefined;
-    // The kubelet waits for the pod's volumes before anything of the container (no image event before).
-    const missing = (r.spec.volumeMounts ?? []).find((m) => !this.#volumes.has(m.name));
-    if (missing) {
-      const why = this.#volumeErrors.get(missing.name) ?? 'not found';
-      this.#configError(r, 'ContainerCreating', `volume "${missing.name}": ${why}`, now, false);
-      return false;
-    }
-    // The kubelet's first step of every start (EnsureImageExists), before the container's config.
-    const image = r.spec.image ?? '';
-    const pulled = this.#imageStep.pulled.get(image);
-    // A pulled image's first start had its events from the image step.
-    if (pulled === undefined || finished)
-      this.#say('Normal', 'Pulled', pulledMessage(image, this.#images.has(image) || pulled !== undefined), name);
-    const instance: Instance = {
-      id: randomUUID().replace(/-/g, ''),
-      generation: this.#generation,
-      startedAt: new Date(),
-      logTail: [],
-    };
-    const imageDir = r.spec.image === undefined ? undefined : this.#images.get(r.spec.image);
-    const prepared = prepareStart(r.spec, instance, {
-      pod: this.pod,
-      related: this.#related,
-      hostname: this.#hostname,
-      podIP: this.#podIP,
-      stateDir: this.stateDir,
-      ...(pulled !== undefined ? { pulled } : {}),
-      ...(imageDir !== undefined ? { imageDir } : {}),
-      root: runningAsRoot(),
-      userNamespace: this.#sandbox!.namespaces.includes('user'),
-      noNewPrivilegesByDefault: this.#options.noNewPrivilegesByDefault ?? true,
-      ...(this.#options.seccompProfileRoot !== undefined
-        ? { seccompProfileRoot: this.#options.seccompProfileRoot }
-        : {}),
-      podFiles: () => this.#podFiles(),
-    });
-    if (!prepared.ok) {
-      this.#configError(r, prepared.reason, prepared.message, now);
-      return false;
-    }
-    if (finished) {
-      this.#backoff.recordRestart(backoffKey(r), now, r.current!.finishedAt!.getTime());
-      r.restartCount++;
-    }
-    r.definitionChanged = undefined;
-    r.backOffUntil = undefined;
-    let process;
-    try {
-      process = this.#sandbox!.spawn(
-        spawnRequest(prepared, this.pod.spec, { ...this.#cgroupOption(name), guarded: this.#guard !== undefined }),
-      );
-      if (this.pod.spec.hostPID) this.#guard?.watch(process.pid);
-    } catch (error) {
-      closeMountFds(instance);
-      if (!(error instanceof PodSystemError)) throw error;
-      if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
-      if (r.current) r.previous = r.current;
-      const message = startErrorMessage(error, prepared.argv[0]!, r.spec.workingDir ?? '/');
-      r.current = { ...instance, finishedAt: new Date(), exitCode: 128, reason: 'StartError', message };
-      r.waiting = { reason: 'RunContainerError', message };
-      this.#say('Warning', 'Failed', `Error: ${message}`, name);
-      this.#changed();
-      return true;
-    }
-    closeMountFds(instance); // attached by the child: the pod's mount namespace holds them now
-    if (r.current) r.previous = r.current;
-    r.current = { ...instance, process };
-    r.waiting = undefined;
-    if (r.kind === 'regular') this.#anyStarted = true;
-    this.#say('Normal', 'Created', `Created container: ${name}`, name);
-    this.#say('Normal', 'Started', `Started container ${name}`, name);
-    const current = r.current;
-    current.target = {
-      process,
-      pause: this.#sandbox!.pause,
-      env: Object.fromEntries(prepared.env),
-      podIP: this.#podIP,
-      ...(this.#net.network !== undefined ? { fromHost: true } : {}),
-      cwd: prepared.cwd,
-      ports: r.spec.ports ?? [],
-      ...prepared.confinement,
-    };
-    recordExecSpec(this.stateDir, name, current.target, this.#cgroupOption(name).cgroups, this.#say);
-    const postStart = r.spec.lifecycle?.postStart;
-    if (postStart) void this.#postStart(r, current, postStart);
-    else this.#startProbes(r, current);
-    const drained = Promise.all([
-      this.#pipeLogs(r, current, process.stdout!, 'stdout'),
-      this.#pipeLogs(r, current, process.stderr!, 'stderr'),
-    ]);
-    void process.exited.then(async (status) => {
-      // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
-      current.exitSeen = true;
-      forgetExecSpec(this.stateDir, name, process.pid);
-      // Its last lines first (the fallback message reads them), unless something it left holds the pipes.
-      for (const worker of Object.values(current.probes ?? {})) worker.stop();
-      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-      current.finishedAt = new Date();
-      // Its root's writable layer goes with it: a restart starts from the image again.
-      if (current.rootDir !== undefined) removeInstanceRoot(current.rootDir);
-      const cgroups = this.#cgroups.cgroups;
-      Object.assign(current, exitFacts(status, cgroups ? (code) => terminationReason(cgroups, name, code) : undefined));
-      // A fresh cgroup for the next start, if one may come: what the instance left is killed, the
-      // counters start at 0. (A container that will not start again keeps its cgroup until the end.)
-      if (
-        cgroups &&
-        !this.#terminating &&
-        (r.definitionChanged || shouldRestart(this.pod.spec.restartPolicy ?? 'Always', r.kind, current.exitCode!))
-      )
-        await cgroups.prepareContainer(name).catch(() => undefined);
-      const message = terminationMessage({
-        file: current.terminationFile,
-        policy: r.spec.terminationMessagePolicy,
-        exitCode: current.exitCode!,
-        logTail: current.logTail,
-      });
-      if (message !== undefined) current.message = message;
-      current.process = undefined;
-      this.#changed();
-      this.#queueSync();
-    });
-    this.#changed();
-    return true;
-  }
-
-  /** The probe workers of a started instance (health/probe-workers.ts). */
-  #startProbes(r: ContainerRecord, instance: Instance): void {
-    if (instance.exitSeen) return; // it ended while its postStart ran
-    startProbes(r.spec, instance, {
-      terminating: this.#terminating,
-      say: this.#say,
-      onResult: (kind, result) => this.#probeResult(r, instance, kind, result),
-    });
-  }
-
-  /** A probe's settled result changed. */
-  #probeResult(r: ContainerRecord, instance: Instance, kind: ProbeKind, result: ProbeResult): void {
-    if (r.current !== instance || instance.finishedAt !== undefined) return;
-    if (kind === 'readiness') {
-      instance.ready = result === 'success';
-      this.#changed();
-      return;
-    }
-    if (kind === 'startup' && result === 'success') {
-      instance.started = true;
-      afterStartup(instance);
-      this.#changed();
-      this.#queueSync(); // a started sidecar lets the next init container start
-      return;
-    }
-    if (result !== 'failure' || this.#terminating) return;
-    // Liveness or startup failed: killed with the probe's grace (or the pod's), then restarted by policy;
-    // readiness goes on probing until the container is gone.
-    stopHealthProbes(instance);
-    const probe = kind === 'startup' ? r.spec.startupProbe : r.spec.livenessProbe;
-    const grace = probe?.terminationGracePeriodSeconds ?? this.#grace();
-    const message = `Container ${r.spec.name} failed ${kind} probe, will be restarted`;
-    void this.#killContainer(r, Date.now() + grace * 1000, message);
-  }
-
-  /** killContainer (container/stop.ts) with the pod's podRef and the container's image stop signal. */
-  #killContainer(
-    r: ContainerRecord,
-    deadline: number,
-    message: string,
-    waitFor?: () => Promise<unknown>,
-  ): Promise<void> {
-    const imageSignal = imageStopSignal(this.#imageStep.pulled.get(r.spec.image ?? '')?.config.config?.StopSignal);
-    return killContainer(
-      r,
-      deadline,
-      message,
-      { podRef: this.podRef, ...(imageSignal !== undefined ? { imageStopSignal: imageSignal } : {}), say: this.#say },
-      waitFor,
-    );
-  }
-
-  /**
-   * postStart (B.9): runs right after the start and blocks the pod's next start until it returns; the
-   * container is still ContainerCreating meanwhile. A failure is FailedPostStartHook: the container is
-   * killed and the restart policy decides.
-   */
-  async #postStart(r: ContainerRecord, instance: Instance, hook: HookHandler): Promise<void> {
-    this.#postStartRunning = true;
-    r.waiting = { reason: 'ContainerCreating' };
-    instance.started = false;
-    instance.ready = false;
-    const outcome = await runPostStart(hook, instance, { container: r.spec.name, pod: this.podRef });
-    this.#postStartRunning = false;
-    if (r.current === instance) r.waiting = undefined;
-    const alive = r.current === instance && !instance.exitSeen;
-    if (!outcome.ok && alive) {
-      this.#say('Warning', 'FailedPostStartHook', outcome.message, r.spec.name);
-      void this.#killContainer(r, Date.now() + this.#grace() * 1000, 'FailedPostStartHook');
-    } else if (alive) this.#startProbes(r, instance);
-    this.#changed();
-    this.#queueSync();
-  }
-
-  /** What a container's root is made from. */
-  #podFiles(): PodFiles {
-    const root = this.#sandbox!.root;
-    return {
-      stateDir: this.stateDir,
-      volumes: this.#volumes,
-      etcFiles: this.#etcFiles,
-      images: this.#images,
-      pulled: new Map([...this.#imageStep.pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
-      ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
-      // Paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause.
-      view: (p) => `${root}${p}`,
-      userNamespace: this.#sandbox!.namespaces.includes('user'),
-      ...(this.#idRange
-        ? { podUsers: { hostId: this.#idRange.hostId, userNamespace: `/proc/${this.#sandbox!.pid}/ns/user` } }
-        : {}),
-      // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
-      // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
-      // root, no longer lists them in its own mountinfo.
-      mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
-    };
-  }
-
-  /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
-  #cgroupOption(name: string): { cgroups?: string[] } {
-    const dirs = this.#cgroups.cgroups?.containerDirs(name) ?? [];
-    return dirs.length > 0 ? { cgroups: dirs } : {};
-  }
-
-  #configError(r: ContainerRecord, reason: string, message: string, now: number, event = true): void {
-    r.waiting = { reason, message };
-    r.backOffUntil = now + configRetryMs;
-    if (event) this.#say('Warning', 'Failed', `Error: ${message}`, r.spec.name);
-    this.#later(configRetryMs, () => this.#sync());
-    this.#changed();
-  }
-
-  /** Streams one pipe of a container instance to its CRI log and to listeners (container/output.ts). */
-  #pipeLogs(r: ContainerRecord, instance: Instance, stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') {
-    const file = logFile(this.stateDir, r.spec.name, r.restartCount);
-    let sink = this.#logs.get(file);
-    if (!sink) {
-      sink = new CriLogWriter(file, this.#logRotation);
-      this.#logs.set(file, sink);
-    }
-    const end = pipeLogs(stream, name, {
-      container: r.spec.name,
-      sink,
-      tail: instance.logTail,
-      onLine: (line) => this.emit('log', line),
-    });
-    this.#streamEnds.push(end);
-    return end;
-  }
-
-  /** Stops every container (B.10), then the sandbox; resolves `finished`. */
-  async #terminate(graceSeconds: number, immediate = false): Promise<void> {
-    if (this.#terminating) return;
-    this.#terminating = true;
-    // Deleted while starting: the start finishes first (it starts no container now), then all it made goes.
-    await this.#starting?.catch(() => undefined);
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    // A container that ran shows how it ended; one that never started keeps why (CreateContainerError, say),
-    // as the kubelet's final status does.
-    for (const r of this.#records) if (!isRunning(r) && r.current) r.waiting = undefined;
-    // Liveness and startup probes stop with the pod's termination; readiness goes on (B.8).
-    for (const r of this.#records) stopHealthProbes(r.current);
-    // The pod's grace is at least 1 s (kubelet calculateEffectiveGracePeriod), so preStop hooks get a chance.
-    const deadline = Date.now() + (immediate ? 0 : Math.max(1, graceSeconds)) * 1000;
-    const running = this.#records.filter(isRunning);
-    if (immediate) for (const r of running) r.current!.process?.kill('SIGKILL');
-    await stopContainers(running, (r, message, waitFor) => this.#killContainer(r, deadline, message, waitFor));
-    // The pipes end once every process holding them is gone (the pause takes any orphan with it):
-    // wait for both together, then close the log files together.
-    await Promise.all([this.#sandbox?.destroy(), this.#net.rootless?.stop(), ...this.#streamEnds]);
-    await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
-    // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
-    await this.#cgroups.cgroups?.remove().catch(() => undefined);
-    if (this.#idRange)
-      releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, this.pod.metadata.uid!);
-    // Everything of the pod is gone: the guard may go, killing nothing.
-    await this.#guardStarting?.catch(() => undefined);
-    await this.#guard?.release();
-    releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
-    this.#imageStep.release();
-    // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    removeInstanceRoot(path.join(this.stateDir, 'roots'));
-    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
-      fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
-    this.#done = true;
-    const final = this.object();
-    // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
-    this.#statusFile.close(final);
-    const networked = this.#net.network !== undefined || this.#ports !== undefined;
-    if (!networked) releasePod(this.#ownersDir, this.pod.metadata.uid!);
-    this.#changed();
-    this.#resolve(final);
-    if (networked) {
-      // The veth's synchronous delete after `finished` is reported; the owner record goes after it, so a
-      // pod-init that dies in between leaves a lease the next start sweeps. The ports' rules go first.
-      await new Promise((resolve) => setImmediate(resolve));
-      await releaseNetwork(this.#net, this.#ports, this.#say);
-      releasePod(this.#ownersDir, this.pod.metadata.uid!);
-    }
-    this.#resolveClosed();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { type ContainerRecord, isRunning } from './records';
 import type { ContainerView, PodView } from './reconcile';
+import type { InstanceState } from './reduce';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- for {@link}
 import type { decide } from './reconcile';
 
@@ -27,7 +28,7 @@ export function backoffKey(r: Pick<ContainerRecord, 'spec'>): string {
  */
 export function reconcileView(
   records: readonly ContainerRecord[],
-  o: { restartPolicy: PodView['restartPolicy']; initialized: boolean; generation: number },
+  o: { restartPolicy: PodView['restartPolicy']; initialized: boolean; generation: number; blocked?: boolean },
 ): PodView {
   const view = (r: ContainerRecord): ContainerView => {
     const v: ContainerView = {
@@ -37,6 +38,8 @@ export function reconcileView(
       started: isRunning(r) && r.current!.started !== false,
       backoffKey: backoffKey(r),
     };
+    const kill = (r.current as InstanceState | undefined)?.killRequest;
+    if (v.running && kill !== undefined) v.kill = kill;
     // A regular init container that ran in an earlier sandbox counts as never run: it runs again.
     const earlier = r.kind === 'init' && r.current !== undefined && r.current.generation !== o.generation;
     // A container whose definition changed is started again at once, whatever the policy (kubelet's hash check).
@@ -49,5 +52,6 @@ export function reconcileView(
     init: records.filter((r) => r.kind !== 'regular').map(view),
     regular: records.filter((r) => r.kind === 'regular').map(view),
     initialized: o.initialized,
+    ...(o.blocked ? { blocked: true } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface KillContext {
   /** The image's StopSignal (its config), if any: lifecycle.stopSignal wins over it. */
   imageStopSignal?: string;
   say: Say;
+  /** The kills begun, by instance id (one per instance). */
+  kills: Map<string, Promise<void>>;
 }
 
 /**
@@ -39,7 +41,9 @@ export function killContainer(
   const instance = r.current;
   const proc = instance?.process;
   if (!instance || !proc || !isRunning(r)) return Promise.resolve();
-  instance.killing ??= (async () => {
+  const begun = ctx.kills.get(instance.id);
+  if (begun !== undefined) return begun;
+  const killing = (async () => {
     ctx.say('Normal', 'Killing', message, r.spec.name);
     const until = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
     const preStop = r.spec.lifecycle?.preStop;
@@ -64,7 +68,8 @@ export function killContainer(
     await proc.exited;
     clearTimeout(kill);
   })();
-  return instance.killing;
+  ctx.kills.set(instance.id, killing);
+  return killing;
 }
 
 /**

@@ -12,18 +12,21 @@ import type { ContainerSpec } from '../types';
 
 const title = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' } as const;
 
+/** The probe workers of one instance. */
+export type ProbeWorkers = Partial<Record<ProbeKind, ProbeWorker>>;
+
 /**
- * Makes and starts the instance's probe workers (`instance.probes`) and sets its `started` and `ready`
- * as they are before any result.
+ * Makes and starts the instance's probe workers (its `started` and `ready` before any result are
+ * reduce.ts's initialHealth).
  *
  * @example
- * startProbes(spec, instance, { terminating: false, say, onResult: (kind, result) => observe(...) });
+ * const workers = startProbes(spec, instance, { terminating: false, say, onResult: (kind, result) => observe(...) });
  */
 export function startProbes(
   spec: ContainerSpec,
   instance: Instance,
   ctx: { terminating: boolean; say: Say; onResult: (kind: ProbeKind, result: ProbeResult) => void },
-): void {
+): ProbeWorkers {
   const target = instance.target!;
   const say = ctx.say;
   const make = (kind: ProbeKind, probe: ProbeSpec | undefined) =>
@@ -40,7 +43,7 @@ export function startProbes(
         ),
       onResult: (result) => ctx.onResult(kind, result),
     });
-  const probes: Partial<Record<ProbeKind, ProbeWorker>> = {};
+  const probes: ProbeWorkers = {};
   for (const [kind, probe] of [
     ['startup', spec.startupProbe],
     ['liveness', spec.livenessProbe],
@@ -49,21 +52,18 @@ export function startProbes(
     const worker = make(kind, probe);
     if (worker) probes[kind] = worker;
   }
-  instance.probes = probes;
-  instance.started = probes.startup === undefined;
-  instance.ready = probes.readiness === undefined;
   const startedAt = instance.startedAt.getTime();
   // During the pod's termination only readiness is probed (B.8).
   if (ctx.terminating) {
     delete probes.startup;
     delete probes.liveness;
-    instance.started = true;
   }
   if (probes.startup) probes.startup.start(startedAt);
   else {
     probes.liveness?.start(startedAt);
     probes.readiness?.start(startedAt);
   }
+  return probes;
 }
 
 /**
@@ -71,12 +71,11 @@ export function startProbes(
  * delay has passed, or it waits for it).
  *
  * @example
- * afterStartup(instance);
+ * afterStartup(workers, instance.startedAt);
  */
-export function afterStartup(instance: Instance): void {
-  const probes = instance.probes ?? {};
+export function afterStartup(probes: ProbeWorkers, started: Date): void {
   probes.startup?.stop();
-  const startedAt = instance.startedAt.getTime();
+  const startedAt = started.getTime();
   probes.liveness?.start(startedAt);
   probes.readiness?.start(startedAt);
 }
@@ -86,9 +85,9 @@ export function afterStartup(instance: Instance): void {
  * until the container is gone.
  *
  * @example
- * stopHealthProbes(instance);
+ * stopHealthProbes(workers);
  */
-export function stopHealthProbes(instance: Instance | undefined): void {
-  instance?.probes?.liveness?.stop();
-  instance?.probes?.startup?.stop();
+export function stopHealthProbes(probes: ProbeWorkers | undefined): void {
+  probes?.liveness?.stop();
+  probes?.startup?.stop();
 }
