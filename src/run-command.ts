@@ -16,6 +16,7 @@ import { applySignal, takeApplyRequest } from './pod/apply-request';
 import { takeDeleteRequest } from './pod/delete-request';
 import { type LoadedPod, loadPod, loadPods } from './pod/load';
 import { readManifests } from './cli/manifest-files';
+import { runLocations } from './cli/state-location';
 import type { PodSpecObject, RelatedObjects } from './pod/types';
 import type { LogLine, PodEvent, PodRunnerOptions } from './pod/runner';
 
@@ -112,8 +113,11 @@ export function sayUnmappedImages(options: RunOptions, pods: readonly PodSpecObj
  * const runner = new PodRunner(pod, runnerOptions(options, related));
  */
 export function runnerOptions(options: RunOptions, related: RelatedObjects): PodRunnerOptions {
+  // The runner reads no environment: its locations come from here ($POD_INIT_STATE_DIR, XDG_*, $PATH).
+  const { imageStoreDir, ...locations } = runLocations(process.env, process.geteuid?.() ?? 0);
   return {
     related,
+    ...locations,
     backoff: options.backoff,
     images: options.images,
     allowedUnsafeSysctls: options.allowedUnsafeSysctls,
@@ -128,6 +132,7 @@ export function runnerOptions(options: RunOptions, related: RelatedObjects): Pod
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
     ...(options.egress ? { egress: true } : {}),
     imagePull: {
+      storeDir: imageStoreDir,
       ...options.imagePull,
       // One line updated in place while layers arrive; nothing when stderr is not a terminal or with -q.
       ...(process.stderr.isTTY && !options.quiet ? { onProgress: progressLine(process.stderr) } : {}),

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { dataHome } from '../home-dir';
 import { defaultOwnersDir } from '../pod/owners';
 import type { StateLocation } from '../ops/pod-list';
 
@@ -24,4 +25,33 @@ export function stateLocation(env: NodeJS.ProcessEnv, euid: number): StateLocati
         ? path.join(env.XDG_RUNTIME_DIR, 'pod-init')
         : path.join(os.tmpdir(), `pod-init-${euid}`));
   return { stateRoot, ownersDir: defaultOwnersDir(os.tmpdir(), euid) };
+}
+
+/**
+ * The runner's location options for `pod-init run`, from the environment: the state root (private
+ * unless $POD_INIT_STATE_DIR names it), where persistentVolumeClaim volumes and pulled images live
+ * ($XDG_DATA_HOME/pod-init/… without root), and the search path of the rootless network helpers ($PATH).
+ *
+ * @example
+ * runLocations(process.env, 0); // { stateRoot: '/run/pod-init', privateStateRoot: true, claimsDir: '/var/lib/pod-init/volumes', ... }
+ */
+export function runLocations(
+  env: NodeJS.ProcessEnv,
+  euid: number,
+): {
+  stateRoot: string;
+  privateStateRoot: boolean;
+  claimsDir: string;
+  imageStoreDir: string;
+  helperSearchPath: string;
+} {
+  const data = (kind: string) =>
+    euid === 0 ? `/var/lib/pod-init/${kind}` : path.join(dataHome(env, euid), 'pod-init', kind);
+  return {
+    stateRoot: stateLocation(env, euid).stateRoot,
+    privateStateRoot: !env.POD_INIT_STATE_DIR,
+    claimsDir: data('volumes'),
+    imageStoreDir: data('images'),
+    helperSearchPath: env.PATH ?? '',
+  };
 }

@@ -8,7 +8,7 @@ import { PodOptionError } from '../errors';
 import { age } from '../ops/age';
 import { listClaims } from '../ops/claims';
 import { alignColumns } from '../ops/pod-table';
-import { defaultClaimsDir } from '../pod/runner';
+import { runLocations } from './state-location';
 
 /** Options of `pod-init volumes`. */
 export interface VolumesOptions {
@@ -46,7 +46,7 @@ export function parseVolumesArgs(args: string[]): VolumesOptions {
     output: o.output === 'json' ? 'json' : 'table',
     namespace: o.namespace,
     allNamespaces: o.allNamespaces === true,
-    claimsDir: o.claimsDir ?? defaultClaimsDir(),
+    claimsDir: o.claimsDir ?? runLocations(process.env, process.geteuid?.() ?? 0).claimsDir,
   };
 }
 

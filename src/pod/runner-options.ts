@@ -14,6 +14,8 @@ import type { PullProgress } from '../image/pull';
 import type { RegistryTrust } from '../image/tls';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- for {@link}
 import type { PodRunner } from './runner';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for {@link}
+import type { defaultClaimsDir, defaultHelperSearchPath, defaultStateRoot } from './state-root';
 
 /** Options of {@link PodRunner}. */
 export interface PodRunnerOptions {
@@ -23,8 +25,15 @@ export interface PodRunnerOptions {
   backoff?: BackoffSettings;
   /** Image pull back-off (default: the kubelet's 10 s doubling to 300 s); shorter only in tests. */
   imageBackoff?: BackoffSettings;
-  /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot}. */
+  /** Where the pod's state (logs, status) lives; default {@link defaultStateRoot} (/run/pod-init as root). */
   stateRoot?: string;
+  /**
+   * The state root is pod-init's own choice: made 0700 and refused unless it is a directory of ours that
+   * nobody else can write (private-dir.ts). Default: true when `stateRoot` is unset, else false.
+   */
+  privateStateRoot?: boolean;
+  /** Where the rootless network helpers (pasta, slirp4netns) are looked for; default {@link defaultHelperSearchPath}. */
+  helperSearchPath?: string;
   /** Root filesystem directories by image name (`--image NAME=DIR`); other images run on the host's filesystem. */
   images?: ReadonlyMap<string, string>;
   /** The node's `--allowed-unsafe-sysctls` (namespaced; `prefix*` patterns); the safe set is always allowed. */
@@ -89,7 +98,8 @@ export interface PodRunnerOptions {
   guard?: boolean;
   /**
    * Pulling images that name a registry (`host:port/x`, `a.b/x`, `localhost/x`), src/image/: the store
-   * (default {@link defaultImageStoreDir}), `--insecure-registry` hosts, auth files (default none).
+   * (default /var/lib/pod-init/images as root, else ~/.local/share/pod-init/images), `--insecure-registry`
+   * hosts, auth files (default none).
    */
   imagePull?: {
     storeDir?: string;

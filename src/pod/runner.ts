@@ -13,7 +13,6 @@ import path from 'node:path';
 import { sandboxCgroupName } from '../cgroups/spec';
 import { PodOptionError, PodSystemError } from '../errors';
 import { Sandbox } from '../sandbox';
-import { dataHome } from '../home-dir';
 import { imageStopSignal } from '../image/image-config';
 import type { PodPorts } from '../net/pod-ports';
 import { Backoff, kubeletBackoff } from './backoff';
@@ -57,6 +56,7 @@ import { decide, shouldRestart } from './reconcile';
 import { applyFsGroup, givePodFiles, giveVolume } from './root/pod-files';
 import { writeEtcFiles } from './root/etc-files';
 import type { PodRunnerOptions } from './runner-options';
+import { defaultClaimsDir, defaultHelperSearchPath, defaultStateRoot } from './state-root';
 import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
 import { planSandbox, type SandboxOptions } from './sandbox-plan';
@@ -72,45 +72,10 @@ import { type PreparedVolume, prepareVolume, type VolumeContext, VolumeError, ty
 
 export type { LogLine, PodEvent } from './events';
 export type { PodRunnerOptions } from './runner-options';
+export { defaultClaimsDir, defaultStateRoot } from './state-root';
 
 const configRetryMs = 10_000;
 const runningAsRoot = (): boolean => process.geteuid?.() === 0;
-
-/** The default state root, and whether pod-init chose it (then it must be private: private-dir.ts). */
-function defaultRoot(): { dir: string; chosen: boolean } {
-  if (process.env.POD_INIT_STATE_DIR) return { dir: process.env.POD_INIT_STATE_DIR, chosen: false };
-  if (process.geteuid?.() === 0) return { dir: '/run/pod-init', chosen: true };
-  // Without a runtime dir, one per user in the temp dir: users must not share (or be refused) one root.
-  const runtime = process.env.XDG_RUNTIME_DIR;
-  return {
-    dir: runtime ? path.join(runtime, 'pod-init') : path.join(os.tmpdir(), `pod-init-${process.geteuid?.() ?? 0}`),
-    chosen: true,
-  };
-}
-
-/**
- * The default state root: $POD_INIT_STATE_DIR, else /run/pod-init as root, else
- * $XDG_RUNTIME_DIR/pod-init, else /tmp/pod-init-<uid>. The last three are made 0700 and refused unless they
- * are directories of ours that nobody else can write (private-dir.ts).
- *
- * @example
- * defaultStateRoot(); // '/run/pod-init' as root
- */
-export function defaultStateRoot(): string {
-  return defaultRoot().dir;
-}
-
-/**
- * Where persistentVolumeClaim volumes live by default: /var/lib/pod-init/volumes as root, else
- * $XDG_DATA_HOME/pod-init/volumes (~/.local/share/…) — on disk, unlike the state root, so they outlive a reboot.
- *
- * @example
- * defaultClaimsDir(); // '/var/lib/pod-init/volumes' as root
- */
-export function defaultClaimsDir(): string {
-  if (process.geteuid?.() === 0) return '/var/lib/pod-init/volumes';
-  return path.join(dataHome(process.env, process.geteuid?.() ?? 0), 'pod-init', 'volumes');
-}
 
 /**
  * Runs one Pod object (validated and defaulted) on this host.
@@ -199,9 +164,9 @@ export class PodRunner extends EventEmitter {
     this.#images = options.images ?? new Map();
     this.#backoff = new Backoff(options.backoff ?? kubeletBackoff);
     this.#ownersDir = options.ownersDir ?? defaultOwnersDir(os.tmpdir(), process.geteuid?.() ?? 0);
-    const root = options.stateRoot === undefined ? defaultRoot() : { dir: options.stateRoot, chosen: false };
-    if (root.chosen) this.#privateRoot = root.dir;
-    this.stateDir = path.join(root.dir, `${m.namespace}_${m.name}_${m.uid}`);
+    const root = options.stateRoot ?? defaultStateRoot();
+    if (options.privateStateRoot ?? options.stateRoot === undefined) this.#privateRoot = root;
+    this.stateDir = path.join(root, `${m.namespace}_${m.name}_${m.uid}`);
     this.#state = initialState(this.pod, this.podRef);
     this.#hostname = this.pod.spec.hostNetwork
       ? os.hostname()
@@ -998,7 +963,7 @@ export class PodRunner extends EventEmitter {
       ...(o.podCidr !== undefined ? { podCidr: o.podCidr } : {}),
       ...(o.egress !== undefined ? { egress: o.egress } : {}),
       ...(o.podLeaseDir !== undefined ? { podLeaseDir: o.podLeaseDir } : {}),
-      searchPath: process.env.PATH ?? '',
+      searchPath: o.helperSearchPath ?? defaultHelperSearchPath,
       root: runningAsRoot(),
     };
   }
