@@ -26,6 +26,25 @@ export type NetworkOptions = Pick<
   root: boolean;
 };
 
+/**
+ * The network options of the runner's options.
+ *
+ * @example
+ * networkOptionsOf({ podNetwork: 'bridge' }, '/usr/bin:/bin', true);
+ */
+export function networkOptionsOf(o: PodRunnerOptions, searchPath: string, root: boolean): NetworkOptions {
+  return {
+    ...(o.podNetwork !== undefined ? { podNetwork: o.podNetwork } : {}),
+    ...(o.publish !== undefined ? { publish: o.publish } : {}),
+    ...(o.hostLoopback !== undefined ? { hostLoopback: o.hostLoopback } : {}),
+    ...(o.podCidr !== undefined ? { podCidr: o.podCidr } : {}),
+    ...(o.egress !== undefined ? { egress: o.egress } : {}),
+    ...(o.podLeaseDir !== undefined ? { podLeaseDir: o.podLeaseDir } : {}),
+    searchPath,
+    root,
+  };
+}
+
 /** Admission refused the pod: its reason and message (the runner's rejectPod). */
 export interface Rejection {
   reason: string;

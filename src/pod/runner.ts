@@ -17,7 +17,7 @@ import { imageStopSignal } from '../image/image-config';
 import type { PodPorts } from '../net/pod-ports';
 import { Backoff, kubeletBackoff } from './backoff';
 import { cgroupStep, type CgroupStep } from './cgroup-step';
-import { exitFacts } from './container/exit';
+import { instanceEnd } from './container/exit';
 import { recordExecSpec } from './container/exec-record';
 import { logFile, pipeLogs } from './container/output';
 import { prepareStart, pulledMessage, spawnRequest } from './container/start';
@@ -35,6 +35,7 @@ import { type CriLogLine, CriLogWriter, readCriLog } from './logs';
 import {
   holdPorts,
   type NetworkOptions,
+  networkOptionsOf,
   networkReady,
   type NetworkReservation,
   type Rejection,
@@ -42,8 +43,7 @@ import {
   reserveNetwork,
 } from './network-plan';
 import { nodeAllocatable } from './node-allocatable';
-import { claimPod, defaultOwnersDir, isPodGone, releasePod } from './owners';
-import { terminationReason } from './pod-cgroups';
+import { claimPod, defaultOwnersDir, releasePod } from './owners';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
 import { ensurePrivateDir } from './private-dir';
@@ -53,21 +53,20 @@ import { type Observation, reduce } from './reduce';
 import { initialState, type PodState, recordOf } from './state';
 import type { ExitStatus, PodProcess } from '../process';
 import { decide, shouldRestart } from './reconcile';
-import { applyFsGroup, givePodFiles, giveVolume } from './root/pod-files';
+import { applyFsGroup, givePodFiles, giveVolume, podFilesOf } from './root/pod-files';
 import { writeEtcFiles } from './root/etc-files';
 import type { PodRunnerOptions } from './runner-options';
 import { defaultClaimsDir, defaultHelperSearchPath, defaultStateRoot } from './state-root';
-import { mountPointsOf } from './rootfs';
 import type { Bind } from './rootfs';
-import { planSandbox, type SandboxOptions } from './sandbox-plan';
+import { planSandbox, podIdRange, type SandboxOptions } from './sandbox-plan';
+import { releasePodResources } from './teardown';
 import { startErrorMessage } from './start-error';
 import { type Condition, podStatus } from './status';
 import { StatusFile } from './status-file';
 import { backoffKey, reconcileView } from './status-view';
 import { sweepStaleState } from './sweep-state';
-import { terminationMessage } from './termination';
 import type { PodSpecObject, RelatedObjects } from './types';
-import { allocateRange, defaultRangesDir, rangeMappings, releaseRange, type UserNamespaceRange } from './userns-ranges';
+import { defaultRangesDir, rangeMappings, type UserNamespaceRange } from './userns-ranges';
 import { type PreparedVolume, prepareVolume, type VolumeContext, VolumeError, type VolumeSpec } from './volumes';
 
 export type { LogLine, PodEvent } from './events';
@@ -405,7 +404,13 @@ export class PodRunner extends EventEmitter {
     const plan = planSandbox(this.pod, this.#hostname, this.#options.allowedUnsafeSysctls ?? []);
     if ('reason' in plan) return this.#observe({ type: 'rejected', ...plan });
     const options = plan.options;
-    if (!this.#allocateIdRange(options)) return;
+    const range = podIdRange(this.pod, {
+      dir: this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
+      ownersDir: this.#ownersDir,
+      root: runningAsRoot(),
+    });
+    if (range !== undefined && 'reason' in range) return this.#observe({ type: 'rejected', ...range });
+    if (range !== undefined) options.userNamespace = rangeMappings((this.#idRange = range));
     const reserved = reserveNetwork(this.pod, this.#networkOptions(), {
       ownersDir: this.#ownersDir,
       ports: this.#ports,
@@ -466,27 +471,6 @@ export class PodRunner extends EventEmitter {
       );
     });
     this.#guardStarting.catch(() => undefined); // awaited by #startPod, or by #terminate after an early return
-  }
-
-  /**
-   * `hostUsers: false` as root: a range of 65536 ids of the pod's own (userns-ranges.ts) and the
-   * sandbox's user namespace mapping it; false when none is free (the pod fails, as the kubelet's
-   * sandbox creation does). Without root the pod's user namespace is already one of its own.
-   */
-  #allocateIdRange(options: SandboxOptions): boolean {
-    if (this.pod.spec.hostUsers !== false || !runningAsRoot()) return true;
-    try {
-      this.#idRange = allocateRange(
-        this.#options.userNamespaceRangesDir ?? defaultRangesDir(),
-        this.pod.metadata.uid!,
-        (uid) => !isPodGone(this.#ownersDir, uid),
-      );
-    } catch (error) {
-      this.#observe({ type: 'rejected', reason: 'FailedCreatePodSandBox', message: (error as Error).message });
-      return false;
-    }
-    options.userNamespace = rangeMappings(this.#idRange);
-    return true;
   }
 
   /**
@@ -685,9 +669,8 @@ export class PodRunner extends EventEmitter {
 
   /**
    * An instance's process exited: its exec spec and probe workers go at once, its last lines are read
-   * (the fallback message reads them; unless something it left holds the pipes), its root's writable
-   * layer goes (a restart starts from the image again), and a fresh cgroup is made if it may start
-   * again; then its end is observed.
+   * (the fallback message reads them; unless something it left holds the pipes), then what its end
+   * leaves is done (container/exit.ts) and its end observed.
    */
   async #exited(name: string, instance: Instance, status: ExitStatus, drained: Promise<unknown>): Promise<void> {
     // At once: a postStart hook still running sees it and starts no probe workers for a dead instance.
@@ -695,34 +678,14 @@ export class PodRunner extends EventEmitter {
     forgetExecSpec(this.stateDir, name, instance.process!.pid);
     for (const worker of Object.values(this.#probes.get(instance.id) ?? {})) worker.stop();
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    const at = new Date();
-    if (instance.rootDir !== undefined) removeInstanceRoot(instance.rootDir);
-    const cgroups = this.#cgroups.cgroups;
-    const facts = exitFacts(status, cgroups ? (code) => terminationReason(cgroups, name, code) : undefined);
     const r = recordOf(this.#state, name)!;
-    // A fresh cgroup for the next start, if one may come: what the instance left is killed, the
-    // counters start at 0. (A container that will not start again keeps its cgroup until the end.)
-    if (
-      cgroups &&
-      !this.#state.terminating &&
-      (r.definitionChanged || shouldRestart(this.#state.restartPolicy, r.kind, facts.exitCode))
-    )
-      await cgroups.prepareContainer(name).catch(() => undefined);
-    const message = terminationMessage({
-      file: instance.terminationFile,
-      policy: r.spec.terminationMessagePolicy,
-      exitCode: facts.exitCode,
-      logTail: instance.logTail,
+    const ended = await instanceEnd(r.spec, instance, status, {
+      ...(this.#cgroups.cgroups !== undefined ? { cgroups: this.#cgroups.cgroups } : {}),
+      mayRestart: (code) =>
+        !this.#state.terminating && (r.definitionChanged || shouldRestart(this.#state.restartPolicy, r.kind, code)),
     });
     this.#probes.delete(instance.id);
-    this.#observe({
-      type: 'exited',
-      container: name,
-      id: instance.id,
-      at,
-      ...facts,
-      ...(message !== undefined ? { message } : {}),
-    });
+    this.#observe(ended);
     this.#changed();
     this.#queueSync();
   }
@@ -831,23 +794,23 @@ export class PodRunner extends EventEmitter {
     const running = this.#state.records.filter(isRunning);
     if (immediate) for (const r of running) r.current!.process?.kill('SIGKILL');
     await stopContainers(running, (r, message, waitFor) => this.#kill(r, deadline, message, waitFor));
-    // The pipes end once every process holding them is gone (the pause takes any orphan with it):
-    // wait for both together, then close the log files together.
-    await Promise.all([this.#sandbox?.destroy(), this.#net.rootless?.stop(), ...this.#streamEnds]);
-    await Promise.all([...this.#logs.values()].map((writer) => writer.close()));
-    // Whatever outlived its container (a daemon that changed its uid, say) goes with the cgroups.
-    await this.#cgroups.cgroups?.remove().catch(() => undefined);
     const m = this.pod.metadata;
-    if (this.#idRange) releaseRange(this.#options.userNamespaceRangesDir ?? defaultRangesDir(), this.#idRange, m.uid!);
-    // Everything of the pod is gone: the guard may go, killing nothing.
-    await this.#guardStarting?.catch(() => undefined);
-    await this.#guard?.release();
-    releasePodName(this.#names(), m.namespace!, m.name, m.uid!);
-    this.#imageStep.release();
-    // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
-    removeInstanceRoot(path.join(this.stateDir, 'roots'));
-    for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
-      fs.rmSync(path.join(this.stateDir, item), { recursive: true, force: true });
+    await releasePodResources({
+      stateDir: this.stateDir,
+      ...(this.#sandbox !== undefined ? { sandbox: this.#sandbox } : {}),
+      ...(this.#net.rootless !== undefined ? { rootless: this.#net.rootless } : {}),
+      streamEnds: this.#streamEnds,
+      logs: this.#logs.values(),
+      ...(this.#cgroups.cgroups !== undefined ? { cgroups: this.#cgroups.cgroups } : {}),
+      ...(this.#idRange !== undefined
+        ? { idRange: { dir: this.#options.userNamespaceRangesDir ?? defaultRangesDir(), range: this.#idRange } }
+        : {}),
+      ...(this.#guardStarting !== undefined ? { guardStarting: this.#guardStarting } : {}),
+      guard: () => this.#guard,
+      names: this.#names(),
+      metadata: m,
+      imageLease: this.#imageStep,
+    });
     this.#observe({ type: 'done' });
     const final = this.object();
     // The final status before the owner record goes: a reader never sees a live-looking pod without an owner.
@@ -901,27 +864,18 @@ export class PodRunner extends EventEmitter {
     this.#timers.add(timer);
   }
 
-  /** What a container's root is made from. */
+  /** What a container's root is made from (root/pod-files.ts). */
   #podFiles(): PodFiles {
-    const sandbox = this.#sandbox!;
-    return {
+    return podFilesOf({
       stateDir: this.stateDir,
       volumes: this.#volumes,
       etcFiles: this.#etcFiles,
       images: this.#images,
-      pulled: new Map([...this.#imageStep.pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
+      pulled: this.#imageStep.pulled,
       ...(this.#shm !== undefined ? { shm: this.#shm } : {}),
-      // Paths as the pod's mount namespace has them (its tmpfs mounts included), through its pause.
-      view: (p) => `${sandbox.root}${p}`,
-      userNamespace: sandbox.namespaces.includes('user'),
-      ...(this.#idRange
-        ? { podUsers: { hostId: this.#idRange.hostId, userNamespace: `/proc/${sandbox.pid}/ns/user` } }
-        : {}),
-      // The host's mount points, as Node sees them: the pod's mount namespace is a copy of the host's
-      // (plus its own tmpfs mounts under the state directory), and the pause, chrooted into an empty
-      // root, no longer lists them in its own mountinfo.
-      mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
-    };
+      sandbox: this.#sandbox!,
+      ...(this.#idRange !== undefined ? { hostId: this.#idRange.hostId } : {}),
+    });
   }
 
   /** The `cgroups` spawn option of a container (and of its exec probes and hooks). */
@@ -955,17 +909,7 @@ export class PodRunner extends EventEmitter {
   }
 
   #networkOptions(): NetworkOptions {
-    const o = this.#options;
-    return {
-      ...(o.podNetwork !== undefined ? { podNetwork: o.podNetwork } : {}),
-      ...(o.publish !== undefined ? { publish: o.publish } : {}),
-      ...(o.hostLoopback !== undefined ? { hostLoopback: o.hostLoopback } : {}),
-      ...(o.podCidr !== undefined ? { podCidr: o.podCidr } : {}),
-      ...(o.egress !== undefined ? { egress: o.egress } : {}),
-      ...(o.podLeaseDir !== undefined ? { podLeaseDir: o.podLeaseDir } : {}),
-      searchPath: o.helperSearchPath ?? defaultHelperSearchPath,
-      root: runningAsRoot(),
-    };
+    return networkOptionsOf(this.#options, this.#options.helperSearchPath ?? defaultHelperSearchPath, runningAsRoot());
   }
 
   #claimsDir(): string {

@@ -9,7 +9,9 @@ import type { NamespaceKind } from '../namespaces';
 import type { Sandbox } from '../sandbox';
 import type { MountStep } from '../spawn';
 import type { Rejection } from './network-plan';
+import { isPodGone } from './owners';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';
+import { allocateRange, type UserNamespaceRange } from './userns-ranges';
 import type { PodSpecObject } from './types';
 
 /** What Sandbox.create takes. */
@@ -46,4 +48,24 @@ export function planSandbox(
   const options: SandboxOptions = { namespaces: kinds };
   if (!spec.hostNetwork) options.hostname = hostname;
   return { options, sysctlSteps: sysctls.steps };
+}
+
+/**
+ * `hostUsers: false` as root: a range of 65536 ids of the pod's own (userns-ranges.ts), for the sandbox's
+ * user namespace; a rejection when none is free (as the kubelet's sandbox creation fails). Undefined
+ * otherwise: without root the pod's user namespace is already one of its own.
+ *
+ * @example
+ * const range = podIdRange(pod, { dir: defaultRangesDir(), ownersDir, root: true });
+ */
+export function podIdRange(
+  pod: PodSpecObject,
+  o: { dir: string; ownersDir: string; root: boolean },
+): UserNamespaceRange | Rejection | undefined {
+  if (pod.spec.hostUsers !== false || !o.root) return undefined;
+  try {
+    return allocateRange(o.dir, pod.metadata.uid!, (uid) => !isPodGone(o.ownersDir, uid));
+  } catch (error) {
+    return { reason: 'FailedCreatePodSandBox', message: (error as Error).message };
+  }
 }

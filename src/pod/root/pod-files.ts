@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Say } from '../events';
-import type { Bind } from '../rootfs';
+import type { Sandbox } from '../../sandbox';
+import type { StoredImage } from '../../image/pull';
+import type { PodFiles } from '../container-root';
+import { type Bind, mountPointsOf } from '../rootfs';
 import { setVolumeOwnership } from '../security/volume-ownership';
 import type { PodSpecObject } from '../types';
 import { givePodTree } from '../userns-files';
@@ -94,4 +97,40 @@ export function givePodFiles(
  */
 export function giveVolume(volume: PreparedVolume, hostId: number): void {
   if (!volume.hostPath && volume.tmpfsBytes === undefined) givePodTree(volume.source, hostId);
+}
+
+/**
+ * What a container's root is made from (container-root.ts PodFiles): the pod's volumes, /etc files,
+ * image roots and pulled layers, its /dev/shm, paths as its mount namespace has them (through its pause),
+ * its user namespace, and the host's mount points as Node sees them (the pod's mount namespace is a copy
+ * of the host's plus its own tmpfs mounts; the pause, chrooted into an empty root, lists none).
+ *
+ * @example
+ * const files = podFilesOf({ stateDir, volumes, etcFiles, images, pulled, sandbox });
+ */
+export function podFilesOf(o: {
+  stateDir: string;
+  volumes: ReadonlyMap<string, PreparedVolume>;
+  etcFiles: readonly Bind[];
+  images: ReadonlyMap<string, string>;
+  pulled: ReadonlyMap<string, StoredImage>;
+  shm?: string;
+  sandbox: Pick<Sandbox, 'root' | 'pid' | 'namespaces'>;
+  hostId?: number;
+}): PodFiles {
+  const sandbox = o.sandbox;
+  return {
+    stateDir: o.stateDir,
+    volumes: o.volumes,
+    etcFiles: o.etcFiles,
+    images: o.images,
+    pulled: new Map([...o.pulled].map(([name, image]) => [name, [...image.layers].reverse()])),
+    ...(o.shm !== undefined ? { shm: o.shm } : {}),
+    view: (p) => `${sandbox.root}${p}`,
+    userNamespace: sandbox.namespaces.includes('user'),
+    ...(o.hostId !== undefined
+      ? { podUsers: { hostId: o.hostId, userNamespace: `/proc/${sandbox.pid}/ns/user` } }
+      : {}),
+    mountPoints: () => mountPointsOf(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
+  };
 }
