@@ -19,6 +19,7 @@ export interface NativeMountOp {
   beneath?: string;
   relative?: string;
   optional?: boolean;
+  skipUnreachable?: boolean;
   /** moveMount: the detached tree to attach (an fd of {@link NativeBinding.idmappedTree}). */
   fd?: number;
   /** A {@link NativeBinding.mountChecks} value: what `source` must be, checked by fd (step mask-source). */

@@ -285,9 +285,14 @@ class RootPlan {
     if (readOnly) this.remountReadOnly(p);
   }
 
-  /** The mount at `p` made read-only (the child keeps its locked flags). */
-  remountReadOnly(p: string): void {
-    this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
+  /**
+   * The mount at `p` made read-only (the child keeps its locked flags). `submount`: a host submount, skipped
+   * where the child cannot reach it (EACCES: a rootless pod under another user's 0700 directory, such as
+   * /var/lib/containers with podman's storage mounted in it) — unreachable for everything in the container.
+   */
+  remountReadOnly(p: string, submount = false): void {
+    const flags = this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY');
+    this.steps.push({ type: 'mount', target: this.#at(p), flags, ...(submount ? { skipUnreachable: true } : {}) });
   }
 
   /** Makes sure directory `p` (resolved) exists in the view, making it (and its parents) if not. */
@@ -336,7 +341,7 @@ class RootPlan {
     for (const q of this.mountPoints) {
       if (!under(q, at)) continue;
       const p = dir + q.slice(at.length);
-      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p);
+      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p, true);
     }
   }
 
