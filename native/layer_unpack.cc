@@ -451,6 +451,11 @@ class Unpacker {
       const std::string attr = xattr_ns_ + ".overlay.opaque";
       if (setxattr(FdPath(parent, "").c_str(), attr.c_str(), "y", 1, 0) < 0)
         SysFail(errno, "lsetxattr", Join(parts, parts.size() - 1) + " " + attr);
+      // A rootful layer is also a lower of overlays mounted in a pod's user namespace (hostUsers:
+      // false), which read `user.overlay.*` only (userxattr): it gets that marker too, where it can.
+      if (xattr_ns_ == "trusted" && setxattr(FdPath(parent, "").c_str(), "user.overlay.opaque", "y", 1, 0) < 0)
+        warnings.push_back(e.path + ": user.overlay.opaque not set (" + ErrnoName(errno) +
+                           "): the directory is not opaque in a hostUsers: false pod");
       return;
     }
     if (base.rfind(".wh.", 0) == 0) {

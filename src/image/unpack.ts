@@ -1,7 +1,9 @@
 /**
  * Writes a layer's tar stream into its own directory as an overlayfs lower layer (containerd's
  * `OverlayConvertWhiteout`): `.wh.NAME` becomes a 0/0 character device NAME, `.wh..wh..opq` the
- * opaque xattr on its directory (`trusted.overlay.opaque`, `user.overlay.opaque` rootless). Owners
+ * opaque xattr on its directory (`trusted.overlay.opaque` and `user.overlay.opaque` as root — the latter
+ * for overlays mounted in a `hostUsers: false` pod's user namespace, with `userxattr` —, only
+ * `user.overlay.opaque` rootless). Owners
  * (as root), modes, setuid, mtimes, symlinks, hardlinks within the layer, FIFOs, device nodes (as
  * root outside a user namespace; skipped otherwise) and `SCHILY.xattr.*` are kept.
  *

@@ -145,10 +145,6 @@ function planContainerRoot(
     binds.push({ source: file, target: spec.terminationMessagePath });
   }
   const layers = spec.image === undefined ? undefined : pod.pulled?.get(spec.image);
-  if (layers !== undefined && pod.podUsers !== undefined)
-    throw new ContainerConfigError(
-      `image ${JSON.stringify(spec.image)}: hostUsers: false with a pulled image is not supported yet`,
-    );
   const lower = layers?.[0] ?? (spec.image === undefined ? undefined : pod.images.get(spec.image));
   const dir = instanceRootDir(pod.stateDir, spec.name, instance.id, pod.podUsers?.hostId);
   instance.rootDir = dir;
@@ -170,15 +166,19 @@ function planContainerRoot(
     if (process.geteuid?.() === 0 && !image.userNamespace) fs.chownSync(image.upper, top.uid, top.gid);
     fs.mkdirSync(image.work, { mode: 0o700 });
     if (pod.podUsers !== undefined && idmapped !== undefined) {
-      // hostUsers: false: the image appears with its owners (root's files as the pod root's) through an
-      // idmapped copy of DIR attached in the child's mount namespace; the layers the overlay writes
-      // are the pod's, with the image root's owner as the pod sees it.
-      const at = path.join(dir, 'lower');
-      fs.mkdirSync(at, { mode: 0o700 });
+      // hostUsers: false: the image appears with its owners (root's files as the pod root's) through
+      // idmapped copies of DIR, or of each layer of a pulled image, attached in the child's mount
+      // namespace; the layers the overlay writes are the pod's, with the image root's owner as the pod sees it.
       const id = (host: number) => pod.podUsers!.hostId + (host < userNamespaceSize ? host : 0);
-      for (const p of [at, image.work]) fs.chownSync(p, pod.podUsers.hostId, pod.podUsers.hostId);
+      fs.chownSync(image.work, pod.podUsers.hostId, pod.podUsers.hostId);
       fs.chownSync(image.upper, id(top.uid), id(top.gid));
-      image.idmappedLower = { fd: idmapped(`image ${JSON.stringify(spec.image)}`, lower), at };
+      image.idmappedLowers = [lower, ...(image.lowers ?? [])].map((source, i) => {
+        const at = path.join(dir, i === 0 ? 'lower' : `lower-${i}`);
+        fs.mkdirSync(at, { mode: 0o700 });
+        fs.chownSync(at, pod.podUsers!.hostId, pod.podUsers!.hostId);
+        const what = `image ${JSON.stringify(spec.image)}${layers ? ` layer ${i + 1} of ${layers.length}` : ''}`;
+        return { fd: idmapped(what, source), at };
+      });
     }
     fs.chmodSync(image.upper, top.mode & 0o7777);
   }

@@ -61,10 +61,11 @@ export interface ImageRoot {
   /** The pod has a user namespace: the overlay is mounted there, with `userxattr` (kernel >= 5.11). */
   userNamespace: boolean;
   /**
-   * `hostUsers: false`: `lower` as a detached idmapped tree (fd) that the child attaches at `at` (an
-   * empty directory) and the overlay takes as its lower layer instead; lookups still read `lower`.
+   * `hostUsers: false`: `lower` and then each of `lowers` as a detached idmapped tree (fd) that the
+   * child attaches at `at` (an empty directory) and the overlay takes as its layers instead (same
+   * order: top first); lookups still read `lower` and `lowers`.
    */
-  idmappedLower?: { fd: number; at: string };
+  idmappedLowers?: ReadonlyArray<{ fd: number; at: string }>;
 }
 
 /** What {@link rootMounts} builds a root from. */
@@ -582,9 +583,10 @@ function planRoot(
 ): MountStep[] {
   if (image === undefined) hostTop(plan, flags, privileged, options.shm, options.mountPoints ?? []);
   else {
-    const idmapped = image.idmappedLower;
-    if (idmapped !== undefined) plan.steps.push({ type: 'move-mount', target: idmapped.at, fd: idmapped.fd });
-    plan.mount('overlay', '/', 'overlay', 0, overlayData(idmapped ? { ...image, lower: idmapped.at } : image));
+    const idmapped = image.idmappedLowers;
+    for (const tree of idmapped ?? []) plan.steps.push({ type: 'move-mount', target: tree.at, fd: tree.fd });
+    const [first, ...rest] = (idmapped ?? []).map((tree) => tree.at);
+    plan.mount('overlay', '/', 'overlay', 0, overlayData(first ? { ...image, lower: first, lowers: rest } : image));
     plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);
