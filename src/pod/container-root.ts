@@ -12,6 +12,7 @@ import { native } from '../native';
 import type { MountStep } from '../spawn';
 import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
+import { imageVolumeMount } from './image-volumes';
 import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
 import { userNamespaceSize } from './userns-ranges';
@@ -110,9 +111,16 @@ function planContainerRoot(
     const volume = pod.volumes.get(mount.name)!;
     let source = volume.source;
     let beneath: Bind['beneath'];
+    let image: Bind['image'];
     try {
       const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
-      if (subPath) {
+      if (volume.imageLayers !== undefined) {
+        if (pod.podUsers !== undefined)
+          throw new Error('an image volume in a hostUsers: false pod is not supported yet');
+        const merged = imageVolumeMount(volume.imageLayers, subPath);
+        source = merged.source;
+        image = { lowers: merged.lowers, userxattr: pod.userNamespace === true };
+      } else if (subPath) {
         const resolved = subPathBeneath(volume.source, subPath, pod.view);
         source = resolved.source;
         beneath = { root: resolved.root, path: resolved.path };
@@ -131,6 +139,7 @@ function planContainerRoot(
         ? { recursiveReadOnly: mount.recursiveReadOnly }
         : {}),
       ...(beneath ? { beneath } : {}),
+      ...(image ? { image } : {}),
       // hostUsers: false: a hostPath volume keeps its owners as the pod sees them (a subPath is bound
       // beneath its volume as it is: the host's owners are then unmapped in the pod, the overflow id).
       ...(volume.hostPath && !beneath && idmapped ? { detached: idmapped(`volume "${mount.name}"`, source) } : {}),
