@@ -12,24 +12,17 @@
 // the fd of their directory (openat O_EXCL|O_NOFOLLOW, mkdirat, symlinkat, mknodat, linkat), changed
 // through their own fd or with AT_SYMLINK_NOFOLLOW. The fds of the current directory chain are kept
 // between members (tar order is depth-first), so a member costs its own syscalls only.
-// The layer's bytes arrive compressed as the registry sends them: gzip (zlib, as Node's own gunzip; its
-// symbols come from the node binary, as OpenSSL's do) or zstd (libzstd) is decoded here too, and the
-// decoded tar hashed with SHA-256 (the diff_id), in pieces of 256 KiB: nothing of a layer is ever whole
-// in memory, and the decoded bytes never cross into JavaScript.
-// See: tar(5), openat(2), mknodat(2), linkat(2), fsetxattr(2), utimensat(2), zlib.h, zstd.h, EVP_DigestInit(3).
+// See: tar(5), openat(2), mknodat(2), linkat(2), fsetxattr(2), utimensat(2).
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <map>
 #include <string>
@@ -614,127 +607,6 @@ class Unpacker {
   std::vector<std::pair<std::vector<std::string>, double>> dir_times_;
 };
 
-// Decompression and the diff_id hash in front of the Unpacker.
-class Decoder {
- public:
-  enum Kind { kNone, kGzip, kZstd };
-
-  Decoder(Kind kind, Unpacker* unpacker) : kind_(kind), unpacker_(unpacker), out_(kOut) {
-    sha_ = EVP_MD_CTX_new();
-    if (sha_ == nullptr || EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr) != 1) ok_ = false;
-    if (kind_ == kGzip) {
-      memset(&zs_, 0, sizeof zs_);
-      ok_ = ok_ && inflateInit2(&zs_, 16 + MAX_WBITS) == Z_OK;  // gzip wrapper only
-    } else if (kind_ == kZstd) {
-      zd_ = ZSTD_createDStream();
-      ok_ = ok_ && zd_ != nullptr && !ZSTD_isError(ZSTD_initDStream(zd_));
-    }
-  }
-  ~Decoder() {
-    if (sha_ != nullptr) EVP_MD_CTX_free(sha_);
-    if (kind_ == kGzip) inflateEnd(&zs_);
-    if (zd_ != nullptr) ZSTD_freeDStream(zd_);
-  }
-  bool ok() const { return ok_; }
-
-  void Write(const uint8_t* data, size_t length) {
-    if (length == 0) return;
-    seen_ = true;
-    if (kind_ == kNone) return Tar(data, length);
-    if (kind_ == kZstd) return Zstd(data, length);
-    Gzip(data, length);
-  }
-
-  // The stream ended: the last member or frame must be complete. Returns the diff_id's hex.
-  std::string Finish() {
-    if (kind_ == kGzip && (!seen_ || in_member_)) Refuse("gzip", "unexpected end of file");
-    if (kind_ == kZstd && !seen_) Refuse("zstd", "zstd: empty input");
-    if (kind_ == kZstd && !frame_end_) Refuse("zstd", "zstd: truncated input (the stream ends inside a frame)");
-    unpacker_->Finish();
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(sha_, digest, &n);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; i++) {
-      out += hex[digest[i] >> 4];
-      out += hex[digest[i] & 15];
-    }
-    return out;
-  }
-
- private:
-  static constexpr size_t kOut = 256 << 10;
-
-  void Tar(const uint8_t* data, size_t length) {
-    EVP_DigestUpdate(sha_, data, length);
-    unpacker_->Write(data, length);
-  }
-
-  void Gzip(const uint8_t* data, size_t length) {
-    zs_.next_in = const_cast<Bytef*>(data);
-    zs_.avail_in = static_cast<uInt>(length);
-    while (zs_.avail_in > 0) {
-      if (done_) return;  // after the last member: trailing bytes (the digest covers them) are ignored
-      if (!in_member_) {
-        // Another member follows (concatenated gzip, as Node's gunzip reads it), or garbage: ignored.
-        if (started_ && (zs_.avail_in < 2 || zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b)) {
-          done_ = true;
-          return;
-        }
-        if (started_ && inflateReset(&zs_) != Z_OK) Refuse("gzip", "inflateReset failed");
-        in_member_ = started_ = true;
-      }
-      zs_.next_out = out_.data();
-      zs_.avail_out = static_cast<uInt>(out_.size());
-      int rc = inflate(&zs_, Z_NO_FLUSH);
-      size_t produced = out_.size() - zs_.avail_out;
-      if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && produced == 0))
-        Refuse("gzip", zs_.msg != nullptr ? zs_.msg : "invalid gzip data");
-      if (produced > 0) Tar(out_.data(), produced);
-      if (rc == Z_STREAM_END) in_member_ = false;
-      if (rc == Z_BUF_ERROR) break;
-    }
-    // Output may still be pending inside zlib with all input consumed: drain it.
-    while (in_member_) {
-      zs_.next_out = out_.data();
-      zs_.avail_out = static_cast<uInt>(out_.size());
-      int rc = inflate(&zs_, Z_NO_FLUSH);
-      size_t produced = out_.size() - zs_.avail_out;
-      if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && produced == 0))
-        Refuse("gzip", zs_.msg != nullptr ? zs_.msg : "invalid gzip data");
-      if (produced > 0) Tar(out_.data(), produced);
-      if (rc == Z_STREAM_END) in_member_ = false;
-      if (produced == 0) break;
-    }
-  }
-
-  void Zstd(const uint8_t* data, size_t length) {
-    ZSTD_inBuffer in{data, length, 0};
-    for (;;) {
-      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-      size_t rc = ZSTD_decompressStream(zd_, &out, &in);
-      if (ZSTD_isError(rc)) Refuse("zstd", std::string("zstd: ") + ZSTD_getErrorName(rc));
-      if (in.pos > 0 || out.pos > 0) frame_end_ = rc == 0;
-      if (out.pos > 0) Tar(out_.data(), out.pos);
-      if (in.pos == in.size && out.pos < out.size) return;
-    }
-  }
-
-  const Kind kind_;
-  Unpacker* const unpacker_;
-  std::vector<uint8_t> out_;
-  EVP_MD_CTX* sha_ = nullptr;
-  z_stream zs_;
-  ZSTD_DStream* zd_ = nullptr;
-  bool ok_ = true;
-  bool seen_ = false;
-  bool started_ = false;
-  bool in_member_ = false;
-  bool done_ = false;
-  bool frame_end_ = true;
-};
-
 class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -744,30 +616,18 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
          InstanceMethod("close", &LayerUnpacker::CloseNow)});
   }
 
-  // new LayerUnpacker(root, chown, devices, xattrNamespace, compression: 'gzip' | 'zstd' | 'none')
+  // new LayerUnpacker(root, chown, devices, xattrNamespace)
   explicit LayerUnpacker(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LayerUnpacker>(info) {
     std::string root = info[0].As<Napi::String>().Utf8Value();
-    std::string compression = info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "none";
     root_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root_ < 0) ThrowErrno(info.Env(), errno, "open", root);
     unpacker_ = new Unpacker(root_, info[1].ToBoolean().Value(), info[2].ToBoolean().Value(),
                              info[3].As<Napi::String>().Utf8Value());
-    decoder_ = new Decoder(compression == "gzip"   ? Decoder::kGzip
-                           : compression == "zstd" ? Decoder::kZstd
-                                                   : Decoder::kNone,
-                           unpacker_);
-    if (!decoder_->ok()) {
-      Release();
-      Napi::Error::New(info.Env(), "LayerUnpacker: cannot set up the decompressor or SHA-256")
-          .ThrowAsJavaScriptException();
-    }
   }
 
   ~LayerUnpacker() override { Release(); }
 
   void Release() {
-    delete decoder_;
-    decoder_ = nullptr;
     delete unpacker_;
     unpacker_ = nullptr;
     if (root_ >= 0) close(root_);
@@ -775,7 +635,6 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
   }
 
   Unpacker* unpacker() { return unpacker_; }
-  Decoder* decoder() { return decoder_; }
   bool busy = false;
 
  private:
@@ -792,7 +651,6 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
 
   int root_ = -1;
   Unpacker* unpacker_ = nullptr;
-  Decoder* decoder_ = nullptr;
 };
 
 class UnpackWork : public Napi::AsyncWorker {
@@ -811,8 +669,8 @@ class UnpackWork : public Napi::AsyncWorker {
   void Execute() override {
     Unpacker* u = owner_->unpacker();
     try {
-      if (length_ > 0) owner_->decoder()->Write(data_, length_);
-      if (finish_) diff_id_ = owner_->decoder()->Finish();
+      if (length_ > 0) u->Write(data_, length_);
+      if (finish_) u->Finish();
     } catch (const Failure& f) {
       failure_ = f;
       failed_ = true;
@@ -826,7 +684,7 @@ class UnpackWork : public Napi::AsyncWorker {
     Napi::Array warnings = Napi::Array::New(env, warnings_.size());
     for (size_t i = 0; i < warnings_.size(); i++) warnings.Set(i, warnings_[i]);
     if (!failed_) {
-      Callback().Call({env.Null(), warnings, Napi::String::New(env, diff_id_)});
+      Callback().Call({env.Null(), warnings});
       return;
     }
     SyscallFailure sys;
@@ -848,7 +706,6 @@ class UnpackWork : public Napi::AsyncWorker {
   bool failed_ = false;
   Failure failure_;
   std::vector<std::string> warnings_;
-  std::string diff_id_;
 };
 
 Napi::Value Start(const Napi::CallbackInfo& info, LayerUnpacker* self, Napi::Value input, Napi::Value callback,

@@ -1,18 +1,22 @@
 /**
- * One layer from a byte stream into the store: the blob through sha256 (its digest), then the native
- * unpacker (unpack.ts, on the thread pool: the decompressor — zlib for gzip, libzstd for zstd, or none —,
- * sha256 again for its diff_id, the tar reader) into a temp dir of the
+ * One layer from a byte stream into the store: the blob through sha256 (its digest), the
+ * decompressor (gzip, zstd — libzstd in the addon, zstd.ts — or none), sha256 again (its diff_id) and the native tar unpacker
+ * (unpack.ts, on the thread pool) into a temp dir of the
  * store, renamed to its diff_id only once both digests and the size match. Whatever the bytes come
  * from — a registry (pull.ts) or a local archive (local-image.ts) — they are verified the same way.
  * @module
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import { RegistryError } from './registry';
 import type { ImageStore } from './store';
 import { LayerWriter, type UnpackOptions } from './unpack';
+import { ZstdDecompress } from './zstd';
 
-/** Compressed bytes handed to the native unpacker per step (fewer thread-pool hops than fetch's chunks). */
-const unpackBatchBytes = 128 << 10;
+/** Decompressed bytes handed to the native unpacker per step (fewer thread-pool hops than zlib's chunks). */
+const unpackBatchBytes = 256 << 10;
 
 /** A layer as a manifest describes it. */
 export interface LayerDescriptor {
@@ -44,32 +48,49 @@ export async function unpackLayerStream(
   onBytes?: (bytes: number) => void,
 ): Promise<string> {
   const type = desc.mediaType ?? '';
-  const compression =
-    type.endsWith('+gzip') || type.endsWith('.tar.gzip') ? 'gzip' : type.endsWith('+zstd') ? 'zstd' : 'none';
+  const gzip = type.endsWith('+gzip') || type.endsWith('.tar.gzip');
+  const zstd = type.endsWith('+zstd');
   const temp = store.newLayer();
-  const writer = new LayerWriter(temp.diff, unpack, compression);
+  const writer = new LayerWriter(temp.diff, unpack);
   const compressed = createHash('sha256');
+  const uncompressed = createHash('sha256');
   let size = 0;
   try {
     const { body, cancel } = await open();
     // Every byte is hashed, even after the unpack failed: bad bytes are reported as a digest
-    // mismatch (what they are) rather than as the gzip or tar error they cause. The bytes go to the
-    // native unpacker (decompression, diff_id, files: on the thread pool) in batches, one step in flight
-    // while the next batch arrives.
+    // mismatch (what they are) rather than as the gzip or tar error they cause.
+    const decompress: Transform = gzip
+      ? zlib.createGunzip({ chunkSize: 128 << 10 })
+      : zstd
+        ? new ZstdDecompress()
+        : new PassThrough();
     let failure: unknown;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    let inFlight: Promise<void> | undefined;
-    const flush = async () => {
-      if (batchBytes === 0 || failure !== undefined) return;
-      const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-      batch = [];
-      batchBytes = 0;
+    const consumed = (async () => {
+      // The tar goes to the native unpacker in batches, one step in flight while the next batch is
+      // decompressed: the files of a layer are made on the thread pool, never on the event loop.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      let inFlight: Promise<void> | undefined;
+      const flush = async () => {
+        if (batchBytes === 0) return;
+        const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+        batch = [];
+        batchBytes = 0;
+        await inFlight;
+        inFlight = writer.write(chunk);
+        inFlight.catch(() => undefined); // awaited by the next flush or below
+      };
+      for await (const chunk of decompress as AsyncIterable<Buffer>) {
+        uncompressed.update(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= unpackBatchBytes) await flush();
+      }
+      await flush();
       await inFlight;
-      inFlight = writer.write(chunk).catch((error: unknown) => {
-        failure ??= error;
-      });
-    };
+    })().catch((error: unknown) => {
+      failure ??= error;
+    });
     for await (const chunk of body) {
       size += chunk.length;
       if (size > desc.size) {
@@ -78,19 +99,17 @@ export async function unpackLayerStream(
       }
       compressed.update(chunk);
       onBytes?.(chunk.length);
-      if (failure !== undefined) continue;
-      batch.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      batchBytes += chunk.length;
-      if (batchBytes >= unpackBatchBytes) await flush();
+      if (failure === undefined && !decompress.write(chunk)) await Promise.race([once(decompress, 'drain'), consumed]);
     }
-    await flush();
-    await inFlight;
+    decompress.end();
+    await consumed;
     if (size !== desc.size) throw new RegistryError(`${size} bytes, the manifest gives ${desc.size}`);
     const got = `sha256:${compressed.digest('hex')}`;
     if (got !== desc.digest) throw new RegistryError(`digest mismatch: got ${got}`);
     if (failure !== undefined) throw failure;
-    const gotDiff = await writer.finish();
+    const gotDiff = `sha256:${uncompressed.digest('hex')}`;
     if (gotDiff !== diffId) throw new RegistryError(`diff_id mismatch: the config gives ${diffId}, got ${gotDiff}`);
+    await writer.finish();
     await writer.close();
   } catch (error) {
     await writer.close();

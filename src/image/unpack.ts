@@ -7,8 +7,8 @@
  * (as root), modes, setuid, mtimes, symlinks, hardlinks within the layer, FIFOs, device nodes (as
  * root outside a user namespace; skipped otherwise) and `SCHILY.xattr.*` are kept.
  *
- * The decompressor (gzip, zstd), the diff_id's SHA-256, the tar reader and the file operations are
- * native (native/layer_unpack.cc) and run on the libuv thread pool: a pull unpacks its layers in parallel, off the event loop. Nothing is written outside
+ * The tar reader and the file operations are native (native/layer_unpack.cc) and run on the libuv
+ * thread pool: a pull unpacks its layers in parallel, off the event loop. Nothing is written outside
  * the directory: a member whose path leaves it (`../`), a hardlink to outside, or a path through a
  * symlink the archive made (`link -> /etc`, then `link/passwd`) is refused with {@link LayerError},
  * and the whole layer with it; every directory is opened beneath its parent's fd, never through a link.
@@ -51,25 +51,21 @@ type NativeError = Error & { kind?: string };
 export class LayerWriter {
   readonly #native: NativeLayerUnpacker;
   readonly #warn: ((message: string) => void) | undefined;
-  #running: Promise<unknown> | undefined;
+  #running: Promise<void> | undefined;
 
-  /** `compression`: what the bytes given to `write` are (decoded here, on the thread pool). */
-  constructor(root: string, options: UnpackOptions, compression: 'gzip' | 'zstd' | 'none' = 'none') {
-    this.#native = new native.LayerUnpacker(root, options.chown, options.devices, options.xattrNamespace, compression);
+  constructor(root: string, options: UnpackOptions) {
+    this.#native = new native.LayerUnpacker(root, options.chown, options.devices, options.xattrNamespace);
     this.#warn = options.warn;
   }
 
   /** Unpacks `chunk` (not to be changed until this settles). */
-  async write(chunk: Buffer): Promise<void> {
-    await this.#step((done) => this.#native.write(chunk, done));
+  write(chunk: Buffer): Promise<void> {
+    return this.#step((done) => this.#native.write(chunk, done));
   }
 
-  /**
-   * The stream ended: refuses an archive cut inside an entry (or a gzip member or zstd frame cut short);
-   * sets directory mtimes. Resolves with the decompressed tar's digest, `sha256:<hex>` (its diff_id).
-   */
-  async finish(): Promise<string> {
-    return `sha256:${await this.#step((done) => this.#native.finish(done))}`;
+  /** The stream ended: refuses an archive cut inside an entry; sets directory mtimes. */
+  finish(): Promise<void> {
+    return this.#step((done) => this.#native.finish(done));
   }
 
   /** Closes the directory fds (after the last step settled; a failed layer is discarded by the caller). */
@@ -78,13 +74,11 @@ export class LayerWriter {
     this.#native.close();
   }
 
-  #step(
-    start: (done: (error: NativeError | null, warnings: string[], diffId?: string) => void) => void,
-  ): Promise<string> {
-    const run = new Promise<string>((resolve, reject) => {
-      start((error, warnings, diffId) => {
+  #step(start: (done: (error: NativeError | null, warnings: string[]) => void) => void): Promise<void> {
+    const run = new Promise<void>((resolve, reject) => {
+      start((error, warnings) => {
         for (const warning of warnings) this.#warn?.(warning);
-        if (!error) resolve(diffId ?? '');
+        if (!error) resolve();
         else if (error.kind === 'layer') reject(new LayerError(error.message));
         else if (error.kind === 'tar') reject(new TarFormatError(error.message));
         else reject(error);
