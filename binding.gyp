@@ -13,6 +13,7 @@
         "native/host_port.cc",
         "native/idmap.cc",
         "native/image_fs.cc",
+        "native/layer_unpack.cc",
         "native/netlink.cc",
         "native/netlink_binding.cc",
         "native/nftables.cc",

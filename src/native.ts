@@ -126,6 +126,17 @@ export interface NativeZstdDecoder {
   ): void;
 }
 
+/**
+ * A layer's tar stream being unpacked into a directory (native/layer_unpack.cc): each `write` and the
+ * `finish` run on the libuv thread pool, one at a time; the chunk must not change until the callback.
+ * Errors carry `kind`: `layer` (refused), `tar` (unreadable) or `sys` (a PodSystemError).
+ */
+export interface NativeLayerUnpacker {
+  write(chunk: Buffer, callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
+  finish(callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
+  close(): void;
+}
+
 export interface NativeBinding {
   setErrorClass(ctor: new (fields: object) => Error): void;
   readonly steps: readonly string[];
@@ -235,6 +246,8 @@ export interface NativeBinding {
   tryFlock(fd: number, exclusive: boolean): boolean;
   /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
   ZstdDecoder: new () => NativeZstdDecoder;
+  /** An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`). */
+  LayerUnpacker: new (root: string, chown: boolean, devices: boolean, xattrNamespace: string) => NativeLayerUnpacker;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /**

@@ -53,6 +53,7 @@ import {
   VolumeError,
   type VolumeSpec,
 } from './volumes';
+import { imageVolumePulls } from './image-volumes';
 import { containerSecurity, type ContainerSecurity } from './security/container-security';
 import type { SeccompFilter } from '../security/seccomp';
 import { runtimeCapabilities } from './security/capabilities';
@@ -479,24 +480,14 @@ export class PodRunner extends EventEmitter {
     this.#writeEtcFiles();
     const memoryLimit = podMemoryLimit(this.#records);
     const node = nodeAllocatable(this.stateDir);
+    await this.#ensureImages(); // image volumes too: before the volumes are set up
+    const pulledLayers = (reference: string) => this.#pulled.get(reference)?.layers;
+    const context = { pod: this.pod, node, claimsDir: this.#options.claimsDir ?? defaultClaimsDir(), pulledLayers };
     for (const volume of spec.volumes ?? []) {
       try {
-        this.#volumes.set(
-          volume.name,
-          prepareVolume(volume, this.stateDir, this.#related, memoryLimit, {
-            pod: this.pod,
-            node,
-            claimsDir: this.#options.claimsDir ?? defaultClaimsDir(),
-          }),
-        );
+        this.#volumes.set(volume.name, prepareVolume(volume, this.stateDir, this.#related, memoryLimit, context));
       } catch (error) {
-        this.#volumeFailed(
-          volume,
-          error,
-          0,
-          { pod: this.pod, node, claimsDir: this.#options.claimsDir ?? defaultClaimsDir() },
-          memoryLimit,
-        );
+        this.#volumeFailed(volume, error, 0, context, memoryLimit);
       }
     }
     if (this.#idRange) this.#givePodFiles(this.#idRange.hostId);
@@ -504,7 +495,6 @@ export class PodRunner extends EventEmitter {
     options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...sysctls.steps];
     const sandboxCgroups = this.#cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
-    await this.#ensureImages();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     if (!(await this.#rootlessReady())) return;
@@ -1090,7 +1080,8 @@ export class PodRunner extends EventEmitter {
    * starts the container.
    */
   async #ensureImages(): Promise<void> {
-    const specs = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers];
+    const volumes = imageVolumePulls(this.pod.spec.volumes ?? []);
+    const specs = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers, ...volumes];
     let ctx: PullContext | undefined;
     const retry = new Set<number>();
     for (const spec of specs) {
@@ -1119,7 +1110,7 @@ export class PodRunner extends EventEmitter {
         image,
         spec.imagePullPolicy ?? defaultPullPolicy(image),
         ctx,
-        (type, reason, message) => this.#emitEvent(type, reason, message, spec.name),
+        (type, reason, message) => this.#emitEvent(type, reason, message, 'volume' in spec ? undefined : spec.name),
       );
       const r = this.#records.find((x) => x.spec.name === spec.name);
       if ('image' in result) {
