@@ -1,5 +1,7 @@
 // cli-start (issue 11 §5): what `pod-init run` costs before any pod, as `pod-init run --dry-run FILE`
 // (read, validate, default and print the Pod; start nothing) against `node -e 0`, Node's own start.
+// cli-start-bin: the same through the `pod-init` command npm links (bin/pod-init, which execs Node for
+// every verb but exec) against `node pod-init.js` directly: what that extra exec costs.
 // get-latency (issue 14): `pod-init get` over a state root holding 100 pods, against `node -e 0`.
 // Interleaved, so machine noise hits both alike; both with and without NODE_EXTRA_CA_CERTS as the
 // environment has it (Node 20 parses that bundle before any JavaScript, for both alike).
@@ -33,21 +35,29 @@ module.exports = function cliBenches(report, { runs, log }) {
         const env = { ...process.env, POD_INIT_STATE_DIR: path.join(dir, 'state') };
         const ours = () => timed(process.execPath, [cli, 'run', '--dry-run', file], env);
         const theirs = () => timed(process.execPath, ['-e', '0'], env);
+        const viaBin = () => timed(path.join(__dirname, '..', 'bin', 'pod-init'), ['run', '--dry-run', file], env);
         for (let i = 0; i < 5; i++) {
           await ours(); // warms the page cache and writes the code cache
           await theirs();
+          await viaBin();
         }
         const n = Math.max(30, runs * 3);
         const a = [];
         const b = [];
+        const c = [];
         for (let i = 0; i < n; i++) {
           a.push(await ours());
           b.push(await theirs());
+          c.push(await viaBin());
         }
         if (fs.existsSync(env.POD_INIT_STATE_DIR)) throw new Error('cli-start: --dry-run made a state directory');
-        const [x, y] = [summarize(a), summarize(b)];
+        const [x, y, z] = [summarize(a), summarize(b), summarize(c)];
         report.add('cli-start', 'ms', x.median, 'node -e 0', y.median, { p99: x.p99, peerP99: y.p99, n });
-        log(`  cli-start: ${x.median.toFixed(1)} ms vs node -e 0 ${y.median.toFixed(1)} ms`);
+        report.add('cli-start-bin', 'ms', z.median, 'node pod-init.js', x.median, { p99: z.p99, peerP99: x.p99, n });
+        log(
+          `  cli-start: ${x.median.toFixed(1)} ms vs node -e 0 ${y.median.toFixed(1)} ms; ` +
+            `through bin/pod-init ${z.median.toFixed(1)} ms`,
+        );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -200,12 +200,12 @@ static int guard_ready(struct guard *g) {
   return used >= 2 && buf[0] == 'R' && buf[1] == '\n' ? 0 : -1;
 }
 
-/* A clean end: "X", and wait for it to exit (it kills nothing). */
-static void release_guard(struct guard *g) {
+/* A clean end: "X" (it exits and kills nothing); waited for when `wait` (Node goes on in this process). */
+static void release_guard(struct guard *g, int wait) {
   if (g->pid <= 0) return;
   write_all(g->to, "X\n", 2);
   close(g->to);
-  while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR) {
+  while (wait && waitpid(g->pid, NULL, 0) < 0 && errno == EINTR) {
   }
   g->pid = 0;
 }
@@ -332,6 +332,12 @@ static char **candidates(const char *file, const char *search, int *count) {
   return list;
 }
 
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- entering: `pod-pause enter FD` (spawn.cc Spawn(), its joined branch) ---- */
 
 /* Starts the command; its pid (a child of ours), or -1: it did not start (nothing runs). */
@@ -344,6 +350,7 @@ static pid_t enter(int pause, struct enter_plan *plan, const int *keep, int keep
   pid_t pid;
   int32_t child = 0;
   ssize_t n;
+  int timed_out = 0;
   if (pipe2(report, O_CLOEXEC) < 0) return -1;
   if (pipe2(info, O_CLOEXEC) < 0) {
     close(report[0]), close(report[1]);
@@ -383,27 +390,41 @@ static pid_t enter(int pause, struct enter_plan *plan, const int *keep, int keep
     close(report[0]), close(info[0]);
     return -1;
   }
-  /* pod-pause enter writes the command's pid, then exits. */
-  do n = read(info[0], &child, sizeof child);
-  while (n < 0 && errno == EINTR);
-  close(info[0]);
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-  }
-  if (n != (ssize_t)sizeof child) child = 0;
-  /* EOF: the command's execve succeeded. A report: it failed before (step, errno: Node words it). */
+  /* The report pipe first: its end (EOF) comes once pod-pause enter has exited and the command's
+   * execve succeeded; a report means a step failed before (Node words it). Then the command's pid,
+   * which pod-pause enter wrote before its exit. At most 10 s, as spawn.ts's setupTimeoutMs. */
   buf = malloc(report_size);
   n = 0;
-  if (buf != NULL) {
-    ssize_t got;
-    while ((size_t)n < report_size &&
-           ((got = read(report[0], buf + n, report_size - (size_t)n)) > 0 || (got < 0 && errno == EINTR)))
-      if (got > 0) n += got;
+  {
+    int64_t deadline = now_ms() + 10000;
+    while (buf != NULL && (size_t)n < report_size) {
+      struct pollfd ready = {report[0], POLLIN, 0};
+      int64_t left = deadline - now_ms();
+      ssize_t got;
+      if (left <= 0 || poll(&ready, 1, (int)left) == 0) {
+        timed_out = 1;
+        break;
+      }
+      got = read(report[0], buf + n, report_size - (size_t)n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) break;
+      n += got;
+    }
   }
   free(buf);
   close(report[0]);
+  if (timed_out) kill(pid, SIGKILL); /* stuck joining: our own unreaped child */
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  {
+    struct pollfd ready = {info[0], POLLIN, 0};
+    ssize_t got = poll(&ready, 1, 0) == 1 ? read(info[0], &child, sizeof child) : 0;
+    if (got != (ssize_t)sizeof child) child = 0;
+  }
+  close(info[0]);
   if (child <= 0) return -1;
-  if (n != 0) {
-    if ((size_t)n != report_size) kill(child, SIGKILL); /* a cut report: its state is unknown */
+  if (n != 0 || timed_out) {
+    if ((size_t)n != report_size) kill(child, SIGKILL); /* stuck, or a cut report: its state is unknown */
     while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
     }
     return -1;
@@ -481,12 +502,6 @@ static void pump_end(struct pump *p) {
     close(p->to);
     p->to = -1;
   }
-}
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Runs the session to the command's end; its exit code (128 + N for signal N). */
@@ -589,17 +604,15 @@ void exec_fast(char **argv, int *quiet_done) {
   struct termios saved;
   int raw = 0;
 
-  if (parse_exec_args(argv + 2, &args) < 0 || find_target(&args, &target) < 0) return;
+  if (parse_exec_args(argv + 2, &args) < 0 || (pause = sealed_pause()) < 0) return;
+  /* The guard first: it starts and confines itself while the state is read (src/ops/exec.ts does so too). */
+  if (start_guard(pause, &guard) < 0) goto undo;
+  if (find_target(&args, &target) < 0) goto undo;
   /* The container's process, held by a pidfd, then checked: from then on its pid cannot be recycled. */
   pidfd = (int)syscall(SYS_pidfd_open, target.spec.pid, 0);
-  if (pidfd < 0) return;
-  if (process_start_time(target.spec.pid, start, sizeof start) < 0 || strcmp(start, target.spec.start) != 0 ||
-      (flags = join_flags(target.spec.pid)) < 0 || (pause = sealed_pause()) < 0) {
-    close(pidfd);
-    if (pause >= 0) close(pause);
-    return;
-  }
-  if (start_guard(pause, &guard) < 0) goto undo;
+  if (pidfd < 0 || process_start_time(target.spec.pid, start, sizeof start) < 0 ||
+      strcmp(start, target.spec.start) != 0 || (flags = join_flags(target.spec.pid)) < 0)
+    goto undo;
   use_tty = args.tty;
   if (use_tty && args.stdin_ && !isatty(0)) use_tty = 0; /* kubectl goes on without a terminal */
 
@@ -759,7 +772,9 @@ void exec_fast(char **argv, int *quiet_done) {
     code = run(&s, sigfd);
   }
   if (raw) tcsetattr(0, TCSADRAIN, &saved);
-  release_guard(&guard);
+  /* The command has ended and been reaped: the guard has nothing left to kill. It exits at "X" on its
+   * own (reaped by init); this client does not wait for that. */
+  release_guard(&guard, 0);
   exit(code);
 
 undo_signals:
@@ -775,7 +790,7 @@ undo_cgroups:
   for (int i = 0; i < plan.cgroup_count; i++) close(cgroup_fds[i]);
 undo:
   if (guard.from >= 0) close(guard.from);
-  release_guard(&guard);
-  close(pidfd);
+  release_guard(&guard, 1);
+  if (pidfd >= 0) close(pidfd);
   close(pause);
 }
