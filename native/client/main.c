@@ -37,6 +37,12 @@ void exec_node(char **argv) {
     exit(127);
   }
   snprintf(script, sizeof script, "%s/pod-init.js", dir);
+  if (access(script, R_OK) < 0) {
+    fprintf(stderr,
+            "pod-init: %s: %s (this program must stay in its package, as bin/pod-init: link it, do not copy it)\n",
+            script, strerror(errno));
+    exit(127);
+  }
   while (argv[argc] != NULL) argc++;
   args = calloc((size_t)argc + 2, sizeof *args);
   if (args == NULL) exit(127);
