@@ -355,6 +355,17 @@ spec:
         const listed = await cli(uid, ['get', '-A', '-o', 'name']).done;
         expect(listed.stdout, `user ${uid} sees only its own pod`).toBe(`pod/of-${uid}\n`);
       }
+      // The native exec client finds each user's pod by the same default (<tmpdir>/pod-init-<uid>): with no
+      // node on PATH only it can run the exec (its fallback, the Node CLI, could not even start).
+      const nodeless = async (uid: number, pod: string) => {
+        const env = { PATH: '/nonexistent' };
+        const child = cpSpawn(path.join(staged, 'bin', 'pod-init'), ['exec', pod, '--', '/bin/true'], { uid, gid: uid, cwd: staged, env, stdio: ['ignore', 'pipe', 'pipe'] }); // prettier-ignore
+        const [, stderr, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), new Promise((resolve) => child.on('exit', resolve))]); // prettier-ignore
+        return { uid, code, stderr };
+      };
+      for (const uid of users) expect(await nodeless(uid, `of-${uid}`)).toEqual({ uid, code: 0, stderr: '' });
+      // Negative control: a pod it does not find (another user's, in another state root) is the Node CLI's, which cannot start here.
+      expect(await nodeless(65533, 'of-65534')).toMatchObject({ code: 127, stderr: expect.stringMatching(/^pod-init: cannot start node/) }); // prettier-ignore
       const other = await cli(65533, ['delete', 'of-65534', '--now']).done;
       expect(other.code).toBe(1);
       expect(other.stderr).toContain('pods "of-65534" not found');
