@@ -8,7 +8,8 @@
 // All of it through the `pod-init` command npm links (bin/pod-init): exec runs in its native client, no
 // Node between the caller and the command (negative control: POD_INIT_NATIVE_EXEC=0, the Node CLI);
 // whatever that client does not take falls back to the Node CLI with the same words and exit codes
-// (compared case by case); `npm install -g` of the package reaches it through npm's symlinks.
+// (compared case by case); `npm install -g` of the package reaches it through npm's symlinks. -i, -t and
+// kill -9 run with a PATH whose `node` refuses to start: only the native client can pass them.
 import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -109,11 +110,24 @@ function sleepersIn(cgroups: string[], arg: string): number[] {
   });
 }
 
-/** Runs `pod-init exec ARGS` with `input` on its stdin (a pipe), to its end. */
-async function execWithInput(stateRoot: string, args: string[], input: string) {
+/**
+ * A PATH whose `node` refuses to run (then the rest of PATH): an exec that succeeds with it ran in the native
+ * client, whose fallback to the Node CLI would have failed (exit 99, "fell back to node").
+ */
+function nodelessPath(dir: string): string {
+  const bin = path.join(dir, 'no-node');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "pod-init exec fell back to node" >&2\nexit 99\n', {
+    mode: 0o755,
+  });
+  return `${bin}:${process.env.PATH ?? ''}`;
+}
+
+/** Runs `pod-init exec ARGS` with `input` on its stdin (a pipe), to its end (in the native client: `PATH`). */
+async function execWithInput(stateRoot: string, args: string[], input: string, PATH = process.env.PATH) {
   const child = cpSpawn(cli, ['exec', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, PATH },
   });
   child.stdin.end(input);
   const [stdout, stderr, code] = await Promise.all([
@@ -125,10 +139,10 @@ async function execWithInput(stateRoot: string, args: string[], input: string) {
 }
 
 /** Runs `pod-init exec ARGS` on a terminal of its own (test/helpers/pty-client.py drives it). */
-async function execOnTerminal(stateRoot: string, plan: object, args: string[]) {
+async function execOnTerminal(stateRoot: string, plan: object, args: string[], PATH = process.env.PATH) {
   const child = cpSpawn('python3', [ptyClient, JSON.stringify(plan), cli, 'exec', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, PATH },
   });
   const [stdout, stderr, code] = await Promise.all([
     readAll(child.stdout),
@@ -143,6 +157,7 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
   const image = path.join(dir, 'image');
   const { stateRoot, run, cleanup } = podCli();
   const exec = (args: string[]) => podInit(stateRoot, ['exec', ...args]);
+  const nativeOnly = nodelessPath(dir);
   let pod: ReturnType<typeof run>;
   let duo: ReturnType<typeof run> | undefined;
   beforeAll(async () => {
@@ -233,15 +248,19 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
   }, 60_000);
 
   it('-i hands stdin over and its EOF reaches the command; without -i stdin is /dev/null', async () => {
-    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'wc', '-c'], 'abcdef')).toMatchObject({
+    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'wc', '-c'], 'abcdef', nativeOnly)).toMatchObject({
       code: 0,
       stdout: '6\n',
     });
-    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'sh', '-c', 'cat; echo eof-seen'], 'x\n')).toMatchObject({
+    expect(
+      await execWithInput(stateRoot, ['-i', 'web', '--', 'sh', '-c', 'cat; echo eof-seen'], 'x\n', nativeOnly),
+    ).toMatchObject({
       code: 0,
       stdout: 'x\neof-seen\n',
     });
-    expect(await execWithInput(stateRoot, ['web', '--', 'sh', '-c', 'cat; echo done'], 'not for it\n')).toMatchObject({
+    expect(
+      await execWithInput(stateRoot, ['web', '--', 'sh', '-c', 'cat; echo done'], 'not for it\n', nativeOnly),
+    ).toMatchObject({
       code: 0,
       stdout: 'done\n',
     });
@@ -274,7 +293,7 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
         { after: 'WINCH', send: '\u0003' },
       ],
     };
-    const result = await execOnTerminal(stateRoot, plan, ['-it', 'web', '--', 'sh', '-c', script]);
+    const result = await execOnTerminal(stateRoot, plan, ['-it', 'web', '--', 'sh', '-c', script], nativeOnly);
     expect(result.stdout).toMatch(/^first 40 132 \/dev\/pts\/(\d+)$/m);
     const n = /\/dev\/pts\/(\d+)/.exec(result.stdout)![1];
     // The pty is the container's own devpts: its /dev/pts lists it.
@@ -335,6 +354,8 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
       const [native, node] = await Promise.all([exec(args), podInit(stateRoot, ['exec', ...args], nodeCli)]);
       expect({ args, ...native }).toEqual({ args, ...node });
     }
+    // The PATH the native-only tests use really stops the fallback: a case for Node fails with it.
+    expect(await podInit(stateRoot, ['exec', 'nope', '--', 'true'], { PATH: nativeOnly })).toEqual({ code: 99, stdout: '', stderr: 'pod-init exec fell back to node\n' }); // prettier-ignore
     expect((await exec(['duo', '--', 'nosuch'])).stderr).toBe(
       'Defaulted container "a" out of: a, b\npod-init: exec: "nosuch": executable file not found in $PATH\n',
     );
@@ -365,7 +386,8 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
   it('kill -9 of the client leaves nothing of the command running in the container', async () => {
     const { cgroups } = containerSpec(stateRoot);
     expect(cgroups?.length).toBeGreaterThan(0);
-    const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sh', '-c', 'sleep 1001 & sleep 1002 & wait']);
+    // In the native client (its guard): with a PATH whose node refuses, a fallback could not have run it.
+    const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { PATH: nativeOnly }); // prettier-ignore
     const exited = new Promise((resolve) => client.on('exit', resolve));
     await pollUntil(() => sleepersIn(cgroups!, '1001').length + sleepersIn(cgroups!, '1002').length === 2, 'both sleeps running', 30_000); // prettier-ignore
     client.kill('SIGKILL');
