@@ -242,7 +242,7 @@ static int hex_digit(char c) {
 /* exec.records (src/pod/exec-records.ts) into spec; -1 when missing or not understood. */
 static int read_records(int dirfd, const char *container, struct exec_spec *spec) {
   char path[300];
-  size_t length, at;
+  size_t length, at, record_length = 0;
   char *text;
   int env_cap = 0, cgroup_cap = 0;
   snprintf(path, sizeof path, "%s/exec.records", container);
@@ -250,8 +250,9 @@ static int read_records(int dirfd, const char *container, struct exec_spec *spec
   if (text == NULL) return -1;
   memset(spec, 0, sizeof *spec);
   if (strcmp(text, "pod-init-exec 1") != 0) return -1;
-  for (at = 0; at < length; at += strlen(text + at) + 1) {
+  for (at = 0; at < length; at += record_length + 1) {
     char *r = text + at, *v = strchr(r, ' ');
+    record_length = strlen(r); /* before the space is cut below */
     if (v == NULL) continue;
     *v++ = '\0';
     if (strcmp(r, "pid") == 0) {

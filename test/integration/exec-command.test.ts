@@ -38,7 +38,7 @@ const manifest = podManifest(
     - name: app
       image: bb
       command: [sleep, "100000"]
-      env: [{ name: PATH, value: /bin }, { name: GREETING, value: hello }]
+      env: [{ name: PATH, value: /bin }, { name: GREETING, value: hello }, { name: SPACED, value: "two  spaces\\nand \\"quotes\\"" }]
       workingDir: /bin
 `,
 );
@@ -313,9 +313,8 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
 
   it('runs in the native client: the command is its child, no Node in between (POD_INIT_NATIVE_EXEC=0: Node)', async () => {
     const { cgroups } = containerSpec(stateRoot);
-    const bin = fs.realpathSync(cli);
     for (const [arg, env, parentExe] of [
-      ['1004', {}, bin],
+      ['1004', {}, fs.realpathSync(cli)],
       ['1005', nodeCli, fs.realpathSync(process.execPath)], // negative control: the Node CLI
     ] as const) {
       const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sleep', arg], env);
@@ -323,9 +322,15 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
       const [pid] = await pollUntil(() => { const p = sleepersIn(cgroups!, arg); return p.length === 1 ? p : undefined; }, `sleep ${arg} running`, 30_000); // prettier-ignore
       expect(parentOf(pid!)).toBe(client.pid);
       expect(exeOf(client.pid!)).toBe(parentExe);
-      // SIGTERM to the client is forwarded to the command, whose end (128 + 15) is the client's exit code.
-      client.kill('SIGTERM');
-      expect(await exited).toBe(143);
+      if (env === nodeCli) {
+        client.kill('SIGKILL'); // its guard ends the sleep (the Node CLI forwards signals only once it runs)
+        await exited;
+      } else {
+        // Signals are forwarded from before the command exists: SIGTERM ends it, 128 + 15 is the client's code.
+        client.kill('SIGTERM');
+        expect(await exited).toBe(143);
+      }
+      await pollUntil(() => sleepersIn(cgroups!, arg).length === 0, `sleep ${arg} gone`);
     }
   }, 60_000);
 
@@ -333,6 +338,7 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
     const cases = [
       ['web', '--', 'true'],
       ['web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
+      ['web', '--', 'sh', '-c', 'env | sort; printf "[%s]" "$SPACED"'],
       ['nope', '--', 'true'],
       ['-n', 'other', 'web', '--', 'true'],
       ['web', '-c', 'nosuch', '--', 'true'],
