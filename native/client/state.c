@@ -280,7 +280,10 @@ static int read_records(int dirfd, const char *container, struct exec_spec *spec
       spec->has_groups = 1;
       spec->groups = calloc(strlen(v) / 2 + 2, sizeof(uint32_t));
       if (spec->groups == NULL) return -1;
-      for (char *p = v; *p != '\0'; p += *p == ',') spec->groups[spec->group_count++] = (uint32_t)strtoul(p, &p, 10);
+      for (char *p = v, *end; *p != '\0'; p = end + (*end == ',')) {
+        spec->groups[spec->group_count++] = (uint32_t)strtoul(p, &end, 10);
+        if (end == p) return -1; /* not a number: not ours to guess */
+      }
     } else if (strcmp(r, "caps") == 0) {
       char *p = v;
       spec->has_caps = 1;
