@@ -91,8 +91,9 @@ struct enter_plan {
   uint64_t caps[5];
   const void *seccomp;
   size_t seccomp_len;
-  const int *cgroup_fds;
+  const int *cgroup_fds; /* v1 `tasks`, v2 cgroup.procs (as src/spawn.ts opens them) */
   int cgroup_count;
+  int cgroup_into_fd, cgroup_into_index; /* the v2 directory to be cloned into (CLONE_INTO_CGROUP), or -1 */
   int stdio[3];
   int report_fd, info_fd;
 };

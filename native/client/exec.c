@@ -35,6 +35,9 @@
 
 #include "client.h"
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -618,15 +621,25 @@ void exec_fast(char **argv, int *quiet_done) {
 
   /* Everything the command gets is opened before anything is printed. */
   memset(&plan, 0, sizeof plan);
+  plan.cgroup_into_fd = plan.cgroup_into_index = -1;
+  /* As src/spawn.ts: a v1 cgroup's `tasks` (the child has one thread: no global threadgroup lock), a v2
+   * one's cgroup.procs, and the first v2 directory to be cloned into (CLONE_INTO_CGROUP). */
   for (int i = 0; i < target.spec.cgroup_count && i < 64; i++) {
-    cgroup_fds[i] = -1;
     char path[4200];
-    snprintf(path, sizeof path, "%s/cgroup.procs", target.spec.cgroups[i]);
+    struct statfs fs;
+    int v2 = statfs(target.spec.cgroups[i], &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    snprintf(path, sizeof path, "%s/%s", target.spec.cgroups[i], v2 ? "cgroup.procs" : "tasks");
     if ((cgroup_fds[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
       for (int j = 0; j < i; j++) close(cgroup_fds[j]);
-      goto undo;
+      plan.cgroup_count = 0;
+      goto undo_cgroups;
     }
     plan.cgroup_count = i + 1;
+    if (v2 && plan.cgroup_into_fd < 0) {
+      plan.cgroup_into_fd = open(target.spec.cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (plan.cgroup_into_fd < 0) goto undo_cgroups;
+      plan.cgroup_into_index = i;
+    }
   }
   if (target.spec.cgroup_count > 64) goto undo_cgroups;
   env = target.spec.env;
@@ -711,6 +724,7 @@ void exec_fast(char **argv, int *quiet_done) {
   for (int i = 0; i < 3; i++)
     if (plan.stdio[i] >= 0) keep[keep_count++] = plan.stdio[i];
   for (int i = 0; i < plan.cgroup_count; i++) keep[keep_count++] = cgroup_fds[i];
+  if (plan.cgroup_into_fd >= 0) keep[keep_count++] = plan.cgroup_into_fd;
 
   /* Forwarded signals (and the terminal's size changes) are read from a signalfd from now on. */
   sigemptyset(&handled);
@@ -736,6 +750,7 @@ void exec_fast(char **argv, int *quiet_done) {
   close(pidfd);
   close(pause);
   for (int i = 0; i < plan.cgroup_count; i++) close(cgroup_fds[i]);
+  if (plan.cgroup_into_fd >= 0) close(plan.cgroup_into_fd);
   if (slave >= 0) close(slave);
   for (int fd = 0; fd < 3; fd++) {
     if (child_end[fd] >= 0) close(child_end[fd]);
@@ -788,6 +803,7 @@ undo_stdio:
   if (devnull >= 0) close(devnull);
 undo_cgroups:
   for (int i = 0; i < plan.cgroup_count; i++) close(cgroup_fds[i]);
+  if (plan.cgroup_into_fd >= 0) close(plan.cgroup_into_fd);
 undo:
   if (guard.from >= 0) close(guard.from);
   release_guard(&guard, 1);

@@ -112,7 +112,10 @@ extern "C" int plan_memfd(const struct enter_plan* p) {
   c.cgroup_fds = At<const int*>(
       p->cgroup_count > 0 ? blob.Put(p->cgroup_fds, sizeof(int) * static_cast<size_t>(p->cgroup_count)) : 0);  // NOLINT
   c.cgroup_count = p->cgroup_count;
-  c.death_signal = 0;  // the guard ends it (and every descendant) with the client
+  c.cgroup_into_fd = p->cgroup_into_fd;
+  c.cgroup_into_index = p->cgroup_into_index;
+  c.cgroup_cloned_into = false;  // set by pod-pause enter when its clone3 into that cgroup succeeds
+  c.death_signal = 0;            // the guard ends it (and every descendant) with the client
   c.parent_pidfd = -1;
   sigemptyset(&c.exec_mask);
   for (int i = 0; i < 3; i++) c.stdio[i] = p->stdio[i];
