@@ -8,11 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
 import { checkPodCidr, readHostRoutes } from './host-routes';
+import { parseCidr } from './cidr';
 import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
 import { dropLoopbackGuard } from './pod-ports';
@@ -70,28 +71,36 @@ function deleteIdleBridge(host: RouteSocket, bridge: string, leaseDir: string): 
 }
 
 /**
- * Creates the bridge with the gateway address and sets it up, unless it is there already. A bridge that has
+ * The bridge's ifindex when it is there with the gateway `lease.gateway` (the fast path of every pod but the
+ * first: no route check, nothing made), undefined when it is missing or has no address yet. A bridge that has
  * another range's address (made with another `--pod-cidr`) is refused, as CNI's bridge plugin refuses it.
  */
-function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): void {
-  let exists = true;
+function readyBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): number | undefined {
+  let index: number;
   try {
-    host.index(bridge);
+    index = host.index(bridge);
   } catch (error) {
-    if (!isErrno(error, 'ENODEV')) throw error;
-    exists = false;
+    if (isErrno(error, 'ENODEV')) return undefined;
+    throw error;
   }
-  if (exists) {
-    const addresses = (os.networkInterfaces()[bridge] ?? []).filter((a) => a.family === 'IPv4');
-    if (addresses.some((a) => a.address === lease.gateway)) return;
-    if (addresses.length > 0) {
-      throw new PodOptionError(
-        '--pod-cidr',
-        `the range of the bridge ${bridge}, which has ${addresses.map((a) => a.cidr).join(', ')} (pods of another range are running)`,
-        cidr,
-      );
-    }
+  const addresses = host.addresses().filter((a) => a.index === index && net.isIPv4(a.address));
+  if (addresses.some((a) => a.address === lease.gateway)) return index;
+  if (addresses.length > 0) {
+    throw new PodOptionError(
+      '--pod-cidr',
+      `the range of the bridge ${bridge}, which has ${addresses.map((a) => `${a.address}/${a.prefix}`).join(', ')} (pods of another range are running)`,
+      cidr,
+    );
   }
+  return undefined;
+}
+
+/**
+ * Creates the bridge with the gateway address and sets it up (the range checked against the host's routes
+ * first); returns its ifindex.
+ */
+function makeBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): number {
+  checkPodCidr(cidr, '--pod-cidr', readHostRoutes(), bridge);
   try {
     host.createBridge(bridge);
   } catch (error) {
@@ -103,6 +112,7 @@ function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: str
     if (!isErrno(error, 'EEXIST')) throw error;
   }
   host.setLink(bridge, { up: true });
+  return host.index(bridge);
 }
 
 /**
@@ -121,6 +131,8 @@ export class PodNetwork {
   readonly veth: string;
   readonly bridge: string;
   readonly #ipam: Ipam;
+  /** The bridge's ifindex (stable while the lease is held). */
+  #bridgeIndex = 0;
   #released = false;
 
   private constructor(ipam: Ipam, lease: Lease, bridge: string) {
@@ -142,14 +154,16 @@ export class PodNetwork {
   static reserve(podUid: string, options: PodNetworkOptions): PodNetwork {
     const bridge = options.bridge ?? defaultBridge;
     const cidr = options.cidr ?? defaultIpv4Cidr;
-    checkPodCidr(cidr, '--pod-cidr', readHostRoutes(), bridge);
+    parseCidr(cidr, '--pod-cidr');
     const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
+    // The lease first: while it is held, no other pod-init deletes the bridge (that happens under the
+    // IPAM's lock with the last lease).
     const lease = ipam.allocate(podUid);
     const network = new PodNetwork(ipam, lease, bridge);
     try {
       const host = RouteSocket.open();
       try {
-        ensureBridge(host, bridge, lease, cidr);
+        network.#bridgeIndex = readyBridge(host, bridge, lease, cidr) ?? makeBridge(host, bridge, lease, cidr);
       } finally {
         host.close();
       }
@@ -170,17 +184,20 @@ export class PodNetwork {
     try {
       const host = RouteSocket.open();
       try {
-        deleteIfPresent(host, this.veth);
-        host.createVeth({ name: this.veth, peer: 'eth0', peerNetnsFd: netns, master: this.bridge, up: true });
+        const veth = { name: this.veth, peer: 'eth0', peerNetnsFd: netns, master: this.#bridgeIndex, up: true };
+        try {
+          host.createVeth(veth);
+        } catch (error) {
+          if (!isErrno(error, 'EEXIST')) throw error;
+          deleteIfPresent(host, this.veth); // the previous sandbox's, not yet removed by the kernel
+          host.createVeth(veth);
+        }
       } finally {
         host.close();
       }
       const pod = RouteSocket.open(netns);
       try {
-        pod.setLink('lo', { up: true });
-        pod.setLink('eth0', { up: true });
-        pod.addAddress('eth0', `${this.lease.address}/${this.lease.prefix}`);
-        pod.addDefaultRoute(this.lease.gateway, 'eth0');
+        pod.configurePod('eth0', [`${this.lease.address}/${this.lease.prefix}`], [this.lease.gateway]);
       } finally {
         pod.close();
       }

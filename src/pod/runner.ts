@@ -681,6 +681,7 @@ export class PodRunner extends EventEmitter {
   #holdPorts(): void {
     const mappings = podPortMappings(this.pod.spec, this.#options.publish);
     if (!this.#wantsBridge() || !runningAsRoot()) return;
+    if (mappings.length === 0 && this.#options.egress !== true) return; // no rules to write: no table
     this.#ports = PodPorts.hold({
       podUid: this.pod.metadata.uid!,
       namespace: this.pod.metadata.namespace!,
