@@ -42,7 +42,8 @@ export interface RunOptions {
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
   /**
-   * `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (opt-in); `loopback` (default) does not;
+   * `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (the default as root); `loopback` does not
+   * (the opt-out; the default without root);
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports through
    * a user-space helper.
    */
@@ -130,8 +131,9 @@ function runProgram(): Command {
       .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
       .option(
         '--pod-network <mode>',
-        'bridge: root pods get an IP on the bridge pod-init0 (opt-in); rootless: outbound traffic and published ' +
-          'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
+        'bridge: root pods get an IP on the bridge pod-init0 (the default as root); loopback: only the ' +
+          "pod's loopback (the default without root); rootless: outbound traffic and published ports through " +
+          'pasta, else slirp4netns (also pasta, slirp4netns)',
       )
       .option(
         '--publish <spec>',
@@ -144,7 +146,10 @@ function runProgram(): Command {
         "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2",
       )
       .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
-      .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
+      .option(
+        '--pod-cidr <cidr>',
+        "the bridge's IPv4 range (default 10.88.0.0/16, or the first of 10.89-10.99.0.0/16 no host route overlaps)",
+      )
       .option(
         '--container-log-max-size <quantity>',
         "rotate a container's CRI log before it grows past this size (the kubelet's flag)",

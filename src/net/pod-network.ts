@@ -12,8 +12,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
-import { checkPodCidr, readHostRoutes } from './host-routes';
-import { parseCidr } from './cidr';
+import { checkPodCidr, readHostRoutes, routeClash } from './host-routes';
+import { formatCidr, parseCidr, rangeOf } from './cidr';
 import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
 import { dropLoopbackGuard } from './pod-ports';
@@ -21,11 +21,14 @@ import { dropLoopbackGuard } from './pod-ports';
 /** The bridge's default name. */
 export const defaultBridge = 'pod-init0';
 
+/** Every IPv4 address: the sweep's view of a lease directory. */
+const anyIpv4 = '0.0.0.0/0';
+
 /** Options of {@link PodNetwork.reserve} and {@link sweepPodNetworks}. */
 export interface PodNetworkOptions {
   /** The owners registry (owners.ts): whose pod-init still runs. */
   ownersDir: string;
-  /** The IPv4 range (`--pod-cidr`); default {@link defaultIpv4Cidr}. */
+  /** The IPv4 range (`--pod-cidr`); default {@link defaultPodCidr}'s. */
   cidr?: string;
   /** The lease directory; default {@link defaultLeaseDir}. */
   leaseDir?: string;
@@ -70,19 +73,46 @@ function deleteIdleBridge(host: RouteSocket, bridge: string, leaseDir: string): 
   dropLoopbackGuard(path.dirname(leaseDir));
 }
 
+/** The bridge's ifindex, or undefined when there is none. */
+function bridgeIndex(host: RouteSocket, bridge: string): number | undefined {
+  try {
+    return host.index(bridge);
+  } catch (error) {
+    if (isErrno(error, 'ENODEV')) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The range pods get when `--pod-cidr` is not given: the bridge's while it is there (pods of one host share
+ * it), else {@link defaultIpv4Cidr} unless a host route overlaps it (podman's own bridge `podman0` has the
+ * same default), then the first of 10.89.0.0/16 to 10.99.0.0/16 that no route overlaps. When all are taken
+ * the default is returned and refused by the route check, which names the route.
+ *
+ * @example
+ * defaultPodCidr(host, 'pod-init0'); // '10.88.0.0/16', or '10.89.0.0/16' beside podman
+ */
+export function defaultPodCidr(host: RouteSocket, bridge: string): string {
+  const index = bridgeIndex(host, bridge);
+  const own =
+    index === undefined ? undefined : host.addresses().find((a) => a.index === index && net.isIPv4(a.address));
+  if (own !== undefined) return formatCidr(rangeOf(own.address, own.prefix));
+  const routes = readHostRoutes();
+  for (let second = 88; second <= 99; second++) {
+    const candidate = `10.${second}.0.0/16`;
+    if (routeClash(parseCidr(candidate, '--pod-cidr'), routes, bridge) === undefined) return candidate;
+  }
+  return defaultIpv4Cidr;
+}
+
 /**
  * The bridge's ifindex when it is there with the gateway `lease.gateway` (the fast path of every pod but the
  * first: no route check, nothing made), undefined when it is missing or has no address yet. A bridge that has
  * another range's address (made with another `--pod-cidr`) is refused, as CNI's bridge plugin refuses it.
  */
 function readyBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): number | undefined {
-  let index: number;
-  try {
-    index = host.index(bridge);
-  } catch (error) {
-    if (isErrno(error, 'ENODEV')) return undefined;
-    throw error;
-  }
+  const index = bridgeIndex(host, bridge);
+  if (index === undefined) return undefined;
   const addresses = host.addresses().filter((a) => a.index === index && net.isIPv4(a.address));
   if (addresses.some((a) => a.address === lease.gateway)) return index;
   if (addresses.length > 0) {
@@ -153,25 +183,25 @@ export class PodNetwork {
    */
   static reserve(podUid: string, options: PodNetworkOptions): PodNetwork {
     const bridge = options.bridge ?? defaultBridge;
-    const cidr = options.cidr ?? defaultIpv4Cidr;
-    parseCidr(cidr, '--pod-cidr');
-    const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
-    // The lease first: while it is held, no other pod-init deletes the bridge (that happens under the
-    // IPAM's lock with the last lease).
-    const lease = ipam.allocate(podUid);
-    const network = new PodNetwork(ipam, lease, bridge);
+    const host = RouteSocket.open();
     try {
-      const host = RouteSocket.open();
+      const cidr = options.cidr ?? defaultPodCidr(host, bridge);
+      parseCidr(cidr, '--pod-cidr');
+      const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
+      // The lease first: while it is held, no other pod-init deletes the bridge (that happens under the
+      // IPAM's lock with the last lease).
+      const lease = ipam.allocate(podUid);
+      const network = new PodNetwork(ipam, lease, bridge);
       try {
         network.#bridgeIndex = readyBridge(host, bridge, lease, cidr) ?? makeBridge(host, bridge, lease, cidr);
-      } finally {
-        host.close();
+      } catch (error) {
+        network.release();
+        throw error;
       }
-    } catch (error) {
-      network.release();
-      throw error;
+      return network;
+    } finally {
+      host.close();
     }
-    return network;
   }
 
   /**
@@ -240,7 +270,8 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
   const dir = options.leaseDir ?? defaultLeaseDir;
   if (!fs.existsSync(dir)) return;
   const bridge = options.bridge ?? defaultBridge;
-  const ipam = new Ipam({ dir, cidr: options.cidr ?? defaultIpv4Cidr, ownersDir: options.ownersDir });
+  // Every lease of the directory, whatever range it was taken from.
+  const ipam = new Ipam({ dir, cidr: anyIpv4, ownersDir: options.ownersDir });
   const host = RouteSocket.open();
   try {
     // Links before leases: a veth listed here had its lease before it was made.

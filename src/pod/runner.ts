@@ -145,8 +145,8 @@ export interface PodRunnerOptions {
   /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
   ownersDir?: string;
   /**
-   * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
-   * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
+   * `bridge` (the default as root): a pod that is not hostNetwork gets an IP on the bridge `pod-init0`
+   * (src/net/pod-network.ts). `loopback` (the opt-out, and the default without root): only its own loopback.
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports
    * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
    */
@@ -165,6 +165,8 @@ export interface PodRunnerOptions {
   egress?: boolean;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
   podLeaseDir?: string;
+  /** The bridge's name; default `pod-init0` (a test keeps its own, with its own podCidr and podLeaseDir). */
+  podBridge?: string;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
@@ -612,6 +614,7 @@ export class PodRunner extends EventEmitter {
       ownersDir: this.#ownersDir,
       ...(this.#options.podCidr !== undefined ? { cidr: this.#options.podCidr } : {}),
       ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
+      ...(this.#options.podBridge !== undefined ? { bridge: this.#options.podBridge } : {}),
     };
     try {
       const say = (m: string) => this.#emitEvent('Normal', 'SweptLeftovers', m);
@@ -665,7 +668,9 @@ export class PodRunner extends EventEmitter {
     if (mode !== undefined && mode !== 'loopback') return false; // a rootless helper's mode
     return (
       runningAsRoot() &&
-      (this.#options.egress === true || podPortMappings(this.pod.spec, this.#options.publish).length > 0)
+      (mode === undefined || // the default as root
+        this.#options.egress === true ||
+        podPortMappings(this.pod.spec, this.#options.publish).length > 0)
     );
   }
 
@@ -690,7 +695,7 @@ export class PodRunner extends EventEmitter {
       egress: this.#options.egress === true,
       ownersDir: this.#ownersDir,
       netDir: this.#netDir(),
-      bridge: defaultBridge,
+      bridge: this.#options.podBridge ?? defaultBridge,
     });
   }
 

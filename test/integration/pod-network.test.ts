@@ -2,7 +2,8 @@
 // an address of 10.88.0.0/16 on eth0 (veth to the bridge pod-init0), status.podIP and /etc/hosts carry it; a
 // python3 TCP server in the pod is reached from the host at podIP:port, and from a second pod; after the pods
 // end neither their veths nor their leases are left. kill -9 of a pod-init leaves its lease (shown), and the
-// next run sweeps it and says so. Negative control: without the option a pod has only lo. Each test keeps its
+// next run sweeps it and says so. The bridge is the default as root; negative control: with the opt-out
+// (podNetwork loopback) a pod has only lo. Each test keeps its
 // own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
 // pod-init0 is made on first use and goes with the last lease. `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
 // -o json, and its veth and lease are gone when it exits. A --pod-cidr overlapping a host route (a bridge the test
@@ -18,7 +19,7 @@ import type { PodRunnerOptions } from '../../src';
 import { addressValue, parseCidr } from '../../src/net/cidr';
 import { defaultLeaseDir } from '../../src/net/ipam';
 import { RouteSocket } from '../../src/net/netlink';
-import { defaultBridge, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
+import { PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { testNetns } from '../helpers/netns';
 import { useBridgeLock } from '../helpers/bridge-lock';
@@ -35,21 +36,53 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const fixture = path.resolve(__dirname, '../fixtures/run-net-pod.js');
 useBridgeLock(); // one file at a time on pod-init0 (bridge-lock.ts)
 
+/**
+ * This file's bridge and range: root pods of other files (run at the same time) are on pod-init0 by default,
+ * with the shared lease directory; a lease directory of a test's own beside them on one bridge would hand
+ * out their addresses again, and its sweep would take their veths for strays.
+ */
+const testBridge = 'pitest0';
+const testCidr = '10.87.0.0/16';
+
 let roots = 0;
-/** A state root, owners registry and lease directory of the test's own. */
-function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'>> & { stateRoot: string } {
+/** A state root, owners registry and lease directory of the test's own, on this file's bridge. */
+function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr'>> & {
+  stateRoot: string;
+} {
   const dir = path.join(tmp, `r${roots++}`);
   return {
     stateRoot: path.join(dir, 'state'),
     ownersDir: path.join(dir, 'owners'),
     podLeaseDir: path.join(dir, 'leases'),
+    podBridge: testBridge,
+    podCidr: testCidr,
   };
 }
 
+/** The veths of pods of the shared lease directory (other files' pods, or this file's CLI pods while they run). */
+function sharedVeths(): string[] {
+  return leaseFiles(defaultLeaseDir).flatMap((address) => {
+    try {
+      const { podUid } = JSON.parse(fs.readFileSync(path.join(defaultLeaseDir, address), 'utf8')) as { podUid: string };
+      return [vethName(podUid)];
+    } catch {
+      return []; // released meanwhile
+    }
+  });
+}
+
+/**
+ * The links a test of this file could leave: this file's bridge and pod veths (`pi` + 10 hex digits), but not
+ * the veths of the shared lease directory's pods (a lease is there from before its veth is made to after it
+ * is deleted: read before and after the links). Other tools' links (podman's) come and go on a shared host.
+ */
 function linkNames(): string[] {
   const host = RouteSocket.open();
   try {
-    return host.links().map((link) => link.name);
+    const shared = new Set(sharedVeths());
+    const names = host.links().map((link) => link.name);
+    for (const veth of sharedVeths()) shared.add(veth);
+    return names.filter((name) => (name === testBridge || /^pi[0-9a-f]{10}$/.test(name)) && !shared.has(name));
   } finally {
     host.close();
   }
@@ -59,9 +92,16 @@ function leaseFiles(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIP(name) !== 0) : [];
 }
 
+/** In the default range: 10.88.0.0/16, or one of 10.89–10.99.0.0/16 beside a host route (podman's bridge) over it. */
 function inRange(address: string): boolean {
-  const cidr = parseCidr('10.88.0.0/16', 'test');
-  return net.isIPv4(address) && addressValue(address) >> 16n === cidr.network >> 16n;
+  const second = Number((addressValue(address) >> 16n) & 0xffn);
+  const cidr = parseCidr('10.0.0.0/8', 'test');
+  return net.isIPv4(address) && addressValue(address) >> 24n === cidr.network >> 24n && second >= 88 && second <= 99;
+}
+
+/** In this file's range. */
+function inTestRange(address: string): boolean {
+  return net.isIPv4(address) && address.startsWith('10.87.');
 }
 
 /** A container running python3: a TCP server on 8080 that answers `hello from HOSTNAME` and closes. */
@@ -91,10 +131,13 @@ function bridgedPod(name: string, containers: string, roots: ReturnType<typeof o
   return startPod(manifest(name, containers), roots.stateRoot, { ...roots, podNetwork: 'bridge' });
 }
 
-/** The negative control's pod: the default network (loopback only). */
+/** The negative control's pod: the opt-out, `--pod-network loopback` (loopback only). */
 function plainPod() {
   const roots = ownRoots();
-  return startPod(manifest('netplain', listInterfaces), roots.stateRoot, { ownersDir: roots.ownersDir });
+  return startPod(manifest('netplain', listInterfaces), roots.stateRoot, {
+    ownersDir: roots.ownersDir,
+    podNetwork: 'loopback',
+  });
 }
 
 /** What a TCP server at address:port says before it closes. */
@@ -117,18 +160,19 @@ const listInterfaces = `
       command: ["sh", "-c", "echo $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort); cat /etc/hosts"]`;
 
 describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)', reason), () => {
-  it('a pod gets an address of the range on eth0; status.podIP and /etc/hosts carry it; without the option only lo', async () => {
-    const bridged = bridgedPod('netifaces', listInterfaces, ownRoots());
+  it('a pod gets an address of the range on eth0 by default; status.podIP and /etc/hosts carry it; with --pod-network loopback only lo', async () => {
+    const roots = ownRoots();
+    const bridged = startPod(manifest('netifaces', listInterfaces), roots.stateRoot, roots); // no podNetwork
     await bridged.started;
     const final = (await bridged.runner.finished) as { status: { podIP: string; podIPs: Array<{ ip: string }> } };
     await bridged.runner.closed;
     const podIP = final.status.podIP;
-    expect(inRange(podIP)).toBe(true);
+    expect(inTestRange(podIP)).toBe(true);
     expect(final.status.podIPs).toEqual([{ ip: podIP }]);
     expect(bridged.timeline).toContain('ifaces: eth0 lo');
     expect(bridged.timeline).toContain(`ifaces: ${podIP}\tnetifaces`);
 
-    // Negative control: the default pod has loopback only, and 127.0.0.1 as its IP.
+    // Negative control: the opt-out has loopback only, and 127.0.0.1 as its IP.
     const plain = plainPod();
     await plain.started;
     const plainFinal = (await plain.runner.finished) as { status: { podIP: string } };
@@ -138,13 +182,13 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
 
   it('the host reaches a server in the pod at podIP:port, a second pod reaches it too; nothing is left after', async () => {
     const roots = ownRoots();
-    const before = linkNames().filter((name) => name !== 'pod-init0');
+    const before = linkNames().filter((name) => name !== testBridge);
     const a = bridgedPod('netserver', server, roots);
     try {
       await a.started;
       await pollUntil(() => a.timeline.includes('server: listening'), 'the server listens', 30_000);
       const podIP = (a.runner.object().status as { podIP: string }).podIP;
-      expect(inRange(podIP)).toBe(true);
+      expect(inTestRange(podIP)).toBe(true);
       const uidA = a.runner.pod.metadata.uid!;
       expect(linkNames()).toContain(vethName(uidA));
       expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
@@ -166,7 +210,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       const bFinal = (await b.runner.finished) as { status: { podIP: string } };
       await b.runner.closed; // the veth is deleted just after the end is reported
       const bIP = bFinal.status.podIP;
-      expect(inRange(bIP) && bIP !== podIP).toBe(true);
+      expect(inTestRange(bIP) && bIP !== podIP).toBe(true);
       expect(b.timeline).toContain(`client: got hello from netserver from ${bIP}`);
       // B ended: its veth and lease are gone, A's are still there.
       expect(linkNames()).not.toContain(vethName(b.runner.pod.metadata.uid!));
@@ -296,6 +340,8 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const anchor = PodNetwork.reserve('anchor-pod', {
       ownersDir: anchorRoots.ownersDir,
       leaseDir: anchorRoots.podLeaseDir,
+      bridge: testBridge,
+      cidr: testCidr,
     });
     try {
       const roots = ownRoots();
@@ -309,19 +355,19 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       await p.runner.closed;
       expect(final.status).toMatchObject({ phase: 'Failed', reason: 'FailedCreatePodSandBox' });
       expect(final.status.message).toContain(
-        "--pod-cidr must be the range of the bridge pod-init0, which has 10.88.0.1/16 (pods of another range are running), received '10.233.0.0/16'",
+        `--pod-cidr must be the range of the bridge ${testBridge}, which has ${anchor.lease.gateway}/16 (pods of another range are running), received '10.233.0.0/16'`,
       );
       expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
     } finally {
       anchor.release();
       releasePod(anchorRoots.ownersDir, 'anchor-pod');
     }
-    expect(linkNames()).not.toContain('pod-init0');
+    expect(linkNames()).not.toContain(testBridge);
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
     const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
-    const options = { ownersDir, leaseDir };
+    const options = { ownersDir, leaseDir, bridge: testBridge, cidr: testCidr };
     claimPod(ownersDir, 'live-pod'); // owned by this process
     fs.writeFileSync(path.join(ownersDir, 'dead-pod'), '999999999 1\n'); // a pod-init that is gone
     const namespaces = await Promise.all([testNetns(), testNetns(), testNetns()]);
@@ -333,7 +379,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       dead.attach(deadNs!.child.pid!);
       const host = RouteSocket.open();
       try {
-        host.createVeth({ name: vethName('stray-pod'), peer: 'eth0', peerNetnsFd: strayNs!.fd, master: defaultBridge });
+        host.createVeth({ name: vethName('stray-pod'), peer: 'eth0', peerNetnsFd: strayNs!.fd, master: testBridge });
       } finally {
         host.close();
       }
@@ -381,7 +427,8 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const roots = ownRoots();
     const file = path.join(tmp, 'sleeper.yaml');
     fs.writeFileSync(file, manifest('netsleeper', '\n    - { name: c, image: busybox, command: ["sleep", "600"] }'));
-    const child = spawn(process.execPath, [fixture, file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir], {
+    const args = [file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir, roots.podBridge, roots.podCidr];
+    const child = spawn(process.execPath, [fixture, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -391,7 +438,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     try {
       [, podIP, uid] = (await out.waitFor(/^podIP /, 'the pod runs')).split(' ') as [string, string, string];
       await out.waitFor(/"reason":"Started"/, 'the container started');
-      expect(inRange(podIP)).toBe(true);
+      expect(inTestRange(podIP)).toBe(true);
       expect(linkNames()).toContain(vethName(uid));
     } finally {
       child.kill('SIGKILL');
