@@ -47,11 +47,13 @@ export interface RunOptions {
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports through
    * a user-space helper.
    */
-  podNetwork: PodNetworkMode;
+  podNetwork: PodNetworkMode | undefined;
   /** `--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]` (repeatable). */
   publish: PortMapping[];
   /** `--egress`: masquerade the pod's outbound traffic (root; implies a pod IP on the bridge). */
   egress: boolean;
+  /** `--hosts`: each pod's name in the /etc/hosts of the other `--hosts` pods of this state root. */
+  hosts: boolean;
   /** `--host-loopback`: a rootless helper's gateway address reaches the host's loopback. */
   hostLoopback: boolean;
   /** `--pod-cidr`: the bridge's IPv4 range; undefined: 10.88.0.0/16. */
@@ -147,6 +149,10 @@ function runProgram(): Command {
       )
       .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
       .option(
+        '--hosts',
+        "each pod's name in the /etc/hosts of the other --hosts pods of this state root (root, on the bridge)",
+      )
+      .option(
         '--pod-cidr <cidr>',
         "the bridge's IPv4 range (default 10.88.0.0/16, or the first of 10.89-10.99.0.0/16 no host route overlaps)",
       )
@@ -208,6 +214,7 @@ export interface RawRunArgs {
   publish?: string[];
   hostLoopback?: boolean;
   egress?: boolean;
+  hosts?: boolean;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
@@ -312,6 +319,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '--egress') {
       raw.egress = true;
+      continue;
+    }
+    if (arg === '--hosts') {
+      raw.hosts = true;
       continue;
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -429,9 +440,10 @@ export function parseRunArgs(args: string[]): RunOptions {
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,
-    podNetwork: (o.podNetwork ?? 'loopback') as PodNetworkMode,
+    podNetwork: o.podNetwork as PodNetworkMode | undefined,
     publish: (o.publish ?? []).map(parsePublish),
     egress: o.egress === true,
+    hosts: o.hosts === true,
     hostLoopback: o.hostLoopback ?? false,
     podCidr: o.podCidr,
     imagePull: {

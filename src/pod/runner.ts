@@ -85,6 +85,7 @@ import { sweepStaleState } from './sweep-state';
 import { defaultBridge, PodNetwork, sweepPodNetworks } from '../net/pod-network';
 import { podPortMappings, type PortMapping } from '../net/publish-spec';
 import { type HelperNetworkMode, RootlessPodNetwork } from './rootless-pod-network';
+import { HostsGroup } from './hosts-group';
 import { defaultLeaseDir } from '../net/ipam';
 import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
 import { givePodTree } from './userns-files';
@@ -163,6 +164,8 @@ export interface PodRunnerOptions {
   podCidr?: string;
   /** Masquerade the pod's outbound traffic (`--egress`; turns on the host's ip_forward); implies `bridge`. */
   egress?: boolean;
+  /** `--hosts`: this pod's name in the /etc/hosts of the other `hosts` pods of the state root, theirs in its. */
+  hosts?: boolean;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
   podLeaseDir?: string;
   /** The bridge's name; default `pod-init0` (a test keeps its own, with its own podCidr and podLeaseDir). */
@@ -325,6 +328,8 @@ export class PodRunner extends EventEmitter {
   #network: PodNetwork | undefined;
   /** The pod's user-space network helper (podNetwork `rootless`, `pasta`, `slirp4netns`), one per pause. */
   #rootless: RootlessPodNetwork | undefined;
+  /** Its membership of the `--hosts` group. */
+  #hosts: HostsGroup | undefined;
   /** Its host ports, held from the start, and its nftables table (publish, hostPort, egress). */
   #ports: PodPorts | undefined;
   #portsReady: Promise<string[]> | undefined;
@@ -479,6 +484,7 @@ export class PodRunner extends EventEmitter {
     if (!this.#allocateIdRange(options)) return;
     if (!this.#reserveNetwork()) return;
     this.#writeEtcFiles();
+    this.#hosts = this.#options.hosts === true ? this.#joinHosts() : undefined;
     const memoryLimit = podMemoryLimit(this.#records);
     const node = nodeAllocatable(this.stateDir);
     for (const volume of spec.volumes ?? []) {
@@ -872,6 +878,23 @@ export class PodRunner extends EventEmitter {
       this.#volumeErrors.delete(volume.name);
       this.#queueSync();
     });
+  }
+
+  /** `--hosts` (hosts-group.ts): needs a pod IP on the bridge, else a Warning. */
+  #joinHosts(): HostsGroup | undefined {
+    const m = this.pod.metadata;
+    if (this.#network !== undefined)
+      return HostsGroup.join(path.join(path.dirname(this.stateDir), '.hosts'), this.#ownersDir, {
+        ...{ uid: m.uid!, namespace: m.namespace!, name: m.name, ips: [this.#network.address] },
+        hostsFile: path.join(this.stateDir, 'etc-hosts'),
+      });
+    if (!this.pod.spec.hostNetwork)
+      this.#emitEvent(
+        'Warning',
+        'HostsUnavailable',
+        "--hosts needs a pod IP on the bridge (root): not in others' /etc/hosts",
+      );
+    return undefined;
   }
 
   /** The pod's /etc/hosts (kubelet) and /etc/hostname (runtime), bound into every container. */
@@ -1796,6 +1819,7 @@ export class PodRunner extends EventEmitter {
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    this.#hosts?.leave();
     this.#imageLease?.release();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));
