@@ -14,20 +14,48 @@ import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
 import { checkPodCidr, readHostRoutes, routeClash } from './host-routes';
 import { formatCidr, parseCidr, rangeOf } from './cidr';
-import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
+import { defaultIpv4Cidr, defaultIpv6Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
 import { dropLoopbackGuard } from './pod-ports';
 
 /** The bridge's default name. */
 export const defaultBridge = 'pod-init0';
 
-/** Every IPv4 address: the sweep's view of a lease directory. */
+/** Every IPv4 address, every IPv6 address: the sweep's view of a lease directory. */
 const anyIpv4 = '0.0.0.0/0';
+const anyIpv6 = '::/0';
+
+/**
+ * Whether the host has IPv6: the kernel lists IPv6 addresses (/proc/net/if_inet6) and it is not disabled for
+ * all links or for new ones (`net.ipv6.conf.{all,default}.disable_ipv6`).
+ *
+ * @example
+ * hostHasIpv6(); // true here: lo has ::1
+ */
+export function hostHasIpv6(): boolean {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    read('/proc/net/if_inet6') !== undefined &&
+    read('/proc/sys/net/ipv6/conf/all/disable_ipv6') === '0' &&
+    read('/proc/sys/net/ipv6/conf/default/disable_ipv6') === '0'
+  );
+}
 
 /** Options of {@link PodNetwork.reserve} and {@link sweepPodNetworks}. */
 export interface PodNetworkOptions {
   /** The owners registry (owners.ts): whose pod-init still runs. */
   ownersDir: string;
+  /**
+   * The IPv6 range, a ULA /64 beside the IPv4 one; default {@link defaultIpv6Cidr} where the host has IPv6
+   * ({@link hostHasIpv6}); `null`: IPv4 only.
+   */
+  cidr6?: string | null;
   /** The IPv4 range (`--pod-cidr`); default {@link defaultPodCidr}'s. */
   cidr?: string;
   /** The lease directory; default {@link defaultLeaseDir}. */
@@ -158,6 +186,9 @@ function makeBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: strin
  */
 export class PodNetwork {
   readonly lease: Lease;
+  /** The IPv6 lease, where the host has IPv6. */
+  lease6: Lease | undefined;
+  #ipam6: Ipam | undefined;
   readonly veth: string;
   readonly bridge: string;
   readonly #ipam: Ipam;
@@ -177,6 +208,11 @@ export class PodNetwork {
     return this.lease.address;
   }
 
+  /** The pod's addresses: IPv4, then IPv6 where it has one (`status.podIPs`). */
+  get addresses(): string[] {
+    return this.lease6 === undefined ? [this.lease.address] : [this.lease.address, this.lease6.address];
+  }
+
   /**
    * Leases an address for `podUid` and makes sure the bridge exists. The range is checked against the
    * host's routes first (a clash is a PodOptionError naming `--pod-cidr` and the route).
@@ -194,6 +230,8 @@ export class PodNetwork {
       const network = new PodNetwork(ipam, lease, bridge);
       try {
         network.#bridgeIndex = readyBridge(host, bridge, lease, cidr) ?? makeBridge(host, bridge, lease, cidr);
+        const cidr6 = options.cidr6 === undefined ? (hostHasIpv6() ? defaultIpv6Cidr : null) : options.cidr6;
+        if (cidr6 !== null) network.#reserve6(host, cidr6, options);
       } catch (error) {
         network.release();
         throw error;
@@ -201,6 +239,25 @@ export class PodNetwork {
       return network;
     } finally {
       host.close();
+    }
+  }
+
+  /**
+   * The IPv6 lease (the same lease directory, its own cursor) and the bridge's IPv6 gateway (no DAD), added
+   * when missing after the range is checked against the host's routes.
+   */
+  #reserve6(host: RouteSocket, cidr6: string, options: PodNetworkOptions): void {
+    const ipam = new Ipam({ dir: this.#ipam.dir, cidr: cidr6, ownersDir: options.ownersDir });
+    const lease = ipam.allocate(this.lease.podUid);
+    this.#ipam6 = ipam;
+    this.lease6 = lease;
+    const has = host.addresses().some((a) => a.index === this.#bridgeIndex && a.address === lease.gateway);
+    if (has) return;
+    checkPodCidr(cidr6, 'cidr6', readHostRoutes(), this.bridge);
+    try {
+      host.addAddress(this.bridge, `${lease.gateway}/${lease.prefix}`);
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
     }
   }
 
@@ -227,7 +284,12 @@ export class PodNetwork {
       }
       const pod = RouteSocket.open(netns);
       try {
-        pod.configurePod('eth0', [`${this.lease.address}/${this.lease.prefix}`], [this.lease.gateway]);
+        const leases = this.lease6 === undefined ? [this.lease] : [this.lease, this.lease6];
+        pod.configurePod(
+          'eth0',
+          leases.map((l) => `${l.address}/${l.prefix}`),
+          leases.map((l) => l.gateway),
+        );
       } finally {
         pod.close();
       }
@@ -248,6 +310,8 @@ export class PodNetwork {
       try {
         deleteIfPresent(host, this.veth);
       } finally {
+        // IPv6 first: the bridge goes with the last IPv4 lease, and every pod has one.
+        if (this.lease6 !== undefined) this.#ipam6?.release(this.lease6.address, this.lease6.podUid);
         this.#ipam.release(this.lease.address, this.lease.podUid, () =>
           deleteIdleBridge(host, this.bridge, this.#ipam.dir),
         );
@@ -277,6 +341,12 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
     // Links before leases: a veth listed here had its lease before it was made.
     const links = host.links();
     const leased = new Set<string>();
+    // IPv6 leases first, named in their pod's line (a pod's IPv4 lease goes last).
+    const ipam6 = new Ipam({ dir, cidr: anyIpv6, ownersDir: options.ownersDir });
+    const freed6 = new Map<string, string>();
+    for (const lease of ipam6.leases())
+      if (isPodGone(options.ownersDir, lease.podUid) && ipam6.release(lease.address, lease.podUid))
+        freed6.set(lease.podUid, lease.address);
     for (const lease of ipam.leases()) {
       const veth = vethName(lease.podUid);
       if (!isPodGone(options.ownersDir, lease.podUid)) {
@@ -285,11 +355,15 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
       }
       const deleted = deleteIfPresent(host, veth);
       leased.add(veth);
+      const address6 = freed6.get(lease.podUid);
+      freed6.delete(lease.podUid);
       if (ipam.release(lease.address, lease.podUid))
         say(
-          `Removed the network of pod ${lease.podUid} (address ${lease.address}${deleted ? `, veth ${veth}` : ''}), left behind by a pod-init that is gone`,
+          `Removed the network of pod ${lease.podUid} (address ${lease.address}${address6 !== undefined ? ` and ${address6}` : ''}${deleted ? `, veth ${veth}` : ''}), left behind by a pod-init that is gone`,
         );
     }
+    for (const [podUid, address6] of freed6)
+      say(`Removed the IPv6 address ${address6} of pod ${podUid}, left behind by a pod-init that is gone`);
     const bridgeIndex = links.find((link) => link.name === bridge)?.index;
     if (bridgeIndex === undefined) {
       if (dropLoopbackGuard(path.dirname(dir))) say(`Removed the nft table of bridge ${bridge}, which is gone`);

@@ -170,6 +170,8 @@ export interface PodRunnerOptions {
   podLeaseDir?: string;
   /** The bridge's name; default `pod-init0` (a test keeps its own, with its own podCidr and podLeaseDir). */
   podBridge?: string;
+  /** The bridge's IPv6 range; default fd70:6f64:696e::/64 where the host has IPv6; `null`: IPv4 only. */
+  podCidr6?: string | null;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
@@ -621,6 +623,7 @@ export class PodRunner extends EventEmitter {
       ...(this.#options.podCidr !== undefined ? { cidr: this.#options.podCidr } : {}),
       ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
       ...(this.#options.podBridge !== undefined ? { bridge: this.#options.podBridge } : {}),
+      ...(this.#options.podCidr6 !== undefined ? { cidr6: this.#options.podCidr6 } : {}),
     };
     try {
       const say = (m: string) => this.#emitEvent('Normal', 'SweptLeftovers', m);
@@ -885,7 +888,7 @@ export class PodRunner extends EventEmitter {
     const m = this.pod.metadata;
     if (this.#network !== undefined)
       return HostsGroup.join(path.join(path.dirname(this.stateDir), '.hosts'), this.#ownersDir, {
-        ...{ uid: m.uid!, namespace: m.namespace!, name: m.name, ips: [this.#network.address] },
+        ...{ uid: m.uid!, namespace: m.namespace!, name: m.name, ips: this.#network.addresses },
         hostsFile: path.join(this.stateDir, 'etc-hosts'),
       });
     if (!this.pod.spec.hostNetwork)
@@ -904,7 +907,8 @@ export class PodRunner extends EventEmitter {
     const fqdn = spec.subdomain ? `${this.#hostname}.${spec.subdomain}.${m.namespace}.svc.cluster.local` : undefined;
     const hosts = path.join(this.stateDir, 'etc-hosts');
     const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
-    fs.writeFileSync(hosts, hostsFile(this.#podIP, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
+    const ips = this.#network?.addresses ?? this.#podIP;
+    fs.writeFileSync(hosts, hostsFile(ips, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
     this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
@@ -1012,6 +1016,7 @@ export class PodRunner extends EventEmitter {
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: this.#podIP,
+      ...(this.#network !== undefined ? { podIPs: this.#network.addresses } : {}),
       qosClass: this.#qosClass,
       ...(this.#cgroupNotice !== undefined ? { sandboxMessage: this.#cgroupNotice } : {}),
       previousConditions: this.#conditions,

@@ -27,6 +27,7 @@ useBridgeLock(); // on this file's bridge, one file at a time (bridge-lock.ts)
 /** The bridge and range the network test files keep to themselves (see pod-network.test.ts). */
 const testBridge = 'pitest0';
 const testCidr = '10.87.0.0/16';
+const testCidr6 = 'fd70:6f64:696f::/64';
 /** The upstream's /24, apart from other runs by the PID; the host is .1 on its veth, the server .2. */
 const n = process.pid % 250;
 const hostSide = `10.231.${n}.1`;
@@ -43,6 +44,7 @@ function ownRoots(): PodRunnerOptions & { stateRoot: string } {
     podLeaseDir: path.join(dir, 'net', 'leases'),
     podBridge: testBridge,
     podCidr: testCidr,
+    podCidr6: testCidr6,
   };
 }
 

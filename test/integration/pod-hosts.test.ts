@@ -27,6 +27,7 @@ const roots: PodRunnerOptions & { stateRoot: string } = {
   podLeaseDir: path.join(tmp, 'net', 'leases'),
   podBridge: testBridge,
   podCidr: '10.87.0.0/16',
+  podCidr6: 'fd70:6f64:696f::/64',
 };
 
 /**

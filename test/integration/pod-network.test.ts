@@ -19,7 +19,7 @@ import type { PodRunnerOptions } from '../../src';
 import { addressValue, parseCidr } from '../../src/net/cidr';
 import { defaultLeaseDir } from '../../src/net/ipam';
 import { RouteSocket } from '../../src/net/netlink';
-import { PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
+import { hostHasIpv6, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { testNetns } from '../helpers/netns';
 import { useBridgeLock } from '../helpers/bridge-lock';
@@ -43,10 +43,13 @@ useBridgeLock(); // one file at a time on pod-init0 (bridge-lock.ts)
  */
 const testBridge = 'pitest0';
 const testCidr = '10.87.0.0/16';
+const testCidr6 = 'fd70:6f64:696f::/64';
 
 let roots = 0;
 /** A state root, owners registry and lease directory of the test's own, on this file's bridge. */
-function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr'>> & {
+function ownRoots(): Required<
+  Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr' | 'podCidr6'>
+> & {
   stateRoot: string;
 } {
   const dir = path.join(tmp, `r${roots++}`);
@@ -56,6 +59,7 @@ function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'
     podLeaseDir: path.join(dir, 'leases'),
     podBridge: testBridge,
     podCidr: testCidr,
+    podCidr6: testCidr6,
   };
 }
 
@@ -88,8 +92,9 @@ function linkNames(): string[] {
   }
 }
 
+/** The IPv4 leases of a directory (the IPv6 ones, beside them where the host has IPv6, go with them). */
 function leaseFiles(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIP(name) !== 0) : [];
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIPv4(name)) : [];
 }
 
 /** In the default range: 10.88.0.0/16, or one of 10.89–10.99.0.0/16 beside a host route (podman's bridge) over it. */
@@ -168,7 +173,13 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     await bridged.runner.closed;
     const podIP = final.status.podIP;
     expect(inTestRange(podIP)).toBe(true);
-    expect(final.status.podIPs).toEqual([{ ip: podIP }]);
+    // Dual-stack where the host has IPv6: the ULA /64's address second (this file's range).
+    const ipv6 = final.status.podIPs[1]?.ip;
+    expect(final.status.podIPs).toEqual(hostHasIpv6() ? [{ ip: podIP }, { ip: ipv6 }] : [{ ip: podIP }]);
+    if (ipv6 !== undefined) {
+      expect(ipv6).toMatch(/^fd70:6f64:696f::[0-9a-f]+$/);
+      expect(bridged.timeline).toContain(`ifaces: ${ipv6}\tnetifaces`);
+    }
     expect(bridged.timeline).toContain('ifaces: eth0 lo');
     expect(bridged.timeline).toContain(`ifaces: ${podIP}\tnetifaces`);
 
@@ -222,6 +233,77 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     expect(linkNames()).toEqual(before); // the bridge went with the last lease
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
   });
+
+  it.skipIf(!hostHasIpv6())(
+    `IPv6: the host reaches the pod's server at its ULA address, the pod the host's at the bridge's${hostHasIpv6() ? '' : ' (skipped: the host has no IPv6: /proc/net/if_inet6 missing or disable_ipv6 set)'}`,
+    async () => {
+      const roots = ownRoots();
+      const before = linkNames().filter((name) => name !== testBridge);
+      const port = 20000 + (process.pid % 20000);
+      const gateway6 = 'fd70:6f64:696f::1';
+      const containers = `
+    - name: v6
+      image: busybox
+      command:
+        - python3
+        - -c
+        - |
+          import socket, threading, time
+          s = socket.socket(socket.AF_INET6)
+          s.bind(("::", 8080))
+          s.listen()
+          def serve():
+              while True:
+                  c, _ = s.accept()
+                  c.sendall(b"hello over v6")
+                  c.close()
+          threading.Thread(target=serve, daemon=True).start()
+          print("listening", flush=True)
+          deadline = time.time() + 30
+          while True:
+              try:
+                  c = socket.create_connection(("${gateway6}", ${port}), timeout=5)
+                  print("host said", c.recv(100).decode(), flush=True)
+                  break
+              except OSError:
+                  if time.time() > deadline:
+                      print("host unreached", flush=True)
+                      break
+                  time.sleep(0.2)
+          time.sleep(600)`;
+      const p = startPod(manifest('netv6', containers), roots.stateRoot, roots);
+      const peers: string[] = [];
+      const hostServer = net.createServer((socket) => {
+        peers.push(socket.remoteAddress ?? '?');
+        socket.end('hi from the host');
+      });
+      try {
+        await p.started;
+        await pollUntil(() => p.timeline.includes('v6: listening'), 'the pod listens', 30_000);
+        const podIPs = (p.runner.object().status as { podIPs: Array<{ ip: string }> }).podIPs.map((i) => i.ip);
+        const ipv6 = podIPs[1]!;
+        expect(ipv6).toMatch(/^fd70:6f64:696f::[0-9a-f]+$/);
+        expect(await fetchGreeting(ipv6, 8080)).toBe('hello over v6');
+        await new Promise<void>((resolve) => hostServer.listen(port, gateway6, resolve));
+        await pollUntil(
+          () => p.timeline.some((l) => l.startsWith('v6: host said') || l === 'v6: host unreached'),
+          'the pod tried the host',
+          40_000,
+        );
+        expect(p.timeline).toContain('v6: host said hi from the host');
+        expect(peers).toEqual([ipv6]);
+        // Probes and podIP stay IPv4.
+        expect((p.runner.object().status as { podIP: string }).podIP).toBe(podIPs[0]);
+      } finally {
+        hostServer.close();
+        p.runner.delete(0);
+        await p.runner.closed;
+      }
+      expect(linkNames()).toEqual(before);
+      expect(fs.readdirSync(roots.podLeaseDir).filter((n) => net.isIP(n) !== 0)).toEqual([]);
+    },
+    90_000,
+  );
 
   it('a new sandbox (its pause killed) gets eth0 again, with the same address', async () => {
     const roots = ownRoots();
@@ -342,6 +424,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       leaseDir: anchorRoots.podLeaseDir,
       bridge: testBridge,
       cidr: testCidr,
+      cidr6: testCidr6,
     });
     try {
       const roots = ownRoots();
@@ -367,7 +450,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
     const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
-    const options = { ownersDir, leaseDir, bridge: testBridge, cidr: testCidr };
+    const options = { ownersDir, leaseDir, bridge: testBridge, cidr: testCidr, cidr6: testCidr6 };
     claimPod(ownersDir, 'live-pod'); // owned by this process
     fs.writeFileSync(path.join(ownersDir, 'dead-pod'), '999999999 1\n'); // a pod-init that is gone
     const namespaces = await Promise.all([testNetns(), testNetns(), testNetns()]);
@@ -388,7 +471,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       const said: string[] = [];
       sweepPodNetworks(options, (m) => said.push(m));
       expect(said.sort()).toEqual([
-        `Removed the network of pod dead-pod (address ${dead.address}, veth ${dead.veth}), left behind by a pod-init that is gone`,
+        `Removed the network of pod dead-pod (address ${dead.addresses.join(' and ')}, veth ${dead.veth}), left behind by a pod-init that is gone`,
         `Removed veth ${vethName('stray-pod')}, whose pod has no address lease`,
       ]);
       const links = linkNames();
@@ -427,7 +510,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const roots = ownRoots();
     const file = path.join(tmp, 'sleeper.yaml');
     fs.writeFileSync(file, manifest('netsleeper', '\n    - { name: c, image: busybox, command: ["sleep", "600"] }'));
-    const args = [file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir, roots.podBridge, roots.podCidr];
+    const args = [file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir, roots.podBridge, roots.podCidr, testCidr6];
     const child = spawn(process.execPath, [fixture, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

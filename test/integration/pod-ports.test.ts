@@ -54,10 +54,13 @@ const port = (n: number): number => base + n;
  */
 const testBridge = 'pitest0';
 const testCidr = '10.87.0.0/16';
+const testCidr6 = 'fd70:6f64:696f::/64';
 
 let roots = 0;
 /** A state root, owners registry and lease directory of the test's own (claims go beside the leases). */
-function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr'>> & {
+function ownRoots(): Required<
+  Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr' | 'podCidr6'>
+> & {
   stateRoot: string;
 } {
   const dir = path.join(tmp, `r${roots++}`);
@@ -67,6 +70,7 @@ function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'
     podLeaseDir: path.join(dir, 'net', 'leases'),
     podBridge: testBridge,
     podCidr: testCidr,
+    podCidr6: testCidr6,
   };
 }
 
@@ -373,7 +377,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     const file = path.join(tmp, 'killed.yaml');
     fs.writeFileSync(file, manifest('portskilled', sleeper('[]')));
     const child = spawn(process.execPath, [fixture, file, r.stateRoot, r.ownersDir, r.podLeaseDir, `${hostPort}:80`], {
-      env: { ...process.env, TEST_POD_BRIDGE: r.podBridge, TEST_POD_CIDR: r.podCidr },
+      env: { ...process.env, TEST_POD_BRIDGE: r.podBridge, TEST_POD_CIDR: r.podCidr, TEST_POD_CIDR6: testCidr6 },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -427,6 +431,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
       leaseDir: r.podLeaseDir,
       bridge: testBridge,
       cidr: testCidr,
+      cidr6: testCidr6,
     });
     const inAttacker = (script: string) =>
       execFileSync('nsenter', ['-t', String(attackerNs.child.pid), '-n', 'sh', '-c', script], { encoding: 'utf8' });

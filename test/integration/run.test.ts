@@ -160,7 +160,8 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
       'stubborn',
       `  terminationGracePeriodSeconds: 0\n  containers:\n    - { name: c, image: x, command: [sleep, "100"] }\n`,
     );
-    const r = await run(['-q', '-o', 'json', '--timeout', '300ms'], manifest);
+    // Long enough for the container to start on a loaded host (a root pod sets up its pod IP first).
+    const r = await run(['-q', '-o', 'json', '--timeout', '2s'], manifest);
     expect(r.code).toBe(1);
     const final = JSON.parse(r.stdout) as PodJson;
     expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 137, signal: 9 });
