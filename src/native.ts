@@ -100,6 +100,14 @@ export interface NativeLink {
   kind: string;
 }
 
+/** One address of a network namespace (native/netlink_binding.cc). */
+export interface NativeAddress {
+  /** Its link's ifindex. */
+  index: number;
+  address: string;
+  prefix: number;
+}
+
 /** What a netlink link change sets (each field optional; `master: 0` detaches). */
 export interface NativeLinkChange {
   up?: boolean;
@@ -272,6 +280,8 @@ export interface NativeBinding {
   netlinkAddAddress(fd: number, ifindex: number, address: string, prefix: number): void;
   netlinkAddDefaultRoute(fd: number, gateway: string, ifindex: number): void;
   netlinkListLinks(fd: number): NativeLink[];
+  netlinkListAddresses(fd: number): NativeAddress[];
+  netlinkConfigurePod(fd: number, name: string, addresses: [string, number][], gateways: string[]): void;
   /** Detaches that program from the directory again. */
   detachDeviceFilter(cgroupDir: string, programFd: number): void;
   /** How many device programs are attached to the directory itself (BPF_PROG_QUERY). */

@@ -86,6 +86,7 @@ import { sweepStaleState } from './sweep-state';
 import { defaultBridge, PodNetwork, sweepPodNetworks } from '../net/pod-network';
 import { podPortMappings, type PortMapping } from '../net/publish-spec';
 import { type HelperNetworkMode, RootlessPodNetwork } from './rootless-pod-network';
+import { HostsGroup } from './hosts-group';
 import { defaultLeaseDir } from '../net/ipam';
 import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
 import { givePodTree } from './userns-files';
@@ -146,8 +147,8 @@ export interface PodRunnerOptions {
   /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
   ownersDir?: string;
   /**
-   * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
-   * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
+   * `bridge` (the default as root): a pod that is not hostNetwork gets an IP on the bridge `pod-init0`
+   * (src/net/pod-network.ts). `loopback` (the opt-out, and the default without root): only its own loopback.
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports
    * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
    */
@@ -164,8 +165,14 @@ export interface PodRunnerOptions {
   podCidr?: string;
   /** Masquerade the pod's outbound traffic (`--egress`; turns on the host's ip_forward); implies `bridge`. */
   egress?: boolean;
+  /** `--hosts`: this pod's name in the /etc/hosts of the other `hosts` pods of the state root, theirs in its. */
+  hosts?: boolean;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
   podLeaseDir?: string;
+  /** The bridge's name; default `pod-init0` (a test keeps its own, with its own podCidr and podLeaseDir). */
+  podBridge?: string;
+  /** The bridge's IPv6 range; default fd70:6f64:696e::/64 where the host has IPv6; `null`: IPv4 only. */
+  podCidr6?: string | null;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */
@@ -324,6 +331,8 @@ export class PodRunner extends EventEmitter {
   #network: PodNetwork | undefined;
   /** The pod's user-space network helper (podNetwork `rootless`, `pasta`, `slirp4netns`), one per pause. */
   #rootless: RootlessPodNetwork | undefined;
+  /** Its membership of the `--hosts` group. */
+  #hosts: HostsGroup | undefined;
   /** Its host ports, held from the start, and its nftables table (publish, hostPort, egress). */
   #ports: PodPorts | undefined;
   #portsReady: Promise<string[]> | undefined;
@@ -478,6 +487,7 @@ export class PodRunner extends EventEmitter {
     if (!this.#allocateIdRange(options)) return;
     if (!this.#reserveNetwork()) return;
     this.#writeEtcFiles();
+    this.#hosts = this.#options.hosts === true ? this.#joinHosts() : undefined;
     const memoryLimit = podMemoryLimit(this.#records);
     const node = nodeAllocatable(this.stateDir);
     await this.#ensureImages(); // image volumes too: before the volumes are set up
@@ -602,6 +612,8 @@ export class PodRunner extends EventEmitter {
       ownersDir: this.#ownersDir,
       ...(this.#options.podCidr !== undefined ? { cidr: this.#options.podCidr } : {}),
       ...(this.#options.podLeaseDir !== undefined ? { leaseDir: this.#options.podLeaseDir } : {}),
+      ...(this.#options.podBridge !== undefined ? { bridge: this.#options.podBridge } : {}),
+      ...(this.#options.podCidr6 !== undefined ? { cidr6: this.#options.podCidr6 } : {}),
     };
     try {
       const say = (m: string) => this.#emitEvent('Normal', 'SweptLeftovers', m);
@@ -655,7 +667,9 @@ export class PodRunner extends EventEmitter {
     if (mode !== undefined && mode !== 'loopback') return false; // a rootless helper's mode
     return (
       runningAsRoot() &&
-      (this.#options.egress === true || podPortMappings(this.pod.spec, this.#options.publish).length > 0)
+      (mode === undefined || // the default as root
+        this.#options.egress === true ||
+        podPortMappings(this.pod.spec, this.#options.publish).length > 0)
     );
   }
 
@@ -671,6 +685,7 @@ export class PodRunner extends EventEmitter {
   #holdPorts(): void {
     const mappings = podPortMappings(this.pod.spec, this.#options.publish);
     if (!this.#wantsBridge() || !runningAsRoot()) return;
+    if (mappings.length === 0 && this.#options.egress !== true) return; // no rules to write: no table
     this.#ports = PodPorts.hold({
       podUid: this.pod.metadata.uid!,
       namespace: this.pod.metadata.namespace!,
@@ -679,7 +694,7 @@ export class PodRunner extends EventEmitter {
       egress: this.#options.egress === true,
       ownersDir: this.#ownersDir,
       netDir: this.#netDir(),
-      bridge: defaultBridge,
+      bridge: this.#options.podBridge ?? defaultBridge,
     });
   }
 
@@ -858,6 +873,23 @@ export class PodRunner extends EventEmitter {
     });
   }
 
+  /** `--hosts` (hosts-group.ts): needs a pod IP on the bridge, else a Warning. */
+  #joinHosts(): HostsGroup | undefined {
+    const m = this.pod.metadata;
+    if (this.#network !== undefined)
+      return HostsGroup.join(path.join(path.dirname(this.stateDir), '.hosts'), this.#ownersDir, {
+        ...{ uid: m.uid!, namespace: m.namespace!, name: m.name, ips: this.#network.addresses },
+        hostsFile: path.join(this.stateDir, 'etc-hosts'),
+      });
+    if (!this.pod.spec.hostNetwork)
+      this.#emitEvent(
+        'Warning',
+        'HostsUnavailable',
+        "--hosts needs a pod IP on the bridge (root): not in others' /etc/hosts",
+      );
+    return undefined;
+  }
+
   /** The pod's /etc/hosts (kubelet) and /etc/hostname (runtime), bound into every container. */
   #writeEtcFiles(): void {
     const spec = this.pod.spec;
@@ -865,7 +897,8 @@ export class PodRunner extends EventEmitter {
     const fqdn = spec.subdomain ? `${this.#hostname}.${spec.subdomain}.${m.namespace}.svc.cluster.local` : undefined;
     const hosts = path.join(this.stateDir, 'etc-hosts');
     const hostHosts = spec.hostNetwork ? fs.readFileSync('/etc/hosts', 'utf8') : undefined;
-    fs.writeFileSync(hosts, hostsFile(this.#podIP, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
+    const ips = this.#network?.addresses ?? this.#podIP;
+    fs.writeFileSync(hosts, hostsFile(ips, this.#hostname, fqdn, hostHosts), { mode: 0o644 });
     this.#etcFiles.push({ source: hosts, target: '/etc/hosts' });
     const hostname = path.join(this.stateDir, 'hostname');
     fs.writeFileSync(hostname, `${this.#hostname}\n`, { mode: 0o644 });
@@ -973,6 +1006,7 @@ export class PodRunner extends EventEmitter {
       ...(this.#forcedPhase ? { forcedPhase: this.#forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: this.#podIP,
+      ...(this.#network !== undefined ? { podIPs: this.#network.addresses } : {}),
       qosClass: this.#qosClass,
       ...(this.#cgroupNotice !== undefined ? { sandboxMessage: this.#cgroupNotice } : {}),
       previousConditions: this.#conditions,
@@ -1781,6 +1815,7 @@ export class PodRunner extends EventEmitter {
     await this.#guardStarting?.catch(() => undefined);
     await this.#guard?.release();
     releasePodName(this.#names(), this.pod.metadata.namespace!, this.pod.metadata.name, this.pod.metadata.uid!);
+    this.#hosts?.leave();
     this.#imageLease?.release();
     // A finished pod keeps only its logs and final status (emptyDirs go with the pod, as in Kubernetes).
     removeInstanceRoot(path.join(this.stateDir, 'roots'));

@@ -446,7 +446,7 @@ export function prepareVolume(
  * hostsFile('127.0.0.1', 'web', undefined); // '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n…'
  */
 export function hostsFile(
-  podIP: string,
+  podIP: string | readonly string[],
   hostname: string,
   fqdn: string | undefined,
   hostNetworkHosts?: string,
@@ -460,7 +460,10 @@ export function hostsFile(
     'fe00::0\tip6-mcastprefix',
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
-    fqdn ? `${podIP}\t${fqdn}\t${hostname}` : `${podIP}\t${hostname}`,
+    // Every pod IP, as the kubelet's managedHostsFileContent lists them.
+    ...(typeof podIP === 'string' ? [podIP] : podIP).map((ip) =>
+      fqdn ? `${ip}\t${fqdn}\t${hostname}` : `${ip}\t${hostname}`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
