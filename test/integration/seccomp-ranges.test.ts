@@ -9,7 +9,7 @@
 // program is given them as the kernel reads them (src/security/seccomp-int-args.ts); without that view the check
 // finds `socket(AF_ALG | 1 << 32)`, which libseccomp lets through, and a range program that compares them in 64
 // bits (libseccomp's gap) or a 64-bit argument by its low word is caught. The programs are loaded for real in
-// seccomp-compile.test.ts, seccomp-enforce.test.ts and seccomp-int-args.test.ts (in a container).
+// seccomp-compile.test.ts, seccomp-enforce.test.ts and test/escapes/socket-high-bits.test.ts (in a container).
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native';
 import { defaultCapabilities } from '../../src/pod/security/capabilities';
