@@ -3,7 +3,7 @@
  * program with its ENOSYS stub (native/seccomp.cc), in a fraction of the instructions. containerd's allow list is
  * mostly runs of consecutive numbers with one action, so a binary search over the boundaries of those runs, per
  * ABI, with one shared return per action, replaces libseccomp's tree of single numbers (1,257 instructions for
- * RuntimeDefault on x86-64 with x32 and i386; 372 here). The kernel's cost of loading a filter grows with its
+ * RuntimeDefault on x86-64 with x32 and i386; 351 here). The kernel's cost of loading a filter grows with its
  * instructions (it checks, translates and JIT-compiles it, then runs it for every syscall number to fill its
  * action cache). Argument rules, the default action, the bad-architecture action and the ENOSYS answer for
  * numbers above the profile's highest are kept as libseccomp has them, but for one thing: on a 64-bit ABI an

@@ -1,7 +1,8 @@
 /**
  * Seccomp for containers: profiles (OCI/Docker JSON files, containerd's RuntimeDefault) and their compilation
- * to a BPF program with libseccomp (native/seccomp.cc), then, where it is shown to give the same verdicts, as a
- * much shorter search over syscall-number ranges (seccomp-ranges.ts). A profile is compiled once and cached by
+ * to a BPF program with libseccomp (native/seccomp.cc), then, where it is shown to give the same verdicts (but on
+ * the arguments the kernel reads as 32 bits: seccomp-int-args.ts), as a much shorter search over syscall-number
+ * ranges (seccomp-ranges.ts). A profile is compiled once and cached by
  * its content: building costs milliseconds, loading the prebuilt program in a child well under one.
  * @module
  */
