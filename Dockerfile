@@ -30,8 +30,10 @@ COPY --from=build /build/package.json /build/pod-init.js /opt/pod-init/
 COPY --from=build /build/dist /opt/pod-init/dist
 COPY --from=build /build/node_modules /opt/pod-init/node_modules
 COPY --from=build /build/build/Release/pod_init.node /build/build/Release/pod-pause /opt/pod-init/build/Release/
+COPY --from=build /build/bin/pod-init /opt/pod-init/bin/
 COPY examples /opt/pod-init/examples
-RUN ln -s /opt/pod-init/pod-init.js /usr/local/bin/pod-init \
+# The pod-init command is bin/pod-init (package.json "bin"): exec without Node, Node for every other verb.
+RUN ln -s /opt/pod-init/bin/pod-init /usr/local/bin/pod-init \
  && ln -s /opt/pod-init/build/Release/pod-pause /usr/local/bin/pod-pause
 # The entrypoint is pod-init's native init (the same program `pod-init -- CMD` exec()s into), started
 # directly: as PID 1, Node ignores SIGTERM until its JavaScript runs (~100 ms here), so a `docker stop`

@@ -13,6 +13,7 @@
         "native/host_port.cc",
         "native/idmap.cc",
         "native/image_fs.cc",
+        "native/layer_unpack.cc",
         "native/netlink.cc",
         "native/netlink_binding.cc",
         "native/nftables.cc",
@@ -43,6 +44,13 @@
           "outputs": ["<(PRODUCT_DIR)/pod-pause"],
           "action": ["node", "scripts/build-pause.js", "<(PRODUCT_DIR)/pod-pause"],
           "message": "pod-pause (static; musl when musl-gcc is there)"
+        },
+        {
+          "action_name": "build_pod_init_command",
+          "inputs": ["scripts/build-pause.js", "<!@(ls native/client/* native/plan.h)"],
+          "outputs": ["<(module_root_dir)/bin/pod-init"],
+          "action": ["node", "scripts/build-pause.js", "<(module_root_dir)/bin/pod-init", "--client"],
+          "message": "bin/pod-init (the pod-init command: exec without Node; static, musl when there)"
         }
       ]
     }

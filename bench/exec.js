@@ -1,9 +1,11 @@
-// exec-latency (issue 14): `pod-init exec NAME -- true` into a running pod (a busybox root of its own,
-// started by `pod-init run`) against `nsenter -t PID -a true` into the same container (namespaces only:
-// no cgroup, user, capabilities or seccomp — the floor), `node -e 0` (Node's start, which every
-// pod-init verb pays) and `podman exec` (podman set up offline by ../shared/bench/podman-setup.sh;
-// skipped with the reason otherwise). Also execInPod() in-process: pod-init's own part without Node's
-// start (read the state, start the guard, enter, run, wait), and the same without the guard. Interleaved, so machine noise hits all alike.
+// exec-latency (issue 14): `pod-init exec NAME -- true` through the `pod-init` command (bin/pod-init, its
+// native client: no Node) into a running pod (a busybox root of its own, started by `pod-init run`)
+// against `nsenter -t PID -a true` into the same container (namespaces only: no cgroup, user,
+// capabilities, seccomp or guard — the floor), the Node CLI's exec (POD_INIT_NATIVE_EXEC=0: what every
+// exec cost before), `node -e 0` (Node's start) and `podman exec` (podman set up offline by
+// ../shared/bench/podman-setup.sh; skipped with the reason otherwise). Also execInPod() in-process:
+// the library's own part without Node's start (read the state, start the guard, enter, run, wait), and
+// the same without the guard. Interleaved, so machine noise hits all alike.
 'use strict';
 const { spawn: cpSpawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -14,6 +16,7 @@ const { timed } = require('./timed');
 const { summarize } = require('./stats');
 
 const cli = path.join(__dirname, '..', 'pod-init.js');
+const bin = path.join(__dirname, '..', 'bin', 'pod-init');
 
 function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;
@@ -101,7 +104,8 @@ module.exports = function execBenches(report, { runs, log }) {
           30_000,
           'the pod to run',
         );
-        const ours = () => timed(process.execPath, [cli, 'exec', 'bench-exec', '--', 'true'], env);
+        const ours = () => timed(bin, ['exec', 'bench-exec', '--', 'true'], env);
+        const nodeCli = () => timed(bin, ['exec', 'bench-exec', '--', 'true'], { ...env, POD_INIT_NATIVE_EXEC: '0' });
         const nsenter = () => timed(which('nsenter'), ['-t', String(spec.pid), '-a', 'true'], env);
         const node = () => timed(process.execPath, ['-e', '0'], env);
         const location = stateLocation(env, 0);
@@ -118,25 +122,48 @@ module.exports = function execBenches(report, { runs, log }) {
           if ((await session.exitCode) !== 0) throw new Error('execInPod true failed');
           return Number(process.hrtime.bigint() - t0) / 1e6;
         };
-        const steps = [ours, nsenter, node, inProcess, unguarded, ...(peer.run ? [peer.run] : [])];
+        // podman here may lose its own container mid-run (its state refreshed under it: "acquiring lock 0 …
+        // file exists"); then its row is skipped with that reason, not the whole benchmark.
+        let podmanFailed;
+        const podman = async () => {
+          if (podmanFailed === undefined) {
+            try {
+              return await peer.run();
+            } catch (error) {
+              podmanFailed = String(error.message).split('\n').slice(0, 2).join(' ');
+            }
+          }
+          return NaN;
+        };
+        const steps = [ours, nsenter, node, inProcess, unguarded, nodeCli, ...(peer.run ? [podman] : [])];
         for (let i = 0; i < 5; i++) for (const step of steps) await step();
         const n = Math.max(30, runs * 3);
         const samples = steps.map(() => []);
         for (let i = 0; i < n; i++) for (const [k, step] of steps.entries()) samples[k].push(await step());
-        const [a, b, c, d, g, e] = samples.map((s) => summarize(s));
+        if (podmanFailed !== undefined) {
+          samples.pop();
+          peer.why = `podman exec failed during the run: ${podmanFailed}`;
+        }
+        const [a, b, c, d, g, f, e] = samples.map((s) => summarize(s));
         report.add('exec-latency', 'ms', a.median, 'nsenter -t PID -a true', b.median, {
           p99: a.p99,
           peerP99: b.p99,
           n,
         });
         report.add('exec-latency-node', 'ms', a.median, 'node -e 0', c.median, { p99: a.p99, peerP99: c.p99, n });
+        report.add('exec-latency-node-cli', 'ms', a.median, 'the Node CLI (POD_INIT_NATIVE_EXEC=0)', f.median, {
+          p99: a.p99,
+          peerP99: f.p99,
+          n,
+        });
         report.add('exec-in-process', 'ms', d.median, 'nsenter -t PID -a true', b.median, { p99: d.p99, n });
         report.add('exec-in-process-unguarded', 'ms', g.median, 'nsenter -t PID -a true', b.median, { p99: g.p99, n });
         if (e)
           report.add('exec-latency-podman', 'ms', a.median, 'podman exec', e.median, { p99: a.p99, peerP99: e.p99, n });
         else report.skip('exec-latency-podman', peer.why);
         log(
-          `  exec-latency: pod-init exec ${a.median.toFixed(1)} ms (execInPod in-process ${d.median.toFixed(1)} ms, ` +
+          `  exec-latency: pod-init exec ${a.median.toFixed(1)} ms (the Node CLI ${f.median.toFixed(1)} ms, ` +
+            `execInPod in-process ${d.median.toFixed(1)} ms, ` +
             `without the guard ${g.median.toFixed(1)} ms, ` +
             `node -e 0 ${c.median.toFixed(1)} ms) vs nsenter ${b.median.toFixed(1)} ms` +
             (e ? `, podman exec ${e.median.toFixed(1)} ms` : `; podman: ${peer.why}`),

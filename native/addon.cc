@@ -13,6 +13,7 @@ void InitSeccomp(Napi::Env env, Napi::Object exports);       // seccomp.cc
 void InitDeviceFilter(Napi::Env env, Napi::Object exports);  // device_filter.cc
 void InitNetlink(Napi::Env env, Napi::Object exports);       // netlink_binding.cc
 void InitZstd(Napi::Env env, Napi::Object exports);          // zstd.cc
+void InitLayerUnpack(Napi::Env env, Napi::Object exports);   // layer_unpack.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
@@ -53,6 +54,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPty(env, exports);
   InitNetlink(env, exports);
   InitZstd(env, exports);
+  InitLayerUnpack(env, exports);
   InitHostPort(env, exports);
   InitNftables(env, exports);
   return exports;

@@ -338,6 +338,7 @@ static void child_mounts(const ChildPlan& plan) {
     if (relative != nullptr &&
         (op.kind == MOUNT_OP_MOUNT || op.kind == MOUNT_OP_READ_ONLY_RECURSIVE || op.kind == MOUNT_OP_MOVE_MOUNT)) {
       target_fd = open_in_root(root, relative, false, nullptr);
+      if (target_fd < 0 && errno == EACCES && op.skip_unreachable) continue;
       if (target_fd < 0 && errno != ENOSYS) child_fail(plan, STEP_MOUNT, errno, op.target);
       if (target_fd >= 0) {
         fd_path(fd_target, target_fd);
@@ -394,7 +395,8 @@ static void child_mounts(const ChildPlan& plan) {
       else if (err == ENOSYS)
         err = 0;
       if (err != 0) child_fail(plan, STEP_MOUNT, err, err == EXDEV ? op.source : op.target);
-    } else if (mount(op.source, target, op.fstype, mount_flags(op, target), op.data) < 0) {
+    } else if (mount(op.source, target, op.fstype, mount_flags(op, target), op.data) < 0 &&
+               !(errno == EACCES && op.skip_unreachable)) {
       child_fail(plan, STEP_MOUNT, errno, op.target);
     }
     if (target_fd >= 0) close(target_fd);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -121,6 +122,34 @@ void PutChange(Message& m, ifinfomsg* ifi, const NetlinkLinkChange& change) {
   if (change.mtu.set) m.PutU32(IFLA_MTU, change.mtu.value);
 }
 
+Message AddressMessage(int index, int family, const uint8_t* address, int prefix) {
+  ifaddrmsg ifa = {};
+  ifa.ifa_family = family;
+  ifa.ifa_prefixlen = prefix;
+  ifa.ifa_index = index;
+  ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+  Message m(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+  size_t size = family == AF_INET6 ? 16 : 4;
+  m.Put(IFA_LOCAL, address, size);
+  m.Put(IFA_ADDRESS, address, size);
+  // IPv6: usable at once, without ~1 s of duplicate address detection (the address is ours by lease).
+  if (family == AF_INET6) m.PutU32(IFA_FLAGS, IFA_F_NODAD);
+  return m;
+}
+
+Message RouteMessage(int family, const uint8_t* gateway, int index) {
+  rtmsg rt = {};
+  rt.rtm_family = family;
+  rt.rtm_table = RT_TABLE_MAIN;
+  rt.rtm_protocol = RTPROT_BOOT;
+  rt.rtm_scope = RT_SCOPE_UNIVERSE;
+  rt.rtm_type = RTN_UNICAST;
+  Message m(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
+  m.Put(RTA_GATEWAY, gateway, family == AF_INET6 ? 16 : 4);
+  if (index > 0) m.PutU32(RTA_OIF, index);
+  return m;
+}
+
 }  // namespace
 
 int NetlinkLinkIndex(int fd, const std::string& name) {
@@ -188,31 +217,92 @@ void NetlinkDeleteLink(int fd, const std::string& name) {
 }
 
 void NetlinkAddAddress(int fd, int index, int family, const uint8_t* address, int prefix) {
-  ifaddrmsg ifa = {};
-  ifa.ifa_family = family;
-  ifa.ifa_prefixlen = prefix;
-  ifa.ifa_index = index;
-  ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-  Message m(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
-  size_t size = family == AF_INET6 ? 16 : 4;
-  m.Put(IFA_LOCAL, address, size);
-  m.Put(IFA_ADDRESS, address, size);
-  // IPv6: usable at once, without ~1 s of duplicate address detection (the address is ours by lease).
-  if (family == AF_INET6) m.PutU32(IFA_FLAGS, IFA_F_NODAD);
+  Message m = AddressMessage(index, family, address, prefix);
   Request(fd, m, "RTM_NEWADDR");
 }
 
 void NetlinkAddDefaultRoute(int fd, int family, const uint8_t* gateway, int index) {
-  rtmsg rt = {};
-  rt.rtm_family = family;
-  rt.rtm_table = RT_TABLE_MAIN;
-  rt.rtm_protocol = RTPROT_BOOT;
-  rt.rtm_scope = RT_SCOPE_UNIVERSE;
-  rt.rtm_type = RTN_UNICAST;
-  Message m(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
-  m.Put(RTA_GATEWAY, gateway, family == AF_INET6 ? 16 : 4);
-  if (index > 0) m.PutU32(RTA_OIF, index);
+  Message m = RouteMessage(family, gateway, index);
   Request(fd, m, "RTM_NEWROUTE");
+}
+
+void NetlinkConfigurePod(int fd, const std::string& name, const std::vector<NetlinkAddress>& addresses,
+                         const std::vector<NetlinkAddress>& gateways) {
+  const int index = NetlinkLinkIndex(fd, name);
+  struct Step {
+    Message message;
+    const char* operation;
+  };
+  std::vector<Step> steps;
+  for (int link : {1, index}) {  // lo is ifindex 1 in every network namespace
+    ifinfomsg ifi = LinkHeader(link);
+    ifi.ifi_change = IFF_UP;
+    ifi.ifi_flags = IFF_UP;
+    steps.push_back({Message(RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi), "RTM_NEWLINK (up)"});
+  }
+  for (const NetlinkAddress& a : addresses)
+    steps.push_back({AddressMessage(index, a.family, a.bytes, a.prefix), "RTM_NEWADDR"});
+  for (const NetlinkAddress& g : gateways) steps.push_back({RouteMessage(g.family, g.bytes, index), "RTM_NEWROUTE"});
+  // One datagram: the kernel handles the messages in order and acks each; one send, one or two recvs.
+  std::vector<uint8_t> batch;
+  const uint32_t first = next_seq.fetch_add(steps.size());
+  for (size_t i = 0; i < steps.size(); i++) {
+    nlmsghdr* h = steps[i].message.Finish(first + i);
+    batch.insert(batch.end(), reinterpret_cast<uint8_t*>(h), reinterpret_cast<uint8_t*>(h) + NLMSG_ALIGN(h->nlmsg_len));
+  }
+  sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t n;
+  do {
+    n = sendto(fd, batch.data(), batch.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw NetlinkError{errno, "sendto (pod link)"};
+  std::vector<uint8_t> buffer(64 * 1024);
+  size_t acked = 0;
+  NetlinkError failed{0, ""};
+  while (acked < steps.size()) {
+    do {
+      n = recv(fd, buffer.data(), buffer.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw NetlinkError{errno, "recv (pod link)"};
+    size_t left = static_cast<size_t>(n);
+    for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + steps.size()) continue;
+      acked++;
+      const nlmsgerr* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+      if (e->error != 0 && failed.err == 0) failed = {-e->error, steps[h->nlmsg_seq - first].operation};
+    }
+  }
+  if (failed.err != 0) throw failed;
+}
+
+std::vector<NetlinkAddress> NetlinkListAddresses(int fd) {
+  ifaddrmsg ifa = {};
+  ifa.ifa_family = AF_UNSPEC;
+  Message m(RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
+  uint32_t seq = next_seq++;
+  Send(fd, m, seq, "RTM_GETADDR (dump)");
+  std::vector<NetlinkAddress> out;
+  Receive(fd, seq, "RTM_GETADDR (dump)", [&](nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWADDR) return;
+    ifaddrmsg* info = static_cast<ifaddrmsg*>(NLMSG_DATA(h));
+    NetlinkAddress a;
+    a.index = static_cast<int>(info->ifa_index);
+    a.family = info->ifa_family;
+    a.prefix = info->ifa_prefixlen;
+    const size_t size = a.family == AF_INET6 ? 16 : 4;
+    int left = IFA_PAYLOAD(h);
+    bool found = false;
+    for (rtattr* r = IFA_RTA(info); RTA_OK(r, left); r = RTA_NEXT(r, left)) {
+      // IFA_LOCAL is the interface's own address where it differs from IFA_ADDRESS (point-to-point).
+      if ((r->rta_type == IFA_LOCAL || (r->rta_type == IFA_ADDRESS && !found)) && RTA_PAYLOAD(r) >= size) {
+        memcpy(a.bytes, RTA_DATA(r), size);
+        found = true;
+      }
+    }
+    if (found) out.push_back(a);
+  });
+  return out;
 }
 
 std::vector<NetlinkLink> NetlinkListLinks(int fd) {

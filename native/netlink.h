@@ -24,6 +24,14 @@ struct NetlinkLink {
   std::string kind;  // IFLA_INFO_KIND: "bridge", "veth", ... (empty for lo and physical links)
 };
 
+// An interface address (or a gateway: prefix and index unused). `bytes` holds 4 or 16 of them.
+struct NetlinkAddress {
+  int index = 0;
+  int family = 0;  // AF_INET or AF_INET6
+  uint8_t bytes[16] = {};
+  int prefix = 0;
+};
+
 // An optional 32-bit setting: absent, or a value.
 struct NetlinkOptional {
   bool set = false;
@@ -47,5 +55,11 @@ void NetlinkDeleteLink(int fd, const std::string& name);
 void NetlinkAddAddress(int fd, int index, int family, const uint8_t* address, int prefix);
 void NetlinkAddDefaultRoute(int fd, int family, const uint8_t* gateway, int index);
 std::vector<NetlinkLink> NetlinkListLinks(int fd);
+// Every address of the namespace (IPv4 and IPv6), with its link's index.
+std::vector<NetlinkAddress> NetlinkListAddresses(int fd);
+// A pod's side in one batch (one datagram, every message acked): lo and `name` up, `addresses` on `name`,
+// a default route via each of `gateways` out of `name`. Throws the first refusal.
+void NetlinkConfigurePod(int fd, const std::string& name, const std::vector<NetlinkAddress>& addresses,
+                         const std::vector<NetlinkAddress>& gateways);
 
 }  // namespace podinit

@@ -53,6 +53,10 @@ struct MountOp {
   // A target that does not exist (ENOENT) is skipped: a masked path this kernel lacks. With
   // MOUNT_OP_READ_ONLY_RECURSIVE: a kernel without mount_setattr is no failure (recursiveReadOnly: IfPossible).
   bool optional;
+  // A target the child cannot reach (EACCES while resolving it): skipped. Only for the read-only remount of a
+  // host submount: what the child's root, with every capability it will ever have, cannot reach, nothing in
+  // the container can (a rootless host with another user's 0700 directory above a mount, e.g. podman's storage).
+  bool skip_unreachable;
   // MOUNT_OP_MOVE_MOUNT: a detached mount the parent made (open_tree + mount_setattr MOUNT_ATTR_IDMAP
   // with the pod's user namespace, which only the initial user namespace can do); -1 otherwise.
   int fd;

@@ -179,6 +179,7 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
       op.beneath = AsOffset<const char*>(OptionalStr(blob, m, "beneath"));
       op.relative = AsOffset<const char*>(OptionalStr(blob, m, "relative"));
       op.optional = Bool(m, "optional");
+      op.skip_unreachable = Bool(m, "skipUnreachable");
       op.fd = static_cast<int>(Int(m, "fd", -1));
       op.source_check = static_cast<int>(Int(m, "sourceCheck", MOUNT_CHECK_NONE));
       op.target_check = static_cast<int>(Int(m, "targetCheck", MOUNT_CHECK_NONE));

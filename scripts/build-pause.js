@@ -5,7 +5,12 @@
 // statically against glibc, as before. binding.gyp runs this as an action: node-gyp has no per-target
 // compiler, and the addon itself must stay on the system's C++ toolchain.
 //
-//   node scripts/build-pause.js OUTPUT [--libc=musl|glibc]
+// With --client it builds the `pod-init` command instead (package.json "bin": bin/pod-init): the small
+// static program that runs `pod-init exec` without Node and execs Node for everything else
+// (native/client/). npm links a package's bins before its install script runs, so package.json's
+// preinstall builds it (and binding.gyp again, for `npx node-gyp rebuild` after native changes).
+//
+//   node scripts/build-pause.js OUTPUT [--libc=musl|glibc] [--client]
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -53,30 +58,33 @@ function kernelHeaders(dir) {
   }
 }
 
-function build(output, libc) {
+function build(output, libc, client) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-pause-build-'));
+  const dir = client ? path.join(native, 'client') : native;
+  const sources = client ? fs.readdirSync(dir).filter((f) => f.endsWith('.c')) : cSources;
+  const cxx = client ? ['plan_blob.cc'] : cxxSources;
   try {
     const objects = [];
     const cc = libc === 'musl' ? 'musl-gcc' : 'gcc';
-    const cxx = libc === 'musl' ? 'musl-gcc' : 'g++';
+    const cxxCompiler = libc === 'musl' ? 'musl-gcc' : 'g++';
     const extra = [];
     if (libc === 'musl') {
       kernelHeaders(path.join(work, 'include'));
       extra.push('-isystem', path.join(work, 'include'));
     }
-    for (const file of cSources) {
+    for (const file of sources) {
       const object = path.join(work, `${file}.o`);
-      run(cc, [...common, ...extra, '-std=c99', '-c', path.join(native, file), '-o', object]);
+      run(cc, [...common, ...extra, '-std=c99', '-c', path.join(dir, file), '-o', object]);
       objects.push(object);
     }
-    for (const file of cxxSources) {
+    for (const file of cxx) {
       const object = path.join(work, `${file}.o`);
       // C++ without its library: these files use only C headers, no exceptions, no RTTI, no new.
       const lang = libc === 'musl' ? ['-x', 'c++'] : [];
       run(
-        cxx,
+        cxxCompiler,
         [...common, ...extra, ...lang, '-std=c++17', '-fno-exceptions', '-fno-rtti', '-c'].concat([
-          path.join(native, file),
+          path.join(dir, file),
           '-o',
           object,
         ]),
@@ -91,8 +99,10 @@ function build(output, libc) {
   }
 }
 
-const output = path.resolve(process.argv[2] ?? path.join(root, 'build/Release/pod-pause'));
+const client = process.argv.includes('--client');
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const output = path.resolve(positional[0] ?? path.join(root, client ? 'bin/pod-init' : 'build/Release/pod-pause'));
 const asked = (process.argv.find((a) => a.startsWith('--libc=')) ?? '').slice('--libc='.length);
 const libc = asked || (has('musl-gcc') ? 'musl' : 'glibc');
 fs.mkdirSync(path.dirname(output), { recursive: true });
-build(output, libc);
+build(output, libc, client);

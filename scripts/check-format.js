@@ -9,10 +9,12 @@ const path = require('node:path');
 
 const fix = process.argv.includes('--fix');
 const dir = path.join(__dirname, '..', 'native');
-const files = fs
-  .readdirSync(dir)
-  .filter((f) => /\.(c|cc|h)$/.test(f))
-  .map((f) => path.join(dir, f));
+const files = [dir, path.join(dir, 'client')].flatMap((d) =>
+  fs
+    .readdirSync(d)
+    .filter((f) => /\.(c|cc|h)$/.test(f))
+    .map((f) => path.join(d, f)),
+);
 const probe = spawnSync('clang-format', ['--version']);
 if (probe.error) {
   process.stderr.write('clang-format not installed: native/ format not checked (apt-get install clang-format)\n');

@@ -19,6 +19,7 @@ export interface NativeMountOp {
   beneath?: string;
   relative?: string;
   optional?: boolean;
+  skipUnreachable?: boolean;
   /** moveMount: the detached tree to attach (an fd of {@link NativeBinding.idmappedTree}). */
   fd?: number;
   /** A {@link NativeBinding.mountChecks} value: what `source` must be, checked by fd (step mask-source). */
@@ -99,6 +100,14 @@ export interface NativeLink {
   kind: string;
 }
 
+/** One address of a network namespace (native/netlink_binding.cc). */
+export interface NativeAddress {
+  /** Its link's ifindex. */
+  index: number;
+  address: string;
+  prefix: number;
+}
+
 /** What a netlink link change sets (each field optional; `master: 0` detaches). */
 export interface NativeLinkChange {
   up?: boolean;
@@ -123,6 +132,17 @@ export interface NativeZstdDecoder {
     input: Buffer,
     callback: (error: Error | null, output?: Buffer, consumed?: number, more?: boolean, frameEnd?: boolean) => void,
   ): void;
+}
+
+/**
+ * A layer's tar stream being unpacked into a directory (native/layer_unpack.cc): each `write` and the
+ * `finish` run on the libuv thread pool, one at a time; the chunk must not change until the callback.
+ * Errors carry `kind`: `layer` (refused), `tar` (unreadable) or `sys` (a PodSystemError).
+ */
+export interface NativeLayerUnpacker {
+  write(chunk: Buffer, callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
+  finish(callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
+  close(): void;
 }
 
 export interface NativeBinding {
@@ -234,6 +254,8 @@ export interface NativeBinding {
   tryFlock(fd: number, exclusive: boolean): boolean;
   /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
   ZstdDecoder: new () => NativeZstdDecoder;
+  /** An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`). */
+  LayerUnpacker: new (root: string, chown: boolean, devices: boolean, xattrNamespace: string) => NativeLayerUnpacker;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /**
@@ -258,6 +280,8 @@ export interface NativeBinding {
   netlinkAddAddress(fd: number, ifindex: number, address: string, prefix: number): void;
   netlinkAddDefaultRoute(fd: number, gateway: string, ifindex: number): void;
   netlinkListLinks(fd: number): NativeLink[];
+  netlinkListAddresses(fd: number): NativeAddress[];
+  netlinkConfigurePod(fd: number, name: string, addresses: [string, number][], gateways: string[]): void;
   /** Detaches that program from the directory again. */
   detachDeviceFilter(cgroupDir: string, programFd: number): void;
   /** How many device programs are attached to the directory itself (BPF_PROG_QUERY). */

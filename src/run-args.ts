@@ -42,15 +42,18 @@ export interface RunOptions {
   /** `--cgroup-root`: where `kubepods` goes in each cgroup hierarchy. */
   cgroupRoot: string | undefined;
   /**
-   * `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (opt-in); `loopback` (default) does not;
+   * `--pod-network`: `bridge` gives a root pod an IP on pod-init0 (the default as root); `loopback` does not
+   * (the opt-out; the default without root);
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports through
    * a user-space helper.
    */
-  podNetwork: PodNetworkMode;
+  podNetwork: PodNetworkMode | undefined;
   /** `--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]` (repeatable). */
   publish: PortMapping[];
   /** `--egress`: masquerade the pod's outbound traffic (root; implies a pod IP on the bridge). */
   egress: boolean;
+  /** `--hosts`: each pod's name in the /etc/hosts of the other `--hosts` pods of this state root. */
+  hosts: boolean;
   /** `--host-loopback`: a rootless helper's gateway address reaches the host's loopback. */
   hostLoopback: boolean;
   /** `--pod-cidr`: the bridge's IPv4 range; undefined: 10.88.0.0/16. */
@@ -130,8 +133,9 @@ function runProgram(): Command {
       .option('--cgroup-root <path>', "where kubepods goes in each cgroup hierarchy (the kubelet's flag; default /)")
       .option(
         '--pod-network <mode>',
-        'bridge: root pods get an IP on the bridge pod-init0 (opt-in); rootless: outbound traffic and published ' +
-          'ports through pasta, else slirp4netns (also pasta, slirp4netns); loopback: the default',
+        'bridge: root pods get an IP on the bridge pod-init0 (the default as root); loopback: only the ' +
+          "pod's loopback (the default without root); rootless: outbound traffic and published ports through " +
+          'pasta, else slirp4netns (also pasta, slirp4netns)',
       )
       .option(
         '--publish <spec>',
@@ -144,7 +148,14 @@ function runProgram(): Command {
         "rootless helpers: the pod reaches the host's loopback at the gateway address 10.0.2.2",
       )
       .option('--egress', "masquerade the pod's outbound traffic (root; implies --pod-network bridge; sets ip_forward)")
-      .option('--pod-cidr <cidr>', "the bridge's IPv4 range (with --pod-network bridge; default 10.88.0.0/16)")
+      .option(
+        '--hosts',
+        "each pod's name in the /etc/hosts of the other --hosts pods of this state root (root, on the bridge)",
+      )
+      .option(
+        '--pod-cidr <cidr>',
+        "the bridge's IPv4 range (default 10.88.0.0/16, or the first of 10.89-10.99.0.0/16 no host route overlaps)",
+      )
       .option(
         '--container-log-max-size <quantity>',
         "rotate a container's CRI log before it grows past this size (the kubelet's flag)",
@@ -203,6 +214,7 @@ export interface RawRunArgs {
   publish?: string[];
   hostLoopback?: boolean;
   egress?: boolean;
+  hosts?: boolean;
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
@@ -307,6 +319,10 @@ export function quickRunArgs(args: string[]): RawRunArgs | undefined {
     }
     if (arg === '--egress') {
       raw.egress = true;
+      continue;
+    }
+    if (arg === '--hosts') {
+      raw.hosts = true;
       continue;
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -424,9 +440,10 @@ export function parseRunArgs(args: string[]): RunOptions {
     allowPrivilegeEscalation: o.allowPrivilegeEscalation ?? false,
     podPidsLimit: podPidsLimit === -1 ? undefined : podPidsLimit,
     cgroupRoot: o.cgroupRoot,
-    podNetwork: (o.podNetwork ?? 'loopback') as PodNetworkMode,
+    podNetwork: o.podNetwork as PodNetworkMode | undefined,
     publish: (o.publish ?? []).map(parsePublish),
     egress: o.egress === true,
+    hosts: o.hosts === true,
     hostLoopback: o.hostLoopback ?? false,
     podCidr: o.podCidr,
     imagePull: {

@@ -126,11 +126,12 @@ export function runnerOptions(options: RunOptions, related: RelatedObjects): Pod
     noNewPrivilegesByDefault: !options.allowPrivilegeEscalation,
     ...(options.podPidsLimit !== undefined ? { podPidsLimit: options.podPidsLimit } : {}),
     ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
-    ...(options.podNetwork !== 'loopback' ? { podNetwork: options.podNetwork } : {}),
+    ...(options.podNetwork !== undefined ? { podNetwork: options.podNetwork } : {}),
     ...(options.publish.length > 0 ? { publish: options.publish } : {}),
     ...(options.hostLoopback ? { hostLoopback: true } : {}),
     ...(options.podCidr !== undefined ? { podCidr: options.podCidr } : {}),
     ...(options.egress ? { egress: true } : {}),
+    ...(options.hosts ? { hosts: true } : {}),
     imagePull: {
       storeDir: imageStoreDir,
       ...options.imagePull,

@@ -76,6 +76,11 @@ export type MountStep = (
 ) & {
   /** Skip the step when its target does not exist (a masked path this kernel lacks). */
   optional?: boolean;
+  /**
+   * Skip the step when the child cannot reach its target (EACCES): the read-only remount of a host submount
+   * below a directory the container's root cannot enter, so nothing in the container can reach it either.
+   */
+  skipUnreachable?: boolean;
 };
 
 /** What a guarded mount step checks by fd ({@link MountStep}'s `guard`). */
@@ -446,6 +451,7 @@ function applyUserNamespace(user: UserNamespaceOptions, plan: NativeSpawnPlan): 
 function mountOp(step: MountStep, i: number): NativeMountOp {
   const op = mountOpOf(step, i);
   if (step.optional) op.optional = true;
+  if (step.skipUnreachable) op.skipUnreachable = true;
   return op;
 }
 

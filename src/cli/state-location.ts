@@ -2,6 +2,8 @@
  * Where `pod-init run` keeps its pods, for the read-only verbs: the same defaults as the runner's
  * (runner.ts defaultStateRoot): $POD_INIT_STATE_DIR, else /run/pod-init as root, else
  * $XDG_RUNTIME_DIR/pod-init, else /tmp/pod-init-<uid> (one per user); the owners registry is owners.ts's default.
+ * The native `pod-init exec` client (native/client/state.c state_location()) applies the same rule in C:
+ * change both together ("/tmp" is os.tmpdir(): $TMPDIR, $TMP, $TEMP, else /tmp).
  * @module
  */
 import os from 'node:os';

@@ -1,6 +1,7 @@
 /**
  * One layer from a byte stream into the store: the blob through sha256 (its digest), the
- * decompressor (gzip, zstd — libzstd in the addon, zstd.ts — or none), sha256 again (its diff_id) and the tar reader into a temp dir of the
+ * decompressor (gzip, zstd — libzstd in the addon, zstd.ts — or none), sha256 again (its diff_id) and the native tar unpacker
+ * (unpack.ts, on the thread pool) into a temp dir of the
  * store, renamed to its diff_id only once both digests and the size match. Whatever the bytes come
  * from — a registry (pull.ts) or a local archive (local-image.ts) — they are verified the same way.
  * @module
@@ -11,9 +12,11 @@ import { PassThrough, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { RegistryError } from './registry';
 import type { ImageStore } from './store';
-import { TarReader } from './tar';
 import { LayerWriter, type UnpackOptions } from './unpack';
 import { ZstdDecompress } from './zstd';
+
+/** Decompressed bytes handed to the native unpacker per step (fewer thread-pool hops than zlib's chunks). */
+const unpackBatchBytes = 256 << 10;
 
 /** A layer as a manifest describes it. */
 export interface LayerDescriptor {
@@ -49,7 +52,6 @@ export async function unpackLayerStream(
   const zstd = type.endsWith('+zstd');
   const temp = store.newLayer();
   const writer = new LayerWriter(temp.diff, unpack);
-  const reader = new TarReader(writer);
   const compressed = createHash('sha256');
   const uncompressed = createHash('sha256');
   let size = 0;
@@ -57,13 +59,35 @@ export async function unpackLayerStream(
     const { body, cancel } = await open();
     // Every byte is hashed, even after the unpack failed: bad bytes are reported as a digest
     // mismatch (what they are) rather than as the gzip or tar error they cause.
-    const decompress: Transform = gzip ? zlib.createGunzip() : zstd ? new ZstdDecompress() : new PassThrough();
+    const decompress: Transform = gzip
+      ? zlib.createGunzip({ chunkSize: 128 << 10 })
+      : zstd
+        ? new ZstdDecompress()
+        : new PassThrough();
     let failure: unknown;
     const consumed = (async () => {
+      // The tar goes to the native unpacker in batches, one step in flight while the next batch is
+      // decompressed: the files of a layer are made on the thread pool, never on the event loop.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      let inFlight: Promise<void> | undefined;
+      const flush = async () => {
+        if (batchBytes === 0) return;
+        const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+        batch = [];
+        batchBytes = 0;
+        await inFlight;
+        inFlight = writer.write(chunk);
+        inFlight.catch(() => undefined); // awaited by the next flush or below
+      };
       for await (const chunk of decompress as AsyncIterable<Buffer>) {
         uncompressed.update(chunk);
-        reader.write(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= unpackBatchBytes) await flush();
       }
+      await flush();
+      await inFlight;
     })().catch((error: unknown) => {
       failure ??= error;
     });
@@ -85,10 +109,10 @@ export async function unpackLayerStream(
     if (failure !== undefined) throw failure;
     const gotDiff = `sha256:${uncompressed.digest('hex')}`;
     if (gotDiff !== diffId) throw new RegistryError(`diff_id mismatch: the config gives ${diffId}, got ${gotDiff}`);
-    reader.finish();
-    writer.finish();
+    await writer.finish();
+    await writer.close();
   } catch (error) {
-    writer.abort();
+    await writer.close();
     store.discardLayer(temp);
     const why = error instanceof Error ? error.message : String(error);
     const status = error instanceof RegistryError ? error.status : undefined;

@@ -85,6 +85,17 @@ export function parseCidr(text: string, option: string): Cidr {
   return cidr;
 }
 
+/**
+ * The range an interface address lies in.
+ *
+ * @example
+ * formatCidr(rangeOf('10.88.0.1', 16)); // '10.88.0.0/16'
+ */
+export function rangeOf(address: string, prefix: number): Cidr {
+  const family = net.isIP(address) as 4 | 6;
+  return { family, network: addressValue(address) & mask({ family, prefix }), prefix };
+}
+
 /** `10.88.0.0/16`. */
 export function formatCidr(cidr: Cidr): string {
   return `${formatAddress(cidr.family, cidr.network)}/${cidr.prefix}`;

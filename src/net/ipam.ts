@@ -105,7 +105,7 @@ export class Ipam {
         const value = this.#first + ((start - this.#first + 1n + i) % size);
         const address = formatAddress(this.cidr.family, value);
         if (this.#take(address, podUid)) {
-          fs.writeFileSync(path.join(this.dir, `.last-ipv${this.cidr.family}`), `${address}\n`);
+          this.#setCursor(address);
           return { address, prefix: this.cidr.prefix, gateway: this.gateway, podUid };
         }
       }
@@ -173,13 +173,35 @@ export class Ipam {
     }
   }
 
+  /**
+   * Records the address handed out last as a symbolic link's target (`.cursor-ipv4`), replaced by rename(2).
+   * Not a file's content: rewriting a file on ext4 (auto_da_alloc) flushes its data at close or rename, 4 ms
+   * measured here (this host's /run is ext4), where a symlink's target lives in its inode. Not under the old
+   * name `.last-ipv4`, which an older pod-init rewrites with writeFile: through a symlink, onto a lease.
+   */
+  #setCursor(address: string): void {
+    const tmp = path.join(this.dir, `.last.${randomBytes(6).toString('hex')}`);
+    fs.symlinkSync(address, tmp);
+    try {
+      fs.renameSync(tmp, path.join(this.dir, `.cursor-ipv${this.cidr.family}`));
+    } catch (error) {
+      fs.rmSync(tmp, { force: true });
+      throw error;
+    }
+  }
+
   /** The address handed out last (the one before the range's first when none was). */
   #cursor(): bigint {
     try {
-      const cidr = parseCidr(
-        `${fs.readFileSync(path.join(this.dir, `.last-ipv${this.cidr.family}`), 'utf8').trim()}/${this.cidr.family === 4 ? 32 : 128}`,
-        'last',
-      );
+      let last: string;
+      try {
+        last = fs.readlinkSync(path.join(this.dir, `.cursor-ipv${this.cidr.family}`));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // An older pod-init's file. Never a symlink of that name: it would write through it onto a lease.
+        last = fs.readFileSync(path.join(this.dir, `.last-ipv${this.cidr.family}`), 'utf8').trim();
+      }
+      const cidr = parseCidr(`${last}/${this.cidr.family === 4 ? 32 : 128}`, 'last');
       if (cidr.network >= this.#first && cidr.network <= this.#last) return cidr.network;
     } catch {
       // none yet, or not of this range

@@ -7,10 +7,12 @@
  * @module
  */
 import { PodOptionError } from '../errors';
-import { native, type NativeLink } from '../native';
+import { native, type NativeAddress, type NativeLink } from '../native';
 
 /** A link as the kernel lists it. */
 export type Link = NativeLink;
+/** An address as the kernel lists it, with its link's index. */
+export type InterfaceAddress = NativeAddress;
 
 /** IFNAMSIZ - 1: the longest interface name the kernel takes. */
 const maxNameLength = 15;
@@ -57,8 +59,8 @@ export interface VethOptions {
   peer: string;
   /** An open `/proc/PID/ns/net` (or a pidfd): the peer is created there. */
   peerNetnsFd: number;
-  /** The bridge the host side is attached to, in the same request. */
-  master?: string;
+  /** The bridge the host side is attached to (its name or ifindex), in the same request. */
+  master?: string | number;
   /** Both ends' MTU (the uplink's, usually). */
   mtu?: number;
   /** Set the host side up in the same request. */
@@ -90,8 +92,8 @@ export class RouteSocket {
   }
 
   /**
-   * A socket of Node's own network namespace, or of the one `netnsFd` names (made by a short-lived thread
-   * that enters it; Node's threads stay where they are). Entering another namespace needs CAP_SYS_ADMIN there.
+   * A socket of Node's own network namespace, or of the one `netnsFd` names (made by Node's thread
+   * after setns() there, which goes straight back; no other thread moves). Entering another namespace needs CAP_SYS_ADMIN there.
    */
   static open(netnsFd?: number): RouteSocket {
     return new RouteSocket(native.netlinkOpen(netnsFd ?? -1));
@@ -129,7 +131,9 @@ export class RouteSocket {
     const hostSide = {
       ...(options.up !== undefined && { up: options.up }),
       ...(options.mtu !== undefined && { mtu: options.mtu }),
-      ...(options.master !== undefined && { master: this.index(options.master) }),
+      ...(options.master !== undefined && {
+        master: typeof options.master === 'number' ? options.master : this.index(options.master),
+      }),
     };
     native.netlinkCreateVeth(this.#open, options.name, options.peer, options.peerNetnsFd, hostSide);
   }
@@ -165,6 +169,30 @@ export class RouteSocket {
   /** Every link of the namespace, with its index, bridge (`master`), state, MTU and kind. */
   links(): Link[] {
     return native.netlinkListLinks(this.#open);
+  }
+
+  /** Every address of the namespace (IPv4 and IPv6) with its link's index. */
+  addresses(): InterfaceAddress[] {
+    return native.netlinkListAddresses(this.#open);
+  }
+
+  /**
+   * A pod's side in one batch of requests (one round trip after the link's lookup): `lo` and `name` up,
+   * each of `addresses` on `name` (IPv6 without DAD), a default route via each of `gateways` out of it.
+   *
+   * @example
+   * pod.configurePod('eth0', ['10.88.0.2/16', 'fd70:6f64:696e::2/64'], ['10.88.0.1', 'fd70:6f64:696e::1']);
+   */
+  configurePod(name: string, addresses: readonly string[], gateways: readonly string[]): void {
+    checkName('name', name);
+    const pairs = addresses.map((cidr): [string, number] => {
+      const { address, prefix } = parseInterfaceAddress('addresses', cidr);
+      return [address, prefix];
+    });
+    for (const gateway of gateways) {
+      if (!/^[0-9a-fA-F.:]+$/.test(gateway)) throw new PodOptionError('gateways', 'IP addresses', gateway);
+    }
+    native.netlinkConfigurePod(this.#open, name, pairs, [...gateways]);
   }
 
   /** Closes the socket (idempotent). */

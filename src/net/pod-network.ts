@@ -8,23 +8,55 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
 import { isPodGone } from '../pod/owners';
-import { checkPodCidr, readHostRoutes } from './host-routes';
-import { defaultIpv4Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
+import { checkPodCidr, readHostRoutes, routeClash } from './host-routes';
+import { formatCidr, parseCidr, rangeOf } from './cidr';
+import { defaultIpv4Cidr, defaultIpv6Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
 import { dropLoopbackGuard } from './pod-ports';
 
 /** The bridge's default name. */
 export const defaultBridge = 'pod-init0';
 
+/** Every IPv4 address, every IPv6 address: the sweep's view of a lease directory. */
+const anyIpv4 = '0.0.0.0/0';
+const anyIpv6 = '::/0';
+
+/**
+ * Whether the host has IPv6: the kernel lists IPv6 addresses (/proc/net/if_inet6) and it is not disabled for
+ * all links or for new ones (`net.ipv6.conf.{all,default}.disable_ipv6`).
+ *
+ * @example
+ * hostHasIpv6(); // true here: lo has ::1
+ */
+export function hostHasIpv6(): boolean {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    read('/proc/net/if_inet6') !== undefined &&
+    read('/proc/sys/net/ipv6/conf/all/disable_ipv6') === '0' &&
+    read('/proc/sys/net/ipv6/conf/default/disable_ipv6') === '0'
+  );
+}
+
 /** Options of {@link PodNetwork.reserve} and {@link sweepPodNetworks}. */
 export interface PodNetworkOptions {
   /** The owners registry (owners.ts): whose pod-init still runs. */
   ownersDir: string;
-  /** The IPv4 range (`--pod-cidr`); default {@link defaultIpv4Cidr}. */
+  /**
+   * The IPv6 range, a ULA /64 beside the IPv4 one; default {@link defaultIpv6Cidr} where the host has IPv6
+   * ({@link hostHasIpv6}); `null`: IPv4 only.
+   */
+  cidr6?: string | null;
+  /** The IPv4 range (`--pod-cidr`); default {@link defaultPodCidr}'s. */
   cidr?: string;
   /** The lease directory; default {@link defaultLeaseDir}. */
   leaseDir?: string;
@@ -69,29 +101,64 @@ function deleteIdleBridge(host: RouteSocket, bridge: string, leaseDir: string): 
   dropLoopbackGuard(path.dirname(leaseDir));
 }
 
+/** The bridge's ifindex, or undefined when there is none. */
+function bridgeIndex(host: RouteSocket, bridge: string): number | undefined {
+  try {
+    return host.index(bridge);
+  } catch (error) {
+    if (isErrno(error, 'ENODEV')) return undefined;
+    throw error;
+  }
+}
+
 /**
- * Creates the bridge with the gateway address and sets it up, unless it is there already. A bridge that has
+ * The range pods get when `--pod-cidr` is not given: the bridge's while it is there (pods of one host share
+ * it), else {@link defaultIpv4Cidr} unless a host route overlaps it (podman's own bridge `podman0` has the
+ * same default), then the first of 10.89.0.0/16 to 10.99.0.0/16 that no route overlaps. When all are taken
+ * the default is returned and refused by the route check, which names the route.
+ *
+ * @example
+ * defaultPodCidr(host, 'pod-init0'); // '10.88.0.0/16', or '10.89.0.0/16' beside podman
+ */
+export function defaultPodCidr(host: RouteSocket, bridge: string): string {
+  const index = bridgeIndex(host, bridge);
+  const own =
+    index === undefined ? undefined : host.addresses().find((a) => a.index === index && net.isIPv4(a.address));
+  if (own !== undefined) return formatCidr(rangeOf(own.address, own.prefix));
+  const routes = readHostRoutes();
+  for (let second = 88; second <= 99; second++) {
+    const candidate = `10.${second}.0.0/16`;
+    if (routeClash(parseCidr(candidate, '--pod-cidr'), routes, bridge) === undefined) return candidate;
+  }
+  return defaultIpv4Cidr;
+}
+
+/**
+ * The bridge's ifindex when it is there with the gateway `lease.gateway` (the fast path of every pod but the
+ * first: no route check, nothing made), undefined when it is missing or has no address yet. A bridge that has
  * another range's address (made with another `--pod-cidr`) is refused, as CNI's bridge plugin refuses it.
  */
-function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): void {
-  let exists = true;
-  try {
-    host.index(bridge);
-  } catch (error) {
-    if (!isErrno(error, 'ENODEV')) throw error;
-    exists = false;
+function readyBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): number | undefined {
+  const index = bridgeIndex(host, bridge);
+  if (index === undefined) return undefined;
+  const addresses = host.addresses().filter((a) => a.index === index && net.isIPv4(a.address));
+  if (addresses.some((a) => a.address === lease.gateway)) return index;
+  if (addresses.length > 0) {
+    throw new PodOptionError(
+      '--pod-cidr',
+      `the range of the bridge ${bridge}, which has ${addresses.map((a) => `${a.address}/${a.prefix}`).join(', ')} (pods of another range are running)`,
+      cidr,
+    );
   }
-  if (exists) {
-    const addresses = (os.networkInterfaces()[bridge] ?? []).filter((a) => a.family === 'IPv4');
-    if (addresses.some((a) => a.address === lease.gateway)) return;
-    if (addresses.length > 0) {
-      throw new PodOptionError(
-        '--pod-cidr',
-        `the range of the bridge ${bridge}, which has ${addresses.map((a) => a.cidr).join(', ')} (pods of another range are running)`,
-        cidr,
-      );
-    }
-  }
+  return undefined;
+}
+
+/**
+ * Creates the bridge with the gateway address and sets it up (the range checked against the host's routes
+ * first); returns its ifindex.
+ */
+function makeBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: string): number {
+  checkPodCidr(cidr, '--pod-cidr', readHostRoutes(), bridge);
   try {
     host.createBridge(bridge);
   } catch (error) {
@@ -103,6 +170,7 @@ function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: str
     if (!isErrno(error, 'EEXIST')) throw error;
   }
   host.setLink(bridge, { up: true });
+  return host.index(bridge);
 }
 
 /**
@@ -118,9 +186,14 @@ function ensureBridge(host: RouteSocket, bridge: string, lease: Lease, cidr: str
  */
 export class PodNetwork {
   readonly lease: Lease;
+  /** The IPv6 lease, where the host has IPv6. */
+  lease6: Lease | undefined;
+  #ipam6: Ipam | undefined;
   readonly veth: string;
   readonly bridge: string;
   readonly #ipam: Ipam;
+  /** The bridge's ifindex (stable while the lease is held). */
+  #bridgeIndex = 0;
   #released = false;
 
   private constructor(ipam: Ipam, lease: Lease, bridge: string) {
@@ -135,29 +208,57 @@ export class PodNetwork {
     return this.lease.address;
   }
 
+  /** The pod's addresses: IPv4, then IPv6 where it has one (`status.podIPs`). */
+  get addresses(): string[] {
+    return this.lease6 === undefined ? [this.lease.address] : [this.lease.address, this.lease6.address];
+  }
+
   /**
    * Leases an address for `podUid` and makes sure the bridge exists. The range is checked against the
    * host's routes first (a clash is a PodOptionError naming `--pod-cidr` and the route).
    */
   static reserve(podUid: string, options: PodNetworkOptions): PodNetwork {
     const bridge = options.bridge ?? defaultBridge;
-    const cidr = options.cidr ?? defaultIpv4Cidr;
-    checkPodCidr(cidr, '--pod-cidr', readHostRoutes(), bridge);
-    const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
-    const lease = ipam.allocate(podUid);
-    const network = new PodNetwork(ipam, lease, bridge);
+    const host = RouteSocket.open();
     try {
-      const host = RouteSocket.open();
+      const cidr = options.cidr ?? defaultPodCidr(host, bridge);
+      parseCidr(cidr, '--pod-cidr');
+      const ipam = new Ipam({ dir: options.leaseDir ?? defaultLeaseDir, cidr, ownersDir: options.ownersDir });
+      // The lease first: while it is held, no other pod-init deletes the bridge (that happens under the
+      // IPAM's lock with the last lease).
+      const lease = ipam.allocate(podUid);
+      const network = new PodNetwork(ipam, lease, bridge);
       try {
-        ensureBridge(host, bridge, lease, cidr);
-      } finally {
-        host.close();
+        network.#bridgeIndex = readyBridge(host, bridge, lease, cidr) ?? makeBridge(host, bridge, lease, cidr);
+        const cidr6 = options.cidr6 === undefined ? (hostHasIpv6() ? defaultIpv6Cidr : null) : options.cidr6;
+        if (cidr6 !== null) network.#reserve6(host, cidr6, options);
+      } catch (error) {
+        network.release();
+        throw error;
       }
-    } catch (error) {
-      network.release();
-      throw error;
+      return network;
+    } finally {
+      host.close();
     }
-    return network;
+  }
+
+  /**
+   * The IPv6 lease (the same lease directory, its own cursor) and the bridge's IPv6 gateway (no DAD), added
+   * when missing after the range is checked against the host's routes.
+   */
+  #reserve6(host: RouteSocket, cidr6: string, options: PodNetworkOptions): void {
+    const ipam = new Ipam({ dir: this.#ipam.dir, cidr: cidr6, ownersDir: options.ownersDir });
+    const lease = ipam.allocate(this.lease.podUid);
+    this.#ipam6 = ipam;
+    this.lease6 = lease;
+    const has = host.addresses().some((a) => a.index === this.#bridgeIndex && a.address === lease.gateway);
+    if (has) return;
+    checkPodCidr(cidr6, 'cidr6', readHostRoutes(), this.bridge);
+    try {
+      host.addAddress(this.bridge, `${lease.gateway}/${lease.prefix}`);
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
   }
 
   /**
@@ -170,17 +271,25 @@ export class PodNetwork {
     try {
       const host = RouteSocket.open();
       try {
-        deleteIfPresent(host, this.veth);
-        host.createVeth({ name: this.veth, peer: 'eth0', peerNetnsFd: netns, master: this.bridge, up: true });
+        const veth = { name: this.veth, peer: 'eth0', peerNetnsFd: netns, master: this.#bridgeIndex, up: true };
+        try {
+          host.createVeth(veth);
+        } catch (error) {
+          if (!isErrno(error, 'EEXIST')) throw error;
+          deleteIfPresent(host, this.veth); // the previous sandbox's, not yet removed by the kernel
+          host.createVeth(veth);
+        }
       } finally {
         host.close();
       }
       const pod = RouteSocket.open(netns);
       try {
-        pod.setLink('lo', { up: true });
-        pod.setLink('eth0', { up: true });
-        pod.addAddress('eth0', `${this.lease.address}/${this.lease.prefix}`);
-        pod.addDefaultRoute(this.lease.gateway, 'eth0');
+        const leases = this.lease6 === undefined ? [this.lease] : [this.lease, this.lease6];
+        pod.configurePod(
+          'eth0',
+          leases.map((l) => `${l.address}/${l.prefix}`),
+          leases.map((l) => l.gateway),
+        );
       } finally {
         pod.close();
       }
@@ -201,6 +310,8 @@ export class PodNetwork {
       try {
         deleteIfPresent(host, this.veth);
       } finally {
+        // IPv6 first: the bridge goes with the last IPv4 lease, and every pod has one.
+        if (this.lease6 !== undefined) this.#ipam6?.release(this.lease6.address, this.lease6.podUid);
         this.#ipam.release(this.lease.address, this.lease.podUid, () =>
           deleteIdleBridge(host, this.bridge, this.#ipam.dir),
         );
@@ -223,12 +334,19 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
   const dir = options.leaseDir ?? defaultLeaseDir;
   if (!fs.existsSync(dir)) return;
   const bridge = options.bridge ?? defaultBridge;
-  const ipam = new Ipam({ dir, cidr: options.cidr ?? defaultIpv4Cidr, ownersDir: options.ownersDir });
+  // Every lease of the directory, whatever range it was taken from.
+  const ipam = new Ipam({ dir, cidr: anyIpv4, ownersDir: options.ownersDir });
   const host = RouteSocket.open();
   try {
     // Links before leases: a veth listed here had its lease before it was made.
     const links = host.links();
     const leased = new Set<string>();
+    // IPv6 leases first, named in their pod's line (a pod's IPv4 lease goes last).
+    const ipam6 = new Ipam({ dir, cidr: anyIpv6, ownersDir: options.ownersDir });
+    const freed6 = new Map<string, string>();
+    for (const lease of ipam6.leases())
+      if (isPodGone(options.ownersDir, lease.podUid) && ipam6.release(lease.address, lease.podUid))
+        freed6.set(lease.podUid, lease.address);
     for (const lease of ipam.leases()) {
       const veth = vethName(lease.podUid);
       if (!isPodGone(options.ownersDir, lease.podUid)) {
@@ -237,11 +355,15 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
       }
       const deleted = deleteIfPresent(host, veth);
       leased.add(veth);
+      const address6 = freed6.get(lease.podUid);
+      freed6.delete(lease.podUid);
       if (ipam.release(lease.address, lease.podUid))
         say(
-          `Removed the network of pod ${lease.podUid} (address ${lease.address}${deleted ? `, veth ${veth}` : ''}), left behind by a pod-init that is gone`,
+          `Removed the network of pod ${lease.podUid} (address ${lease.address}${address6 !== undefined ? ` and ${address6}` : ''}${deleted ? `, veth ${veth}` : ''}), left behind by a pod-init that is gone`,
         );
     }
+    for (const [podUid, address6] of freed6)
+      say(`Removed the IPv6 address ${address6} of pod ${podUid}, left behind by a pod-init that is gone`);
     const bridgeIndex = links.find((link) => link.name === bridge)?.index;
     if (bridgeIndex === undefined) {
       if (dropLoopbackGuard(path.dirname(dir))) say(`Removed the nft table of bridge ${bridge}, which is gone`);

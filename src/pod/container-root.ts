@@ -12,6 +12,7 @@ import { native } from '../native';
 import type { MountStep } from '../spawn';
 import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
+import { imageVolumeMount } from './image-volumes';
 import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
 import { userNamespaceSize } from './userns-ranges';
@@ -110,9 +111,16 @@ function planContainerRoot(
     const volume = pod.volumes.get(mount.name)!;
     let source = volume.source;
     let beneath: Bind['beneath'];
+    let image: Bind['image'];
     try {
       const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
-      if (subPath) {
+      if (volume.imageLayers !== undefined) {
+        if (pod.podUsers !== undefined)
+          throw new Error('an image volume in a hostUsers: false pod is not supported yet');
+        const merged = imageVolumeMount(volume.imageLayers, subPath);
+        source = merged.source;
+        image = { lowers: merged.lowers, userxattr: pod.userNamespace === true };
+      } else if (subPath) {
         const resolved = subPathBeneath(volume.source, subPath, pod.view);
         source = resolved.source;
         beneath = { root: resolved.root, path: resolved.path };
@@ -131,6 +139,7 @@ function planContainerRoot(
         ? { recursiveReadOnly: mount.recursiveReadOnly }
         : {}),
       ...(beneath ? { beneath } : {}),
+      ...(image ? { image } : {}),
       // hostUsers: false: a hostPath volume keeps its owners as the pod sees them (a subPath is bound
       // beneath its volume as it is: the host's owners are then unmapped in the pod, the overflow id).
       ...(volume.hostPath && !beneath && idmapped ? { detached: idmapped(`volume "${mount.name}"`, source) } : {}),
@@ -145,10 +154,6 @@ function planContainerRoot(
     binds.push({ source: file, target: spec.terminationMessagePath });
   }
   const layers = spec.image === undefined ? undefined : pod.pulled?.get(spec.image);
-  if (layers !== undefined && pod.podUsers !== undefined)
-    throw new ContainerConfigError(
-      `image ${JSON.stringify(spec.image)}: hostUsers: false with a pulled image is not supported yet`,
-    );
   const lower = layers?.[0] ?? (spec.image === undefined ? undefined : pod.images.get(spec.image));
   const dir = instanceRootDir(pod.stateDir, spec.name, instance.id, pod.podUsers?.hostId);
   instance.rootDir = dir;
@@ -170,15 +175,19 @@ function planContainerRoot(
     if (process.geteuid?.() === 0 && !image.userNamespace) fs.chownSync(image.upper, top.uid, top.gid);
     fs.mkdirSync(image.work, { mode: 0o700 });
     if (pod.podUsers !== undefined && idmapped !== undefined) {
-      // hostUsers: false: the image appears with its owners (root's files as the pod root's) through an
-      // idmapped copy of DIR attached in the child's mount namespace; the layers the overlay writes
-      // are the pod's, with the image root's owner as the pod sees it.
-      const at = path.join(dir, 'lower');
-      fs.mkdirSync(at, { mode: 0o700 });
+      // hostUsers: false: the image appears with its owners (root's files as the pod root's) through
+      // idmapped copies of DIR, or of each layer of a pulled image, attached in the child's mount
+      // namespace; the layers the overlay writes are the pod's, with the image root's owner as the pod sees it.
       const id = (host: number) => pod.podUsers!.hostId + (host < userNamespaceSize ? host : 0);
-      for (const p of [at, image.work]) fs.chownSync(p, pod.podUsers.hostId, pod.podUsers.hostId);
+      fs.chownSync(image.work, pod.podUsers.hostId, pod.podUsers.hostId);
       fs.chownSync(image.upper, id(top.uid), id(top.gid));
-      image.idmappedLower = { fd: idmapped(`image ${JSON.stringify(spec.image)}`, lower), at };
+      image.idmappedLowers = [lower, ...(image.lowers ?? [])].map((source, i) => {
+        const at = path.join(dir, i === 0 ? 'lower' : `lower-${i}`);
+        fs.mkdirSync(at, { mode: 0o700 });
+        fs.chownSync(at, pod.podUsers!.hostId, pod.podUsers!.hostId);
+        const what = `image ${JSON.stringify(spec.image)}${layers ? ` layer ${i + 1} of ${layers.length}` : ''}`;
+        return { fd: idmapped(what, source), at };
+      });
     }
     fs.chmodSync(image.upper, top.mode & 0o7777);
   }

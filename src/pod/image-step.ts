@@ -20,6 +20,7 @@ import { ImageLease } from '../image/leases';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { dataHome } from '../home-dir';
 import type { BackoffSettings } from './backoff';
+import { type ImageVolumePull, imageVolumePulls } from './image-volumes';
 
 /** A container's waiting reason from its image step. */
 export interface ImageWaiting {
@@ -74,7 +75,13 @@ export class ImageStep {
     outcome: (container: string, waiting: ImageWaiting | undefined) => void,
   ): Promise<{ retryAt: number[] }> {
     const pod = this.#ctx.pod;
-    const specs: ContainerSpec[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+    // Image volumes too (image-volumes.ts), after the containers, as the kubelet pulls them with the pod.
+    const volumes = imageVolumePulls(pod.spec.volumes ?? []);
+    const specs: Array<ContainerSpec | ImageVolumePull> = [
+      ...(pod.spec.initContainers ?? []),
+      ...pod.spec.containers,
+      ...volumes,
+    ];
     const pull = this.#ctx.imagePull;
     let ctx: PullContext | undefined;
     const retry = new Set<number>();
@@ -105,7 +112,7 @@ export class ImageStep {
         image,
         spec.imagePullPolicy ?? defaultPullPolicy(image),
         ctx,
-        (type, reason, message) => this.#ctx.say(type, reason, message, spec.name),
+        (type, reason, message) => this.#ctx.say(type, reason, message, 'volume' in spec ? undefined : spec.name),
       );
       if ('image' in result) {
         this.pulled.set(image, result.image);

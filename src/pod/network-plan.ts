@@ -18,7 +18,7 @@ import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
 /** The network options of the runner. */
 export type NetworkOptions = Pick<
   PodRunnerOptions,
-  'podNetwork' | 'publish' | 'hostLoopback' | 'podCidr' | 'egress' | 'podLeaseDir'
+  'podNetwork' | 'publish' | 'hostLoopback' | 'podCidr' | 'egress' | 'podLeaseDir' | 'podBridge' | 'podCidr6'
 > & {
   /** Where the rootless helpers are looked for. */
   searchPath: string;
@@ -40,6 +40,8 @@ export function networkOptionsOf(o: PodRunnerOptions, searchPath: string, root: 
     ...(o.podCidr !== undefined ? { podCidr: o.podCidr } : {}),
     ...(o.egress !== undefined ? { egress: o.egress } : {}),
     ...(o.podLeaseDir !== undefined ? { podLeaseDir: o.podLeaseDir } : {}),
+    ...(o.podBridge !== undefined ? { podBridge: o.podBridge } : {}),
+    ...(o.podCidr6 !== undefined ? { podCidr6: o.podCidr6 } : {}),
     searchPath,
     root,
   };
@@ -62,18 +64,24 @@ export interface NetworkReservation {
 }
 
 /**
- * A pod IP on the bridge: `--pod-network bridge`, or, as root without a helper mode, published ports
- * (hostPort, --publish) or --egress, which need one (without root, published ports go through a helper).
+ * A pod IP on the bridge: as root, by default (no `--pod-network`), with `--pod-network bridge`, or with
+ * `loopback` when published ports (hostPort, --publish) or --egress need one (without root, published ports
+ * go through a helper).
  *
  * @example
- * wantsBridge(pod.spec, { podNetwork: 'bridge', searchPath: '', root: true }); // true
+ * wantsBridge(pod.spec, { searchPath: '', root: true }); // true: the default as root
  */
 export function wantsBridge(spec: PodSpecObject['spec'], o: NetworkOptions): boolean {
   if (spec.hostNetwork) return false;
   const mode = o.podNetwork;
   if (mode === 'bridge') return true;
   if (mode !== undefined && mode !== 'loopback') return false; // a rootless helper's mode
-  return o.root && (o.egress === true || podPortMappings(spec, o.publish).length > 0);
+  return (
+    o.root &&
+    (mode === undefined || // the default as root
+      o.egress === true ||
+      podPortMappings(spec, o.publish).length > 0)
+  );
 }
 
 /**
@@ -96,6 +104,7 @@ export function netDir(o: Pick<NetworkOptions, 'podLeaseDir'>): string {
 export function holdPorts(pod: PodSpecObject, o: NetworkOptions, ownersDir: string): PodPorts | undefined {
   const mappings = podPortMappings(pod.spec, o.publish);
   if (!wantsBridge(pod.spec, o) || !o.root) return undefined;
+  if (mappings.length === 0 && o.egress !== true) return undefined; // no rules to write: no table
   return PodPorts.hold({
     podUid: pod.metadata.uid!,
     namespace: pod.metadata.namespace!,
@@ -104,7 +113,7 @@ export function holdPorts(pod: PodSpecObject, o: NetworkOptions, ownersDir: stri
     egress: o.egress === true,
     ownersDir,
     netDir: netDir(o),
-    bridge: defaultBridge,
+    bridge: o.podBridge ?? defaultBridge,
   });
 }
 
@@ -150,6 +159,8 @@ export function reserveNetwork(
     ownersDir: ctx.ownersDir,
     ...(o.podCidr !== undefined ? { cidr: o.podCidr } : {}),
     ...(o.podLeaseDir !== undefined ? { leaseDir: o.podLeaseDir } : {}),
+    ...(o.podBridge !== undefined ? { bridge: o.podBridge } : {}),
+    ...(o.podCidr6 !== undefined ? { cidr6: o.podCidr6 } : {}),
   };
   try {
     const say = (m: string) => ctx.say('Normal', 'SweptLeftovers', m);

@@ -46,6 +46,11 @@ export interface Bind {
    * the child attaches this fd (move_mount) instead of binding `source`, which is still what is planned.
    */
   detached?: number;
+  /**
+   * An image volume (image-volumes.ts): `lowers` (top first, `source` the first) merged by a read-only
+   * overlay without an upper layer (a bind for one), `ro,nosuid,nodev,noexec`; `userxattr` in a user namespace.
+   */
+  image?: { lowers: readonly string[]; userxattr: boolean };
 }
 
 /**
@@ -61,10 +66,11 @@ export interface ImageRoot {
   /** The pod has a user namespace: the overlay is mounted there, with `userxattr` (kernel >= 5.11). */
   userNamespace: boolean;
   /**
-   * `hostUsers: false`: `lower` as a detached idmapped tree (fd) that the child attaches at `at` (an
-   * empty directory) and the overlay takes as its lower layer instead; lookups still read `lower`.
+   * `hostUsers: false`: `lower` and then each of `lowers` as a detached idmapped tree (fd) that the
+   * child attaches at `at` (an empty directory) and the overlay takes as its layers instead (same
+   * order: top first); lookups still read `lower` and `lowers`.
    */
-  idmappedLower?: { fd: number; at: string };
+  idmappedLowers?: ReadonlyArray<{ fd: number; at: string }>;
 }
 
 /** What {@link rootMounts} builds a root from. */
@@ -285,9 +291,29 @@ class RootPlan {
     if (readOnly) this.remountReadOnly(p);
   }
 
-  /** The mount at `p` made read-only (the child keeps its locked flags). */
-  remountReadOnly(p: string): void {
-    this.steps.push({ type: 'mount', target: this.#at(p), flags: this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
+  /** An image volume's layers at `target` (made): an overlay of two or more, else a bind; read-only, noexec. */
+  #imageVolume(source: string, target: string, isDir: boolean, image: NonNullable<Bind['image']>): void {
+    const locked = this.#flag('MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC');
+    if (isDir && image.lowers.length > 1) {
+      const lowerdir = image.lowers.map(escapeOverlayPath).join(':');
+      this.mount('overlay', target, 'overlay', locked, `lowerdir=${lowerdir}${image.userxattr ? ',userxattr' : ''}`);
+    } else {
+      this.bindStep(source, target, isDir);
+      this.steps.push({ type: 'mount', target: this.#at(target), flags: locked | this.#flag('MS_BIND', 'MS_REMOUNT') });
+    }
+    this.bindTargets.add(target);
+    const [top, ...below] = image.lowers;
+    this.#nodes.set(target, isDir ? { kind: 'dir', at: top!, below } : { kind: 'file' });
+  }
+
+  /**
+   * The mount at `p` made read-only (the child keeps its locked flags). `submount`: a host submount, skipped
+   * where the child cannot reach it (EACCES: a rootless pod under another user's 0700 directory, such as
+   * /var/lib/containers with podman's storage mounted in it) — unreachable for everything in the container.
+   */
+  remountReadOnly(p: string, submount = false): void {
+    const flags = this.#flag('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY');
+    this.steps.push({ type: 'mount', target: this.#at(p), flags, ...(submount ? { skipUnreachable: true } : {}) });
   }
 
   /** Makes sure directory `p` (resolved) exists in the view, making it (and its parents) if not. */
@@ -336,7 +362,7 @@ class RootPlan {
     for (const q of this.mountPoints) {
       if (!under(q, at)) continue;
       const p = dir + q.slice(at.length);
-      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p);
+      if (!privateTmpfsDirs.some(([t]) => p === t || under(p, t))) this.remountReadOnly(p, true);
     }
   }
 
@@ -395,6 +421,10 @@ class RootPlan {
     const isDir = stat.isDirectory();
     if (isDir) this.dir(target);
     else this.file(target);
+    if (bind.image !== undefined) {
+      this.#imageVolume(bind.source, target, isDir, bind.image);
+      return;
+    }
     this.bindStep(bind.source, target, isDir, bind.readOnly, bind.beneath, bind.detached);
     if (bind.readOnly && bind.recursiveReadOnly !== undefined)
       this.steps.push({
@@ -548,6 +578,9 @@ export function rootMounts(options: RootOptions): MountStep[] {
   }
 }
 
+/** A path as overlayfs reads it in its mount data: commas, colons and backslashes escaped. */
+const escapeOverlayPath = (p: string): string => p.replace(/[\\,:]/g, (c) => `\\${c}`);
+
 /**
  * The overlayfs mount data of an image root: `index=off` (no hard-link index: nothing is exported or
  * copied up twice here; containerd sets it too) and `volatile` (no syncs of the upper layer: it is
@@ -561,7 +594,7 @@ export function rootMounts(options: RootOptions): MountStep[] {
  * // 'lowerdir=/img,upperdir=/s/upper,workdir=/s/work,index=off,volatile'
  */
 export function overlayData(image: ImageRoot): string {
-  const escape = (p: string) => p.replace(/[\\,:]/g, (c) => `\\${c}`);
+  const escape = escapeOverlayPath;
   const options = [
     `lowerdir=${[image.lower, ...(image.lowers ?? [])].map(escape).join(':')}`,
     `upperdir=${escape(image.upper)}`,
@@ -582,9 +615,10 @@ function planRoot(
 ): MountStep[] {
   if (image === undefined) hostTop(plan, flags, privileged, options.shm, options.mountPoints ?? []);
   else {
-    const idmapped = image.idmappedLower;
-    if (idmapped !== undefined) plan.steps.push({ type: 'move-mount', target: idmapped.at, fd: idmapped.fd });
-    plan.mount('overlay', '/', 'overlay', 0, overlayData(idmapped ? { ...image, lower: idmapped.at } : image));
+    const idmapped = image.idmappedLowers;
+    for (const tree of idmapped ?? []) plan.steps.push({ type: 'move-mount', target: tree.at, fd: tree.fd });
+    const [first, ...rest] = (idmapped ?? []).map((tree) => tree.at);
+    plan.mount('overlay', '/', 'overlay', 0, overlayData(first ? { ...image, lower: first, lowers: rest } : image));
     plan.rootTargets.push('/');
     plan.dir('/proc');
     plan.mount('proc', '/proc', 'proc', flags.MS_NOSUID! | flags.MS_NODEV! | flags.MS_NOEXEC!);

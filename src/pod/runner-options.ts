@@ -59,8 +59,8 @@ export interface PodRunnerOptions {
   /** The registry of live pod-inits by pod uid (owners.ts); default /run/pod-init/owners as root. */
   ownersDir?: string;
   /**
-   * `bridge` (opt-in, `--pod-network bridge`): a pod run as root that is not hostNetwork gets an IP on the
-   * bridge `pod-init0` (src/net/pod-network.ts). Default `loopback`: the pod's network is its own loopback.
+   * `bridge` (the default as root): a pod that is not hostNetwork gets an IP on the bridge `pod-init0`
+   * (src/net/pod-network.ts). `loopback` (the opt-out, and the default without root): only its own loopback.
    * `rootless` (pasta, else slirp4netns), `pasta`, `slirp4netns`: outbound traffic and published ports
    * through a user-space helper (src/pod/rootless-pod-network.ts); without root, published ports imply `rootless`.
    */
@@ -77,8 +77,14 @@ export interface PodRunnerOptions {
   podCidr?: string;
   /** Masquerade the pod's outbound traffic (`--egress`; turns on the host's ip_forward); implies `bridge`. */
   egress?: boolean;
+  /** `--hosts`: this pod's name in the /etc/hosts of the other `hosts` pods of the state root, theirs in its. */
+  hosts?: boolean;
   /** The pod IP lease directory; default /run/pod-init/net/leases. */
   podLeaseDir?: string;
+  /** The bridge's name; default `pod-init0` (a test keeps its own, with its own podCidr and podLeaseDir). */
+  podBridge?: string;
+  /** The bridge's IPv6 range; default fd70:6f64:696e::/64 where the host has IPv6; `null`: IPv4 only. */
+  podCidr6?: string | null;
   /** CRI log rotation (`--container-log-max-size`, `--container-log-max-files`); default the kubelet's 10Mi × 5. */
   logRotation?: LogRotation;
   /** The registry of `hostUsers: false` id ranges (userns-ranges.ts); default /run/pod-init/userns. */

@@ -46,6 +46,7 @@ import { nodeAllocatable } from './node-allocatable';
 import { claimPod, defaultOwnersDir, releasePod } from './owners';
 import { PodGuard } from './pod-guard';
 import { claimPodName, type PodNameRegistry, releasePodName } from './pod-names';
+import { HostsGroup } from './hosts-group';
 import { ensurePrivateDir } from './private-dir';
 import type { ProbeKind, ProbeResult } from './probes';
 import { type ContainerRecord, type Instance, isRunning } from './records';
@@ -133,6 +134,8 @@ export class PodRunner extends EventEmitter {
   #guardStarting: Promise<void> | undefined;
   /** The pod's network: its IP on the bridge, its user-space helper, its ports' table (network-plan.ts). */
   #net: NetworkReservation = {};
+  /** Its membership of the `--hosts` group. */
+  #hosts: HostsGroup | undefined;
   /** Its host ports, held from the start (publish, hostPort, egress). */
   #ports: PodPorts | undefined;
   /** The image step (image-step.ts): pulled images, the pod's lease. */
@@ -422,19 +425,22 @@ export class PodRunner extends EventEmitter {
     this.#etcFiles = writeEtcFiles(this.pod, {
       stateDir: this.stateDir,
       hostname: this.#hostname,
-      podIP: this.#podIP,
+      podIP: this.#net.network?.addresses ?? this.#podIP,
       ...(this.#options.resolvConf !== undefined ? { resolvConf: this.#options.resolvConf } : {}),
       say: this.#say,
     });
+    this.#hosts = this.#options.hosts === true ? this.#joinHosts() : undefined;
     const memoryLimit = podMemoryLimit(this.#state.records);
-    const context = { pod: this.pod, node: nodeAllocatable(this.stateDir), claimsDir: this.#claimsDir() };
+    await this.#ensureImages(); // image volumes too: before the volumes are set up
+    const pulledLayers = (reference: string) => this.#imageStep.pulled.get(reference)?.layers;
+    const node = nodeAllocatable(this.stateDir);
+    const context = { pod: this.pod, node, claimsDir: this.#claimsDir(), pulledLayers };
     for (const volume of this.pod.spec.volumes ?? []) this.#mount(volume, 0, context, memoryLimit, true);
     if (this.#idRange) givePodFiles(this.stateDir, this.#etcFiles, this.#volumes, this.pod, this.#idRange.hostId);
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
     options.mounts = [...podTmpfsMounts(this.#shm, this.#volumes, this.#idRange !== undefined), ...plan.sysctlSteps];
     const sandboxCgroups = this.#cgroups.cgroups?.containerDirs(sandboxCgroupName) ?? [];
     if (sandboxCgroups.length > 0) options.cgroups = sandboxCgroups;
-    await this.#ensureImages();
     this.#sandboxOptions = options;
     this.#sandbox = await this.#createSandbox();
     const rejected = await networkReady(this.#net, this.#say);
@@ -810,6 +816,7 @@ export class PodRunner extends EventEmitter {
       names: this.#names(),
       metadata: m,
       imageLease: this.#imageStep,
+      ...(this.#hosts !== undefined ? { hosts: this.#hosts } : {}),
     });
     this.#observe({ type: 'done' });
     const final = this.object();
@@ -842,6 +849,7 @@ export class PodRunner extends EventEmitter {
       ...(s.forcedPhase ? { forcedPhase: s.forcedPhase } : {}),
       hostIP: '127.0.0.1',
       podIP: this.#podIP,
+      ...(this.#net.network !== undefined ? { podIPs: this.#net.network.addresses } : {}),
       qosClass: this.#cgroups.qosClass,
       ...(this.#cgroups.notice !== undefined ? { sandboxMessage: this.#cgroups.notice } : {}),
       previousConditions: this.#conditions,
@@ -917,6 +925,23 @@ export class PodRunner extends EventEmitter {
   }
 
   /** The pod's IP: its address on the bridge or behind its helper (not reachable from the host), or loopback's. */
+  /** `--hosts` (hosts-group.ts): needs a pod IP on the bridge, else a Warning. */
+  #joinHosts(): HostsGroup | undefined {
+    const m = this.pod.metadata;
+    if (this.#net.network !== undefined)
+      return HostsGroup.join(path.join(path.dirname(this.stateDir), '.hosts'), this.#ownersDir, {
+        ...{ uid: m.uid!, namespace: m.namespace!, name: m.name, ips: this.#net.network.addresses },
+        hostsFile: path.join(this.stateDir, 'etc-hosts'),
+      });
+    if (!this.pod.spec.hostNetwork)
+      this.#say(
+        'Warning',
+        'HostsUnavailable',
+        "--hosts needs a pod IP on the bridge (root): not in others' /etc/hosts",
+      );
+    return undefined;
+  }
+
   get #podIP(): string {
     return this.#net.network?.address ?? this.#net.rootless?.address ?? '127.0.0.1';
   }

@@ -92,6 +92,8 @@ export interface StatusContext {
   startTime?: Date;
   hostIP: string;
   podIP: string;
+  /** Every pod IP, IPv4 first (dual-stack); default `[podIP]`. */
+  podIPs?: readonly string[];
   /** status.qosClass (the kubelet's ComputePodQOS); default BestEffort. */
   qosClass?: string;
   /** A message on PodReadyToStartContainers: what the sandbox lacks (cgroup limits not applied, say). */
@@ -197,7 +199,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
     hostIP: ctx.hostIP,
     hostIPs: [{ ip: ctx.hostIP }],
     podIP: ctx.podIP,
-    podIPs: [{ ip: ctx.podIP }],
+    podIPs: (ctx.podIPs ?? [ctx.podIP]).map((ip) => ({ ip })),
     qosClass: ctx.qosClass ?? 'BestEffort',
   };
   if (ctx.forcedPhase) {

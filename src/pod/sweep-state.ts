@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mountFlags, umount } from '../syscalls';
 import { removeInstanceRoot } from './container-root';
+import { execRecordsName } from './exec-records';
 import { isFinalStatus } from './final-status';
 import { isPodGone } from './owners';
 
@@ -69,10 +70,12 @@ function sweepOne(dir: string): string[] {
     }
     // Kept with the logs: `pod-init describe` shows the events; a detached supervisor's log says how it ended.
     if (entry.name === 'events.jsonl' || entry.name === 'supervisor.log') continue;
-    // A container's exec spec (exec-spec.ts) names a process that is gone: it goes, its logs stay.
-    if (entry.isDirectory() && fs.existsSync(path.join(at, 'exec.json'))) {
-      fs.rmSync(path.join(at, 'exec.json'), { force: true });
-      removed.push(`${entry.name}/exec.json`);
+    // A container's exec spec (exec-spec.ts, and its records for the native client) names a process that is
+    // gone: it goes, its logs stay.
+    for (const spec of ['exec.json', execRecordsName]) {
+      if (!entry.isDirectory() || !fs.existsSync(path.join(at, spec))) continue;
+      fs.rmSync(path.join(at, spec), { force: true });
+      removed.push(`${entry.name}/${spec}`);
     }
     const isLogDir =
       entry.isDirectory() && !['volumes', 'containers', 'shm'].includes(entry.name) && isLogDirectory(at);

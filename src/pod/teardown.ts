@@ -33,6 +33,8 @@ export interface PodResources {
   names: PodNameRegistry;
   metadata: { namespace?: string; name: string; uid?: string };
   imageLease: { release(): void };
+  /** Its membership of the `--hosts` group (hosts-group.ts). */
+  hosts?: { leave(): void };
 }
 
 /**
@@ -53,6 +55,7 @@ export async function releasePodResources(r: PodResources): Promise<void> {
   await r.guardStarting?.catch(() => undefined);
   await r.guard()?.release();
   releasePodName(r.names, m.namespace!, m.name, m.uid!);
+  r.hosts?.leave();
   r.imageLease.release();
   removeInstanceRoot(path.join(r.stateDir, 'roots'));
   for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])

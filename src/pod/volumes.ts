@@ -34,6 +34,8 @@ export interface VolumeSpec {
   configMap?: { name: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
   secret?: { secretName: string; items?: KeyToPathSpec; defaultMode?: number; optional?: boolean };
   downwardAPI?: { items?: DownwardFileSpec[]; defaultMode?: number };
+  /** An image volume (Kubernetes 1.33+): pulled as a container's image is (image-volumes.ts). */
+  image?: { reference?: string; pullPolicy?: string };
   projected?: {
     defaultMode?: number;
     sources?: Array<{
@@ -51,6 +53,8 @@ export interface VolumeContext {
   node: NodeAllocatable;
   /** Where persistentVolumeClaim volumes live (`<claimsDir>/<namespace>/<claimName>`); none: they fail. */
   claimsDir?: string;
+  /** A pulled image's layer directories (bottom first), for image volumes; undefined until it is pulled. */
+  pulledLayers?: (reference: string) => readonly string[] | undefined;
 }
 
 /** A claim name as PersistentVolumeClaim objects are named (a DNS-1123 subdomain): nothing else can be bound. */
@@ -103,6 +107,8 @@ export interface PreparedVolume {
   tmpfsBytes?: number;
   /** A hostPath volume: the host's files with their owners (idmapped in a pod with `hostUsers: false`). */
   hostPath?: boolean;
+  /** An image volume: its layers' directories, top first (`source` is the top one). */
+  imageLayers?: readonly string[];
 }
 
 /** A volume that could not be set up: event FailedMount, its containers wait. */
@@ -342,6 +348,23 @@ export function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>
 }
 
 /**
+ * An image volume: the layers of the image pulled for it (image-volumes.ts mounts them read-only), or a
+ * VolumeError while it is not pulled (the runner pulls it before the volumes, and again with the
+ * kubelet's image back-off after a failure; the volume is retried meanwhile).
+ */
+function imageVolume(
+  name: string,
+  reference: string,
+  pulledLayers: ((reference: string) => readonly string[] | undefined) | undefined,
+): PreparedVolume {
+  const layers = pulledLayers?.(reference);
+  if (layers === undefined || layers.length === 0)
+    throw new VolumeError(`image ${JSON.stringify(reference)} of volume ${name} is not pulled (yet)`);
+  const topFirst = [...layers].reverse();
+  return { name, source: topFirst[0]!, readOnly: true, imageLayers: topFirst };
+}
+
+/**
  * Sets up one volume under the pod's state directory (or checks the host path); downwardAPI and projected
  * volumes need `context`.
  *
@@ -367,6 +390,7 @@ export function prepareVolume(
     return prepared;
   }
   if (volume.persistentVolumeClaim) return claimVolume(volume.name, volume.persistentVolumeClaim, context);
+  if (volume.image) return imageVolume(volume.name, volume.image.reference ?? '', context?.pulledLayers);
   if (volume.hostPath) {
     checkHostPath(volume.hostPath.path, volume.hostPath.type ?? '');
     return { name: volume.name, source: volume.hostPath.path, readOnly: false, hostPath: true };
@@ -411,7 +435,7 @@ export function prepareVolume(
     return write('kubernetes.io~projected', () => projectedPayload(volume.projected!, related, context));
   }
   throw new VolumeError(
-    `volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret, downwardAPI, projected)`,
+    `volume ${volume.name}: no supported source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, image)`,
   );
 }
 
@@ -422,7 +446,7 @@ export function prepareVolume(
  * hostsFile('127.0.0.1', 'web', undefined); // '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n…'
  */
 export function hostsFile(
-  podIP: string,
+  podIP: string | readonly string[],
   hostname: string,
   fqdn: string | undefined,
   hostNetworkHosts?: string,
@@ -436,7 +460,10 @@ export function hostsFile(
     'fe00::0\tip6-mcastprefix',
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
-    fqdn ? `${podIP}\t${fqdn}\t${hostname}` : `${podIP}\t${hostname}`,
+    // Every pod IP, as the kubelet's managedHostsFileContent lists them.
+    ...(typeof podIP === 'string' ? [podIP] : podIP).map((ip) =>
+      fqdn ? `${ip}\t${fqdn}\t${hostname}` : `${ip}\t${hostname}`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

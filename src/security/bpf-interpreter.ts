@@ -233,7 +233,9 @@ export interface BpfDifference {
  * either program reads arguments, the argument values that the constants compared with them tell apart
  * (gathered from both programs until no new constant shows up): one argument at a time over every combination
  * of low and high words, and each pair of arguments read together over the constants and their neighbours.
- * Undefined when they agree.
+ * Undefined when they agree. With `secondView`, the second program is run on `secondView(data)` instead: how
+ * seccomp.ts gives libseccomp's program the arguments as the kernel reads them (seccomp-int-args.ts), so that
+ * the first must give, for every value, the verdict the second gives for what the kernel makes of it.
  *
  * @example
  * firstDifference(decodeBpf(ours), decodeBpf(libseccomps), [0xc000003e, 0x40000003]); // undefined: equal
@@ -242,6 +244,7 @@ export function firstDifference(
   first: readonly BpfInstruction[],
   second: readonly BpfInstruction[],
   arches: readonly number[],
+  secondView: (data: SeccompData) => SeccompData = (data) => data,
 ): BpfDifference | undefined {
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   const numbers = syscallNumbers([first, second]);
@@ -249,10 +252,10 @@ export function firstDifference(
     for (const nr of numbers) {
       const base: SeccompData = { nr, arch, args: zero };
       const a = runSeccompBpf(first, base);
-      const b = runSeccompBpf(second, base);
+      const b = runSeccompBpf(second, secondView(base));
       if (a.action !== b.action) return { data: base, first: a.action, second: b.action };
       if (a.argsRead.length === 0 && b.argsRead.length === 0) continue;
-      const difference = argumentDifference(first, second, nr, arch, [a, b]);
+      const difference = argumentDifference(first, second, nr, arch, [a, b], secondView);
       if (difference !== undefined) return difference;
     }
   }
@@ -265,6 +268,7 @@ function argumentDifference(
   nr: number,
   arch: number,
   start: BpfVerdict[],
+  secondView: (data: SeccompData) => SeccompData,
 ): BpfDifference | undefined {
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   const indexes = new Set<number>();
@@ -278,7 +282,7 @@ function argumentDifference(
   const check = (args: bigint[]): BpfDifference | undefined => {
     const data = { nr, arch, args };
     const ra = runSeccompBpf(first, data);
-    const rb = runSeccompBpf(second, data);
+    const rb = runSeccompBpf(second, secondView(data));
     note(ra);
     note(rb);
     return ra.action !== rb.action ? { data, first: ra.action, second: rb.action } : undefined;

@@ -3,15 +3,20 @@
  * program with its ENOSYS stub (native/seccomp.cc), in a fraction of the instructions. containerd's allow list is
  * mostly runs of consecutive numbers with one action, so a binary search over the boundaries of those runs, per
  * ABI, with one shared return per action, replaces libseccomp's tree of single numbers (1,257 instructions for
- * RuntimeDefault on x86-64 with x32 and i386; 372 here). The kernel's cost of loading a filter grows with its
+ * RuntimeDefault on x86-64 with x32 and i386; 351 here). The kernel's cost of loading a filter grows with its
  * instructions (it checks, translates and JIT-compiles it, then runs it for every syscall number to fill its
  * action cache). Argument rules, the default action, the bad-architecture action and the ENOSYS answer for
- * numbers above the profile's highest are kept as libseccomp has them; seccomp.ts uses this program only after
- * bpf-interpreter.ts found no syscall on which the two differ. Returns undefined for what it does not model
+ * numbers above the profile's highest are kept as libseccomp has them, but for one thing: on a 64-bit ABI an
+ * argument the kernel reads as 32 bits (seccomp-int-args.ts: socket's family, type and protocol, personality,
+ * clone's flags) is compared by its low word only, as if its high word were 0 — what the kernel acts on —
+ * where libseccomp compares all 64 bits and lets `socket(AF_VSOCK | 1 << 32, …)` through. seccomp.ts uses this
+ * program only after bpf-interpreter.ts found no syscall on which the two differ, libseccomp's program being
+ * given those arguments as the kernel reads them. Returns undefined for what it does not model
  * (other architectures, rules with different actions on one syscall, a deny-list profile): libseccomp's
  * program is used then.
  * @module
  */
+import { is64BitArch, kernelIntArguments, type IntArguments } from './seccomp-int-args';
 import type { SeccompArg, SeccompProfile } from './seccomp-types';
 
 /** What native `seccompResolve` returns for the filter's architectures and the profile's names. */
@@ -73,6 +78,8 @@ interface Condition {
   op: SeccompArg['op'];
   value: bigint;
   valueTwo: bigint;
+  /** The kernel reads this argument as 32 bits (seccomp-int-args.ts): its high word counts as 0. */
+  low32?: boolean;
 }
 
 /** One ABI's verdict for a syscall number: an action, or rules on its arguments (ORed groups of ANDed conditions). */
@@ -202,7 +209,19 @@ function conditionsOf(args: readonly SeccompArg[] | undefined): Condition[][] {
   return repeated ? list.map((c) => [c]) : [list];
 }
 
-function addRule(abi: Abi, nr: number, action: number, groups: Condition[][], name: string): void {
+function addRule(
+  abi: Abi,
+  nr: number,
+  action: number,
+  conditions: Condition[][],
+  name: string,
+  intArguments: IntArguments,
+): void {
+  const narrow = is64BitArch(abi.token) ? intArguments[name] : undefined;
+  const groups =
+    narrow === undefined
+      ? conditions
+      : conditions.map((g) => g.map((c) => ({ ...c, low32: narrow.includes(c.index) })));
   const entry = abi.rules.get(nr) ?? { groups: [] };
   abi.rules.set(nr, entry);
   if (groups.length === 1 && groups[0]!.length === 0) {
@@ -221,7 +240,12 @@ function addRule(abi: Abi, nr: number, action: number, groups: Condition[][], na
     throw new Unsupported(`conditional and unconditional rules with different actions for ${name}`);
 }
 
-function buildAbis(profile: SeccompProfile, resolved: ResolvedSyscalls, names: readonly string[]): Abi[] {
+function buildAbis(
+  profile: SeccompProfile,
+  resolved: ResolvedSyscalls,
+  names: readonly string[],
+  intArguments: IntArguments,
+): Abi[] {
   const defaultAction = actionValue(profile.defaultAction, profile.defaultErrnoRet ?? EPERM).value;
   const abis: Abi[] = resolved.arches.map((arch) => {
     const bits = argumentBits.get(arch.token);
@@ -244,7 +268,7 @@ function buildAbis(profile: SeccompProfile, resolved: ResolvedSyscalls, names: r
         abi.highest = Math.max(abi.highest, number);
         if (action === defaultAction) return; // a rule that does what the default does: libseccomp skips it
         for (const place of placements(abi.token, number)) {
-          if (place.call === undefined) addRule(abi, place.nr, action, groups, name);
+          if (place.call === undefined) addRule(abi, place.nr, action, groups, name, intArguments);
           else if (groups.some((g) => g.length > 0)) muxed.push({ abi, nr: place.nr, action, name });
           else
             addRule(
@@ -253,6 +277,7 @@ function buildAbis(profile: SeccompProfile, resolved: ResolvedSyscalls, names: r
               action,
               [[{ index: 0, op: 'SCMP_CMP_EQ', value: BigInt(place.call), valueTwo: 0n }]],
               name,
+              intArguments,
             );
         }
       });
@@ -296,8 +321,17 @@ function emitCondition(asm: Assembler, c: Condition, bits: 32 | 64, pass: string
   const lo = (v: bigint) => Number(v & 0xffffffffn);
   const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
   const v = c.value;
-  const wide = bits === 64;
   const ld = (offset: number) => asm.emit({ code: LD_ABS, k: offset });
+  const narrow = bits === 64 && c.low32 === true;
+  const wide = bits === 64 && !narrow;
+  // A 32-bit argument's high word is 0 as the kernel reads it: a constant with a high word decides the
+  // condition alone (EQ fails and NE holds, GT/GE fail and LT/LE hold, MASKED_EQ fails on its wanted high word).
+  const constant = c.op === 'SCMP_CMP_MASKED_EQ' ? c.valueTwo : v;
+  if (narrow && hi(constant) !== 0) {
+    const holds = c.op === 'SCMP_CMP_NE' || c.op === 'SCMP_CMP_LT' || c.op === 'SCMP_CMP_LE';
+    asm.emit({ code: JA, k: 0, to: holds ? pass : fail });
+    return;
+  }
   // Labels local to this condition: the low-word check.
   const low = `${pass}>low${asm.insns.length}`;
   switch (c.op) {
@@ -402,7 +436,8 @@ function emitAbi(asm: Assembler, abi: Abi, runs: Array<{ lo: number; leaf: Leaf 
 /**
  * The profile as a range-search program (see the module's comment), or undefined when it has something this
  * does not model. `resolved` is native `seccompResolve(profile.architectures, names)` for `names`, every name
- * of the profile's rules.
+ * of the profile's rules; `intArguments` the arguments compared by their low words only on 64-bit ABIs (tests
+ * give another table to show the check catches a wrong one).
  *
  * @example
  * const names = [...new Set(profile.syscalls.flatMap((r) => r.names))];
@@ -412,13 +447,14 @@ export function rangeFilter(
   profile: SeccompProfile,
   resolved: ResolvedSyscalls,
   names: readonly string[],
+  intArguments: IntArguments = kernelIntArguments,
 ): Buffer | undefined {
   try {
     const { value: defaultAction, allows } = actionValue(profile.defaultAction, profile.defaultErrnoRet ?? EPERM);
     // A deny-list profile has no ENOSYS stub in front of libseccomp's program, whose handling of numbers
     // beyond its tables is its own: not modelled.
     if (allows) return undefined;
-    const abis = buildAbis(profile, resolved, names);
+    const abis = buildAbis(profile, resolved, names, intArguments);
     const asm = new Assembler();
     const byAudit = new Map<number, Abi[]>();
     for (const abi of abis) byAudit.set(abi.audit, [...(byAudit.get(abi.audit) ?? []), abi]);

@@ -109,8 +109,9 @@ export interface SeccompFilter {
   /** Names in the profile this libseccomp does not know: skipped (they get ENOSYS when newer than the filter). */
   readonly unknownSyscalls: readonly string[];
   /**
-   * Which program `bpf` is: libseccomp's, or the range search shown to give the same verdicts
-   * (src/security/seccomp-ranges.ts). Absent in filters made by hand.
+   * Which program `bpf` is: libseccomp's, or the range search shown to give the same verdicts, but on the
+   * arguments the kernel reads as 32 bits, compared by their low words (src/security/seccomp-ranges.ts,
+   * seccomp-int-args.ts). Absent in filters made by hand.
    */
   readonly compiledBy?: 'ranges' | 'libseccomp';
 }

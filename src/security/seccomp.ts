@@ -1,7 +1,8 @@
 /**
  * Seccomp for containers: profiles (OCI/Docker JSON files, containerd's RuntimeDefault) and their compilation
- * to a BPF program with libseccomp (native/seccomp.cc), then, where it is shown to give the same verdicts, as a
- * much shorter search over syscall-number ranges (seccomp-ranges.ts). A profile is compiled once and cached by
+ * to a BPF program with libseccomp (native/seccomp.cc), then, where it is shown to give the same verdicts (but on
+ * the arguments the kernel reads as 32 bits: seccomp-int-args.ts), as a much shorter search over syscall-number
+ * ranges (seccomp-ranges.ts). A profile is compiled once and cached by
  * its content: building costs milliseconds, loading the prebuilt program in a child well under one.
  * @module
  */
@@ -10,6 +11,7 @@ import fs from 'node:fs';
 import { addonPath, native } from '../native';
 import { decodeBpf, firstDifference } from './bpf-interpreter';
 import { readCachedFilter, writeCachedFilter } from './seccomp-disk-cache';
+import { kernelView } from './seccomp-int-args';
 import { rangeFilter } from './seccomp-ranges';
 import type { SeccompFilter, SeccompProfile } from './seccomp-types';
 
@@ -30,7 +32,7 @@ export { runtimeDefaultProfile } from './seccomp-default';
 const cacheLimit = 64;
 const cache = new Map<string, SeccompFilter>();
 /** Changes whenever the way a profile becomes a program changes: filters cached on disk by an older way are not read. */
-const generation = 'ranges-1';
+const generation = 'ranges-2';
 
 /** A stable text of the profile: bigint values written as `"<digits>n"` (JSON has no 64-bit integers). */
 function canonical(profile: SeccompProfile): string {
@@ -105,7 +107,9 @@ export function compileSeccomp(profile: SeccompProfile, options: CompileOptions 
 /**
  * The profile as a range search (seccomp-ranges.ts) when that is shorter than libseccomp's program `reference`
  * and gives the same action for every syscall number region and argument value either program tells apart, on
- * every architecture of the filter (bpf-interpreter.ts); else undefined (libseccomp's program is used).
+ * every architecture of the filter (bpf-interpreter.ts), libseccomp's being given the arguments as the kernel
+ * reads them (the one difference allowed: the range search compares 32-bit arguments by their low words,
+ * seccomp-int-args.ts); else undefined (libseccomp's program is used).
  */
 function equivalentRanges(profile: SeccompProfile, reference: Buffer): Buffer | undefined {
   const names = [...new Set(profile.syscalls.flatMap((rule) => rule.names))];
@@ -114,7 +118,8 @@ function equivalentRanges(profile: SeccompProfile, reference: Buffer): Buffer | 
   if (ranges === undefined || ranges.length >= reference.length) return undefined;
   const audits = [...new Set(resolved.arches.map((a) => a.audit))];
   try {
-    return firstDifference(decodeBpf(ranges), decodeBpf(reference), audits) === undefined ? ranges : undefined;
+    const view = kernelView(resolved, names);
+    return firstDifference(decodeBpf(ranges), decodeBpf(reference), audits, view) === undefined ? ranges : undefined;
   } catch {
     return undefined; // an opcode the interpreter does not know: not shown equal, so not used
   }

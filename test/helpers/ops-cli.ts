@@ -1,9 +1,11 @@
-// `pod-init get` / `pod-init logs` through the CLI against a podCli() state root, for the integration tests.
+// `pod-init get` / `pod-init logs` through the CLI against a podCli() state root, for the integration tests:
+// through the `pod-init` command npm links (bin/pod-init: exec natively, Node for everything else).
 import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { readAll } from './wait';
 
-const cli = path.resolve(__dirname, '../../pod-init.js');
+/** The `pod-init` command (package.json "bin"), built by `npm ci`. */
+export const podInitBin = path.resolve(__dirname, '../../bin/pod-init');
 
 /** What a command printed and how it ended. */
 export interface CliResult {
@@ -13,16 +15,16 @@ export interface CliResult {
 }
 
 /** Starts `pod-init ARGS` with the pods of `stateRoot`; the caller awaits or kills it. */
-export function startPodInit(stateRoot: string, args: string[]): ChildProcess {
-  return cpSpawn(process.execPath, [cli, ...args], {
+export function startPodInit(stateRoot: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return cpSpawn(podInitBin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, ...env },
   });
 }
 
-/** Runs `pod-init ARGS` to its end. */
-export async function podInit(stateRoot: string, args: string[]): Promise<CliResult> {
-  const child = startPodInit(stateRoot, args);
+/** Runs `pod-init ARGS` to its end (with `env` added to the environment). */
+export async function podInit(stateRoot: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = startPodInit(stateRoot, args, env);
   const [stdout, stderr, code] = await Promise.all([
     readAll(child.stdout),
     readAll(child.stderr),

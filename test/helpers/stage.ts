@@ -25,7 +25,7 @@ function runtimeModules(): string[] {
 
 /**
  * Copies what a separate node process needs to use pod-init (dist/, the addon, pod-pause, the
- * bindings loader, the fixtures) into a world-readable temp dir: CI's clone may sit where other
+ * `pod-init` command, the bindings loader, the fixtures) into a world-readable temp dir: CI's clone may sit where other
  * users (uid 65534) cannot read. Returns the directory; remove it with `fs.rmSync`.
  */
 export function stagePackage(): string {
@@ -34,6 +34,7 @@ export function stagePackage(): string {
   for (const item of [
     'package.json',
     'pod-init.js',
+    'bin/pod-init',
     'dist',
     'build/Release/pod_init.node',
     'build/Release/pod-pause',

@@ -5,13 +5,18 @@
 // /dev/null; -t gives a pty of the container's devpts (size at start and after a resize, Ctrl-C reaching
 // the command, the client's terminal restored), driven by a pty on the test side; kill -9 of the client
 // leaves nothing of the command in the container (negative control: the library without the guard).
+// All of it through the `pod-init` command npm links (bin/pod-init): exec runs in its native client, no
+// Node between the caller and the command (negative control: POD_INIT_NATIVE_EXEC=0, the Node CLI);
+// whatever that client does not take falls back to the Node CLI with the same words and exit codes
+// (compared case by case); `npm install -g` of the package reaches it through npm's symlinks. -i, -t and
+// kill -9 run with a PATH whose `node` refuses to start: only the native client can pass them.
 import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, staticBusybox } from '../helpers/image';
-import { podInit, startPodInit } from '../helpers/ops-cli';
+import { podInit, podInitBin, startPodInit } from '../helpers/ops-cli';
 import { podCli, podManifest } from '../helpers/pod-cli';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { stateLocation } from '../../src/cli/state-location';
@@ -23,7 +28,7 @@ if (!busybox && process.env.POD_INIT_REQUIRE_PRIVILEGES === '1') throw new Error
 const skip = reason ?? (busybox ? undefined : 'no static busybox (apt-get install busybox-static)');
 
 const repo = path.resolve(__dirname, '../..');
-const cli = path.join(repo, 'pod-init.js');
+const cli = podInitBin;
 const ptyClient = path.join(repo, 'test/helpers/pty-client.py');
 
 const manifest = podManifest(
@@ -33,10 +38,39 @@ const manifest = podManifest(
     - name: app
       image: bb
       command: [sleep, "100000"]
-      env: [{ name: PATH, value: /bin }, { name: GREETING, value: hello }]
+      env: [{ name: PATH, value: /bin }, { name: GREETING, value: hello }, { name: SPACED, value: "two  spaces\\nand \\"quotes\\"" }]
       workingDir: /bin
 `,
 );
+
+// Two containers, no default-container annotation: kubectl's "Defaulted container" note.
+const duoManifest = podManifest(
+  'duo',
+  `  containers:
+    - name: a
+      image: bb
+      command: [sleep, "100000"]
+      env: [{ name: PATH, value: /bin }]
+    - name: b
+      image: bb
+      command: [sleep, "100000"]
+      env: [{ name: PATH, value: /bin }]
+`,
+);
+
+/** The Node CLI's exec, for comparisons: the native client is off. */
+const nodeCli = { POD_INIT_NATIVE_EXEC: '0' };
+
+/** The executable of a process (its /proc/PID/exe). */
+function exeOf(pid: number): string {
+  return fs.readlinkSync(`/proc/${pid}/exe`);
+}
+
+/** A process's parent pid (field 4 of /proc/PID/stat). */
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 /** The container's recorded process (pid) and cgroups, from its exec.json in the state root. */
 function containerSpec(stateRoot: string): { pid: number; cgroups?: string[] } {
@@ -76,11 +110,24 @@ function sleepersIn(cgroups: string[], arg: string): number[] {
   });
 }
 
-/** Runs `pod-init exec ARGS` with `input` on its stdin (a pipe), to its end. */
-async function execWithInput(stateRoot: string, args: string[], input: string) {
-  const child = cpSpawn(process.execPath, [cli, 'exec', ...args], {
+/**
+ * A PATH whose `node` refuses to run (then the rest of PATH): an exec that succeeds with it ran in the native
+ * client, whose fallback to the Node CLI would have failed (exit 99, "fell back to node").
+ */
+function nodelessPath(dir: string): string {
+  const bin = path.join(dir, 'no-node');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "pod-init exec fell back to node" >&2\nexit 99\n', {
+    mode: 0o755,
+  });
+  return `${bin}:${process.env.PATH ?? ''}`;
+}
+
+/** Runs `pod-init exec ARGS` with `input` on its stdin (a pipe), to its end (in the native client: `PATH`). */
+async function execWithInput(stateRoot: string, args: string[], input: string, PATH = process.env.PATH) {
+  const child = cpSpawn(cli, ['exec', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, PATH },
   });
   child.stdin.end(input);
   const [stdout, stderr, code] = await Promise.all([
@@ -92,10 +139,10 @@ async function execWithInput(stateRoot: string, args: string[], input: string) {
 }
 
 /** Runs `pod-init exec ARGS` on a terminal of its own (test/helpers/pty-client.py drives it). */
-async function execOnTerminal(stateRoot: string, plan: object, args: string[]) {
-  const child = cpSpawn('python3', [ptyClient, JSON.stringify(plan), process.execPath, cli, 'exec', ...args], {
+async function execOnTerminal(stateRoot: string, plan: object, args: string[], PATH = process.env.PATH) {
+  const child = cpSpawn('python3', [ptyClient, JSON.stringify(plan), cli, 'exec', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+    env: { ...process.env, POD_INIT_STATE_DIR: stateRoot, PATH },
   });
   const [stdout, stderr, code] = await Promise.all([
     readAll(child.stdout),
@@ -110,7 +157,9 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
   const image = path.join(dir, 'image');
   const { stateRoot, run, cleanup } = podCli();
   const exec = (args: string[]) => podInit(stateRoot, ['exec', ...args]);
+  const nativeOnly = nodelessPath(dir);
   let pod: ReturnType<typeof run>;
+  let duo: ReturnType<typeof run> | undefined;
   beforeAll(async () => {
     makeImage(
       image,
@@ -122,12 +171,15 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
     );
     fs.chmodSync(path.join(image, 'IN_IMAGE'), 0o644); // not executable: exec of it is 126
     pod = run(['-q', '--image', `bb=${image}`], manifest);
+    duo = run(['-q', '--image', `bb=${image}`], duoManifest);
     await pollUntil(async () => (await exec(['web', '--', 'true'])).code === 0, 'exec into web works', 30_000);
+    await pollUntil(async () => (await exec(['duo', '-c', 'b', '--', 'true'])).code === 0, 'exec into duo works', 30_000); // prettier-ignore
   }, 60_000);
   afterAll(async () => {
     // A clean end (a killed pod-init leaves its cgroups to the next run's sweep).
     await podInit(stateRoot, ['delete', 'web', '--now']);
-    await pod;
+    await podInit(stateRoot, ['delete', 'duo', '--now']);
+    await Promise.all([pod, duo]);
     cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -196,15 +248,19 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
   }, 60_000);
 
   it('-i hands stdin over and its EOF reaches the command; without -i stdin is /dev/null', async () => {
-    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'wc', '-c'], 'abcdef')).toMatchObject({
+    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'wc', '-c'], 'abcdef', nativeOnly)).toMatchObject({
       code: 0,
       stdout: '6\n',
     });
-    expect(await execWithInput(stateRoot, ['-i', 'web', '--', 'sh', '-c', 'cat; echo eof-seen'], 'x\n')).toMatchObject({
+    expect(
+      await execWithInput(stateRoot, ['-i', 'web', '--', 'sh', '-c', 'cat; echo eof-seen'], 'x\n', nativeOnly),
+    ).toMatchObject({
       code: 0,
       stdout: 'x\neof-seen\n',
     });
-    expect(await execWithInput(stateRoot, ['web', '--', 'sh', '-c', 'cat; echo done'], 'not for it\n')).toMatchObject({
+    expect(
+      await execWithInput(stateRoot, ['web', '--', 'sh', '-c', 'cat; echo done'], 'not for it\n', nativeOnly),
+    ).toMatchObject({
       code: 0,
       stdout: 'done\n',
     });
@@ -217,11 +273,10 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
     expect(r.stderr).toBe('');
     expect([r.code, r.stdout.length]).toEqual([0, 4_000_000]);
     // The same into a shell's pipe (a FIFO, handed over as a description of its own), as `| tar xf -` is.
-    const shell = cpSpawn(
-      'sh',
-      ['-c', `"${process.execPath}" "${cli}" exec web -- busybox head -c 4000000 /dev/zero | wc -c`],
-      { env: { ...process.env, POD_INIT_STATE_DIR: stateRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const shell = cpSpawn('sh', ['-c', `"${cli}" exec web -- busybox head -c 4000000 /dev/zero | wc -c`], {
+      env: { ...process.env, POD_INIT_STATE_DIR: stateRoot },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const [out, err] = await Promise.all([readAll(shell.stdout), readAll(shell.stderr)]);
     expect([err, out.trim()]).toEqual(['', '4000000']);
   }, 60_000);
@@ -238,7 +293,7 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
         { after: 'WINCH', send: '\u0003' },
       ],
     };
-    const result = await execOnTerminal(stateRoot, plan, ['-it', 'web', '--', 'sh', '-c', script]);
+    const result = await execOnTerminal(stateRoot, plan, ['-it', 'web', '--', 'sh', '-c', script], nativeOnly);
     expect(result.stdout).toMatch(/^first 40 132 \/dev\/pts\/(\d+)$/m);
     const n = /\/dev\/pts\/(\d+)/.exec(result.stdout)![1];
     // The pty is the container's own devpts: its /dev/pts lists it.
@@ -256,10 +311,89 @@ describe.skipIf(skip)(titled('pod-init exec', skip), () => {
     expect(warned).toMatchObject({ code: 1, stdout: 'not a tty\n' });
   }, 60_000);
 
+  it('runs in the native client: the command is its child, no Node in between (POD_INIT_NATIVE_EXEC=0: Node)', async () => {
+    const { cgroups } = containerSpec(stateRoot);
+    for (const [arg, env, parentExe] of [
+      ['1004', {}, fs.realpathSync(cli)],
+      ['1005', nodeCli, fs.realpathSync(process.execPath)], // negative control: the Node CLI
+    ] as const) {
+      const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sleep', arg], env);
+      const exited = new Promise<number | null>((resolve) => client.on('exit', resolve));
+      const [pid] = await pollUntil(() => { const p = sleepersIn(cgroups!, arg); return p.length === 1 ? p : undefined; }, `sleep ${arg} running`, 30_000); // prettier-ignore
+      expect(parentOf(pid!)).toBe(client.pid);
+      expect(exeOf(client.pid!)).toBe(parentExe);
+      if (env === nodeCli) {
+        client.kill('SIGKILL'); // its guard ends the sleep (the Node CLI forwards signals only once it runs)
+        await exited;
+      } else {
+        // Signals are forwarded from before the command exists: SIGTERM ends it, 128 + 15 is the client's code.
+        client.kill('SIGTERM');
+        expect(await exited).toBe(143);
+      }
+      await pollUntil(() => sleepersIn(cgroups!, arg).length === 0, `sleep ${arg} gone`);
+    }
+  }, 60_000);
+
+  it("falls back to the Node CLI for all it does not take: the same words and exit codes as the Node CLI's", async () => {
+    const cases = [
+      ['web', '--', 'true'],
+      ['web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
+      ['web', '--', 'sh', '-c', 'env | sort; printf "[%s]" "$SPACED"'],
+      ['nope', '--', 'true'],
+      ['-n', 'other', 'web', '--', 'true'],
+      ['web', '-c', 'nosuch', '--', 'true'],
+      ['web'],
+      ['web', '--'],
+      ['--bogus', 'web', '--', 'true'],
+      ['-c'],
+      ['-h'],
+      ['web', '--', 'nosuch'],
+      ['web', '--', '/IN_IMAGE'],
+      ['-it', 'web', '--', 'tty'],
+      ['-t', '-q', 'web', '--', 'sh', '-c', 'test -t 0 && echo pty'],
+      ['duo', '--', 'true'], // the note, printed once
+      ['duo', '--', 'nosuch'], // the note by the client, then the Node CLI's 127 (run with --quiet)
+      ['-q', 'duo', '--', 'true'],
+      ['pods/duo', '--container=b', '--', 'sh', '-c', 'echo $HOSTNAME'],
+    ];
+    for (const args of cases) {
+      const [native, node] = await Promise.all([exec(args), podInit(stateRoot, ['exec', ...args], nodeCli)]);
+      expect({ args, ...native }).toEqual({ args, ...node });
+    }
+    // The PATH the native-only tests use really stops the fallback: a case for Node fails with it.
+    expect(await podInit(stateRoot, ['exec', 'nope', '--', 'true'], { PATH: nativeOnly })).toEqual({ code: 99, stdout: '', stderr: 'pod-init exec fell back to node\n' }); // prettier-ignore
+    expect((await exec(['duo', '--', 'nosuch'])).stderr).toBe(
+      'Defaulted container "a" out of: a, b\npod-init: exec: "nosuch": executable file not found in $PATH\n',
+    );
+  }, 120_000);
+
+  it("is reached through npm's links: `npm install -g` of the package (the Node CLI for other verbs, exec natively)", async () => {
+    const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-global-'));
+    try {
+      const npm = cpSpawn('npm', ['install', '-g', '--prefix', prefix, '--ignore-scripts', '--offline', '--no-audit', '--no-fund', repo], { stdio: ['ignore', 'pipe', 'pipe'] }); // prettier-ignore
+      const [, npmErr, npmCode] = await Promise.all([readAll(npm.stdout), readAll(npm.stderr), new Promise((resolve) => npm.on('exit', resolve))]); // prettier-ignore
+      expect(npmCode, npmErr).toBe(0);
+      const linked = path.join(prefix, 'bin', 'pod-init');
+      expect(fs.lstatSync(linked).isSymbolicLink()).toBe(true);
+      const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+      const run = async (args: string[]) => {
+        const child = cpSpawn(linked, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_INIT_STATE_DIR: stateRoot } }); // prettier-ignore
+        const [stdout, stderr, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), new Promise((resolve) => child.on('exit', resolve))]); // prettier-ignore
+        return { stdout, stderr, code };
+      };
+      expect(await run(['--version'])).toEqual({ stdout: `${version}\n`, stderr: '', code: 0 });
+      expect(await run(['exec', 'web', '--', 'sh', '-c', 'echo $GREETING'])).toEqual({ stdout: 'hello\n', stderr: '', code: 0 }); // prettier-ignore
+      expect((await run(['get', 'web'])).stdout).toMatch(/^web\s+1\/1\s+Running/m);
+    } finally {
+      fs.rmSync(prefix, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('kill -9 of the client leaves nothing of the command running in the container', async () => {
     const { cgroups } = containerSpec(stateRoot);
     expect(cgroups?.length).toBeGreaterThan(0);
-    const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sh', '-c', 'sleep 1001 & sleep 1002 & wait']);
+    // In the native client (its guard): with a PATH whose node refuses, a fallback could not have run it.
+    const client = startPodInit(stateRoot, ['exec', 'web', '--', 'sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { PATH: nativeOnly }); // prettier-ignore
     const exited = new Promise((resolve) => client.on('exit', resolve));
     await pollUntil(() => sleepersIn(cgroups!, '1001').length + sleepersIn(cgroups!, '1002').length === 2, 'both sleeps running', 30_000); // prettier-ignore
     client.kill('SIGKILL');

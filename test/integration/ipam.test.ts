@@ -44,6 +44,6 @@ describe('Ipam across processes', () => {
       addresses.forEach((address, i) => expect(leases).toContainEqual({ address, podUid: `pod${p}-${i}` })),
     );
     for (const lease of leases) expect(ipam.release(lease.address, lease.podUid)).toBe(true);
-    expect(fs.readdirSync(dir).sort()).toEqual(['.last-ipv4', '.lock']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.cursor-ipv4', '.lock']);
   });
 });

@@ -2,7 +2,8 @@
 // an address of 10.88.0.0/16 on eth0 (veth to the bridge pod-init0), status.podIP and /etc/hosts carry it; a
 // python3 TCP server in the pod is reached from the host at podIP:port, and from a second pod; after the pods
 // end neither their veths nor their leases are left. kill -9 of a pod-init leaves its lease (shown), and the
-// next run sweeps it and says so. Negative control: without the option a pod has only lo. Each test keeps its
+// next run sweeps it and says so. The bridge is the default as root; negative control: with the opt-out
+// (podNetwork loopback) a pod has only lo. Each test keeps its
 // own state root, owners registry and lease directory; traffic goes only to the pods it made. The bridge
 // pod-init0 is made on first use and goes with the last lease. `pod-init run --pod-network bridge` (the CLI) shows the pod IP in
 // -o json, and its veth and lease are gone when it exits. A --pod-cidr overlapping a host route (a bridge the test
@@ -18,7 +19,7 @@ import type { PodRunnerOptions } from '../../src';
 import { addressValue, parseCidr } from '../../src/net/cidr';
 import { defaultLeaseDir } from '../../src/net/ipam';
 import { RouteSocket } from '../../src/net/netlink';
-import { defaultBridge, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
+import { hostHasIpv6, PodNetwork, sweepPodNetworks, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { testNetns } from '../helpers/netns';
 import { useBridgeLock } from '../helpers/bridge-lock';
@@ -35,33 +36,77 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const fixture = path.resolve(__dirname, '../fixtures/run-net-pod.js');
 useBridgeLock(); // one file at a time on pod-init0 (bridge-lock.ts)
 
+/**
+ * This file's bridge and range: root pods of other files (run at the same time) are on pod-init0 by default,
+ * with the shared lease directory; a lease directory of a test's own beside them on one bridge would hand
+ * out their addresses again, and its sweep would take their veths for strays.
+ */
+const testBridge = 'pitest0';
+const testCidr = '10.87.0.0/16';
+const testCidr6 = 'fd70:6f64:696f::/64';
+
 let roots = 0;
-/** A state root, owners registry and lease directory of the test's own. */
-function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'>> & { stateRoot: string } {
+/** A state root, owners registry and lease directory of the test's own, on this file's bridge. */
+function ownRoots(): Required<
+  Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr' | 'podCidr6'>
+> & {
+  stateRoot: string;
+} {
   const dir = path.join(tmp, `r${roots++}`);
   return {
     stateRoot: path.join(dir, 'state'),
     ownersDir: path.join(dir, 'owners'),
     podLeaseDir: path.join(dir, 'leases'),
+    podBridge: testBridge,
+    podCidr: testCidr,
+    podCidr6: testCidr6,
   };
 }
 
+/** The veths of pods of the shared lease directory (other files' pods, or this file's CLI pods while they run). */
+function sharedVeths(): string[] {
+  return leaseFiles(defaultLeaseDir).flatMap((address) => {
+    try {
+      const { podUid } = JSON.parse(fs.readFileSync(path.join(defaultLeaseDir, address), 'utf8')) as { podUid: string };
+      return [vethName(podUid)];
+    } catch {
+      return []; // released meanwhile
+    }
+  });
+}
+
+/**
+ * The links a test of this file could leave: this file's bridge and pod veths (`pi` + 10 hex digits), but not
+ * the veths of the shared lease directory's pods (a lease is there from before its veth is made to after it
+ * is deleted: read before and after the links). Other tools' links (podman's) come and go on a shared host.
+ */
 function linkNames(): string[] {
   const host = RouteSocket.open();
   try {
-    return host.links().map((link) => link.name);
+    const shared = new Set(sharedVeths());
+    const names = host.links().map((link) => link.name);
+    for (const veth of sharedVeths()) shared.add(veth);
+    return names.filter((name) => (name === testBridge || /^pi[0-9a-f]{10}$/.test(name)) && !shared.has(name));
   } finally {
     host.close();
   }
 }
 
+/** The IPv4 leases of a directory (the IPv6 ones, beside them where the host has IPv6, go with them). */
 function leaseFiles(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIP(name) !== 0) : [];
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => net.isIPv4(name)) : [];
 }
 
+/** In the default range: 10.88.0.0/16, or one of 10.89–10.99.0.0/16 beside a host route (podman's bridge) over it. */
 function inRange(address: string): boolean {
-  const cidr = parseCidr('10.88.0.0/16', 'test');
-  return net.isIPv4(address) && addressValue(address) >> 16n === cidr.network >> 16n;
+  const second = Number((addressValue(address) >> 16n) & 0xffn);
+  const cidr = parseCidr('10.0.0.0/8', 'test');
+  return net.isIPv4(address) && addressValue(address) >> 24n === cidr.network >> 24n && second >= 88 && second <= 99;
+}
+
+/** In this file's range. */
+function inTestRange(address: string): boolean {
+  return net.isIPv4(address) && address.startsWith('10.87.');
 }
 
 /** A container running python3: a TCP server on 8080 that answers `hello from HOSTNAME` and closes. */
@@ -91,10 +136,13 @@ function bridgedPod(name: string, containers: string, roots: ReturnType<typeof o
   return startPod(manifest(name, containers), roots.stateRoot, { ...roots, podNetwork: 'bridge' });
 }
 
-/** The negative control's pod: the default network (loopback only). */
+/** The negative control's pod: the opt-out, `--pod-network loopback` (loopback only). */
 function plainPod() {
   const roots = ownRoots();
-  return startPod(manifest('netplain', listInterfaces), roots.stateRoot, { ownersDir: roots.ownersDir });
+  return startPod(manifest('netplain', listInterfaces), roots.stateRoot, {
+    ownersDir: roots.ownersDir,
+    podNetwork: 'loopback',
+  });
 }
 
 /** What a TCP server at address:port says before it closes. */
@@ -117,18 +165,25 @@ const listInterfaces = `
       command: ["sh", "-c", "echo $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort); cat /etc/hosts"]`;
 
 describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)', reason), () => {
-  it('a pod gets an address of the range on eth0; status.podIP and /etc/hosts carry it; without the option only lo', async () => {
-    const bridged = bridgedPod('netifaces', listInterfaces, ownRoots());
+  it('a pod gets an address of the range on eth0 by default; status.podIP and /etc/hosts carry it; with --pod-network loopback only lo', async () => {
+    const roots = ownRoots();
+    const bridged = startPod(manifest('netifaces', listInterfaces), roots.stateRoot, roots); // no podNetwork
     await bridged.started;
     const final = (await bridged.runner.finished) as { status: { podIP: string; podIPs: Array<{ ip: string }> } };
     await bridged.runner.closed;
     const podIP = final.status.podIP;
-    expect(inRange(podIP)).toBe(true);
-    expect(final.status.podIPs).toEqual([{ ip: podIP }]);
+    expect(inTestRange(podIP)).toBe(true);
+    // Dual-stack where the host has IPv6: the ULA /64's address second (this file's range).
+    const ipv6 = final.status.podIPs[1]?.ip;
+    expect(final.status.podIPs).toEqual(hostHasIpv6() ? [{ ip: podIP }, { ip: ipv6 }] : [{ ip: podIP }]);
+    if (ipv6 !== undefined) {
+      expect(ipv6).toMatch(/^fd70:6f64:696f::[0-9a-f]+$/);
+      expect(bridged.timeline).toContain(`ifaces: ${ipv6}\tnetifaces`);
+    }
     expect(bridged.timeline).toContain('ifaces: eth0 lo');
     expect(bridged.timeline).toContain(`ifaces: ${podIP}\tnetifaces`);
 
-    // Negative control: the default pod has loopback only, and 127.0.0.1 as its IP.
+    // Negative control: the opt-out has loopback only, and 127.0.0.1 as its IP.
     const plain = plainPod();
     await plain.started;
     const plainFinal = (await plain.runner.finished) as { status: { podIP: string } };
@@ -138,13 +193,13 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
 
   it('the host reaches a server in the pod at podIP:port, a second pod reaches it too; nothing is left after', async () => {
     const roots = ownRoots();
-    const before = linkNames().filter((name) => name !== 'pod-init0');
+    const before = linkNames().filter((name) => name !== testBridge);
     const a = bridgedPod('netserver', server, roots);
     try {
       await a.started;
       await pollUntil(() => a.timeline.includes('server: listening'), 'the server listens', 30_000);
       const podIP = (a.runner.object().status as { podIP: string }).podIP;
-      expect(inRange(podIP)).toBe(true);
+      expect(inTestRange(podIP)).toBe(true);
       const uidA = a.runner.pod.metadata.uid!;
       expect(linkNames()).toContain(vethName(uidA));
       expect(leaseFiles(roots.podLeaseDir)).toEqual([podIP]);
@@ -166,7 +221,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       const bFinal = (await b.runner.finished) as { status: { podIP: string } };
       await b.runner.closed; // the veth is deleted just after the end is reported
       const bIP = bFinal.status.podIP;
-      expect(inRange(bIP) && bIP !== podIP).toBe(true);
+      expect(inTestRange(bIP) && bIP !== podIP).toBe(true);
       expect(b.timeline).toContain(`client: got hello from netserver from ${bIP}`);
       // B ended: its veth and lease are gone, A's are still there.
       expect(linkNames()).not.toContain(vethName(b.runner.pod.metadata.uid!));
@@ -178,6 +233,77 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     expect(linkNames()).toEqual(before); // the bridge went with the last lease
     expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
   });
+
+  it.skipIf(!hostHasIpv6())(
+    `IPv6: the host reaches the pod's server at its ULA address, the pod the host's at the bridge's${hostHasIpv6() ? '' : ' (skipped: the host has no IPv6: /proc/net/if_inet6 missing or disable_ipv6 set)'}`,
+    async () => {
+      const roots = ownRoots();
+      const before = linkNames().filter((name) => name !== testBridge);
+      const port = 20000 + (process.pid % 20000);
+      const gateway6 = 'fd70:6f64:696f::1';
+      const containers = `
+    - name: v6
+      image: busybox
+      command:
+        - python3
+        - -c
+        - |
+          import socket, threading, time
+          s = socket.socket(socket.AF_INET6)
+          s.bind(("::", 8080))
+          s.listen()
+          def serve():
+              while True:
+                  c, _ = s.accept()
+                  c.sendall(b"hello over v6")
+                  c.close()
+          threading.Thread(target=serve, daemon=True).start()
+          print("listening", flush=True)
+          deadline = time.time() + 30
+          while True:
+              try:
+                  c = socket.create_connection(("${gateway6}", ${port}), timeout=5)
+                  print("host said", c.recv(100).decode(), flush=True)
+                  break
+              except OSError:
+                  if time.time() > deadline:
+                      print("host unreached", flush=True)
+                      break
+                  time.sleep(0.2)
+          time.sleep(600)`;
+      const p = startPod(manifest('netv6', containers), roots.stateRoot, roots);
+      const peers: string[] = [];
+      const hostServer = net.createServer((socket) => {
+        peers.push(socket.remoteAddress ?? '?');
+        socket.end('hi from the host');
+      });
+      try {
+        await p.started;
+        await pollUntil(() => p.timeline.includes('v6: listening'), 'the pod listens', 30_000);
+        const podIPs = (p.runner.object().status as { podIPs: Array<{ ip: string }> }).podIPs.map((i) => i.ip);
+        const ipv6 = podIPs[1]!;
+        expect(ipv6).toMatch(/^fd70:6f64:696f::[0-9a-f]+$/);
+        expect(await fetchGreeting(ipv6, 8080)).toBe('hello over v6');
+        await new Promise<void>((resolve) => hostServer.listen(port, gateway6, resolve));
+        await pollUntil(
+          () => p.timeline.some((l) => l.startsWith('v6: host said') || l === 'v6: host unreached'),
+          'the pod tried the host',
+          40_000,
+        );
+        expect(p.timeline).toContain('v6: host said hi from the host');
+        expect(peers).toEqual([ipv6]);
+        // Probes and podIP stay IPv4.
+        expect((p.runner.object().status as { podIP: string }).podIP).toBe(podIPs[0]);
+      } finally {
+        hostServer.close();
+        p.runner.delete(0);
+        await p.runner.closed;
+      }
+      expect(linkNames()).toEqual(before);
+      expect(fs.readdirSync(roots.podLeaseDir).filter((n) => net.isIP(n) !== 0)).toEqual([]);
+    },
+    90_000,
+  );
 
   it('a new sandbox (its pause killed) gets eth0 again, with the same address', async () => {
     const roots = ownRoots();
@@ -296,6 +422,9 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const anchor = PodNetwork.reserve('anchor-pod', {
       ownersDir: anchorRoots.ownersDir,
       leaseDir: anchorRoots.podLeaseDir,
+      bridge: testBridge,
+      cidr: testCidr,
+      cidr6: testCidr6,
     });
     try {
       const roots = ownRoots();
@@ -309,19 +438,19 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       await p.runner.closed;
       expect(final.status).toMatchObject({ phase: 'Failed', reason: 'FailedCreatePodSandBox' });
       expect(final.status.message).toContain(
-        "--pod-cidr must be the range of the bridge pod-init0, which has 10.88.0.1/16 (pods of another range are running), received '10.233.0.0/16'",
+        `--pod-cidr must be the range of the bridge ${testBridge}, which has ${anchor.lease.gateway}/16 (pods of another range are running), received '10.233.0.0/16'`,
       );
       expect(leaseFiles(roots.podLeaseDir)).toEqual([]);
     } finally {
       anchor.release();
       releasePod(anchorRoots.ownersDir, 'anchor-pod');
     }
-    expect(linkNames()).not.toContain('pod-init0');
+    expect(linkNames()).not.toContain(testBridge);
   });
 
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
     const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
-    const options = { ownersDir, leaseDir };
+    const options = { ownersDir, leaseDir, bridge: testBridge, cidr: testCidr, cidr6: testCidr6 };
     claimPod(ownersDir, 'live-pod'); // owned by this process
     fs.writeFileSync(path.join(ownersDir, 'dead-pod'), '999999999 1\n'); // a pod-init that is gone
     const namespaces = await Promise.all([testNetns(), testNetns(), testNetns()]);
@@ -333,7 +462,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       dead.attach(deadNs!.child.pid!);
       const host = RouteSocket.open();
       try {
-        host.createVeth({ name: vethName('stray-pod'), peer: 'eth0', peerNetnsFd: strayNs!.fd, master: defaultBridge });
+        host.createVeth({ name: vethName('stray-pod'), peer: 'eth0', peerNetnsFd: strayNs!.fd, master: testBridge });
       } finally {
         host.close();
       }
@@ -342,7 +471,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
       const said: string[] = [];
       sweepPodNetworks(options, (m) => said.push(m));
       expect(said.sort()).toEqual([
-        `Removed the network of pod dead-pod (address ${dead.address}, veth ${dead.veth}), left behind by a pod-init that is gone`,
+        `Removed the network of pod dead-pod (address ${dead.addresses.join(' and ')}, veth ${dead.veth}), left behind by a pod-init that is gone`,
         `Removed veth ${vethName('stray-pod')}, whose pod has no address lease`,
       ]);
       const links = linkNames();
@@ -381,7 +510,8 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     const roots = ownRoots();
     const file = path.join(tmp, 'sleeper.yaml');
     fs.writeFileSync(file, manifest('netsleeper', '\n    - { name: c, image: busybox, command: ["sleep", "600"] }'));
-    const child = spawn(process.execPath, [fixture, file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir], {
+    const args = [file, roots.stateRoot, roots.ownersDir, roots.podLeaseDir, roots.podBridge, roots.podCidr, testCidr6];
+    const child = spawn(process.execPath, [fixture, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -391,7 +521,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     try {
       [, podIP, uid] = (await out.waitFor(/^podIP /, 'the pod runs')).split(' ') as [string, string, string];
       await out.waitFor(/"reason":"Started"/, 'the container started');
-      expect(inRange(podIP)).toBe(true);
+      expect(inTestRange(podIP)).toBe(true);
       expect(linkNames()).toContain(vethName(uid));
     } finally {
       child.kill('SIGKILL');

@@ -26,7 +26,8 @@ import {
   podTableName,
   podTableScript,
 } from '../../src/net/nft';
-import { PodNetwork } from '../../src/net/pod-network';
+import { defaultLeaseDir } from '../../src/net/ipam';
+import { PodNetwork, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
 import { native } from '../../src/native';
 import { useBridgeLock } from '../helpers/bridge-lock';
@@ -46,21 +47,58 @@ useBridgeLock(); // one file at a time on pod-init0 (bridge-lock.ts)
 const base = 20000 + ((process.pid * 37) % 4000) * 10;
 const port = (n: number): number => base + n;
 
+/**
+ * This file's bridge and range (pod-network.test.ts's too; the bridge lock keeps the two files apart): root
+ * pods of other files run on pod-init0 by default with the shared lease directory, which a lease directory of
+ * a test's own must not share a bridge with.
+ */
+const testBridge = 'pitest0';
+const testCidr = '10.87.0.0/16';
+const testCidr6 = 'fd70:6f64:696f::/64';
+
 let roots = 0;
 /** A state root, owners registry and lease directory of the test's own (claims go beside the leases). */
-function ownRoots(): Required<Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir'>> & { stateRoot: string } {
+function ownRoots(): Required<
+  Pick<PodRunnerOptions, 'ownersDir' | 'podLeaseDir' | 'podBridge' | 'podCidr' | 'podCidr6'>
+> & {
+  stateRoot: string;
+} {
   const dir = path.join(tmp, `r${roots++}`);
   return {
     stateRoot: path.join(dir, 'state'),
     ownersDir: path.join(dir, 'owners'),
     podLeaseDir: path.join(dir, 'net', 'leases'),
+    podBridge: testBridge,
+    podCidr: testCidr,
+    podCidr6: testCidr6,
   };
 }
 
+/** The veths of pods of the shared lease directory (other files' pods). */
+function sharedVeths(): string[] {
+  const dir = defaultLeaseDir;
+  return (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => net.isIP(n) !== 0) : []).flatMap((address) => {
+    try {
+      const { podUid } = JSON.parse(fs.readFileSync(path.join(dir, address), 'utf8')) as { podUid: string };
+      return [vethName(podUid)];
+    } catch {
+      return []; // released meanwhile
+    }
+  });
+}
+
+/**
+ * The links a test of this file could leave: this file's bridge and pod veths, but not the veths of the shared
+ * lease directory's pods (read before and after the links: see pod-network.test.ts). Other tools' links (podman's)
+ * come and go on a shared host.
+ */
 function linkNames(): string[] {
   const host = RouteSocket.open();
   try {
-    return host.links().map((link) => link.name);
+    const shared = new Set(sharedVeths());
+    const names = host.links().map((link) => link.name);
+    for (const veth of sharedVeths()) shared.add(veth);
+    return names.filter((name) => (name === testBridge || /^pi[0-9a-f]{10}$/.test(name)) && !shared.has(name));
   } finally {
     host.close();
   }
@@ -88,7 +126,7 @@ function tables(): string[] {
 function snapshot(r: ReturnType<typeof ownRoots>) {
   const files = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => !n.startsWith('.')) : []);
   return {
-    links: linkNames().filter((name) => name !== 'pod-init0'),
+    links: linkNames().filter((name) => name !== testBridge),
     ruleset: ruleset(),
     leases: files(r.podLeaseDir),
     claims: files(path.join(path.dirname(r.podLeaseDir), 'ports')),
@@ -97,7 +135,7 @@ function snapshot(r: ReturnType<typeof ownRoots>) {
 
 /** The guard goes with the bridge. */
 function expectGuardWithBridge(): void {
-  expect(tables().includes(`ip ${guardTable}`)).toBe(linkNames().includes('pod-init0'));
+  expect(tables().includes(`ip ${guardTable}`)).toBe(linkNames().includes(testBridge));
 }
 
 /** What a TCP server at address:port says before it closes. */
@@ -240,7 +278,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
         'the servers listen',
       );
       const podIP = (p.runner.object().status as { podIP: string }).podIP;
-      expect(podIP).toMatch(/^10\.88\./);
+      expect(podIP).toMatch(/^10\.87\./);
       expect(tables()).toContain(`ip ${podTableName(p.runner.pod.metadata.uid!)}`);
       expect(await fetchGreeting(podIP, 8080)).toBe('hello from the pod');
       expect(await fetchGreeting('127.0.0.1', tcpHost)).toBe('hello from the pod');
@@ -339,6 +377,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     const file = path.join(tmp, 'killed.yaml');
     fs.writeFileSync(file, manifest('portskilled', sleeper('[]')));
     const child = spawn(process.execPath, [fixture, file, r.stateRoot, r.ownersDir, r.podLeaseDir, `${hostPort}:80`], {
+      env: { ...process.env, TEST_POD_BRIDGE: r.podBridge, TEST_POD_CIDR: r.podCidr, TEST_POD_CIDR6: testCidr6 },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -387,7 +426,13 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     await new Promise<void>((resolve) => service.listen(port(9), '127.0.0.1', resolve));
     const attackerNs = await testNetns();
     claimPod(r.ownersDir, 'attacker');
-    const attacker = PodNetwork.reserve('attacker', { ownersDir: r.ownersDir, leaseDir: r.podLeaseDir });
+    const attacker = PodNetwork.reserve('attacker', {
+      ownersDir: r.ownersDir,
+      leaseDir: r.podLeaseDir,
+      bridge: testBridge,
+      cidr: testCidr,
+      cidr6: testCidr6,
+    });
     const inAttacker = (script: string) =>
       execFileSync('nsenter', ['-t', String(attackerNs.child.pid), '-n', 'sh', '-c', script], { encoding: 'utf8' });
     const client = [
@@ -411,9 +456,9 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
       inAttacker(
         'ip addr flush dev lo && ' + // 127.0.0.1 no longer its own
           'sysctl -qw net.ipv4.conf.eth0.route_localnet=1 && ' +
-          'ip route add 127.0.0.0/8 via 10.88.0.1 dev eth0',
+          `ip route add 127.0.0.0/8 via ${attacker.lease.gateway} dev eth0`,
       );
-      expect(fs.readFileSync('/proc/sys/net/ipv4/conf/pod-init0/route_localnet', 'utf8').trim()).toBe('1');
+      expect(fs.readFileSync(`/proc/sys/net/ipv4/conf/${testBridge}/route_localnet`, 'utf8').trim()).toBe('1');
       const droppedBefore = dropped();
       expect(connect()).toBe('no answer'); // a deadline for what must not happen: the drop is counted below
       expect(dropped()).toBeGreaterThan(droppedBefore);
@@ -425,7 +470,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
         await pollUntil(() => accepted.length > 0, 'the host service saw the connection');
         expect(accepted[0]).toBe(attacker.address);
       } finally {
-        await applyNft(guardTableScript('pod-init0'));
+        await applyNft(guardTableScript(testBridge));
       }
     } finally {
       attacker.release();
@@ -486,9 +531,9 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     const before = snapshot(r);
     const bridged = await probeSources({ podNetwork: 'bridge' }, r);
     expect(bridged.length).toBeGreaterThan(0);
-    expect(new Set(bridged)).toEqual(new Set(['10.88.0.1'])); // the host's side of the bridge
-    // Control: a pod without an IP is probed through a socket inside it, from its own loopback.
-    const plain = await probeSources({}, ownRoots());
+    expect(new Set(bridged)).toEqual(new Set(['10.87.0.1'])); // the host's side of the bridge
+    // Control: a pod without an IP (the opt-out) is probed through a socket inside it, from its own loopback.
+    const plain = await probeSources({ podNetwork: 'loopback' }, ownRoots());
     expect(new Set(plain)).toEqual(new Set(['127.0.0.1']));
     expect(snapshot(r)).toEqual(before);
   }, 60_000);

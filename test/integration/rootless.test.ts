@@ -247,8 +247,9 @@ spec:
     const state = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-rootless-exec-'));
     fs.chmodSync(state, 0o755);
     fs.chownSync(state, 65534, 65534);
+    // Through the `pod-init` command (bin/pod-init): exec in its native client, Node for get and delete.
     const cli = (uid: number, args: string[]) => {
-      const child = cpSpawn(process.execPath, [path.join(staged, 'pod-init.js'), ...args], {
+      const child = cpSpawn(path.join(staged, 'bin', 'pod-init'), args, {
         uid,
         gid: uid,
         cwd: staged,
@@ -282,6 +283,23 @@ spec:
       expect(id, id.stderr).toEqual({ stdout: '0\n', stderr: '', code: 0 });
       const seven = await cli(65534, ['exec', 'sleeper', '--', 'sh', '-c', 'exit 7']);
       expect(seven.code, seven.stderr).toBe(7);
+      // The native client ran it (no Node between the caller and the command): the command's parent is bin/pod-init.
+      const bin = path.join(staged, 'bin', 'pod-init');
+      const client = cpSpawn(bin, ['exec', 'sleeper', '--', 'sleep', '777'], { uid: 65534, gid: 65534, cwd: staged, env: { PATH: process.env.PATH, POD_INIT_STATE_DIR: state }, stdio: 'ignore' }); // prettier-ignore
+      const clientExited = new Promise((resolve) => client.on('exit', resolve));
+      const isSleep = (p: string) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x00777\x00';
+        } catch {
+          return false;
+        }
+      };
+      const sleep = await pollUntil(() => fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && isSleep(p)), 'sleep 777 running'); // prettier-ignore
+      const stat = fs.readFileSync(`/proc/${sleep}/stat`, 'utf8');
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).toBe(client.pid);
+      expect(fs.readlinkSync(`/proc/${client.pid}/exe`)).toBe(fs.realpathSync(bin));
+      client.kill('SIGTERM'); // forwarded: the command's end (128 + 15) is the client's
+      expect(await clientExited).toBe(143);
       const other = await cli(65533, ['exec', 'sleeper', '--', 'id', '-u']);
       // Same state root, but the pod is 65534's: refused by name (kubectl's Forbidden), not as a completed pod.
       expect(other).toEqual({
@@ -337,6 +355,17 @@ spec:
         const listed = await cli(uid, ['get', '-A', '-o', 'name']).done;
         expect(listed.stdout, `user ${uid} sees only its own pod`).toBe(`pod/of-${uid}\n`);
       }
+      // The native exec client finds each user's pod by the same default (<tmpdir>/pod-init-<uid>): with no
+      // node on PATH only it can run the exec (its fallback, the Node CLI, could not even start).
+      const nodeless = async (uid: number, pod: string) => {
+        const env = { PATH: '/nonexistent' };
+        const child = cpSpawn(path.join(staged, 'bin', 'pod-init'), ['exec', pod, '--', '/bin/true'], { uid, gid: uid, cwd: staged, env, stdio: ['ignore', 'pipe', 'pipe'] }); // prettier-ignore
+        const [, stderr, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), new Promise((resolve) => child.on('exit', resolve))]); // prettier-ignore
+        return { uid, code, stderr };
+      };
+      for (const uid of users) expect(await nodeless(uid, `of-${uid}`)).toEqual({ uid, code: 0, stderr: '' });
+      // Negative control: a pod it does not find (another user's, in another state root) is the Node CLI's, which cannot start here.
+      expect(await nodeless(65533, 'of-65534')).toMatchObject({ code: 127, stderr: expect.stringMatching(/^pod-init: cannot start node/) }); // prettier-ignore
       const other = await cli(65533, ['delete', 'of-65534', '--now']).done;
       expect(other.code).toBe(1);
       expect(other.stderr).toContain('pods "of-65534" not found');

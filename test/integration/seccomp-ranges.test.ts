@@ -4,13 +4,18 @@
 // architecture (x86_64, x32, i386 and one neither knows), every syscall number region and every argument value
 // their conditions tell apart (src/security/bpf-interpreter.ts); compileSeccomp uses the shorter program only
 // then. Negative controls: a range program with one action, one argument constant or the x32 check changed is
-// caught; profiles outside what the ranges model stay libseccomp's. The programs are loaded for real in
-// seccomp-compile.test.ts and seccomp-enforce.test.ts.
+// caught; profiles outside what the ranges model stay libseccomp's. The one difference allowed: arguments the
+// kernel reads as 32 bits (socket's, personality's, clone's flags) are compared by their low words, so libseccomp's
+// program is given them as the kernel reads them (src/security/seccomp-int-args.ts); without that view the check
+// finds `socket(AF_ALG | 1 << 32)`, which libseccomp lets through, and a range program that compares them in 64
+// bits (libseccomp's gap) or a 64-bit argument by its low word is caught. The programs are loaded for real in
+// seccomp-compile.test.ts, seccomp-enforce.test.ts and test/escapes/socket-high-bits.test.ts (in a container).
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native';
 import { defaultCapabilities } from '../../src/pod/security/capabilities';
-import { decodeBpf, firstDifference } from '../../src/security/bpf-interpreter';
+import { decodeBpf, firstDifference, runSeccompBpf } from '../../src/security/bpf-interpreter';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompProfile } from '../../src/security/seccomp';
+import { kernelIntArguments, kernelView, type IntArguments } from '../../src/security/seccomp-int-args';
 import { rangeFilter } from '../../src/security/seccomp-ranges';
 
 const X86_64 = 0xc000003e;
@@ -31,10 +36,23 @@ function libseccomp(profile: SeccompProfile): Buffer {
   }).bpf;
 }
 
-function ranges(profile: SeccompProfile): Buffer | undefined {
-  const names = [...new Set(profile.syscalls.flatMap((r) => r.names))];
-  return rangeFilter(profile, native.seccompResolve(profile.architectures, names), names);
+function namesOf(profile: SeccompProfile): string[] {
+  return [...new Set(profile.syscalls.flatMap((r) => r.names))];
 }
+
+function ranges(profile: SeccompProfile, intArguments: IntArguments = kernelIntArguments): Buffer | undefined {
+  const names = namesOf(profile);
+  return rangeFilter(profile, native.seccompResolve(profile.architectures, names), names, intArguments);
+}
+
+/** libseccomp's program is given the 32-bit arguments as the kernel reads them (high words cleared). */
+function viewOf(profile: SeccompProfile) {
+  const names = namesOf(profile);
+  return kernelView(native.seccompResolve(profile.architectures, names), names);
+}
+
+const ALLOW = 0x7fff0000;
+const EPERM = 0x00050001;
 
 const capabilitySets: Array<[string, string[]]> = [
   ["containerd's 14", [...defaultCapabilities]],
@@ -51,7 +69,13 @@ describe('range-search seccomp filters', () => {
       const reference = libseccomp(profile);
       const ours = ranges(profile);
       expect(ours).toBeDefined();
-      expect(firstDifference(decodeBpf(ours!), decodeBpf(reference), [X86_64, I386])).toBeUndefined();
+      expect(firstDifference(decodeBpf(ours!), decodeBpf(reference), [X86_64, I386], viewOf(profile))).toBeUndefined();
+      // Without the view, the difference is libseccomp's gap: socket(2) with AF_ALG (38) or AF_VSOCK (40) in the
+      // low word and a high word set, refused here, let through by libseccomp's 64-bit comparison.
+      const gap = firstDifference(decodeBpf(ours!), decodeBpf(reference), [X86_64, I386]);
+      expect(gap).toMatchObject({ data: { nr: 41, arch: X86_64 }, first: EPERM, second: ALLOW });
+      expect(gap!.data.args[0]! >> 32n).not.toBe(0n);
+      expect([38n, 40n]).toContain(gap!.data.args[0]! & 0xffffffffn);
       expect(ours!.length * 3).toBeLessThan(reference.length);
       const compiled = compileSeccomp(profile);
       expect(compiled.compiledBy).toBe('ranges');
@@ -106,7 +130,56 @@ describe('range-search seccomp filters', () => {
     };
     const ours = ranges(profile);
     expect(ours).toBeDefined();
-    expect(firstDifference(decodeBpf(ours!), decodeBpf(libseccomp(profile)), [X86_64, I386])).toBeUndefined();
+    expect(
+      firstDifference(decodeBpf(ours!), decodeBpf(libseccomp(profile)), [X86_64, I386], viewOf(profile)),
+    ).toBeUndefined();
+  });
+
+  it('compares 32-bit arguments by their low words; a constant with a high word decides such a condition alone', () => {
+    const profile: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [
+        // socketcall allowed outright: i386's socket rules are moot (not modelled otherwise).
+        { names: ['read', 'exit_group', 'socketcall'], action: 'SCMP_ACT_ALLOW' },
+        // ORed: a family above 2^32 (never, as the kernel reads it), or type 1 and protocol below 7 (ANDed).
+        { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x100000000n, op: 'SCMP_CMP_GT' }] },
+        {
+          names: ['socket'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [
+            { index: 1, value: 1, op: 'SCMP_CMP_EQ' },
+            { index: 2, value: 7, op: 'SCMP_CMP_LT' },
+          ],
+        },
+        {
+          names: ['personality'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, value: 0x100000005n, op: 'SCMP_CMP_LE' }],
+        },
+        {
+          names: ['clone'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 0, value: 0xffffffff00000100n, valueTwo: 0x100000100n, op: 'SCMP_CMP_MASKED_EQ' }],
+        },
+        // A 64-bit argument (ioctl's arg) stays compared in 64 bits.
+        { names: ['ioctl'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, value: 0x100000001n, op: 'SCMP_CMP_EQ' }] },
+      ],
+    };
+    const ours = decodeBpf(ranges(profile)!);
+    const reference = decodeBpf(libseccomp(profile));
+    expect(firstDifference(ours, reference, [X86_64, I386], viewOf(profile))).toBeUndefined();
+    expect(firstDifference(ours, reference, [X86_64, I386])).toBeDefined();
+    const run = (nr: number, args: bigint[]) =>
+      runSeccompBpf(ours, { nr, arch: X86_64, args: [...args, 0n, 0n, 0n, 0n, 0n].slice(0, 6) }).action;
+    const high = 1n << 32n;
+    expect(run(41, [high | 2n, 2n, 0n])).toBe(EPERM); // family 2, type 2: neither rule, as the kernel reads it
+    expect(run(41, [2n, high | 1n, high | 6n])).toBe(ALLOW); // type 1, protocol 6
+    expect(run(41, [2n, 1n, 7n])).toBe(EPERM);
+    expect(run(135, [0xffffffffn])).toBe(ALLOW); // every unsigned int is at most 0x100000005
+    expect(run(56, [high | 0x100n])).toBe(EPERM); // the wanted high word is never there
+    expect(run(16, [0n, 0n, high | 1n])).toBe(ALLOW);
+    expect(run(16, [0n, 0n, 1n])).toBe(EPERM);
   });
 
   it('catches a changed action, a changed argument constant and a missing x32 check (negative controls)', () => {
@@ -116,7 +189,7 @@ describe('range-search seccomp filters', () => {
     const changed = (edit: (program: Buffer) => void) => {
       const copy = Buffer.from(ours);
       edit(copy);
-      return firstDifference(decodeBpf(copy), reference, [X86_64, I386]);
+      return firstDifference(decodeBpf(copy), reference, [X86_64, I386], viewOf(profile));
     };
     const find = (code: number, k: number) => decodeBpf(ours).findIndex((i) => i.code === code && i.k === k);
     // The first shared "ret ALLOW" of an ABI answering EPERM instead.
@@ -125,6 +198,34 @@ describe('range-search seccomp filters', () => {
     expect(changed((p) => p.writeUInt32LE(41, find(0x25, 40) * 8 + 4))).toBeDefined();
     // x32 calls sent down the x86_64 search: jset's bit cleared.
     expect(changed((p) => p.writeUInt32LE(0, find(0x45, 0x40000000) * 8 + 4))).toBeDefined();
+    // 32-bit arguments compared in 64 bits (libseccomp's gap, no table): socket(AF_ALG | 1 << 32) let through.
+    const wide = firstDifference(decodeBpf(ranges(profile, {})!), reference, [X86_64, I386], viewOf(profile));
+    expect(wide).toMatchObject({ data: { nr: 41 }, first: ALLOW, second: EPERM });
+  });
+
+  it('catches a 64-bit argument compared by its low word only (a wrong table; negative control)', () => {
+    const profile: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [
+        { names: ['read', 'exit_group'], action: 'SCMP_ACT_ALLOW' },
+        {
+          names: ['ioctl'],
+          action: 'SCMP_ACT_ALLOW',
+          args: [{ index: 1, value: 0x1234567800000001n, op: 'SCMP_CMP_EQ' }],
+        },
+      ],
+    };
+    const wrong = ranges(profile, { ...kernelIntArguments, ioctl: [1] })!;
+    const difference = firstDifference(
+      decodeBpf(wrong),
+      decodeBpf(libseccomp(profile)),
+      [X86_64, I386],
+      viewOf(profile),
+    );
+    // The value the rule allows: libseccomp's program allows it, the wrong one refuses it.
+    expect(difference).toMatchObject({ data: { nr: 16, arch: X86_64 }, first: EPERM, second: ALLOW });
+    expect(difference!.data.args[1]).toBe(0x1234567800000001n);
   });
 
   it('leaves what it does not model to libseccomp', () => {

@@ -147,7 +147,13 @@ describe('rootMounts', () => {
     fs.writeFileSync(file, '');
     const steps = rootMounts({
       root: '/r',
-      image: { lower: image, upper: '/u', work: '/w', userNamespace: true, idmappedLower: { fd: 42, at: '/s/lower' } },
+      image: {
+        lower: image,
+        upper: '/u',
+        work: '/w',
+        userNamespace: true,
+        idmappedLowers: [{ fd: 42, at: '/s/lower' }],
+      },
       shm: '/s',
       binds: [{ source: file, target: '/etc/hosts' }],
     });
@@ -156,6 +162,26 @@ describe('rootMounts', () => {
       'lowerdir=/s/lower,upperdir=/u,workdir=/w,index=off,volatile,userxattr',
     );
     expect(targets(steps, 'mkdir')).not.toContain('/r/etc'); // the image has it: found in `lower`
+    // A pulled image: every layer idmapped and attached, the overlay's lowerdir in the same order.
+    const layered = rootMounts({
+      root: '/r',
+      image: {
+        lower: image,
+        lowers: ['/l/2', '/l/3'],
+        upper: '/u',
+        work: '/w',
+        userNamespace: true,
+        idmappedLowers: [42, 43, 44].map((fd, i) => ({ fd, at: `/s/lower-${i}` })),
+      },
+      shm: '/s',
+      binds: [],
+    });
+    expect(layered.slice(0, 3)).toEqual(
+      [42, 43, 44].map((fd, i) => ({ type: 'move-mount', target: `/s/lower-${i}`, fd })),
+    );
+    expect((layered[3] as { data: string }).data).toBe(
+      'lowerdir=/s/lower-0:/s/lower-1:/s/lower-2,upperdir=/u,workdir=/w,index=off,volatile,userxattr',
+    );
   });
 
   it("hostUsers: false: a detached bind is attached (move-mount) and remounted read-only like a bind; tmpfs mounts are the pod root's", () => {

@@ -152,7 +152,11 @@ describe('pod-init run: security flags', () => {
   });
 
   it('reads --pod-network and --pod-cidr (loopback unless asked)', () => {
-    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ podNetwork: 'loopback', podCidr: undefined });
+    expect(parseRunArgs(['pod.yaml'])).toMatchObject({ podNetwork: undefined, podCidr: undefined, hosts: false });
+    expect(parseRunArgs(['pod.yaml', '--pod-network', 'loopback', '--hosts'])).toMatchObject({
+      podNetwork: 'loopback',
+      hosts: true,
+    });
     expect(parseRunArgs(['pod.yaml', '--pod-network', 'bridge', '--pod-cidr', '10.77.0.0/16'])).toMatchObject({
       podNetwork: 'bridge',
       podCidr: '10.77.0.0/16',

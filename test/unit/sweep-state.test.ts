@@ -57,9 +57,10 @@ describe('sweepStaleState', () => {
   it("removes a running container's exec spec (its process is gone) and keeps the container's logs", () => {
     const dir = stateDir('exec', 'exec-uid');
     fs.writeFileSync(path.join(dir, 'web', 'exec.json'), '{"pid":999999999,"startTime":"1","env":{},"cwd":"/"}');
+    fs.writeFileSync(path.join(dir, 'web', 'exec.records'), 'pid\x00999999999\x00'); // the native client's form
     fs.writeFileSync(path.join(owners, 'exec-uid'), '999999999 12345\n');
     const swept = sweepStaleState(path.join(root, 'state'), owners, () => undefined);
-    expect(swept[0]!.removed).toContain('web/exec.json');
+    expect(swept[0]!.removed).toEqual(expect.arrayContaining(['web/exec.json', 'web/exec.records']));
     expect(fs.readdirSync(path.join(dir, 'web'))).toEqual(['0.log']);
   });
 

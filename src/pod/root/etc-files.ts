@@ -19,7 +19,7 @@ import { hostsFile } from '../volumes';
  */
 export function writeEtcFiles(
   pod: PodSpecObject,
-  o: { stateDir: string; hostname: string; podIP: string; resolvConf?: string; say: Say },
+  o: { stateDir: string; hostname: string; podIP: string | readonly string[]; resolvConf?: string; say: Say },
 ): Bind[] {
   const spec = pod.spec;
   const m = pod.metadata;
