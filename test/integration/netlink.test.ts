@@ -1,8 +1,8 @@
 // Raw rtnetlink (native/netlink.cc, src/net/netlink.ts) on the real kernel: a bridge, a veth pair whose peer is
 // created in a network namespace the test made (named eth0 there), addresses, default routes, then TCP from a
 // socket made in that namespace to a server on the bridge address, over IPv4 and IPv6 (private addresses the
-// test assigned, nothing else is contacted). `ip` only checks results. Every link is deleted and the host's
-// link list is compared before and after.
+// test assigned, nothing else is contacted). `ip` only checks results. Every link is deleted and this file's
+// links on the host (its tag's) are compared before and after: other files' pods make and remove veths meanwhile.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -25,12 +25,14 @@ const n = process.pid % 250;
 const v4 = { gateway: `10.231.${n}.1`, pod: `10.231.${n}.2` };
 const v6 = { gateway: `fd4e:7a1b:${n}::1`, pod: `fd4e:7a1b:${n}::2` };
 
+/** The host's links that this file makes (its bridge and veth names, with its tag). */
 function linkNames(): string[] {
   const host = RouteSocket.open();
   try {
     return host
       .links()
       .map((link) => link.name)
+      .filter((name) => name === bridge || name === veth)
       .sort();
   } finally {
     host.close();
