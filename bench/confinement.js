@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'dist');
 const { native } = require(path.join(dist, 'native'));
-const { compileSeccomp, runtimeDefaultProfile } = require(path.join(dist, 'security', 'seccomp'));
+const { compileSeccomp, libseccompProgram, runtimeDefaultProfile } = require(path.join(dist, 'security', 'seccomp'));
 const { readCgroupLayout } = require(path.join(dist, 'cgroups', 'layout'));
 
 const masks = require(path.join(dist, 'pod', 'security', 'masked-paths'));
@@ -129,17 +129,7 @@ function rootSteps(root, { masks = true } = {}) {
  */
 function seccompDefault() {
   const profile = runtimeDefaultProfile(defaultCapabilities);
-  const libseccomp = native.compileSeccomp({
-    defaultAction: profile.defaultAction,
-    architectures: profile.architectures,
-    syscalls: profile.syscalls.map((r) => ({
-      names: r.names,
-      action: r.action,
-      errno: r.errnoRet,
-      args: r.args ?? [],
-    })),
-  });
-  return { profile, filter: compileSeccomp(profile), libseccomp: { bpf: libseccomp.bpf } };
+  return { profile, filter: compileSeccomp(profile), libseccomp: { bpf: libseccompProgram(profile) } };
 }
 
 /**

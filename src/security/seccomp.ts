@@ -105,6 +105,17 @@ export function compileSeccomp(profile: SeccompProfile, options: CompileOptions 
 }
 
 /**
+ * libseccomp's program of `profile` (what containerd/runc load), without the range search: the reference the
+ * range search is checked against, and the negative control of tests and benches.
+ *
+ * @example
+ * const reference = libseccompProgram(runtimeDefaultProfile(defaultCapabilities)); // classic BPF bytes
+ */
+export function libseccompProgram(profile: SeccompProfile): Buffer {
+  return native.compileSeccomp(nativeShape(profile)).bpf;
+}
+
+/**
  * The profile as a range search (seccomp-ranges.ts) when that is shorter than libseccomp's program `reference`
  * and gives the same action for every syscall number region and argument value either program tells apart, on
  * every architecture of the filter (bpf-interpreter.ts), libseccomp's being given the arguments as the kernel

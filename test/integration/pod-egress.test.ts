@@ -13,12 +13,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PodRunnerOptions } from '../../src';
 import { RouteSocket } from '../../src/net/netlink';
-import { defaultBridge } from '../../src/net/pod-network';
 import { useBridgeLock } from '../helpers/bridge-lock';
 import { testNetns } from '../helpers/netns';
 import { startPod } from '../helpers/pod-runner';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { lineReader } from '../helpers/wait';
+import { ownLinks } from '../helpers/pod-links';
 
 const reason = privilegeSkipReason();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-egress-'));
@@ -89,21 +89,6 @@ function clientManifest(name: string): string {
     `      command: ["python3", "-c", ${JSON.stringify(client)}]`,
     '',
   ].join('\n');
-}
-
-/**
- * `names` and the pod veths (`pi` + 10 hex digits) but those on pod-init0, where other files' pods run at the
- * same time (a veth of this file's left behind would hold this file's bridge, which is listed).
- */
-function ownLinks(host: RouteSocket, names: string[]): string[] {
-  const links = host.links();
-  const shared = links.find((l) => l.name === defaultBridge)?.index;
-  return links
-    .filter(
-      (l) =>
-        names.includes(l.name) || (/^pi[0-9a-f]{10}$/.test(l.name) && (shared === undefined || l.master !== shared)),
-    )
-    .map((l) => l.name);
 }
 
 describe.skipIf(reason !== undefined)(titled('--egress', reason), () => {

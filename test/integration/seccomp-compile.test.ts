@@ -6,8 +6,12 @@
 // to check what the stub and the rules answer, with the same probe unfiltered as the negative control.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/native';
-import { compileSeccomp, runtimeDefaultProfile, type SeccompProfile } from '../../src/security/seccomp';
+import {
+  compileSeccomp,
+  libseccompProgram,
+  runtimeDefaultProfile,
+  type SeccompProfile,
+} from '../../src/security/seccomp';
 
 /** containerd's oci.DefaultCapabilities (src/pod/security/capabilities.ts). */
 const defaultCaps = [...defaultCapabilities];
@@ -82,16 +86,7 @@ describe('compileSeccomp', () => {
   it("compiles containerd's default profile (14 caps): libseccomp's program with the ENOSYS stub in front", () => {
     const profile = runtimeDefaultProfile(defaultCaps, 'x64');
     // libseccomp's build, straight from the addon (compileSeccomp then uses the range search, see below).
-    const { bpf } = native.compileSeccomp({
-      defaultAction: profile.defaultAction,
-      architectures: profile.architectures,
-      syscalls: profile.syscalls.map((r) => ({
-        names: r.names,
-        action: r.action,
-        errno: r.errnoRet,
-        args: r.args ?? [],
-      })),
-    });
+    const bpf = libseccompProgram(profile);
     expect(bpf.length % 8).toBe(0);
     const program = instructions(bpf);
     expect(program.length).toBeGreaterThan(300);
@@ -209,16 +204,7 @@ describe('compileSeccomp', () => {
     const profile = runtimeDefaultProfile(defaultCaps, 'x64');
     const ranges = compileSeccomp(profile);
     expect(ranges.compiledBy).toBe('ranges');
-    const reference = native.compileSeccomp({
-      defaultAction: profile.defaultAction,
-      architectures: profile.architectures,
-      syscalls: profile.syscalls.map((r) => ({
-        names: r.names,
-        action: r.action,
-        errno: r.errnoRet,
-        args: r.args ?? [],
-      })),
-    }).bpf;
+    const reference = libseccompProgram(profile);
     const ours = runProbe(ranges.bpf, argumentProbe);
     expect(ours).toEqual(runProbe(reference, argumentProbe));
     expect(ours).toMatchObject({ vsock: 1, inet: 0, alg: 1, query: 0, norandom: 1, newuser: 1, x32keyctl: 1 });

@@ -14,7 +14,12 @@ import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native';
 import { defaultCapabilities } from '../../src/pod/security/capabilities';
 import { decodeBpf, firstDifference, runSeccompBpf } from '../../src/security/bpf-interpreter';
-import { compileSeccomp, runtimeDefaultProfile, type SeccompProfile } from '../../src/security/seccomp';
+import {
+  compileSeccomp,
+  libseccompProgram,
+  runtimeDefaultProfile,
+  type SeccompProfile,
+} from '../../src/security/seccomp';
 import { kernelIntArguments, kernelView, type IntArguments } from '../../src/security/seccomp-int-args';
 import { rangeFilter } from '../../src/security/seccomp-ranges';
 
@@ -22,19 +27,7 @@ const X86_64 = 0xc000003e;
 const I386 = 0x40000003;
 
 /** libseccomp's program (with the ENOSYS stub), straight from the addon: no cache, no ranges. */
-function libseccomp(profile: SeccompProfile): Buffer {
-  return native.compileSeccomp({
-    defaultAction: profile.defaultAction,
-    defaultErrno: profile.defaultErrnoRet,
-    architectures: profile.architectures,
-    syscalls: profile.syscalls.map((r) => ({
-      names: r.names,
-      action: r.action,
-      errno: r.errnoRet,
-      args: r.args ?? [],
-    })),
-  }).bpf;
-}
+const libseccomp = libseccompProgram;
 
 function namesOf(profile: SeccompProfile): string[] {
   return [...new Set(profile.syscalls.flatMap((r) => r.names))];
