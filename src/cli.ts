@@ -155,15 +155,15 @@ export async function main(args: string[]): Promise<number> {
       return await (await import('./run-command')).runCommand(args.slice(1));
     }
     if (args[0] === 'pull') {
-      const { parsePullArgs, runPull } = await import('./image/pull-command');
+      const { parsePullArgs, runPull } = await import('./cli/pull-command');
       return await runPull(parsePullArgs(args.slice(1)));
     }
     if (args[0] === 'load') {
-      const { parseLoadArgs, runLoad } = await import('./image/load-command');
+      const { parseLoadArgs, runLoad } = await import('./cli/load-command');
       return await runLoad(parseLoadArgs(args.slice(1)));
     }
     if (args[0] === 'images' || args[0] === 'rmi') {
-      const { parseImagesArgs, runImagesVerb } = await import('./image/images-command');
+      const { parseImagesArgs, runImagesVerb } = await import('./cli/images-command');
       return await runImagesVerb(parseImagesArgs(args[0], args.slice(1)), process.stdout, process.stderr);
     }
     if (args[0] === 'volumes') {

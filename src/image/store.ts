@@ -16,7 +16,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataHome } from '../home-dir';
 import { writeFileAtomically } from '../atomic-file';
 import { native } from '../native';
 import { withFileLock, withSharedFileLock } from './lock';
@@ -204,11 +203,13 @@ export class ImageStore {
 /**
  * The default store: on disk, not under the state root (/run is a tmpfs: images would fill memory and go
  * with a reboot) — /var/lib/pod-init/images as root (containers/storage keeps /var/lib/containers), else
- * `$XDG_DATA_HOME/pod-init/images` (~/.local/share/…).
+ * `<data>/pod-init/images`, `data` being the user's data directory ($XDG_DATA_HOME or ~/.local/share: the CLI
+ * reads the environment, src/cli/state-location.ts; a library caller passes its own).
  *
  * @example
- * defaultImageStoreDir(); // '/var/lib/pod-init/images' as root
+ * defaultImageStoreDir(0, '/root/.local/share'); // '/var/lib/pod-init/images'
+ * defaultImageStoreDir(1000, '/home/u/.local/share'); // '/home/u/.local/share/pod-init/images'
  */
-export function defaultImageStoreDir(euid: number = process.geteuid?.() ?? 0, data?: string): string {
-  return euid === 0 ? '/var/lib/pod-init/images' : path.join(data ?? dataHome(process.env, euid), 'pod-init', 'images');
+export function defaultImageStoreDir(euid: number, data: string): string {
+  return euid === 0 ? '/var/lib/pod-init/images' : path.join(data, 'pod-init', 'images');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanDuration, humanSize, parseImagesArgs } from '../../../src/image/images-command';
+import { humanDuration, humanSize, parseImagesArgs } from '../../../src/cli/images-command';
 
 describe('pod-init images, rmi, rmi --prune', () => {
   it.each([

@@ -6,9 +6,10 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { detectLocalSource, loadLocalImages } from './local-image';
+import { detectLocalSource, loadLocalImages } from '../image/local-image';
 import { unpackOptions } from './pull-command';
-import { defaultImageStoreDir, ImageStore } from './store';
+import { ImageStore } from '../image/store';
+import { runLocations } from './state-location';
 
 /** What `pod-init load` was asked. */
 export interface LoadOptions {
@@ -45,7 +46,10 @@ export function parseLoadArgs(args: string[]): LoadOptions {
   const program = loadProgram();
   program.parse(args, { from: 'user' });
   const o = program.opts<{ input: string; imageStore?: string }>();
-  return { input: o.input, storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()) };
+  return {
+    input: o.input,
+    storeDir: path.resolve(o.imageStore ?? runLocations(process.env, process.geteuid?.() ?? 0).imageStoreDir),
+  };
 }
 
 /**

@@ -12,8 +12,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../duration';
 import { PodOptionError } from '../errors';
-import { imageRows, ImageRemoveError, minimumGcAgeMs, pruneImages, removeImage, type Removed } from './gc';
-import { defaultImageStoreDir, ImageStore } from './store';
+import { imageRows, ImageRemoveError, minimumGcAgeMs, pruneImages, removeImage, type Removed } from '../image/gc';
+import { ImageStore } from '../image/store';
+import { runLocations } from './state-location';
 
 /** What one of the three verbs was asked. */
 export type ImagesVerb =
@@ -59,7 +60,7 @@ export function parseImagesArgs(verb: 'images' | 'rmi', args: string[]): ImagesV
   const p = program(verb);
   p.parse(args, { from: 'user' });
   const o = p.opts<{ imageStore?: string; quiet?: boolean; output?: string; minAge?: string; prune?: boolean }>();
-  const storeDir = path.resolve(o.imageStore ?? defaultImageStoreDir());
+  const storeDir = path.resolve(o.imageStore ?? runLocations(process.env, process.geteuid?.() ?? 0).imageStoreDir);
   if (verb === 'images') {
     if (o.output !== undefined && o.output !== 'json') throw new PodOptionError('--output', 'json', o.output);
     return { verb, storeDir, quiet: o.quiet === true, json: o.output === 'json' };

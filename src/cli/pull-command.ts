@@ -6,14 +6,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PodOptionError } from '../errors';
-import { progressLine } from '../cli/pull-progress';
-import { credentialsFrom } from './credentials';
-import { pullImage } from './pull';
-import { ImageReferenceError, parseReference } from './reference';
-import { RegistryClient, type RegistryOptions } from './registry';
-import { defaultImageStoreDir, ImageStore } from './store';
-import { addRegistryFlags, type RegistryFlagValues, registryFlags } from './registry-flags';
-import type { RegistryTrust } from './tls';
+import { progressLine } from './pull-progress';
+import { credentialsFrom } from '../image/credentials';
+import { pullImage } from '../image/pull';
+import { ImageReferenceError, parseReference } from '../image/reference';
+import { RegistryClient, type RegistryOptions } from '../image/registry';
+import { ImageStore } from '../image/store';
+import { runLocations } from './state-location';
+import { addRegistryFlags, type RegistryFlagValues, registryFlags } from '../image/registry-flags';
+import type { RegistryTrust } from '../image/tls';
 
 /** Options every command that pulls shares. */
 export interface ImageOptions {
@@ -91,7 +92,7 @@ export function parsePullArgs(args: string[]): { image: string; options: ImageOp
     quiet: o.quiet === true,
     options: {
       ...registry,
-      storeDir: path.resolve(o.imageStore ?? defaultImageStoreDir()),
+      storeDir: path.resolve(o.imageStore ?? runLocations(process.env, process.geteuid?.() ?? 0).imageStoreDir),
     },
   };
 }
