@@ -6,7 +6,7 @@
 
 /** The API server's field error types, named as in `field.ErrorType` without the `FieldValue` prefix. */
 export type FieldErrorType =
-  'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'NotFound' | 'Forbidden' | 'TooLong';
+  'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'NotFound' | 'Forbidden' | 'TooLong' | 'TooMany';
 
 /** One problem with one field. `message` is the API server's detail (may be empty); `value` the bad value, if shown. */
 export interface FieldError {
@@ -31,10 +31,11 @@ const labels: Record<FieldErrorType, string> = {
   NotFound: 'Not found',
   Forbidden: 'Forbidden',
   TooLong: 'Too long',
+  TooMany: 'Too many',
 };
 
 /** Types whose printed form includes the bad value (the others print only the type and the detail). */
-const showsValue = new Set<FieldErrorType>(['Invalid', 'Duplicate', 'Unsupported', 'NotFound']);
+const showsValue = new Set<FieldErrorType>(['Invalid', 'Duplicate', 'Unsupported', 'NotFound', 'TooMany']);
 
 /**
  * Prints a field error in the API server's wording.
@@ -129,6 +130,17 @@ export function forbidden(field: string, message: string): FieldError {
  */
 export function tooLong(field: string, max: number): FieldError {
   return { field, type: 'TooLong', message: `may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}` };
+}
+
+/**
+ * A `Too many` error for a list of `actual` items over `max` (`field.TooMany`).
+ *
+ * @example
+ * tooMany('spec.containers[0].restartPolicyRules', 21, 20);
+ * // spec.containers[0].restartPolicyRules: Too many: 21: must have at most 20 items
+ */
+export function tooMany(field: string, actual: number, max: number): FieldError {
+  return { field, type: 'TooMany', message: `must have at most ${max} items`, value: actual };
 }
 
 /**

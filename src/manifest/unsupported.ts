@@ -49,7 +49,8 @@ const labelFields = ['appArmorProfile', 'seLinuxOptions', 'seLinuxChangePolicy']
 
 /** Container fields ignored whenever they are set. */
 // imagePullPolicy is not warned: harmless here (an image is a local root, or pulled as the policy says).
-const containerFields = ['resizePolicy', 'restartPolicyRules', 'volumeDevices'] as const;
+// restartPolicy and restartPolicyRules are carried out (src/pod/restart-rules.ts, KEP-5307).
+const containerFields = ['resizePolicy', 'volumeDevices'] as const;
 
 /** The volume sources pod-init mounts; every other source is reported. */
 const mountedSources = new Set([
@@ -77,8 +78,6 @@ const isSet = (value: unknown): boolean =>
 function containerPaths(c: Container, p: string, regular: boolean): string[] {
   const out: string[] = [];
   for (const f of containerFields) if (isSet(c[f])) out.push(child(p, f));
-  // A restartPolicy on an init container makes it a sidecar, which pod-init runs; on a regular one it is KEP-5307.
-  if (regular && c.restartPolicy !== undefined) out.push(child(p, 'restartPolicy'));
   for (const f of ['stdin', 'stdinOnce', 'tty'] as const) if (c[f] === true) out.push(child(p, f));
   const res = c.resources;
   // cpu, memory and hugepages are cgroup limits (src/cgroups); ephemeral-storage and extended resources are not.

@@ -12,6 +12,7 @@ import {
   invalid,
   notFound,
   required,
+  tooMany,
   unsupported,
   type FieldError,
 } from './field-error';
@@ -197,19 +198,37 @@ function validateHandlers(c: Container, ctx: ContainerContext, p: string): Field
   return errors;
 }
 
-function validateRestartRules(c: Container, p: string): FieldError[] {
+/** At most 20 rules per container, 255 exit codes per rule (ContainerRestartRules validation). */
+const MAX_RESTART_RULES = 20;
+const MAX_EXIT_CODES = 255;
+
+/**
+ * `restartPolicyRules` (KEP-5307): only with the container's own `restartPolicy`; action `Restart` (pod-init does
+ * not implement KEP-5532's `RestartAllContainers` and rejects it as an API server without that feature does);
+ * `exitCodes` with operator `In`/`NotIn`. `policyPath` is the container's `restartPolicy` path.
+ */
+function validateRestartRules(c: Container, p: string, policyPath: string): FieldError[] {
+  const rules = c.restartPolicyRules ?? [];
+  if (rules.length === 0) return [];
   const errors: FieldError[] = [];
-  (c.restartPolicyRules ?? []).forEach((rule, i) => {
+  if (c.restartPolicy === undefined)
+    errors.push(required(policyPath, 'must specify restartPolicy when restart rules are used'));
+  if (rules.length > MAX_RESTART_RULES) errors.push(tooMany(p, rules.length, MAX_RESTART_RULES));
+  rules.forEach((rule, i) => {
     const rp = at(p, i);
     const action = rule.action ?? '';
-    if (!['Restart', 'RestartAllContainers'].includes(action)) {
-      errors.push(unsupported(child(rp, 'action'), action, ['Restart', 'RestartAllContainers']));
+    if (action !== 'Restart') errors.push(unsupported(child(rp, 'action'), action, ['Restart']));
+    const codes = rule.exitCodes;
+    if (codes === undefined) {
+      errors.push(required(child(rp, 'exitCodes'), 'must be specified'));
+      return;
     }
-    const operator = rule.exitCodes?.operator ?? '';
-    if (rule.exitCodes === undefined) errors.push(required(child(rp, 'exitCodes')));
-    else if (!['In', 'NotIn'].includes(operator)) {
+    const operator = codes.operator ?? '';
+    if (!['In', 'NotIn'].includes(operator))
       errors.push(unsupported(child(child(rp, 'exitCodes'), 'operator'), operator, ['In', 'NotIn']));
-    }
+    const values = codes.values ?? [];
+    if (values.length > MAX_EXIT_CODES)
+      errors.push(tooMany(child(child(rp, 'exitCodes'), 'values'), values.length, MAX_EXIT_CODES));
   });
   return errors;
 }
@@ -246,10 +265,11 @@ export function validateContainers(containers: readonly Container[], ctx: Contai
     if (names.has(c.name)) errors.push(duplicate(child(cp, 'name'), c.name));
     names.add(c.name);
     errors.push(...validateHandlers(c, ctx, cp));
-    if (c.restartPolicy !== undefined && !['Always', 'OnFailure', 'Never'].includes(c.restartPolicy)) {
+    if ((c.restartPolicy as string | undefined) === '') errors.push(required(child(cp, 'restartPolicy')));
+    else if (c.restartPolicy !== undefined && !['Always', 'OnFailure', 'Never'].includes(c.restartPolicy)) {
       errors.push(unsupported(child(cp, 'restartPolicy'), c.restartPolicy, ['Always', 'OnFailure', 'Never']));
     }
-    errors.push(...validateRestartRules(c, child(cp, 'restartPolicyRules')));
+    errors.push(...validateRestartRules(c, child(cp, 'restartPolicyRules'), child(cp, 'restartPolicy')));
   });
   return [...errors, ...hostPortConflicts(containers, p)];
 }
@@ -288,7 +308,7 @@ export function validateInitContainers(
           errors.push(forbidden(child(cp, name), 'may not be set for init containers without restartPolicy=Always'));
       }
     }
-    errors.push(...validateRestartRules(c, child(cp, 'restartPolicyRules')));
+    errors.push(...validateRestartRules(c, child(cp, 'restartPolicyRules'), child(cp, 'restartPolicy')));
   });
   return errors;
 }

@@ -3,6 +3,7 @@
  * KUBERNETES.md B.6). A pure function of the container statuses.
  * @module
  */
+import { type ContainerRestart, containerShouldRestart } from './restart-rules';
 
 /** The parts of a v1 ContainerStatus the phase depends on. */
 export interface PhaseContainerStatus {
@@ -23,6 +24,8 @@ export interface PhaseInput {
   sidecarStatuses: Array<PhaseContainerStatus | undefined>;
   /** Regular containers. */
   statuses: Array<PhaseContainerStatus | undefined>;
+  /** The regular containers' own restartPolicy/restartPolicyRules (KEP-5307), index by index; none: the pod's. */
+  restarts?: ReadonlyArray<ContainerRestart | undefined>;
   /** The pod is being deleted or was killed (deadline): rule 4a. */
   terminal: boolean;
   /** Whether any regular container has ever started. */
@@ -44,6 +47,10 @@ export function podPhase(input: PhaseInput): PodPhase {
   let succeeded = 0;
   let waiting = 0;
   let unknown = 0;
+  // Stopped containers that will not be restarted: all stopped and one of them restarts is Running.
+  let stoppedForGood = 0;
+  const restarts = (i: number, exitCode: number) =>
+    containerShouldRestart(input.restarts?.[i] ?? {}, input.restartPolicy, exitCode);
   for (const s of input.initStatuses) {
     const t = s?.state?.terminated;
     if (t && t.exitCode !== 0) failedInit++;
@@ -56,26 +63,28 @@ export function podPhase(input: PhaseInput): PodPhase {
       else pendingInit++;
     } else if (!s || (s.state?.waiting && !s.lastState?.terminated)) pendingInit++;
   }
-  for (const s of input.statuses) {
+  input.statuses.forEach((s, i) => {
     if (!s) unknown++;
     else if (s.state?.running) running++;
     else if (s.state?.terminated) {
       stopped++;
+      if (!restarts(i, s.state.terminated.exitCode)) stoppedForGood++;
       if (s.state.terminated.exitCode === 0) succeeded++;
     } else if (s.state?.waiting) {
-      if (s.lastState?.terminated) stopped++;
-      else waiting++;
+      if (s.lastState?.terminated) {
+        stopped++;
+        if (!restarts(i, s.lastState.terminated.exitCode)) stoppedForGood++;
+      } else waiting++;
     } else unknown++;
-  }
+  });
   if (failedInit > 0 && input.restartPolicy === 'Never') return 'Failed';
   if ((pendingInit > 0 && !input.anyContainerStarted) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (input.terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
-    if (input.restartPolicy === 'Always') return 'Running';
-    if (stopped === succeeded) return 'Succeeded';
-    if (input.restartPolicy === 'Never') return 'Failed';
-    return 'Running';
+    // With pod-level policies only this is the older table: Always Running, OnFailure Running on a failure.
+    if (stopped !== stoppedForGood) return 'Running';
+    return stopped === succeeded ? 'Succeeded' : 'Failed';
   }
   return 'Pending';
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Backoff } from './backoff';
+import { type ContainerRestart, containerShouldRestart } from './restart-rules';
 
 /** What the executor observed of one container. */
 export interface ContainerView {
@@ -21,6 +22,8 @@ export interface ContainerView {
   backoffKey: string;
   /** Running, and to be killed (a failed liveness or startup probe or postStart hook, a changed definition). */
   kill?: { message: string; graceSeconds: number };
+  /** A regular container's own `restartPolicy` and `restartPolicyRules` (KEP-5307), when it has them. */
+  restart?: ContainerRestart;
 }
 
 /** What {@link decide} needs. */
@@ -44,21 +47,23 @@ export type PodAction =
   | { type: 'kill'; name: string; message: string; graceSeconds: number };
 
 /**
- * Whether an exited container restarts (B.3): sidecars always; regular and init containers by the
- * pod's policy (`Always` acts as `OnFailure` for regular init containers).
+ * Whether an exited container restarts (B.3): sidecars always; init containers by the pod's policy
+ * (`Always` acts as `OnFailure` for them); regular containers by their first matching restart rule, else
+ * their own restartPolicy, else the pod's (restart-rules.ts).
  *
  * @example
  * shouldRestart('OnFailure', 'regular', 0); // false
+ * shouldRestart('Never', 'regular', 42, { restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] }); // true
  */
 export function shouldRestart(
   policy: PodView['restartPolicy'],
   kind: ContainerView['kind'],
   exitCode: number,
+  container: ContainerRestart = {},
 ): boolean {
   if (kind === 'sidecar') return true;
   if (kind === 'init') return policy !== 'Never' && exitCode !== 0;
-  if (policy === 'Always') return true;
-  return policy === 'OnFailure' && exitCode !== 0;
+  return containerShouldRestart(container, policy, exitCode);
 }
 
 /**
@@ -120,7 +125,7 @@ export function decide(view: PodView, backoff: Backoff, now: number): PodAction[
     else if (!c.lastExit) {
       start(c);
       active++;
-    } else if (shouldRestart(view.restartPolicy, 'regular', c.lastExit.exitCode)) {
+    } else if (shouldRestart(view.restartPolicy, 'regular', c.lastExit.exitCode, c.restart)) {
       start(c);
       active++;
     }

@@ -688,7 +688,8 @@ export class PodRunner extends EventEmitter {
     const ended = await instanceEnd(r.spec, instance, status, {
       ...(this.#cgroups.cgroups !== undefined ? { cgroups: this.#cgroups.cgroups } : {}),
       mayRestart: (code) =>
-        !this.#state.terminating && (r.definitionChanged || shouldRestart(this.#state.restartPolicy, r.kind, code)),
+        !this.#state.terminating &&
+        (r.definitionChanged || shouldRestart(this.#state.restartPolicy, r.kind, code, r.spec)),
     });
     this.#probes.delete(instance.id);
     this.#observe(ended);

@@ -7,6 +7,7 @@
 import { type ContainerRecord, isRunning } from './records';
 import type { ContainerView, PodView } from './reconcile';
 import type { InstanceState } from './reduce';
+import { restartFields } from './restart-rules';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- for {@link}
 import type { decide } from './reconcile';
 
@@ -38,6 +39,7 @@ export function reconcileView(
       started: isRunning(r) && r.current!.started !== false,
       backoffKey: backoffKey(r),
     };
+    if (r.kind === 'regular' && r.spec.restartPolicy !== undefined) v.restart = restartFields(r.spec);
     const kill = (r.current as InstanceState | undefined)?.killRequest;
     if (v.running && kill !== undefined) v.kill = kill;
     // A regular init container that ran in an earlier sandbox counts as never run: it runs again.

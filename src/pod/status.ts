@@ -6,6 +6,7 @@
 import { type PhaseContainerStatus, type PodPhase, podPhase } from './phase';
 import { type ContainerRecord, type Instance, isRunning } from './records';
 import { messageShare, truncateBytes } from './termination';
+import { restartFields } from './restart-rules';
 
 /** A v1 ContainerStatus. */
 export interface ContainerStatusObject {
@@ -145,6 +146,7 @@ export function podStatus(records: ContainerRecord[], ctx: StatusContext): Recor
       initStatuses: of('init').map((s, i) => (initRecords[i]!.current ? phaseView(s) : undefined)),
       sidecarStatuses: of('sidecar').map(phaseView),
       statuses: regular.map(phaseView),
+      restarts: records.filter((r) => r.kind === 'regular').map((r) => restartFields(r.spec)),
       terminal: ctx.terminal,
       anyContainerStarted: ctx.anyContainerStarted,
     });

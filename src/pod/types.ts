@@ -37,6 +37,8 @@ export interface ContainerSpec {
     secretRef?: { name: string; optional?: boolean };
   }>;
   restartPolicy?: string;
+  /** KEP-5307 exit-code rules (src/pod/restart-rules.ts). */
+  restartPolicyRules?: Array<{ action?: string; exitCodes?: { operator?: string; values?: number[] } }>;
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
   securityContext?: ContainerSecurityFields;

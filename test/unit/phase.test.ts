@@ -65,4 +65,29 @@ describe('podPhase', () => {
       }),
     ).toBe('Succeeded');
   });
+
+  it('rule 4b with container policies (KEP-5307): a stopped container that will restart keeps it Running', () => {
+    const rule42 = {
+      restartPolicy: 'Never',
+      restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }],
+    };
+    expect(phase({ restartPolicy: 'Never', statuses: [crashLoop(1)], restarts: [{ restartPolicy: 'Always' }] })).toBe(
+      'Running',
+    );
+    expect(phase({ restartPolicy: 'Never', statuses: [crashLoop(42)], restarts: [rule42] })).toBe('Running');
+    expect(phase({ restartPolicy: 'Never', statuses: [exited(1)], restarts: [rule42] })).toBe('Failed');
+    expect(phase({ restartPolicy: 'Always', statuses: [exited(0)], restarts: [{ restartPolicy: 'Never' }] })).toBe(
+      'Succeeded',
+    );
+    expect(phase({ restartPolicy: 'Always', statuses: [exited(3)], restarts: [{ restartPolicy: 'OnFailure' }] })).toBe(
+      'Running',
+    );
+    expect(
+      phase({
+        restartPolicy: 'Always',
+        statuses: [exited(0), exited(3)],
+        restarts: [{ restartPolicy: 'OnFailure' }, { restartPolicy: 'Never' }],
+      }),
+    ).toBe('Failed');
+  });
 });

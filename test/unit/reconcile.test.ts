@@ -110,4 +110,17 @@ describe('shouldRestart (B.3)', () => {
   ] as const)('%s %s exit %d -> %s', (policy, kind, code, expected) => {
     expect(shouldRestart(policy, kind, code)).toBe(expected);
   });
+
+  it("restarts a regular container by its own restart rule, not the pod's Never (KEP-5307)", () => {
+    const restart = {
+      restartPolicy: 'Never',
+      restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }],
+    };
+    const pod = (code: number) =>
+      view({ restartPolicy: 'Never', initialized: true, regular: [c('w', 'regular', { ...exited(code), restart })] });
+    expect(decide(pod(42), new Backoff(), 0)).toEqual([{ type: 'start', name: 'w' }]);
+    expect(decide(pod(1), new Backoff(), 0)).toEqual([{ type: 'kill-pod', reason: 'Completed' }]);
+    expect(shouldRestart('Always', 'regular', 0, { restartPolicy: 'Never' })).toBe(false);
+    expect(shouldRestart('Never', 'regular', 0, { restartPolicy: 'Always' })).toBe(true);
+  });
 });

@@ -254,6 +254,80 @@ describe('validatePod: errors in the API server wording', () => {
         'spec.containers[1].restartPolicy: Unsupported value: "Maybe": supported values: "Always", "Never", "OnFailure"',
       ],
     ],
+    [
+      'restartPolicyRules without a container restartPolicy',
+      (p) =>
+        (p.spec.containers[1].restartPolicyRules = [
+          { action: 'Restart', exitCodes: { operator: 'In', values: [42] } },
+        ]),
+      ['spec.containers[1].restartPolicy: Required value: must specify restartPolicy when restart rules are used'],
+    ],
+    [
+      'empty restartPolicy on a regular container',
+      (p) => (p.spec.containers[1].restartPolicy = ''),
+      ['spec.containers[1].restartPolicy: Required value'],
+    ],
+    [
+      'restart rule action other than Restart',
+      (p) => {
+        p.spec.containers[1].restartPolicy = 'Never';
+        p.spec.containers[1].restartPolicyRules = [
+          { action: 'RestartAllContainers', exitCodes: { operator: 'In', values: [1] } },
+        ];
+      },
+      [
+        'spec.containers[1].restartPolicyRules[0].action: Unsupported value: "RestartAllContainers": supported values: "Restart"',
+      ],
+    ],
+    [
+      'restart rule without exitCodes',
+      (p) => {
+        p.spec.containers[1].restartPolicy = 'Never';
+        p.spec.containers[1].restartPolicyRules = [{ action: 'Restart' }];
+      },
+      ['spec.containers[1].restartPolicyRules[0].exitCodes: Required value: must be specified'],
+    ],
+    [
+      'restart rule operator',
+      (p) => {
+        p.spec.containers[1].restartPolicy = 'Never';
+        p.spec.containers[1].restartPolicyRules = [
+          { action: 'Restart', exitCodes: { operator: 'Equals', values: [1] } },
+        ];
+      },
+      [
+        'spec.containers[1].restartPolicyRules[0].exitCodes.operator: Unsupported value: "Equals": supported values: "In", "NotIn"',
+      ],
+    ],
+    [
+      'too many restart rules',
+      (p) => {
+        p.spec.containers[1].restartPolicy = 'Never';
+        p.spec.containers[1].restartPolicyRules = Array.from({ length: 21 }, () => ({
+          action: 'Restart',
+          exitCodes: { operator: 'In', values: [42] },
+        }));
+      },
+      ['spec.containers[1].restartPolicyRules: Too many: 21: must have at most 20 items'],
+    ],
+    [
+      'too many exit codes in a rule',
+      (p) => {
+        p.spec.containers[1].restartPolicy = 'Never';
+        p.spec.containers[1].restartPolicyRules = [
+          { action: 'Restart', exitCodes: { operator: 'NotIn', values: Array.from({ length: 256 }, (_, i) => i) } },
+        ];
+      },
+      ['spec.containers[1].restartPolicyRules[0].exitCodes.values: Too many: 256: must have at most 255 items'],
+    ],
+    [
+      'restart rules on an init container without restartPolicy',
+      (p) =>
+        (p.spec.initContainers[0].restartPolicyRules = [
+          { action: 'Restart', exitCodes: { operator: 'In', values: [42] } },
+        ]),
+      ['spec.initContainers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used'],
+    ],
     // init containers and sidecars
     [
       'init restartPolicy other than Always',
@@ -810,6 +884,17 @@ describe('validatePod: warnings', () => {
       'valid in Kubernetes but not implemented by pod-init (ignored): spec.volumes[3].nfs',
       `spec.volumes[2].nfs: pod-init cannot mount this volume type: container "${pod.spec.containers[1].name}" would wait in ContainerCreating (FailedMount)`,
     ]);
+  });
+
+  it('does not report a regular container restartPolicy and restartPolicyRules (carried out, KEP-5307)', () => {
+    const pod = validPod();
+    pod.spec.containers[1].restartPolicy = 'Never';
+    pod.spec.containers[1].restartPolicyRules = [
+      { action: 'Restart', exitCodes: { operator: 'In', values: [42] } },
+      { action: 'Restart', exitCodes: { operator: 'NotIn', values: [0, 1] } },
+    ];
+    pod.spec.initContainers[1].restartPolicyRules = [{ action: 'Restart', exitCodes: { operator: 'In', values: [3] } }];
+    expect(validatePod(pod, related)).toEqual({ errors: [], warnings: [] });
   });
 
   it('does not report the securityContext fields pod-init carries out', () => {
