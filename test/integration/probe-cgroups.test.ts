@@ -1,9 +1,10 @@
 // Exec probes and exec hooks run in the container's cgroups, as the kubelet's do through the CRI's ExecSync
 // and as `pod-init exec` does: a readiness probe, a liveness probe and a postStart hook each write their own
-// /proc/self/cgroup into an emptyDir, and the container prints them next to its own. Their memory (v1) and
-// v2 lines name the container's cgroup, not the pod's and not pod-init's. A postStart hook and an exec
-// readiness probe that outlive their container (a shared pid namespace keeps them alive) are killed when the
-// restart empties the container's cgroup, while the pod runs on.
+// /proc/self/cgroup into an emptyDir, and the container prints them next to its own (a preStop hook's too,
+// at the stop). Their memory (v1) and v2 lines name the container's cgroup, not the pod's and not
+// pod-init's. A postStart hook and an exec readiness probe that outlive their container (a shared pid
+// namespace keeps them alive) are killed when the restart empties the container's cgroup, while the pod
+// runs on.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,7 @@ function sleepers(arg: string): number[] {
 }
 
 describe.skipIf(reason)(titled("exec probes and hooks in the container's cgroups", reason), () => {
-  it("a readiness probe, a liveness probe and a postStart hook see the container's memory and v2 cgroups", async () => {
+  it("a readiness probe, a liveness probe and postStart and preStop hooks see the container's memory and v2 cgroups", async () => {
     // Each writes its /proc/self/cgroup (to a temporary name first: the container reads only whole files).
     const write = (file: string) =>
       `{ exec: { command: [sh, -c, 'cat /proc/self/cgroup > /w/${file}.tmp && mv /w/${file}.tmp /w/${file}'] } }`;
@@ -63,7 +64,7 @@ spec:
         - sh
         - -c
         - >-
-          trap "exit 0" TERM;
+          trap 'sed "s|^|stop |" /w/stop; echo stopped; exit 0' TERM;
           until [ -f /w/ready ] && [ -f /w/live ] && [ -f /w/hook ]; do sleep 0.05; done;
           for f in ready live hook; do sed "s|^|$f |" /w/$f; done;
           sed "s|^|self |" /proc/self/cgroup;
@@ -74,6 +75,7 @@ spec:
       livenessProbe: ${write('live')}
       lifecycle:
         postStart: ${write('hook')}
+        preStop: ${write('stop')}
 `,
       stateRoot,
     );
@@ -96,7 +98,16 @@ spec:
       const ours = cgroupPaths(fs.readFileSync('/proc/self/cgroup', 'utf8'));
       expect(ours['memory']).not.toBe(self['memory']);
       expect(ours['']).not.toBe(self['']);
-      for (const who of ['ready', 'live', 'hook']) {
+      // preStop runs before the stop signal, whose trap prints what it wrote.
+      pod.runner.delete(5);
+      await pollUntil(() => pod.runner.logs('c').some((l) => l.line === 'stopped'), 'the container to stop', 30_000); // prettier-ignore
+      lines.push(
+        ...pod.runner
+          .logs('c')
+          .map((l) => l.line)
+          .filter((l) => l.startsWith('stop ')),
+      );
+      for (const who of ['ready', 'live', 'hook', 'stop']) {
         const seen = of(who);
         expect({ who, memory: seen['memory'], v2: seen[''] }).toEqual({ who, memory: self['memory'], v2: self[''] });
         expect(seen).toEqual(self); // every hierarchy, not only those two
