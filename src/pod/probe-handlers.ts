@@ -1,7 +1,7 @@
 /**
  * One probe attempt, as the kubelet's probers do it (pkg/probe/exec, http, tcp; KUBERNETES.md B.8):
- * `exec` runs the command inside the container's namespaces with its environment and user, exit 0 is
- * success, running past `timeoutSeconds` a failure; `httpGet` and `tcpSocket` connect from pod-init over
+ * `exec` runs the command inside the container's namespaces and cgroups with its environment and user
+ * (as the CRI's ExecSync, and `pod-init exec`), exit 0 is success, running past `timeoutSeconds` a failure; `httpGet` and `tcpSocket` connect from pod-init over
  * a socket made in the pod's network namespace (the kubelet connects from the node to the pod IP,
  * which here is the pod's own 127.0.0.1), 200 ≤ status < 400 is success, redirects to the same host
  * are followed.
@@ -62,6 +62,12 @@ export interface ProbeTarget {
    * probes and hooks dial from the host, as the kubelet's do, instead of from a socket inside the pod.
    */
   fromHost?: boolean;
+  /**
+   * The container's cgroup directories (one per v1 hierarchy, or the v2 one): exec probes and hooks are
+   * placed there as `pod-init exec` is (SpawnOptions.cgroups), so their CPU, memory and pids count against
+   * the container's limits and its cgroup's removal kills them.
+   */
+  cgroups?: string[];
   /** The container's workingDir: where exec probes and hooks run. */
   cwd?: string;
   /** The container's ports, for named probe ports. */
@@ -109,6 +115,7 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
       ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
       ...(target.noNewPrivileges === true ? { noNewPrivileges: true } : {}),
       ...(target.seccomp !== undefined ? { seccomp: target.seccomp } : {}),
+      ...(target.cgroups !== undefined ? { cgroups: target.cgroups } : {}),
     });
   } catch (error) {
     // The container went away meanwhile, or the command cannot run: an error, not a probe failure.

@@ -648,6 +648,7 @@ export class PodRunner extends EventEmitter {
       cwd: prepared.cwd,
       ports: r.spec.ports ?? [],
       ...prepared.confinement,
+      ...this.#cgroupOption(name),
     };
     const postStart = r.spec.lifecycle?.postStart;
     this.#observe({ type: 'started', container: name, instance, postStart: postStart !== undefined });
