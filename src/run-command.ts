@@ -12,7 +12,7 @@ import { PodOptionError } from './errors';
 import { progressLine } from './cli/pull-progress';
 import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
-import { applySignal, takeApplyRequest } from './pod/apply-request';
+import { applySignal, takeApplyChanges } from './pod/apply-request';
 import { takeDeleteRequest } from './pod/delete-request';
 import { type LoadedPod, loadPod, loadPods } from './pod/load';
 import { readManifests } from './cli/manifest-files';
@@ -207,11 +207,13 @@ export async function runPod(options: RunOptions, supervised?: Supervised, loade
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onHangUp = () => print(out, 'pod-init: SIGHUP ignored: a detached pod is deleted with pod-init delete\n');
   for (const signal of signals) process.on(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
-  // `pod-init apply` of new images: a request file, then SIGUSR2 (apply-request.ts).
+  // `pod-init apply` of new images, commands or args: a request file, then SIGUSR2 (apply-request.ts).
   const onApply = () => {
-    const images = takeApplyRequest(runner.stateDir);
-    if (images !== undefined)
-      runner.changeImages(images).catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
+    const changes = takeApplyChanges(runner.stateDir);
+    if (changes !== undefined)
+      runner
+        .changeContainers(changes)
+        .catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
   };
   process.on(applySignal, onApply);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => runner.delete(), options.timeoutMs);

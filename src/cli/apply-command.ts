@@ -3,8 +3,10 @@
  * validated as `run -f` reads them, all before any is applied), one line each. No live pod of that namespace
  * and name: `run -d` (`pod/NAME created`). A live one: the manifest is compared with its spec as the
  * API server compares an update (ops/pod-update.ts): the same → `pod/NAME unchanged`; a change it
- * forbids → its message and a diff, exit 1. New container images → `pod/NAME configured`: the pod's
- * pod-init restarts those containers (apply-request.ts, runner.changeImages), as the kubelet does. The
+ * forbids → its message and a diff, exit 1. New container images, commands or args → `pod/NAME
+ * configured`: the pod's pod-init restarts those containers (apply-request.ts, runner.changeContainers),
+ * as the kubelet does for a changed container hash. The API server refuses command and args changes in a
+ * running pod: pod-init carries them out on this host and warns that a cluster would refuse them. The
  * other changes the API server allows (labels, annotations, a lower activeDeadlineSeconds, added
  * tolerations) are not carried out into a running pod yet: said so, exit 1, nothing changed (delete
  * and apply again). A pod that has finished is a record, not a running pod: apply starts a new
@@ -16,6 +18,7 @@ import { KubectlError } from '../ops/errors';
 import { findPod, type StateLocation } from '../ops/pod-list';
 import { comparePods, type ComparedPod } from '../ops/pod-update';
 import { applySignal, writeApplyRequest } from '../pod/apply-request';
+import type { ContainerChange } from '../pod/container-changes';
 import { type LoadedSetPod, loadPods } from '../pod/load';
 import { ownerPid } from '../pod/owners';
 import { parseRunArgs, type RunOptions } from '../run-args';
@@ -47,12 +50,14 @@ function applyHelp(): never {
     .addHelpText(
       'after',
       `
-Prints, for each Pod, pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images: those
-containers are restarted, as the kubelet does). A change the API server forbids in a running pod is
-refused with its message and a diff of the spec (exit 1); other allowed changes (labels, annotations,
-activeDeadlineSeconds, tolerations) are not carried out yet (exit 1, nothing changed). A refused Pod does
-not stop the others (exit 1 at the end). pod-init run's
-options (--image, --restart-backoff, ...) apply to a pod that is created.`,
+Prints, for each Pod, pod/NAME created, pod/NAME unchanged, or pod/NAME configured (new container images,
+commands or args: those running containers are restarted, as the kubelet does for a changed container spec,
+the others go on). The API server refuses command and args changes in a running pod (only image may change):
+pod-init carries them out on this host, with a Warning that a cluster would refuse the same apply.
+Any other change the API server forbids in a running pod is refused with its message and a diff of the
+spec (exit 1); other allowed changes (labels, annotations, activeDeadlineSeconds, tolerations) are not
+carried out yet (exit 1, nothing changed). A refused Pod does not stop the others (exit 1 at the end).
+pod-init run's options (--image, --restart-backoff, ...) apply to a pod that is created.`,
     )
     .exitOverride()
     .parse(['--help'], { from: 'user' });
@@ -146,29 +151,37 @@ async function applyOne(
   const namespace = inManifest ?? 'default';
   const found = findPod(location, namespace, pod.metadata.name);
   if (found === undefined || !found.live) return runDetached(options.run, options.runArgs, text);
-  const verdict = comparePods(found.pod as unknown as ComparedPod, pod as unknown as ComparedPod);
+  const current = found.pod as unknown as ComparedPod;
+  const next = pod as unknown as ComparedPod;
+  // Command and args too (pod-init's extension); anything else refused in the API server's own words.
+  const verdict = comparePods(current, next, { commands: true });
   if (verdict.kind === 'unchanged') {
     out.write(`pod/${pod.metadata.name} unchanged\n`);
     return 0;
   }
   if (verdict.kind === 'forbidden') {
-    err.write(`${new KubectlError(verdict.message).message.trimEnd()}\n`);
+    const strict = comparePods(current, next);
+    const message = strict.kind === 'forbidden' ? strict.message : verdict.message;
+    err.write(`${new KubectlError(message).message.trimEnd()}\n`);
     return 1;
   }
-  const imagesOnly = verdict.changes.every((c) => /^spec\.(initContainers|containers)\[\d+\]\.image$/.test(c));
+  const containersOnly = verdict.changes.every((c) =>
+    /^spec\.(initContainers|containers)\[\d+\]\.(image|command|args)$/.test(c),
+  );
   const owner = ownerPid(location.ownersDir, found.pod.metadata.uid ?? '');
-  if (!imagesOnly || owner === undefined) {
+  if (!containersOnly || owner === undefined) {
     err.write(
       `error: pod-init does not carry out these changes to a running pod yet (${verdict.changes.join(', ')}): nothing was changed\n` +
         `hint: pod-init delete ${pod.metadata.name} --wait, then apply again\n`,
     );
     return 1;
   }
-  // The pod's pod-init restarts the containers whose image changed (runner.changeImages).
-  const images: Record<string, string> = {};
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) images[c.name] = c.image ?? '';
+  // The pod's pod-init restarts the containers whose image, command or args changed (runner.changeContainers).
+  const changes: Record<string, ContainerChange> = {};
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers])
+    changes[c.name] = { image: c.image ?? '', command: c.command ?? null, args: c.args ?? null };
   try {
-    writeApplyRequest(found.dir, images);
+    writeApplyRequest(found.dir, changes);
     process.kill(owner, applySignal);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -178,6 +191,11 @@ async function applyOne(
     );
     return 1;
   }
+  const beyond = verdict.changes.filter((c) => /\.(command|args)$/.test(c));
+  if (beyond.length > 0)
+    err.write(
+      `Warning: ${beyond.join(', ')}: the API server refuses this change to a running pod (only image may change); pod-init carries it out on this host, a cluster would refuse this apply\n`,
+    );
   out.write(`pod/${pod.metadata.name} configured\n`);
   return 0;
 }

@@ -11,7 +11,7 @@
 import { writeFileAtomically } from '../atomic-file';
 import { consoleLines, print } from '../console-output';
 import { PodOptionError } from '../errors';
-import { applySignal, takeApplyRequest } from '../pod/apply-request';
+import { applySignal, takeApplyChanges } from '../pod/apply-request';
 import { takeDeleteRequest } from '../pod/delete-request';
 import type { LoadedSetPod } from '../pod/load';
 import type { LogLine, PodEvent, PodRunner } from '../pod/runner';
@@ -140,10 +140,10 @@ export async function runPods(
   for (const signal of signals) process.on(signal, onSignal);
   const onApply = () => {
     for (const runner of runners) {
-      const images = takeApplyRequest(runner.stateDir);
-      if (images !== undefined)
+      const changes = takeApplyChanges(runner.stateDir);
+      if (changes !== undefined)
         runner
-          .changeImages(images)
+          .changeContainers(changes)
           .catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
     }
   };

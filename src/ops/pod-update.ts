@@ -4,7 +4,9 @@
  * `spec.initContainers[*].image`, `spec.activeDeadlineSeconds` (set, or lowered), `spec.tolerations`
  * (additions) and `spec.terminationGracePeriodSeconds` (from negative to 1); labels and annotations may
  * change. Anything else is refused in the API server's words, followed by a unified diff of the spec
- * (recent servers print one). Pure: the caller reads the pods.
+ * (recent servers print one). With `{ commands: true }` a container's `command` and `args` count as
+ * changeable too: pod-init's own extension on this host (apply-command.ts), which the API server refuses.
+ * Pure: the caller reads the pods.
  * @module
  */
 
@@ -46,14 +48,21 @@ const forbiddenFields =
 
 type Containers = Array<Record<string, unknown>>;
 
+/** What comparePods lets change beyond the API server's rules. */
+export interface CompareOptions {
+  /** Containers' `command` and `args` (listed in `changes` as `spec.containers[0].command`, ...). */
+  commands?: boolean;
+}
+
 /**
  * Decides an update of `current` (the running pod) to `next` (the applied manifest, defaulted).
  *
  * @example
  * comparePods(running, applied);
  * // { kind: 'forbidden', message: 'The Pod "web" is invalid: spec: Forbidden: pod updates may not change ...\n@@ ...' }
+ * comparePods(running, withNewCommand, { commands: true }); // { kind: 'allowed', changes: ['spec.containers[0].command'] }
  */
-export function comparePods(current: ComparedPod, next: ComparedPod): PodUpdate {
+export function comparePods(current: ComparedPod, next: ComparedPod, options: CompareOptions = {}): PodUpdate {
   const changes: string[] = [];
   if (!same(current.metadata.labels ?? {}, next.metadata.labels ?? {})) changes.push('metadata.labels');
   if (!same(current.metadata.annotations ?? {}, next.metadata.annotations ?? {})) changes.push('metadata.annotations');
@@ -78,6 +87,12 @@ export function comparePods(current: ComparedPod, next: ComparedPod): PodUpdate 
         changes.push(`spec.${field}[${i}].image`);
         c.image = b[i]!.image;
       }
+      if (options.commands)
+        for (const key of ['command', 'args'] as const)
+          if (!same(c[key], b[i]![key])) {
+            changes.push(`spec.${field}[${i}].${key}`);
+            c[key] = b[i]![key]; // undefined: absent from the canonical JSON
+          }
     });
   }
   const deadline = { was: current.spec.activeDeadlineSeconds, now: next.spec.activeDeadlineSeconds };

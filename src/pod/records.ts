@@ -49,7 +49,7 @@ export interface ContainerRecord {
   waiting?: { reason: string; message?: string };
   /** Set while a back-off timer is pending, so the BackOff event is said once per wait. */
   backOffUntil?: number;
-  /** Its image was changed by an apply (runner.changeImages): restarted once, whatever the policy. */
+  /** Changed by an apply (runner.changeContainers): restarted once, whatever the policy. */
   definitionChanged?: boolean;
 }
 

@@ -22,6 +22,7 @@ import { recordExecSpec } from './container/exec-record';
 import { logFile, pipeLogs } from './container/output';
 import { prepareStart, pulledMessage, spawnRequest } from './container/start';
 import { killContainer, stopContainers } from './container/stop';
+import { type ContainerChange, changeContainerSpecs } from './container-changes';
 import { closeMountFds, type PodFiles, podMemoryLimit, podTmpfsMounts, removeInstanceRoot } from './container-root';
 import type { PodEvent, Say } from './events';
 import { forgetExecSpec } from './exec-spec-writer';
@@ -234,33 +235,43 @@ export class PodRunner extends EventEmitter {
   }
 
   /**
-   * Carries out an applied change of container images (the API server lets a running pod change only
-   * those, apply-command.ts checks the rest): the new images are pulled as for a start, then each
-   * running container whose image changed is killed (`Killing`: "Container NAME definition changed,
-   * will be restarted", its grace the pod's) and started again with its new image whatever the restart
-   * policy, as the kubelet does when a container's hash changes. An init container that has run is not
-   * run again (KUBERNETES.md D.9); one that has not runs with the new image. Resolves with the names
-   * of the containers whose image changed.
+   * Carries out an applied change of containers (apply-command.ts checks the rest): new images are
+   * pulled as for a start, then each running container whose image, command or args changed is killed
+   * (`Killing`: "Container NAME definition changed, will be restarted", its grace the pod's) and started
+   * again with its new spec whatever the restart policy, as the kubelet does when a container's hash
+   * changes; the others go on untouched. One that has ended goes on by the policy; an init container
+   * that has run is not run again (KUBERNETES.md D.9), one that has not runs with the new spec. The API
+   * server lets a running pod change images only: command and args are pod-init's own extension.
+   * Resolves with the names of the containers that changed.
    *
    * @example
-   * await runner.changeImages(new Map([['app', 'registry.local/app:2']])); // ['app']
+   * await runner.changeContainers(new Map([['app', { command: ['sh', '-c', 'echo v2; sleep 1d'] }]])); // ['app']
    */
-  async changeImages(images: ReadonlyMap<string, string>): Promise<string[]> {
+  async changeContainers(changes: ReadonlyMap<string, ContainerChange>): Promise<string[]> {
     if (this.#state.terminating || this.#state.done) return [];
     await this.#starting;
-    const changed = this.#state.records.filter((r) => {
-      const image = images.get(r.spec.name);
-      if (image === undefined || image === r.spec.image) return false;
-      r.spec.image = image; // the pod's spec itself (records share its container objects)
-      return true;
-    });
+    // The pod's spec itself (records share its container objects).
+    const changed = changeContainerSpecs(
+      this.#state.records.map((r) => r.spec),
+      changes,
+    );
     if (changed.length === 0) return [];
     this.#changed();
     await this.#ensureImages();
     // Only a running container is restarted for it; one that has ended goes on by the policy (kubelet).
-    for (const r of changed) this.#observe({ type: 'definition-changed', container: r.spec.name });
+    for (const name of changed) this.#observe({ type: 'definition-changed', container: name });
     this.#queueSync();
-    return changed.map((r) => r.spec.name);
+    return changed;
+  }
+
+  /**
+   * {@link changeContainers} for images only (the change the API server allows in a running pod).
+   *
+   * @example
+   * await runner.changeImages(new Map([['app', 'registry.local/app:2']])); // ['app']
+   */
+  changeImages(images: ReadonlyMap<string, string>): Promise<string[]> {
+    return this.changeContainers(new Map([...images].map(([name, image]) => [name, { image }])));
   }
 
   /**

@@ -53,6 +53,35 @@ describe('apply: what the API server lets change in a running pod', () => {
     expect(message).toContain('-        "1"\n+        "2"\n');
   });
 
+  it("with { commands: true } command and args of any container are changes too (pod-init's extension)", () => {
+    const current = pod({ containers: containers('a', 'b'), initContainers: [{ name: 'i', image: 'a', args: ['1'] }] });
+    const next = pod({
+      containers: [
+        { name: 'c0', image: 'a', command: ['sleep', '2'] },
+        { name: 'c1', image: 'b2', command: ['sleep', '1'], args: ['x'] },
+      ],
+      initContainers: [{ name: 'i', image: 'a' }],
+    });
+    expect(comparePods(current, next, { commands: true })).toEqual({
+      kind: 'allowed',
+      changes: [
+        'spec.containers[0].command',
+        'spec.containers[1].image',
+        'spec.containers[1].args',
+        'spec.initContainers[0].args',
+      ],
+    });
+    // The API server's verdict is unchanged without the option.
+    expect(comparePods(current, next).kind).toBe('forbidden');
+    // Anything else still forbidden with the option.
+    const env = pod({
+      containers: [{ ...containers('a')[0], command: ['sleep', '2'], env: [{ name: 'A', value: '1' }] }],
+    });
+    const verdict = comparePods(pod({ containers: containers('a') }), env, { commands: true });
+    expect(verdict.kind).toBe('forbidden');
+    expect((verdict as { message: string }).message).toMatch(/^\+ +"name": "A"/m);
+  });
+
   it('removed tolerations, a raised or removed deadline, added containers are refused', () => {
     const current = pod({ containers: containers('a'), activeDeadlineSeconds: 60, tolerations: [{ key: 'k' }] });
     expect(comparePods(current, pod({ containers: containers('a'), activeDeadlineSeconds: 60 })).kind).toBe(
