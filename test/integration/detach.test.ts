@@ -366,13 +366,14 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     await podInit(stateRoot, ['delete', 'images', '--now']);
   }, 60_000);
 
-  it('apply of a changed command restarts only that container, which runs the new command; a run init container is not re-run', async () => {
+  it('apply of a changed command restarts only that container, which runs the new command; a run init container is not re-run; a sidecar restarts for new args', async () => {
     const loop = "trap 'exit 0' TERM; while true; do sleep 0.1; done";
-    const pod = (versionOfB: string, versionOfInit: string) =>
+    const pod = (versionOfB: string, versionOfInit: string, versionOfSide = 'v1') =>
       podManifest(
         'cmds',
         `  restartPolicy: Never\n  terminationGracePeriodSeconds: 30\n` +
           `  initContainers:\n    - { name: init, image: x, command: [sh, -c, "echo init-${versionOfInit}"] }\n` +
+          `    - { name: side, image: x, restartPolicy: Always, command: [sh, -c, "echo side-$0; ${loop}"], args: [${versionOfSide}] }\n` +
           `  containers:\n    - { name: a, image: x, command: [sh, -c, "echo a-v1; ${loop}"] }\n` +
           `    - { name: b, image: x, command: [sh, -c, "echo b-${versionOfB}; ${loop}"] }\n`,
       );
@@ -428,7 +429,10 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     expect(running(pidOfA!)).toBe(true);
     expect(shellOf('b-v1')).toEqual([]);
     // The init container that has run is not run again (its spec says the new command all the same).
-    expect(after.status.initContainerStatuses.map((c) => [c.name, c.restartCount])).toEqual([['init', 0]]);
+    expect(after.status.initContainerStatuses.map((c) => [c.name, c.restartCount])).toEqual([
+      ['init', 0],
+      ['side', 0],
+    ]);
     expect((await podInit(stateRoot, ['logs', 'cmds', '-c', 'init'])).stdout).toBe('init-v1\n');
     expect((await podInit(stateRoot, ['logs', 'cmds', '-c', 'b'])).stdout).toBe('b-v2\n');
     expect((await podInit(stateRoot, ['logs', 'cmds', '-c', 'b', '--previous'])).stdout).toBe('b-v1\n');
@@ -440,7 +444,26 @@ describe.skipIf(reason)(titled('detached pods (run -d, apply, get -w, events)', 
     });
     const events = (await podInit(stateRoot, ['events'])).stdout;
     expect(events).toMatch(/Normal +Killing +pod\/cmds +Container b definition changed, will be restarted$/m);
-    expect(events).not.toMatch(/Killing +pod\/cmds +Container (a|init) /);
+    expect(events).not.toMatch(/Killing +pod\/cmds +Container (a|init|side) /);
+    // A sidecar (a restartable init container) that runs is restarted for new args; the others go on.
+    const sideArgs = await podInit(stateRoot, ['apply', '-f', manifestFile('cmds-side', pod('v2', 'v2', 'v2'))]);
+    expect(sideArgs).toMatchObject({ code: 0, stdout: 'pod/cmds configured\n' });
+    expect(sideArgs.stderr).toMatch(/^Warning: spec\.initContainers\[1\]\.args: the API server refuses/);
+    const third = await pollUntil(
+      async () => {
+        const p = await pods();
+        const side = p.status.initContainerStatuses.find((c) => c.name === 'side')!;
+        return side.restartCount === 1 && side.state.running ? p : undefined;
+      },
+      'the sidecar restarted with its new args',
+      30_000,
+    );
+    expect((await podInit(stateRoot, ['logs', 'cmds', '-c', 'side'])).stdout).toBe('side-v2\n');
+    expect(third.status.containerStatuses.map((c) => [c.name, c.restartCount])).toEqual([
+      ['a', 0],
+      ['b', 1],
+    ]);
+    expect(shellOf('a-v1')).toEqual([pidOfA]);
     await podInit(stateRoot, ['delete', 'cmds', '--now', '--wait']);
     expect(pauseOf(uid)).toEqual([]);
   }, 60_000);
