@@ -181,9 +181,13 @@ describe.skipIf(reason)(titled('nothing outlives pod-init', reason), () => {
         expect(states).toHaveLength(1);
         const uid = states[0]!.slice('default_lost_'.length);
         await first.out.waitFor(/"reason":"Started"/);
+        const stateDir = path.join(tmp.dir, 'state', `default_lost_${uid}`);
+        // The line is in the log before pod-init dies (it copies the pipe to the file as it reads it).
+        const log = path.join(stateDir, 'main', '0.log');
+        const logged = () => fs.existsSync(log) && / stdout F started$/m.test(fs.readFileSync(log, 'utf8'));
+        await pollUntil(() => (logged() ? true : undefined), "the container's line in its log", 20_000);
         first.proc.kill('SIGKILL');
         await first.exited;
-        const stateDir = path.join(tmp.dir, 'state', `default_lost_${uid}`);
         // Negative control: all of it is still there (hostPID and no guard: nothing took the processes along).
         expect(marked(marker).length).toBeGreaterThan(0);
         expect(cgroupsOf(uid).length).toBeGreaterThan(0);
