@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
-import { isPodGone } from '../pod/owners';
+import { isPodGone, isProcessRunning, startTime } from '../pod/owners';
 import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
 import { addressValue, type Cidr, formatAddress, formatCidr, lastAddress, parseCidr } from './cidr';
@@ -146,7 +146,10 @@ export class Ipam {
   #take(address: string, podUid: string): boolean {
     const file = path.join(this.dir, address);
     const tmp = path.join(this.dir, `.${address}.${randomBytes(6).toString('hex')}`);
-    fs.writeFileSync(tmp, `${JSON.stringify({ podUid })}\n`, { flag: 'wx', mode: 0o600 });
+    // The owner (this process and its start time) too: a pod whose registry record is in another owners directory
+    // (a test's, another state root's) is still known gone once its pod-init is.
+    const owner = `${process.pid} ${startTime(process.pid)}`;
+    fs.writeFileSync(tmp, `${JSON.stringify({ podUid, owner })}\n`, { flag: 'wx', mode: 0o600 });
     try {
       try {
         fs.linkSync(tmp, file);
@@ -155,7 +158,7 @@ export class Ipam {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = this.#holder(address);
-      if (holder !== undefined && !isPodGone(this.#ownersDir, holder)) return false;
+      if (holder !== undefined && !this.isGone({ address, podUid: holder })) return false;
       // Under the lock, so no one else reclaims it at the same time.
       fs.renameSync(tmp, file);
       return true;
@@ -164,13 +167,33 @@ export class Ipam {
     }
   }
 
-  #holder(address: string): string | undefined {
+  /**
+   * The lease's pod-init is gone: by the owners registry where it has the pod's record, else by the owner
+   * process the lease names (pid and start time). A lease with neither (an older pod-init's, another
+   * registry's) is kept.
+   *
+   * @example
+   * for (const lease of ipam.leases()) if (ipam.isGone(lease)) ipam.release(lease.address, lease.podUid);
+   */
+  isGone(lease: LeaseRecord): boolean {
+    if (fs.existsSync(path.join(this.#ownersDir, lease.podUid))) return isPodGone(this.#ownersDir, lease.podUid);
+    const owner = this.#read(lease.address)?.owner;
+    if (typeof owner !== 'string') return false;
+    const [pid, started] = owner.split(' ');
+    return started === undefined || !isProcessRunning(Number(pid), started);
+  }
+
+  #read(address: string): { podUid?: unknown; owner?: unknown } | undefined {
     try {
-      const { podUid } = JSON.parse(fs.readFileSync(path.join(this.dir, address), 'utf8')) as { podUid?: unknown };
-      return typeof podUid === 'string' ? podUid : undefined;
+      return JSON.parse(fs.readFileSync(path.join(this.dir, address), 'utf8')) as { podUid?: unknown; owner?: unknown };
     } catch {
       return undefined;
     }
+  }
+
+  #holder(address: string): string | undefined {
+    const podUid = this.#read(address)?.podUid;
+    return typeof podUid === 'string' ? podUid : undefined;
   }
 
   /**

@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
-import { isPodGone } from '../pod/owners';
 import { checkPodCidr, readHostRoutes, routeClash } from './host-routes';
 import { formatCidr, parseCidr, rangeOf } from './cidr';
 import { defaultIpv4Cidr, defaultIpv6Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
@@ -345,11 +344,10 @@ export function sweepPodNetworks(options: PodNetworkOptions, say: (message: stri
     const ipam6 = new Ipam({ dir, cidr: anyIpv6, ownersDir: options.ownersDir });
     const freed6 = new Map<string, string>();
     for (const lease of ipam6.leases())
-      if (isPodGone(options.ownersDir, lease.podUid) && ipam6.release(lease.address, lease.podUid))
-        freed6.set(lease.podUid, lease.address);
+      if (ipam6.isGone(lease) && ipam6.release(lease.address, lease.podUid)) freed6.set(lease.podUid, lease.address);
     for (const lease of ipam.leases()) {
       const veth = vethName(lease.podUid);
-      if (!isPodGone(options.ownersDir, lease.podUid)) {
+      if (!ipam.isGone(lease)) {
         leased.add(veth);
         continue;
       }

@@ -14,7 +14,7 @@ export function defaultOwnersDir(tmp: string, euid: number): string {
   return euid === 0 ? '/run/pod-init/owners' : path.join(tmp, `pod-init-owners-${euid}`);
 }
 
-function startTime(pid: number): string | undefined {
+export function startTime(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.

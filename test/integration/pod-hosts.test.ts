@@ -60,7 +60,7 @@ function manifest(name: string, peer: string): string {
     '            print("unreached:", type(e).__name__, flush=True)',
     '            break',
     '        time.sleep(0.2)',
-    'time.sleep(600)',
+    'threading.Event().wait()  # until deleted',
   ].join('\n');
   return [
     'apiVersion: v1',

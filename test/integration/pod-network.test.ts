@@ -270,7 +270,7 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
                       print("host unreached", flush=True)
                       break
                   time.sleep(0.2)
-          time.sleep(600)`;
+          threading.Event().wait()`;
       const p = startPod(manifest('netv6', containers), roots.stateRoot, roots);
       const peers: string[] = [];
       const hostServer = net.createServer((socket) => {

@@ -31,7 +31,10 @@ describe('Ipam', () => {
     expect(ipam.gateway).toBe('10.88.0.1');
     expect(ipam.allocate('pod-a')).toEqual({ address: '10.88.0.2', prefix: 16, gateway: '10.88.0.1', podUid: 'pod-a' });
     expect(ipam.allocate('pod-b').address).toBe('10.88.0.3');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, '10.88.0.2'), 'utf8'))).toEqual({ podUid: 'pod-a' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '10.88.0.2'), 'utf8'))).toEqual({
+      podUid: 'pod-a',
+      owner: expect.stringMatching(new RegExp(`^${process.pid} \\d+$`)),
+    });
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     expect(ipam.leases().sort((a, b) => a.address.localeCompare(b.address))).toEqual([
       { address: '10.88.0.2', podUid: 'pod-a' },
@@ -87,7 +90,7 @@ describe('Ipam', () => {
     deadOwner(ownersDir, 'crashed');
     ipam.allocate('crashed');
     expect(ipam.allocate('next').address).toBe('10.77.0.2');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, '10.77.0.2'), 'utf8'))).toEqual({ podUid: 'next' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '10.77.0.2'), 'utf8'))).toMatchObject({ podUid: 'next' });
   });
 
   it('leases IPv6 addresses of a ULA /64', () => {
@@ -103,5 +106,20 @@ describe('Ipam', () => {
     expect(() => fresh('10.88.0.1/16')).toThrow(PodOptionError);
     const { ipam } = fresh('10.88.0.0/16');
     expect(() => ipam.allocate('../escape')).toThrow('podUid must be a pod uid');
+  });
+});
+
+describe('a lease whose pod is in another owners registry', () => {
+  it('is gone once the process that took it is (the lease names its owner), kept while it lives or unnamed', () => {
+    const { ipam, dir } = fresh('10.77.0.0/29');
+    const lease = ipam.allocate('other-registry-pod'); // no record in this Ipam's owners directory
+    expect(ipam.isGone(lease)).toBe(false); // this process took it and runs
+    const file = path.join(dir, lease.address);
+    const gone = spawnSync('true');
+    fs.writeFileSync(file, `${JSON.stringify({ podUid: lease.podUid, owner: `${gone.pid} 1` })}\n`);
+    expect(ipam.isGone(lease)).toBe(true); // its pod-init is gone: the next allocation may take it
+    expect(ipam.allocate('next').address).toBeDefined();
+    fs.writeFileSync(file, `${JSON.stringify({ podUid: lease.podUid })}\n`); // an older pod-init's lease
+    expect(ipam.isGone(lease)).toBe(false);
   });
 });
