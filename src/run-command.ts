@@ -12,7 +12,7 @@ import { PodOptionError } from './errors';
 import { progressLine } from './cli/pull-progress';
 import { isRegistryImage } from './image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
-import { applySignal, takeApplyChanges } from './pod/apply-request';
+import { listenForApply } from './cli/apply-listener';
 import { takeDeleteRequest } from './pod/delete-request';
 import { type LoadedPod, loadPod, loadPods } from './pod/load';
 import { readManifests } from './cli/manifest-files';
@@ -208,14 +208,7 @@ export async function runPod(options: RunOptions, supervised?: Supervised, loade
   const onHangUp = () => print(out, 'pod-init: SIGHUP ignored: a detached pod is deleted with pod-init delete\n');
   for (const signal of signals) process.on(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
   // `pod-init apply` of new images, commands or args: a request file, then SIGUSR2 (apply-request.ts).
-  const onApply = () => {
-    const changes = takeApplyChanges(runner.stateDir);
-    if (changes !== undefined)
-      runner
-        .changeContainers(changes)
-        .catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
-  };
-  process.on(applySignal, onApply);
+  const stopApply = listenForApply([runner], process.stderr);
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => runner.delete(), options.timeoutMs);
   try {
     if (supervised) {
@@ -234,7 +227,7 @@ export async function runPod(options: RunOptions, supervised?: Supervised, loade
     return phase === 'Succeeded' ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);
-    process.off(applySignal, onApply);
+    stopApply();
     for (const signal of signals) process.off(signal, supervised && signal === 'SIGHUP' ? onHangUp : onSignal);
   }
 }

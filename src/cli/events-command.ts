@@ -14,7 +14,7 @@ import { foldEvents, type FoldedEvent } from '../ops/describe-pod';
 import { listPods, type StateLocation } from '../ops/pod-list';
 import { alignColumns } from '../ops/pod-table';
 import { readEvents } from '../pod/event-log';
-import { outputClosed, watchStateRoot } from './state-watch';
+import { watchUntilClosed } from './state-watch';
 
 /** Options of `pod-init events`. */
 export interface EventsOptions {
@@ -114,11 +114,6 @@ export async function listEvents(
     out.write(`${lines.slice(headerShown ? 1 : 0).join('\n')}`);
     headerShown = true;
   };
-  const watch = watchStateRoot(location.stateRoot, show);
-  try {
-    await outputClosed(out);
-  } finally {
-    watch.close();
-  }
+  await watchUntilClosed(location.stateRoot, out, show);
   return 0;
 }

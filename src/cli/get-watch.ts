@@ -13,7 +13,7 @@ import { listPods, type StateLocation } from '../ops/pod-list';
 import { podColumns, type PodObject } from '../ops/pod-status-text';
 import { formatPods } from '../ops/pod-table';
 import type { GetOptions } from './get-command';
-import { outputClosed, watchStateRoot } from './state-watch';
+import { watchUntilClosed } from './state-watch';
 
 /** What a row says, but the time that passes (AGE, the "(5s ago)" of RESTARTS). */
 function rowSignature(pod: PodObject, now: Date): string {
@@ -85,11 +85,6 @@ export async function watchPods(
     }
   };
   show();
-  const watch = watchStateRoot(location.stateRoot, show);
-  try {
-    await outputClosed(out);
-  } finally {
-    watch.close();
-  }
+  await watchUntilClosed(location.stateRoot, out, show);
   return 0;
 }

@@ -11,7 +11,7 @@
 import { writeFileAtomically } from '../atomic-file';
 import { consoleLines, print } from '../console-output';
 import { PodOptionError } from '../errors';
-import { applySignal, takeApplyChanges } from '../pod/apply-request';
+import { listenForApply } from './apply-listener';
 import { takeDeleteRequest } from '../pod/delete-request';
 import type { LoadedSetPod } from '../pod/load';
 import type { LogLine, PodEvent, PodRunner } from '../pod/runner';
@@ -138,16 +138,7 @@ export async function runPods(
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) process.on(signal, onSignal);
-  const onApply = () => {
-    for (const runner of runners) {
-      const changes = takeApplyChanges(runner.stateDir);
-      if (changes !== undefined)
-        runner
-          .changeContainers(changes)
-          .catch((error: Error) => print(process.stderr, `pod-init: apply: ${error.message}\n`));
-    }
-  };
-  process.on(applySignal, onApply);
+  const stopApply = listenForApply(runners, process.stderr);
   const deleteAll = () => runners.forEach((r) => r.delete());
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(deleteAll, options.timeoutMs);
   try {
@@ -166,7 +157,7 @@ export async function runPods(
     return finals.every((f) => (f.status as { phase?: string }).phase === 'Succeeded') ? 0 : 1;
   } finally {
     if (timer) clearTimeout(timer);
-    process.off(applySignal, onApply);
+    stopApply();
     for (const signal of signals) process.off(signal, onSignal);
   }
 }

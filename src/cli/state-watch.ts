@@ -92,3 +92,19 @@ export function outputClosed(out: NodeJS.WritableStream): Promise<void> {
     out.once('error', () => resolve());
   });
 }
+
+/**
+ * Calls `show` at every change under `stateRoot` until `out` closes: `get -w` and `events -w`, which end only
+ * when their reader goes.
+ *
+ * @example
+ * await watchUntilClosed('/run/pod-init', process.stdout, () => printChangedRows());
+ */
+export async function watchUntilClosed(stateRoot: string, out: NodeJS.WritableStream, show: () => void): Promise<void> {
+  const watch = watchStateRoot(stateRoot, show);
+  try {
+    await outputClosed(out);
+  } finally {
+    watch.close();
+  }
+}

@@ -7,6 +7,7 @@
  */
 import type { FileProjection } from './atomic-writer';
 import { ContainerConfigError } from './container-config-error';
+import { metadataFieldValue } from './metadata-field';
 import type { NodeAllocatable } from './node-allocatable';
 import { type ResourceFieldSpec, resourceFieldValue } from './resource-field';
 import type { PodSpecObject } from './types';
@@ -74,23 +75,11 @@ export function formatMap(map: Record<string, string> | undefined): string {
  * volumeFieldValue(pod, "metadata.labels['app']"); // 'shop'
  */
 export function volumeFieldValue(pod: PodSpecObject, fieldPath: string): string {
-  const m = pod.metadata;
-  const keyed = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
-  if (keyed) return (keyed[1] === 'metadata.labels' ? m.labels : m.annotations)?.[keyed[2]!] ?? '';
-  switch (fieldPath) {
-    case 'metadata.annotations':
-      return formatMap(m.annotations);
-    case 'metadata.labels':
-      return formatMap(m.labels);
-    case 'metadata.name':
-      return m.name;
-    case 'metadata.namespace':
-      return m.namespace ?? 'default';
-    case 'metadata.uid':
-      return m.uid ?? '';
-    default:
-      throw new ContainerConfigError(`unsupported fieldPath: ${fieldPath}`);
-  }
+  if (fieldPath === 'metadata.annotations') return formatMap(pod.metadata.annotations);
+  if (fieldPath === 'metadata.labels') return formatMap(pod.metadata.labels);
+  const value = metadataFieldValue(pod.metadata, fieldPath);
+  if (value === undefined) throw new ContainerConfigError(`unsupported fieldPath: ${fieldPath}`);
+  return value;
 }
 
 /**

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { ContainerConfigError } from './container-config-error';
 import { expand } from './expand';
+import { metadataFieldValue } from './metadata-field';
 import { type NodeAllocatable, nodeAllocatable } from './node-allocatable';
 import { resourceFieldValue } from './resource-field';
 import type { ContainerSpec, PodSpecObject, RelatedObjects } from './types';
@@ -24,16 +25,9 @@ export { ContainerConfigError };
  * fieldValue(pod, 'metadata.labels[\'app\']', '127.0.0.1'); // 'web'
  */
 export function fieldValue(pod: PodSpecObject, fieldPath: string, podIP: string): string {
-  const m = pod.metadata;
-  const keyed = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
-  if (keyed) return (keyed[1] === 'labels' ? m.labels : m.annotations)?.[keyed[2]!] ?? '';
+  const metadata = metadataFieldValue(pod.metadata, fieldPath);
+  if (metadata !== undefined) return metadata;
   switch (fieldPath) {
-    case 'metadata.name':
-      return m.name;
-    case 'metadata.namespace':
-      return m.namespace ?? 'default';
-    case 'metadata.uid':
-      return m.uid ?? '';
     case 'spec.host': // the API server's old name for it
     case 'spec.nodeName':
       return pod.spec.nodeName ?? os.hostname();
