@@ -24,6 +24,12 @@ export interface ContainerView {
   kill?: { message: string; graceSeconds: number };
   /** A regular container's own `restartPolicy` and `restartPolicyRules` (KEP-5307), when it has them. */
   restart?: ContainerRestart;
+  /**
+   * A regular container whose latest instance ran in an earlier sandbox of a pod without init containers:
+   * the new sandbox starts it whatever its policy (computePodActions' sandbox branch starts every
+   * container but, under OnFailure, one that succeeded).
+   */
+  sandboxChanged?: boolean;
 }
 
 /** What {@link decide} needs. */
@@ -125,7 +131,7 @@ export function decide(view: PodView, backoff: Backoff, now: number): PodAction[
     else if (!c.lastExit) {
       start(c);
       active++;
-    } else if (shouldRestart(view.restartPolicy, 'regular', c.lastExit.exitCode, c.restart)) {
+    } else if (c.sandboxChanged || shouldRestart(view.restartPolicy, 'regular', c.lastExit.exitCode, c.restart)) {
       start(c);
       active++;
     }

@@ -1,7 +1,8 @@
 /**
  * The runner's records as {@link decide} sees them (reconcile.ts's PodView): per container whether it
- * runs, is started, and how its latest instance ended — with the kubelet's two exceptions (a regular
- * init container of an earlier sandbox counts as never run; a changed definition restarts at once).
+ * runs, is started, and how its latest instance ended — with the kubelet's exceptions (a regular
+ * init container of an earlier sandbox counts as never run; a changed definition restarts at once; without
+ * init containers, a new sandbox starts every container of the old one).
  * @module
  */
 import { type ContainerRecord, isRunning } from './records';
@@ -31,6 +32,7 @@ export function reconcileView(
   records: readonly ContainerRecord[],
   o: { restartPolicy: PodView['restartPolicy']; initialized: boolean; generation: number; blocked?: boolean },
 ): PodView {
+  const withoutInit = records.every((r) => r.kind === 'regular');
   const view = (r: ContainerRecord): ContainerView => {
     const v: ContainerView = {
       name: r.spec.name,
@@ -47,6 +49,10 @@ export function reconcileView(
     // A container whose definition changed is started again at once, whatever the policy (kubelet's hash check).
     if (r.current?.finishedAt && !earlier && !r.definitionChanged)
       v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
+    // Without init containers a new sandbox starts every regular container of the old one (but, under
+    // OnFailure, one that succeeded), whatever its own policy: computePodActions' sandbox branch.
+    const succeeded = v.lastExit?.exitCode === 0 && o.restartPolicy === 'OnFailure';
+    if (withoutInit && v.lastExit && r.current!.generation !== o.generation && !succeeded) v.sandboxChanged = true;
     return v;
   };
   return {

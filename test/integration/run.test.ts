@@ -328,6 +328,27 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(r.code).toBe(1);
   });
 
+  it('a dead pause under restartPolicy Never: a container with its own restartPolicy Always gets a new sandbox', async () => {
+    // ContainerRestartRules: the kubelet re-creates the sandbox of a Never pod with a restartable container.
+    const manifest = pod(
+      'sandbox-never-always',
+      `  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+    - { name: c, image: x, restartPolicy: Always, command: [sh, -c, '${upUntilTerm}'] }
+`,
+    );
+    const { child, log, result } = await killPauseOnceUp(manifest);
+    await log.waitFor(/SandboxChanged/);
+    await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run in a new sandbox');
+    child.kill('SIGINT');
+    const r = await result;
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.restartCount).toBe(1);
+    expect(final.status.containerStatuses[0]!.lastState.terminated).toMatchObject({ exitCode: 137 });
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 0 }); // SIGTERM at the delete
+  });
+
   it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {
     const manifest = pod(
       'deadline',

@@ -218,6 +218,80 @@ describe('reduce', () => {
     expect(never.events.map((e) => e.reason)).toContain('SandboxChanged');
   });
 
+  it("the pause's death under Never: a container that restarts on its own gets a new sandbox (ContainerRestartRules)", () => {
+    const spec = pod({
+      restartPolicy: 'Never',
+      containers: [{ name: 'web', restartPolicy: 'Always' }, { name: 'side' }],
+    });
+    const first = run(initialState(spec, ref), [
+      { type: 'sandbox-created' },
+      { type: 'started', container: 'web', instance: instance('w1'), postStart: false },
+      { type: 'started', container: 'side', instance: instance('s1'), postStart: false },
+      { type: 'sandbox-died' },
+    ]);
+    let state = first.state;
+    expect(first.events.map((e) => e.reason)).toContain('SandboxChanged');
+    expect(state.terminate).toBeUndefined();
+    expect(state.replacing).toBe(true);
+    // The executor kills what ran in the old sandbox, then makes the new one.
+    ({ state } = run(state, [
+      { type: 'exited', container: 'web', id: 'w1', at: new Date(1), exitCode: 137, signal: 9, reason: 'Error' },
+      { type: 'exited', container: 'side', id: 's1', at: new Date(1), exitCode: 137, signal: 9, reason: 'Error' },
+      { type: 'sandbox-created' },
+    ]));
+    // Without init containers the new sandbox starts every container, `side` (policy Never) too.
+    expect(actions(state, 100_000)).toEqual([
+      { type: 'initialized' },
+      { type: 'start', name: 'web' },
+      { type: 'start', name: 'side' },
+    ]);
+    // A Restart rule counts as well; a container policy Never without one does not (the pod ends).
+    const rule = { action: 'Restart', exitCodes: { operator: 'In', values: [42] } };
+    const ruled = run(
+      initialState(
+        pod({
+          restartPolicy: 'Never',
+          containers: [{ name: 'web', restartPolicy: 'Never', restartPolicyRules: [rule] }],
+        }),
+        ref,
+      ),
+      [{ type: 'started', container: 'web', instance: instance('w1'), postStart: false }, { type: 'sandbox-died' }],
+    );
+    expect(ruled.state.replacing).toBe(true);
+    const never = run(
+      initialState(pod({ restartPolicy: 'Never', containers: [{ name: 'web', restartPolicy: 'Never' }] }), ref),
+      [{ type: 'started', container: 'web', instance: instance('w1'), postStart: false }, { type: 'sandbox-died' }],
+    );
+    expect(never.state.terminate).toEqual({ graceSeconds: 0, immediate: true });
+  });
+
+  it('with init containers the new sandbox runs them, then restarts each container by its own policy', () => {
+    const spec = pod({
+      restartPolicy: 'Never',
+      initContainers: [{ name: 'setup' }],
+      containers: [{ name: 'web', restartPolicy: 'Always' }, { name: 'side' }],
+    });
+    let { state } = run(initialState(spec, ref), [
+      { type: 'sandbox-created' },
+      { type: 'started', container: 'setup', instance: instance('i1'), postStart: false },
+      { type: 'exited', container: 'setup', id: 'i1', at: new Date(1), exitCode: 0, reason: 'Completed' },
+      { type: 'initialized' },
+      { type: 'started', container: 'web', instance: instance('w1'), postStart: false },
+      { type: 'started', container: 'side', instance: instance('s1'), postStart: false },
+      { type: 'sandbox-died' },
+      { type: 'exited', container: 'web', id: 'w1', at: new Date(2), exitCode: 137, signal: 9, reason: 'Error' },
+      { type: 'exited', container: 'side', id: 's1', at: new Date(2), exitCode: 137, signal: 9, reason: 'Error' },
+      { type: 'sandbox-created' },
+    ]);
+    expect(actions(state, 100_000)).toEqual([{ type: 'start', name: 'setup' }]);
+    ({ state } = run(state, [
+      { type: 'started', container: 'setup', instance: { ...instance('i2'), generation: 2 }, postStart: false },
+      { type: 'exited', container: 'setup', id: 'i2', at: new Date(3), exitCode: 0, reason: 'Completed' },
+    ]));
+    // ShouldContainerBeRestarted for each: web (Always) yes, side (the pod's Never, exit 137) no.
+    expect(actions(state, 100_000)).toEqual([{ type: 'initialized' }, { type: 'start', name: 'web' }]);
+  });
+
   it('image pulled and failed: the waiting reason comes and goes', () => {
     let { state } = run(initialState(pod({}), ref), [
       { type: 'image', container: 'web', waiting: { reason: 'ErrImagePull', message: 'no such host' } },
