@@ -29,6 +29,7 @@ import {
 import { defaultLeaseDir } from '../../src/net/ipam';
 import { PodNetwork, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
+import { readCgroupLayout, sweepLeftovers } from '../../src/cgroups';
 import { native } from '../../src/native';
 import { useBridgeLock } from '../helpers/bridge-lock';
 import { testNetns } from '../helpers/netns';
@@ -407,6 +408,63 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     expect(swept.some((m) => m.startsWith(`Removed the network of pod ${uid}`))).toBe(true);
     expect(snapshot(r)).toEqual(before);
     expectGuardWithBridge();
+  });
+
+  it('after kill -9 of pod-init, a pod-init of another owners registry removes its table and claim (the claim names its owner)', async () => {
+    const r = ownRoots();
+    const before = snapshot(r);
+    const hostPort = port(10);
+    const file = path.join(tmp, 'killed-other.yaml');
+    fs.writeFileSync(file, manifest('portsorphan', sleeper('[]')));
+    const child = spawn(process.execPath, [fixture, file, r.stateRoot, r.ownersDir, r.podLeaseDir, `${hostPort}:80`], {
+      env: { ...process.env, TEST_POD_BRIDGE: r.podBridge, TEST_POD_CIDR: r.podCidr, TEST_POD_CIDR6: testCidr6 },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const out = lineReader(child.stdout);
+    let uid: string;
+    try {
+      [, , uid] = (await out.waitFor(/^podIP /, 'the pod runs')).split(' ') as [string, string, string];
+      await out.waitFor(/"reason":"Started"/, 'the container started');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    expect(tables()).toContain(`ip ${podTableName(uid)}`);
+    const claimFile = path.join(path.dirname(r.podLeaseDir), 'ports', `${uid}.json`);
+    const claim = JSON.parse(fs.readFileSync(claimFile, 'utf8')) as { owner?: string };
+    expect(claim.owner).toMatch(new RegExp(`^${child.pid} \\d+$`));
+    await pollUntil(() => podProcessesGone(uid), "the killed pod-init's pod is gone", 30_000);
+
+    // The next pod-init keeps its pods in another registry (another state root's): the dead pod has no record there.
+    const other = {
+      ...r,
+      stateRoot: path.join(tmp, `other-state-${roots}`),
+      ownersDir: path.join(tmp, `other-owners-${roots}`),
+    };
+    const next = startPod(
+      manifest('portsothernext', sleeper(`[{ containerPort: 80, hostPort: ${hostPort} }]`)),
+      other.stateRoot,
+      other,
+    );
+    try {
+      await next.started;
+      // The dead pod's claim no longer holds the port: the new pod publishes it (no NodePorts).
+      await whileUp(next, () => next.timeline.includes('started c'), 'the next pod runs');
+      expect(next.events.map((e) => e.reason)).not.toContain('NodePorts');
+    } finally {
+      next.runner.delete(0);
+      await next.runner.closed;
+    }
+    const swept = next.events.filter((e) => e.reason === 'SweptLeftovers').map((e) => e.message);
+    expect(swept).toContain(
+      `Removed the nft table ip ${podTableName(uid)} and host ports 0.0.0.0:${hostPort}/tcp -> 80 of pod default/portsorphan (${uid}), left behind by a pod-init that is gone`,
+    );
+    expect(swept.some((m) => m.startsWith(`Removed the network of pod ${uid}`))).toBe(true);
+    expect(snapshot(r)).toEqual(before);
+    expectGuardWithBridge();
+    // The dead pod's cgroups: its own registry's next pod-init would remove them; this test does.
+    await sweepLeftovers(readCgroupLayout(), '/', (podUid) => podUid !== uid);
   });
 
   it("route_localnet's guard: a namespace on the bridge cannot reach the host's 127.0.0.1 (it can once the guard is gone)", async () => {
