@@ -13,6 +13,7 @@ import path from 'node:path';
 import { isRecordGone, ownerOfThisProcess } from '../pod/owners';
 import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
+import type { PodTableFamily } from './nft';
 import { portsConflict, type PortMapping } from './port-mappings';
 
 /** A pod's record. */
@@ -23,6 +24,8 @@ export interface PortClaim {
   mappings: PortMapping[];
   /** The pod has an nftables table of its own (nft.ts `podTableName`). */
   table: boolean;
+  /** Its table's family (`inet`); absent in an older pod-init's claim, whose table was `ip`. */
+  family?: PodTableFamily;
   /**
    * The pod-init that wrote it: pid and start time (owners.ts `ownerOfThisProcess`), set by
    * {@link PortClaims.claim}; absent in an older pod-init's claim.
