@@ -8,7 +8,7 @@
  */
 import { native } from '../native';
 import { portHolder } from './port-holder';
-import { hostSide, type PortMapping } from './port-mappings';
+import { anyHostIP, hostSide, type PortMapping } from './port-mappings';
 
 export { portHolder } from './port-holder';
 
@@ -38,27 +38,45 @@ export interface HeldPorts {
 }
 
 /**
- * Binds every mapping's host port, or none: on EADDRINUSE the ones bound so far are closed and a
- * {@link HostPortInUseError} names the port and its holder. Other refusals (EADDRNOTAVAIL for a hostIP
- * that is not the host's, EACCES) are the kernel's PodSystemError.
+ * The addresses a mapping's host port is held on: its own, or for the wildcard `0.0.0.0` and, with `ipv6`
+ * (the pod has an IPv6 address), `::` too (an IPV6_V6ONLY socket: each family's port is held on its own).
  *
  * @example
- * const held = holdHostPorts([parsePublish('8080:80')]);
+ * holdAddresses(parsePublish('8080:80'), true); // ['0.0.0.0', '::']
+ */
+export function holdAddresses(m: PortMapping, ipv6: boolean): string[] {
+  if (m.hostIP !== anyHostIP) return [m.hostIP];
+  return ipv6 ? [anyHostIP, '::'] : [anyHostIP];
+}
+
+/**
+ * Binds every mapping's host port, or none: on EADDRINUSE the ones bound so far are closed and a
+ * {@link HostPortInUseError} names the port and its holder. Other refusals (EADDRNOTAVAIL for a hostIP
+ * that is not the host's, EACCES) are the kernel's PodSystemError. With `ipv6` a wildcard mapping holds
+ * `[::]:port` beside `0.0.0.0:port` (its error names the family that is taken).
+ *
+ * @example
+ * const held = holdHostPorts([parsePublish('8080:80')], true);
  * // ... the pod runs ...
  * held.close();
  */
-export function holdHostPorts(mappings: readonly PortMapping[]): HeldPorts {
+export function holdHostPorts(mappings: readonly PortMapping[], ipv6 = false): HeldPorts {
   const fds: number[] = [];
   const close = () => {
     while (fds.length > 0) native.close(fds.pop()!);
   };
   for (const m of mappings) {
-    try {
-      fds.push(native.bindHostPort(m.protocol, m.hostIP, m.hostPort));
-    } catch (error) {
-      close();
-      if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new HostPortInUseError(m, portHolder(m));
-      throw error;
+    for (const address of holdAddresses(m, ipv6)) {
+      try {
+        fds.push(native.bindHostPort(m.protocol, address, m.hostPort));
+      } catch (error) {
+        close();
+        // Ours are closed by now, so the holder found is another process (in either family's table: a
+        // dual-stack socket on [::] holds the IPv4 port too).
+        if ((error as { code?: unknown }).code === 'EADDRINUSE')
+          throw new HostPortInUseError({ ...m, hostIP: address }, portHolder(m));
+        throw error;
+      }
     }
   }
   return { mappings, close };

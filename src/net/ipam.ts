@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
-import { isPodGone, isProcessRunning, startTime } from '../pod/owners';
+import { isRecordGone, ownerOfThisProcess } from '../pod/owners';
 import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
 import { addressValue, type Cidr, formatAddress, formatCidr, lastAddress, parseCidr } from './cidr';
@@ -148,7 +148,7 @@ export class Ipam {
     const tmp = path.join(this.dir, `.${address}.${randomBytes(6).toString('hex')}`);
     // The owner (this process and its start time) too: a pod whose registry record is in another owners directory
     // (a test's, another state root's) is still known gone once its pod-init is.
-    const owner = `${process.pid} ${startTime(process.pid)}`;
+    const owner = ownerOfThisProcess();
     fs.writeFileSync(tmp, `${JSON.stringify({ podUid, owner })}\n`, { flag: 'wx', mode: 0o600 });
     try {
       try {
@@ -176,11 +176,7 @@ export class Ipam {
    * for (const lease of ipam.leases()) if (ipam.isGone(lease)) ipam.release(lease.address, lease.podUid);
    */
   isGone(lease: LeaseRecord): boolean {
-    if (fs.existsSync(path.join(this.#ownersDir, lease.podUid))) return isPodGone(this.#ownersDir, lease.podUid);
-    const owner = this.#read(lease.address)?.owner;
-    if (typeof owner !== 'string') return false;
-    const [pid, started] = owner.split(' ');
-    return started === undefined || !isProcessRunning(Number(pid), started);
+    return isRecordGone(this.#ownersDir, lease.podUid, this.#read(lease.address)?.owner);
   }
 
   #read(address: string): { podUid?: unknown; owner?: unknown } | undefined {

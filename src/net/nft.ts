@@ -1,7 +1,7 @@
 /**
  * pod-init's nftables rules (NETWORKING.md §6.4), through the `nft` binary (Debian `nftables`): each pod
- * that publishes ports or asks for egress gets a table of its own, `ip pod_init_<10 hex of its uid>`, made
- * in one `nft -f -` transaction and dropped with one `delete table`: no rule handles to look up, no chain
+ * that publishes ports or asks for egress gets a table of its own, `inet pod_init_<10 hex of its uid>` (both
+ * families: IPv4, and IPv6 where the pod has an address), made in one `nft -f -` transaction and dropped with one `delete table`: no rule handles to look up, no chain
  * shared with another pod or another tool. The bridge's CVE-2020-8558 guard is the table `ip pod_init`,
  * made when the bridge gets `route_localnet` and dropped with the bridge.
  *
@@ -15,6 +15,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { native } from '../native';
 import { anyHostIP, type PortMapping } from './port-mappings';
 
@@ -36,6 +37,8 @@ export interface PodTableOptions {
   podUid: string;
   /** The pod's IPv4 address. */
   address: string;
+  /** The pod's IPv6 address, if it has one: wildcard mappings are published on IPv6 too, IPv6 ones only then. */
+  address6?: string;
   /** The bridge (`pod-init0`). */
   bridge: string;
   mappings: readonly PortMapping[];
@@ -51,23 +54,47 @@ const checkIPv4 = (address: string): string => {
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw new Error(`not an IPv4 address: ${address}`);
   return address;
 };
+const checkIPv6 = (address: string): string => {
+  if (!/^[0-9A-Fa-f:]+$/.test(address) || !net.isIPv6(address)) throw new Error(`not an IPv6 address: ${address}`);
+  return address;
+};
 
-/** The DNAT rules of the mappings (prerouting and output carry the same). */
+/** The family of a pod's table (an older pod-init made `ip` tables: the sweep's claims say which). */
+export type PodTableFamily = 'inet' | 'ip';
+
+/**
+ * The DNAT rules of the mappings (prerouting and output carry the same): IPv4 to the pod's IPv4 address; with
+ * an IPv6 address, wildcard and IPv6 mappings to it too. `[::1]` is left out of the IPv6 wildcard: the kernel
+ * drops packets from ::1 that leave the loopback device, so a DNAT of it would hang the connection; left to
+ * the held socket (bound, never listening), it is refused at once.
+ */
 function dnatRules(options: PodTableOptions): string[] {
-  return options.mappings.map((m) => {
-    const match = m.hostIP === anyHostIP ? 'fib daddr type local' : `ip daddr ${checkIPv4(m.hostIP)}`;
-    return `${match} ${m.protocol} dport ${m.hostPort} dnat to ${checkIPv4(options.address)}:${m.podPort}`;
-  });
+  const rules: string[] = [];
+  const v4 = checkIPv4(options.address);
+  const v6 = options.address6 === undefined ? undefined : checkIPv6(options.address6);
+  for (const m of options.mappings) {
+    const port = `${m.protocol} dport ${m.hostPort}`;
+    if (m.hostIP === anyHostIP) {
+      rules.push(`meta nfproto ipv4 fib daddr type local ${port} dnat ip to ${v4}:${m.podPort}`);
+      if (v6 !== undefined)
+        rules.push(`meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local ${port} dnat ip6 to [${v6}]:${m.podPort}`);
+    } else if (net.isIPv6(m.hostIP)) {
+      if (v6 === undefined) throw new Error(`an IPv6 host address (${m.hostIP}) for a pod without an IPv6 address`);
+      rules.push(`ip6 daddr ${checkIPv6(m.hostIP)} ${port} dnat ip6 to [${v6}]:${m.podPort}`);
+    } else rules.push(`ip daddr ${checkIPv4(m.hostIP)} ${port} dnat ip to ${v4}:${m.podPort}`);
+  }
+  return rules;
 }
 
 /**
- * The `nft -f` script that creates a pod's table in one transaction (its name comes from a uid new for every
+ * The `nft -f` script that creates a pod's table (family `inet`: one table for both families) in one transaction (its name comes from a uid new for every
  * run, so it is never there before; replacing a table in the same transaction, `table {}; delete table`, made
  * it 10× slower here: 8.8 ms against 0.7): DNAT of its host ports in prerouting
  * (from elsewhere) and output (from the host itself: 127.0.0.1 and the host's addresses); masquerade of
  * 127.0.0.0/8 sources towards the pod (the pod answers to the bridge's address, `route_localnet` lets
  * such packets leave), of hairpin traffic (a pod reaching its own published port), and with `egress` of
- * the pod's traffic leaving by another interface.
+ * the pod's traffic leaving by another interface (IPv6 likewise where it has an IPv6 address, but for
+ * loopback sources: ::1 cannot leave the host's loopback at all).
  *
  * @example
  * podTableScript({ podUid, address: '10.88.0.2', bridge: 'pod-init0', mappings, egress: false });
@@ -76,12 +103,18 @@ export function podTableScript(options: PodTableOptions): string {
   const table = podTableName(options.podUid);
   const bridge = checkName(options.bridge);
   const address = checkIPv4(options.address);
+  const address6 = options.address6 === undefined ? undefined : checkIPv6(options.address6);
   const dnat = dnatRules(options);
   const post = [
     `oifname "${bridge}" ip daddr ${address} ip saddr 127.0.0.0/8 masquerade`,
     `oifname "${bridge}" ip daddr ${address} iifname "${bridge}" ct status dnat masquerade`,
   ];
-  if (options.egress) post.push(`ip saddr ${address} oifname != "${bridge}" masquerade`);
+  if (address6 !== undefined)
+    post.push(`oifname "${bridge}" ip6 daddr ${address6} iifname "${bridge}" ct status dnat masquerade`);
+  if (options.egress) {
+    post.push(`ip saddr ${address} oifname != "${bridge}" masquerade`);
+    if (address6 !== undefined) post.push(`ip6 saddr ${address6} oifname != "${bridge}" masquerade`);
+  }
   const chain = (name: string, type: string, hook: string, priority: number, rules: string[]) =>
     [
       `  chain ${name} {`,
@@ -90,7 +123,7 @@ export function podTableScript(options: PodTableOptions): string {
       '  }',
     ].join('\n');
   return [
-    `table ip ${table} {`,
+    `table inet ${table} {`,
     `  comment "pod-init pod ${options.podUid.replace(/[^A-Za-z0-9._-]/g, '')}"`,
     ...(dnat.length > 0
       ? [chain('prerouting', 'nat', 'prerouting', -100, dnat), chain('output', 'nat', 'output', -100, dnat)]
@@ -166,29 +199,30 @@ export function applyNft(script: string, via: NftRunner = 'library'): Promise<vo
 }
 
 /**
- * Deletes table `ip NAME`; false when there was none.
+ * Deletes table `FAMILY NAME` (`inet` by default, a pod's; `ip` for the guard and an older pod-init's tables);
+ * false when there was none.
  *
  * @example
  * deleteNftTable(podTableName(uid));
  */
-export function deleteNftTable(name: string, via: NftRunner = 'library'): boolean {
+export function deleteNftTable(name: string, via: NftRunner = 'library', family: PodTableFamily = 'inet'): boolean {
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`not a table name: ${name}`);
   if (via === 'library' && native.nftAvailable()) {
     try {
-      native.nftRun(`delete table ip ${name}\n`);
+      native.nftRun(`delete table ${family} ${name}\n`);
       return true;
     } catch (error) {
       const message = (error as Error).message;
       if (/No such file or directory/.test(message)) return false;
-      throw new NftError(`deleting table ip ${name}: nft said: ${message.trim()}`);
+      throw new NftError(`deleting table ${family} ${name}: nft said: ${message.trim()}`);
     }
   }
   try {
-    execFileSync(nftBinary(), ['delete', 'table', 'ip', name], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(nftBinary(), ['delete', 'table', family, name], { stdio: ['ignore', 'ignore', 'pipe'] });
     return true;
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '');
     if (/No such file or directory/.test(stderr)) return false;
-    throw nftFailure(error, stderr, `deleting table ip ${name}`);
+    throw nftFailure(error, stderr, `deleting table ${family} ${name}`);
   }
 }

@@ -8,10 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PodOptionError } from '../errors';
+import { enableForwarding } from './forwarding';
 import { holdHostPorts, type HeldPorts } from './host-ports';
 import { applyNft, deleteNftTable, guardTable, guardTableScript, podTableName, podTableScript } from './nft';
 import { PortClaims, type PortConflict } from './port-claims';
-import { formatMapping, type PortMapping } from './port-mappings';
+import { anyHostIP, formatMapping, type PortMapping } from './port-mappings';
+import { isIPv6Mapping } from './publish-spec';
 import { linkSysctl, setLinkSysctl } from './sysctl';
 
 /** Options of {@link PodPorts.hold}. */
@@ -22,6 +25,11 @@ export interface PodPortsOptions {
   mappings: readonly PortMapping[];
   /** Masquerade the pod's outbound traffic (`--egress`). */
   egress: boolean;
+  /**
+   * The pod gets an IPv6 address: wildcard host ports are held (and published) on `::` too, and an IPv6
+   * `hostIP` can be published (without it, one is a PodOptionError).
+   */
+  ipv6?: boolean;
   /** The owners registry (whose pod-init still runs). */
   ownersDir: string;
   /** pod-init's network state directory (`/run/pod-init/net`: `ports/` and the guard's marker live there). */
@@ -79,8 +87,15 @@ export class PodPorts {
   static hold(options: PodPortsOptions): PodPorts {
     const claims = new PortClaims(path.join(options.netDir, 'ports'), options.ownersDir);
     const conflict = claims.conflict(options.podUid, options.mappings);
+    const ipv6Only = options.mappings.find(isIPv6Mapping);
+    if (ipv6Only !== undefined && options.ipv6 !== true)
+      throw new PodOptionError(
+        'hostIP',
+        'an IPv4 address or none: the pod has no IPv6 address (the host has no IPv6, or podCidr6 is null)',
+        ipv6Only.hostIP,
+      );
     const ports = new PodPorts(options, claims, conflict);
-    if (conflict === undefined) ports.#held = holdHostPorts(options.mappings);
+    if (conflict === undefined) ports.#held = holdHostPorts(options.mappings, options.ipv6 === true);
     return ports;
   }
 
@@ -93,16 +108,18 @@ export class PodPorts {
       name: o.name,
       mappings: [...o.mappings],
       table: true,
+      family: 'inet',
     });
     this.#claimed = conflict === undefined;
     return conflict;
   }
 
   /**
-   * Makes the pod's table for its `address` (and the bridge's loopback guard with `route_localnet` the first
-   * time a pod publishes). Resolves with notices to show (ip_forward turned on for egress).
+   * Makes the pod's table for its `address` (and `address6`, its IPv6 address if it has one), and the bridge's
+   * loopback guard with `route_localnet` the first time a pod publishes. Resolves with notices to show
+   * (forwarding turned on for egress, each port published).
    */
-  async apply(address: string): Promise<string[]> {
+  async apply(address: string, address6?: string): Promise<string[]> {
     const o = this.options;
     const notices: string[] = [];
     // One turn of the event loop first: called just before the sandbox is made, the rules (synchronous
@@ -111,18 +128,24 @@ export class PodPorts {
     if (o.mappings.length > 0) await ensureLoopbackGuard(o.netDir, o.bridge);
     this.#table = true;
     await applyNft(
-      podTableScript({ podUid: o.podUid, address, bridge: o.bridge, mappings: o.mappings, egress: o.egress }),
+      podTableScript({
+        podUid: o.podUid,
+        address,
+        ...(address6 !== undefined ? { address6 } : {}),
+        bridge: o.bridge,
+        mappings: o.mappings,
+        egress: o.egress,
+      }),
     );
-    if (o.egress) {
-      const forward = '/proc/sys/net/ipv4/ip_forward';
-      if (fs.readFileSync(forward, 'utf8').trim() !== '1') {
-        fs.writeFileSync(forward, '1');
-        notices.push(
-          'Turned on net.ipv4.ip_forward (host-wide, for --egress); it stays on: pod-init cannot tell whether something else needs it',
-        );
-      }
+    if (o.egress) notices.push(...enableForwarding(address6 !== undefined));
+    for (const m of o.mappings) {
+      const to = isIPv6Mapping(m)
+        ? address6
+        : m.hostIP === anyHostIP && address6 !== undefined
+          ? `${address} and ${address6}`
+          : address;
+      notices.push(`Published ${formatMapping(m)} (pod ${to})`);
     }
-    for (const m of o.mappings) notices.push(`Published ${formatMapping(m)} (pod ${address})`);
     return notices;
   }
 
@@ -161,7 +184,7 @@ async function ensureLoopbackGuard(netDir: string, bridge: string): Promise<void
  */
 export function dropLoopbackGuard(netDir: string): boolean {
   if (!fs.existsSync(guardMarker(netDir))) return false;
-  const dropped = deleteNftTable(guardTable);
+  const dropped = deleteNftTable(guardTable, 'library', 'ip');
   fs.rmSync(guardMarker(netDir), { force: true });
   return dropped;
 }
@@ -177,9 +200,10 @@ export function sweepPodPorts(options: { netDir: string; ownersDir: string }, sa
   const claims = new PortClaims(path.join(options.netDir, 'ports'), options.ownersDir);
   claims.sweep((claim) => {
     const table = podTableName(claim.podUid);
-    const dropped = claim.table && deleteNftTable(table);
+    const family = claim.family ?? 'ip'; // an older pod-init's table
+    const dropped = claim.table && deleteNftTable(table, 'library', family);
     const what = [
-      ...(dropped ? [`nft table ip ${table}`] : []),
+      ...(dropped ? [`nft table ${family} ${table}`] : []),
       ...(claim.mappings.length > 0 ? [`host ports ${claim.mappings.map(formatMapping).join(', ')}`] : []),
     ];
     say(

@@ -3,14 +3,17 @@
  * one JSON file per pod (`<dir>/<uid>.json`: namespace, name, mappings, table) under flock on `<dir>/.lock`,
  * written before the pod's ports are bound or its table made, removed after they are gone. It gives the
  * kubelet's admission check between pods (NodePorts) and lets the start-up sweep find the tables and
- * ports of a pod whose pod-init is gone (owners registry, src/pod/owners.ts).
+ * ports of a pod whose pod-init is gone: by the owners registry (src/pod/owners.ts) where it has the pod's
+ * record, else by the owner (pid and start time) the claim names, so a pod whose record is in another
+ * registry (another state root's, a test's) is swept too once its pod-init is gone.
  * @module
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isPodGone } from '../pod/owners';
+import { isRecordGone, ownerOfThisProcess } from '../pod/owners';
 import { withDirLock } from '../pod/dir-lock';
 import { ensurePrivateDir } from '../pod/private-dir';
+import type { PodTableFamily } from './nft';
 import { portsConflict, type PortMapping } from './port-mappings';
 
 /** A pod's record. */
@@ -21,6 +24,13 @@ export interface PortClaim {
   mappings: PortMapping[];
   /** The pod has an nftables table of its own (nft.ts `podTableName`). */
   table: boolean;
+  /** Its table's family (`inet`); absent in an older pod-init's claim, whose table was `ip`. */
+  family?: PodTableFamily;
+  /**
+   * The pod-init that wrote it: pid and start time (owners.ts `ownerOfThisProcess`), set by
+   * {@link PortClaims.claim}; absent in an older pod-init's claim.
+   */
+  owner?: string;
 }
 
 /** A host port another live pod publishes. */
@@ -64,7 +74,8 @@ export class PortClaims {
       const conflict = this.#conflict(claim.podUid, claim.mappings, this.#live());
       if (conflict !== undefined) return conflict;
       const file = this.#file(claim.podUid);
-      fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(claim)}\n`, { mode: 0o600 });
+      const record: PortClaim = { ...claim, owner: ownerOfThisProcess() };
+      fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(record)}\n`, { mode: 0o600 });
       fs.renameSync(`${file}.tmp`, file);
       return undefined;
     });
@@ -83,11 +94,22 @@ export class PortClaims {
     if (!fs.existsSync(this.dir)) return;
     this.#locked(() => {
       for (const claim of this.#all()) {
-        if (!isPodGone(this.#ownersDir, claim.podUid)) continue;
+        if (!this.isGone(claim)) continue;
         clean(claim);
         fs.rmSync(this.#file(claim.podUid), { force: true });
       }
     });
+  }
+
+  /**
+   * The claim's pod-init is gone: by the owners registry where it has the pod's record, else by the owner
+   * the claim names. A claim with neither (an older pod-init's, another registry's) is kept.
+   *
+   * @example
+   * claims.isGone({ ...claim, owner: '4242 1234567' }); // true once process 4242 of that start time exited
+   */
+  isGone(claim: PortClaim): boolean {
+    return isRecordGone(this.#ownersDir, claim.podUid, claim.owner);
   }
 
   #conflict(podUid: string, mappings: readonly PortMapping[], others: PortClaim[]): PortConflict | undefined {
@@ -100,7 +122,7 @@ export class PortClaims {
   }
 
   #live(): PortClaim[] {
-    return this.#all().filter((c) => !isPodGone(this.#ownersDir, c.podUid));
+    return this.#all().filter((c) => !this.isGone(c));
   }
 
   #all(): PortClaim[] {

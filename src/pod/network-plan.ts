@@ -10,7 +10,7 @@ import type { PodSpecObject } from './types';
 import type { Say } from './events';
 import type { PodRunnerOptions } from './runner-options';
 import { RootlessPodNetwork } from './rootless-pod-network';
-import { defaultBridge, PodNetwork, sweepPodNetworks } from '../net/pod-network';
+import { defaultBridge, hostHasIpv6, PodNetwork, sweepPodNetworks } from '../net/pod-network';
 import { podPortMappings } from '../net/publish-spec';
 import { defaultLeaseDir } from '../net/ipam';
 import { nodePortsMessage, PodPorts, sweepPodPorts } from '../net/pod-ports';
@@ -111,6 +111,8 @@ export function holdPorts(pod: PodSpecObject, o: NetworkOptions, ownersDir: stri
     name: pod.metadata.name,
     mappings,
     egress: o.egress === true,
+    // As PodNetwork.reserve decides it: the pod gets an IPv6 address unless podCidr6 is null or the host has none.
+    ipv6: o.podCidr6 === null ? false : o.podCidr6 !== undefined || hostHasIpv6(),
     ownersDir,
     netDir: netDir(o),
     bridge: o.podBridge ?? defaultBridge,
@@ -169,7 +171,7 @@ export function reserveNetwork(
     reservation.network = PodNetwork.reserve(pod.metadata.uid!, options);
     const conflict = ctx.ports?.claim();
     if (conflict !== undefined) return { ...reservation, reason: 'NodePorts', message: nodePortsMessage(conflict) };
-    const ready = ctx.ports?.apply(reservation.network.address);
+    const ready = ctx.ports?.apply(reservation.network.address, reservation.network.lease6?.address);
     if (ready !== undefined) {
       ready.catch(() => undefined); // awaited once the sandbox is made (networkReady), and at the end
       reservation.portsReady = ready;

@@ -127,6 +127,33 @@ export function isPodGone(dir: string, podUid: string): boolean {
 }
 
 /**
+ * This process as a record's owner: its pid and start time, `"4242 1234567"`, what a lease or a port claim
+ * names so that it can be judged without the owners registry ({@link isRecordGone}).
+ *
+ * @example
+ * fs.writeFileSync(file, JSON.stringify({ podUid, owner: ownerOfThisProcess() }));
+ */
+export function ownerOfThisProcess(): string {
+  return `${process.pid} ${startTime(process.pid)}`;
+}
+
+/**
+ * Whether the pod-init behind a record of pod `podUid` (an address lease, a port claim) is gone: by the owners
+ * registry `dir` where it has the pod's record, else by the owner the record names (`owner`, as
+ * {@link ownerOfThisProcess} wrote it). A record with neither (an older pod-init's, whose pod is in another
+ * registry) is not gone: nothing of it is swept.
+ *
+ * @example
+ * isRecordGone(ownersDir, claim.podUid, claim.owner); // true once the pod-init that wrote it has exited
+ */
+export function isRecordGone(dir: string, podUid: string, owner: unknown): boolean {
+  if (fs.existsSync(path.join(dir, podUid))) return isPodGone(dir, podUid);
+  if (typeof owner !== 'string') return false;
+  const [pid, started] = owner.split(' ');
+  return started === undefined || !isProcessRunning(Number(pid), started);
+}
+
+/**
  * The pods a live process owns (their uids): a `pod-init run` of several Pods owns one record each.
  *
  * @example

@@ -6,7 +6,8 @@
  * @module
  */
 import { rootlessAddress } from '../net/pasta';
-import { podPortMappings, type PortMapping, type PublishingPodSpec } from '../net/publish-spec';
+import { PodOptionError } from '../errors';
+import { isIPv6Mapping, podPortMappings, type PortMapping, type PublishingPodSpec } from '../net/publish-spec';
 import {
   chooseRootlessHelper,
   type RootlessHelper,
@@ -78,6 +79,13 @@ export class RootlessPodNetwork {
     // As root without a helper mode, published ports are the bridge's (they imply --pod-network bridge:
     // src/net/pod-ports.ts).
     if (!explicit && !implied) return {};
+    const ipv6Only = mappings.find(isIPv6Mapping);
+    if (ipv6Only !== undefined)
+      throw new PodOptionError(
+        'hostIP',
+        'an IPv4 address or none: pasta and slirp4netns publish on IPv4 host addresses only',
+        ipv6Only.hostIP,
+      );
     const mode = explicit ? (options.mode as HelperNetworkMode) : 'rootless';
     const choice = chooseRootlessHelper(mode, options.searchPath, options.root);
     if ('notice' in choice) return choice;

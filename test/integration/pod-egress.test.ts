@@ -3,8 +3,8 @@
 // veth from the host with a private /24 of its own and no route back to the pods' range), never a real
 // external address. With --egress a pod reaches a TCP server there, which sees the host's address on that
 // veth (masqueraded); without it (negative control) the pod's packets leave with the pod's own address, the
-// upstream cannot answer them, and the server accepts nothing. ip_forward, which --egress turns on, is put back
-// as it was; `ip link`, pod-init's nft tables and the leases are the same before and after.
+// upstream cannot answer them, and the server accepts nothing; both over IPv4 and IPv6. ip_forward and
+// net.ipv6.conf.all.forwarding, which --egress turns on, are put back as they were; `ip link`, pod-init's nft tables and the leases are the same before and after.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -33,6 +33,9 @@ const testCidr6 = 'fd70:6f64:696f::/64';
 const n = process.pid % 250;
 const hostSide = `10.231.${n}.1`;
 const upstream = `10.231.${n}.2`;
+/** Its IPv6 /64 likewise (a ULA of no host route), for the pods' IPv6 addresses. */
+const hostSide6 = `fd71:6f64:${n.toString(16)}::1`;
+const upstream6 = `fd71:6f64:${n.toString(16)}::2`;
 const uplink = `peg${(process.pid % 0xfffff).toString(16)}`;
 const serverPort = 20000 + (process.pid % 20000);
 
@@ -58,7 +61,7 @@ function snapshot(r: { podLeaseDir?: string }) {
       links: ownLinks(host, [testBridge, uplink]),
       tables: execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' })
         .split('\n')
-        .filter((line) => line.startsWith('table ip pod_init_')),
+        .filter((line) => /^table (ip|inet) pod_init_/.test(line)),
       leases: leases.filter((name) => net.isIP(name) !== 0),
     };
   } finally {
@@ -66,15 +69,16 @@ function snapshot(r: { podLeaseDir?: string }) {
   }
 }
 
-/** A pod that connects to the upstream server once and says what happened. */
+/** A pod that connects to the upstream server once over IPv4 and once over IPv6, and says what happened. */
 function clientManifest(name: string): string {
   const client = [
     'import socket',
-    'try:',
-    `    c = socket.create_connection(("${upstream}", ${serverPort}), timeout=3)`,
-    '    print("reply", c.recv(100).decode(), flush=True)',
-    'except OSError as e:',
-    '    print("no connection:", type(e).__name__, flush=True)',
+    `for family, address in (("4", "${upstream}"), ("6", "${upstream6}")):`,
+    '    try:',
+    `        c = socket.create_connection((address, ${serverPort}), timeout=3)`,
+    '        print("reply" + family, c.recv(100).decode(), flush=True)',
+    '    except OSError as e:',
+    '        print("no connection" + family + ":", type(e).__name__, flush=True)',
   ].join('\n');
   return [
     'apiVersion: v1',
@@ -94,6 +98,8 @@ function clientManifest(name: string): string {
 describe.skipIf(reason !== undefined)(titled('--egress', reason), () => {
   it("with --egress a pod reaches a server in an upstream namespace, which sees the host's address; without it, not", async () => {
     const forwardBefore = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    const forward6 = '/proc/sys/net/ipv6/conf/all/forwarding';
+    const forward6Before = fs.readFileSync(forward6, 'utf8').trim();
     const probe = ownRoots();
     const before = snapshot(probe);
     const ns = await testNetns();
@@ -103,16 +109,18 @@ describe.skipIf(reason !== undefined)(titled('--egress', reason), () => {
       // The upstream: a veth from the host, an address at each end, no route back to the pods' range.
       host.createVeth({ name: uplink, peer: 'up0', peerNetnsFd: ns.fd, up: true });
       host.addAddress(uplink, `${hostSide}/24`);
+      host.addAddress(uplink, `${hostSide6}/64`);
       const inside = RouteSocket.open(ns.fd);
       try {
-        inside.configurePod('up0', [`${upstream}/24`], []);
+        inside.configurePod('up0', [`${upstream}/24`, `${upstream6}/64`], []);
       } finally {
         inside.close();
       }
       const serverCode = [
         'import socket',
-        's = socket.socket()',
-        `s.bind(("${upstream}", ${serverPort}))`,
+        's = socket.socket(socket.AF_INET6)',
+        's.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)',
+        `s.bind(("::", ${serverPort}))`,
         's.listen()',
         'print("listening", flush=True)',
         'while True:',
@@ -133,17 +141,27 @@ describe.skipIf(reason !== undefined)(titled('--egress', reason), () => {
       await plain.started;
       await plain.runner.finished;
       await plain.runner.closed;
-      expect(plain.timeline.find((line) => line.startsWith('client: '))).toMatch(/^client: no connection: /);
+      const plainLines = plain.timeline.filter((line) => line.startsWith('client: '));
+      expect(plainLines).toHaveLength(2);
+      expect(plainLines[0]).toMatch(/^client: no connection4: /);
+      expect(plainLines[1]).toMatch(/^client: no connection6: /);
 
       const egressRoots = ownRoots();
       const egress = startPod(clientManifest('egress'), egressRoots.stateRoot, { ...egressRoots, egress: true });
       await egress.started;
       await egress.runner.finished;
       await egress.runner.closed;
-      expect(egress.timeline).toContain('client: reply hello');
-      // The server saw the host's address on the uplink, not the pod's: masqueraded. It saw nothing else.
-      expect(await serverLines.waitFor(/^peer /, 'the connection at the server')).toBe(`peer ${hostSide}`);
+      expect(egress.timeline).toContain('client: reply4 hello');
+      expect(egress.timeline).toContain('client: reply6 hello');
+      // The server saw the host's addresses on the uplink, not the pod's: masqueraded. It saw nothing else.
+      await serverLines.waitFor(/^peer ::ffff:/, 'the IPv4 connection at the server');
+      await serverLines.waitFor(/^peer fd71:/, 'the IPv6 connection at the server');
+      expect(serverLines.lines.filter((line) => line.startsWith('peer '))).toEqual([
+        `peer ::ffff:${hostSide}`,
+        `peer ${hostSide6}`,
+      ]);
       expect(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('1');
+      expect(fs.readFileSync(forward6, 'utf8').trim()).toBe('1');
       expect(snapshot(egressRoots).leases).toEqual([]);
     } finally {
       server?.kill('SIGKILL');
@@ -155,6 +173,7 @@ describe.skipIf(reason !== undefined)(titled('--egress', reason), () => {
       host.close();
       await ns.close();
       if (forwardBefore === '0') fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '0');
+      if (forward6Before === '0') fs.writeFileSync(forward6, '0');
     }
     expect(snapshot(probe)).toEqual(before);
   }, 60_000);

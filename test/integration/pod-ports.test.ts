@@ -27,8 +27,9 @@ import {
   podTableScript,
 } from '../../src/net/nft';
 import { defaultLeaseDir } from '../../src/net/ipam';
-import { PodNetwork, vethName } from '../../src/net/pod-network';
+import { hostHasIpv6, PodNetwork, vethName } from '../../src/net/pod-network';
 import { claimPod, releasePod } from '../../src/pod/owners';
+import { readCgroupLayout, sweepLeftovers } from '../../src/cgroups';
 import { native } from '../../src/native';
 import { useBridgeLock } from '../helpers/bridge-lock';
 import { testNetns } from '../helpers/netns';
@@ -112,7 +113,7 @@ function ruleset(): string {
   const text = execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
   return text
     .split(/^(?=table )/m)
-    .filter((block) => block.startsWith('table ip pod_init') && !block.startsWith(`table ip ${guardTable} {`))
+    .filter((block) => /^table (ip|inet) pod_init/.test(block) && !block.startsWith(`table ip ${guardTable} {`))
     .join('');
 }
 
@@ -180,6 +181,31 @@ function hostCanBind(p: number): Promise<boolean> {
   });
 }
 
+/** Whether a host process can bind [::]:p/tcp (IPv6 only) now. */
+function hostCanBind6(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port: p, host: '::', ipv6Only: true, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** How a connection to address:p ends when it is refused: its error code (a connection that succeeds fails the test). */
+function refusal(address: string, p: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port: p, timeout: 10_000 });
+    socket.on('connect', () => {
+      socket.destroy();
+      reject(new Error(`${address}:${p} accepted a connection`));
+    });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve('timeout');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
 type StartedPod = ReturnType<typeof startPod>;
 
 /**
@@ -223,6 +249,26 @@ const tcpServer = (name: string, containerPort: number, ports: string) => `
           import socket
           s = socket.socket()
           s.bind(("0.0.0.0", ${containerPort}))
+          s.listen()
+          print("listening", flush=True)
+          while True:
+              c, _ = s.accept()
+              c.sendall(b"hello from the pod")
+              c.close()`;
+
+/** A TCP server on every address of both families (an IPv6 socket that takes IPv4 too). */
+const dualStackServer = (name: string, containerPort: number, ports: string) => `
+    - name: ${name}
+      image: busybox
+      ports: ${ports}
+      command:
+        - python3
+        - -c
+        - |
+          import socket
+          s = socket.socket(socket.AF_INET6)
+          s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+          s.bind(("::", ${containerPort}))
           s.listen()
           print("listening", flush=True)
           while True:
@@ -278,8 +324,9 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
         'the servers listen',
       );
       const podIP = (p.runner.object().status as { podIP: string }).podIP;
+      const podIP6 = (p.runner.object().status as { podIPs: Array<{ ip: string }> }).podIPs[1]!.ip;
       expect(podIP).toMatch(/^10\.87\./);
-      expect(tables()).toContain(`ip ${podTableName(p.runner.pod.metadata.uid!)}`);
+      expect(tables()).toContain(`inet ${podTableName(p.runner.pod.metadata.uid!)}`);
       expect(await fetchGreeting(podIP, 8080)).toBe('hello from the pod');
       expect(await fetchGreeting('127.0.0.1', tcpHost)).toBe('hello from the pod');
       expect(await fetchGreeting('127.0.0.1', published)).toBe('hello from the pod');
@@ -288,7 +335,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
       expect(await hostCanBind(tcpHost)).toBe(false);
       expect(await hostCanBind(port(3))).toBe(true);
       expect(p.events.filter((e) => e.reason === 'PortsPublished').map((e) => e.message)).toEqual([
-        `Published 0.0.0.0:${tcpHost}/tcp -> 8080 (pod ${podIP})`,
+        `Published 0.0.0.0:${tcpHost}/tcp -> 8080 (pod ${podIP} and ${podIP6})`,
         `Published 127.0.0.1:${udpHost}/udp -> 5353 (pod ${podIP})`,
         `Published 127.0.0.1:${published}/tcp -> 8080 (pod ${podIP})`,
       ]);
@@ -299,6 +346,100 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     expect(snapshot(r)).toEqual(before);
     expect(await hostCanBind(tcpHost)).toBe(true);
     expectGuardWithBridge();
+  });
+
+  it('IPv6: the host reaches the pod on its IPv6 address and through its published ports on IPv6 ([::1] is refused at once); rules and held sockets go with the pod', async () => {
+    const r = ownRoots();
+    const before = snapshot(r);
+    // The host's own address on the bridge the tests make (its IPv6 gateway): the IPv6 stand-in for 127.0.0.1,
+    // which IPv6 cannot DNAT (::1). Traffic to it stays in this host.
+    const gateway6 = 'fd70:6f64:696f::1';
+    const [wildcard, v6only] = [port(11), port(12)];
+    // The gateway exists once the bridge does: a lease of the test's own keeps it up while the pod starts (its
+    // host ports are held before the pod's own lease is taken).
+    claimPod(r.ownersDir, 'v6anchor');
+    const anchor = PodNetwork.reserve('v6anchor', {
+      ownersDir: r.ownersDir,
+      leaseDir: r.podLeaseDir,
+      bridge: testBridge,
+      cidr: testCidr,
+      cidr6: testCidr6,
+    });
+    const p = startPod(
+      manifest('portsv6', dualStackServer('web', 8080, `[{ containerPort: 8080, hostPort: ${wildcard} }]`)),
+      r.stateRoot,
+      { ...r, publish: [parsePublish(`[${gateway6}]:${v6only}:8080`)] },
+    );
+    try {
+      await p.started;
+      await whileUp(p, () => p.timeline.includes('web: listening'), 'the server listens');
+      const status = p.runner.object().status as { podIP: string; podIPs: Array<{ ip: string }> };
+      const podIP6 = status.podIPs[1]!.ip;
+      expect(podIP6).toMatch(/^fd70:6f64:696f::/);
+      expect(await fetchGreeting(podIP6, 8080)).toBe('hello from the pod');
+      // The wildcard hostPort on both families; the IPv6 hostIP on IPv6 alone.
+      expect(await fetchGreeting(gateway6, wildcard)).toBe('hello from the pod');
+      expect(await fetchGreeting('127.0.0.1', wildcard)).toBe('hello from the pod');
+      expect(await fetchGreeting(gateway6, v6only)).toBe('hello from the pod');
+      expect(await refusal('127.0.0.1', v6only)).toBe('ECONNREFUSED'); // control: not published on IPv4
+      // [::1] is not DNATed (the kernel would drop the packets from ::1 on the bridge): the held socket refuses it.
+      expect(await refusal('::1', wildcard)).toBe('ECONNREFUSED');
+      const table = execFileSync('nft', ['list', 'table', 'inet', podTableName(p.runner.pod.metadata.uid!)], {
+        encoding: 'utf8',
+      });
+      expect(table).toContain(`dnat ip6 to [${podIP6}]:8080`);
+      // Held on IPv6 too: a host process cannot take [::]:wildcard (control: a port not published).
+      expect(await hostCanBind6(wildcard)).toBe(false);
+      expect(await hostCanBind6(port(13))).toBe(true);
+      expect(p.events.filter((e) => e.reason === 'PortsPublished').map((e) => e.message)).toEqual([
+        `Published 0.0.0.0:${wildcard}/tcp -> 8080 (pod ${status.podIP} and ${podIP6})`,
+        `Published [${gateway6}]:${v6only}/tcp -> 8080 (pod ${podIP6})`,
+      ]);
+    } finally {
+      p.runner.delete(0);
+      await p.runner.closed;
+      anchor.release();
+      releasePod(r.ownersDir, 'v6anchor');
+    }
+    expect(snapshot(r)).toEqual(before);
+    expect(await hostCanBind6(wildcard)).toBe(true);
+    expect(await hostCanBind(wildcard)).toBe(true);
+    expectGuardWithBridge();
+  });
+
+  it('an IPv6 host port a host process holds (IPv4 free): pod-init run exits 2 naming [::]:port and the PID, with nothing made', async () => {
+    expect(hostHasIpv6()).toBe(true); // the default bridge gives pods IPv6 here, so wildcard ports are held on [::]
+    const held = port(14);
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('net').createServer().listen({ port: ${held}, host: '::', ipv6Only: true }, () => console.log('ready'))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    const cli = podCli();
+    try {
+      await lineReader(holder.stdout).waitFor(/^ready$/, 'the host process listens');
+      expect(await hostCanBind(held)).toBe(true); // its IPv4 port is free
+      const links = linkNames();
+      const rules = ruleset();
+      const result = await cli.run(['--publish', `${held}:8080`, '-o', 'json'], manifest('portsbusy6', sleeper('[]')));
+      expect(result.stderr).toContain(
+        `pod-init: host port [::]:${held}/tcp is in use by PID ${holder.pid} (node): free it or publish another port`,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(linkNames()).toEqual(links);
+      expect(ruleset()).toEqual(rules);
+      expect(await hostCanBind(held)).toBe(true); // the IPv4 socket held first was closed
+      expect(fs.readdirSync(cli.stateRoot).filter((n) => !n.startsWith('.'))).toEqual([]);
+    } finally {
+      cli.cleanup();
+      holder.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('a host port a host process holds: pod-init run exits 2 naming the port and the PID, with nothing made', async () => {
@@ -358,7 +499,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
           `(127.0.0.1:${hostPort}/tcp -> 81: 0.0.0.0:${hostPort}/tcp -> 80 is published by pod default/portsfirst)`,
       );
       expect(b.timeline.some((line) => line.startsWith('Started'))).toBe(false);
-      expect(tables()).not.toContain(`ip ${podTableName(b.runner.pod.metadata.uid!)}`);
+      expect(tables()).not.toContain(`inet ${podTableName(b.runner.pod.metadata.uid!)}`);
       // Control: the first pod runs on, its port still held.
       expect(a.timeline).not.toContain('Killing c');
       expect(await hostCanBind(hostPort)).toBe(false);
@@ -391,7 +532,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
       await exited;
     }
     // Negative control: nothing removed the table or the claim (the kernel closed the held socket).
-    expect(tables()).toContain(`ip ${podTableName(uid)}`);
+    expect(tables()).toContain(`inet ${podTableName(uid)}`);
     expect(snapshot(r).claims).toEqual([`${uid}.json`]);
     // Its guard kills the pod's processes; the next run's cgroup sweep needs them gone.
     await pollUntil(() => podProcessesGone(uid), "the killed pod-init's pod is gone", 30_000);
@@ -402,11 +543,68 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     await next.runner.closed;
     const swept = next.events.filter((e) => e.reason === 'SweptLeftovers').map((e) => e.message);
     expect(swept).toContain(
-      `Removed the nft table ip ${podTableName(uid)} and host ports 0.0.0.0:${hostPort}/tcp -> 80 of pod default/portskilled (${uid}), left behind by a pod-init that is gone`,
+      `Removed the nft table inet ${podTableName(uid)} and host ports 0.0.0.0:${hostPort}/tcp -> 80 of pod default/portskilled (${uid}), left behind by a pod-init that is gone`,
     );
     expect(swept.some((m) => m.startsWith(`Removed the network of pod ${uid}`))).toBe(true);
     expect(snapshot(r)).toEqual(before);
     expectGuardWithBridge();
+  });
+
+  it('after kill -9 of pod-init, a pod-init of another owners registry removes its table and claim (the claim names its owner)', async () => {
+    const r = ownRoots();
+    const before = snapshot(r);
+    const hostPort = port(10);
+    const file = path.join(tmp, 'killed-other.yaml');
+    fs.writeFileSync(file, manifest('portsorphan', sleeper('[]')));
+    const child = spawn(process.execPath, [fixture, file, r.stateRoot, r.ownersDir, r.podLeaseDir, `${hostPort}:80`], {
+      env: { ...process.env, TEST_POD_BRIDGE: r.podBridge, TEST_POD_CIDR: r.podCidr, TEST_POD_CIDR6: testCidr6 },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const out = lineReader(child.stdout);
+    let uid: string;
+    try {
+      [, , uid] = (await out.waitFor(/^podIP /, 'the pod runs')).split(' ') as [string, string, string];
+      await out.waitFor(/"reason":"Started"/, 'the container started');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    expect(tables()).toContain(`inet ${podTableName(uid)}`);
+    const claimFile = path.join(path.dirname(r.podLeaseDir), 'ports', `${uid}.json`);
+    const claim = JSON.parse(fs.readFileSync(claimFile, 'utf8')) as { owner?: string };
+    expect(claim.owner).toMatch(new RegExp(`^${child.pid} \\d+$`));
+    await pollUntil(() => podProcessesGone(uid), "the killed pod-init's pod is gone", 30_000);
+
+    // The next pod-init keeps its pods in another registry (another state root's): the dead pod has no record there.
+    const other = {
+      ...r,
+      stateRoot: path.join(tmp, `other-state-${roots}`),
+      ownersDir: path.join(tmp, `other-owners-${roots}`),
+    };
+    const next = startPod(
+      manifest('portsothernext', sleeper(`[{ containerPort: 80, hostPort: ${hostPort} }]`)),
+      other.stateRoot,
+      other,
+    );
+    try {
+      await next.started;
+      // The dead pod's claim no longer holds the port: the new pod publishes it (no NodePorts).
+      await whileUp(next, () => next.timeline.includes('started c'), 'the next pod runs');
+      expect(next.events.map((e) => e.reason)).not.toContain('NodePorts');
+    } finally {
+      next.runner.delete(0);
+      await next.runner.closed;
+    }
+    const swept = next.events.filter((e) => e.reason === 'SweptLeftovers').map((e) => e.message);
+    expect(swept).toContain(
+      `Removed the nft table inet ${podTableName(uid)} and host ports 0.0.0.0:${hostPort}/tcp -> 80 of pod default/portsorphan (${uid}), left behind by a pod-init that is gone`,
+    );
+    expect(swept.some((m) => m.startsWith(`Removed the network of pod ${uid}`))).toBe(true);
+    expect(snapshot(r)).toEqual(before);
+    expectGuardWithBridge();
+    // The dead pod's cgroups: its own registry's next pod-init would remove them; this test does.
+    await sweepLeftovers(readCgroupLayout(), '/', (podUid) => podUid !== uid);
   });
 
   it("route_localnet's guard: a namespace on the bridge cannot reach the host's 127.0.0.1 (it can once the guard is gone)", async () => {
@@ -464,7 +662,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
       expect(dropped()).toBeGreaterThan(droppedBefore);
       expect(accepted).toEqual([]);
       // Negative control: without the guard the same packets reach the host's loopback service.
-      deleteNftTable(guardTable);
+      deleteNftTable(guardTable, 'library', 'ip');
       try {
         expect(connect()).toBe('connected');
         await pollUntil(() => accepted.length > 0, 'the host service saw the connection');
@@ -500,7 +698,7 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
         }),
         via,
       );
-      expect(ruleset()).toContain(`table ip ${table} {`);
+      expect(ruleset()).toContain(`table inet ${table} {`);
       expect(deleteNftTable(table, via)).toBe(true);
       expect(deleteNftTable(table, via)).toBe(false); // gone: no error
       await expect(applyNft(`table ip ${table} { chain c { no such thing } }\n`, via)).rejects.toThrow(

@@ -31,10 +31,10 @@ describe('nft scripts', () => {
     const table = podTableName('uid-1');
     expect(table).toMatch(/^pod_init_[0-9a-f]{10}$/);
     const script = podTableScript(options);
-    expect(script.split('\n')[0]).toEqual(`table ip ${table} {`);
+    expect(script.split('\n')[0]).toEqual(`table inet ${table} {`);
     const dnat = [
-      'fib daddr type local tcp dport 8080 dnat to 10.88.0.2:80',
-      'ip daddr 127.0.0.1 udp dport 5353 dnat to 10.88.0.2:53',
+      'meta nfproto ipv4 fib daddr type local tcp dport 8080 dnat ip to 10.88.0.2:80',
+      'ip daddr 127.0.0.1 udp dport 5353 dnat ip to 10.88.0.2:53',
     ];
     for (const hook of ['prerouting', 'output'])
       expect(script).toContain(
@@ -43,6 +43,33 @@ describe('nft scripts', () => {
     expect(script).toContain('oifname "pod-init0" ip daddr 10.88.0.2 ip saddr 127.0.0.0/8 masquerade');
     expect(script).toContain('oifname "pod-init0" ip daddr 10.88.0.2 iifname "pod-init0" ct status dnat masquerade');
     expect(script).not.toContain('oifname != "pod-init0"');
+    expect(script).not.toContain('ip6');
+  });
+
+  it('with an IPv6 address: wildcard ports on IPv6 too (but [::1]), IPv6 host addresses, hairpin and egress', () => {
+    const script = podTableScript({
+      ...options,
+      address6: 'fd70::2',
+      mappings: [...options.mappings, parsePublish('[fd00::2]:8443:443')],
+      egress: true,
+    });
+    const dnat = [
+      'meta nfproto ipv4 fib daddr type local tcp dport 8080 dnat ip to 10.88.0.2:80',
+      'meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local tcp dport 8080 dnat ip6 to [fd70::2]:80',
+      'ip daddr 127.0.0.1 udp dport 5353 dnat ip to 10.88.0.2:53',
+      'ip6 daddr fd00::2 tcp dport 8443 dnat ip6 to [fd70::2]:443',
+    ];
+    for (const hook of ['prerouting', 'output'])
+      expect(script).toContain(
+        `  chain ${hook} {\n    type nat hook ${hook} priority -100; policy accept;\n    ${dnat.join('\n    ')}\n  }`,
+      );
+    expect(script).toContain('oifname "pod-init0" ip6 daddr fd70::2 iifname "pod-init0" ct status dnat masquerade');
+    expect(script).toContain('ip6 saddr fd70::2 oifname != "pod-init0" masquerade');
+    // An IPv6 host address without a pod IPv6 address has nowhere to go.
+    expect(() => podTableScript({ ...options, mappings: [parsePublish('[fd00::2]:8443:443')] })).toThrow(
+      'an IPv6 host address (fd00::2) for a pod without an IPv6 address',
+    );
+    expect(() => podTableScript({ ...options, address6: 'fd70::2; flush ruleset' })).toThrow('not an IPv6 address');
   });
 
   it('egress masquerades what the pod sends out of other interfaces; no ports, no DNAT chains', () => {

@@ -31,8 +31,29 @@ describe('--publish [HOSTIP:]HOSTPORT:PODPORT[/udp]', () => {
       expect(() => parsePublish(bad), bad).toThrow(PodOptionError);
     }
     expect(() => parsePublish('8080')).toThrow(
-      "--publish must be [HOSTIP:]HOSTPORT:PODPORT[/tcp|/udp] with ports 1-65535 and an IPv4 HOSTIP (e.g. 127.0.0.1:8080:80), received '8080'",
+      "--publish must be [HOSTIP:]HOSTPORT:PODPORT[/tcp|/udp] with ports 1-65535 and an IPv4 or [IPv6] HOSTIP (e.g. 127.0.0.1:8080:80, [fd00::2]:8080:80), received '8080'",
     );
+    for (const bad of ['fd00::2:8080:80', '[127.0.0.1]:8080:80', '[fd00::zz]:8080:80', '[::ffff:127.0.0.1]:8080:80'])
+      expect(() => parsePublish(bad), bad).toThrow(PodOptionError);
+  });
+
+  it('takes an IPv6 host address in brackets (canonical form); [::] is every address, as no address is', () => {
+    expect(parsePublish('[fd00:0:0::2]:8080:80/udp')).toEqual({
+      protocol: 'udp',
+      hostIP: 'fd00::2',
+      hostPort: 8080,
+      podPort: 80,
+    });
+    expect(hostSide(parsePublish('[fd00::2]:8080:80'))).toBe('[fd00::2]:8080/tcp');
+    expect(parsePublish('[::]:8080:80').hostIP).toBe('0.0.0.0');
+    expect(parsePublish('0.0.0.0:8080:80').hostIP).toBe('0.0.0.0');
+  });
+
+  it('refuses [::1], saying why (nothing can DNAT it) and what to use instead', () => {
+    expect(() => parsePublish('[::1]:8080:80')).toThrow(
+      "--publish must be a host address not ::1: the kernel drops packets from ::1 that leave the loopback device (IPv6 has no route_localnet), so a DNAT of [::1] to a pod never connects; publish on 127.0.0.1, on every address (no hostIP) or on an IPv6 address of the host, received '[::1]:8080:80'",
+    );
+    expect(() => parsePublish('[0::1]:8080:80')).toThrow('not ::1');
   });
 });
 
@@ -61,12 +82,26 @@ describe("a pod's published ports", () => {
     ).toEqual([]);
   });
 
-  it('refuses SCTP and IPv6 host addresses, naming the field', () => {
+  it('refuses SCTP, ::1 and what is no address, naming the field', () => {
     expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, protocol: 'SCTP' }]))).toThrow(
       'spec.containers[0].ports[0].protocol must be TCP or UDP for a hostPort',
     );
     expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, hostIP: '::1' }]))).toThrow(
-      'spec.containers[0].ports[0].hostIP must be an IPv4 address',
+      'spec.containers[0].ports[0].hostIP must be not ::1: the kernel drops packets from ::1',
     );
+    expect(() => podPortMappings(spec([{ containerPort: 80, hostPort: 80, hostIP: 'localhost' }]))).toThrow(
+      "spec.containers[0].ports[0].hostIP must be an IPv4 or IPv6 address of the host (not IPv4-mapped), or empty for every address, received 'localhost'",
+    );
+  });
+
+  it('takes an IPv6 hostIP (that address only); :: and 0.0.0.0 are every address, both families', () => {
+    const mappings = podPortMappings(
+      spec([
+        { containerPort: 80, hostPort: 8080, hostIP: 'fd00:0::2' },
+        { containerPort: 81, hostPort: 8081, hostIP: '::' },
+        { containerPort: 82, hostPort: 8082, hostIP: '0.0.0.0' },
+      ]),
+    );
+    expect(mappings.map(hostSide)).toEqual(['[fd00::2]:8080/tcp', '0.0.0.0:8081/tcp', '0.0.0.0:8082/tcp']);
   });
 });

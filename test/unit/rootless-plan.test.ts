@@ -42,6 +42,14 @@ describe('which pods get a rootless helper', () => {
     expect(RootlessPodNetwork.plan(spec(8080), { ...base, root: true, mode: 'bridge' })).toEqual({});
   });
 
+  it('an IPv6 host address is refused: the helpers publish on IPv4 host addresses only', () => {
+    expect(() =>
+      RootlessPodNetwork.plan(spec(), { ...base, mode: 'rootless', publish: [parsePublish('[fd00::2]:8080:80')] }),
+    ).toThrow(
+      "hostIP must be an IPv4 address or none: pasta and slirp4netns publish on IPv4 host addresses only, received 'fd00::2'",
+    );
+  });
+
   it('a tun device that cannot be opened is a notice naming it', () => {
     expect(
       kind(RootlessPodNetwork.plan(spec(), { ...base, mode: 'rootless', tunDevice: path.join(dir, 'no-tun') })),
