@@ -252,6 +252,11 @@ export interface NativeBinding {
   lgetxattr(path: string, name: string): Buffer | undefined;
   /** flock(2) without waiting: true when had, false when another open file holds it. */
   tryFlock(fd: number, exclusive: boolean): boolean;
+  /**
+   * Sets FS_TOPDIR_FL (`chattr +T`) on a directory: true when it has it, false when its filesystem has no
+   * such flag. ext4 then spreads new subdirectories over block groups as it does top-level ones.
+   */
+  markTopDir(path: string): boolean;
   /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
   ZstdDecoder: new () => NativeZstdDecoder;
   /** An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`). */

@@ -3,10 +3,13 @@
  * config, then the layers, three at a time, each streamed from the registry through sha256 (the
  * blob digest), the decompressor, sha256 again (the diff_id) and the tar reader into a temp dir of
  * the store, renamed to its diff_id only once both digests and the size match. A layer present is
- * never fetched again; a layer another pull (in this process or another) is fetching is waited for.
+ * never fetched again; a layer another pull (in this process or another) is fetching is waited for; a
+ * layer an earlier pull fetched part of is resumed from the bytes it kept (blob-fetch.ts).
  * @module
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { type BlobBody, fetchBlob, keptBytes } from './blob-fetch';
 import { type ImageReference, parseReference, referenceString } from './reference';
 import { manifestTypes, RegistryClient, RegistryError } from './registry';
 import type { ImageRecord, ImageStore } from './store';
@@ -286,75 +289,45 @@ async function ensureLayer(
   });
 }
 
-function fetchLayer(
+/**
+ * The layer's blob through the unpacker, resumed from what an earlier pull kept of it (blob-fetch.ts),
+ * holding the blob's ingest lock (one writer per ingest file). The ingest file goes once the layer is
+ * in, or when its bytes were wrong; it stays when the transfer broke (the next pull resumes it). When a
+ * resumed blob fails its digest, the kept bytes may be what was wrong: fetched once more from the start.
+ */
+async function fetchLayer(
   ctx: PullContext,
   ref: ImageReference,
   desc: Descriptor,
   diffId: string,
   onBytes: (n: number) => void,
 ): Promise<string> {
-  return unpackLayerStream(ctx.store, ctx.unpack, desc, diffId, async () => resumableBody(ctx, ref, desc), onBytes);
-}
-
-/** Resumes after this many failed tries in a row (a try that moved 1 MiB or more starts the count again). */
-const maxResumes = 3;
-
-class Stalled extends Error {}
-
-type ReadResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
-
-function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Stalled(`no data for ${ms} ms`)), ms);
-  });
-  return Promise.race([reader.read() as Promise<ReadResult>, deadline]).finally(() => clearTimeout(timer));
-}
-
-/**
- * A blob's body that survives a cut or a stall: the rest is asked for with `Range: bytes=<received>-`
- * and must come back as 206 from that offset (a registry that ignores the range fails the layer: what
- * was unpacked cannot be unread). The digest and diff_id hashes go on over the joined bytes.
- */
-async function resumableBody(ctx: PullContext, ref: ImageReference, desc: Descriptor) {
-  const stallMs = ctx.stallTimeoutMs ?? 60_000;
-  let received = 0;
-  const open = async (from: number): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
-    const res = await ctx.client.request(
-      ref.domain,
-      ref.path,
-      `/blobs/${desc.digest}`,
-      from > 0 ? { headers: { range: `bytes=${from}-` } } : {},
-    );
-    if (from > 0 && (res.status !== 206 || !res.headers.get('content-range')?.startsWith(`bytes ${from}-`))) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new RegistryError(`the registry ignored Range: bytes=${from}- (status ${res.status}): cannot resume`);
-    }
-    if (!res.body) throw new RegistryError('empty body');
-    return res.body.getReader();
-  };
-  let reader = await open(0);
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    let failures = 0;
-    let since = 0;
-    for (;;) {
-      let result: ReadResult;
+  const file = ctx.store.ingestPath(desc.digest);
+  return ctx.store.withLock(`ingest-${desc.digest.slice(7)}`, async () => {
+    for (let attempt = 0; ; attempt++) {
+      let blob: BlobBody | undefined;
+      let counted = 0;
       try {
-        result = await readWithin(reader, stallMs);
+        const dir = await unpackLayerStream(
+          ctx.store,
+          ctx.unpack,
+          desc,
+          diffId,
+          async () => (blob = await fetchBlob(ctx, ref, desc, file, keptBytes(file, desc))),
+          (n) => {
+            counted += n;
+            onBytes(n);
+          },
+        );
+        fs.rmSync(file, { force: true });
+        return dir;
       } catch (error) {
-        const why = error instanceof Stalled ? error.message : ((error as Error).cause as Error | undefined)?.message;
-        if (received - since >= 1 << 20) failures = 0;
-        if (++failures > maxResumes)
-          throw new RegistryError(`transfer failed at ${received} of ${desc.size} bytes (${why ?? String(error)})`);
-        since = received;
-        await reader.cancel().catch(() => undefined);
-        reader = await open(received);
-        continue;
+        // No answer yet (registry down, refused) or a broken transfer: the kept bytes stay for the next try.
+        if (blob === undefined || blob.cut) throw error;
+        fs.rmSync(file, { force: true });
+        if (attempt > 0 || blob.resumedFrom === 0) throw error;
+        onBytes(-counted); // fetched again from the first byte
       }
-      if (result.done) return;
-      received += result.value.length;
-      yield result.value;
     }
-  }
-  return { body: chunks(), cancel: () => reader.cancel().catch(() => undefined) };
+  });
 }

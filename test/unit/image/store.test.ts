@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -105,5 +105,26 @@ describe('defaultImageStoreDir', () => {
   it('is on disk, never under the state root: /var/lib as root, the XDG data home otherwise', () => {
     expect(defaultImageStoreDir(0, '/home/u/.local/share')).toBe('/var/lib/pod-init/images');
     expect(defaultImageStoreDir(1000, '/home/u/.local/share')).toBe('/home/u/.local/share/pod-init/images');
+  });
+});
+
+describe('the layers directory on ext4', () => {
+  // lsattr(1) reads the flags itself (FS_IOC_GETFLAGS), not through the addon.
+  const flags = (dir: string) => execFileSync('lsattr', ['-d', dir]).toString().split(' ')[0]!;
+  const fsType = (dir: string) => execFileSync('stat', ['-f', '-c', '%T', dir]).toString().trim();
+
+  it('is marked as the top of directory hierarchies (chattr +T), so each layer gets a block group of its own', () => {
+    const dir = tempDir();
+    const store = new ImageStore(path.join(dir, 'store'));
+    const plain = path.join(dir, 'plain'); // the negative control: a directory nobody marked
+    fs.mkdirSync(plain);
+    if (fsType(dir).startsWith('ext')) {
+      expect(flags(path.join(store.dir, 'layers'))).toContain('T');
+      expect(flags(plain)).not.toContain('T');
+    } else {
+      expect(native.markTopDir(plain)).toBe(false); // no such flag there: nothing set, nothing thrown
+    }
+    new ImageStore(store.dir); // opening it again keeps the flag and does not fail
+    if (fsType(dir).startsWith('ext')) expect(flags(path.join(store.dir, 'layers'))).toContain('T');
   });
 });
