@@ -104,7 +104,7 @@ function planContainerRoot(
   env: ReadonlyMap<string, string>,
   instance: Instance,
   options: { readOnlyRoot?: boolean },
-  idmapped: ((name: string, source: string) => number) | undefined,
+  idmapped: ((name: string, source: string, readOnly?: boolean) => number) | undefined,
 ): MountStep[] {
   const binds: Bind[] = [...pod.etcFiles];
   for (const mount of spec.volumeMounts ?? []) {
@@ -115,11 +115,15 @@ function planContainerRoot(
     try {
       const subPath = mount.subPathExpr ? expandSubPathExpr(mount.subPathExpr, env) : mount.subPath;
       if (volume.imageLayers !== undefined) {
-        if (pod.podUsers !== undefined)
-          throw new Error('an image volume in a hostUsers: false pod is not supported yet');
         const merged = imageVolumeMount(volume.imageLayers, subPath);
         source = merged.source;
         image = { lowers: merged.lowers, userxattr: pod.userNamespace === true };
+        // hostUsers: false: each layer (or the file) as a read-only idmapped tree of the pod's namespace.
+        if (idmapped !== undefined)
+          image.idmapped = merged.lowers.map((lower, i) => ({
+            fd: idmapped(`volume "${mount.name}" layer ${i + 1} of ${merged.lowers.length}`, lower, true),
+            at: '',
+          }));
       } else if (subPath) {
         const resolved = subPathBeneath(volume.source, subPath, pod.view);
         source = resolved.source;
@@ -160,6 +164,7 @@ function planContainerRoot(
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
   if (pod.podUsers !== undefined) fs.chownSync(root, pod.podUsers.hostId, pod.podUsers.hostId);
+  imageVolumeMountPoints(binds, dir, pod.podUsers?.hostId);
   let image: ImageRoot | undefined;
   if (lower !== undefined) {
     image = {
@@ -219,15 +224,15 @@ function planContainerRoot(
 function idmappedTrees(
   pod: PodFiles,
   instance: Instance,
-): (((name: string, source: string) => number) & { done: () => void }) | undefined {
+): (((name: string, source: string, readOnly?: boolean) => number) & { done: () => void }) | undefined {
   const users = pod.podUsers;
   if (users === undefined) return undefined;
   let userns: number | undefined;
-  const make = (name: string, source: string): number => {
+  const make = (name: string, source: string, readOnly = false): number => {
     userns ??= fs.openSync(users.userNamespace, fs.constants.O_RDONLY);
     let fd: number;
     try {
-      fd = native.idmappedTree(source, userns, fs.statSync(source).isDirectory(), false);
+      fd = native.idmappedTree(source, userns, fs.statSync(source).isDirectory(), readOnly);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new ContainerConfigError(
@@ -243,6 +248,20 @@ function idmappedTrees(
       if (userns !== undefined) fs.closeSync(userns);
     },
   });
+}
+
+/**
+ * Gives the idmapped layers of image volumes (`hostUsers: false`) their mount points: empty directories
+ * `image-<n>` in the instance's directory `dir`, owned by the pod's root (host id `owner`), where the
+ * child attaches them before the read-only overlay that stacks them.
+ */
+function imageVolumeMountPoints(binds: readonly Bind[], dir: string, owner: number | undefined): void {
+  let n = 0;
+  for (const tree of binds.flatMap((bind) => bind.image?.idmapped ?? [])) {
+    tree.at = path.join(dir, `image-${n++}`);
+    fs.mkdirSync(tree.at, { mode: 0o700 });
+    if (owner !== undefined) fs.chownSync(tree.at, owner, owner);
+  }
 }
 
 /**

@@ -50,7 +50,15 @@ export interface Bind {
    * An image volume (image-volumes.ts): `lowers` (top first, `source` the first) merged by a read-only
    * overlay without an upper layer (a bind for one), `ro,nosuid,nodev,noexec`; `userxattr` in a user namespace.
    */
-  image?: { lowers: readonly string[]; userxattr: boolean };
+  image?: {
+    lowers: readonly string[];
+    userxattr: boolean;
+    /**
+     * `hostUsers: false`: each of `lowers` as a detached, read-only idmapped tree (fd) the child attaches
+     * at `at` (an empty directory) and mounts instead, in the same order; lookups still read `lowers`.
+     */
+    idmapped?: Array<{ fd: number; at: string }>;
+  };
 }
 
 /**
@@ -294,11 +302,14 @@ class RootPlan {
   /** An image volume's layers at `target` (made): an overlay of two or more, else a bind; read-only, noexec. */
   #imageVolume(source: string, target: string, isDir: boolean, image: NonNullable<Bind['image']>): void {
     const locked = this.#flag('MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC');
+    const trees = image.idmapped;
     if (isDir && image.lowers.length > 1) {
-      const lowerdir = image.lowers.map(escapeOverlayPath).join(':');
+      for (const tree of trees ?? []) this.steps.push({ type: 'move-mount', target: tree.at, fd: tree.fd });
+      const lowers = trees ? trees.map((tree) => tree.at) : image.lowers;
+      const lowerdir = lowers.map(escapeOverlayPath).join(':');
       this.mount('overlay', target, 'overlay', locked, `lowerdir=${lowerdir}${image.userxattr ? ',userxattr' : ''}`);
     } else {
-      this.bindStep(source, target, isDir);
+      this.bindStep(source, target, isDir, false, undefined, trees?.[0]?.fd);
       this.steps.push({ type: 'mount', target: this.#at(target), flags: locked | this.#flag('MS_BIND', 'MS_REMOUNT') });
     }
     this.bindTargets.add(target);

@@ -64,7 +64,7 @@ export function applyFsGroup(
 /**
  * What pod-init made for a `hostUsers: false` pod and its containers read or write, given to the pod's
  * root `hostId` (userns-files.ts): its state directory (reachable through the state root, 0711), /etc
- * files, and its volumes but hostPath and tmpfs ones.
+ * files, and its volumes but hostPath, tmpfs and image ones.
  *
  * @example
  * givePodFiles(stateDir, etcFiles, volumes, pod, 100000);
@@ -96,7 +96,9 @@ export function givePodFiles(
  * giveVolume(prepared, 100000);
  */
 export function giveVolume(volume: PreparedVolume, hostId: number): void {
-  if (!volume.hostPath && volume.tmpfsBytes === undefined) givePodTree(volume.source, hostId);
+  // Not the host's (hostPath), not a tmpfs, not the store's layers (image volumes are idmapped instead).
+  if (!volume.hostPath && volume.tmpfsBytes === undefined && volume.imageLayers === undefined)
+    givePodTree(volume.source, hostId);
 }
 
 /**
