@@ -35,9 +35,10 @@ namespace podinit {
 
 namespace {
 
-// One request at a time: the fork copies it, so the next one may overwrite it at once.
+// One request at a time: the child reads it in our memory (CLONE_VM), and we wait for its execve (CLONE_VFORK).
 alignas(16) char request_buf[kKeeperMaxRequest];
 const char* slots[kKeeperMaxStrings + 2];
+alignas(16) char child_stack[kChildStackSize];
 
 struct Request {
   const char* cwd;
@@ -156,6 +157,25 @@ bool Parse(size_t n, Request* out) {
   Fail(report, STEP_EXEC, err, failed);
 }
 
+struct ChildStart {
+  const ChildPlan* plan;
+  const Request* req;
+  int fds[kKeeperFds];
+  int sock;
+  pid_t pid;  // CLONE_PARENT_SETTID: the kernel writes the child's pid (as we number it) before it runs
+};
+
+// The child answers pod-init itself, first thing: we are held until its execve (CLONE_VFORK), and pod-init
+// must know its pid before anything in its setup can hang (a working directory on a stuck mount, say).
+int ChildEntry(void* arg) {
+  const ChildStart& start = *static_cast<const ChildStart*>(arg);
+  int fds[kKeeperFds];
+  memcpy(fds, start.fds, sizeof fds);  // moved around by Child: not in the memory we share
+  KeeperReply reply = {start.pid, 0};
+  if (send(start.sock, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) _exit(127);
+  Child(*start.plan, *start.req, fds);
+}
+
 // Every fd but those in keep (sorted, distinct) closed.
 void CloseAllBut(const int* keep, int count) {
   unsigned first = 0;
@@ -217,22 +237,25 @@ void RunKeeper(ChildPlan& plan, int sock) {
           close(fd);
       }
     }
-    KeeperReply reply = {0, 0};
     Request req;
     if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || nfds != kKeeperFds || !Parse(static_cast<size_t>(n), &req)) {
-      reply.err = EINVAL;
-    } else {
-      // A fork (no new stack: the child runs on its copy of ours). CLONE_PARENT: pod-init's child; the
-      // exit signal is then ours, 0, and pod-init waits with __WALL through the child's pidfd.
-      long pid = syscall(SYS_clone, CLONE_PARENT, 0, nullptr, nullptr, 0);
-      if (pid == 0) Child(plan, req, fds);
-      if (pid < 0)
-        reply.err = errno;
-      else
-        reply.pid = static_cast<int32_t>(pid);
+      for (int i = 0; i < nfds; i++) close(fds[i]);
+      KeeperReply reply = {0, EINVAL};
+      if (send(sock, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) _exit(0);
+      continue;
     }
+    // vfork-style, as RunIntermediate: no copy of our page tables, and we wait until its execve (or exit).
+    // CLONE_PARENT: pod-init's child; the exit signal is then ours, 0, and pod-init waits with __WALL
+    // through the child's pidfd.
+    ChildStart start = {&plan, &req, {fds[0], fds[1], fds[2], fds[3]}, sock, 0};
+    int pid = clone(ChildEntry, child_stack + sizeof child_stack,
+                    CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID, &start, &start.pid);
+    int err = errno;
     for (int i = 0; i < nfds; i++) close(fds[i]);
-    if (send(sock, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) _exit(0);
+    if (pid < 0) {
+      KeeperReply reply = {0, err};
+      if (send(sock, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) _exit(0);
+    }
   }
 }
 
