@@ -190,6 +190,7 @@ void CloseAllBut(const int* keep, int count) {
 }  // namespace
 
 void RunKeeper(ChildPlan& plan, int sock) {
+  prctl(PR_SET_NAME, "pod-keeper", 0, 0, 0);  // in ps: not a pause
   if (setns(plan.join_pidfd, plan.join_flags) < 0) Fail(plan.report_fd, STEP_JOIN_NAMESPACES, errno, nullptr);
   ConfineSelf(plan);
   // Nothing but the socket, the two pipes to pod-init and its pidfd (for the children's parent-death check).
