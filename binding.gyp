@@ -13,6 +13,7 @@
         "native/host_port.cc",
         "native/idmap.cc",
         "native/image_fs.cc",
+        "native/keeper_client.cc",
         "native/layer_unpack.cc",
         "native/netlink.cc",
         "native/netlink_binding.cc",
@@ -40,7 +41,7 @@
       "actions": [
         {
           "action_name": "build_pod_pause",
-          "inputs": ["scripts/build-pause.js", "<!@(ls native/*.c native/*.h native/enter.cc native/plan.cc native/child_setup.cc)"],
+          "inputs": ["scripts/build-pause.js", "<!@(ls native/*.c native/*.h native/enter.cc native/keeper.cc native/plan.cc native/child_setup.cc)"],
           "outputs": ["<(PRODUCT_DIR)/pod-pause"],
           "action": ["node", "scripts/build-pause.js", "<(PRODUCT_DIR)/pod-pause"],
           "message": "pod-pause (static; musl when musl-gcc is there)"

@@ -11,7 +11,7 @@
 const { spawn: cpSpawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
+const { Keeper, Sandbox, spawn } = require(path.join(__dirname, '..', 'dist'));
 const { summarize } = require('./stats');
 const c = require('./confinement');
 
@@ -539,6 +539,72 @@ module.exports = function rootfsBenches(report, { iterations, log }) {
         await pod.destroy();
         cgroups.remove();
         if (every) every.remove();
+      }
+    },
+
+    // An exec into a running container through its keeper (native/keeper.cc: a process already inside the
+    // container's namespaces, cgroups, capabilities, no_new_privs and filter, which forks), vs the same exec
+    // attaching them itself (defence-exec-all) and vs a joined spawn with no defence at all.
+    async keeper() {
+      if (process.geteuid() !== 0) return report.skip('keeper', 'needs root (cgroups, seccomp without no_new_privs)');
+      const every = c.cgroupParent(`pod-init-bench-${process.pid}-keeper`, { all: true });
+      if (!every) return report.skip('keeper', 'no cgroup v1 pids and memory hierarchies');
+      const pod = await Sandbox.create();
+      let container;
+      let keeper;
+      const dirs = every.fresh();
+      try {
+        const { filter } = c.seccompDefault();
+        const confinement = { capabilities: c.capabilitySets, noNewPrivileges: true, seccomp: filter };
+        container = pod.spawn({
+          file: '/bin/sleep',
+          args: ['1000000'],
+          stdio: 'ignore',
+          newNamespaces: ['mnt'],
+          mounts: c.maskSteps(),
+          cgroups: dirs,
+          ...confinement,
+        });
+        keeper = Keeper.start({ join: { process: container }, ...confinement, cgroups: dirs, dieWithParent: true });
+        const exec = (extra) =>
+          mustSucceed(spawn({ file: '/bin/true', stdio: 'ignore', join: { process: container }, ...extra }), 'exec');
+        const s = await interleave(iterations, {
+          execNone: () => exec({}),
+          execAll: () => exec({ ...confinement, cgroups: dirs }),
+          keeper: () => mustSucceed(keeper.spawn({ file: '/bin/true', stdio: 'ignore' }), 'keeper'),
+        });
+        const rows = [
+          ['keeper-exec', 'keeper', 'execNone', 'exec through the keeper (all defences inherited) vs no defence'],
+          ['keeper-vs-exec-all', 'keeper', 'execAll', 'exec through the keeper vs attaching every defence per exec'],
+        ];
+        const labels = {
+          execNone: 'spawn joining the container (no defence)',
+          execAll: 'spawn joining the container with every defence (defence-exec-all)',
+        };
+        for (const [name, key, base, what] of rows) {
+          report.add(name, 'ms', s[key].median, labels[base], s[base].median, {
+            p99: s[key].p99,
+            p10: s[key].p10,
+            peerP10: s[base].p10,
+            ratio: Number((s[key].median / s[base].median).toFixed(3)),
+            childCpuMs: Number(s[key].childCpuMs.toFixed(3)),
+            peerChildCpuMs: Number(s[base].childCpuMs.toFixed(3)),
+            what,
+          });
+          log(
+            `  ${what}: ${s[key].median.toFixed(3)} vs ${s[base].median.toFixed(3)} ms (p10 ${s[key].p10.toFixed(3)} vs ${s[base].p10.toFixed(3)}), children's CPU ${s[key].childCpuMs.toFixed(3)} vs ${s[base].childCpuMs.toFixed(3)} ms`,
+          );
+        }
+      } finally {
+        keeper?.close();
+        if (keeper) await keeper.process.exited;
+        if (container) {
+          container.kill('SIGKILL');
+          await container.exited;
+        }
+        await pod.destroy();
+        every.release(dirs);
+        every.remove();
       }
     },
   };

@@ -42,6 +42,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtimeSignals", rt);
 
   InitSpawn(env, exports);
+  InitKeeperClient(env, exports);
   InitExitWatcher(env, exports);
   InitSyscalls(env, exports);
   InitReap(env, exports);

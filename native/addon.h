@@ -12,6 +12,7 @@ struct AddonData {
 
 // Export tables of each file (one syscall family per file).
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitKeeperClient(Napi::Env env, Napi::Object exports);  // keeper_client.cc
 void InitExitWatcher(Napi::Env env, Napi::Object exports);
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);

@@ -621,6 +621,24 @@ void RunChild(const ChildPlan& plan) {
   child_exec(plan);
 }
 
+// What a keeper (keeper.cc) applies to itself once, after joining: everything of RunChild that a fork keeps —
+// the cgroups (it is the only thread, so "0" moves it), the ids, capabilities, no_new_privs, the parent-death
+// signal and the seccomp filter, in RunChild's order. Mounts, hostname, session, cwd and stdio are per spawn.
+void ConfineSelf(const ChildPlan& plan) {
+  child_reset_signals();
+  child_ignore_signals(plan);
+  child_cgroups(plan);
+  child_become_ns_root(plan);
+  if (!plan.no_new_privs) child_load_seccomp(plan);
+  child_capabilities_before_ids(plan);
+  child_ids(plan);
+  child_capabilities_after_ids(plan);
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    child_fail(plan, STEP_NO_NEW_PRIVS, errno, nullptr);
+  child_death_signal(plan);
+  if (plan.no_new_privs) child_load_seccomp(plan);
+}
+
 void RunIntermediate(ChildPlan& plan) {
   // One atomic setns for every kind (Linux >= 5.8): all or nothing (DESIGN.md A.2, pitfall 7/8).
   if (setns(plan.join_pidfd, plan.join_flags) < 0) child_fail(plan, STEP_JOIN_NAMESPACES, errno, nullptr);

@@ -11,6 +11,7 @@
 // its pid. See: prctl(2) PR_SET_DUMPABLE, memfd_create(2), execveat(2), setns(2).
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,5 +55,7 @@ extern "C" int enter_main(int argc, char** argv) {
   if (argc < 2) return 126;
   podinit::ChildPlan* plan = podinit::ReadPlan(atoi(argv[1]));
   if (plan == nullptr) return 126;  // Node sees the info pipe close without a pid: ECHILD
+  // `enter FD keeper SOCK`: stay, confined, and fork what is asked for on SOCK (keeper.cc).
+  if (argc > 3 && strcmp(argv[2], "keeper") == 0) podinit::RunKeeper(*plan, atoi(argv[3]));
   podinit::RunIntermediate(*plan);
 }

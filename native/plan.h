@@ -157,6 +157,10 @@ void RelocatePlan(ChildPlan* plan);
 [[noreturn]] void RunChild(const ChildPlan& plan);
 [[noreturn]] void RunIntermediate(ChildPlan& plan);
 int ChildMain(void* plan);
+// A keeper (keeper.cc): joins like RunIntermediate, confines itself as RunChild confines a child (ConfineSelf,
+// child_setup.cc), then forks the spawns asked for on `sock` (a SOCK_SEQPACKET socket). Never returns.
+void ConfineSelf(const ChildPlan& plan);
+[[noreturn]] void RunKeeper(ChildPlan& plan, int sock);
 int IntermediateMain(void* plan);
 
 // Stack size of the vfork-style children (they run only the setup above, on no heap).

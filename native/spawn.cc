@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,10 +28,59 @@
 #include "addon.h"
 #include "errors.h"
 #include "plan.h"
+#include "spawn_util.h"
 #include "steps.h"
 #include "sys.h"
 
 namespace podinit {
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Reads len bytes, or fewer at EOF; -1 on an error, -2 when the deadline (CLOCK_MONOTONIC ms) passed:
+// a child's setup that hangs (a FIFO opened somewhere, a stuck mount) must not hold Node for ever.
+ssize_t ReadFull(int fd, void* buf, size_t len, int64_t deadline) {
+  size_t got = 0;
+  while (got < len) {
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int64_t left = deadline - NowMs();
+    int ready = left <= 0 ? 0 : poll(&pfd, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return -2;
+    ssize_t n = read(fd, static_cast<char*>(buf) + got, len - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? -1 : static_cast<ssize_t>(got);
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+void ReapSync(pid_t pid) {
+  while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void ThrowReport(Napi::Env env, const ChildReport& report, pid_t pid) {
+  SyscallFailure failure;
+  failure.err = report.err;
+  failure.step = StepName(report.step);
+  failure.syscall = StepSyscall(report.step);
+  failure.path = std::string(report.path, strnlen(report.path, sizeof report.path));
+  failure.pid = pid;
+  throw MakeSyscallError(env, failure);
+}
+
+[[noreturn]] void ThrowStep(Napi::Env env, int step, int err, const std::string& path, pid_t pid) {
+  ChildReport report;
+  memset(&report, 0, sizeof report);
+  report.step = step;
+  report.err = err;
+  strncpy(report.path, path.c_str(), sizeof report.path - 1);
+  ThrowReport(env, report, pid);
+}
 
 namespace {
 
@@ -68,27 +118,7 @@ struct SpawnPlan {
   std::string uid_map, gid_map, setgroups;
   int enter_fd = -1;  // a sealed pod-pause: joined spawns enter through it
   int timeout_ms = 10000;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
+  bool keeper = false;  // a joined spawn that stays: a container's keeper (keeper.cc)
 };
 
 bool Has(const Napi::Object& o, const char* key) {
@@ -248,35 +278,7 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   if (Has(o, "setgroups")) plan.setgroups = Str(o, "setgroups");
   plan.enter_fd = static_cast<int>(Int(o, "enterFd", -1));
   plan.timeout_ms = static_cast<int>(Int(o, "setupTimeoutMs", 10000));
-}
-
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-// Reads len bytes, or fewer at EOF; -1 on an error, -2 when the deadline (CLOCK_MONOTONIC ms) passed:
-// a child's setup that hangs (a FIFO opened somewhere, a stuck mount) must not hold Node for ever.
-ssize_t ReadFull(int fd, void* buf, size_t len, int64_t deadline) {
-  size_t got = 0;
-  while (got < len) {
-    struct pollfd pfd = {fd, POLLIN, 0};
-    int64_t left = deadline - NowMs();
-    int ready = left <= 0 ? 0 : poll(&pfd, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) return -2;
-    ssize_t n = read(fd, static_cast<char*>(buf) + got, len - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? -1 : static_cast<ssize_t>(got);
-    got += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(got);
-}
-
-void ReapSync(pid_t pid) {
-  while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
-  }
+  plan.keeper = Has(o, "keeper") && o.Get("keeper").ToBoolean().Value();
 }
 
 int WriteProcFile(pid_t pid, const char* name, const std::string& content, std::string* path) {
@@ -317,25 +319,6 @@ bool GetStacks(ChildStacks* out) {
   if (stacks.child == nullptr) stacks.child = MapStack();
   *out = stacks;
   return stacks.intermediate != nullptr && stacks.child != nullptr;
-}
-
-[[noreturn]] void ThrowReport(Napi::Env env, const ChildReport& report, pid_t pid) {
-  SyscallFailure failure;
-  failure.err = report.err;
-  failure.step = StepName(report.step);
-  failure.syscall = StepSyscall(report.step);
-  failure.path = std::string(report.path, strnlen(report.path, sizeof report.path));
-  failure.pid = pid;
-  throw MakeSyscallError(env, failure);
-}
-
-[[noreturn]] void ThrowStep(Napi::Env env, int step, int err, const std::string& path, pid_t pid) {
-  ChildReport report;
-  memset(&report, 0, sizeof report);
-  report.step = step;
-  report.err = err;
-  strncpy(report.path, path.c_str(), sizeof report.path - 1);
-  ThrowReport(env, report, pid);
 }
 
 // What Node's vfork-style child needs to become `pod-pause enter` (prepared before the clone).
@@ -398,6 +381,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // (Node's own) non-dumpable. It gets a copy instead, like the user namespace case.
   const bool copy = !join && (userns || c.set_ids);
   if (join && plan.enter_fd < 0) ThrowErrno(env, EINVAL, "spawn", "a joined spawn needs enterFd (pod-pause)");
+  if (plan.keeper && !join) ThrowErrno(env, EINVAL, "spawn", "a keeper joins a process (joinPidfd)");
 
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) ThrowErrno(env, errno, "pipe2");
@@ -420,13 +404,21 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     parent_pidfd.reset(sys_pidfd_open(getpid(), 0));
     c.parent_pidfd = parent_pidfd.get();
   }
-  std::string blob_fd_text;
+  std::string blob_fd_text, keeper_fd_text;
   std::vector<int> keep;
+  Fd keeper_mine, keeper_theirs;  // the keeper's control socket: our end, its end
+  if (plan.keeper) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) ThrowErrno(env, errno, "socketpair");
+    keeper_mine.reset(p[0]);
+    keeper_theirs.reset(p[1]);
+    keeper_fd_text = std::to_string(p[1]);
+  }
   if (join) {
     blob_fd.reset(BlobFd(plan.blob));  // after the fds above are in the plan
     if (blob_fd.get() < 0) ThrowErrno(env, errno, "memfd_create");
     blob_fd_text = std::to_string(blob_fd.get());
     keep = {blob_fd.get(), c.report_fd, c.info_fd, c.join_pidfd};
+    if (plan.keeper) keep.push_back(keeper_theirs.get());
     for (int fd : c.stdio)
       if (fd >= 0) keep.push_back(fd);
     if (c.parent_pidfd >= 0) keep.push_back(c.parent_pidfd);
@@ -443,8 +435,12 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   } else {
     RelocatePlan(&c);
   }
-  char* enter_argv[] = {const_cast<char*>("pod-pause"), const_cast<char*>("enter"),
-                        const_cast<char*>(blob_fd_text.c_str()), nullptr};
+  char* enter_argv[] = {const_cast<char*>("pod-pause"),
+                        const_cast<char*>("enter"),
+                        const_cast<char*>(blob_fd_text.c_str()),
+                        plan.keeper ? const_cast<char*>("keeper") : nullptr,
+                        const_cast<char*>(keeper_fd_text.c_str()),
+                        nullptr};
   EnterContext enter = {plan.enter_fd, enter_argv, keep.data(), static_cast<int>(keep.size()), c.report_fd};
 
   ChildStacks stacks;
@@ -493,6 +489,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   sync_r.reset();
   parent_pidfd.reset();
   blob_fd.reset();
+  keeper_theirs.reset();
   if (pid < 0) ThrowStep(env, STEP_CLONE, clone_errno, "", 0);
 
   const int64_t deadline = NowMs() + plan.timeout_ms;
@@ -516,7 +513,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     int32_t g = 0;
     ssize_t n = ReadFull(info_r.get(), &g, sizeof g, deadline);
     if (n == -2) kill(pid, SIGKILL);  // pod-pause enter is stuck joining: our own unreaped child
-    ReapSync(pid);                    // pod-pause enter: exits right after writing (or after failing)
+    // pod-pause enter exits right after writing (or after failing); a keeper stays, and writes its own pid.
+    if (!plan.keeper || n != sizeof g) ReapSync(pid);
     if (n == -2) {
       // It may have made the child and reported it just before it died: that child is ours to kill.
       // (Killed between its clone and its report, the child is not known here: a narrow window.)
@@ -566,6 +564,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", child);
   result.Set("pidfd", pidfd);
+  if (plan.keeper) result.Set("socket", keeper_mine.release());
   return result;
 }
 

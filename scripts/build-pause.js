@@ -21,7 +21,7 @@ const root = path.resolve(__dirname, '..');
 const native = path.join(root, 'native');
 // Everything C in native/ is pod-pause's; of the C++ files, the parts of the spawn it shares with the addon.
 const cSources = fs.readdirSync(native).filter((f) => f.endsWith('.c'));
-const cxxSources = ['enter.cc', 'plan.cc', 'child_setup.cc'];
+const cxxSources = ['enter.cc', 'keeper.cc', 'plan.cc', 'child_setup.cc'];
 const warnings = ['-Wall', '-Wextra', '-Werror'];
 const common = ['-O2', '-fstack-protector', ...warnings];
 

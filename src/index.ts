@@ -7,6 +7,7 @@ export { type NamespaceKind, namespaceId, namespaceIds, namespaceKinds, podNames
 export { pausePath } from './native';
 export { type ExitStatus, exitStatusCode, PodProcess } from './process';
 export { type MemberOptions, Sandbox, type SandboxOptions } from './sandbox';
+export { Keeper, type KeeperOptions } from './keeper';
 export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber } from './signals';
 export {
   type IdMapping,

@@ -63,6 +63,8 @@ export interface NativeSpawnPlan {
   stdio: [number, number, number];
   execFd?: number;
   enterFd?: number;
+  /** A joined spawn that stays as the container's keeper (native/keeper.cc): the result carries its socket. */
+  keeper?: boolean;
   setupTimeoutMs?: number;
   capabilities?: {
     last: number;
@@ -157,7 +159,19 @@ export interface NativeBinding {
   readonly mountChecks: Readonly<Record<'devNull' | 'tmpfs' | 'proc' | 'sysfs', number>>;
   readonly mountFlags: Readonly<Record<string, number>>;
   readonly prctlOptions: Readonly<Record<string, number>>;
-  spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number };
+  spawn(plan: NativeSpawnPlan): { pid: number; pidfd: number; socket?: number };
+  /** A process forked by a keeper (native/keeper_client.cc): a child of ours, synchronous until its execve. */
+  keeperSpawn(
+    socket: number,
+    request: {
+      candidates: string[];
+      argv: string[];
+      env: string[];
+      cwd?: string;
+      stdio: [number, number, number];
+      setupTimeoutMs?: number;
+    },
+  ): { pid: number; pidfd: number };
   /** A sealed, executable, close-on-exec memfd copy of a file. */
   sealedExecutable(path: string): number;
   ExitWatcher: new (

@@ -584,3 +584,52 @@ function wrapStreams(parentEnds: Array<{ fd: number; index: number }>): {
   parentEnds.length = 0;
   return streams;
 }
+
+/** @internal What a keeper's fork is given (src/keeper.ts): the rest it inherits from the keeper. */
+export type KeeperSpawnOptions = Pick<
+  SpawnOptions,
+  'file' | 'args' | 'argv0' | 'env' | 'cwd' | 'stdio' | 'setupTimeoutMs'
+>;
+
+/**
+ * @internal Starts a container's keeper (native/keeper.cc): `options` as for a joined spawn (its `file` is not
+ * run); the keeper joins, confines itself with them and stays. Returns it and its socket (close-on-exec).
+ */
+export function spawnKeeper(options: SpawnOptions): { process: PodProcess; socket: number } {
+  checkKnown(options);
+  if (!options.join)
+    throw new PodOptionError('options.join', 'the process whose container the keeper serves', undefined);
+  const opened: number[] = [];
+  try {
+    const plan = buildPlan({ ...options, stdio: 'ignore' }, opened, []);
+    plan.keeper = true;
+    const { pid, pidfd, socket } = native.spawn(plan);
+    return { process: new PodProcess(pid, pidfd, { stdin: null, stdout: null, stderr: null }), socket: socket! };
+  } finally {
+    for (const fd of opened) native.close(fd);
+  }
+}
+
+/** @internal A process forked by the keeper behind `socket`: a child of Node, like spawn()'s. */
+export function spawnThroughKeeper(socket: number, options: KeeperSpawnOptions): PodProcess {
+  const opened: number[] = [];
+  const parentEnds: Array<{ fd: number; index: number }> = [];
+  try {
+    const plan = buildPlan(options, opened, parentEnds);
+    const { pid, pidfd } = native.keeperSpawn(socket, {
+      candidates: plan.candidates,
+      argv: plan.argv,
+      env: plan.env,
+      ...(plan.cwd !== undefined ? { cwd: plan.cwd } : {}),
+      stdio: plan.stdio,
+      ...(plan.setupTimeoutMs !== undefined ? { setupTimeoutMs: plan.setupTimeoutMs } : {}),
+    });
+    for (const fd of opened) native.close(fd);
+    opened.length = 0;
+    return new PodProcess(pid, pidfd, wrapStreams(parentEnds));
+  } catch (error) {
+    for (const fd of opened) native.close(fd);
+    for (const end of parentEnds) native.close(end.fd);
+    throw error;
+  }
+}

@@ -16,6 +16,7 @@ import type { PodProcess } from '../process';
 import type { CapabilitySets } from '../security/capabilities';
 import type { SeccompFilter } from '../security/seccomp';
 import { spawn } from '../spawn';
+import { spawnInContainer } from './container-spawn';
 
 /** A v1 probe handler (grpc is validated, and reported as not carried out). */
 export interface ProbeHandler {
@@ -68,6 +69,11 @@ export interface ProbeTarget {
    * the container's limits and its cgroup's removal kills them.
    */
   cgroups?: string[];
+  /**
+   * `false`: exec probes and hooks never go through a keeper (src/pod/container-spawn.ts), each attaches the
+   * confinement itself. Default: a keeper where one can serve.
+   */
+  keeper?: false;
   /** The container's workingDir: where exec probes and hooks run. */
   cwd?: string;
   /** The container's ports, for named probe ports. */
@@ -101,21 +107,13 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
   if (command.length === 0) return { result: 'error', output: 'exec probe without a command' };
   let child: PodProcess;
   try {
-    child = spawn({
+    // Through the container's keeper (inheriting its confinement) where it can, else a joined spawn.
+    child = spawnInContainer(target, {
       file: command[0]!,
       args: command.slice(1),
       env: target.env,
-      join: { process: target.process },
       cwd: target.cwd ?? '/',
       stdio: ['ignore', 'pipe', 'pipe'],
-      dieWithParent: true,
-      ...(target.uid !== undefined ? { uid: target.uid } : {}),
-      ...(target.gid !== undefined ? { gid: target.gid } : {}),
-      ...(target.groups !== undefined ? { groups: target.groups } : {}),
-      ...(target.capabilities !== undefined ? { capabilities: target.capabilities } : {}),
-      ...(target.noNewPrivileges === true ? { noNewPrivileges: true } : {}),
-      ...(target.seccomp !== undefined ? { seccomp: target.seccomp } : {}),
-      ...(target.cgroups !== undefined ? { cgroups: target.cgroups } : {}),
     });
   } catch (error) {
     // The container went away meanwhile, or the command cannot run: an error, not a probe failure.

@@ -82,3 +82,11 @@ export function pausesOf(pid: number): number[] {
     }
   });
 }
+
+/** The keepers among `parent`'s children (comm pod-keeper, native/keeper.cc; not zombies). */
+export function keepersOf(parent: number): number[] {
+  return childrenOf(parent).filter((pid) => {
+    const status = procStatus(pid);
+    return status?.Name === 'pod-keeper' && !status.State?.startsWith('Z');
+  });
+}
