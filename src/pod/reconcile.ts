@@ -27,7 +27,7 @@ export interface ContainerView {
   /**
    * A regular container whose latest instance ran in an earlier sandbox of a pod without init containers:
    * the new sandbox starts it whatever its policy (computePodActions' sandbox branch starts every
-   * container but, under OnFailure, one that succeeded).
+   * container but one that succeeded under OnFailure, its own or the pod's).
    */
   sandboxChanged?: boolean;
 }

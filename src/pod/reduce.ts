@@ -10,7 +10,6 @@ import type { HookOutcome } from './hooks';
 import type { ImageWaiting } from './image-step';
 import type { ProbeKind, ProbeResult } from './probes';
 import type { ContainerRecord, Instance } from './records';
-import { containerRestartable } from './restart-rules';
 import type { PodState } from './state';
 import type { ContainerSpec } from './types';
 
@@ -136,15 +135,13 @@ export function reduce(state: PodState, o: Observation): { state: PodState; even
       return next({ startTime: o.at });
     case 'sandbox-died': {
       events.push(event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.'));
-      // Under Never with containers that already ran the pod ends there (the infrastructure died, the rest
-      // is killed at once) — unless a regular container can restart on its own (its restartPolicy, a
-      // Restart rule): the kubelet's computePodActions makes a new sandbox unless !shouldRestartOnFailure,
-      // which with ContainerRestartRules holds for such a pod (kuberuntime_manager.go, PR #132642).
+      // Under Never with containers that already ran the pod ends there: the infrastructure died, the rest
+      // is killed at once. The pod's policy alone decides, whatever a container's own restartPolicy or rules
+      // say: computePodActions skips the new sandbox when `!shouldRestartOnFailure(pod) && attempt != 0`,
+      // and shouldRestartOnFailure reads the pod's policy only (ContainerRestartRules' first cut, PR #132642,
+      // had it read the containers' too; a later change took that out: README "A dead pause").
       // Otherwise a new sandbox, where the init containers run again.
-      const restartable = state.records.some(
-        (r) => r.kind === 'regular' && containerRestartable(r.spec, state.restartPolicy),
-      );
-      if (!restartable && state.records.some((r) => r.current !== undefined))
+      if (state.restartPolicy === 'Never' && state.records.some((r) => r.current !== undefined))
         return next({ terminate: { graceSeconds: 0, immediate: true } });
       return next({ replacing: true });
     }

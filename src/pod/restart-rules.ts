@@ -55,21 +55,6 @@ export function containerShouldRestart(
 }
 
 /**
- * Whether the container can ever be restarted (`podutil.IsContainerRestartable`): with a restartPolicy of
- * its own, when a rule can restart it or that policy is not Never; else when the pod's policy is not Never.
- * A pod whose policy is Never but that has such a container gets a new sandbox when its pause dies.
- *
- * @example
- * containerRestartable({ restartPolicy: 'Always' }, 'Never'); // true
- * containerRestartable({}, 'Never'); // false
- */
-export function containerRestartable(c: ContainerRestart, podPolicy: 'Always' | 'OnFailure' | 'Never'): boolean {
-  if (c.restartPolicy === undefined) return podPolicy !== 'Never';
-  if ((c.restartPolicyRules ?? []).some((rule) => rule.action === 'Restart')) return true;
-  return c.restartPolicy !== 'Never';
-}
-
-/**
  * A container spec's restart fields, to hand to {@link containerShouldRestart}.
  *
  * @example

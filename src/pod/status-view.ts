@@ -49,9 +49,11 @@ export function reconcileView(
     // A container whose definition changed is started again at once, whatever the policy (kubelet's hash check).
     if (r.current?.finishedAt && !earlier && !r.definitionChanged)
       v.lastExit = { exitCode: r.current.exitCode ?? 0, finishedAt: r.current.finishedAt.getTime() };
-    // Without init containers a new sandbox starts every regular container of the old one (but, under
-    // OnFailure, one that succeeded), whatever its own policy: computePodActions' sandbox branch.
-    const succeeded = v.lastExit?.exitCode === 0 && o.restartPolicy === 'OnFailure';
+    // Without init containers a new sandbox starts every regular container of the old one but one that
+    // succeeded under OnFailure (its own restartPolicy, else the pod's), whatever its policy says of other
+    // exits: computePodActions' sandbox branch (its containersToStart).
+    const onFailure = (r.kind === 'regular' ? r.spec.restartPolicy : undefined) ?? o.restartPolicy;
+    const succeeded = v.lastExit?.exitCode === 0 && onFailure === 'OnFailure';
     if (withoutInit && v.lastExit && r.current!.generation !== o.generation && !succeeded) v.sandboxChanged = true;
     return v;
   };

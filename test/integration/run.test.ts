@@ -328,8 +328,8 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     expect(r.code).toBe(1);
   });
 
-  it('a dead pause under restartPolicy Never: a container with its own restartPolicy Always gets a new sandbox', async () => {
-    // ContainerRestartRules: the kubelet re-creates the sandbox of a Never pod with a restartable container.
+  it("a dead pause under restartPolicy Never ends the pod, whatever the container's own restartPolicy", async () => {
+    // The kubelet's shouldRestartOnFailure reads the pod's policy only: no new sandbox (README "A dead pause").
     const manifest = pod(
       'sandbox-never-always',
       `  restartPolicy: Never
@@ -338,15 +338,34 @@ describe.skipIf(reason)(titled('pod-init run', reason), () => {
     - { name: c, image: x, restartPolicy: Always, command: [sh, -c, '${upUntilTerm}'] }
 `,
     );
+    const { log, result } = await killPauseOnceUp(manifest);
+    const r = await result;
+    expect(log.lines.some((l) => /SandboxChanged/.test(l))).toBe(true);
+    const final = JSON.parse(r.stdout) as PodJson;
+    expect(final.status.containerStatuses[0]!.restartCount).toBe(0);
+    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 137 });
+    expect(final.status.phase).toBe('Failed');
+    expect(r.code).toBe(1);
+  });
+
+  it('a new sandbox starts every container of the old one, one with its own restartPolicy Never too', async () => {
+    // computePodActions' sandbox branch (no init containers): every container but one that succeeded
+    // under OnFailure; c was killed with the old sandbox (137) and its own policy would not restart it.
+    const manifest = pod(
+      'sandbox-container-never',
+      `  terminationGracePeriodSeconds: 0
+  containers:
+    - { name: c, image: x, restartPolicy: Never, command: [sh, -c, '${upUntilTerm}'] }
+`,
+    );
     const { child, log, result } = await killPauseOnceUp(manifest);
     await log.waitFor(/SandboxChanged/);
-    await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run in a new sandbox');
+    await pollUntil(() => log.lines.filter((l) => /^c +\| up$/.test(l)).length === 2, 'c to run in the new sandbox');
     child.kill('SIGINT');
     const r = await result;
     const final = JSON.parse(r.stdout) as PodJson;
     expect(final.status.containerStatuses[0]!.restartCount).toBe(1);
     expect(final.status.containerStatuses[0]!.lastState.terminated).toMatchObject({ exitCode: 137 });
-    expect(final.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 0 }); // SIGTERM at the delete
   });
 
   it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {

@@ -218,58 +218,59 @@ describe('reduce', () => {
     expect(never.events.map((e) => e.reason)).toContain('SandboxChanged');
   });
 
-  it("the pause's death under Never: a container that restarts on its own gets a new sandbox (ContainerRestartRules)", () => {
+  it("the pause's death under Never ends the pod whatever a container's own restartPolicy or rules say", () => {
+    const rule = { action: 'Restart', exitCodes: { operator: 'In', values: [42] } };
+    for (const web of [
+      { name: 'web', restartPolicy: 'Always' },
+      { name: 'web', restartPolicy: 'Never', restartPolicyRules: [rule] },
+    ]) {
+      const { state, events } = run(initialState(pod({ restartPolicy: 'Never', containers: [web] }), ref), [
+        { type: 'sandbox-created' },
+        { type: 'started', container: 'web', instance: instance('w1'), postStart: false },
+        { type: 'sandbox-died' },
+      ]);
+      expect(events.map((e) => e.reason)).toContain('SandboxChanged');
+      expect(state.terminate).toEqual({ graceSeconds: 0, immediate: true });
+      expect(state.replacing).toBe(false);
+    }
+  });
+
+  it('without init containers the new sandbox starts every container of the old one but one that succeeded under OnFailure', () => {
     const spec = pod({
-      restartPolicy: 'Never',
-      containers: [{ name: 'web', restartPolicy: 'Always' }, { name: 'side' }],
+      containers: [
+        { name: 'web' }, // the pod's Always
+        { name: 'once', restartPolicy: 'Never' }, // killed with the old sandbox: started again all the same
+        { name: 'job', restartPolicy: 'OnFailure' }, // succeeded before: not started
+      ],
     });
-    const first = run(initialState(spec, ref), [
+    let { state } = run(initialState(spec, ref), [
       { type: 'sandbox-created' },
       { type: 'started', container: 'web', instance: instance('w1'), postStart: false },
-      { type: 'started', container: 'side', instance: instance('s1'), postStart: false },
+      { type: 'started', container: 'once', instance: instance('o1'), postStart: false },
+      { type: 'started', container: 'job', instance: instance('j1'), postStart: false },
+      { type: 'exited', container: 'job', id: 'j1', at: new Date(1), exitCode: 0, reason: 'Completed' },
       { type: 'sandbox-died' },
     ]);
-    let state = first.state;
-    expect(first.events.map((e) => e.reason)).toContain('SandboxChanged');
-    expect(state.terminate).toBeUndefined();
     expect(state.replacing).toBe(true);
-    // The executor kills what ran in the old sandbox, then makes the new one.
     ({ state } = run(state, [
-      { type: 'exited', container: 'web', id: 'w1', at: new Date(1), exitCode: 137, signal: 9, reason: 'Error' },
-      { type: 'exited', container: 'side', id: 's1', at: new Date(1), exitCode: 137, signal: 9, reason: 'Error' },
-      { type: 'sandbox-created' },
+      { type: 'exited', container: 'web', id: 'w1', at: new Date(2), exitCode: 137, signal: 9, reason: 'Error' },
+      { type: 'exited', container: 'once', id: 'o1', at: new Date(2), exitCode: 137, signal: 9, reason: 'Error' },
     ]));
-    // Without init containers the new sandbox starts every container, `side` (policy Never) too.
+    // Still in the old sandbox (being replaced): nothing starts; `once` would not restart by its policy.
+    expect(actions(state, 100_000)).toEqual([]);
+    state = reduce(state, { type: 'sandbox-created' }).state;
     expect(actions(state, 100_000)).toEqual([
       { type: 'initialized' },
       { type: 'start', name: 'web' },
-      { type: 'start', name: 'side' },
+      { type: 'start', name: 'once' },
     ]);
-    // A Restart rule counts as well; a container policy Never without one does not (the pod ends).
-    const rule = { action: 'Restart', exitCodes: { operator: 'In', values: [42] } };
-    const ruled = run(
-      initialState(
-        pod({
-          restartPolicy: 'Never',
-          containers: [{ name: 'web', restartPolicy: 'Never', restartPolicyRules: [rule] }],
-        }),
-        ref,
-      ),
-      [{ type: 'started', container: 'web', instance: instance('w1'), postStart: false }, { type: 'sandbox-died' }],
-    );
-    expect(ruled.state.replacing).toBe(true);
-    const never = run(
-      initialState(pod({ restartPolicy: 'Never', containers: [{ name: 'web', restartPolicy: 'Never' }] }), ref),
-      [{ type: 'started', container: 'web', instance: instance('w1'), postStart: false }, { type: 'sandbox-died' }],
-    );
-    expect(never.state.terminate).toEqual({ graceSeconds: 0, immediate: true });
   });
 
   it('with init containers the new sandbox runs them, then restarts each container by its own policy', () => {
     const spec = pod({
-      restartPolicy: 'Never',
+      restartPolicy: 'OnFailure',
       initContainers: [{ name: 'setup' }],
-      containers: [{ name: 'web', restartPolicy: 'Always' }, { name: 'side' }],
+      containers: [{ name: 'web', restartPolicy: 'Never' }, { name: 'side' }],
     });
     let { state } = run(initialState(spec, ref), [
       { type: 'sandbox-created' },
@@ -288,8 +289,9 @@ describe('reduce', () => {
       { type: 'started', container: 'setup', instance: { ...instance('i2'), generation: 2 }, postStart: false },
       { type: 'exited', container: 'setup', id: 'i2', at: new Date(3), exitCode: 0, reason: 'Completed' },
     ]));
-    // ShouldContainerBeRestarted for each: web (Always) yes, side (the pod's Never, exit 137) no.
-    expect(actions(state, 100_000)).toEqual([{ type: 'initialized' }, { type: 'start', name: 'web' }]);
+    // ShouldContainerBeRestarted for each, on its exit in the old sandbox (137): web (its own Never) no,
+    // side (the pod's OnFailure) yes.
+    expect(actions(state, 100_000)).toEqual([{ type: 'initialized' }, { type: 'start', name: 'side' }]);
   });
 
   it('image pulled and failed: the waiting reason comes and goes', () => {

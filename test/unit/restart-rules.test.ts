@@ -1,12 +1,7 @@
 // Container-level restartPolicy and restartPolicyRules (KEP-5307, podutil.ContainerShouldRestart): the
 // first matching rule, else the container's policy, else the pod's. One row per rule.
 import { describe, expect, it } from 'vitest';
-import {
-  type ContainerRestart,
-  containerRestartable,
-  containerShouldRestart,
-  matchingRule,
-} from '../../src/pod/restart-rules';
+import { type ContainerRestart, containerShouldRestart, matchingRule } from '../../src/pod/restart-rules';
 
 const restartIn = (...values: number[]) => ({ action: 'Restart', exitCodes: { operator: 'In', values } });
 const restartNotIn = (...values: number[]) => ({ action: 'Restart', exitCodes: { operator: 'NotIn', values } });
@@ -50,19 +45,5 @@ describe('matchingRule', () => {
     expect(matchingRule({ restartPolicy: 'Never', restartPolicyRules: rules }, 2)).toBe(rules[1]);
     expect(matchingRule({ restartPolicy: 'Never', restartPolicyRules: rules }, 1)).toBe(rules[0]);
     expect(matchingRule({ restartPolicy: 'Never', restartPolicyRules: rules }, 7)).toBeUndefined();
-  });
-});
-
-describe('containerRestartable (podutil.IsContainerRestartable)', () => {
-  const rule = { action: 'Restart', exitCodes: { operator: 'In', values: [42] } };
-  it.each([
-    [{}, 'Never', false],
-    [{}, 'OnFailure', true],
-    [{ restartPolicy: 'Always' }, 'Never', true],
-    [{ restartPolicy: 'OnFailure' }, 'Never', true],
-    [{ restartPolicy: 'Never' }, 'Always', false],
-    [{ restartPolicy: 'Never', restartPolicyRules: [rule] }, 'Never', true],
-  ] as const)('%j under a pod policy %s: %s', (c, podPolicy, expected) => {
-    expect(containerRestartable(c as ContainerRestart, podPolicy)).toBe(expected);
   });
 });
