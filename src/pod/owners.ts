@@ -134,8 +134,13 @@ export function isPodGone(dir: string, podUid: string): boolean {
  * fs.writeFileSync(file, JSON.stringify({ podUid, owner: ownerOfThisProcess() }));
  */
 export function ownerOfThisProcess(): string {
-  return `${process.pid} ${startTime(process.pid)}`;
+  // Read once: a process's start time never changes (a lease and a claim each needed a /proc read).
+  if (thisOwner?.pid !== process.pid)
+    thisOwner = { pid: process.pid, owner: `${process.pid} ${startTime(process.pid)}` };
+  return thisOwner.owner;
 }
+
+let thisOwner: { pid: number; owner: string } | undefined;
 
 /**
  * Whether the pod-init behind a record of pod `podUid` (an address lease, a port claim) is gone: by the owners
