@@ -175,8 +175,8 @@ struct timespec Time(double seconds) {
 
 class Unpacker {
  public:
-  Unpacker(int root, bool chown, bool devices, std::string xattr_ns)
-      : root_(root), chown_(chown), devices_(devices), xattr_ns_(std::move(xattr_ns)) {}
+  Unpacker(int root, bool chown, bool devices, std::string xattr_ns, bool sync_fs)
+      : root_(root), chown_(chown), devices_(devices), sync_fs_(sync_fs), xattr_ns_(std::move(xattr_ns)) {}
   ~Unpacker() { Close(); }
 
   std::vector<std::string> warnings;
@@ -227,6 +227,16 @@ class Unpacker {
       if (rc < 0) SysFail(err, "utimensat", Join(it->first, it->first.size()));
     }
     dir_times_.clear();
+    // Asked for (containerd's image_pull_with_sync_fs): one syncfs(2) of the filesystem, so the layer's
+    // data is on disk before its directory is renamed to its final name. O_PATH fds cannot be synced.
+    if (sync_fs_) {
+      int fd = openat(root_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) SysFail(errno, "openat", ".");
+      int rc = syncfs(fd);
+      int err = errno;
+      close(fd);
+      if (rc < 0) SysFail(err, "syncfs", ".");
+    }
   }
 
   void Close() {
@@ -584,6 +594,7 @@ class Unpacker {
   const int root_;
   const bool chown_;
   const bool devices_;
+  const bool sync_fs_;
   const std::string xattr_ns_;
 
   uint8_t header_[kBlock];
@@ -616,13 +627,13 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
          InstanceMethod("close", &LayerUnpacker::CloseNow)});
   }
 
-  // new LayerUnpacker(root, chown, devices, xattrNamespace)
+  // new LayerUnpacker(root, chown, devices, xattrNamespace, syncFs)
   explicit LayerUnpacker(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LayerUnpacker>(info) {
     std::string root = info[0].As<Napi::String>().Utf8Value();
     root_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root_ < 0) ThrowErrno(info.Env(), errno, "open", root);
     unpacker_ = new Unpacker(root_, info[1].ToBoolean().Value(), info[2].ToBoolean().Value(),
-                             info[3].As<Napi::String>().Utf8Value());
+                             info[3].As<Napi::String>().Utf8Value(), info[4].ToBoolean().Value());
   }
 
   ~LayerUnpacker() override { Release(); }
@@ -726,7 +737,7 @@ Napi::Value LayerUnpacker::WriteChunk(const Napi::CallbackInfo& info) {
   return Start(info, this, info[0], info[1], false);
 }
 
-// finish(callback(error, warnings)): the archive ended; directory mtimes are set.
+// finish(callback(error, warnings)): the archive ended; directory mtimes are set (then syncfs when asked).
 Napi::Value LayerUnpacker::FinishStream(const Napi::CallbackInfo& info) {
   return Start(info, this, info.Env().Undefined(), info[0], true);
 }

@@ -273,8 +273,17 @@ export interface NativeBinding {
   markTopDir(path: string): boolean;
   /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
   ZstdDecoder: new () => NativeZstdDecoder;
-  /** An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`). */
-  LayerUnpacker: new (root: string, chown: boolean, devices: boolean, xattrNamespace: string) => NativeLayerUnpacker;
+  /**
+   * An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`; one
+   * syncfs(2) at `finish` when `syncFs`).
+   */
+  LayerUnpacker: new (
+    root: string,
+    chown: boolean,
+    devices: boolean,
+    xattrNamespace: string,
+    syncFs: boolean,
+  ) => NativeLayerUnpacker;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };
   /**

@@ -71,6 +71,8 @@ export interface RunOptions {
     mirrors: Map<string, string[]>;
     /** `--registry-ca FILE`, `--registry-certs-dir DIR`: CAs for https registries. */
     trust: RegistryTrust;
+    /** `--image-sync-fs`: one syncfs per unpacked layer before it is committed. */
+    syncFs: boolean;
     /** `--image NAME=oci:PATH[:TAG]`, `=oci-archive:PATH[:TAG]`, `=docker-archive:PATH`: loaded into the store. */
     localImages: Map<string, LocalSource>;
   };
@@ -223,6 +225,7 @@ export interface RawRunArgs {
   registryMirror?: string[];
   registryCa?: string[];
   registryCertsDir?: string[];
+  imageSyncFs?: boolean;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */

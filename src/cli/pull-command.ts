@@ -28,6 +28,8 @@ export interface ImageOptions {
   mirrors: Map<string, string[]>;
   /** `--registry-ca FILE`, `--registry-certs-dir DIR`. */
   trust: RegistryTrust;
+  /** `--image-sync-fs`: one syncfs per unpacked layer before it is committed. */
+  syncFs?: boolean;
 }
 
 /**
@@ -46,9 +48,15 @@ export function registryOptions(options: ImageOptions): RegistryOptions {
 }
 
 /** How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr otherwise. */
-export function unpackOptions(warn: (m: string) => void) {
+export function unpackOptions(warn: (m: string) => void, syncFs = false) {
   const root = process.geteuid?.() === 0;
-  return { chown: root, devices: root, xattrNamespace: root ? ('trusted' as const) : ('user' as const), warn };
+  return {
+    chown: root,
+    devices: root,
+    xattrNamespace: root ? ('trusted' as const) : ('user' as const),
+    syncFs,
+    warn,
+  };
 }
 
 function pullProgram(): Command {
@@ -118,7 +126,7 @@ export async function runPull({
     const pulled = await pullImage(image, {
       store,
       client: new RegistryClient(registryOptions(options)),
-      unpack: unpackOptions((m) => process.stderr.write(`pod-init: warning: ${m}\n`)),
+      unpack: unpackOptions((m) => process.stderr.write(`pod-init: warning: ${m}\n`), options.syncFs === true),
       ...(process.stderr.isTTY && !quiet ? { onProgress: progressLine(process.stderr) } : {}),
     });
     process.stdout.write(

@@ -1,6 +1,6 @@
 /**
  * The registry flags `pod-init run` and `pod-init pull` share (`--insecure-registry`, `--authfile`,
- * `--registry-mirror`, `--registry-ca`, `--registry-certs-dir`): declared once, checked once (a bad
+ * `--registry-mirror`, `--registry-ca`, `--registry-certs-dir`, and `--image-sync-fs` for the store): declared once, checked once (a bad
  * value is a PodOptionError naming its flag), turned into what the pull needs.
  * @module
  */
@@ -18,6 +18,7 @@ export interface RegistryFlagValues {
   registryMirror?: string[];
   registryCa?: string[];
   registryCertsDir?: string[];
+  imageSyncFs?: boolean;
 }
 
 /** What a pull needs from them. */
@@ -26,6 +27,8 @@ export interface RegistryFlags {
   authFiles: string[];
   mirrors: Map<string, string[]>;
   trust: RegistryTrust;
+  /** `--image-sync-fs`: one syncfs(2) per unpacked layer before it is committed (unpack.ts `syncFs`). */
+  syncFs: boolean;
 }
 
 const repeat = (v: string, prev: string[]) => [...prev, v];
@@ -62,6 +65,10 @@ export function addRegistryFlags(command: Command, mirrorNote = ''): Command {
       'per-registry CAs in DIR/HOST[:PORT]/*.crt (repeatable; default /etc/containers/certs.d, /etc/docker/certs.d)',
       repeat,
       [],
+    )
+    .option(
+      '--image-sync-fs',
+      "sync the store's filesystem once per unpacked layer before committing it (survives a power cut; slower)",
     );
 }
 
@@ -92,5 +99,6 @@ export function registryFlags(o: RegistryFlagValues, env: NodeJS.ProcessEnv, eui
       caFiles: (o.registryCa ?? []).map((f) => path.resolve(f)),
       certsDirs: certsDirs.length > 0 ? certsDirs : defaultCertsDirs(env, euid),
     },
+    syncFs: o.imageSyncFs === true,
   };
 }

@@ -95,7 +95,15 @@ export class ImageStore {
     const file = this.blobPath(digest);
     if (fs.existsSync(file)) return;
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, bytes, { mode: 0o444, flag: 'wx' });
+    // Synced before the rename, as containerd's content store commits a blob: a verified blob is read
+    // back later without being hashed again, so it must never be torn by a power cut.
+    const fd = fs.openSync(tmp, 'wx', 0o444);
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
   }
 

@@ -34,6 +34,13 @@ export interface UnpackOptions {
   devices: boolean;
   /** Where the opaque marker goes: `trusted` (rootful overlay) or `user` (`userxattr`). */
   xattrNamespace: 'trusted' | 'user';
+  /**
+   * One syncfs(2) of the store's filesystem when a layer's files are all written, before the layer is
+   * renamed to its final name (containerd's `image_pull_with_sync_fs`): a power cut can then not leave a
+   * committed layer with empty files. Off by default, as in containerd (it costs a flush of everything
+   * dirty on that filesystem, other programs' writes included).
+   */
+  syncFs?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -54,7 +61,13 @@ export class LayerWriter {
   #running: Promise<void> | undefined;
 
   constructor(root: string, options: UnpackOptions) {
-    this.#native = new native.LayerUnpacker(root, options.chown, options.devices, options.xattrNamespace);
+    this.#native = new native.LayerUnpacker(
+      root,
+      options.chown,
+      options.devices,
+      options.xattrNamespace,
+      options.syncFs === true,
+    );
     this.#warn = options.warn;
   }
 

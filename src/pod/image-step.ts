@@ -228,6 +228,7 @@ export class ImageStep {
         chown: root,
         devices: root,
         xattrNamespace: root ? 'trusted' : 'user',
+        syncFs: pull.syncFs === true,
         warn: (m) => this.#ctx.say('Warning', 'ImageUnpack', m),
       },
     };

@@ -115,6 +115,8 @@ export interface PodRunnerOptions {
     mirrors?: ReadonlyMap<string, readonly string[]>;
     /** CAs for https registries (`--registry-ca`, certs directories; default: Node's roots alone). */
     trust?: RegistryTrust;
+    /** One syncfs(2) per unpacked layer before it is committed (`--image-sync-fs`; default off, as containerd). */
+    syncFs?: boolean;
     /** Told of each pull's layer progress (the CLI draws a line on a terminal). */
     onProgress?: (progress: PullProgress) => void;
     /** Images from local archives by image name (`--image NAME=oci-archive:FILE`), loaded into the store. */

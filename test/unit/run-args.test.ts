@@ -100,8 +100,14 @@ describe('pod-init run: security flags', () => {
       localImages: new Map(),
       mirrors: new Map(),
       trust: { caFiles: [], certsDirs: ['/etc/containers/certs.d', '/etc/docker/certs.d'] },
+      syncFs: false,
     });
     expect(parseRunArgs(['pod.yaml']).imagePull.insecureRegistries).toEqual([]);
+  });
+
+  it('reads --image-sync-fs (off by default, as containerd)', () => {
+    expect(parseRunArgs(['pod.yaml', '--image-sync-fs']).imagePull.syncFs).toBe(true);
+    expect(parseRunArgs(['pod.yaml']).imagePull.syncFs).toBe(false);
   });
 
   it('reads --image NAME=oci:PATH[:TAG], =oci-archive:PATH[:TAG], =docker-archive:PATH as local images', () => {
