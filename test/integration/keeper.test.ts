@@ -4,15 +4,19 @@
 // CapEff, NoNewPrivs 1, Seccomp 2 and its cgroups, and they were forked by the keeper: one `pod-keeper`
 // child of this process sits in the container's cgroups, confined like the container, and it is not in the
 // container's pid namespace (its NSpid has one level; the container's processes, the negative control,
-// have two); it holds no fd but its socket (and pod-init's pidfd, close-on-exec). Deleting the pod leaves no keeper.
+// have two); it holds no fd but its socket (and pod-init's pidfd, close-on-exec). Deleting the pod leaves no keeper,
+// and neither does kill -9 of pod-init (run-pod.js in a process of its own): the keeper, alive just before,
+// is gone within the deadline (its parent-death signal, and the guard's kill of the pod's cgroups).
+import { spawn as cpSpawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPod } from '../helpers/pod-runner';
-import { keepersOf, procStatus } from '../helpers/procfs';
+import { tempDir } from '../helpers/escape';
+import { alive, keepersOf, procStatus } from '../helpers/procfs';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
-import { pollUntil } from '../helpers/wait';
+import { lineReader, pollUntil } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-keeper-'));
@@ -131,4 +135,66 @@ spec:
       await pod.runner.finished;
     }
   });
+
+  it('kill -9 of pod-init leaves no keeper', async () => {
+    const tmp = tempDir('pod-init-keeper-kill-');
+    const cgroupRoot = `/pod-init-test-keeper-${process.pid}`;
+    const file = path.join(tmp.dir, 'pod.yaml');
+    fs.writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Pod
+metadata: { name: keeper-kill }
+spec:
+  restartPolicy: Never
+  containers:
+    - name: c
+      image: host
+      command: [sleep, '1000']
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 }
+`,
+    );
+    const fixture = path.resolve(__dirname, '../fixtures/run-pod.js');
+    const args = [fixture, file, path.join(tmp.dir, 'state'), path.join(tmp.dir, 'owners'), cgroupRoot];
+    const run = cpSpawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => run.on('exit', resolve));
+    const out = lineReader(run.stdout);
+    try {
+      const [keeper] = await pollUntil(() => { const k = keepersOf(run.pid!); return k.length > 0 ? k : undefined; }, 'a keeper of the container', 30_000); // prettier-ignore
+      expect(alive(keeper!)).toBe(true);
+      run.kill('SIGKILL');
+      await exited;
+      await pollUntil(() => !alive(keeper!), 'the keeper to be gone', 10_000);
+      expect(alive(keeper!)).toBe(false);
+    } finally {
+      run.kill('SIGKILL');
+      await exited;
+      void out;
+      // What the guard left for the next run's sweep: the test's cgroup root (empty by now), deepest first.
+      await pollUntil(
+        () => {
+          for (const hierarchy of fs.readdirSync('/sys/fs/cgroup')) {
+            const root = path.join('/sys/fs/cgroup', hierarchy, cgroupRoot);
+            if (!fs.existsSync(root)) continue;
+            const dirs: string[] = [];
+            const walk = (d: string) => {
+              for (const e of fs.readdirSync(d, { withFileTypes: true }))
+                if (e.isDirectory()) walk(path.join(d, e.name));
+              dirs.push(d);
+            };
+            walk(root);
+            try {
+              for (const d of dirs) fs.rmdirSync(d);
+            } catch {
+              return undefined; // still being emptied
+            }
+          }
+          return true;
+        },
+        'the test cgroups to be removed',
+        10_000,
+      );
+      tmp.remove();
+    }
+  }, 60_000);
 });
