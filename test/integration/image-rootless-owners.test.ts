@@ -126,19 +126,33 @@ describe.skipIf(skip)(titled('rootless image owners through subordinate ids (uid
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const pod = (name: string, image: string) => `apiVersion: v1
+  // With `asUid33`, an init container writes the pod's emptyDir as uid 33: a directory the caller cannot
+  // empty (a uid the namespace does not have without a range).
+  const pod = (name: string, image: string, asUid33 = true) => {
+    const init = `  volumes: [{ name: scratch, emptyDir: {} }]
+  initContainers:
+    - name: i
+      image: ${JSON.stringify(image)}
+      imagePullPolicy: IfNotPresent
+      command: [sh, -c, 'mkdir /scratch/d && echo x > /scratch/d/f && id -u && ls -ln /scratch | tail -n +2']
+      securityContext: { runAsUser: 33, runAsGroup: 33 }
+      volumeMounts: [{ name: scratch, mountPath: /scratch }]
+`;
+    return `apiVersion: v1
 kind: Pod
 metadata: { name: ${name} }
 spec:
   restartPolicy: Never
-  containers:
+${asUid33 ? init : ''}  containers:
     - { name: c, image: ${JSON.stringify(image)}, imagePullPolicy: IfNotPresent }
 `;
-  const logs = (out: string) =>
+  };
+  const logsOf = (out: string, container: string) =>
     out
       .split('\n')
-      .filter((l) => l.startsWith('c | '))
-      .map((l) => l.slice(4).replace(/ +/g, ' '));
+      .filter((l) => l.startsWith(`${container} | `))
+      .map((l) => l.slice(container.length + 3).replace(/ +/g, ' '));
+  const logs = (out: string) => logsOf(out, 'c');
   const homes = (name: string) => {
     const data = path.join(dir, name, 'data');
     const state = path.join(dir, name, 'state');
@@ -170,6 +184,7 @@ spec:
       'wrote', // root in the pod writes uid 33's 0700 directory (copied up)
     ]);
     expect(ran.out + ran.err).not.toContain('NoSubordinateIds');
+    expect(logsOf(ran.out, 'i')).toEqual(['33', expect.stringMatching(/^drwxr-xr-x 2 33 33 .* d$/)]);
     // The pod's upper layer (a directory of the range) went with it; rmi took the layers.
     expect(removed.code, removed.err).toBe(0);
     expect(rangeOwned(state)).toEqual([]);
@@ -203,7 +218,9 @@ spec:
   it('the control, without a range: every owner is the caller (root inside), and a notice says what to add', async () => {
     const image = `${registry.host}/test/owners:1`;
     const { data, env } = homes('collapsed');
-    const ran = await withSubids(false, () => asNobody(staged, ['run', '-'], env, pod('owners-collapsed', image)));
+    const ran = await withSubids(false, () =>
+      asNobody(staged, ['run', '-'], env, pod('owners-collapsed', image, false)),
+    );
     expect(ran.code, `${ran.out}\n${ran.err}`).toBe(0);
     expect(logs(ran.out)).toEqual([
       '1',
