@@ -175,11 +175,19 @@ struct timespec Time(double seconds) {
 
 class Unpacker {
  public:
-  Unpacker(int root, bool chown, bool devices, std::string xattr_ns, bool sync_fs)
-      : root_(root), chown_(chown), devices_(devices), sync_fs_(sync_fs), xattr_ns_(std::move(xattr_ns)) {}
+  Unpacker(int root, bool chown, bool devices, std::string xattr_ns, bool sync_fs, bool record_owners)
+      : root_(root),
+        chown_(chown),
+        devices_(devices),
+        sync_fs_(sync_fs),
+        xattr_ns_(std::move(xattr_ns)),
+        record_(record_owners) {}
   ~Unpacker() { Close(); }
 
   std::vector<std::string> warnings;
+  // Without chown, with record_owners: the owners the archive gives (not 0:0), as `UID GID MODE PATH\0`
+  // records in member order, for a pass inside a user namespace that maps them (native/owners.c).
+  std::string owners;
 
   void Write(const uint8_t* data, size_t length) {
     size_t at = 0;
@@ -431,9 +439,25 @@ class Unpacker {
     }
   }
 
+  void Record(const std::string& path, const Entry& e) {
+    if (!record_ || chown_ || (e.uid == 0 && e.gid == 0)) return;
+    if (e.uid < 0 || e.gid < 0 || e.uid > 65535 || e.gid > 65535) {
+      warnings.push_back(e.path + ": owner " + std::to_string(e.uid) + ":" + std::to_string(e.gid) +
+                         " is outside the 65536 ids of a rootless user namespace: left as root's");
+      return;
+    }
+    char head[64];
+    snprintf(head, sizeof head, "%llu %llu %o ", static_cast<unsigned long long>(e.uid),
+             static_cast<unsigned long long>(e.gid), static_cast<unsigned>(e.mode & 07777));
+    owners += head;
+    owners += path.empty() ? "." : path;
+    owners.push_back('\0');
+  }
+
   // Owner, mode, xattrs and (for a non-directory) times of `name` under `dir` ("" is `dir` itself).
   void Meta(int dir, const std::string& name, const Entry& e, const std::vector<std::string>& parts, bool is_dir) {
     const std::string proc = FdPath(dir, name);
+    Record(Join(parts, parts.size()), e);
     if (chown_ && fchownat(dir, name.c_str(), static_cast<uid_t>(e.uid), static_cast<gid_t>(e.gid),
                            AT_SYMLINK_NOFOLLOW | (name.empty() ? AT_EMPTY_PATH : 0)) < 0)
       SysFail(errno, "fchownat", e.path);
@@ -475,6 +499,7 @@ class Unpacker {
       if (chown_ && fchownat(parent, hidden.c_str(), static_cast<uid_t>(e.uid), static_cast<gid_t>(e.gid),
                              AT_SYMLINK_NOFOLLOW) < 0)
         SysFail(errno, "fchownat", shown);
+      Record(parts.size() > 1 ? Join(parts, parts.size() - 1) + "/" + hidden : hidden, e);
       return;
     }
     switch (e.type) {
@@ -503,6 +528,7 @@ class Unpacker {
         if (chown_ && fchownat(parent, base.c_str(), static_cast<uid_t>(e.uid), static_cast<gid_t>(e.gid),
                                AT_SYMLINK_NOFOLLOW) < 0)
           SysFail(errno, "fchownat", shown);
+        Record(Join(parts, parts.size()), e);
         Xattrs(FdPath(parent, base), -1, e);
         struct timespec times[2] = {Time(e.mtime), Time(e.mtime)};
         if (utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0) SysFail(errno, "utimensat", shown);
@@ -565,6 +591,8 @@ class Unpacker {
     const int fd = file_;
     file_ = -1;
     const Entry& e = current_;
+    std::vector<std::string> parts = MemberPath(e.path);
+    Record(Join(parts, parts.size()), e);
     struct timespec times[2] = {Time(e.mtime), Time(e.mtime)};
     int err = 0;
     const char* call = nullptr;
@@ -596,6 +624,7 @@ class Unpacker {
   const bool devices_;
   const bool sync_fs_;
   const std::string xattr_ns_;
+  const bool record_;
 
   uint8_t header_[kBlock];
   size_t header_len_ = 0;
@@ -624,16 +653,17 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
     return DefineClass(
         env, "LayerUnpacker",
         {InstanceMethod("write", &LayerUnpacker::WriteChunk), InstanceMethod("finish", &LayerUnpacker::FinishStream),
-         InstanceMethod("close", &LayerUnpacker::CloseNow)});
+         InstanceMethod("close", &LayerUnpacker::CloseNow), InstanceMethod("owners", &LayerUnpacker::Owners)});
   }
 
-  // new LayerUnpacker(root, chown, devices, xattrNamespace, syncFs)
+  // new LayerUnpacker(root, chown, devices, xattrNamespace, syncFs, recordOwners)
   explicit LayerUnpacker(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LayerUnpacker>(info) {
     std::string root = info[0].As<Napi::String>().Utf8Value();
     root_ = open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root_ < 0) ThrowErrno(info.Env(), errno, "open", root);
-    unpacker_ = new Unpacker(root_, info[1].ToBoolean().Value(), info[2].ToBoolean().Value(),
-                             info[3].As<Napi::String>().Utf8Value(), info[4].ToBoolean().Value());
+    unpacker_ =
+        new Unpacker(root_, info[1].ToBoolean().Value(), info[2].ToBoolean().Value(),
+                     info[3].As<Napi::String>().Utf8Value(), info[4].ToBoolean().Value(), info[5].ToBoolean().Value());
   }
 
   ~LayerUnpacker() override { Release(); }
@@ -651,6 +681,13 @@ class LayerUnpacker : public Napi::ObjectWrap<LayerUnpacker> {
  private:
   Napi::Value WriteChunk(const Napi::CallbackInfo& info);
   Napi::Value FinishStream(const Napi::CallbackInfo& info);
+  // owners(): the recorded owners (a Buffer of `UID GID MODE PATH\0` records), taken (after finish).
+  Napi::Value Owners(const Napi::CallbackInfo& info) {
+    if (busy || unpacker_ == nullptr) return Napi::Buffer<char>::Copy(info.Env(), "", 0);
+    std::string out;
+    out.swap(unpacker_->owners);
+    return Napi::Buffer<char>::Copy(info.Env(), out.data(), out.size());
+  }
   Napi::Value CloseNow(const Napi::CallbackInfo& info) {
     if (busy) {
       Napi::Error::New(info.Env(), "LayerUnpacker: close while a step runs").ThrowAsJavaScriptException();

@@ -24,6 +24,7 @@
 
 #include "guard.h"
 #include "init.h"
+#include "owners.h"
 #include "sigset.h"
 
 #define POD_PAUSE_VERSION "pod-pause 0.1.0\n"
@@ -106,7 +107,8 @@ int main(int argc, char **argv) {
   int sfd;
   struct signalfd_siginfo batch[32];
 
-  /* Arguments: --version, "init" for the init mode (init.c), "guard" (guard.c), "socket", "enter", or --confine. */
+  /* Arguments: --version, "init" for the init mode (init.c), "guard" (guard.c), "socket", "enter", "owners" (owners.c),
+   * or --confine. */
   if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
     say(POD_PAUSE_VERSION);
     return 0;
@@ -120,6 +122,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_NAME, "pod-pause", 0, 0, 0);
   if (argc > 2 && strcmp(argv[1], "socket") == 0) return socket_main(argv[2]);
   if (argc > 2 && strcmp(argv[1], "enter") == 0) return enter_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "owners") == 0) return owners_main(argc - 1, argv + 1);
 
   /* Block every signal and take them from a signalfd: pid 1 without this ignores SIGTERM. */
   if (block_every_signal(&all) < 0) return 2;

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -116,6 +117,9 @@ T AsOffset(size_t offset) {
 struct SpawnPlan {
   Blob blob;
   std::string uid_map, gid_map, setgroups;
+  // newuidmap/newgidmap (shadow's setuid helpers): they write the maps of ranges in /etc/subuid and
+  // /etc/subgid, which an unprivileged writer cannot; empty: the parent writes the maps itself.
+  std::string uid_map_helper, gid_map_helper;
   int enter_fd = -1;  // a sealed pod-pause: joined spawns enter through it
   int timeout_ms = 10000;
   bool keeper = false;  // a joined spawn that stays: a container's keeper (keeper.cc)
@@ -276,6 +280,8 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   if (Has(o, "uidMap")) plan.uid_map = Str(o, "uidMap");
   if (Has(o, "gidMap")) plan.gid_map = Str(o, "gidMap");
   if (Has(o, "setgroups")) plan.setgroups = Str(o, "setgroups");
+  if (Has(o, "uidMapHelper")) plan.uid_map_helper = Str(o, "uidMapHelper");
+  if (Has(o, "gidMapHelper")) plan.gid_map_helper = Str(o, "gidMapHelper");
   plan.enter_fd = static_cast<int>(Int(o, "enterFd", -1));
   plan.timeout_ms = static_cast<int>(Int(o, "setupTimeoutMs", 10000));
   plan.keeper = Has(o, "keeper") && o.Get("keeper").ToBoolean().Value();
@@ -293,11 +299,40 @@ int WriteProcFile(pid_t pid, const char* name, const std::string& content, std::
 
 // Parent side of a user namespace: setgroups, then the maps (write-once; an unprivileged writer may
 // map only its own ids, and gid_map needs setgroups=deny first — pitfall 21).
+// A map through its helper: `helper PID inside outside count...` (the map's lines as arguments), run
+// and waited for here (the child waits for its maps); its stderr is the caller's. Any failure is EPERM.
+int RunMapHelper(pid_t pid, const std::string& helper, const std::string& map, std::string* path) {
+  *path = helper;
+  std::vector<std::string> args = {helper, std::to_string(pid)};
+  size_t at = 0;
+  while (at < map.size()) {
+    size_t start = map.find_first_not_of(" \n", at);
+    if (start == std::string::npos) break;
+    at = map.find_first_of(" \n", start);
+    args.push_back(map.substr(start, at == std::string::npos ? std::string::npos : at - start));
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t helper_pid;
+  int err = posix_spawn(&helper_pid, helper.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (err != 0) return err;
+  int status = 0;
+  while (waitpid(helper_pid, &status, 0) < 0) {
+    if (errno != EINTR) return errno;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
+}
+
 int WriteIdMaps(pid_t pid, const SpawnPlan& plan, std::string* path) {
   int err = 0;
   if (!plan.setgroups.empty()) err = WriteProcFile(pid, "setgroups", plan.setgroups, path);
-  if (err == 0 && !plan.uid_map.empty()) err = WriteProcFile(pid, "uid_map", plan.uid_map, path);
-  if (err == 0 && !plan.gid_map.empty()) err = WriteProcFile(pid, "gid_map", plan.gid_map, path);
+  if (err == 0 && !plan.uid_map.empty())
+    err = plan.uid_map_helper.empty() ? WriteProcFile(pid, "uid_map", plan.uid_map, path)
+                                      : RunMapHelper(pid, plan.uid_map_helper, plan.uid_map, path);
+  if (err == 0 && !plan.gid_map.empty())
+    err = plan.gid_map_helper.empty() ? WriteProcFile(pid, "gid_map", plan.gid_map, path)
+                                      : RunMapHelper(pid, plan.gid_map_helper, plan.gid_map, path);
   return err;
 }
 

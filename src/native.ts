@@ -41,6 +41,9 @@ export interface NativeSpawnPlan {
   uidMap?: string;
   gidMap?: string;
   setgroups?: 'allow' | 'deny';
+  /** newuidmap / newgidmap: they write the maps (subordinate ids) instead of the parent. */
+  uidMapHelper?: string;
+  gidMapHelper?: string;
   propagation?: number;
   mountProc?: boolean;
   /** Become root of the user namespace made or joined (as host root), before the mounts. */
@@ -145,6 +148,8 @@ export interface NativeLayerUnpacker {
   write(chunk: Buffer, callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
   finish(callback: (error: (Error & { kind?: string }) | null, warnings: string[]) => void): void;
   close(): void;
+  /** The owners recorded (`recordOwners`): `UID GID MODE PATH\0` records in member order, taken. */
+  owners(): Buffer;
 }
 
 export interface NativeBinding {
@@ -274,8 +279,8 @@ export interface NativeBinding {
   /** A libzstd streaming decompressor (native/zstd.cc); each decode runs on the libuv thread pool. */
   ZstdDecoder: new () => NativeZstdDecoder;
   /**
-   * An unpacker of one layer into `root` (owners set when `chown`, device nodes made when `devices`; one
-   * syncfs(2) at `finish` when `syncFs`).
+   * An unpacker of one layer into `root` (owners set when `chown`, else recorded when `recordOwners`;
+   * device nodes made when `devices`; one syncfs(2) at `finish` when `syncFs`).
    */
   LayerUnpacker: new (
     root: string,
@@ -283,6 +288,7 @@ export interface NativeBinding {
     devices: boolean,
     xattrNamespace: string,
     syncFs: boolean,
+    recordOwners?: boolean,
   ) => NativeLayerUnpacker;
   /** libseccomp build of a profile in native/seccomp.cc's shape (src/security/seccomp.ts), ENOSYS stub in front. */
   compileSeccomp(profile: object): { bpf: Buffer; unknownSyscalls: string[] };

@@ -105,6 +105,11 @@ export interface UserNamespaceOptions {
   uidMappings?: IdMapping[];
   /** Default: root inside is the caller's egid outside, one id. */
   gidMappings?: IdMapping[];
+  /**
+   * shadow's `newuidmap` and `newgidmap` (absolute paths): they write the maps, so that an unprivileged
+   * caller can map its subordinate ids (/etc/subuid, /etc/subgid); setgroups is then left as they set it.
+   */
+  mapHelpers?: { newuidmap: string; newgidmap: string };
 }
 
 /**
@@ -444,6 +449,11 @@ function applyUserNamespace(user: UserNamespaceOptions, plan: NativeSpawnPlan): 
   const gid = user.gidMappings ?? [{ containerId: 0, hostId: process.getegid!(), size: 1 }];
   plan.uidMap = uid.map(line).join('');
   plan.gidMap = gid.map(line).join('');
+  if (user.mapHelpers !== undefined) {
+    plan.uidMapHelper = user.mapHelpers.newuidmap;
+    plan.gidMapHelper = user.mapHelpers.newgidmap;
+    return;
+  }
   // Without root the kernel requires setgroups=deny before gid_map (user_namespaces(7)).
   if (process.geteuid!() !== 0) plan.setgroups = 'deny';
 }

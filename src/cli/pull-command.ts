@@ -15,6 +15,7 @@ import { ImageStore } from '../image/store';
 import { runLocations } from './state-location';
 import { addRegistryFlags, type RegistryFlagValues, registryFlags } from '../image/registry-flags';
 import type { RegistryTrust } from '../image/tls';
+import { subordinateIds } from '../subordinate-ids';
 
 /** Options every command that pulls shares. */
 export interface ImageOptions {
@@ -47,16 +48,14 @@ export function registryOptions(options: ImageOptions): RegistryOptions {
   };
 }
 
-/** How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr otherwise. */
+/**
+ * How layers are unpacked by this process: owners and devices as root, the `user.` opaque xattr
+ * otherwise (owners then set through the caller's subordinate ids, when it has them).
+ */
 export function unpackOptions(warn: (m: string) => void, syncFs = false) {
   const root = process.geteuid?.() === 0;
-  return {
-    chown: root,
-    devices: root,
-    xattrNamespace: root ? ('trusted' as const) : ('user' as const),
-    syncFs,
-    warn,
-  };
+  const xattrNamespace = root ? ('trusted' as const) : ('user' as const);
+  return { chown: root, devices: root, xattrNamespace, syncFs, ...(root ? {} : subordinateIds()), warn };
 }
 
 function pullProgram(): Command {

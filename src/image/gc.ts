@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { liveLeases, type LeaseContent } from './leases';
 import { withFileLock } from './lock';
+import { removeTree } from '../subordinate-ids';
 import { ImageReferenceError, parseReference, referenceString } from './reference';
 import type { ImageRecord, ImageStore } from './store';
 
@@ -42,7 +43,16 @@ function duSync(dir: string): number {
     const st = fs.lstatSync(p, { throwIfNoEntry: false });
     if (!st) return;
     total += st.blocks * 512;
-    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+    if (!st.isDirectory()) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(p);
+    } catch (error) {
+      // Rootless: a 0700 directory of a subordinate id is not the caller's to list; its size is not counted.
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') return;
+      throw error;
+    }
+    for (const n of names) walk(path.join(p, n));
   };
   walk(dir);
   return total;
@@ -69,7 +79,7 @@ function sweep(store: ImageStore, leases: readonly LeaseContent[]): { layers: nu
     bytes += duSync(path.join(layerDir, name));
     // The marker first: a half-removed layer is never taken for a complete one.
     fs.rmSync(path.join(layerDir, name, 'layer.json'), { force: true });
-    fs.rmSync(path.join(layerDir, name), { recursive: true, force: true });
+    removeTree(path.join(layerDir, name)); // rootless: its files may be the caller's subordinate ids'
     layers++;
   }
   const blobDir = path.join(store.dir, 'blobs', 'sha256');

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../atomic-file';
 import { native } from '../native';
+import { removeTree } from '../subordinate-ids';
 import { withFileLock, withSharedFileLock } from './lock';
 
 /** What the store knows of a pulled image. */
@@ -150,7 +151,7 @@ export class ImageStore {
   }
 
   discardLayer(temp: LayerTemp): void {
-    fs.rmSync(temp.dir, { recursive: true, force: true });
+    removeTree(temp.dir); // rootless: its files may be the caller's subordinate ids'
     fs.closeSync(temp.lockFd);
     fs.rmSync(`${temp.dir}.lock`, { force: true });
   }
@@ -232,7 +233,7 @@ export class ImageStore {
       }
       try {
         if (!native.tryFlock(fd, true)) continue;
-        fs.rmSync(path.join(layers, name), { recursive: true, force: true });
+        removeTree(path.join(layers, name));
         fs.rmSync(lock, { force: true });
       } finally {
         fs.closeSync(fd);

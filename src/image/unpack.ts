@@ -4,7 +4,7 @@
  * opaque xattr on its directory (`trusted.overlay.opaque` and `user.overlay.opaque` as root — the latter
  * for overlays mounted in a `hostUsers: false` pod's user namespace, with `userxattr` —, only
  * `user.overlay.opaque` rootless). Owners
- * (as root), modes, setuid, mtimes, symlinks, hardlinks within the layer, FIFOs, device nodes (as
+ * (as root; rootless with subordinate ids, set inside a user namespace of them: layer-owners.ts), modes, setuid, mtimes, symlinks, hardlinks within the layer, FIFOs, device nodes (as
  * root outside a user namespace; skipped otherwise) and `SCHILY.xattr.*` are kept.
  *
  * The tar reader and the file operations are native (native/layer_unpack.cc) and run on the libuv
@@ -15,6 +15,8 @@
  * @module
  */
 import { native, type NativeLayerUnpacker } from '../native';
+import type { RootlessIds } from '../subordinate-ids';
+import { applyLayerOwners } from './layer-owners';
 
 /** A layer that cannot be unpacked safely or correctly. */
 export class LayerError extends Error {
@@ -41,6 +43,11 @@ export interface UnpackOptions {
    * dirty on that filesystem, other programs' writes included).
    */
   syncFs?: boolean;
+  /**
+   * Without `chown`: the caller's subordinate ids (src/subordinate-ids.ts). The archive's owners are
+   * then set from inside a user namespace that maps them (layer-owners.ts) when the layer is finished.
+   */
+  ids?: RootlessIds;
   warn?: (message: string) => void;
 }
 
@@ -58,17 +65,23 @@ type NativeError = Error & { kind?: string };
 export class LayerWriter {
   readonly #native: NativeLayerUnpacker;
   readonly #warn: ((message: string) => void) | undefined;
+  readonly #root: string;
+  readonly #ids: RootlessIds | undefined;
   #running: Promise<void> | undefined;
 
   constructor(root: string, options: UnpackOptions) {
+    const record = !options.chown && options.ids !== undefined;
     this.#native = new native.LayerUnpacker(
       root,
       options.chown,
       options.devices,
       options.xattrNamespace,
       options.syncFs === true,
+      record,
     );
     this.#warn = options.warn;
+    this.#root = root;
+    this.#ids = record ? options.ids : undefined;
   }
 
   /** Unpacks `chunk` (not to be changed until this settles). */
@@ -76,9 +89,13 @@ export class LayerWriter {
     return this.#step((done) => this.#native.write(chunk, done));
   }
 
-  /** The stream ended: refuses an archive cut inside an entry; sets directory mtimes. */
-  finish(): Promise<void> {
-    return this.#step((done) => this.#native.finish(done));
+  /**
+   * The stream ended: refuses an archive cut inside an entry; sets directory mtimes; with `ids`, sets
+   * the archive's owners inside a user namespace of them (layer-owners.ts).
+   */
+  async finish(): Promise<void> {
+    await this.#step((done) => this.#native.finish(done));
+    if (this.#ids !== undefined) applyLayerOwners(this.#root, this.#native.owners(), this.#ids);
   }
 
   /** Closes the directory fds (after the last step settled; a failed layer is discarded by the caller). */

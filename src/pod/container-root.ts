@@ -15,6 +15,7 @@ import type { ContainerRecord, Instance } from './records';
 import { imageVolumeMount } from './image-volumes';
 import { type Bind, type ImageRoot, rootMounts } from './rootfs';
 import type { ContainerSpec } from './types';
+import { removeTree } from '../subordinate-ids';
 import { userNamespaceSize } from './userns-ranges';
 import { createEmptyFile, expandSubPathExpr, type PreparedVolume, subPathBeneath } from './volumes';
 
@@ -311,8 +312,14 @@ export function removeInstanceRoot(dir: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw error;
-    openUp(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      openUp(dir);
+    } catch (notOurs) {
+      // Rootless with subordinate ids: a container's files as uid 33 are not the caller's to open up.
+      const why = (notOurs as NodeJS.ErrnoException).code;
+      if (why !== 'EPERM' && why !== 'EACCES') throw notOurs;
+    }
+    removeTree(dir);
   }
 }
 

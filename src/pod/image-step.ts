@@ -20,6 +20,7 @@ import { ImageLease } from '../image/leases';
 import { defaultImageStoreDir, ImageStore } from '../image/store';
 import { dataHome } from '../home-dir';
 import type { BackoffSettings } from './backoff';
+import { subordinateIds } from '../subordinate-ids';
 import { type ImageVolumePull, imageVolumePulls } from './image-volumes';
 
 /** A container's waiting reason from its image step. */
@@ -229,6 +230,7 @@ export class ImageStep {
         devices: root,
         xattrNamespace: root ? 'trusted' : 'user',
         syncFs: pull.syncFs === true,
+        ...(root ? {} : subordinateIds()),
         warn: (m) => this.#ctx.say('Warning', 'ImageUnpack', m),
       },
     };

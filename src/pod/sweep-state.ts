@@ -18,6 +18,7 @@ import { removeInstanceRoot } from './container-root';
 import { execRecordsName } from './exec-records';
 import { isFinalStatus } from './final-status';
 import { isPodGone } from './owners';
+import { removeTree } from '../subordinate-ids';
 
 /** One swept state directory. */
 export interface SweptState {
@@ -80,7 +81,7 @@ function sweepOne(dir: string): string[] {
     const isLogDir =
       entry.isDirectory() && !['volumes', 'containers', 'shm'].includes(entry.name) && isLogDirectory(at);
     if (isLogDir) continue;
-    fs.rmSync(at, { recursive: true, force: true });
+    removeTree(at); // rootless: what the pod wrote as another of its ids is a subordinate id's
     removed.push(entry.name);
   }
   return removed;

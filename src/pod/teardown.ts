@@ -6,10 +6,10 @@
  * in Kubernetes).
  * @module
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { PodCgroups } from '../cgroups/manager';
 import type { Sandbox } from '../sandbox';
+import { removeTree } from '../subordinate-ids';
 import { removeInstanceRoot } from './container-root';
 import type { CriLogWriter } from './logs';
 import type { PodGuard } from './pod-guard';
@@ -58,6 +58,7 @@ export async function releasePodResources(r: PodResources): Promise<void> {
   r.hosts?.leave();
   r.imageLease.release();
   removeInstanceRoot(path.join(r.stateDir, 'roots'));
+  // removeTree: rootless, what the pod wrote as another of its ids (an emptyDir file of uid 33) is a subordinate id's.
   for (const item of ['volumes', 'containers', 'shm', 'etc-hosts', 'hostname', 'resolv.conf'])
-    fs.rmSync(path.join(r.stateDir, item), { recursive: true, force: true });
+    removeTree(path.join(r.stateDir, item));
 }

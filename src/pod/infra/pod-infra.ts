@@ -48,6 +48,7 @@ import { releasePodResources } from '../teardown';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { defaultRangesDir, rangeMappings, type UserNamespaceRange } from '../userns-ranges';
 import { type PreparedVolume, prepareVolume, type VolumeContext, VolumeError, type VolumeSpec } from '../volumes';
+import { rootlessPodIds } from '../rootless-ids';
 
 /** What the infrastructure needs of its runner. */
 export interface InfraContext {
@@ -224,6 +225,8 @@ export class PodInfrastructure {
     const range = podIdRange(pod, { dir: this.#rangesDir(), ownersDir: layout.ownersDir, root: this.#ctx.root });
     if (range !== undefined && 'reason' in range) return rejected(range);
     if (range !== undefined) sandboxOptions.userNamespace = rangeMappings((this.#idRange = range));
+    const rootless = this.#ctx.root ? {} : rootlessPodIds(); // subordinate ids: the image's owners kept
+    if (rootless.ids) sandboxOptions.userNamespace = rootless.ids;
     const reserved = reserveNetwork(pod, this.#networkOptions(), {
       ownersDir: layout.ownersDir,
       ports: this.#ports,
@@ -242,6 +245,7 @@ export class PodInfrastructure {
     this.#hosts = options.hosts === true ? this.#joinHosts() : undefined;
     const memoryLimit = podMemoryLimit(loop.state().records);
     await ensureImages(); // image volumes too: before the volumes are set up
+    if (rootless.notice && this.#ctx.imageStep.pulled.size > 0) loop.say('Normal', 'NoSubordinateIds', rootless.notice);
     const pulledLayers = (reference: string) => this.#ctx.imageStep.pulled.get(reference)?.layers;
     const node = nodeAllocatable(layout.stateDir);
     const claimsDir = options.claimsDir ?? defaultClaimsDir();
