@@ -234,6 +234,23 @@ describe.skipIf(skip)(titled('a pull killed with SIGKILL mid-transfer', skip), (
     }
   }, 90_000);
 
+  it('a blob kept whole (a crash after its last byte, before the commit) is not asked for at all', async () => {
+    const proxy = await holdingProxy(registry.host);
+    const store = path.join(dir, 'store-whole');
+    const image = `${proxy.host}/test/kill:1`;
+    try {
+      fs.mkdirSync(path.join(store, 'ingest'), { recursive: true });
+      fs.writeFileSync(path.join(store, 'ingest', `${bigBlob}.data`), zlib.gzipSync(big));
+      await pullAgain(image, store);
+      expect(proxy.of(bigBlob)).toEqual([]);
+      expect(proxy.of(baseBlob)).toHaveLength(1);
+      expect(fs.readdirSync(path.join(store, 'ingest'))).toEqual([]);
+      expect(sha(fs.readFileSync(path.join(store, 'layers', sha(big), 'diff', 'big')))).toBe(bigFileHash());
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
+
   it('a registry that ignores the Range: the whole blob comes back (200) and the pull starts over with it', async () => {
     const proxy = await holdingProxy(registry.host);
     const store = path.join(dir, 'store-no-range');
