@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PodOptionError } from '../errors';
 import { checkPodCidr, readHostRoutes, routeClash } from './host-routes';
-import { formatCidr, parseCidr, rangeOf } from './cidr';
+import { addressValue, formatAddress, formatCidr, parseCidr, rangeOf } from './cidr';
 import { defaultIpv4Cidr, defaultIpv6Cidr, defaultLeaseDir, Ipam, type Lease } from './ipam';
 import { RouteSocket } from './netlink';
 import { dropLoopbackGuard } from './pod-ports';
@@ -263,14 +263,28 @@ export class PodNetwork {
   }
 
   /**
-   * The IPv6 lease (the same lease directory, its own cursor) and the bridge's IPv6 gateway (no DAD), added
-   * when missing after the range is checked against the host's routes. `seen`: the bridge's addresses as
-   * read before (a ready bridge), else they are read again.
+   * The pod's IPv6 address and the bridge's IPv6 gateway (no DAD), added when missing after the range is
+   * checked against the host's routes. In a range of /96 or wider (the default /64) the address is the IPv4
+   * lease's address in its low 32 bits (10.88.0.5 -> fd70:6f64:696e::a58:5): unique because the IPv4 lease
+   * is, so it needs no lease of its own (a lease file and a cursor written per pod: half of the IPAM's cost).
+   * A narrower range is leased in the same directory (its own cursor). `seen`: the bridge's addresses as read
+   * before (a ready bridge), else they are read again.
    */
   #reserve6(host: RouteSocket, cidr6: string, options: PodNetworkOptions, seen: BridgeState | undefined): void {
-    const ipam = new Ipam({ dir: this.#ipam.dir, cidr: cidr6, ownersDir: options.ownersDir });
-    const lease = ipam.allocate(this.lease.podUid);
-    this.#ipam6 = ipam;
+    const range = parseCidr(cidr6, 'cidr6');
+    let lease: Lease;
+    if (range.family === 6 && range.prefix <= 96) {
+      lease = {
+        address: formatAddress(6, range.network + addressValue(this.lease.address)),
+        prefix: range.prefix,
+        gateway: formatAddress(6, range.network + 1n),
+        podUid: this.lease.podUid,
+      };
+    } else {
+      const ipam = new Ipam({ dir: this.#ipam.dir, cidr: cidr6, ownersDir: options.ownersDir });
+      lease = ipam.allocate(this.lease.podUid);
+      this.#ipam6 = ipam;
+    }
     this.lease6 = lease;
     const addresses = seen?.addresses ?? host.addresses().filter((a) => a.index === this.#bridgeIndex);
     const has = addresses.some((a) => a.address === lease.gateway);
@@ -333,7 +347,7 @@ export class PodNetwork {
         deleteIfPresent(host, this.veth);
       } finally {
         // IPv6 first: the bridge goes with the last IPv4 lease, and every pod has one.
-        if (this.lease6 !== undefined) this.#ipam6?.release(this.lease6.address, this.lease6.podUid);
+        if (this.lease6 !== undefined) this.#ipam6?.release(this.lease6.address, this.lease6.podUid); // a leased one
         this.#ipam.release(this.lease.address, this.lease.podUid, () =>
           deleteIdleBridge(host, this.bridge, this.#ipam.dir),
         );
