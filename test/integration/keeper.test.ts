@@ -4,7 +4,9 @@
 // CapEff, NoNewPrivs 1, Seccomp 2 and its cgroups, and they were forked by the keeper: one `pod-keeper`
 // child of this process sits in the container's cgroups, confined like the container, and it is not in the
 // container's pid namespace (its NSpid has one level; the container's processes, the negative control,
-// have two); it holds no fd but its socket (and pod-init's pidfd, close-on-exec). Deleting the pod leaves no keeper,
+// have two); it holds no fd but its socket (and pod-init's pidfd, close-on-exec). Deleting the pod leaves no keeper;
+// killing the container's process ends its keeper while the pod's other container runs on; a Localhost profile
+// refusing recvmsg gets no keeper (its probes are joined spawns), the same profile with it gets one;
 // and neither does kill -9 of pod-init (run-pod.js in a process of its own): the keeper, alive just before,
 // is gone within the deadline (its parent-death signal, and the guard's kill of the pod's cgroups).
 import { spawn as cpSpawn } from 'node:child_process';
@@ -12,6 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultCapabilities } from '../../src/pod/security/capabilities';
+import { runtimeDefaultProfile } from '../../src/security/seccomp';
 import { startPod } from '../helpers/pod-runner';
 import { tempDir } from '../helpers/escape';
 import { alive, keepersOf, procStatus } from '../helpers/procfs';
@@ -133,6 +137,92 @@ spec:
     } finally {
       pod.runner.delete(0);
       await pod.runner.finished;
+    }
+  });
+
+  it("killing the container's process ends its keeper while the pod runs on", async () => {
+    const pod = startPod(
+      `apiVersion: v1
+kind: Pod
+metadata: { name: keeper-end }
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: c
+      image: host
+      command: [sleep, '1000']
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 }
+    - name: other
+      image: host
+      command: [sleep, '1000']
+`,
+      stateRoot,
+    );
+    try {
+      await pod.started;
+      const inC = (pid: number) => /:memory:.*\/c$/m.test(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+      const [keeper] = await pollUntil(() => { const k = keepersOf(process.pid).filter(inC); return k.length > 0 ? k : undefined; }, "c's keeper", 20_000); // prettier-ignore
+      const memory = /:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${keeper}/cgroup`, 'utf8'))![1]!;
+      const main = fs
+        .readFileSync(`/sys/fs/cgroup/memory${memory}/cgroup.procs`, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((pid) => pid !== keeper);
+      expect(main).toHaveLength(1); // the container's sleep; the keeper alive beside it
+      expect(alive(keeper!)).toBe(true);
+      process.kill(main[0]!, 'SIGKILL');
+      await pollUntil(() => !alive(keeper!), 'the keeper to end with its container', 10_000);
+      expect(alive(keeper!)).toBe(false);
+      expect(pod.status('other')?.state.running).toBeDefined(); // the pod runs on
+    } finally {
+      pod.runner.delete(0);
+      await pod.runner.finished;
+    }
+  });
+
+  it('a Localhost profile that refuses a call the keeper makes keeps the joined spawn: probes work, no keeper', async () => {
+    const profiles = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-keeper-profiles-'));
+    const profile = runtimeDefaultProfile([...defaultCapabilities]);
+    const noRecvmsg = {
+      ...profile,
+      syscalls: profile.syscalls
+        .map((r) => ({ ...r, names: r.names.filter((n) => n !== 'recvmsg') }))
+        .filter((r) => r.names.length > 0),
+    };
+    fs.writeFileSync(path.join(profiles, 'runtime-default.json'), JSON.stringify(profile));
+    fs.writeFileSync(path.join(profiles, 'no-recvmsg.json'), JSON.stringify(noRecvmsg));
+    const container = (name: string, file: string) => `    - name: ${name}
+      image: host
+      command: [sleep, '1000']
+      securityContext: { seccompProfile: { type: Localhost, localhostProfile: ${file} } }
+      readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 }
+`;
+    const pod = startPod(
+      `apiVersion: v1
+kind: Pod
+metadata: { name: keeper-profile }
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+${container('denied', 'no-recvmsg.json')}${container('allowed', 'runtime-default.json')}`,
+      stateRoot,
+      { seccompProfileRoot: profiles },
+    );
+    try {
+      await pollUntil(() => pod.status('denied')?.ready && pod.status('allowed')?.ready, 'both to be ready', 20_000);
+      const of = (name: string) =>
+        keepersOf(process.pid).filter((pid) =>
+          new RegExp(`:memory:.*/${name}$`, 'm').test(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')),
+        );
+      expect(of('allowed')).toHaveLength(1); // the negative control: the same profile with recvmsg has one
+      expect(of('denied')).toEqual([]);
+    } finally {
+      pod.runner.delete(0);
+      await pod.runner.finished;
+      fs.rmSync(profiles, { recursive: true, force: true });
     }
   });
 
