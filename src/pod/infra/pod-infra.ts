@@ -2,7 +2,7 @@
  * The pod's infrastructure, as the executor makes and ends it: the claims that come before anything
  * (owner record, namespace/name, host ports), the sweep of dead pods' leftovers, cgroups, the guard,
  * admission (sysctls, the `hostUsers: false` id range, the network), /etc files and `--hosts`, the
- * volumes (retried as the kubelet's volume manager does), the sandbox — and a new one when the pause
+ * volumes (volume-mounts.ts), the sandbox — and a new one when the pause
  * dies — then its release in order at the pod's end. What comes of each step is observed through the
  * {@link Loop}; the containers are container/executor.ts's.
  * @module
@@ -36,7 +36,7 @@ import { claimPodName, releasePodName } from '../pod-names';
 import { HostsGroup } from '../hosts-group';
 import { ensurePrivateDir } from '../private-dir';
 import { isRunning } from '../records';
-import { applyFsGroup, givePodFiles, giveVolume, podFilesOf } from '../root/pod-files';
+import { applyFsGroup, givePodFiles, podFilesOf } from '../root/pod-files';
 import { writeEtcFiles } from '../root/etc-files';
 import type { Bind } from '../rootfs';
 import type { PodRunnerOptions } from '../runner-options';
@@ -47,8 +47,8 @@ import { sweepStaleState } from '../sweep-state';
 import { releasePodResources } from '../teardown';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { defaultRangesDir, rangeMappings, type UserNamespaceRange } from '../userns-ranges';
-import { type PreparedVolume, prepareVolume, type VolumeContext, VolumeError, type VolumeSpec } from '../volumes';
 import { rootlessPodIds } from '../rootless-ids';
+import { VolumeMounts } from './volume-mounts';
 
 /** What the infrastructure needs of its runner. */
 export interface InfraContext {
@@ -66,18 +66,6 @@ export interface InfraContext {
 }
 
 /**
- * The kubelet's volume manager's retry of a volume that could not be set up: 0.5 s doubling, at most
- * 2 min 2 s (its exponential backoff).
- *
- * @example
- * mountRetryMs(0); // 500
- * mountRetryMs(20); // 122000
- */
-export function mountRetryMs(attempt: number): number {
-  return Math.min(500 * 2 ** attempt, 122_000);
-}
-
-/**
  * One pod's infrastructure.
  *
  * @example
@@ -87,7 +75,7 @@ export function mountRetryMs(attempt: number): number {
  */
 export class PodInfrastructure {
   readonly #ctx: InfraContext;
-  readonly #volumes = new Map<string, PreparedVolume>();
+  readonly #volumes: VolumeMounts;
   #etcFiles: Bind[] = [];
   #sandbox: Sandbox | undefined;
   #sandboxOptions: SandboxOptions = {};
@@ -106,6 +94,12 @@ export class PodInfrastructure {
 
   constructor(ctx: InfraContext) {
     this.#ctx = ctx;
+    this.#volumes = new VolumeMounts({
+      stateDir: ctx.layout.stateDir,
+      related: ctx.related,
+      loop: ctx.loop,
+      hostId: () => this.#idRange?.hostId,
+    });
   }
 
   /** The sandbox, once made (a new one after the pause died). */
@@ -160,7 +154,7 @@ export class PodInfrastructure {
     const { layout, images, imageStep } = this.#ctx;
     return podFilesOf({
       stateDir: layout.stateDir,
-      volumes: this.#volumes,
+      volumes: this.#volumes.prepared,
       etcFiles: this.#etcFiles,
       images,
       pulled: imageStep.pulled,
@@ -250,11 +244,11 @@ export class PodInfrastructure {
     const node = nodeAllocatable(layout.stateDir);
     const claimsDir = options.claimsDir ?? defaultClaimsDir();
     const context = { pod, node, claimsDir, pulledLayers };
-    for (const volume of pod.spec.volumes ?? []) this.#mount(volume, 0, context, memoryLimit, true);
-    if (this.#idRange) givePodFiles(layout.stateDir, this.#etcFiles, this.#volumes, pod, this.#idRange.hostId);
+    for (const volume of pod.spec.volumes ?? []) this.#volumes.mount(volume, context, memoryLimit);
+    if (this.#idRange) givePodFiles(layout.stateDir, this.#etcFiles, this.#volumes.prepared, pod, this.#idRange.hostId);
     // The pod's sysctls are written by the pause's setup, in the pod's namespaces (its own /proc).
     sandboxOptions.mounts = [
-      ...podTmpfsMounts(layout.shm, this.#volumes, this.#idRange !== undefined),
+      ...podTmpfsMounts(layout.shm, this.#volumes.prepared, this.#idRange !== undefined),
       ...plan.sysctlSteps,
     ];
     const sandboxCgroups = this.#cgroups.cgroups?.containerDirs(sandboxCgroupName) ?? [];
@@ -337,31 +331,6 @@ export class PodInfrastructure {
     this.#guardStarting.catch(() => undefined); // awaited by setUp, or by the release after an early return
   }
 
-  /**
-   * A volume set up, or FailedMount and its containers wait while the kubelet's volume manager retries
-   * ({@link mountRetryMs}); the pod starts once the volume can be made — a hostPath of type File that
-   * appears later, say. A Memory emptyDir is mounted with the sandbox and cannot come later: it fails once.
-   */
-  #mount(volume: VolumeSpec, attempt: number, context: VolumeContext, memory: number | undefined, first = false) {
-    const loop = this.#ctx.loop;
-    let prepared: PreparedVolume;
-    try {
-      prepared = prepareVolume(volume, this.#ctx.layout.stateDir, this.#ctx.related, memory, context);
-    } catch (error) {
-      const message = error instanceof VolumeError || error instanceof Error ? error.message : String(error);
-      loop.observe({ type: 'mount-failed', volume: volume.name, message });
-      if (volume.emptyDir?.medium === 'Memory') return;
-      loop.later(mountRetryMs(attempt), () => {
-        if (!loop.state().terminating) this.#mount(volume, attempt + 1, context, memory);
-      });
-      return;
-    }
-    if (this.#idRange && !first) giveVolume(prepared, this.#idRange.hostId);
-    this.#volumes.set(volume.name, prepared);
-    loop.observe({ type: 'mounted', volume: volume.name });
-    if (!first) loop.queueSync();
-  }
-
   /** A sandbox whose unexpected end is observed (B.1 step 1: a dead pause means a new sandbox). */
   async #createSandbox(): Promise<Sandbox> {
     const { loop, layout, pod } = this.#ctx;
@@ -376,7 +345,7 @@ export class PodInfrastructure {
       throw error;
     }
     this.#guard?.watch(sandbox.pid);
-    applyFsGroup(pod, this.#volumes, {
+    applyFsGroup(pod, this.#volumes.prepared, {
       root: sandbox.root, // the pod's mount namespace (the pause itself lives in an empty root)
       ...(this.#idRange ? { hostId: this.#idRange.hostId } : {}),
       say: loop.say,
