@@ -5,6 +5,7 @@
 // object: Gbit/s samples per helper, or why a helper was skipped.
 'use strict';
 const { spawn } = require('node:child_process');
+const { clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -15,17 +16,21 @@ const { parsePublish } = require(path.join(dist, 'net', 'publish-spec'));
 
 const namespaces = ['mnt', 'pid', 'ipc', 'net', 'uts'];
 
-/** Gbit/s received of one iperf3 TCP stream to 127.0.0.1:port for `seconds`. */
+/** Gbit/s received of one iperf3 TCP stream to 127.0.0.1:port for `seconds` (killed 15 s after its time). */
 function send(iperf3, port, seconds) {
   return new Promise((resolve, reject) => {
     const child = spawn(iperf3, ['-c', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-J'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (status) => {
-      if (status !== 0) return reject(new Error(`iperf3 exited ${status}: ${out.slice(0, 300)}`));
-      resolve(JSON.parse(out).end.sum_received.bits_per_second / 1e9);
+    child.on('exit', (status, signal) => {
+      clearTimeout(watchdog);
+      if (status !== 0) return reject(new Error(`iperf3 exited ${status ?? signal}: ${out.slice(0, 300)}`));
+      const json = JSON.parse(out);
+      if (json.end?.sum_received === undefined) return reject(new Error(`iperf3: ${json.error ?? out.slice(0, 300)}`));
+      resolve(json.end.sum_received.bits_per_second / 1e9);
     });
   });
 }
@@ -65,14 +70,22 @@ async function main() {
       });
       try {
         await network.ready;
-        const sink = pod.spawn({
-          file: iperf3,
-          args: ['-s', '-p', '5201', '--forceflush'],
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        await firstLine(sink.stdout);
         out[kind] = [];
-        for (let i = 0; i < rounds * 2; i++) out[kind].push(await send(iperf3, hostPort, 2));
+        for (let i = 0; i < rounds * 2; i++) {
+          // A one-off server per sample (iperf3 3.12's long-lived one was seen to fail and hang the next client).
+          const sink = pod.spawn({
+            file: iperf3,
+            args: ['-s', '-1', '-p', '5201', '--forceflush'],
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          try {
+            await firstLine(sink.stdout);
+            out[kind].push(await send(iperf3, hostPort, 2));
+          } finally {
+            sink.kill('SIGKILL');
+            await sink.exited;
+          }
+        }
       } finally {
         await network.stop();
         await pod.destroy();

@@ -7,6 +7,7 @@
 // same run (host -> pod IP over the veth), as NETWORKING.md §6.8 describes; iperf3, one stream, 6 x 2 s each.
 'use strict';
 const { spawn } = require('node:child_process');
+const { clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -15,24 +16,54 @@ const { summarize } = require('./stats');
 const dist = path.join(__dirname, '..', 'dist');
 const iperf3 = ['/usr/bin/iperf3', '/usr/local/bin/iperf3'].find((file) => fs.existsSync(file));
 
-/** Gbit/s received of one iperf3 TCP stream to host:port for `seconds`. */
+/**
+ * Gbit/s received of one iperf3 TCP stream to host:port for `seconds`. The client is killed (and the sample
+ * fails) if it is not done 15 s after its time: iperf3 has no timeout of its own once a test runs.
+ */
 function iperfSend(host, port, seconds) {
   return new Promise((resolve, reject) => {
     const child = spawn(iperf3, ['-c', host, '-p', String(port), '-t', String(seconds), '-J'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (status) => {
-      if (status !== 0) return reject(new Error(`iperf3 exited ${status}: ${out.slice(0, 300)}`));
-      resolve(JSON.parse(out).end.sum_received.bits_per_second / 1e9);
+    child.on('exit', (status, signal) => {
+      clearTimeout(watchdog);
+      if (status !== 0) return reject(new Error(`iperf3 exited ${status ?? signal}: ${out.slice(0, 300)}`));
+      const json = JSON.parse(out);
+      if (json.end?.sum_received === undefined) return reject(new Error(`iperf3: ${json.error ?? out.slice(0, 300)}`));
+      resolve(json.end.sum_received.bits_per_second / 1e9);
     });
   });
 }
 
 /**
- * The root baseline of net-throughput: a pod IP on the bridge with an iperf3 server in the pod; `measure(ip)`
- * runs while it is up. The bench's own owners and lease directories.
+ * One sample into a sandbox: a one-off iperf3 server (`-s -1`: iperf3 3.12's long-lived server was seen to
+ * fail with "select failed: Bad file descriptor" and leave the next client hanging) started in `pod`, then
+ * one stream to host:port.
+ */
+async function sampleInto(pod, host, port, seconds) {
+  const sink = pod.spawn({
+    file: iperf3,
+    args: ['-s', '-1', '-p', '5201', '--forceflush'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      sink.stdout.once('data', resolve);
+      sink.stdout.once('end', () => reject(new Error('the iperf3 server in the pod ended')));
+    });
+    return await iperfSend(host, port, seconds);
+  } finally {
+    sink.kill('SIGKILL');
+    await sink.exited;
+  }
+}
+
+/**
+ * The root baseline of net-throughput: a pod IP on the bridge; `measure(sample)` runs while it is up, each
+ * `sample()` one stream host -> pod IP. The bench's own owners and lease directories.
  */
 async function withVethPod(measure) {
   const { Sandbox } = require(dist);
@@ -45,16 +76,7 @@ async function withVethPod(measure) {
   const pod = await Sandbox.create({ namespaces: ['mnt', 'pid', 'ipc', 'net', 'uts'] });
   try {
     network.attach(pod.pid);
-    const sink = pod.spawn({
-      file: iperf3,
-      args: ['-s', '-p', '5201', '--forceflush'],
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise((resolve, reject) => {
-      sink.stdout.once('data', resolve);
-      sink.stdout.once('end', () => reject(new Error('the iperf3 server in the pod ended')));
-    });
-    return await measure(network.address);
+    return await measure(() => sampleInto(pod, network.address, 5201, 2));
   } finally {
     await pod.destroy();
     network.release();
@@ -120,10 +142,10 @@ module.exports = function netRootlessBenches(report, { runs, log }) {
       // The root baseline before and after the rootless helpers (as uid 65534), 3 + 3 streams of 2 s.
       const baseline = [];
       let result;
-      await withVethPod(async (address) => {
-        for (let i = 0; i < 3; i++) baseline.push(await iperfSend(address, 5201, 2));
+      await withVethPod(async (sample) => {
+        for (let i = 0; i < 3; i++) baseline.push(await sample());
         result = await measureAsNobody(0, 'net-rootless-tput-child.js', [iperf3, String(hostPort), '3']);
-        for (let i = 0; i < 3; i++) baseline.push(await iperfSend(address, 5201, 2));
+        for (let i = 0; i < 3; i++) baseline.push(await sample());
       });
       const b = summarize(baseline);
       const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
