@@ -450,6 +450,44 @@ describe.skipIf(reason !== undefined)(titled('pod network (--pod-network bridge)
     expect(linkNames()).not.toContain(testBridge);
   });
 
+  it('an IPv6 range narrower than /96 is leased (its own file); a /64 one derives the address from the IPv4 lease', () => {
+    const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
+    const bridge = 'pitest6'; // a bridge of this test's own: another IPv6 range than the file's
+    const options = { ownersDir, leaseDir, bridge, cidr: '10.86.0.0/16' };
+    claimPod(ownersDir, 'narrow-pod');
+    claimPod(ownersDir, 'wide-pod');
+    const hasBridge = () => {
+      const host = RouteSocket.open();
+      try {
+        return host.links().some((link) => link.name === bridge);
+      } finally {
+        host.close();
+      }
+    };
+    const narrow = PodNetwork.reserve('narrow-pod', { ...options, cidr6: 'fd70:6f64:6970::/112' });
+    try {
+      expect(hasBridge()).toBe(true);
+      const wide = PodNetwork.reserve('wide-pod', { ...options, cidr6: 'fd70:6f64:6970::/64' });
+      try {
+        // Leased: the range's first free address after the gateway, in a file of its own.
+        expect(narrow.lease6?.address).toBe('fd70:6f64:6970::2');
+        expect(fs.readdirSync(leaseDir)).toContain('fd70:6f64:6970::2');
+        // Derived: 10.86.0.3 in the low 32 bits, and no file.
+        expect(wide.address).toBe('10.86.0.3');
+        expect(wide.lease6?.address).toBe('fd70:6f64:6970::a56:3');
+        expect(fs.readdirSync(leaseDir).filter((name) => net.isIPv6(name))).toEqual(['fd70:6f64:6970::2']);
+      } finally {
+        wide.release();
+      }
+    } finally {
+      narrow.release();
+      releasePod(ownersDir, 'narrow-pod');
+      releasePod(ownersDir, 'wide-pod');
+    }
+    expect(fs.readdirSync(leaseDir).filter((name) => net.isIP(name) !== 0)).toEqual([]);
+    expect(hasBridge()).toBe(false); // gone with the last lease
+  });
+
   it("the sweep frees a dead pod-init's lease and deletes its veth, and deletes a pi… veth without a lease; a live pod's stay", async () => {
     const { ownersDir, podLeaseDir: leaseDir } = ownRoots();
     const options = { ownersDir, leaseDir, bridge: testBridge, cidr: testCidr, cidr6: testCidr6 };
