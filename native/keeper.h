@@ -15,6 +15,8 @@ constexpr int kKeeperFds = 4;
 // Requests larger than this are refused by the client (it falls back to a joined spawn).
 constexpr uint32_t kKeeperMaxRequest = 128 * 1024;
 constexpr uint32_t kKeeperMaxStrings = 4096;
+// How long pod-init waits for a keeper's answer (the setup deadline still holds for the exec that follows).
+constexpr int64_t kKeeperReplyMs = 2000;
 
 struct KeeperRequest {
   uint32_t magic;

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -102,9 +103,11 @@ Napi::Value KeeperSpawn(const Napi::CallbackInfo& info) {
   if (sent != static_cast<ssize_t>(buf.size())) ThrowErrno(env, sent < 0 ? errno : EIO, "sendmsg", "keeper");
   report_w.reset();  // the child holds the only write end now: EOF at its execve
 
+  // The answer comes from the keeper's child right after its clone: microseconds, unless the keeper is stuck
+  // (stopped by someone who can signal it). Then pod-init does not wait the whole setup deadline.
   const int64_t deadline = NowMs() + timeout_ms;
   KeeperReply reply = {0, 0};
-  int got = ReceiveReply(sock, &reply, deadline);
+  int got = ReceiveReply(sock, &reply, std::min(deadline, NowMs() + kKeeperReplyMs));
   if (got == 0) ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "keeper", 0);
   if (got < 0) ThrowErrno(env, errno, "recv", "keeper");
   if (reply.pid <= 0) ThrowStep(env, STEP_CLONE_CHILD, reply.err != 0 ? reply.err : ECHILD, "", 0);

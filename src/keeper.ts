@@ -5,9 +5,24 @@
  * confinement instead of attaching it (native/keeper.cc). What it forks is a child of Node, as spawn()'s.
  * @module
  */
+import { PodSystemError } from './errors';
 import { native } from './native';
 import type { PodProcess } from './process';
 import { type KeeperSpawnOptions, type SpawnOptions, spawnKeeper, spawnThroughKeeper } from './spawn';
+
+// Steps the new process itself fails at, after the keeper answered: the exchange is whole, the keeper serves on.
+const processSteps = new Set(['death-signal', 'stdio', 'close-fds', 'chdir', 'verify-cwd', 'exec']);
+
+/**
+ * Whether an error of {@link Keeper.spawn} is the new process's own (a missing command, a working directory
+ * it cannot enter): the same as spawn() would throw, and no fault of the keeper's.
+ *
+ * @example
+ * try { keeper.spawn({ file: 'nope' }); } catch (e) { processFailed(e); } // true: step exec, ENOENT
+ */
+export function processFailed(error: unknown): boolean {
+  return error instanceof PodSystemError && processSteps.has(error.step ?? '');
+}
 
 /** How a keeper enters: a joined spawn's options, without what each process it forks gets of its own. */
 export type KeeperOptions = Omit<
@@ -67,7 +82,14 @@ export class Keeper {
    */
   spawn(options: KeeperSpawnOptions): PodProcess {
     if (this.#socket < 0) throw new Error('the keeper is closed');
-    return spawnThroughKeeper(this.#socket, options);
+    try {
+      return spawnThroughKeeper(this.#socket, options);
+    } catch (error) {
+      // Anything but the new process's own failure leaves the exchange in an unknown state (an answer that
+      // never came may still come): this keeper takes no more requests.
+      if (!processFailed(error)) this.close();
+      throw error;
+    }
   }
 
   /** Ends it: its socket closed (it exits on EOF) and SIGKILL, for a keeper stuck anywhere. Idempotent. */

@@ -6,8 +6,7 @@
  * namespaces, cgroups, ids, capabilities, no_new_privs and seccomp filter.
  * @module
  */
-import { PodSystemError } from '../errors';
-import { Keeper } from '../keeper';
+import { Keeper, processFailed } from '../keeper';
 import type { PodProcess } from '../process';
 import { keeperDenied } from '../security/keeper-syscalls';
 import { type KeeperSpawnOptions, type SpawnOptions, spawn } from '../spawn';
@@ -18,9 +17,6 @@ export type ContainerSpawnOptions = Omit<KeeperSpawnOptions, 'env'> & { env: Rec
 
 type Entry = { keeper: Keeper } | { unusable: string };
 const keepers = new WeakMap<PodProcess, Entry>();
-
-// The process's own failures (the command is missing, its working directory is): the same through either path.
-const ownSteps = new Set(['exec', 'chdir', 'verify-cwd']);
 
 function confinement(target: ProbeTarget): Omit<SpawnOptions, 'file'> {
   return {
@@ -85,7 +81,7 @@ export function spawnInContainer(target: ProbeTarget, options: ContainerSpawnOpt
     try {
       return keeper.spawn(options);
     } catch (error) {
-      if (error instanceof PodSystemError && ownSteps.has(error.step ?? '')) throw error;
+      if (processFailed(error)) throw error;
       // The keeper is gone or stuck: this instance uses the joined spawn from now on.
       keeper.close();
       keepers.set(target.process, { unusable: (error as Error).message });

@@ -3,7 +3,8 @@
 // forks processes that show those (CapEff, NoNewPrivs 1, Seccomp 2 — the negative control: the same
 // command spawned into the pod without them shows none of it), their exit codes and signals come back
 // through their pidfds (they are this process's children), a missing command or working directory throws
-// the PodSystemError of the step (as spawn() does) and the keeper serves on; once closed it is gone.
+// the PodSystemError of the step (as spawn() does) and the keeper serves on; a stopped keeper fails the spawn
+// with setup-timeout (after its 2 s answer deadline) and is closed; once closed it is gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keeper, PodSystemError, Sandbox } from '../../src';
 import { defaultCapabilities } from '../../src/pod/security/capabilities';
@@ -82,6 +83,23 @@ describe.skipIf(reason)(titled('Keeper: processes forked inside a confined conta
     expect(refused({ file: 'true', cwd: '/no/such/dir', stdio: 'ignore' })).toBe('chdir ENOENT');
     expect(await keeper.spawn({ file: 'true', cwd: '/tmp', stdio: 'ignore' }).exited).toEqual({ exitCode: 0, signal: null }); // prettier-ignore
     expect(keeper.alive).toBe(true);
+  });
+
+  it('a keeper that does not answer (stopped) fails the spawn with setup-timeout and closes itself', async () => {
+    const stuck = Keeper.start({ join: { process: container }, dieWithParent: true, ...confinement() });
+    expect(stuck.process.kill('SIGSTOP')).toBe(true);
+    await pollUntil(() => procStatus(stuck.process.pid)?.State?.startsWith('T'), 'the keeper to stop', 5000);
+    let step: string | undefined;
+    try {
+      stuck.spawn({ file: 'true', stdio: 'ignore' });
+    } catch (error) {
+      step = (error as PodSystemError).step;
+    }
+    expect(step).toBe('setup-timeout');
+    expect(stuck.alive).toBe(false);
+    expect(await stuck.process.exited).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    // Negative control: the other keeper, never stopped, answers.
+    expect(await keeper.spawn({ file: 'true', stdio: 'ignore' }).exited).toEqual({ exitCode: 0, signal: null });
   });
 
   it('closed, it exits and takes no more requests', async () => {
