@@ -6,8 +6,8 @@
  * @module
  */
 import { native } from './native';
-import type { PodProcess } from './process';
-import { type KeeperSpawnOptions, type SpawnOptions, spawnKeeper, spawnThroughKeeper } from './spawn';
+import type { PodProcess } from './process/process';
+import { type KeeperSpawnOptions, type SpawnOptions, spawnKeeper, spawnThroughKeeper } from './process/spawn';
 
 /** How a keeper enters: a joined spawn's options, without what each process it forks gets of its own. */
 export type KeeperOptions = Omit<
