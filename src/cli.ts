@@ -152,7 +152,7 @@ export async function main(args: string[]): Promise<number> {
     // Each mode loads only what it uses: `pod-init -- CMD` is on a container's start path, and the
     // manifest layer (yaml alone ~45 ms) is not needed there.
     if (args[0] === 'run') {
-      return await (await import('./run-command')).runCommand(args.slice(1));
+      return await (await import('./cli/run-command')).runCommand(args.slice(1));
     }
     if (args[0] === 'pull') {
       const { parsePullArgs, runPull } = await import('./cli/pull-command');
@@ -185,7 +185,7 @@ export async function main(args: string[]): Promise<number> {
     if (['get', 'logs', 'describe', 'delete', 'top', 'prune', 'apply', 'events'].includes(args[0]!))
       return await (await import('./cli/ops-commands')).runOpsCommand(args);
     if (isInitMode(args)) {
-      const { execInit, parseInitArgs } = await import('./init-command');
+      const { execInit, parseInitArgs } = await import('./cli/init-command');
       const options = parseInitArgs(args[0] === 'init' ? args.slice(1) : args);
       if (options !== undefined) execInit(options);
       return exitCodes.ok;

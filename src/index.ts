@@ -3,12 +3,12 @@
  * @module
  */
 export { PodOptionError, PodSystemError, setupSteps, type SetupStep, type SystemErrorFields } from './errors';
-export { type NamespaceKind, namespaceId, namespaceIds, namespaceKinds, podNamespaceKinds } from './namespaces';
+export { type NamespaceKind, namespaceId, namespaceIds, namespaceKinds, podNamespaceKinds } from './process/namespaces';
 export { pausePath } from './native';
-export { type ExitStatus, exitStatusCode, PodProcess } from './process';
+export { type ExitStatus, exitStatusCode, PodProcess } from './process/process';
 export { type MemberOptions, Sandbox, type SandboxOptions } from './sandbox';
 export { Keeper, type KeeperOptions } from './keeper';
-export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber } from './signals';
+export { realtimeSignals, type Signal, type SignalName, signalName, signalNumber } from './process/signals';
 export {
   type IdMapping,
   type JoinableProcess,
@@ -19,15 +19,15 @@ export {
   type SpawnOptions,
   type StdioOption,
   type UserNamespaceOptions,
-} from './spawn';
-export { type InitOptions, initArgv, parseInitArgs } from './init-command';
-export { type OrphanReaper, reapOrphans, type ReapOrphansOptions } from './reaper';
-export * as syscalls from './syscalls';
-export { loadPod, ManifestError } from './pod/load';
+} from './process/spawn';
+export { type InitOptions, initArgv, parseInitArgs } from './cli/init-command';
+export { type OrphanReaper, reapOrphans, type ReapOrphansOptions } from './process/reaper';
+export * as syscalls from './process/syscalls';
+export { loadPod, ManifestError } from './manifest/load';
 export { PodAlreadyExistsError } from './pod/pod-names';
 export { kubeletLogRotation, type LogRotation } from './pod/log-rotation';
 export { type LogLine, type PodEvent, PodRunner, type PodRunnerOptions } from './pod/runner';
-export { parseRunArgs, runPod, type RunOptions } from './run-command';
+export { parseRunArgs, runPod, type RunOptions } from './cli/run-command';
 export {
   allCapabilities,
   type Capability,

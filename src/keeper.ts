@@ -7,8 +7,8 @@
  */
 import { PodSystemError } from './errors';
 import { native } from './native';
-import type { PodProcess } from './process';
-import { type KeeperSpawnOptions, type SpawnOptions, spawnKeeper, spawnThroughKeeper } from './spawn';
+import type { PodProcess } from './process/process';
+import { type KeeperSpawnOptions, type SpawnOptions, spawnKeeper, spawnThroughKeeper } from './process/spawn';
 
 // Steps the new process itself fails at, after the keeper answered: the exchange is whole, the keeper serves on.
 const processSteps = new Set(['death-signal', 'stdio', 'close-fds', 'chdir', 'verify-cwd', 'exec']);

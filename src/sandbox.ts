@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import { PodOptionError } from './errors';
-import { type NamespaceKind, namespaceId, namespaceKinds, podNamespaceKinds } from './namespaces';
+import { type NamespaceKind, namespaceId, namespaceKinds, podNamespaceKinds } from './process/namespaces';
 import { pausePath, sealedPause } from './native';
-import type { PodProcess } from './process';
-import { realtimeSignals } from './signals';
-import { type MountStep, spawn, type SpawnOptions, type UserNamespaceOptions } from './spawn';
+import type { PodProcess } from './process/process';
+import { realtimeSignals } from './process/signals';
+import { type MountStep, spawn, type SpawnOptions, type UserNamespaceOptions } from './process/spawn';
 
 function allSignals(): number[] {
   return Array.from({ length: realtimeSignals.max }, (_, i) => i + 1);

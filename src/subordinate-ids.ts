@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import type { IdMapping, UserNamespaceOptions } from './spawn';
+import type { IdMapping, UserNamespaceOptions } from './process/spawn';
 
 /** The ids a rootless user namespace maps: `size` ids, 0 the caller, 1..size-1 its subordinate ranges. */
 export interface RootlessIds extends Required<Pick<UserNamespaceOptions, 'uidMappings' | 'gidMappings'>> {

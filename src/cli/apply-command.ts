@@ -19,9 +19,9 @@ import { findPod, type StateLocation } from '../ops/pod-list';
 import { comparePods, type ComparedPod } from '../ops/pod-update';
 import { applySignal, writeApplyRequest } from '../pod/apply-request';
 import type { ContainerChange } from '../pod/container-changes';
-import { type LoadedSetPod, loadPods } from '../pod/load';
+import { type LoadedSetPod, loadPods } from '../manifest/load';
 import { ownerPid } from '../pod/owners';
-import { parseRunArgs, type RunOptions } from '../run-args';
+import { parseRunArgs, type RunOptions } from './run-args';
 import { runDetached } from './detach';
 import { readManifests } from './manifest-files';
 

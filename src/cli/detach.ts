@@ -19,11 +19,11 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { print } from '../console-output';
-import { loadPod } from '../pod/load';
+import { loadPod } from '../manifest/load';
 import { ensurePrivateDir } from '../pod/private-dir';
-import type { RunOptions } from '../run-args';
-import { parseRunArgs } from '../run-args';
-import { readManifest, runPod } from '../run-command';
+import type { RunOptions } from './run-args';
+import { parseRunArgs } from './run-args';
+import { readManifest, runPod } from './run-command';
 import { stateLocation } from './state-location';
 
 /** The supervisor's own log, in the pod's state directory. */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import tty from 'node:tty';
 import { PodOptionError } from '../errors';
 import { native } from '../native';
-import type { StdioOption } from '../spawn';
+import type { StdioOption } from '../process/spawn';
 import { ExecStartError, execInPod, type ExecSession } from '../ops/exec';
 import type { StateLocation } from '../ops/pod-list';
 import { KubectlError } from '../ops/errors';

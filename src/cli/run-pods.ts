@@ -13,10 +13,10 @@ import { consoleLines, print } from '../console-output';
 import { PodOptionError } from '../errors';
 import { listenForApply } from './apply-listener';
 import { takeDeleteRequest } from '../pod/delete-request';
-import type { LoadedSetPod } from '../pod/load';
+import type { LoadedSetPod } from '../manifest/load';
 import type { LogLine, PodEvent, PodRunner } from '../pod/runner';
-import type { RunOptions } from '../run-args';
-import { palette, runnerOptions, sayUnmappedImages, toYaml } from '../run-command';
+import type { RunOptions } from './run-args';
+import { palette, runnerOptions, sayUnmappedImages, toYaml } from './run-command';
 
 /**
  * The Pods as kubectl prints several objects: a `v1.List`.

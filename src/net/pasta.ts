@@ -6,8 +6,8 @@
  * Ready once it writes its pid file: `-P /dev/stdout`, a pipe, so readiness is an event, not a poll.
  * @module
  */
-import type { PodProcess } from '../process';
-import { spawn } from '../spawn';
+import type { PodProcess } from '../process/process';
+import { spawn } from '../process/spawn';
 import { anyHostIP, type PortMapping } from './publish-spec';
 
 /** The pod side of a rootless network: the same for pasta and slirp4netns (slirp4netns's defaults). */

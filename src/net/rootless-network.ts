@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { PodProcess } from '../process';
+import type { PodProcess } from '../process/process';
 import { startPasta } from './pasta';
 import { portHolder } from './port-holder';
 import { hostSide, type PortMapping } from './publish-spec';

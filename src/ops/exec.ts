@@ -9,13 +9,13 @@
  * @module
  */
 import { PodSystemError } from '../errors';
-import { type NamespaceKind, namespaceId } from '../namespaces';
+import { type NamespaceKind, namespaceId } from '../process/namespaces';
 import { native } from '../native';
-import { exitStatusCode, type PodProcess } from '../process';
+import { exitStatusCode, type PodProcess } from '../process/process';
 import { type ExecSpec, processStartTime, readExecSpec } from '../pod/exec-spec';
 import { PodGuard } from '../pod/pod-guard';
 import { startErrorMessage } from '../pod/start-error';
-import { type JoinableProcess, spawn, type SpawnOptions, type StdioOption } from '../spawn';
+import { type JoinableProcess, spawn, type SpawnOptions, type StdioOption } from '../process/spawn';
 import type { StateLocation } from './pod-list';
 import { containerNotFound, runningContainer } from './running-container';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseQuantity } from '../manifest/quantity';
 import { native } from '../native';
-import type { MountStep } from '../spawn';
+import type { MountStep } from '../process/spawn';
 import { ContainerConfigError } from './environment';
 import type { ContainerRecord, Instance } from './records';
 import { imageVolumeMount } from './image-volumes';

@@ -7,9 +7,9 @@
  * @module
  */
 import { Keeper, processFailed } from '../keeper';
-import type { PodProcess } from '../process';
+import type { PodProcess } from '../process/process';
 import { keeperDenied } from '../security/keeper-syscalls';
-import { type KeeperSpawnOptions, type SpawnOptions, spawn } from '../spawn';
+import { type KeeperSpawnOptions, type SpawnOptions, spawn } from '../process/spawn';
 import type { ProbeTarget } from './probe-handlers';
 
 /** What the process itself gets; the rest is the container's (the target's). */

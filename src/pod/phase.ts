@@ -3,6 +3,7 @@
  * KUBERNETES.md B.6). A pure function of the container statuses.
  * @module
  */
+import type { PodPhase } from '../manifest/types';
 import { type ContainerRestart, containerShouldRestart } from './restart-rules';
 
 /** The parts of a v1 ContainerStatus the phase depends on. */
@@ -12,8 +13,8 @@ export interface PhaseContainerStatus {
   started?: boolean;
 }
 
-/** One of the pod's phases. */
-export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+/** One of the pod's phases (the manifest's type: src/manifest owns the Pod model). */
+export type { PodPhase };
 
 /** What {@link podPhase} needs. */
 export interface PhaseInput {

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pausePath, sealedPause } from '../native';
-import type { PodProcess } from '../process';
-import { spawn } from '../spawn';
+import type { PodProcess } from '../process/process';
+import { spawn } from '../process/spawn';
 
 /** What the guard must kill when pod-init dies (each can be told later, too). */
 export interface GuardTargets {

@@ -12,10 +12,10 @@ import https from 'node:https';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { native, pausePath } from '../native';
-import type { PodProcess } from '../process';
+import type { PodProcess } from '../process/process';
 import type { CapabilitySets } from '../security/capabilities';
 import type { SeccompFilter } from '../security/seccomp';
-import { spawn } from '../spawn';
+import { spawn } from '../process/spawn';
 import { spawnInContainer } from './container-spawn';
 
 /** A v1 probe handler (grpc is validated, and reported as not carried out). */

@@ -3,7 +3,7 @@
  * restart count, and why it waits. The status and the reconcile view are read from these.
  * @module
  */
-import type { PodProcess } from '../process';
+import type { PodProcess } from '../process/process';
 import type { ProbeTarget } from './probe-handlers';
 import type { ContainerSpec } from './types';
 

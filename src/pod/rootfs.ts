@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergedEntry } from '../image/layers';
 import { native } from '../native';
-import type { MountStep } from '../spawn';
+import type { MountStep } from '../process/spawn';
 import { ContainerConfigError } from './environment';
 import { specialTargetProblem } from './special-targets';
 

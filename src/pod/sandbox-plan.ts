@@ -5,9 +5,9 @@
  * @module
  */
 import os from 'node:os';
-import type { NamespaceKind } from '../namespaces';
+import type { NamespaceKind } from '../process/namespaces';
 import type { Sandbox } from '../sandbox';
-import type { MountStep } from '../spawn';
+import type { MountStep } from '../process/spawn';
 import type { Rejection } from './network-plan';
 import { isPodGone } from './owners';
 import { admitSysctls, sysctlAllowlist } from './security/sysctls';

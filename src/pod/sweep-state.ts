@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { mountFlags, umount } from '../syscalls';
+import { mountFlags, umount } from '../process/syscalls';
 import { removeInstanceRoot } from './container-root';
 import { execRecordsName } from './exec-records';
 import { isFinalStatus } from './final-status';

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { IdMapping } from '../spawn';
+import type { IdMapping } from '../process/spawn';
 import { withDirLock } from './dir-lock';
 
 /** Ids per pod: the kubelet's `userNsLength`. */

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from '../../src';
 import { native } from '../../src/native';
 import { hostPathKind, maskSteps } from '../../src/pod/security/masked-paths';
-import type { MountStep } from '../../src/spawn';
+import type { MountStep } from '../../src/process/spawn';
 import { rootContainerCapabilities, tempDir } from '../helpers/escape';
 import { staticBusybox } from '../helpers/image';
 import { podCli, podManifest } from '../helpers/pod-cli';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from '../../src';
 import { native } from '../../src/native';
-import type { MountStep } from '../../src/spawn';
+import type { MountStep } from '../../src/process/spawn';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { readAll } from '../helpers/wait';
 

@@ -4,7 +4,7 @@
 // without the filter as the negative control. Programs: busybox-static, perl (perl-base, in every Debian) and
 // python3 for threads.
 import { describe, expect, it } from 'vitest';
-import { spawn, type SpawnOptions } from '../../src/spawn';
+import { spawn, type SpawnOptions } from '../../src/process/spawn';
 import { compileSeccomp, runtimeDefaultProfile, type SeccompFilter } from '../../src/security/seccomp';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
 import { readAll } from '../helpers/wait';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPod } from '../../src/pod/load';
+import { loadPod } from '../../src/manifest/load';
 import { payloadPathError, writeAtomic } from '../../src/pod/atomic-writer';
 import type { PodSpecObject } from '../../src/pod/types';
 import { prepareVolume, VolumeError } from '../../src/pod/volumes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPod } from '../../src/pod/load';
+import { loadPod } from '../../src/manifest/load';
 
 const podYaml = `apiVersion: v1
 kind: Pod

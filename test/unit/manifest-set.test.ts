@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifestSet } from '../../src/manifest';
-import { loadPods, ManifestError } from '../../src/pod/load';
+import { loadPods, ManifestError } from '../../src/manifest/load';
 
 const pod = (name: string, extra = '') =>
   `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}${extra} }\nspec:\n  containers: [{ name: app, image: busybox, command: ["true"] }]\n`;

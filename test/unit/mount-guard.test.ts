@@ -2,7 +2,7 @@
 // process is made, with the option's path (the checks themselves run in test/escapes/mask-source).
 import { describe, expect, it } from 'vitest';
 import { PodOptionError, spawn } from '../../src';
-import type { MountStep } from '../../src/spawn';
+import type { MountStep } from '../../src/process/spawn';
 
 const start = (step: MountStep) => () => spawn({ file: 'true', newNamespaces: ['mnt'], mounts: [step] });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commanderRunArgs, parseRunArgs, quickRunArgs } from '../../src/run-args';
+import { commanderRunArgs, parseRunArgs, quickRunArgs } from '../../src/cli/run-args';
 
 describe("pod-init run's arguments without commander", () => {
   it.each([

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { PodSystemError } from '../../errors';
 import { imageStopSignal } from '../../image/image-config';
-import type { ExitStatus, PodProcess } from '../../process';
+import type { ExitStatus, PodProcess } from '../../process/process';
 import type { Backoff } from '../backoff';
 import { closeMountFds, removeInstanceRoot } from '../container-root';
 import type { LogLine } from '../events';

@@ -5,8 +5,8 @@
  * @module
  */
 import type { PodCgroups } from '../../cgroups/manager';
-import type { ExitStatus } from '../../process';
-import { signalNumber } from '../../signals';
+import type { ExitStatus } from '../../process/process';
+import { signalNumber } from '../../process/signals';
 import { removeInstanceRoot } from '../container-root';
 import { terminationReason } from '../pod-cgroups';
 import type { Instance } from '../records';

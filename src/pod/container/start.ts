@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { MemberOptions } from '../../sandbox';
-import type { MountStep } from '../../spawn';
+import type { MountStep } from '../../process/spawn';
 import type { SeccompFilter } from '../../security/seccomp';
 import type { StoredImage } from '../../image/pull';
 import { imageArgv, imageEnv } from '../../image/image-config';

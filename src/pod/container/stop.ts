@@ -8,7 +8,7 @@
 import type { Say } from '../events';
 import { runHook } from '../hooks';
 import { type ContainerRecord, isRunning } from '../records';
-import type { Signal } from '../../signals';
+import type { Signal } from '../../process/signals';
 
 /** What {@link killContainer} needs besides the container. */
 export interface KillContext {

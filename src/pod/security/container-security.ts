@@ -6,7 +6,7 @@
  * @module
  */
 import type { Capability, CapabilitySets } from '../../security/capabilities';
-import type { MountStep } from '../../spawn';
+import type { MountStep } from '../../process/spawn';
 import { type CapabilityChanges, containerCapabilities } from './capabilities';
 import { type IdentityFields, containerIdentity, type UserDatabase } from './identity';
 import {

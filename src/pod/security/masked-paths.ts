@@ -26,7 +26,7 @@
  * @module
  */
 import fs from 'node:fs';
-import type { MountGuard, MountStep } from '../../spawn';
+import type { MountGuard, MountStep } from '../../process/spawn';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT } from './mount-flags';
 
 /** The kubelet's masked paths (1.34+, with /proc/interrupts), without the per-CPU thermal_throttle directories. */

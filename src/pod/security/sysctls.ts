@@ -9,7 +9,7 @@
  * /proc inside the pod's namespaces) — never the host's /proc/sys.
  * @module
  */
-import type { MountStep } from '../../spawn';
+import type { MountStep } from '../../process/spawn';
 
 /** The admission failure's reason, as the kubelet's. */
 export const sysctlForbiddenReason = 'SysctlForbidden';

@@ -5,9 +5,9 @@
  * @module
  */
 import { Command, Option } from 'commander';
-import { PodOptionError } from './errors';
-import { native, pausePath } from './native';
-import { signalNumber } from './signals';
+import { PodOptionError } from '../errors';
+import { native, pausePath } from '../native';
+import { signalNumber } from '../process/signals';
 
 /** Options of the init mode, as parsed from the command line. */
 export interface InitOptions {

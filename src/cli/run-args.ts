@@ -3,18 +3,18 @@
  * {@link RunOptions}. The plain spellings are read without commander; help and mistakes are commander's.
  * @module
  */
-import { parseCidr } from './net/cidr';
-import { parsePublish, type PortMapping } from './net/publish-spec';
+import { parseCidr } from '../net/cidr';
+import { parsePublish, type PortMapping } from '../net/publish-spec';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDuration } from './duration';
-import { type LocalSource, parseLocalSource } from './image/local-image';
-import { addRegistryFlags, registryFlags } from './image/registry-flags';
-import type { RegistryTrust } from './image/tls';
-import { PodOptionError } from './errors';
-import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from './pod/security/sysctls';
-import { type LogRotation, parseLogRotation } from './pod/log-rotation';
+import { parseDuration } from '../duration';
+import { type LocalSource, parseLocalSource } from '../image/local-image';
+import { addRegistryFlags, registryFlags } from '../image/registry-flags';
+import type { RegistryTrust } from '../image/tls';
+import { PodOptionError } from '../errors';
+import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from '../pod/security/sysctls';
+import { type LogRotation, parseLogRotation } from '../pod/log-rotation';
 
 /** Options of `pod-init run`. */
 export interface RunOptions {

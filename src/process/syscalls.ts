@@ -6,7 +6,7 @@
  * @module
  */
 import { forgetOwnNamespaceIds, type NamespaceKind, namespaceFlags } from './namespaces';
-import { native } from './native';
+import { native } from '../native';
 import { type Signal, signalNumber } from './signals';
 
 const prctl = native.prctlOptions as Record<string, number>;

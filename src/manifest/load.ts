@@ -12,9 +12,9 @@ import {
   parseManifestSet,
   parseManifests,
   validatePod,
-} from '../manifest';
-import type { ManifestInput, Manifests, Pod } from '../manifest';
-import type { PodSpecObject, RelatedObjects } from './types';
+} from '.';
+import type { ManifestInput, Manifests, Pod } from '.';
+import type { PodSpecObject, RelatedObjects } from '../pod/types';
 
 /**
  * An invalid manifest: every problem at once, as `field: problem` lines.

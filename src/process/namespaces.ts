@@ -3,8 +3,8 @@
  * @module
  */
 import fs from 'node:fs';
-import { PodOptionError } from './errors';
-import { native } from './native';
+import { PodOptionError } from '../errors';
+import { native } from '../native';
 
 /** A namespace kind, as named in `/proc/<pid>/ns/`. */
 export type NamespaceKind = 'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time';

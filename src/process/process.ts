@@ -4,7 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { type NamespaceKind, namespaceId } from './namespaces';
-import { native, type NativeExitWatcher } from './native';
+import { native, type NativeExitWatcher } from '../native';
 import { type Signal, type SignalName, signalName, signalNumber } from './signals';
 
 /** How a process ended: exactly one of the two is set. */

@@ -4,7 +4,7 @@
  * @module
  */
 import fs from 'node:fs';
-import { native } from './native';
+import { native } from '../native';
 import { livePodPids } from './process';
 import { setChildSubreaper } from './syscalls';
 

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { PodOptionError } from './errors';
+import { PodOptionError } from '../errors';
 import { type NamespaceKind, namespaceFlags, namespaceKinds, ownNamespaceIds } from './namespaces';
-import { native, type NativeMountOp, type NativeSpawnPlan, sealedPause } from './native';
-import { type CapabilitySets, capabilityMask, lastCapability } from './security/capabilities';
-import type { SeccompFilter as CompiledSeccompFilter } from './security/seccomp-types';
+import { native, type NativeMountOp, type NativeSpawnPlan, sealedPause } from '../native';
+import { type CapabilitySets, capabilityMask, lastCapability } from '../security/capabilities';
+import type { SeccompFilter as CompiledSeccompFilter } from '../security/seccomp-types';
 import { PodProcess } from './process';
 import { type Signal, signalNumber } from './signals';
 

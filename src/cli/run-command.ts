@@ -6,19 +6,19 @@
  */
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { writeFileAtomically } from './atomic-file';
-import { consoleLines, print } from './console-output';
-import { PodOptionError } from './errors';
-import { progressLine } from './cli/pull-progress';
-import { isRegistryImage } from './image/ensure';
+import { writeFileAtomically } from '../atomic-file';
+import { consoleLines, print } from '../console-output';
+import { PodOptionError } from '../errors';
+import { progressLine } from './pull-progress';
+import { isRegistryImage } from '../image/ensure';
 import { parseRunArgs, type RunOptions } from './run-args';
-import { listenForApply } from './cli/apply-listener';
-import { takeDeleteRequest } from './pod/delete-request';
-import { type LoadedPod, loadPod, loadPods } from './pod/load';
-import { readManifests } from './cli/manifest-files';
-import { runLocations } from './cli/state-location';
-import type { PodSpecObject, RelatedObjects } from './pod/types';
-import type { LogLine, PodEvent, PodRunnerOptions } from './pod/runner';
+import { listenForApply } from './apply-listener';
+import { takeDeleteRequest } from '../pod/delete-request';
+import { type LoadedPod, loadPod, loadPods } from '../manifest/load';
+import { readManifests } from './manifest-files';
+import { runLocations } from './state-location';
+import type { PodSpecObject, RelatedObjects } from '../pod/types';
+import type { LogLine, PodEvent, PodRunnerOptions } from '../pod/runner';
 
 export { parseRunArgs, type RunOptions } from './run-args';
 
@@ -71,14 +71,14 @@ export interface Supervised {
  * process.exitCode = await runCommand(['pod.yaml', '-d']);
  */
 export async function runCommand(args: string[]): Promise<number> {
-  if (args[0] === '--supervise') return (await import('./cli/detach')).supervise(args[1] ?? '', args.slice(2));
+  if (args[0] === '--supervise') return (await import('./detach')).supervise(args[1] ?? '', args.slice(2));
   const options = parseRunArgs(args);
   const inputs = readManifests(options.files);
   const { pods, warnings } = loadPods(inputs);
-  if (pods.length > 1) return (await import('./cli/run-pods')).runPods(options, args, pods, warnings);
+  if (pods.length > 1) return (await import('./run-pods')).runPods(options, args, pods, warnings);
   // One Pod (from one file or several): the detached supervisor reads it back from its stdin.
   const manifest = inputs.length === 1 ? inputs[0]!.text : pods[0]!.manifest;
-  if (options.detach && !options.dryRun) return (await import('./cli/detach')).runDetached(options, args, manifest);
+  if (options.detach && !options.dryRun) return (await import('./detach')).runDetached(options, args, manifest);
   return runPod(options, undefined, { ...pods[0]!, warnings: [...pods[0]!.warnings, ...warnings] });
 }
 
@@ -161,7 +161,7 @@ export async function runPod(options: RunOptions, supervised?: Supervised, loade
   }
 
   // The runner (and the native addon under it) only now: --dry-run and a bad manifest do without.
-  const { PodRunner } = await import('./pod/runner');
+  const { PodRunner } = await import('../pod/runner');
   sayUnmappedImages(options, [pod]);
   const runner = new PodRunner(pod, runnerOptions(options, related));
   const names = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name);

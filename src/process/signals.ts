@@ -4,8 +4,8 @@
  * @module
  */
 import os from 'node:os';
-import { PodOptionError } from './errors';
-import { native } from './native';
+import { PodOptionError } from '../errors';
+import { native } from '../native';
 
 /** A signal name as Node spells it, or a real-time signal such as `SIGRTMIN+3` / `SIGRTMAX-1`. */
 export type SignalName = NodeJS.Signals | `SIGRTMIN+${number}` | `SIGRTMAX-${number}` | 'SIGRTMIN' | 'SIGRTMAX';
