@@ -31,6 +31,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "exec_search.h"
 #include "plan.h"
 #include "sigset.h"
 #include "steps.h"
@@ -561,26 +562,13 @@ static void child_stdio(const ChildPlan& plan) {
 [[noreturn]] static void child_exec(const ChildPlan& plan) {
   int err = ENOENT;
   const char* failed = plan.candidate_count > 0 ? plan.candidates[0] : "";
-  bool seen_eacces = false;
   sigprocmask(SIG_SETMASK, &plan.exec_mask, nullptr);
   if (plan.exec_fd >= 0) {
     syscall(SYS_execveat, plan.exec_fd, "", plan.argv, plan.envp, AT_EMPTY_PATH);
     err = errno;
     failed = plan.argv[0];
   }
-  for (int i = 0; plan.exec_fd < 0 && i < plan.candidate_count; i++) {
-    execve(plan.candidates[i], plan.argv, plan.envp);
-    // Like execvp: keep searching past ENOENT/ENOTDIR/EACCES, report EACCES if any candidate gave it.
-    if (errno == EACCES) {
-      if (!seen_eacces) failed = plan.candidates[i];
-      seen_eacces = true;
-      err = EACCES;
-    } else if (errno != ENOENT && errno != ENOTDIR) {
-      err = errno;
-      failed = plan.candidates[i];
-      break;
-    }
-  }
+  if (plan.exec_fd < 0) exec_candidates(plan.candidates, plan.candidate_count, plan.argv, plan.envp, &err, &failed);
   sigset_t all;
   fill_every_signal(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);  // the report must not be cut short by a signal

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "exec_search.h"
 #include "plan.h"
 #include "sigset.h"
 #include "steps.h"
@@ -138,19 +139,7 @@ bool Parse(size_t n, Request* out) {
   sigprocmask(SIG_SETMASK, &plan.exec_mask, nullptr);
   int err = ENOENT;
   const char* failed = req.candidates[0];
-  bool seen_eacces = false;
-  for (uint32_t i = 0; i < req.candidate_count; i++) {
-    execve(req.candidates[i], req.argv, req.envp);
-    if (errno == EACCES) {
-      if (!seen_eacces) failed = req.candidates[i];
-      seen_eacces = true;
-      err = EACCES;
-    } else if (errno != ENOENT && errno != ENOTDIR) {
-      err = errno;
-      failed = req.candidates[i];
-      break;
-    }
-  }
+  exec_candidates(req.candidates, req.candidate_count, req.argv, req.envp, &err, &failed);
   sigset_t all;
   fill_every_signal(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);

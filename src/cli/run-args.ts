@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../duration';
 import { type LocalSource, parseLocalSource } from '../image/local-image';
-import { addRegistryFlags, registryFlags } from '../image/registry-flags';
+import { addRegistryFlags, type RegistryFlagValues, registryFlags } from '../image/registry-flags';
 import type { RegistryTrust } from '../image/tls';
 import { PodOptionError } from '../errors';
 import { parseAllowedUnsafeSysctls, SysctlOptionError, sysctlAllowlist } from '../pod/security/sysctls';
@@ -194,8 +194,8 @@ Example:
   );
 }
 
-/** `pod-init run`'s arguments as commander gives them: the file, and the options as strings. */
-export interface RawRunArgs {
+/** `pod-init run`'s arguments as commander gives them: the file, and the options as strings (the registry's flags as pull's). */
+export interface RawRunArgs extends RegistryFlagValues {
   file?: string;
   filename: string[];
   image: string[];
@@ -220,12 +220,6 @@ export interface RawRunArgs {
   containerLogMaxSize: string;
   containerLogMaxFiles: string;
   imageStore?: string;
-  insecureRegistry?: string[];
-  authfile?: string;
-  registryMirror?: string[];
-  registryCa?: string[];
-  registryCertsDir?: string[];
-  imageSyncFs?: boolean;
 }
 
 /** @internal Parses with commander: --help, usage errors and every spelling it accepts. */
