@@ -20,41 +20,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "read_file.h"
+
 static int fail(const char *what, const char *path, int err) {
   dprintf(2, "pod-pause owners: %s %s: %s\n", what, path, strerror(err));
   return 1;
-}
-
-static char *read_all(const char *file, size_t *size) {
-  int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap + 1);
-  for (;;) {
-    if (buf == NULL) break;
-    if (len == cap) {
-      char *more = realloc(buf, (cap *= 2) + 1);
-      if (more == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = more;
-    }
-    ssize_t n = read(fd, buf + len, cap - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    if (n == 0) break;
-    len += (size_t)n;
-  }
-  close(fd);
-  if (buf != NULL) buf[len] = '\0';
-  *size = len;
-  return buf;
 }
 
 int owners_main(int argc, char **argv) {
@@ -65,7 +35,7 @@ int owners_main(int argc, char **argv) {
   int root = open(argv[1], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (root < 0) return fail("open", argv[1], errno);
   size_t size = 0;
-  char *list = read_all(argv[2], &size);
+  char *list = read_file(AT_FDCWD, argv[2], (size_t)1 << 30, &size);
   if (list == NULL) return fail("read", argv[2], errno);
   struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};

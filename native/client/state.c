@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../read_file.h"
 #include "client.h"
 
 #define MAX_CONTAINERS 64
@@ -53,41 +54,6 @@ void state_location(char *root, size_t root_size, char *owners, size_t owners_si
     snprintf(owners, owners_size, "/run/pod-init/owners");
   else
     snprintf(owners, owners_size, "%s/pod-init-owners-%u", tmp, euid);
-}
-
-/* A whole file, NUL-terminated (malloc'd), or NULL. */
-static char *read_file(int dirfd, const char *path, size_t limit, size_t *length) {
-  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  size_t used = 0, cap = 8192;
-  char *buf;
-  if (fd < 0) return NULL;
-  buf = malloc(cap);
-  while (buf != NULL) {
-    ssize_t n;
-    if (used + 1 >= cap) {
-      char *grown = cap >= limit ? NULL : realloc(buf, cap * 2);
-      if (grown == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    n = read(fd, buf + used, cap - 1 - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    if (n == 0) break;
-    used += (size_t)n;
-  }
-  close(fd);
-  if (buf != NULL) buf[used] = '\0';
-  if (length != NULL) *length = used;
-  return buf;
 }
 
 /* Field 22 of /proc/PID/stat (and the state, field 3, into *state when asked). */
