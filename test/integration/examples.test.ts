@@ -99,7 +99,7 @@ describe.skipIf(reason)(titled('examples/ run', reason), () => {
       '--restart-backoff',
       '0.2,0.4',
       '--timeout',
-      '4s',
+      '10s', // two restarts take about 1 s idle; a loaded 2-core host needs the margin
       '-o',
       'json',
       '-q',
