@@ -11,11 +11,10 @@ import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import { native, pausePath } from '../native';
 import type { PodProcess } from '../process/process';
 import type { CapabilitySets } from '../security/capabilities';
 import type { SeccompFilter } from '../security/seccomp';
-import { spawn } from '../process/spawn';
+import { socketInNetworkOf } from '../process/netns-socket';
 import { spawnInContainer } from './container-spawn';
 
 /** A v1 probe handler (grpc is validated, and reported as not carried out). */
@@ -142,53 +141,10 @@ async function execProbe(command: string[], target: ProbeTarget, timeoutMs: numb
   return { result: 'failure', output, exit: `command '${command.join(' ')}' ${how}` };
 }
 
-/** Without root Node cannot enter a pod's network namespace (its user namespace owns it). */
-let setnsRefused = false;
-
-/**
- * A TCP socket of the pod's network namespace: made by a thread of Node's that enters it, or, when
- * that is refused (no root), by `pod-pause socket` run inside the pod and passed back with SCM_RIGHTS.
- */
-async function podSocketFd(pause: PodProcess, family: 4 | 6): Promise<number> {
-  if (!setnsRefused) {
-    try {
-      return native.socketInNetns(pause.pidfd, family);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
-      setnsRefused = true;
-    }
-  }
-  const [ours, theirs] = native.socketPair();
-  // Each end is closed exactly once: a second close could hit an fd number already reused by a
-  // concurrent probe.
-  let theirsOpen = true;
-  try {
-    const helper = spawn({
-      file: pausePath,
-      argv0: 'pod-pause',
-      args: ['socket', String(family)],
-      env: {},
-      cwd: '/',
-      join: { process: pause, namespaces: ['user', 'net'] },
-      stdio: ['ignore', theirs, 'ignore'],
-      dieWithParent: true,
-    });
-    native.close(theirs);
-    theirsOpen = false;
-    const status = await helper.exited;
-    const fd = native.receiveFd(ours);
-    if (fd < 0) throw new Error(`pod-pause socket could not make a socket in the pod (${JSON.stringify(status)})`);
-    return fd;
-  } finally {
-    native.close(ours);
-    if (theirsOpen) native.close(theirs);
-  }
-}
-
 /** A TCP connection to an IP address (names are resolved first): from the host when the pod IP is reachable there, else from the pod's network namespace. */
 async function podSocket(target: ProbeTarget, ip: string, port: number): Promise<net.Socket> {
   if (target.fromHost === true) return net.connect({ port, host: ip, autoSelectFamily: false });
-  const fd = await podSocketFd(target.pause, net.isIPv6(ip) ? 6 : 4);
+  const fd = await socketInNetworkOf(target.pause, net.isIPv6(ip) ? 6 : 4);
   const socket = new net.Socket({ fd, readable: true, writable: true });
   return socket.connect({ port, host: ip, autoSelectFamily: false });
 }
