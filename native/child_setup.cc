@@ -454,6 +454,23 @@ static void child_session(const ChildPlan& plan) {
   }
 }
 
+// A joined spawn's child is born in its intermediate's process group (the intermediate leads it: EnterMain), so
+// Node can kill and reap it by that group even when the intermediate died between its clone and its pid
+// report, the one moment Node does not know the child's pid. So the child must not leave the group before the
+// report: it waits for the intermediate's byte, written after the pid. EOF instead means the intermediate died
+// unreported: nobody knows this child's pid, so it ends at once (Node reaps it by the group).
+static void child_await_report(const ChildPlan& plan) {
+  if (plan.reported_fd < 0) return;
+  close(plan.reported_write_fd);
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = read(plan.reported_fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(127);
+  close(plan.reported_fd);
+}
+
 static void child_load_seccomp(const ChildPlan& plan) {
   if (plan.seccomp_filter == nullptr) return;
   struct sock_fprog prog;
@@ -592,6 +609,7 @@ void RunChild(const ChildPlan& plan) {
   if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) < 0) child_fail(plan, STEP_UNSHARE, errno, nullptr);
   child_mounts(plan);
   child_identity(plan);
+  child_await_report(plan);
   child_session(plan);
   // Order of runc's init (SECURITY.md §5): without no_new_privs the filter needs CAP_SYS_ADMIN, so it
   // goes in before the ids and capabilities change; the few calls after it are in every profile.
@@ -635,6 +653,12 @@ void RunIntermediate(ChildPlan& plan) {
   // learns the child's pid at once, so a setup that hangs past the deadline is killed by pid, never
   // left running untracked. Born in its v2 cgroup when there is one (CLONE_INTO_CGROUP), else clone().
   const unsigned long flags = CLONE_PARENT | CLONE_VM | plan.clone_flags;
+  // The child stays in our process group until the byte on this pipe (child_await_report). Close-on-exec:
+  // the child closes its copies before execve anyway.
+  int reported[2];
+  if (pipe2(reported, O_CLOEXEC) < 0) child_fail(plan, STEP_CLONE_CHILD, errno, nullptr);
+  plan.reported_fd = reported[0];
+  plan.reported_write_fd = reported[1];
   pid_t child = -1;
   if (plan.cgroup_into_fd >= 0) {
     plan.cgroup_cloned_into = true;  // the child shares this memory: it reads the flag as set here
@@ -643,8 +667,11 @@ void RunIntermediate(ChildPlan& plan) {
   }
   if (child < 0) child = clone(ChildMain, plan.child_stack, static_cast<int>(flags), &plan);
   if (child < 0) child_fail(plan, STEP_CLONE_CHILD, errno, nullptr);
+  if (plan.hold_before_report) raise(SIGSTOP);  // tests: hold the window between the clone and the report
   int32_t pid = child;
-  ssize_t ignored = write(plan.info_fd, &pid, sizeof pid);
+  if (write(plan.info_fd, &pid, sizeof pid) != static_cast<ssize_t>(sizeof pid)) _exit(127);
+  char byte = 'r';
+  ssize_t ignored = write(plan.reported_write_fd, &byte, 1);  // only now may the child leave our group
   (void)ignored;
   _exit(0);
 }

@@ -139,6 +139,11 @@ struct ChildPlan {
   int report_fd;      // write end of the close-on-exec report pipe
   void* child_stack;  // top of the stack the container process starts on (it shares memory until execve)
   int info_fd;        // double fork only: the intermediate writes the child's pid here
+  // Double fork only, set by the intermediate before its clone: the read end of the "reported" pipe. The child
+  // waits on it before it may leave the intermediate's process group (child_await_report); -1 = no wait.
+  int reported_fd;
+  int reported_write_fd;    // the intermediate's end: one byte once the pid is in info_fd
+  bool hold_before_report;  // tests only: the intermediate stops itself (SIGSTOP) between its clone and report
 };
 
 // The failure report: fixed size (< PIPE_BUF, so the write is atomic), read by the parent.

@@ -64,6 +64,13 @@ void ReapSync(pid_t pid) {
   }
 }
 
+// Reaps every child of ours in process group `group` (exit_signal 0 or not), until none is left.
+void ReapGroup(pid_t group) {
+  siginfo_t info;
+  while (waitid(P_PGID, static_cast<id_t>(group), &info, WEXITED | __WALL) == 0 || errno == EINTR) {
+  }
+}
+
 [[noreturn]] void ThrowReport(Napi::Env env, const ChildReport& report, pid_t pid) {
   SyscallFailure failure;
   failure.err = report.err;
@@ -275,6 +282,9 @@ void BuildPlan(const Napi::Object& o, SpawnPlan& plan) {
   for (int i = 0; i < 3; i++) c.stdio[i] = i < static_cast<int>(stdio.size()) ? static_cast<int>(stdio[i]) : i;
   c.report_fd = -1;
   c.info_fd = -1;
+  c.reported_fd = -1;
+  c.reported_write_fd = -1;
+  c.hold_before_report = Bool(o, "holdBeforeReport");
   *blob.plan() = c;
 
   if (Has(o, "uidMap")) plan.uid_map = Str(o, "uidMap");
@@ -363,6 +373,7 @@ struct EnterContext {
   const int* keep;  // the plan's fds: they must survive the execve
   int keep_count;
   int report_fd;
+  bool own_group;  // lead a process group of its own (not a keeper): see KillGroup
 };
 
 // Runs on its own stack in Node's memory, for microseconds: every fd but the plan's becomes
@@ -374,6 +385,9 @@ int EnterMain(void* arg) {
   if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) err = errno;
   for (int i = 0; err == 0 && i < ctx.keep_count; i++) fcntl(ctx.keep[i], F_SETFD, 0);
   static char* const no_env[] = {nullptr};
+  // Its own process group, before anything can be cloned: the child it makes is born in it, so the group
+  // reaches that child even while its pid is unknown to Node (KillGroup).
+  if (err == 0 && ctx.own_group && setpgid(0, 0) < 0) err = errno;
   if (err == 0) {
     syscall(SYS_execveat, ctx.exec_fd, "", ctx.argv, no_env, AT_EMPTY_PATH);
     err = errno;
@@ -476,7 +490,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
                         plan.keeper ? const_cast<char*>("keeper") : nullptr,
                         const_cast<char*>(keeper_fd_text.c_str()),
                         nullptr};
-  EnterContext enter = {plan.enter_fd, enter_argv, keep.data(), static_cast<int>(keep.size()), c.report_fd};
+  EnterContext enter = {plan.enter_fd, enter_argv,  keep.data(), static_cast<int>(keep.size()),
+                        c.report_fd,   !plan.keeper};
 
   ChildStacks stacks;
   if (!GetStacks(&stacks)) ThrowErrno(env, ENOMEM, "mmap");
@@ -547,18 +562,28 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   if (join) {
     int32_t g = 0;
     ssize_t n = ReadFull(info_r.get(), &g, sizeof g, deadline);
-    if (n == -2) kill(pid, SIGKILL);  // pod-pause enter is stuck joining: our own unreaped child
-    // pod-pause enter exits right after writing (or after failing); a keeper stays, and writes its own pid.
-    if (!plan.keeper || n != sizeof g) ReapSync(pid);
-    if (n == -2) {
-      // It may have made the child and reported it just before it died: that child is ours to kill.
-      // (Killed between its clone and its report, the child is not known here: a narrow window.)
+    if (plan.keeper) {
+      // A keeper reports its own pid (it is our child: nothing of it is unknown here) and stays.
+      if (n == -2) kill(pid, SIGKILL);
+      if (n != sizeof g) ReapSync(pid);
+      if (n == -2) ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
+    } else if (n == sizeof g) {
+      ReapSync(pid);  // pod-pause enter exits right after writing
+    } else {
+      // Stuck (the deadline), failed or died before its report: it may have cloned the child already, whose
+      // pid we may not know. Both are in its process group (the child cannot leave it unreported): kill the
+      // group, then take a pid it reported before it died, then reap what is left of the group.
+      kill(-pid, SIGKILL);
+      ReapSync(pid);  // its writes are done: a reported pid is in the pipe now
+      int32_t reported = 0;
       struct pollfd ready = {info_r.get(), POLLIN, 0};
-      if (poll(&ready, 1, 0) == 1 && read(info_r.get(), &g, sizeof g) == static_cast<ssize_t>(sizeof g) && g > 0) {
-        kill(g, SIGKILL);
-        ReapSync(g);
+      if (poll(&ready, 1, 0) == 1 &&
+          read(info_r.get(), &reported, sizeof reported) == static_cast<ssize_t>(sizeof reported) && reported > 0) {
+        kill(reported, SIGKILL);  // it may have left the group: unreaped, so its pid is still its own
+        ReapSync(reported);
       }
-      ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
+      ReapGroup(pid);
+      if (n == -2) ThrowStep(env, STEP_SETUP_TIMEOUT, ETIMEDOUT, "", pid);
     }
     child = n == sizeof g ? g : 0;
   }

@@ -69,6 +69,8 @@ export interface NativeSpawnPlan {
   /** A joined spawn that stays as the container's keeper (native/keeper.cc): the result carries its socket. */
   keeper?: boolean;
   setupTimeoutMs?: number;
+  /** Tests only: the joined spawn's intermediate stops itself between cloning the child and reporting its pid. */
+  holdBeforeReport?: boolean;
   capabilities?: {
     last: number;
     bounding: bigint;
