@@ -53,7 +53,8 @@ describe.skipIf(reason)(titled('joined spawn: the clone-to-report window', reaso
       expect(await settlesWithin(pod.destroy(), 20_000)).toBe(true);
       destroyed = true;
     } finally {
-      if (!destroyed) await pod.destroy();
+      // After a failure above the teardown may hang on that zombie: bounded, so the failure is what is reported.
+      if (!destroyed) await settlesWithin(pod.destroy(), 20_000);
     }
-  });
+  }, 60_000);
 });
