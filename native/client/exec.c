@@ -373,7 +373,9 @@ static pid_t enter(int pause, struct enter_plan *plan, const int *keep, int keep
   if (pid == 0) {
     /* The child: every fd but the plan's close-on-exec, then the sealed pod-pause. Raw calls only. */
     int32_t failed[2] = {STEP_ENTER_REPORTED, 0};
-    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC_FLAG) == 0) {
+    /* Its own process group first: the command it clones is born in it and stays until its pid is
+     * reported (child_setup.cc child_await_report), so the group reaches it while its pid is unknown here. */
+    if (setpgid(0, 0) == 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC_FLAG) == 0) {
       fcntl(memfd, F_SETFD, 0);
       fcntl(report[1], F_SETFD, 0);
       fcntl(info[1], F_SETFD, 0);
@@ -416,8 +418,13 @@ static pid_t enter(int pause, struct enter_plan *plan, const int *keep, int keep
   }
   free(buf);
   close(report[0]);
-  if (timed_out) kill(pid, SIGKILL); /* stuck joining: our own unreaped child */
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  /* Stuck: kill its group, the command too if it was cloned and not yet reported (spawn.cc does the same). */
+  if (timed_out) kill(-pid, SIGKILL);
+  {
+    /* Dead (its writes done: a reported pid is in the pipe), not yet reaped: its pid, the group's id, stays ours. */
+    siginfo_t ended;
+    while (waitid(P_PID, (id_t)pid, &ended, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
   }
   {
     struct pollfd ready = {info[0], POLLIN, 0};
@@ -425,10 +432,17 @@ static pid_t enter(int pause, struct enter_plan *plan, const int *keep, int keep
     if (got != (ssize_t)sizeof child) child = 0;
   }
   close(info[0]);
-  if (child <= 0) return -1;
-  if (n != 0 || timed_out) {
+  if (child <= 0) kill(-pid, SIGKILL); /* a command cloned but never reported: still in the group */
+  if (child > 0 && (n != 0 || timed_out)) {
     if ((size_t)n != report_size) kill(child, SIGKILL); /* stuck, or a cut report: its state is unknown */
     while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  if (child <= 0 || n != 0 || timed_out) {
+    siginfo_t left; /* whatever is left of the group */
+    while (waitid(P_PGID, (id_t)pid, &left, WEXITED | __WALL) == 0 || errno == EINTR) {
     }
     return -1;
   }
