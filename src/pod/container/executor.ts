@@ -32,6 +32,7 @@ import { backoffKey } from '../status-view';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { recordExecSpec } from './exec-record';
 import { instanceEnd } from './exit';
+import { killLeftovers } from './leftovers';
 import { logFile, pipeLogs } from './output';
 import { prepareStart, pulledMessage, spawnRequest } from './start';
 import { killContainer, stopContainers } from './stop';
@@ -222,7 +223,8 @@ export class ContainerExecutor {
   }
 
   /**
-   * An instance's process exited: its exec spec and probe workers go at once, its last lines are read
+   * An instance's process exited: its exec spec and probe workers go at once, what it left behind is
+   * killed when it shares a pid namespace (container/leftovers.ts), its last lines are read
    * (the fallback message reads them; unless something it left holds the pipes), then what its end
    * leaves is done (container/exit.ts) and its end observed.
    */
@@ -232,6 +234,10 @@ export class ContainerExecutor {
     loop.observe({ type: 'exit-seen', container: name, id: instance.id });
     forgetExecSpec(this.#ctx.stateDir, name, instance.process!.pid);
     for (const worker of Object.values(this.#probes.get(instance.id) ?? {})) worker.stop();
+    // No pid namespace of its own: what it left goes now (container/leftovers.ts), its pipes with it.
+    await killLeftovers(this.#ctx.pod.spec, this.#ctx.infra.cgroups, name).catch((error: Error) =>
+      loop.say('Warning', 'FailedKillContainer', `What container ${name} left behind: ${error.message}`, name),
+    );
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     const r = recordOf(loop.state(), name)!;
     const cgroups = this.#ctx.infra.cgroups;
