@@ -32,7 +32,7 @@ import { backoffKey } from '../status-view';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { recordExecSpec } from './exec-record';
 import { instanceEnd } from './exit';
-import { killLeftovers } from './leftovers';
+import { killLeftovers, untrackedLeftovers } from './leftovers';
 import { logFile, pipeLogs } from './output';
 import { prepareStart, pulledMessage, spawnRequest } from './start';
 import { killContainer, stopContainers } from './stop';
@@ -238,7 +238,18 @@ export class ContainerExecutor {
     await killLeftovers(this.#ctx.pod.spec, this.#ctx.infra.cgroups, name).catch((error: Error) =>
       loop.say('Warning', 'FailedKillContainer', `What container ${name} left behind: ${error.message}`, name),
     );
-    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    const read = await Promise.race([
+      drained.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
+    ]);
+    const untracked = read ? undefined : untrackedLeftovers(this.#ctx.pod.spec, this.#ctx.infra.cgroups);
+    if (untracked !== undefined) {
+      // Something it left holds its pipes and cannot be found: they are closed, or the pod never ends.
+      instance.process!.stdout?.destroy();
+      instance.process!.stderr?.destroy();
+      const message = `Container ${name} left processes behind that hold its output; without cgroups (hostPID) they cannot be found: they outlive it, its output pipes are closed`;
+      loop.say('Warning', 'LeftoverProcesses', message, name);
+    }
     const r = recordOf(loop.state(), name)!;
     const cgroups = this.#ctx.infra.cgroups;
     const ended = await instanceEnd(r.spec, instance, status, {
