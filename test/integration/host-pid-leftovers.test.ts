@@ -8,10 +8,13 @@
 // deadline (the test kills the child then, so that nothing is left behind). Without cgroups (rootless
 // without delegation, `cgroups: false`) the child cannot be found: warned at the start, its pipes given up
 // on at the container's exit so that the pod ends, and it lives on (killed here).
+// Through the CLI: `pod-init delete --now` of a running hostPID pod returns and its `run` ends.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { podInit } from '../helpers/ops-cli';
+import { podCli } from '../helpers/pod-cli';
 import { startPod } from '../helpers/pod-runner';
 import { alive } from '../helpers/procfs';
 import { privilegeSkipReason, titled } from '../helpers/privileges';
@@ -19,7 +22,11 @@ import { pollUntil, settlesWithin } from '../helpers/wait';
 
 const reason = privilegeSkipReason();
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-init-hostpid-'));
-afterAll(() => fs.rmSync(stateRoot, { recursive: true, force: true }));
+const cli = podCli();
+afterAll(() => {
+  cli.cleanup();
+  fs.rmSync(stateRoot, { recursive: true, force: true });
+});
 
 /** Whether any hierarchy still has the pod's cgroup (v1 controllers or the v2 tree). */
 function podCgroupExists(uid: string): boolean {
@@ -130,5 +137,23 @@ describe.skipIf(reason)(titled('hostPID: what a container leaves behind', reason
     } finally {
       if (r.childAlive) process.kill(r.child, 'SIGKILL');
     }
+  });
+
+  it('`pod-init delete --now` of a running hostPID pod returns, the pod run ends, the child is gone', async () => {
+    const yaml = manifest('leftover-cli', 'Always', 30, 'sleep 1000 & echo child $!; exec sleep 1000');
+    let output = '';
+    const done = cli.run([], yaml, (child) => {
+      for (const stream of [child.stdout!, child.stderr!])
+        stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    });
+    const child = Number(await pollUntil(() => /child (\d+)/.exec(output)?.[1], 'the child pid', 20_000));
+    expect(alive(child)).toBe(true);
+    const deleted = podInit(cli.stateRoot, ['delete', 'leftover-cli', '--now']);
+    const settled = await settlesWithin(Promise.all([deleted, done]), 20_000);
+    const childAlive = alive(child);
+    if (childAlive) process.kill(child, 'SIGKILL'); // a failure leaves nothing behind
+    expect(settled).toBe(true);
+    expect((await deleted).code).toBe(0);
+    expect(childAlive).toBe(false);
   });
 });
