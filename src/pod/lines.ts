@@ -84,6 +84,7 @@ export function readLines(
   const onEnd = () => {
     input.removeListener('data', onData);
     input.removeListener('end', onEnd);
+    input.removeListener('close', onEnd); // destroyed without an end (a pipe given up on)
     if (pending.length > 0) onLine(pending.toString('utf8'), false);
     pending = empty;
     input.pause();
@@ -91,5 +92,6 @@ export function readLines(
   };
   input.on('data', onData);
   input.on('end', onEnd);
+  input.on('close', onEnd);
   input.resume();
 }

@@ -103,3 +103,28 @@ describe('readLines with a cap (CRI partial records)', () => {
     expect(utf8Cut(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80]), 4)).toBe(4); // invalid: cut anyway
   });
 });
+
+describe('readLines on a destroyed stream', () => {
+  it('ends once, with the unfinished line, when the stream is closed without an end; not before', async () => {
+    const input = new PassThrough();
+    const out: string[] = [];
+    let closes = 0;
+    const closed = new Promise<void>((resolve) =>
+      readLines(
+        input,
+        (line) => out.push(line),
+        () => {
+          closes++;
+          resolve();
+        },
+      ),
+    );
+    input.write('whole\nhalf');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closes).toBe(0); // negative control: data alone does not end it
+    input.destroy();
+    await closed;
+    expect(out).toEqual(['whole', 'half']);
+    expect(closes).toBe(1);
+  });
+});

@@ -32,6 +32,7 @@ import { backoffKey } from '../status-view';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { recordExecSpec } from './exec-record';
 import { instanceEnd } from './exit';
+import { killLeftovers, untrackedLeftovers } from './leftovers';
 import { logFile, pipeLogs } from './output';
 import { prepareStart, pulledMessage, spawnRequest } from './start';
 import { killContainer, stopContainers } from './stop';
@@ -222,7 +223,8 @@ export class ContainerExecutor {
   }
 
   /**
-   * An instance's process exited: its exec spec and probe workers go at once, its last lines are read
+   * An instance's process exited: its exec spec and probe workers go at once, what it left behind is
+   * killed when it shares a pid namespace (container/leftovers.ts), its last lines are read
    * (the fallback message reads them; unless something it left holds the pipes), then what its end
    * leaves is done (container/exit.ts) and its end observed.
    */
@@ -232,7 +234,22 @@ export class ContainerExecutor {
     loop.observe({ type: 'exit-seen', container: name, id: instance.id });
     forgetExecSpec(this.#ctx.stateDir, name, instance.process!.pid);
     for (const worker of Object.values(this.#probes.get(instance.id) ?? {})) worker.stop();
-    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    // No pid namespace of its own: what it left goes now (container/leftovers.ts), its pipes with it.
+    await killLeftovers(this.#ctx.pod.spec, this.#ctx.infra.cgroups, name).catch((error: Error) =>
+      loop.say('Warning', 'FailedKillContainer', `What container ${name} left behind: ${error.message}`, name),
+    );
+    const read = await Promise.race([
+      drained.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
+    ]);
+    const untracked = read ? undefined : untrackedLeftovers(this.#ctx.pod.spec, this.#ctx.infra.cgroups);
+    if (untracked !== undefined) {
+      // Something it left holds its pipes and cannot be found: they are closed, or the pod never ends.
+      instance.process!.stdout?.destroy();
+      instance.process!.stderr?.destroy();
+      const message = `Container ${name} left processes behind that hold its output; without cgroups (hostPID) they cannot be found: they outlive it, its output pipes are closed`;
+      loop.say('Warning', 'LeftoverProcesses', message, name);
+    }
     const r = recordOf(loop.state(), name)!;
     const cgroups = this.#ctx.infra.cgroups;
     const ended = await instanceEnd(r.spec, instance, status, {

@@ -48,6 +48,7 @@ import { releasePodResources } from '../teardown';
 import type { PodSpecObject, RelatedObjects } from '../types';
 import { defaultRangesDir, rangeMappings, type UserNamespaceRange } from '../userns-ranges';
 import { rootlessPodIds } from '../rootless-ids';
+import { untrackedLeftovers } from '../container/leftovers';
 import { VolumeMounts } from './volume-mounts';
 
 /** What the infrastructure needs of its runner. */
@@ -206,6 +207,8 @@ export class PodInfrastructure {
         ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
         say: loop.say,
       });
+    const untracked = untrackedLeftovers(pod.spec, this.#cgroups.cgroups);
+    if (untracked !== undefined) loop.say('Warning', 'LeftoversUntracked', untracked);
     this.#startGuard();
     if (loop.state().terminating) return false;
     const rejected = (r: Rejection): false => {
