@@ -39,7 +39,7 @@
 
 namespace podinit {
 
-[[noreturn]] static void child_fail(const ChildPlan& plan, int step, int err, const char* path) {
+[[noreturn]] void WriteChildReport(int fd, int step, int err, const char* path) {
   ChildReport report;
   memset(&report, 0, sizeof report);
   report.step = step;
@@ -49,9 +49,13 @@ namespace podinit {
     if (n >= sizeof report.path) n = sizeof report.path - 1;
     memcpy(report.path, path, n);
   }
-  ssize_t ignored = write(plan.report_fd, &report, sizeof report);
+  ssize_t ignored = write(fd, &report, sizeof report);
   (void)ignored;
   _exit(127);
+}
+
+[[noreturn]] static void child_fail(const ChildPlan& plan, int step, int err, const char* path) {
+  WriteChildReport(plan.report_fd, step, err, path);
 }
 
 static void child_reset_signals() {

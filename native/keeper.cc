@@ -82,18 +82,7 @@ bool Parse(size_t n, Request* out) {
 }
 
 [[noreturn]] void Fail(int report_fd, int step, int err, const char* path) {
-  ChildReport report;
-  memset(&report, 0, sizeof report);
-  report.step = step;
-  report.err = err;
-  if (path != nullptr) {
-    size_t n = strlen(path);
-    if (n >= sizeof report.path) n = sizeof report.path - 1;
-    memcpy(report.path, path, n);
-  }
-  ssize_t ignored = write(report_fd, &report, sizeof report);
-  (void)ignored;
-  _exit(127);
+  WriteChildReport(report_fd, step, err, path);
 }
 
 // The forked process: a copy of the keeper (not of Node), already confined. Raw calls only.

@@ -123,13 +123,7 @@ Napi::Value KeeperSpawn(const Napi::CallbackInfo& info) {
     if (n == static_cast<ssize_t>(sizeof report)) ThrowReport(env, report, child);
     ThrowStep(env, STEP_CLONE_CHILD, n < 0 ? errno : EIO, "", child);
   }
-  int pidfd = sys_pidfd_open(child, 0);  // race-free: our own unreaped child
-  if (pidfd < 0) {
-    int err = errno;
-    kill(child, SIGKILL);
-    ReapSync(child);
-    ThrowErrno(env, err, "pidfd_open");
-  }
+  int pidfd = OpenChildPidfd(env, child);
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", child);
   result.Set("pidfd", pidfd);

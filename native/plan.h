@@ -153,6 +153,9 @@ struct ChildReport {
   char path[256];
 };
 
+// Child side: writes a failure report to fd and exits 127 (raw calls only: a child between clone and execve).
+[[noreturn]] void WriteChildReport(int fd, int step, int err, const char* path);
+
 // A plan travels as one flat blob: pointers hold offsets from the ChildPlan's own address (0 = null),
 // so the blob can be copied into another process (pod-pause enter, which runs a joined spawn without
 // Node's memory) and made usable there with RelocatePlan (plan.cc). child_stack is set by whoever runs it.

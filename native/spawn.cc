@@ -81,6 +81,17 @@ void ReapGroup(pid_t group) {
   throw MakeSyscallError(env, failure);
 }
 
+int OpenChildPidfd(Napi::Env env, pid_t child) {
+  int pidfd = sys_pidfd_open(child, 0);
+  if (pidfd < 0) {
+    int err = errno;
+    kill(child, SIGKILL);
+    ReapSync(child);
+    ThrowErrno(env, err, "pidfd_open");
+  }
+  return pidfd;
+}
+
 [[noreturn]] void ThrowStep(Napi::Env env, int step, int err, const std::string& path, pid_t pid) {
   ChildReport report;
   memset(&report, 0, sizeof report);
@@ -611,15 +622,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (pidfd >= 0) close(pidfd);
     ThrowStep(env, STEP_CLONE_CHILD, err, "", child);
   }
-  if (join) {
-    pidfd = sys_pidfd_open(child, 0);  // race-free: child is our own unreaped child
-    if (pidfd < 0) {
-      int err = errno;
-      kill(child, SIGKILL);
-      ReapSync(child);
-      ThrowErrno(env, err, "pidfd_open");
-    }
-  }
+  if (join) pidfd = OpenChildPidfd(env, child);
 
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", child);

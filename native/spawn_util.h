@@ -42,5 +42,8 @@ ssize_t ReadFull(int fd, void* buf, size_t len, int64_t deadline);
 void ReapSync(pid_t pid);
 [[noreturn]] void ThrowReport(Napi::Env env, const ChildReport& report, pid_t pid);
 [[noreturn]] void ThrowStep(Napi::Env env, int step, int err, const std::string& path, pid_t pid);
+// pidfd_open(2) of our own unreaped child (race-free: its pid cannot be reused); when that fails the
+// child is killed and reaped, and the error thrown.
+int OpenChildPidfd(Napi::Env env, pid_t child);
 
 }  // namespace podinit
