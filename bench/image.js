@@ -4,108 +4,13 @@
 // 4 gzip layers made from this host's files (python3.11, zoneinfo, gconv, perl5: ~25 MB compressed), pushed with skopeo to Debian's
 // docker-registry. Skipped with a reason when docker-registry or skopeo is missing; podman when absent.
 'use strict';
-const { spawn: cpSpawn, spawnSync, execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
+const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
+const { has, ociLayout, startRegistry } = require('./image-setup');
 const { timed } = require('./timed');
 const { summarize } = require('./stats');
-
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function blob(dir, bytes) {
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
-  fs.writeFileSync(path.join(dir, 'blobs', 'sha256', digest), bytes);
-  return { digest: `sha256:${digest}`, size: bytes.length };
-}
-
-/** An OCI image layout of `layers` (directories tarred with tar(1)), tagged `tag`. */
-function ociLayout(dir, layerDirs, tag) {
-  fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const layers = [];
-  const diffIds = [];
-  for (const source of layerDirs) {
-    const tar = execFileSync('tar', ['-C', path.dirname(source), '-cf', '-', path.basename(source)], {
-      maxBuffer: 1 << 30,
-    });
-    diffIds.push(`sha256:${crypto.createHash('sha256').update(tar).digest('hex')}`);
-    const gz = zlib.gzipSync(tar, { level: 6 });
-    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...blob(dir, gz) });
-  }
-  const config = blob(
-    dir,
-    Buffer.from(
-      JSON.stringify({
-        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-        os: 'linux',
-        config: { Cmd: ['true'] },
-        rootfs: { type: 'layers', diff_ids: diffIds },
-      }),
-    ),
-  );
-  const manifest = blob(
-    dir,
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers,
-      }),
-    ),
-  );
-  fs.writeFileSync(
-    path.join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
-  return layers.reduce((sum, l) => sum + l.size, 0);
-}
-
-async function startRegistry(dir) {
-  const port = await freePort();
-  fs.writeFileSync(
-    path.join(dir, 'config.yml'),
-    `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${dir}/data}}\nhttp: {addr: 127.0.0.1:${port}}\n`,
-  );
-  const child = cpSpawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const up = await fetch(`http://${host}/v2/`).then(
-      () => true,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error('docker-registry did not start');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { host, stop: () => child.kill('SIGKILL') };
-}
 
 module.exports = function imageBenches(report, { runs, log }) {
   return {

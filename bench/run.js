@@ -14,6 +14,7 @@ const podBenches = require('./pod');
 const cliBenches = require('./cli');
 const rootfsBenches = require('./rootfs');
 const imageBenches = require('./image');
+const imageStepBenches = require('./image-step');
 const netBenches = require('./net');
 const execBenches = require('./exec');
 const netRootlessBenches = require('./net-rootless');
@@ -139,6 +140,7 @@ async function main() {
     ...cliBenches(report, { runs, log }),
     ...rootfsBenches(report, { iterations, log }),
     ...imageBenches(report, { runs, log }),
+    ...imageStepBenches(report, { runs, log }),
     ...netBenches(report, { runs, log }),
     ...execBenches(report, { runs, log }),
     ...netRootlessBenches(report, { runs, log }),
