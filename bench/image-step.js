@@ -190,7 +190,7 @@ module.exports = function imageStepBenches(report, { runs, log }) {
         };
         // What a container does between: writes a file (so the upper layer has something to sync).
         const write = (at) => fs.writeFileSync(path.join(at, 'root', 'tmp-file'), crypto.randomBytes(64 << 10));
-        const t = { mount: [], umount: [], umountPlain: [], mountExec: [], umountExec: [] };
+        const t = { mount: [], umount: [], umountOnly: [], umountPlain: [], mountExec: [], umountExec: [] };
         const ours = (volatile) => {
           const at = instance();
           let t0 = process.hrtime.bigint();
@@ -199,8 +199,9 @@ module.exports = function imageStepBenches(report, { runs, log }) {
           write(at);
           t0 = process.hrtime.bigint();
           native.umount(path.join(at, 'root'), 0);
+          const unmounted = ms(t0);
           removeInstanceRoot(at);
-          return [mounted, ms(t0)];
+          return [mounted, ms(t0), unmounted];
         };
         const theirs = async () => {
           const at = instance();
@@ -225,9 +226,10 @@ module.exports = function imageStepBenches(report, { runs, log }) {
         }
         const count = Math.max(30, runs * 3);
         for (let i = 0; i < count; i++) {
-          const [m, u] = ours(true);
+          const [m, u, uo] = ours(true);
           t.mount.push(m);
           t.umount.push(u);
+          t.umountOnly.push(uo);
           t.umountPlain.push(ours(false)[1]);
           const [me, ue] = await theirs();
           t.mountExec.push(me);
@@ -247,6 +249,7 @@ module.exports = function imageStepBenches(report, { runs, log }) {
           s.umountExec.median,
           extra(s.umount),
         );
+        log(`  umount(2) alone: median ${s.umountOnly.median.toFixed(3)} ms, p99 ${s.umountOnly.p99.toFixed(3)} ms`);
         report.add(
           'overlay-root-volatile',
           'ms',
