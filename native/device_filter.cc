@@ -194,7 +194,13 @@ Napi::Value LoadDeviceFilter(const Napi::CallbackInfo& info) {
   attr.insn_cnt = static_cast<uint32_t>(prog.size());
   attr.license = reinterpret_cast<uint64_t>(kLicense);
   strncpy(attr.prog_name, "pod_init_dev", sizeof attr.prog_name - 1);
-  long fd = Bpf(BPF_PROG_LOAD, &attr);
+  // The verifier gives up with EAGAIN when a signal is pending (Node's process gets SIGCHLD and others at
+  // any time; the handler runs when the call returns): tried again, up to 5 times as libbpf does.
+  long fd = -1;
+  for (int attempt = 0; attempt < 5; attempt++) {
+    fd = Bpf(BPF_PROG_LOAD, &attr);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
   if (fd >= 0) return Napi::Number::New(env, static_cast<double>(fd));
   int err = errno;
   std::string log;
