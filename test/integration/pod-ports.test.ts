@@ -688,19 +688,23 @@ describe.skipIf(reason !== undefined)(titled('published ports (hostPort, --publi
     for (const via of ['library', 'binary'] as const) {
       const uid = `nft-test-${via}-${process.pid}`;
       const table = podTableName(uid);
-      await applyNft(
-        podTableScript({
-          podUid: uid,
-          address: '10.88.255.254',
-          bridge: 'pod-init0',
-          mappings: [parsePublish(`${port(7)}:80`)],
-          egress: false,
-        }),
-        via,
-      );
-      expect(ruleset()).toContain(`table inet ${table} {`);
-      expect(deleteNftTable(table, via)).toBe(true);
-      expect(deleteNftTable(table, via)).toBe(false); // gone: no error
+      try {
+        await applyNft(
+          podTableScript({
+            podUid: uid,
+            address: '10.88.255.254',
+            bridge: 'pod-init0',
+            mappings: [parsePublish(`${port(7)}:80`)],
+            egress: false,
+          }),
+          via,
+        );
+        expect(ruleset()).toContain(`table inet ${table} {`);
+        expect(deleteNftTable(table, via)).toBe(true);
+        expect(deleteNftTable(table, via)).toBe(false); // gone: no error
+      } finally {
+        deleteNftTable(table, via); // a failed assertion above leaves no table on the host
+      }
       await expect(applyNft(`table ip ${table} { chain c { no such thing } }\n`, via)).rejects.toThrow(
         /nft said: .*syntax error/s,
       );
