@@ -4,36 +4,16 @@
 // connections; slirp4netns forwards them through its user-space stack), `rounds` x 2 s. Prints one JSON
 // object: Gbit/s samples per helper, or why a helper was skipped.
 'use strict';
-const { spawn } = require('node:child_process');
-const { clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { iperfSend } = require('./iperf');
 const dist = path.join(__dirname, '..', 'dist');
 const { Sandbox } = require(dist);
 const { RootlessNetwork, chooseRootlessHelper } = require(path.join(dist, 'net', 'rootless-network'));
 const { parsePublish } = require(path.join(dist, 'net', 'publish-spec'));
 
 const namespaces = ['mnt', 'pid', 'ipc', 'net', 'uts'];
-
-/** Gbit/s received of one iperf3 TCP stream to 127.0.0.1:port for `seconds` (killed 15 s after its time). */
-function send(iperf3, port, seconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(iperf3, ['-c', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-J'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (status, signal) => {
-      clearTimeout(watchdog);
-      if (status !== 0) return reject(new Error(`iperf3 exited ${status ?? signal}: ${out.slice(0, 300)}`));
-      const json = JSON.parse(out);
-      if (json.end?.sum_received === undefined) return reject(new Error(`iperf3: ${json.error ?? out.slice(0, 300)}`));
-      resolve(json.end.sum_received.bits_per_second / 1e9);
-    });
-  });
-}
 
 /** Resolves with the first line of `stream`. */
 function firstLine(stream) {
@@ -80,7 +60,7 @@ async function main() {
           });
           try {
             await firstLine(sink.stdout);
-            out[kind].push(await send(iperf3, hostPort, 2));
+            out[kind].push(await iperfSend(iperf3, '127.0.0.1', hostPort, 2));
           } finally {
             sink.kill('SIGKILL');
             await sink.exited;

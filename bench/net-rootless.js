@@ -7,36 +7,14 @@
 // same run (host -> pod IP over the veth), as NETWORKING.md §6.8 describes; iperf3, one stream, 6 x 2 s each.
 'use strict';
 const { spawn } = require('node:child_process');
-const { clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { iperfSend } = require('./iperf');
 const { summarize } = require('./stats');
 
 const dist = path.join(__dirname, '..', 'dist');
 const iperf3 = ['/usr/bin/iperf3', '/usr/local/bin/iperf3'].find((file) => fs.existsSync(file));
-
-/**
- * Gbit/s received of one iperf3 TCP stream to host:port for `seconds`. The client is killed (and the sample
- * fails) if it is not done 15 s after its time: iperf3 has no timeout of its own once a test runs.
- */
-function iperfSend(host, port, seconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(iperf3, ['-c', host, '-p', String(port), '-t', String(seconds), '-J'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (status, signal) => {
-      clearTimeout(watchdog);
-      if (status !== 0) return reject(new Error(`iperf3 exited ${status ?? signal}: ${out.slice(0, 300)}`));
-      const json = JSON.parse(out);
-      if (json.end?.sum_received === undefined) return reject(new Error(`iperf3: ${json.error ?? out.slice(0, 300)}`));
-      resolve(json.end.sum_received.bits_per_second / 1e9);
-    });
-  });
-}
 
 /**
  * One sample into a sandbox: a one-off iperf3 server (`-s -1`: iperf3 3.12's long-lived server was seen to
@@ -54,7 +32,7 @@ async function sampleInto(pod, host, port, seconds) {
       sink.stdout.once('data', resolve);
       sink.stdout.once('end', () => reject(new Error('the iperf3 server in the pod ended')));
     });
-    return await iperfSend(host, port, seconds);
+    return await iperfSend(iperf3, host, port, seconds);
   } finally {
     sink.kill('SIGKILL');
     await sink.exited;
